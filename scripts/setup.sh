@@ -1,0 +1,47 @@
+#!/bin/sh
+# scripts/setup.sh — install the Debian packages tare needs, when they are missing.
+#
+#   scripts/setup.sh          what building and running tare needs
+#   scripts/setup.sh --tests  also what the tests use (Go's pprof, Python for JSON checks)
+#
+# Quick when everything is present: it asks dpkg, not the network.  Runs apt-get through sudo
+# when not root.
+set -eu
+
+build="make gcc pkg-config liblua5.4-dev libjansson-dev libpfm4-dev libelf-dev libdw-dev zlib1g-dev \
+libprotobuf-c-dev protobuf-c-compiler libbpf-dev clang llvm bpftool linux-perf gnuplot-nox"
+tests="python3 golang-go valgrind"
+
+want=$build
+for arg in "$@"; do
+	case "$arg" in
+	--tests) want="$want $tests" ;;
+	-h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "setup: all packages present"
+	exit 0
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "setup: missing:$missing — this script knows Debian's apt-get only; install them by hand" >&2
+	exit 3
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "setup: missing:$missing — run as root (no sudo here)" >&2; exit 3; }
+	sudo=sudo
+fi
+echo "setup: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "setup: done"
