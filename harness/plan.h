@@ -1,0 +1,105 @@
+/* plan.h — an experiment once its script has run: the expanded configurations and the schedule.
+ *
+ * A *configuration* (an arm) is one workload with its options and one profiler with its options.
+ * A *block* runs every configuration once, in an order shuffled by a seeded PRNG; the run has
+ * K blocks.  Overheads are computed within a block against the block's baseline ("off") trial
+ * of the same workload, which cancels slow drift of a shared machine (Kalibera & Jones 2013).
+ *
+ * Everything here is plain data: the Lua state is closed before the first trial runs.
+ */
+#ifndef TARE_PLAN_H
+#define TARE_PLAN_H
+
+#include <stdint.h>
+
+struct kv {
+	char *key;
+	char *value;
+};
+
+struct kvlist {
+	struct kv *v;
+	int n;
+};
+
+void kvlist_add(struct kvlist *l, const char *key, const char *value);
+const char *kvlist_get(const struct kvlist *l, const char *key);
+void kvlist_free(struct kvlist *l);
+
+/* How tare knows a profiler is ready before it opens the workload's start gate. */
+enum ready_kind {
+	READY_START,          /* as soon as the process runs */
+	READY_PERF_FDS,       /* it holds at least ready_count perf_event file descriptors */
+	READY_LINE,           /* its stdout or stderr contains ready_text */
+	READY_FILE,           /* the file ready_text exists */
+	READY_DELAY,          /* a fixed delay of ready_delay_s */
+};
+
+struct config {
+	int id;
+	char *label;              /* "perf hz=99": the name used in tables, CSV and JSON */
+	char *slug;               /* label made safe for file names */
+	int workload;             /* index into experiment.workloads */
+	char *profiler;           /* adapter name */
+	int baseline;             /* 1 for the arm overheads are measured against */
+	struct kvlist profiler_opts;  /* every option, defaults included */
+	struct kvlist given_opts;     /* only those the script set: they make the label */
+
+	char **profiler_argv;     /* NULL when the profiler runs no process of its own */
+	char **workload_env;      /* "NAME=value" added to the workload's environment */
+	enum ready_kind ready;
+	int ready_count;
+	char *ready_text;
+	double ready_delay_s;
+	double ready_timeout_s;
+	int stop_signal;
+	double stop_grace_s;
+	double truth_cpu_pct;     /* known CPU inflation (inject), NaN when unknown */
+};
+
+struct workload {
+	char *name;               /* adapter name */
+	char *label;              /* "cpu threads=2" */
+	struct kvlist opts;
+	struct kvlist given_opts;
+	char **argv;
+	char **env;
+	char *unit;               /* what one unit of work is, when the workload reports units */
+	int threads;              /* CPUs it keeps busy, for placement */
+	double stop_grace_s;
+};
+
+struct experiment {
+	char *name;
+	char *script;             /* path as given */
+	char *command_line;       /* the exact command that reproduces the run */
+	int blocks;
+	double warmup_s;
+	double duration_s;        /* measured window; 0 when units decides */
+	uint64_t units;           /* measured window ends after this many units; 0 when duration decides */
+	double timeout_s;         /* per trial */
+	double confidence;        /* of the intervals: 0.95 */
+	uint64_t seed;
+	int pin;                  /* pin the workload away from the harness when CPUs allow */
+
+	struct workload *workloads;
+	int nworkloads;
+	struct config *configs;
+	int nconfigs;
+	struct kvlist options;    /* the script's options as resolved, for the results */
+};
+
+void experiment_free(struct experiment *ex);
+
+/* Baseline configuration of a workload: the trial every other arm is paired with. */
+int plan_baseline(const struct experiment *ex, int workload);
+
+/* schedule[b * nconfigs + i] is the configuration run i-th in block b. */
+int *plan_schedule(int blocks, int nconfigs, uint64_t seed);
+
+/* Replace {pid}, {dir}, {build} and {root} in a template argument. */
+char *plan_expand(const char *tmpl, int pid, const char *dir);
+
+char *slugify(const char *label);
+
+#endif

@@ -1,0 +1,66 @@
+/* util.h — small helpers every harness module uses: errors, memory, clocks, files. */
+#ifndef TARE_UTIL_H
+#define TARE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes, as DESIGN.md: scripts and CI branch on them. */
+enum {
+	EXIT_PASS = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,        /* bad command line, script or configuration */
+	EXIT_CANNOT = 3,       /* cannot measure here: missing permission, feature or tool */
+	EXIT_INCONCLUSIVE = 4,
+};
+
+extern int tare_verbose;
+
+/* One line on stderr, prefixed "tare: ".  What failed, on which input, what to do. */
+void tare_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tare_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tare_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void tare_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Growable array of pointers; the owner decides what the elements are. */
+struct ptrvec {
+	void **v;
+	int n, cap;
+};
+void ptrvec_push(struct ptrvec *pv, void *p);
+
+uint64_t now_ns(void);           /* CLOCK_MONOTONIC */
+uint64_t wall_ns(void);          /* CLOCK_REALTIME */
+void sleep_ns(uint64_t ns);
+
+/* Whole file into a NUL-terminated buffer; NULL with errno on failure. */
+char *read_file(const char *path, size_t *len);
+/* First line of a small file (sysfs/procfs) without the newline; NULL on failure. */
+char *read_line(const char *path);
+int read_u64(const char *path, uint64_t *out);
+int write_str(const char *path, const char *s);
+/* Write via a temporary file and rename, so a reader never sees half a file. */
+int write_file_atomic(const char *path, const char *data, size_t len);
+int mkdir_p(const char *path, unsigned mode);
+int rm_rf(const char *path);
+int path_exists(const char *path);
+/* Search PATH like execvp; returns a malloc'd path or NULL. */
+char *which(const char *cmd);
+
+/* The directory holding the tare sources (workloads/, profilers/, scripts/) and the build
+ * directory holding its programs, found from /proc/self/exe (build/tare); TARE_ROOT and
+ * TARE_BUILD override them (the unit tests live in build/tests/). */
+const char *tare_root(void);
+const char *tare_build_dir(void);
+const char *tare_version(void);
+
+int ncpus_online(void);
+
+#endif
