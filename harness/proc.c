@@ -1,0 +1,239 @@
+/* proc.c — gated children, process groups and pidfd waits. */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+volatile int tare_interrupted;
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static int pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* In the child, between fork and exec: only async-signal-safe-ish work, report failures by
+ * writing errno to the error pipe (the parent turns it into a sentence). */
+static _Noreturn void child_main(const struct spawn_opts *o, int gate_rd, int err_wr)
+{
+	sigset_t none;
+	char c;
+	int e;
+	setpgid(0, 0);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (o->cpus)
+		sched_setaffinity(0, sizeof(*o->cpus), o->cpus);
+	if (o->stdout_path) {
+		int fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			dup2(fd, 1), close(fd);
+	}
+	if (o->stderr_path) {
+		int fd = open(o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			dup2(fd, 2), close(fd);
+	}
+	{
+		int fd = open("/dev/null", O_RDONLY);
+		if (fd >= 0)
+			dup2(fd, 0), close(fd);
+	}
+	for (char *const *e2 = o->env_add; e2 && *e2; e2++)
+		putenv(*e2);
+	/* Wait for the gate: EOF when the parent closes its end. */
+	while (read(gate_rd, &c, 1) < 0 && errno == EINTR)
+		;
+	close(gate_rd);
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != err_wr)
+				fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	if (o->keep_fd >= 0)
+		fcntl(o->keep_fd, F_SETFD, 0);
+	execvp(o->argv[0], o->argv);
+	e = errno;
+	if (write(err_wr, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+int child_spawn(struct child *c, const struct spawn_opts *o, char *err, size_t errlen)
+{
+	int gate[2], errp[2];
+	memset(c, 0, sizeof(*c));
+	c->pidfd = c->gate_fd = c->err_fd = -1;
+	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	c->pid = fork();
+	if (c->pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(gate[0]), close(gate[1]), close(errp[0]), close(errp[1]);
+		return -1;
+	}
+	if (c->pid == 0) {
+		close(gate[1]);
+		close(errp[0]);
+		child_main(o, gate[0], errp[1]);
+	}
+	/* Both sides call setpgid so neither order of scheduling leaves a window. */
+	setpgid(c->pid, c->pid);
+	close(gate[0]);
+	close(errp[1]);
+	c->gate_fd = gate[1];
+	c->err_fd = errp[0];
+	c->pidfd = pidfd_open(c->pid);
+	return 0;
+}
+
+int child_release(struct child *c, const char *what, char *err, size_t errlen)
+{
+	int e = 0;
+	ssize_t n;
+	close(c->gate_fd);
+	c->gate_fd = -1;
+	do
+		n = read(c->err_fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(c->err_fd);
+	c->err_fd = -1;
+	if (n == (ssize_t)sizeof(e)) {
+		snprintf(err, errlen, "cannot run %s: %s", what, strerror(e));
+		child_stop(c, SIGKILL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+int child_poll(struct child *c)
+{
+	pid_t r;
+	if (c->reaped)
+		return 1;
+	do
+		r = wait4(c->pid, &c->status, WNOHANG, &c->ru);
+	while (r < 0 && errno == EINTR);
+	if (r == c->pid || (r < 0 && errno == ECHILD)) {
+		c->reaped = 1;
+		c->reaped_ns = now_ns();
+		return 1;
+	}
+	return 0;
+}
+
+int child_wait_any(struct child **cs, int n, uint64_t timeout_ns)
+{
+	uint64_t deadline = timeout_ns == UINT64_MAX ? UINT64_MAX : now_ns() + timeout_ns;
+	struct pollfd pfd[8];
+	for (;;) {
+		uint64_t now;
+		int np = 0, use_poll = 1, ms;
+		for (int i = 0; i < n; i++) {
+			if (!cs[i])
+				continue;
+			if (child_poll(cs[i]))
+				return i;
+			if (cs[i]->pidfd < 0)
+				use_poll = 0;
+		}
+		if (tare_interrupted)
+			return -2;
+		now = now_ns();
+		if (now >= deadline)
+			return -1;
+		/* ms granularity is fine for waits; measurements use the clocks, not the wakeup time */
+		ms = deadline == UINT64_MAX ? 1000 : (int)((deadline - now + 999999) / 1000000);
+		if (ms > 1000)
+			ms = 1000;
+		if (!use_poll) {
+			sleep_ns(ms < 10 ? (uint64_t)ms * 1000000 : 10000000);
+			continue;
+		}
+		for (int i = 0; i < n && np < 8; i++)
+			if (cs[i])
+				pfd[np].fd = cs[i]->pidfd, pfd[np].events = POLLIN, np++;
+		poll(pfd, (nfds_t)np, ms);
+	}
+}
+
+void child_signal(struct child *c, int sig)
+{
+	if (c->pid <= 0)
+		return;
+	/* The group first: the leader may be gone while its group is not. */
+	if (kill(-c->pid, sig) < 0 && !c->reaped)
+		kill(c->pid, sig);
+}
+
+void child_stop(struct child *c, int sig, double grace_s)
+{
+	struct child *one[1] = { c };
+	if (c->pid <= 0)
+		return;
+	if (c->gate_fd >= 0) {
+		/* Never released: it is still in our code, waiting at the gate. */
+		kill(c->pid, SIGKILL);
+	} else if (!child_poll(c)) {
+		int saved = tare_interrupted;
+		child_signal(c, sig);
+		tare_interrupted = 0;    /* a stop must finish even during Ctrl-C */
+		if (child_wait_any(one, 1, (uint64_t)(grace_s * 1e9)) < 0)
+			child_signal(c, SIGKILL);
+		tare_interrupted = saved;
+	}
+	kill(-c->pid, SIGKILL);          /* leftovers in its process group */
+	while (!c->reaped) {
+		pid_t r = wait4(c->pid, &c->status, 0, &c->ru);
+		if (r == c->pid || (r < 0 && errno != EINTR)) {
+			c->reaped = 1;
+			c->reaped_ns = now_ns();
+		}
+	}
+}
+
+void child_close(struct child *c)
+{
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	if (c->gate_fd >= 0)
+		close(c->gate_fd);
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	c->pidfd = c->gate_fd = c->err_fd = -1;
+}
+
+void describe_status(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by SIG%s%s", sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?",
+			 WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "wait status 0x%x", status);
+}

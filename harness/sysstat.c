@@ -1,0 +1,111 @@
+/* sysstat.c — /proc/stat and /proc/PID/status. */
+#include "sysstat.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+int procstat_read(struct procstat *ps)
+{
+	static uint64_t ns_per_tick;
+	unsigned long long v[8] = { 0 };
+	char *s = read_file("/proc/stat", NULL);
+	int n;
+	if (!ns_per_tick) {
+		long hz = sysconf(_SC_CLK_TCK);
+		ns_per_tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
+	}
+	memset(ps, 0, sizeof(*ps));
+	if (!s)
+		return -1;
+	n = sscanf(s, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	free(s);
+	if (n < 4)
+		return -1;
+	ps->user_ns = v[0] * ns_per_tick;
+	ps->nice_ns = v[1] * ns_per_tick;
+	ps->system_ns = v[2] * ns_per_tick;
+	ps->idle_ns = v[3] * ns_per_tick;
+	ps->iowait_ns = v[4] * ns_per_tick;
+	ps->irq_ns = v[5] * ns_per_tick;
+	ps->softirq_ns = v[6] * ns_per_tick;
+	ps->steal_ns = v[7] * ns_per_tick;
+	return 0;
+}
+
+uint64_t procstat_busy_ns(const struct procstat *ps)
+{
+	return ps->user_ns + ps->nice_ns + ps->system_ns + ps->irq_ns + ps->softirq_ns;
+}
+
+void procstat_delta(const struct procstat *a, const struct procstat *b, struct procstat *d)
+{
+	/* Counters only grow, but a CPU going offline can make a field step back: clamp at 0. */
+#define D(f) d->f = b->f > a->f ? b->f - a->f : 0
+	D(user_ns); D(nice_ns); D(system_ns); D(idle_ns); D(iowait_ns); D(irq_ns); D(softirq_ns); D(steal_ns);
+#undef D
+}
+
+uint64_t proc_rss_peak_bytes(pid_t pid)
+{
+	char path[64], *s, *p;
+	unsigned long long kb = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(s = read_file(path, NULL)))
+		return 0;
+	if ((p = strstr(s, "\nVmHWM:")))
+		sscanf(p + 7, "%llu", &kb);
+	free(s);
+	return kb * 1024;
+}
+
+int sysstat_irq_time_accounted(void)
+{
+	static int cached = -1;
+	struct procstat ps;
+	if (cached >= 0)
+		return cached;
+	/* /proc/config.gz is not always there.  Without irq time accounting the tick cannot sample
+	 * hardirq context (it is one), so the irq column stays 0; with it, it always grows. */
+	cached = procstat_read(&ps) == 0 && ps.irq_ns > 0;
+	return cached;
+}
+
+#define PF_KTHREAD 0x00200000
+
+uint64_t sysstat_kthreads_ns(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	uint64_t sum = 0;
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[300], *s, *paren;
+		unsigned long flags;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (!(s = read_file(path, NULL)))
+			continue;
+		/* Fields after the command: state ppid pgrp session tty tpgid flags */
+		paren = strrchr(s, ')');
+		if (paren && sscanf(paren + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) == 1 && (flags & PF_KTHREAD)) {
+			unsigned long long ns;
+			char *ss;
+			snprintf(path, sizeof(path), "/proc/%s/schedstat", de->d_name);
+			if ((ss = read_file(path, NULL))) {
+				if (sscanf(ss, "%llu", &ns) == 1)
+					sum += ns;
+				free(ss);
+			}
+		}
+		free(s);
+	}
+	closedir(d);
+	return sum;
+}

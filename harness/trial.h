@@ -1,0 +1,71 @@
+/* trial.h — one trial: one fresh workload process under one profiler configuration.
+ *
+ * Sequence: cgroups for workload and profiler beneath tare's own; workload forked and held at
+ * its gate; profiler started and awaited until ready; gate opened; warm-up (not measured);
+ * snapshot; measured window; snapshot; profiler stopped; workload stopped; leftovers killed
+ * by process group and cgroup; cgroups removed.  Every exit path runs the cleanup.
+ */
+#ifndef TARE_TRIAL_H
+#define TARE_TRIAL_H
+
+#include <sched.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "plan.h"
+
+enum trial_state { TRIAL_OK, TRIAL_FAILED, TRIAL_INTERRUPTED };
+
+/* Raw figures over the measured window unless the name says otherwise. */
+struct trial_result {
+	int index;                   /* position in the run, from 0 */
+	int block;
+	int config;
+	enum trial_state state;
+	char error[512];
+	uint64_t started_unix_ns;
+
+	double wall_s;
+	uint64_t units;
+	char unit[32];               /* "" when the workload reports none: then units are seconds */
+
+	uint64_t workload_user_ns, workload_sys_ns, workload_cpu_ns;
+	uint64_t profiler_user_ns, profiler_sys_ns, profiler_cpu_ns;
+	uint64_t profiler_cpu_total_ns;   /* its whole life: start-up, window, shutdown */
+	double profiler_ready_s;          /* from start to ready */
+
+	/* Unattributed CPU: what the kernel did that neither cgroup was charged for — kernel threads
+	 * (ns, from schedstat) plus irq/softirq time where the kernel accounts it apart from tasks
+	 * (/proc/stat).  Other user processes on the machine are not the profiler's doing: they are
+	 * measured (other_ns) as noise, not counted.  /proc/stat ticks at 10 ms, too coarse for a
+	 * 1% effect over a few seconds, so it is recorded but not used where ns counters exist. */
+	uint64_t unattributed_ns;
+	uint64_t kthreads_ns;
+	uint64_t other_ns;                /* root cgroup CPU minus workload, profiler and kthreads */
+	uint64_t machine_tasks_ns;        /* root cgroup CPU (ns); 0 when unknown */
+	uint64_t machine_busy_ns, machine_irq_ns, machine_softirq_ns, machine_steal_ns, machine_idle_ns;
+
+	uint64_t workload_rss_peak_bytes;     /* sum of VmHWM over its processes */
+	uint64_t profiler_rss_peak_bytes;
+	int64_t workload_mem_charged_peak_bytes;  /* cgroup peak, page cache included; -1 unknown */
+	int64_t profiler_mem_charged_peak_bytes;
+
+	char dir[512];               /* trial directory, relative to the results directory */
+};
+
+struct trial_env {
+	const struct experiment *ex;
+	const struct cgroup_sys *cg;
+	const char *results_dir;     /* absolute */
+	cpu_set_t workload_cpus;
+	int pin_workload;
+};
+
+/* Run trial tr->index of configuration tr->config.  Fills tr; never exits the process. */
+void trial_run(const struct trial_env *env, struct trial_result *tr);
+
+/* Derived figures used by the analysis and the tables. */
+double trial_work(const struct trial_result *tr);     /* units, or seconds when none */
+double trial_unattributed_ns(const struct trial_result *tr);
+
+#endif
