@@ -1,0 +1,184 @@
+/* analysis.c — paired per-block overheads with Hodges–Lehmann estimates and Wilcoxon intervals. */
+#include "analysis.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+const char *const metric_names[MET_COUNT] = {
+	"cpu_total", "cpu_workload", "cpu_profiler", "cpu_unattributed", "memory", "throughput",
+};
+
+double trial_cpu_per_unit_ns(const struct trial_result *tr)
+{
+	double work = trial_work(tr);
+	return work > 0 ? (double)(tr->workload_cpu_ns + tr->profiler_cpu_ns) / work : NAN;
+}
+
+/* The trial of configuration c in block b that finished, or NULL. */
+static const struct trial_result *find(const struct trial_result *trials, int ntrials, int b, int c)
+{
+	for (int i = 0; i < ntrials; i++)
+		if (trials[i].block == b && trials[i].config == c)
+			return trials[i].state == TRIAL_OK ? &trials[i] : NULL;
+	return NULL;
+}
+
+struct per_unit {
+	double w, p, u, t, rate, rss;
+};
+
+static int per_unit(const struct trial_result *tr, struct per_unit *pu)
+{
+	double work = trial_work(tr);
+	if (!(work > 0) || !(tr->wall_s > 0))
+		return -1;
+	pu->w = (double)tr->workload_cpu_ns / work;
+	pu->p = (double)tr->profiler_cpu_ns / work;
+	pu->u = trial_unattributed_ns(tr) / work;
+	pu->t = pu->w + pu->p + pu->u;
+	pu->rate = work / tr->wall_s;
+	pu->rss = (double)tr->workload_rss_peak_bytes + (double)tr->profiler_rss_peak_bytes;
+	return 0;
+}
+
+static void estimate(const double *d, int n, double conf, int metric, struct overhead *o)
+{
+	int log_ratio = metric == MET_CPU_TOTAL || metric == MET_THROUGHPUT;
+	o->n = n;
+	if (n == 0) {
+		memset(&o->e, 0, sizeof(o->e));
+		o->e.est = o->e.lo = o->e.hi = NAN;
+		return;
+	}
+	/* RSS moves in whole pages, so memory deltas tie often: the sign-test median interval
+	 * stays valid under ties where the signed-rank one cannot reach the confidence. */
+	if (metric == MET_MEMORY)
+		stats_sign_median(d, n, conf, &o->e);
+	else
+		stats_signed_rank(d, n, conf, &o->e);
+	if (log_ratio) {
+		/* HL and the interval are equivariant under monotone maps of a location: map the
+		 * log-ratio location back to a percentage. */
+		o->e.est = 100 * expm1(o->e.est);
+		o->e.lo = 100 * expm1(o->e.lo);
+		o->e.hi = 100 * expm1(o->e.hi);
+	}
+	o->significant = o->e.ok && (o->e.lo > 0 || o->e.hi < 0);
+}
+
+static void summarize_arm(const struct experiment *ex, const struct trial_result *trials, int ntrials,
+			  double conf, struct arm_summary *s)
+{
+	const struct config *cf = &ex->configs[s->config];
+	int base = plan_baseline(ex, cf->workload);
+	double *d[MET_COUNT], *cpu, *rate, *wrss, *prss, *z;
+	int nd = 0, nv = 0;
+	for (int m = 0; m < MET_COUNT; m++)
+		d[m] = xcalloc((size_t)ex->blocks + 1, sizeof(double));
+	cpu = xcalloc((size_t)ntrials + 1, sizeof(double));
+	rate = xcalloc((size_t)ntrials + 1, sizeof(double));
+	wrss = xcalloc((size_t)ntrials + 1, sizeof(double));
+	prss = xcalloc((size_t)ntrials + 1, sizeof(double));
+	z = xcalloc((size_t)ntrials + 1, sizeof(double));
+
+	for (int i = 0; i < ntrials; i++) {
+		struct per_unit pu;
+		if (trials[i].config != s->config)
+			continue;
+		s->trials++;
+		if (trials[i].state == TRIAL_FAILED)
+			s->failed++;
+		if (trials[i].state != TRIAL_OK || per_unit(&trials[i], &pu) < 0)
+			continue;
+		s->ok++;
+		cpu[nv] = pu.w + pu.p;
+		rate[nv] = pu.rate;
+		wrss[nv] = (double)trials[i].workload_rss_peak_bytes;
+		prss[nv] = (double)trials[i].profiler_rss_peak_bytes;
+		nv++;
+	}
+	s->cpu_per_unit_ns = nv ? stats_median(cpu, nv) : NAN;
+	s->work_rate = nv ? stats_median(rate, nv) : NAN;
+	s->workload_rss_bytes = nv ? stats_median(wrss, nv) : NAN;
+	s->profiler_rss_bytes = nv ? stats_median(prss, nv) : NAN;
+	s->cv = nv >= 2 ? stats_cv(cpu, nv) : NAN;
+	if (nv >= 3) {
+		stats_modified_z(cpu, nv, z);
+		for (int i = 0; i < nv; i++)
+			s->outliers += fabs(z[i]) > 3.5;
+	}
+
+	if (s->config != base) {
+		for (int b = 0; b < ex->blocks; b++) {
+			const struct trial_result *on = find(trials, ntrials, b, s->config);
+			const struct trial_result *off = find(trials, ntrials, b, base);
+			struct per_unit a, o;
+			double B;
+			if (!on || !off || per_unit(on, &a) < 0 || per_unit(off, &o) < 0)
+				continue;
+			B = o.w + o.p;
+			if (!(B > 0) || !(a.t > 0) || !(o.t > 0) || !(a.rate > 0) || !(o.rate > 0))
+				continue;
+			d[MET_CPU_TOTAL][nd] = log(a.t / o.t);
+			d[MET_CPU_WORKLOAD][nd] = 100 * (a.w - o.w) / B;
+			d[MET_CPU_PROFILER][nd] = 100 * (a.p - o.p) / B;
+			d[MET_CPU_UNATTRIBUTED][nd] = 100 * (a.u - o.u) / B;
+			d[MET_MEMORY][nd] = a.rss - o.rss;
+			d[MET_THROUGHPUT][nd] = log(a.rate / o.rate);
+			nd++;
+		}
+		for (int m = 0; m < MET_COUNT; m++)
+			estimate(d[m], nd, conf, m, &s->m[m]);
+	}
+	for (int m = 0; m < MET_COUNT; m++)
+		free(d[m]);
+	free(cpu);
+	free(rate);
+	free(wrss);
+	free(prss);
+	free(z);
+}
+
+void analysis_run(const struct experiment *ex, const struct trial_result *trials, int ntrials,
+		  double conf, struct analysis *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->conf = conf;
+	out->narms = ex->nconfigs;
+	out->arms = xcalloc((size_t)ex->nconfigs, sizeof(*out->arms));
+	for (int c = 0; c < ex->nconfigs; c++) {
+		out->arms[c].config = c;
+		summarize_arm(ex, trials, ntrials, conf, &out->arms[c]);
+	}
+	/* How many blocks would make the widest total-CPU interval +-0.5 percentage points? */
+	for (int c = 0; c < ex->nconfigs; c++) {
+		const struct overhead *o = &out->arms[c].m[MET_CPU_TOTAL];
+		const struct config *cf = &ex->configs[c];
+		int base = plan_baseline(ex, cf->workload);
+		double *d;
+		int nd = 0, k;
+		if (c == base || o->n < 2 || (o->e.ok && (o->e.hi - o->e.lo) / 2 <= 0.5))
+			continue;
+		d = xcalloc((size_t)ex->blocks + 1, sizeof(double));
+		for (int b = 0; b < ex->blocks; b++) {
+			const struct trial_result *on = find(trials, ntrials, b, c), *off = find(trials, ntrials, b, base);
+			struct per_unit a, p;
+			if (on && off && per_unit(on, &a) == 0 && per_unit(off, &p) == 0 && a.t > 0 && p.t > 0)
+				d[nd++] = 100 * log(a.t / p.t);
+		}
+		k = stats_blocks_needed(d, nd, 0.5, conf);
+		if (k > out->blocks_suggested)
+			out->blocks_suggested = k;
+		free(d);
+	}
+}
+
+void analysis_free(struct analysis *a)
+{
+	free(a->arms);
+	a->arms = NULL;
+	a->narms = 0;
+}

@@ -1,0 +1,72 @@
+/* analysis.h — from trials to overheads: the paired per-block analysis.
+ *
+ * For every configuration and block, the trial is paired with the same block's baseline trial
+ * of the same workload.  CPU is counted per unit of work, so a profiler that slows the workload
+ * down cannot hide its cost behind lower throughput.  With per-unit CPU W (workload cgroup),
+ * P (profiler cgroup) and U (unattributed: everything else the machine did) and B = W + P of
+ * the baseline trial:
+ *
+ *   cpu_workload     = (W_on - W_off) / B          in-workload: interrupts, handlers, unwinding
+ *   cpu_profiler     = (P_on - P_off) / B          the profiler's own processes
+ *   cpu_unattributed = (U_on - U_off) / B          kernel threads, irq time, other tasks
+ *   cpu_total        = exp(HL(ln(T_on / T_off))) - 1,  T = W + P + U
+ *   memory           = (RSS_w,on - RSS_w,off) + (RSS_p,on - RSS_p,off), bytes
+ *   throughput       = exp(HL(ln(rate_on / rate_off))) - 1
+ *
+ * Each metric's per-block values get a Hodges–Lehmann estimate, a Wilcoxon signed-rank
+ * confidence interval and p-value (stats.h).  The components are differences, not log ratios,
+ * because the profiler's share is 0 in the baseline arm.
+ */
+#ifndef TARE_ANALYSIS_H
+#define TARE_ANALYSIS_H
+
+#include "plan.h"
+#include "stats.h"
+#include "trial.h"
+
+enum metric {
+	MET_CPU_TOTAL,
+	MET_CPU_WORKLOAD,
+	MET_CPU_PROFILER,
+	MET_CPU_UNATTRIBUTED,
+	MET_MEMORY,
+	MET_THROUGHPUT,
+	MET_COUNT
+};
+
+extern const char *const metric_names[MET_COUNT];   /* "cpu_total", ..., as in results.json */
+
+struct overhead {
+	int n;                   /* blocks paired */
+	struct stats_est e;      /* percent for cpu_* and throughput; bytes for memory */
+	int significant;         /* the interval excludes 0 */
+};
+
+struct arm_summary {
+	int config;
+	int trials, ok, failed;
+	double work_rate;            /* median units (or seconds) per second of window */
+	double cpu_per_unit_ns;      /* median (W + P) per unit */
+	double workload_rss_bytes;   /* median */
+	double profiler_rss_bytes;   /* median */
+	double cv;                   /* of W + P per unit across this arm's trials */
+	int outliers;                /* trials with |modified Z| > 3.5 on W + P per unit */
+	struct overhead m[MET_COUNT];/* empty (n = 0) for a baseline */
+};
+
+struct analysis {
+	double conf;
+	struct arm_summary *arms;    /* one per configuration */
+	int narms;
+	int blocks_suggested;        /* for the worst total-CPU interval to reach +-0.5 points; 0 when fine */
+};
+
+/* Analyse the trials so far; conf is the interval's confidence (0.95). */
+void analysis_run(const struct experiment *ex, const struct trial_result *trials, int ntrials,
+		  double conf, struct analysis *out);
+void analysis_free(struct analysis *a);
+
+/* Per-trial per-unit figures, for the CSV and the analysis. */
+double trial_cpu_per_unit_ns(const struct trial_result *tr);
+
+#endif

@@ -1,0 +1,157 @@
+/* main.c — the tare command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "run.h"
+#include "script.h"
+#include "util.h"
+
+static const char usage_text[] =
+	"usage: tare [-v] COMMAND [ARGS]\n"
+	"\n"
+	"Weigh a profiler: run a workload with it off and on, interleaved, and report what it\n"
+	"costs in CPU, memory and latency, with confidence intervals.\n"
+	"\n"
+	"commands:\n"
+	"  run SCRIPT.lua [name=value ...] [-o DIR] [-q]\n"
+	"                       run an experiment; `tare run SCRIPT --help` lists its options\n"
+	"  list                 workloads and profilers found, and whether each can run here\n"
+	"  help                 this text\n"
+	"  version              the version\n"
+	"\n"
+	"options:\n"
+	"  -v, --verbose        Lua tracebacks and debug lines\n"
+	"  -h, --help           this text\n"
+	"  -V, --version        the version\n"
+	"\n"
+	"exit codes: 0 done (or pass), 1 fail, 2 usage or configuration error,\n"
+	"            3 cannot measure here (permission, feature or tool missing), 4 inconclusive,\n"
+	"            130 interrupted (finished trials are kept)\n"
+	"\n"
+	"Start with: tare run scripts/canary.lua\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "tare: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see tare --help)\n");
+	return EXIT_USAGE;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct run_opts ro = { .out_base = "results", .quiet = 0 };
+	struct experiment ex = { 0 };
+	const char *script;
+	int c, rc, help = 0;
+	/* "+": options only before the name=value list, like env(1). */
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:qhv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': ro.out_base = optarg; break;
+		case 'q': ro.quiet = 1; break;
+		case 'h': help = 1; break;
+		case 'v': tare_verbose = 1; break;
+		default: return usage_error("run: bad option%s", "");
+		}
+	}
+	if (optind >= argc) {
+		if (help) {
+			fputs("usage: tare run SCRIPT.lua [name=value ...] [-o DIR] [-q]\n", stdout);
+			return 0;
+		}
+		return usage_error("run: which script? e.g. tare run scripts/canary.lua%s", "");
+	}
+	script = argv[optind++];
+	/* Options may also follow the script: tare run x.lua -q blocks=4 */
+	{
+		int nargs = 0;
+		char **args = xcalloc((size_t)argc, sizeof(char *));
+		for (int i = optind; i < argc; i++) {
+			if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+				help = 1;
+			else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+				ro.quiet = 1;
+			else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+				tare_verbose = 1;
+			else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--out")) && i + 1 < argc)
+				ro.out_base = argv[++i];
+			else if (argv[i][0] == '-') {
+				free(args);
+				return usage_error("run: unknown option '%s'", argv[i]);
+			} else
+				args[nargs++] = argv[i];
+		}
+		if (help) {
+			free(args);
+			return script_describe(script, stdout);
+		}
+		rc = script_plan(script, nargs, args, &ex);
+		free(args);
+	}
+	if (rc)
+		return rc;
+	{
+		/* The command that reproduces this run, seed included once it is chosen. */
+		size_t len = 0;
+		for (int i = 0; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		ex.command_line = xmalloc(len + 16);
+		strcpy(ex.command_line, "tare");
+		for (int i = 0; i < argc; i++) {
+			strcat(ex.command_line, " ");
+			strcat(ex.command_line, argv[i]);
+		}
+	}
+	rc = run_experiment(&ex, &ro);
+	experiment_free(&ex);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+	int i = 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+			tare_verbose = 1;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage_text, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
+			printf("tare %s\n", tare_version());
+			return 0;
+		} else
+			return usage_error("unknown option '%s'", argv[i]);
+	}
+	if (i >= argc) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[i];
+	argc -= i;
+	argv += i;
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc, argv);
+	if (!strcmp(cmd, "list"))
+		return script_list(stdout);
+	if (!strcmp(cmd, "help")) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "version")) {
+		printf("tare %s\n", tare_version());
+		return 0;
+	}
+	return usage_error("unknown command '%s'", cmd);
+}

@@ -1,0 +1,324 @@
+/* results.c — results.json and trials.csv. */
+#include "results.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FIELD(name, type) { #name, type, offsetof(struct trial_result, name) }
+const struct trial_field trial_fields[] = {
+	FIELD(index, F_INT),
+	FIELD(block, F_INT),
+	FIELD(config, F_INT),
+	FIELD(started_unix_ns, F_U64),
+	FIELD(wall_s, F_DOUBLE),
+	FIELD(units, F_U64),
+	FIELD(unit, F_STR),
+	FIELD(workload_user_ns, F_U64),
+	FIELD(workload_sys_ns, F_U64),
+	FIELD(workload_cpu_ns, F_U64),
+	FIELD(profiler_user_ns, F_U64),
+	FIELD(profiler_sys_ns, F_U64),
+	FIELD(profiler_cpu_ns, F_U64),
+	FIELD(profiler_cpu_total_ns, F_U64),
+	FIELD(profiler_ready_s, F_DOUBLE),
+	FIELD(unattributed_ns, F_U64),
+	FIELD(kthreads_ns, F_U64),
+	FIELD(other_ns, F_U64),
+	FIELD(machine_tasks_ns, F_U64),
+	FIELD(machine_busy_ns, F_U64),
+	FIELD(machine_irq_ns, F_U64),
+	FIELD(machine_softirq_ns, F_U64),
+	FIELD(machine_steal_ns, F_U64),
+	FIELD(machine_idle_ns, F_U64),
+	FIELD(workload_rss_peak_bytes, F_U64),
+	FIELD(profiler_rss_peak_bytes, F_U64),
+	FIELD(workload_mem_charged_peak_bytes, F_I64),
+	FIELD(profiler_mem_charged_peak_bytes, F_I64),
+	FIELD(dir, F_STR),
+};
+#undef FIELD
+const int trial_nfields = (int)(sizeof(trial_fields) / sizeof(trial_fields[0]));
+
+static const char *state_name(enum trial_state s)
+{
+	return s == TRIAL_OK ? "ok" : s == TRIAL_FAILED ? "failed" : "interrupted";
+}
+
+void run_warn(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return;
+	for (int i = 0; i < r->warnings.n; i++)
+		if (!strcmp(r->warnings.v[i], s)) {
+			free(s);
+			return;
+		}
+	ptrvec_push(&r->warnings, s);
+}
+
+static json_t *num(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+static json_t *iso8601(uint64_t unix_ns)
+{
+	char buf[64];
+	time_t t = (time_t)(unix_ns / 1000000000ull);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_string(buf);
+}
+
+static json_t *kv_json(const struct kvlist *l)
+{
+	json_t *o = json_object();
+	for (int i = 0; i < l->n; i++)
+		json_object_set_new(o, l->v[i].key, json_string(l->v[i].value));
+	return o;
+}
+
+static json_t *strv_json(char *const *v)
+{
+	json_t *a;
+	if (!v)
+		return json_null();
+	a = json_array();
+	for (; *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+static json_t *trial_json(const struct run *r, const struct trial_result *tr)
+{
+	json_t *o = json_object();
+	for (int f = 0; f < trial_nfields; f++) {
+		const struct trial_field *fd = &trial_fields[f];
+		const char *p = (const char *)tr + fd->offset;
+		json_t *v = NULL;
+		switch (fd->type) {
+		case F_INT: v = json_integer(*(const int *)p); break;
+		case F_U64: v = json_integer((json_int_t) * (const uint64_t *)p); break;
+		case F_I64: v = *(const int64_t *)p < 0 ? json_null() : json_integer((json_int_t) * (const int64_t *)p); break;
+		case F_DOUBLE: v = num(*(const double *)p); break;
+		case F_STR: v = json_string(p); break;
+		}
+		json_object_set_new(o, fd->name, v);
+	}
+	json_object_set_new(o, "label", json_string(r->ex->configs[tr->config].label));
+	json_object_set_new(o, "state", json_string(state_name(tr->state)));
+	json_object_set_new(o, "error", tr->error[0] ? json_string(tr->error) : json_null());
+	json_object_set_new(o, "cpu_per_unit_ns", num(tr->state == TRIAL_OK ? trial_cpu_per_unit_ns(tr) : NAN));
+	return o;
+}
+
+static json_t *overhead_json(const struct overhead *o, int metric, double conf)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "n", json_integer(o->n));
+	json_object_set_new(j, "unit", json_string(metric == MET_MEMORY ? "bytes" : "%"));
+	json_object_set_new(j, "estimate", num(o->e.est));
+	json_object_set_new(j, "lo", num(o->e.ok ? o->e.lo : NAN));
+	json_object_set_new(j, "hi", num(o->e.ok ? o->e.hi : NAN));
+	json_object_set_new(j, "confidence_requested", json_real(conf));
+	json_object_set_new(j, "confidence", num(o->e.conf));
+	json_object_set_new(j, "p", num(o->e.p));
+	json_object_set_new(j, "exact", json_boolean(o->e.exact));
+	json_object_set_new(j, "significant", json_boolean(o->significant));
+	return j;
+}
+
+json_t *results_summary_json(const struct run *r)
+{
+	json_t *s = json_object(), *arms = json_array();
+	const struct analysis *an = &r->an;
+	for (int c = 0; c < an->narms; c++) {
+		const struct arm_summary *a = &an->arms[c];
+		const struct config *cf = &r->ex->configs[c];
+		json_t *j = json_object(), *ov = json_object();
+		json_object_set_new(j, "config", json_integer(c));
+		json_object_set_new(j, "label", json_string(cf->label));
+		json_object_set_new(j, "baseline", json_boolean(c == plan_baseline(r->ex, cf->workload)));
+		json_object_set_new(j, "trials", json_integer(a->trials));
+		json_object_set_new(j, "ok", json_integer(a->ok));
+		json_object_set_new(j, "failed", json_integer(a->failed));
+		json_object_set_new(j, "cpu_per_unit_ns", num(a->cpu_per_unit_ns));
+		json_object_set_new(j, "work_rate", num(a->work_rate));
+		json_object_set_new(j, "workload_rss_bytes", num(a->workload_rss_bytes));
+		json_object_set_new(j, "profiler_rss_bytes", num(a->profiler_rss_bytes));
+		json_object_set_new(j, "cv", num(a->cv));
+		json_object_set_new(j, "outliers", json_integer(a->outliers));
+		if (isfinite(cf->truth_cpu_pct))
+			json_object_set_new(j, "truth_cpu_pct", json_real(cf->truth_cpu_pct));
+		for (int m = 0; m < MET_COUNT && c != plan_baseline(r->ex, cf->workload); m++)
+			json_object_set_new(ov, metric_names[m], overhead_json(&a->m[m], m, an->conf));
+		json_object_set_new(j, "overhead", ov);
+		json_array_append_new(arms, j);
+	}
+	json_object_set_new(s, "confidence", json_real(an->conf));
+	json_object_set_new(s, "method", json_string("paired per block; Hodges-Lehmann estimate, Wilcoxon signed-rank interval and p-value"));
+	json_object_set_new(s, "arms", arms);
+	json_object_set_new(s, "blocks_suggested", json_integer(an->blocks_suggested));
+	return s;
+}
+
+static json_t *plan_json(const struct run *r)
+{
+	const struct experiment *ex = r->ex;
+	json_t *p = json_object(), *sched = json_array();
+	json_object_set_new(p, "blocks", json_integer(ex->blocks));
+	json_object_set_new(p, "warmup_s", json_real(ex->warmup_s));
+	json_object_set_new(p, "duration_s", json_real(ex->duration_s));
+	json_object_set_new(p, "units", json_integer((json_int_t)ex->units));
+	json_object_set_new(p, "timeout_s", json_real(ex->timeout_s));
+	json_object_set_new(p, "seed", json_integer((json_int_t)ex->seed));
+	json_object_set_new(p, "pin", json_boolean(ex->pin));
+	json_object_set_new(p, "confidence", json_real(ex->confidence));
+	json_object_set_new(p, "options", kv_json(&ex->options));
+	for (int b = 0; b < ex->blocks; b++) {
+		json_t *row = json_array();
+		for (int i = 0; i < ex->nconfigs; i++)
+			json_array_append_new(row, json_integer(r->schedule[b * ex->nconfigs + i]));
+		json_array_append_new(sched, row);
+	}
+	json_object_set_new(p, "schedule", sched);
+	return p;
+}
+
+static json_t *build_json(struct run *r)
+{
+	const struct experiment *ex = r->ex;
+	json_t *root = json_object(), *wls = json_array(), *cfs = json_array(), *trials = json_array(), *warn = json_array();
+	json_object_set_new(root, "schema", json_string("tare-results"));
+	json_object_set_new(root, "schema_version", json_integer(RESULTS_SCHEMA_VERSION));
+	json_object_set_new(root, "tare_version", json_string(tare_version()));
+	json_object_set_new(root, "name", json_string(ex->name));
+	json_object_set_new(root, "script", json_string(ex->script));
+	json_object_set_new(root, "command", json_string(ex->command_line ? ex->command_line : ""));
+	json_object_set_new(root, "started", iso8601(r->started_unix_ns));
+	json_object_set_new(root, "finished", r->finished_unix_ns ? iso8601(r->finished_unix_ns) : json_null());
+	json_object_set_new(root, "complete", json_boolean(r->complete));
+	json_object_set_new(root, "interrupted", json_boolean(r->interrupted));
+	json_object_set_new(root, "trials_planned", json_integer(r->total));
+	json_object_set_new(root, "plan", plan_json(r));
+	json_object_set_new(root, "placement", json_incref(r->placement));
+	json_object_set_new(root, "environment", json_incref(r->environment));
+	for (int i = 0; i < ex->nworkloads; i++) {
+		const struct workload *w = &ex->workloads[i];
+		json_t *j = json_object();
+		json_object_set_new(j, "name", json_string(w->name));
+		json_object_set_new(j, "label", json_string(w->label));
+		json_object_set_new(j, "options", kv_json(&w->opts));
+		json_object_set_new(j, "argv", strv_json(w->argv));
+		json_object_set_new(j, "unit", json_string(w->unit));
+		json_array_append_new(wls, j);
+	}
+	json_object_set_new(root, "workloads", wls);
+	for (int i = 0; i < ex->nconfigs; i++) {
+		const struct config *c = &ex->configs[i];
+		json_t *j = json_object();
+		json_object_set_new(j, "id", json_integer(i));
+		json_object_set_new(j, "label", json_string(c->label));
+		json_object_set_new(j, "workload", json_integer(c->workload));
+		json_object_set_new(j, "profiler", json_string(c->profiler));
+		json_object_set_new(j, "baseline", json_boolean(c->baseline));
+		json_object_set_new(j, "options", kv_json(&c->profiler_opts));
+		json_object_set_new(j, "argv", strv_json(c->profiler_argv));
+		json_object_set_new(j, "workload_env", strv_json(c->workload_env));
+		json_object_set_new(j, "truth_cpu_pct", num(c->truth_cpu_pct));
+		json_array_append_new(cfs, j);
+	}
+	json_object_set_new(root, "configs", cfs);
+	for (int i = 0; i < r->ntrials; i++)
+		json_array_append_new(trials, trial_json(r, &r->trials[i]));
+	json_object_set_new(root, "trials", trials);
+	json_object_set_new(root, "summary", results_summary_json(r));
+	for (int i = 0; i < r->warnings.n; i++)
+		json_array_append_new(warn, json_string(r->warnings.v[i]));
+	json_object_set_new(root, "warnings", warn);
+	return root;
+}
+
+/* RFC 4180: quote fields that need it, double the quotes inside. */
+static void csv_str(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\n\r")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static char *build_csv(const struct run *r, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	fputs("label,state,error,cpu_per_unit_ns", f);
+	for (int k = 0; k < trial_nfields; k++)
+		fprintf(f, ",%s", trial_fields[k].name);
+	fputc('\n', f);
+	for (int i = 0; i < r->ntrials; i++) {
+		const struct trial_result *tr = &r->trials[i];
+		double cpu = tr->state == TRIAL_OK ? trial_cpu_per_unit_ns(tr) : NAN;
+		csv_str(f, r->ex->configs[tr->config].label);
+		fprintf(f, ",%s,", state_name(tr->state));
+		csv_str(f, tr->error);
+		if (isfinite(cpu))
+			fprintf(f, ",%.3f", cpu);
+		else
+			fputc(',', f);
+		for (int k = 0; k < trial_nfields; k++) {
+			const char *p = (const char *)tr + trial_fields[k].offset;
+			fputc(',', f);
+			switch (trial_fields[k].type) {
+			case F_INT: fprintf(f, "%d", *(const int *)p); break;
+			case F_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)p); break;
+			case F_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
+			case F_DOUBLE: fprintf(f, "%.9g", *(const double *)p); break;
+			case F_STR: csv_str(f, p); break;
+			}
+		}
+		fputc('\n', f);
+	}
+	fclose(f);
+	return buf;
+}
+
+int results_write(struct run *r)
+{
+	json_t *root = build_json(r);
+	char *json = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+	char *path = xasprintf("%s/results.json", r->dir), *csv;
+	size_t csvlen;
+	int rc = 0;
+	json_decref(root);
+	if (!json || write_file_atomic(path, json, strlen(json)) < 0)
+		rc = -1;
+	free(path);
+	free(json);
+	csv = build_csv(r, &csvlen);
+	path = xasprintf("%s/trials.csv", r->dir);
+	if (write_file_atomic(path, csv, csvlen) < 0)
+		rc = -1;
+	free(path);
+	free(csv);
+	return rc;
+}

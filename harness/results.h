@@ -1,0 +1,49 @@
+/* results.h — results/<UTC stamp>-<name>/: results.json and trials.csv, written atomically.
+ *
+ * Both files are rewritten after every trial (temp file + rename), so a run that is
+ * interrupted — Ctrl-C, a kill, a crash of the machine — keeps every trial that finished.
+ */
+#ifndef TARE_RESULTS_H
+#define TARE_RESULTS_H
+
+#include <jansson.h>
+
+#include "analysis.h"
+#include "plan.h"
+#include "trial.h"
+#include "util.h"
+
+#define RESULTS_SCHEMA_VERSION 1
+
+struct run {
+	const struct experiment *ex;
+	const int *schedule;
+	struct trial_result *trials;
+	int ntrials;              /* finished (or failed) so far */
+	int total;                /* planned */
+	char dir[4096];           /* absolute */
+	char rel[4096];           /* as shown to the user */
+	uint64_t started_unix_ns, finished_unix_ns;
+	int interrupted;
+	int complete;
+	json_t *environment;
+	json_t *placement;
+	struct ptrvec warnings;   /* char* */
+	struct analysis an;
+};
+
+/* One trial field: the same list drives trials.csv and the trials array of results.json. */
+enum field_type { F_INT, F_U64, F_I64, F_DOUBLE, F_STR };
+struct trial_field {
+	const char *name;
+	enum field_type type;
+	size_t offset;
+};
+extern const struct trial_field trial_fields[];
+extern const int trial_nfields;
+
+int results_write(struct run *r);
+json_t *results_summary_json(const struct run *r);
+void run_warn(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,389 @@
+/* run.c — the experiment loop. */
+#include "run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "env.h"
+#include "progress.h"
+#include "proc.h"
+#include "prng.h"
+#include "trial.h"
+#include "util.h"
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	tare_interrupted = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;   /* no SA_RESTART: waits return early and see the flag */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static void cpulist(const cpu_set_t *set, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (int c = 0; c < CPU_SETSIZE && off < len; c++)
+		if (CPU_ISSET(c, set))
+			off += (size_t)snprintf(buf + off, len - off, "%s%d", off ? "," : "", c);
+}
+
+/* Where there are CPUs to spare, the workload gets its own and tare stays on CPU 0; the
+ * profiler is not pinned, because where it runs is part of what it costs. */
+static json_t *place(const struct experiment *ex, struct trial_env *te, struct run *r)
+{
+	json_t *p = json_object();
+	int n = ncpus_online(), threads = 0;
+	char buf[256];
+	for (int i = 0; i < ex->nworkloads; i++)
+		if (ex->workloads[i].threads > threads)
+			threads = ex->workloads[i].threads;
+	CPU_ZERO(&te->workload_cpus);
+	te->pin_workload = 0;
+	if (!ex->pin) {
+		json_object_set_new(p, "policy", json_string("unpinned (pin=false)"));
+	} else if (n < 2 || threads >= n) {
+		json_object_set_new(p, "policy", json_string("unpinned: the workload needs every CPU"));
+		if (n >= 2)
+			run_warn(r, "the workload keeps %d threads busy on %d CPUs: tare, the profiler and the workload share CPUs", threads, n);
+	} else {
+		cpu_set_t self;
+		CPU_ZERO(&self);
+		CPU_SET(0, &self);
+		for (int c = 1; c < n && c < CPU_SETSIZE; c++)
+			CPU_SET(c, &te->workload_cpus);
+		if (sched_setaffinity(0, sizeof(self), &self) == 0) {
+			te->pin_workload = 1;
+			json_object_set_new(p, "policy", json_string("pinned"));
+			json_object_set_new(p, "harness_cpus", json_string("0"));
+			cpulist(&te->workload_cpus, buf, sizeof(buf));
+			json_object_set_new(p, "workload_cpus", json_string(buf));
+		} else {
+			json_object_set_new(p, "policy", json_sprintf("unpinned: sched_setaffinity: %s", strerror(errno)));
+		}
+	}
+	json_object_set_new(p, "profiler_cpus", json_string("all (not pinned)"));
+	return p;
+}
+
+static void make_results_dir(struct run *r, const struct experiment *ex, const char *base)
+{
+	char stamp[32], cwd[1024];
+	time_t t = (time_t)(r->started_unix_ns / 1000000000ull);
+	struct tm tm;
+	char *slug = slugify(ex->name);
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(r->rel, sizeof(r->rel), "%s/%s-%s", base, stamp, slug);
+	/* Two runs in the same second: add a counter rather than mix their files. */
+	for (int i = 2; path_exists(r->rel) && i < 1000; i++)
+		snprintf(r->rel, sizeof(r->rel), "%s/%s-%s-%d", base, stamp, slug, i);
+	free(slug);
+	if (r->rel[0] == '/' || !getcwd(cwd, sizeof(cwd)) ||
+	    snprintf(r->dir, sizeof(r->dir), "%s/%s", cwd, r->rel) >= (int)sizeof(r->dir))
+		snprintf(r->dir, sizeof(r->dir), "%s", r->rel);
+}
+
+/* "12.3 µs" with the unit chosen for three significant digits. */
+static void fmt_ns(double ns, char *buf, size_t len)
+{
+	if (!isfinite(ns))
+		snprintf(buf, len, "-");
+	else if (ns >= 1e9)
+		snprintf(buf, len, "%.3g s", ns / 1e9);
+	else if (ns >= 1e6)
+		snprintf(buf, len, "%.3g ms", ns / 1e6);
+	else if (ns >= 1e3)
+		snprintf(buf, len, "%.3g µs", ns / 1e3);
+	else
+		snprintf(buf, len, "%.3g ns", ns);
+}
+
+/* "+1.02% [+0.91, +1.15]", or "~+0.03% [-0.2, +0.3]" when the interval contains 0. */
+static void fmt_overhead(const struct overhead *o, double scale, const char *unit, int with_ci, char *buf, size_t len)
+{
+	if (o->n == 0 || !isfinite(o->e.est)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (!with_ci || !o->e.ok)
+		snprintf(buf, len, "%s%+.2f%s%s", o->e.ok && !o->significant ? "~" : "", o->e.est / scale, unit,
+			 with_ci && !o->e.ok ? " [too few blocks]" : "");
+	else
+		snprintf(buf, len, "%s%+.2f%s [%+.2f, %+.2f]", o->significant ? "" : "~", o->e.est / scale, unit,
+			 o->e.lo / scale, o->e.hi / scale);
+}
+
+/* Display width of UTF-8 text: "µs" is two columns, three bytes. */
+static int text_width(const char *s)
+{
+	int w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+#define SUMMARY_COLS 8
+
+/* Print rows of cells with columns padded to their widest cell; column 0 and the last two are
+ * left-aligned, the numbers right-aligned. */
+static void print_table(FILE *f, char cells[][SUMMARY_COLS][96], int nrows)
+{
+	int width[SUMMARY_COLS] = { 0 };
+	for (int r = 0; r < nrows; r++)
+		for (int c = 0; c < SUMMARY_COLS; c++)
+			if (text_width(cells[r][c]) > width[c])
+				width[c] = text_width(cells[r][c]);
+	for (int r = 0; r < nrows; r++) {
+		for (int c = 0; c < SUMMARY_COLS; c++) {
+			int pad = width[c] - text_width(cells[r][c]);
+			int left = c == 0 || c == 2 || c >= SUMMARY_COLS - 2;
+			if (!left)
+				fprintf(f, "%*s", pad, "");
+			fputs(cells[r][c], f);
+			if (c < SUMMARY_COLS - 1)
+				fprintf(f, "%*s", left ? pad + 2 : 2, "");
+		}
+		fputc('\n', f);
+	}
+}
+
+/* "iterations" -> "iteration", for "CPU/iteration". */
+static void unit_singular(const char *unit, char *buf, size_t len)
+{
+	size_t n = strlen(unit);
+	snprintf(buf, len, "%.*s", (int)(n > 1 && unit[n - 1] == 's' ? n - 1 : n), unit);
+}
+
+void run_print_summary(FILE *f, const struct run *r)
+{
+	const struct experiment *ex = r->ex;
+	const struct analysis *an = &r->an;
+	const char *unit = NULL;
+	char one[48], (*cells)[SUMMARY_COLS][96];
+	int nrows = 0;
+	for (int i = 0; i < r->ntrials && !unit; i++)
+		if (r->trials[i].state == TRIAL_OK)
+			unit = r->trials[i].unit[0] ? r->trials[i].unit : "seconds";
+	unit_singular(unit ? unit : "units", one, sizeof(one));
+	cells = xcalloc((size_t)an->narms + 1, sizeof(*cells));
+	snprintf(cells[0][0], 96, "configuration");
+	snprintf(cells[0][1], 96, "CPU/%s", one);
+	snprintf(cells[0][2], 96, "CPU overhead [%.0f%% CI]", 100 * an->conf);
+	snprintf(cells[0][3], 96, "workload");
+	snprintf(cells[0][4], 96, "profiler");
+	snprintf(cells[0][5], 96, "unattrib.");
+	snprintf(cells[0][6], 96, "memory (RSS)");
+	snprintf(cells[0][7], 96, "trials");
+	nrows = 1;
+	for (int c = 0; c < an->narms; c++, nrows++) {
+		const struct arm_summary *a = &an->arms[c];
+		const struct config *cf = &ex->configs[c];
+		char (*row)[96] = cells[nrows];
+		snprintf(row[0], 96, "%s", cf->label);
+		fmt_ns(a->cpu_per_unit_ns, row[1], 96);
+		if (a->failed)
+			snprintf(row[7], 96, "%d (%d failed)", a->ok, a->failed);
+		else
+			snprintf(row[7], 96, "%d", a->ok);
+		if (c == plan_baseline(ex, cf->workload)) {
+			snprintf(row[2], 96, "(baseline)");
+			if (isfinite(a->workload_rss_bytes))
+				snprintf(row[6], 96, "%.1f MiB", (a->workload_rss_bytes + a->profiler_rss_bytes) / 1048576.0);
+			continue;
+		}
+		fmt_overhead(&a->m[MET_CPU_TOTAL], 1, "%", 1, row[2], 96);
+		fmt_overhead(&a->m[MET_CPU_WORKLOAD], 1, "%", 0, row[3], 96);
+		fmt_overhead(&a->m[MET_CPU_PROFILER], 1, "%", 0, row[4], 96);
+		fmt_overhead(&a->m[MET_CPU_UNATTRIBUTED], 1, "%", 0, row[5], 96);
+		fmt_overhead(&a->m[MET_MEMORY], 1048576.0, " MiB", 1, row[6], 96);
+	}
+	fputc('\n', f);
+	print_table(f, cells, nrows);
+	free(cells);
+	fprintf(f, "\nCPU overhead is CPU per %s against the same block's baseline trial, split into the\n"
+		"workload's own cgroup, the profiler's processes, and CPU that neither was charged for.\n"
+		"Hodges-Lehmann estimates; [lo, hi] from the Wilcoxon signed-rank test over paired blocks;\n"
+		"~ marks an interval that contains 0.\n", one);
+	for (int c = 0; c < an->narms; c++) {
+		const struct config *cf = &ex->configs[c];
+		const struct overhead *t = &an->arms[c].m[MET_CPU_TOTAL];
+		if (isfinite(cf->truth_cpu_pct) && t->n)
+			fprintf(f, "%s: known overhead %.2f%%, measured %+.2f%%%s\n", cf->label, cf->truth_cpu_pct, t->e.est,
+				!t->e.ok ? "" : t->e.lo <= cf->truth_cpu_pct && cf->truth_cpu_pct <= t->e.hi ?
+				" (inside the interval)" : " (OUTSIDE the interval)");
+	}
+}
+
+/* Noise guards (DESIGN.md): CV of the baseline arm, outliers, steal, blocks needed. */
+static void check_noise(struct run *r)
+{
+	const struct experiment *ex = r->ex;
+	uint64_t steal = 0, busy = 0;
+	for (int c = 0; c < r->an.narms; c++) {
+		const struct arm_summary *a = &r->an.arms[c];
+		const struct config *cf = &ex->configs[c];
+		if (c == plan_baseline(ex, cf->workload) && isfinite(a->cv)) {
+			if (a->cv >= 0.20)
+				run_warn(r, "UNRELIABLE: CPU per unit of the baseline '%s' varies by %.0f%% (CV) between trials; "
+					 "the machine is too noisy for these intervals", cf->label, 100 * a->cv);
+			else if (a->cv >= 0.10)
+				run_warn(r, "noisy: CPU per unit of the baseline '%s' varies by %.0f%% (CV) between trials",
+					 cf->label, 100 * a->cv);
+		}
+		if (a->outliers)
+			run_warn(r, "%s: %d trial%s with |modified Z| > 3.5 in CPU per unit (kept; see trials.csv)",
+				 cf->label, a->outliers, a->outliers > 1 ? "s" : "");
+	}
+	for (int i = 0; i < r->ntrials; i++)
+		steal += r->trials[i].machine_steal_ns, busy += r->trials[i].machine_busy_ns;
+	if (busy && (double)steal / (double)(busy + steal) > 0.01)
+		run_warn(r, "the hypervisor stole %.1f%% of CPU time during measured windows; results are noisier",
+			 100.0 * (double)steal / (double)(busy + steal));
+	if (r->an.blocks_suggested > ex->blocks)
+		run_warn(r, "for total-CPU intervals of about +-0.5 points, run about %d blocks (blocks=%d)",
+			 r->an.blocks_suggested, r->an.blocks_suggested);
+}
+
+static void describe_outcome(const struct run *r, const struct trial_result *tr, char *buf, size_t len)
+{
+	if (tr->state == TRIAL_OK) {
+		char cpu[32];
+		fmt_ns(trial_cpu_per_unit_ns(tr), cpu, sizeof(cpu));
+		char one[40];
+		unit_singular(tr->unit[0] ? tr->unit : "seconds", one, sizeof(one));
+		snprintf(buf, len, "ok  %s/%s  %.2f s", cpu, one, tr->wall_s);
+	} else {
+		snprintf(buf, len, "FAILED: %s", tr->error);
+	}
+	(void)r;
+}
+
+int run_experiment(struct experiment *ex, const struct run_opts *o)
+{
+	struct cgroup_sys cg;
+	struct trial_env te;
+	struct run r;
+	struct progress pg;
+	int *schedule, ok = 0, rc = 0;
+	memset(&r, 0, sizeof(r));
+	memset(&te, 0, sizeof(te));
+	cgroup_init(&cg);
+	if (!ex->seed)
+		ex->seed = prng_fresh_seed();
+	if (ex->command_line && !strstr(ex->command_line, " seed=")) {
+		char *cl = xasprintf("%s seed=%llu", ex->command_line, (unsigned long long)ex->seed);
+		free(ex->command_line);
+		ex->command_line = cl;
+	}
+	schedule = plan_schedule(ex->blocks, ex->nconfigs, ex->seed);
+	r.ex = ex;
+	r.schedule = schedule;
+	r.total = ex->blocks * ex->nconfigs;
+	r.trials = xcalloc((size_t)r.total, sizeof(*r.trials));
+	r.started_unix_ns = wall_ns();
+	make_results_dir(&r, ex, o->out_base);
+	if (mkdir_p(r.dir, 0755) < 0) {
+		tare_err("cannot create the results directory %s: %s", r.rel, strerror(errno));
+		free(schedule);
+		free(r.trials);
+		return EXIT_USAGE;
+	}
+	if (cg.warning[0])
+		run_warn(&r, "%s", cg.warning);
+	r.environment = env_capture(&cg);
+	te.ex = ex;
+	te.cg = &cg;
+	te.results_dir = r.dir;
+	r.placement = place(ex, &te, &r);
+	install_signals();
+
+	if (!o->quiet) {
+		fprintf(stderr, "tare: %s: %d configuration%s x %d blocks = %d trials of %.3g s warm-up + ",
+			ex->name, ex->nconfigs, ex->nconfigs > 1 ? "s" : "", ex->blocks, r.total, ex->warmup_s);
+		if (ex->units)
+			fprintf(stderr, "%llu units\n", (unsigned long long)ex->units);
+		else
+			fprintf(stderr, "%.3g s measured\n", ex->duration_s);
+		fprintf(stderr, "tare: seed %llu (replay the order with seed=%llu); results in %s/\n",
+			(unsigned long long)ex->seed, (unsigned long long)ex->seed, r.rel);
+		for (int i = 0; i < r.warnings.n; i++)
+			tare_warn("%s", (char *)r.warnings.v[i]);
+	}
+	results_write(&r);
+	progress_init(&pg, r.total, ex->warmup_s + (ex->duration_s > 0 ? ex->duration_s : 5) + 0.3, o->quiet);
+	for (int b = 0; b < ex->blocks && !tare_interrupted; b++) {
+		for (int i = 0; i < ex->nconfigs && !tare_interrupted; i++) {
+			struct trial_result *tr = &r.trials[r.ntrials];
+			char outcome[640];
+			memset(tr, 0, sizeof(*tr));
+			tr->index = r.ntrials;
+			tr->block = b;
+			tr->config = schedule[b * ex->nconfigs + i];
+			progress_start(&pg, tr->index, b, ex->blocks, ex->configs[tr->config].label);
+			trial_run(&te, tr);
+			if (tr->state == TRIAL_INTERRUPTED) {
+				/* Not a measurement: dropped, with its directory. */
+				char *dir = xasprintf("%s/%s", r.dir, tr->dir);
+				rm_rf(dir);
+				free(dir);
+				break;
+			}
+			r.ntrials++;
+			ok += tr->state == TRIAL_OK;
+			describe_outcome(&r, tr, outcome, sizeof(outcome));
+			progress_done(&pg, tr->index, b, ex->blocks, ex->configs[tr->config].label, outcome);
+			analysis_free(&r.an);
+			analysis_run(ex, r.trials, r.ntrials, ex->confidence, &r.an);
+			if (results_write(&r) < 0)
+				tare_warn("cannot write %s/results.json: %s", r.rel, strerror(errno));
+		}
+	}
+	progress_clear(&pg);
+	r.interrupted = tare_interrupted;
+	r.complete = !r.interrupted && r.ntrials == r.total;
+	r.finished_unix_ns = wall_ns();
+	analysis_free(&r.an);
+	analysis_run(ex, r.trials, r.ntrials, ex->confidence, &r.an);
+	check_noise(&r);
+	results_write(&r);
+
+	run_print_summary(stdout, &r);
+	for (int i = 0; i < r.warnings.n; i++)
+		printf("warning: %s\n", (char *)r.warnings.v[i]);
+	printf("\nresults: %s/results.json (%d of %d trials%s)\n", r.rel, r.ntrials, r.total,
+	       r.interrupted ? ", interrupted" : "");
+	if (r.interrupted) {
+		tare_err("interrupted: %d finished trials kept in %s", r.ntrials, r.rel);
+		rc = 130;
+	} else if (ok == 0) {
+		tare_err("no trial could be measured; the first failure: %s", r.ntrials ? r.trials[0].error : "none ran");
+		rc = EXIT_FAIL;
+	}
+	analysis_free(&r.an);
+	json_decref(r.environment);
+	json_decref(r.placement);
+	for (int i = 0; i < r.warnings.n; i++)
+		free(r.warnings.v[i]);
+	free(r.warnings.v);
+	free(r.trials);
+	free(schedule);
+	return rc;
+}

@@ -1,0 +1,22 @@
+/* run.h — run an experiment: placement, the interleaved schedule, results, the summary. */
+#ifndef TARE_RUN_H
+#define TARE_RUN_H
+
+#include <stdio.h>
+
+#include "plan.h"
+#include "results.h"
+
+struct run_opts {
+	const char *out_base;    /* parent of the results directory: "results" */
+	int quiet;
+};
+
+/* Returns the process exit code: 0 when the run completed, 1 when no trial could be measured,
+ * 3 when the machine cannot measure at all, 130 when interrupted (finished trials are kept). */
+int run_experiment(struct experiment *ex, const struct run_opts *o);
+
+/* The summary table, as printed at the end of a run. */
+void run_print_summary(FILE *f, const struct run *r);
+
+#endif
