@@ -1,0 +1,35 @@
+-- inject: a known, calibrated overhead, to show that tare recovers the truth.
+--   mode = "spin":    an LD_PRELOAD shim in the workload spins on a timer of each thread's CPU
+--                     time, inflating its CPU per unit of work by exactly `pct` percent
+--                     (profilers/inject/shim.c has the arithmetic).
+--   mode = "sidecar": a separate process burns `pct` percent of one CPU (in the profiler's
+--                     cgroup); its overhead per unit depends on the workload's rate.
+return {
+  description = "known overhead for calibration: an in-workload spin shim or a CPU-burning sidecar",
+  options = {
+    pct  = { "overhead in percent: CPU inflation per unit (spin) or percent of one CPU (sidecar)", 1, min = 0, max = 99 },
+    hz   = { "spin ticks per second of each thread's CPU time", 100, type = "integer", min = 1, max = 10000 },
+    mode = { "where the overhead lands", "spin", choices = { "spin", "sidecar" } },
+  },
+  available = function()
+    for _, f in ipairs({ "/profilers/libtare-inject.so", "/profilers/inject-sidecar" }) do
+      if not tare.exists(tare.build .. f) then return false, tare.build .. f .. " is not built: run make" end
+    end
+    return true
+  end,
+  env = function(o)
+    if o.mode == "spin" then
+      return { LD_PRELOAD = tare.build .. "/profilers/libtare-inject.so",
+               TARE_INJECT_PCT = o.pct, TARE_INJECT_HZ = o.hz }
+    end
+  end,
+  command = function(o)
+    if o.mode == "sidecar" then
+      return { tare.build .. "/profilers/inject-sidecar", "--pct", o.pct }
+    end
+  end,
+  -- Only the spin's truth is known per unit of work; the sidecar's depends on the workload.
+  truth = function(o)
+    if o.mode == "spin" then return { cpu_pct = o.pct } end
+  end,
+}

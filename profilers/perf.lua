@@ -1,0 +1,29 @@
+-- perf: Linux perf record, sampling the workload's process tree with call graphs.
+-- perf runs as its own process in the profiler cgroup, so its CPU and memory (ring draining,
+-- writing perf.data) are charged to it; the sampling interrupts land in the workload.
+return {
+  description = "perf record -g at a sampling frequency (Linux perf)",
+  options = {
+    hz   = { "sampling frequency (Hz)", 99, type = "integer", min = 1, max = 100000 },
+    type = { "profile type", "cpu", choices = { "cpu" } },
+    callgraph = { "call-graph unwinder", "fp", choices = { "fp", "dwarf", "lbr" } },
+  },
+  available = function()
+    if not tare.which("perf") then
+      return false, "perf is not installed: apt-get install linux-perf"
+    end
+    if not tare.is_root and tare.perf_event_paranoid > 1 then
+      return false, "kernel.perf_event_paranoid is " .. tare.perf_event_paranoid ..
+        ": run as root or set it to 1 (sysctl kernel.perf_event_paranoid=1)"
+    end
+    return true
+  end,
+  command = function(o, t)
+    return { "perf", "record", "--quiet", "-F", o.hz, "--call-graph", o.callgraph,
+             "-p", t.pid, "-o", t.dir .. "/perf.data" }
+  end,
+  -- perf opens its events on the held workload before the gate opens: ready when they exist.
+  ready = { perf_event_fds = 1, timeout = 15 },
+  -- SIGINT makes perf record finish writing perf.data.
+  stop = { signal = "INT", grace = 30 },
+}

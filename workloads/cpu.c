@@ -1,0 +1,479 @@
+/* cpu.c — the ground-truth CPU workload.
+ *
+ * N threads burn CPU in a known split across distinct, never-inlined functions, so that a
+ * profiler's attribution can be held against the truth.  One unit of work is one pass of
+ *
+ *	main -> worker -> cpu_hot, cpu_warm, cpu_cold	(the 3-part default, 70/20/10)
+ *
+ * where each function runs the same kernel for split[i]% of --unit-iterations iterations, so
+ * its time is proportional to its share.  Thread 0 is the main thread itself, so its stacks
+ * reach main; the other threads' stacks are start_thread -> cpu_thread_main -> worker -> cpu_*.
+ *
+ * Parts are named by position: cpu_hot, cpu_warm, cpu_cold, then cpu_f3 .. cpu_f7, so
+ * `--split 50,50` runs cpu_hot and cpu_warm, and `--split 40,30,20,5,5` adds cpu_f3, cpu_f4.
+ *
+ * The truth printed at exit is empirical as well as nominal: every CPU_SAMPLE_EVERY-th unit
+ * of each thread times each function with the thread's CPU clock (measured_split).  On a
+ * shared VM it wanders by ~0.3 percentage points between 2 s runs (interrupts and steal land
+ * in the timed calls too, as they do in a profiler's samples).  Units are reported to tare
+ * through tare_units.h, one per pass.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "tare_units.h"
+
+#define CPU_MAX_PARTS			8
+#define CPU_MAX_THREADS			1024
+#define CPU_SAMPLE_EVERY		64
+/* ~25 µs per unit on a 3 GHz core: long enough that the per-unit bookkeeping is noise,
+ * short enough that --units and SIGTERM stop promptly. */
+#define CPU_DEFAULT_UNIT_ITERATIONS	10000
+#define CPU_MIN_UNIT_ITERATIONS		100	/* so every non-zero part gets >= 1 iteration */
+#define CPU_MAX_UNIT_ITERATIONS		1000000000ull
+
+/* GCC-only attributes, spelled so that clang builds warning-free too (clang has no
+ * noclone, and does not merge identical functions unless asked to). */
+#if defined(__has_attribute)
+#if __has_attribute(noclone)
+#define CPU_NOCLONE noclone,
+#endif
+#if __has_attribute(no_icf)
+#define CPU_NO_ICF no_icf,
+#endif
+#endif
+#ifndef CPU_NOCLONE
+#define CPU_NOCLONE
+#endif
+#ifndef CPU_NO_ICF
+#define CPU_NO_ICF
+#endif
+
+struct cpu_config {
+	int threads;
+	int nparts;
+	int split[CPU_MAX_PARTS];		/* percent, sums to 100 */
+	uint64_t unit_iterations;		/* kernel iterations per unit, all parts */
+	uint64_t part_iterations[CPU_MAX_PARTS];
+	uint64_t max_units;			/* 0: no limit */
+	double duration_s;			/* 0: until SIGTERM/SIGINT */
+};
+
+struct cpu_thread {
+	pthread_t tid;
+	int index;
+	int slot;
+	uint64_t units;
+	uint64_t sampled_units;
+	uint64_t sampled_ns[CPU_MAX_PARTS];
+	volatile uint64_t sink;			/* keeps the kernel's result alive */
+} __attribute__((aligned(64)));		/* no false sharing between threads */
+
+static struct cpu_config cfg;
+static struct tare_units *cpu_units;
+static int cpu_stop;				/* set by signal handlers; read with __atomic */
+static uint64_t cpu_units_claimed;		/* only used with --units */
+static int64_t cpu_clock_overhead_ns;		/* cost of one thread-CPU clock read */
+
+/* The kernel: a serially dependent xorshift + multiply chain.  It touches no memory and
+ * makes no calls, the compiler cannot vectorise or fold it, and its cost per iteration is
+ * the same wherever it is expanded, so time is proportional to iterations.  The state
+ * never becomes 0: both steps are bijections on non-zero 64-bit values. */
+static inline __attribute__((always_inline)) uint64_t cpu_kernel(uint64_t x, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		x *= 0x2545f4914f6cdd1dull;
+	}
+	return x;
+}
+
+/* Each part is its own symbol.  noinline/noclone keep the name in every stack (no .isra
+ * clones); no_icf and the distinct asm text stop identical-code folding from merging them;
+ * aligned(64) gives each loop the same cache-line placement, so the same speed.
+ * GCC (12, x86-64, -O2) gives a leaf function that needs no stack no frame even with
+ * -fno-omit-frame-pointer, and a frame-pointer unwinder would then skip its caller
+ * (main -> cpu_hot, no worker).  Taking __builtin_frame_address(0) forces the frame. */
+#define CPU_PART(name)								\
+	static __attribute__((CPU_NOCLONE CPU_NO_ICF noinline, aligned(64)))	\
+	uint64_t name(uint64_t x, uint64_t n)					\
+	{									\
+		asm volatile("# " #name :: "r"(__builtin_frame_address(0)) : "memory"); \
+		return cpu_kernel(x, n);					\
+	}
+
+CPU_PART(cpu_hot)
+CPU_PART(cpu_warm)
+CPU_PART(cpu_cold)
+CPU_PART(cpu_f3)
+CPU_PART(cpu_f4)
+CPU_PART(cpu_f5)
+CPU_PART(cpu_f6)
+CPU_PART(cpu_f7)
+
+typedef uint64_t (*cpu_part_fn)(uint64_t x, uint64_t n);
+
+static cpu_part_fn const cpu_parts[CPU_MAX_PARTS] = {
+	cpu_hot, cpu_warm, cpu_cold, cpu_f3, cpu_f4, cpu_f5, cpu_f6, cpu_f7,
+};
+
+static const char *const cpu_part_names[CPU_MAX_PARTS] = {
+	"cpu_hot", "cpu_warm", "cpu_cold", "cpu_f3", "cpu_f4", "cpu_f5", "cpu_f6", "cpu_f7",
+};
+
+static void cpu_on_signal(int sig)
+{
+	(void)sig;
+	__atomic_store_n(&cpu_stop, 1, __ATOMIC_RELAXED);	/* lock-free: signal-safe */
+}
+
+static int64_t cpu_thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cpu_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A timed interval also holds the tail of one clock read and the head of the next (a
+ * syscall, ~0.1-0.5 µs): several % of cpu_cold's ~2.5 µs.  Measure that cost (median, robust
+ * to preemption) and subtract it from each sample.  Each pair follows some user work, as the
+ * reads in worker do. */
+static void cpu_calibrate_clock(void)
+{
+	enum { N = 101 };
+	int64_t d[N];
+	uint64_t x = 1;
+
+	for (int i = 0; i < N; i++) {
+		int64_t t0;
+
+		x = cpu_kernel(x, 200);
+		asm volatile("" : "+r"(x));
+		t0 = cpu_thread_ns();
+		d[i] = cpu_thread_ns() - t0;
+	}
+	qsort(d, N, sizeof(d[0]), cpu_cmp_i64);
+	cpu_clock_overhead_ns = d[N / 2];
+}
+
+/* With --units, units are claimed from one shared counter so the total is exact. */
+static bool cpu_claim_unit(void)
+{
+	if (__atomic_load_n(&cpu_stop, __ATOMIC_RELAXED))
+		return false;
+	if (!cfg.max_units)
+		return true;
+	if (__atomic_fetch_add(&cpu_units_claimed, 1, __ATOMIC_RELAXED) < cfg.max_units)
+		return true;
+	__atomic_store_n(&cpu_stop, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
+/* A sampled unit: one clock read between parts, so each interval holds one read's cost.
+ * The first clock read after the 63 unsampled units (no syscalls) is slower than the rest,
+ * and without the discarded warm-up read it landed in cpu_hot's interval (+1.5% of its
+ * time).  Inlined so the stacks keep their shape (worker -> cpu_*). */
+static inline __attribute__((always_inline))
+uint64_t cpu_unit_timed(struct cpu_thread *t, uint64_t x)
+{
+	int64_t prev;
+
+	cpu_thread_ns();
+	prev = cpu_thread_ns();
+
+	for (int i = 0; i < cfg.nparts; i++) {
+		int64_t now, dt;
+
+		if (!cfg.part_iterations[i])
+			continue;
+		x = cpu_parts[i](x, cfg.part_iterations[i]);
+		now = cpu_thread_ns();
+		dt = now - prev - cpu_clock_overhead_ns;
+		t->sampled_ns[i] += dt > 0 ? (uint64_t)dt : 0;
+		prev = now;
+	}
+	t->sampled_units++;
+	return x;
+}
+
+static __attribute__((CPU_NOCLONE noinline)) void worker(struct cpu_thread *t)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull + (uint64_t)t->index;	/* non-zero */
+
+	while (cpu_claim_unit()) {
+		if (t->units % CPU_SAMPLE_EVERY == 0) {
+			x = cpu_unit_timed(t, x);
+		} else {
+			for (int i = 0; i < cfg.nparts; i++)
+				if (cfg.part_iterations[i])
+					x = cpu_parts[i](x, cfg.part_iterations[i]);
+		}
+		t->units++;
+		tare_units_add(cpu_units, t->slot, 1);
+	}
+	t->sink = x;
+}
+
+static void *cpu_thread_main(void *arg)
+{
+	struct cpu_thread *t = arg;
+
+	t->slot = tare_units_slot(cpu_units);
+	worker(t);
+	return NULL;
+}
+
+static void cpu_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cpu [options]\n"
+		"Burn CPU in a known split across non-inlined functions; print the truth as JSON.\n"
+		"\n"
+		"  --threads N            worker threads (default 1; thread 0 is the main thread)\n"
+		"  --split A,B,...        percent per function, 1..8 integers summing to 100\n"
+		"                         (default 70,20,10); functions by position: cpu_hot,\n"
+		"                         cpu_warm, cpu_cold, cpu_f3 .. cpu_f7\n"
+		"  --unit-iterations N    kernel iterations per unit, all functions together\n"
+		"                         (default %d, ~25 us)\n"
+		"  --duration SECONDS     stop after this long (default: until SIGTERM/SIGINT)\n"
+		"  --units N              stop after N units in total, over all threads\n"
+		"  --help                 this text\n"
+		"\n"
+		"One unit = one pass of worker through every function, reported to tare\n"
+		"through TARE_UNITS_FD.\n"
+		"At exit one JSON line on stdout: threads, units, split, measured_split.\n",
+		CPU_DEFAULT_UNIT_ITERATIONS);
+}
+
+static void __attribute__((noreturn)) cpu_bad_arg(const char *opt, const char *arg,
+						   const char *expected)
+{
+	fprintf(stderr, "cpu: %s %s: expected %s (see cpu --help)\n", opt, arg, expected);
+	exit(2);
+}
+
+/* strtoull accepts "-1" (as a huge value) and leading blanks; demand plain digits. */
+static bool cpu_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void cpu_parse_split(const char *arg)
+{
+	const char *what = "1 to 8 comma-separated integers in [0, 100] summing to 100";
+	char buf[256];
+	char *save = NULL, *tok;
+	int n = 0, sum = 0;
+
+	if (strlen(arg) >= sizeof(buf))
+		cpu_bad_arg("--split", arg, what);
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (n == CPU_MAX_PARTS || !cpu_parse_u64(tok, 0, 100, &v))
+			cpu_bad_arg("--split", arg, what);
+		cfg.split[n++] = (int)v;
+		sum += (int)v;
+	}
+	/* strtok_r skips empty fields; "70,,30" must not pass as "70,30" */
+	if (n == 0 || sum != 100 || strstr(arg, ",,") || arg[0] == ',' ||
+	    arg[strlen(arg) - 1] == ',')
+		cpu_bad_arg("--split", arg, what);
+	cfg.nparts = n;
+}
+
+static void cpu_parse_args(int argc, char **argv)
+{
+	enum { OPT_THREADS = 1, OPT_SPLIT, OPT_UNIT_ITER, OPT_DURATION, OPT_UNITS, OPT_HELP };
+	static const struct option opts[] = {
+		{ "threads",         required_argument, NULL, OPT_THREADS },
+		{ "split",           required_argument, NULL, OPT_SPLIT },
+		{ "unit-iterations", required_argument, NULL, OPT_UNIT_ITER },
+		{ "duration",        required_argument, NULL, OPT_DURATION },
+		{ "units",           required_argument, NULL, OPT_UNITS },
+		{ "help",            no_argument,       NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	char *end;
+	int c;
+
+	cfg = (struct cpu_config){ .threads = 1, .nparts = 3, .split = { 70, 20, 10 },
+				   .unit_iterations = CPU_DEFAULT_UNIT_ITERATIONS };
+	opterr = 0;	/* our own one-line messages */
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_THREADS:
+			if (!cpu_parse_u64(optarg, 1, CPU_MAX_THREADS, &v))
+				cpu_bad_arg("--threads", optarg, "an integer in [1, 1024]");
+			cfg.threads = (int)v;
+			break;
+		case OPT_SPLIT:
+			cpu_parse_split(optarg);
+			break;
+		case OPT_UNIT_ITER:
+			if (!cpu_parse_u64(optarg, CPU_MIN_UNIT_ITERATIONS,
+					   CPU_MAX_UNIT_ITERATIONS, &v))
+				cpu_bad_arg("--unit-iterations", optarg,
+					    "an integer in [100, 1000000000]");
+			cfg.unit_iterations = v;
+			break;
+		case OPT_DURATION:
+			errno = 0;
+			cfg.duration_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(cfg.duration_s > 0) ||
+			    cfg.duration_s > 1e7)
+				cpu_bad_arg("--duration", optarg,
+					    "a number of seconds in (0, 1e7]");
+			break;
+		case OPT_UNITS:
+			if (!cpu_parse_u64(optarg, 1, UINT64_MAX / 2, &v))
+				cpu_bad_arg("--units", optarg, "a positive integer");
+			cfg.max_units = v;
+			break;
+		case OPT_HELP:
+			cpu_usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "cpu: %s: expected a value (see cpu --help)\n",
+				argv[optind - 1]);
+			exit(2);
+		default:
+			fprintf(stderr, "cpu: %s: unknown option (see cpu --help)\n",
+				argv[optind - 1]);
+			exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cpu: %s: unexpected argument (see cpu --help)\n", argv[optind]);
+		exit(2);
+	}
+	for (int i = 0; i < cfg.nparts; i++)
+		cfg.part_iterations[i] = cfg.unit_iterations * (uint64_t)cfg.split[i] / 100;
+}
+
+static void cpu_install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = cpu_on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+/* --duration: a one-shot real-time timer whose SIGALRM sets the same stop flag. */
+static void cpu_arm_duration(void)
+{
+	struct itimerval it = { 0 };
+	double whole;
+
+	if (!cfg.duration_s)
+		return;
+	it.it_value.tv_usec = (suseconds_t)(modf(cfg.duration_s, &whole) * 1e6);
+	it.it_value.tv_sec = (time_t)whole;
+	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+		it.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void cpu_print_truth(const struct cpu_thread *t)
+{
+	uint64_t units = 0, sampled = 0, part_ns[CPU_MAX_PARTS] = { 0 }, total_ns = 0;
+
+	for (int k = 0; k < cfg.threads; k++) {
+		units += t[k].units;
+		sampled += t[k].sampled_units;
+		for (int i = 0; i < cfg.nparts; i++)
+			part_ns[i] += t[k].sampled_ns[i];
+	}
+	for (int i = 0; i < cfg.nparts; i++)
+		total_ns += part_ns[i];
+
+	printf("{\"workload\":\"cpu\",\"threads\":%d,\"units\":%llu,\"split\":{",
+	       cfg.threads, (unsigned long long)units);
+	for (int i = 0; i < cfg.nparts; i++)
+		printf("%s\"%s\":%.2f", i ? "," : "", cpu_part_names[i], cfg.split[i] / 100.0);
+	printf("},\"measured_split\":{");
+	for (int i = 0; i < cfg.nparts; i++)
+		printf("%s\"%s\":%.4f", i ? "," : "", cpu_part_names[i],
+		       total_ns ? (double)part_ns[i] / (double)total_ns : 0.0);
+	printf("},\"unit_iterations\":%llu,\"sampled_units\":%llu}\n",
+	       (unsigned long long)cfg.unit_iterations, (unsigned long long)sampled);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct cpu_thread *t;
+	int started = 1, rc = 0;
+
+	cpu_parse_args(argc, argv);
+	cpu_install_signals();
+	cpu_units = tare_units_open("iterations");
+	cpu_calibrate_clock();
+
+	t = aligned_alloc(64, sizeof(*t) * (size_t)cfg.threads);
+	if (!t) {
+		fprintf(stderr, "cpu: out of memory for %d threads\n", cfg.threads);
+		return 1;
+	}
+	memset(t, 0, sizeof(*t) * (size_t)cfg.threads);
+	for (int k = 0; k < cfg.threads; k++)
+		t[k].index = k;
+
+	cpu_arm_duration();
+	for (; started < cfg.threads; started++) {
+		int err = pthread_create(&t[started].tid, NULL, cpu_thread_main, &t[started]);
+
+		if (err) {
+			fprintf(stderr, "cpu: pthread_create (thread %d of %d): %s\n",
+				started + 1, cfg.threads, strerror(err));
+			__atomic_store_n(&cpu_stop, 1, __ATOMIC_RELAXED);
+			rc = 1;
+			break;
+		}
+	}
+	/* Thread 0 runs on the main thread so its stacks are main -> worker -> cpu_*. */
+	if (!rc) {
+		t[0].slot = tare_units_slot(cpu_units);
+		worker(&t[0]);
+	}
+	for (int k = 1; k < started; k++)
+		pthread_join(t[k].tid, NULL);
+	if (!rc)
+		cpu_print_truth(t);
+	free(t);
+	return rc;
+}
