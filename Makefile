@@ -9,8 +9,9 @@
 BUILD   ?= build
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-# Frame pointers everywhere: workloads are profiled by frame-pointer unwinders, and so is tare.
-TARE_CFLAGS := -std=gnu11 -Wall -Wextra -fno-omit-frame-pointer -D_GNU_SOURCE -MMD -MP
+# Frame pointers everywhere, leaf functions included (GCC drops them from leaves otherwise):
+# workloads are profiled by frame-pointer unwinders, and so is tare.
+TARE_CFLAGS := -std=gnu11 -Wall -Wextra -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -D_GNU_SOURCE -MMD -MP
 PKGS    := lua5.4 jansson libelf libdw libprotobuf-c zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

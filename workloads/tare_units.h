@@ -9,7 +9,7 @@
  * relaxed store with no contention; the harness sums the slots.  Without TARE_UNITS_FD (a
  * workload run by hand) the counters live in private memory and nothing else changes.
  *
- *   struct tare_units *u = tare_units_open();        // once, in main
+ *   struct tare_units *u = tare_units_open("requests");   // once, in main; NULL keeps the name
  *   int slot = tare_units_slot(u);                   // once per thread
  *   tare_units_add(u, slot, n);                      // on the hot path
  *
@@ -21,6 +21,7 @@
 #define TARE_UNITS_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -59,6 +60,8 @@ static inline struct tare_units *tare_units_open(const char *unit_name)
 		void *p = mmap(NULL, TARE_UNITS_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, atoi(fd), 0);
 		if (p != MAP_FAILED)
 			u = (struct tare_units *)p;
+		else    /* tare would then read 0 units and fail the trial: say why here */
+			fprintf(stderr, "tare_units: cannot map TARE_UNITS_FD=%s; units go unreported\n", fd);
 	}
 	if (!u) {
 		u = (struct tare_units *)aligned_alloc(64, TARE_UNITS_BYTES);
