@@ -15,7 +15,7 @@ TARE_CFLAGS := -std=gnu11 -Wall -Wextra -fno-omit-frame-pointer -mno-omit-leaf-f
 PKGS    := lua5.4 jansson libelf libdw libprotobuf-c zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LIBS    := $(PKG_LIBS) -lm -lpthread
+LIBS    := $(PKG_LIBS) -lpfm -lm -lpthread
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 ifeq ($(V),1)

@@ -9,7 +9,13 @@
 
 const char *const metric_names[MET_COUNT] = {
 	"cpu_total", "cpu_workload", "cpu_profiler", "cpu_unattributed", "memory", "throughput",
+	"p50_us", "p90_us", "p99_us", "p999_us",
 };
+
+const char *metric_unit(enum metric m)
+{
+	return m == MET_MEMORY ? "bytes" : m >= MET_P50 ? "us" : "%";
+}
 
 double trial_cpu_per_unit_ns(const struct trial_result *tr)
 {
@@ -28,6 +34,7 @@ static const struct trial_result *find(const struct trial_result *trials, int nt
 
 struct per_unit {
 	double w, p, u, t, rate, rss;
+	double lat[4];            /* p50, p90, p99, p99.9 in µs; NaN when the trial has none */
 };
 
 static int per_unit(const struct trial_result *tr, struct per_unit *pu)
@@ -41,14 +48,21 @@ static int per_unit(const struct trial_result *tr, struct per_unit *pu)
 	pu->t = pu->w + pu->p + pu->u;
 	pu->rate = work / tr->wall_s;
 	pu->rss = (double)tr->workload_rss_peak_bytes + (double)tr->profiler_rss_peak_bytes;
+	pu->lat[0] = tr->has_latency ? tr->p50_us : NAN;
+	pu->lat[1] = tr->has_latency ? tr->p90_us : NAN;
+	pu->lat[2] = tr->has_latency ? tr->p99_us : NAN;
+	pu->lat[3] = tr->has_latency ? tr->p999_us : NAN;
 	return 0;
 }
 
 static void estimate(const double *d, int n, double conf, int metric, struct overhead *o)
 {
 	int log_ratio = metric == MET_CPU_TOTAL || metric == MET_THROUGHPUT;
-	o->n = n;
-	if (n == 0) {
+	int finite = 0;
+	for (int i = 0; i < n; i++)
+		finite += isfinite(d[i]);
+	o->n = finite;
+	if (finite == 0) {
 		memset(&o->e, 0, sizeof(o->e));
 		o->e.est = o->e.lo = o->e.hi = NAN;
 		return;
@@ -75,7 +89,8 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 	const struct config *cf = &ex->configs[s->config];
 	int base = plan_baseline(ex, cf->workload);
 	double *d[MET_COUNT], *cpu, *rate, *wrss, *prss, *z;
-	int nd = 0, nv = 0;
+	int nd = 0, nv = 0, nl[4] = { 0 };
+	double *lat[4], *rates, *targets;
 	for (int m = 0; m < MET_COUNT; m++)
 		d[m] = xcalloc((size_t)ex->blocks + 1, sizeof(double));
 	cpu = xcalloc((size_t)ntrials + 1, sizeof(double));
@@ -83,6 +98,10 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 	wrss = xcalloc((size_t)ntrials + 1, sizeof(double));
 	prss = xcalloc((size_t)ntrials + 1, sizeof(double));
 	z = xcalloc((size_t)ntrials + 1, sizeof(double));
+	for (int k = 0; k < 4; k++)
+		lat[k] = xcalloc((size_t)ntrials + 1, sizeof(double));
+	rates = xcalloc((size_t)ntrials + 1, sizeof(double));
+	targets = xcalloc((size_t)ntrials + 1, sizeof(double));
 
 	for (int i = 0; i < ntrials; i++) {
 		struct per_unit pu;
@@ -98,6 +117,14 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 		rate[nv] = pu.rate;
 		wrss[nv] = (double)trials[i].workload_rss_peak_bytes;
 		prss[nv] = (double)trials[i].profiler_rss_peak_bytes;
+		if (trials[i].has_latency) {
+			s->has_latency = 1;
+			for (int k = 0; k < 4; k++)
+				if (isfinite(pu.lat[k]))
+					lat[k][nl[k]++] = pu.lat[k];
+			rates[nl[0] - 1] = trials[i].achieved_rate;
+			targets[nl[0] - 1] = trials[i].target_rate;
+		}
 		nv++;
 	}
 	s->cpu_per_unit_ns = nv ? stats_median(cpu, nv) : NAN;
@@ -105,6 +132,12 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 	s->workload_rss_bytes = nv ? stats_median(wrss, nv) : NAN;
 	s->profiler_rss_bytes = nv ? stats_median(prss, nv) : NAN;
 	s->cv = nv >= 2 ? stats_cv(cpu, nv) : NAN;
+	s->p50_us = nl[0] ? stats_median(lat[0], nl[0]) : NAN;
+	s->p90_us = nl[1] ? stats_median(lat[1], nl[1]) : NAN;
+	s->p99_us = nl[2] ? stats_median(lat[2], nl[2]) : NAN;
+	s->p999_us = nl[3] ? stats_median(lat[3], nl[3]) : NAN;
+	s->achieved_rate = nl[0] ? stats_median(rates, nl[0]) : NAN;
+	s->target_rate = nl[0] ? stats_median(targets, nl[0]) : NAN;
 	if (nv >= 3) {
 		stats_modified_z(cpu, nv, z);
 		for (int i = 0; i < nv; i++)
@@ -128,6 +161,8 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 			d[MET_CPU_UNATTRIBUTED][nd] = 100 * (a.u - o.u) / B;
 			d[MET_MEMORY][nd] = a.rss - o.rss;
 			d[MET_THROUGHPUT][nd] = log(a.rate / o.rate);
+			for (int k = 0; k < 4; k++)
+				d[MET_P50 + k][nd] = a.lat[k] - o.lat[k];   /* NaN when either has none: dropped */
 			nd++;
 		}
 		for (int m = 0; m < MET_COUNT; m++)
@@ -140,6 +175,10 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 	free(wrss);
 	free(prss);
 	free(z);
+	for (int k = 0; k < 4; k++)
+		free(lat[k]);
+	free(rates);
+	free(targets);
 }
 
 void analysis_run(const struct experiment *ex, const struct trial_result *trials, int ntrials,

@@ -12,6 +12,9 @@
  *   cpu_total        = exp(HL(ln(T_on / T_off))) - 1,  T = W + P + U
  *   memory           = (RSS_w,on - RSS_w,off) + (RSS_p,on - RSS_p,off), bytes
  *   throughput       = exp(HL(ln(rate_on / rate_off))) - 1
+ *   p50, p90, p99, p99.9 latency = HL(pX_on - pX_off), µs: each trial's own percentile from its
+ *                      whole histogram (never requests bootstrapped across trials: requests
+ *                      within a run are correlated); p99.9 only from trials with >= 10,000
  *
  * Each metric's per-block values get a Hodges–Lehmann estimate, a Wilcoxon signed-rank
  * confidence interval and p-value (stats.h).  The components are differences, not log ratios,
@@ -31,6 +34,10 @@ enum metric {
 	MET_CPU_UNATTRIBUTED,
 	MET_MEMORY,
 	MET_THROUGHPUT,
+	MET_P50,
+	MET_P90,
+	MET_P99,
+	MET_P999,
 	MET_COUNT
 };
 
@@ -52,6 +59,9 @@ struct arm_summary {
 	double cv;                   /* of W + P per unit across this arm's trials */
 	int outliers;                /* trials with |modified Z| > 3.5 on W + P per unit */
 	struct overhead m[MET_COUNT];/* empty (n = 0) for a baseline */
+	int has_latency;
+	double p50_us, p90_us, p99_us, p999_us;  /* medians over this arm's trials */
+	double achieved_rate, target_rate;       /* medians, requests per second */
 };
 
 struct analysis {
@@ -65,6 +75,9 @@ struct analysis {
 void analysis_run(const struct experiment *ex, const struct trial_result *trials, int ntrials,
 		  double conf, struct analysis *out);
 void analysis_free(struct analysis *a);
+
+/* "%", "bytes" or "us": what a metric's estimate is in. */
+const char *metric_unit(enum metric m);
 
 /* Per-trial per-unit figures, for the CSV and the analysis. */
 double trial_cpu_per_unit_ns(const struct trial_result *tr);

@@ -56,7 +56,7 @@ void experiment_free(struct experiment *ex)
 		kvlist_free(&c->given_opts);
 		strv_free(c->profiler_argv);
 		strv_free(c->workload_env);
-		free(c->ready_text);
+		free(c->ready.text);
 	}
 	for (int i = 0; i < ex->nworkloads; i++) {
 		struct workload *w = &ex->workloads[i];
@@ -66,6 +66,8 @@ void experiment_free(struct experiment *ex)
 		kvlist_free(&w->given_opts);
 		strv_free(w->argv);
 		strv_free(w->env);
+		strv_free(w->driver_argv);
+		free(w->ready.text);
 		free(w->unit);
 	}
 	free(ex->configs);

@@ -26,13 +26,22 @@ void kvlist_add(struct kvlist *l, const char *key, const char *value);
 const char *kvlist_get(const struct kvlist *l, const char *key);
 void kvlist_free(struct kvlist *l);
 
-/* How tare knows a profiler is ready before it opens the workload's start gate. */
+/* How tare knows a process is ready: a profiler before the workload's gate opens, a server
+ * workload before its load driver starts. */
 enum ready_kind {
 	READY_START,          /* as soon as the process runs */
-	READY_PERF_FDS,       /* it holds at least ready_count perf_event file descriptors */
-	READY_LINE,           /* its stdout or stderr contains ready_text */
-	READY_FILE,           /* the file ready_text exists */
-	READY_DELAY,          /* a fixed delay of ready_delay_s */
+	READY_PERF_FDS,       /* it holds at least `count` perf_event file descriptors */
+	READY_LINE,           /* its stdout or stderr contains `text` */
+	READY_FILE,           /* the file `text` ({dir}, {pid} expanded) exists */
+	READY_DELAY,          /* a fixed delay */
+};
+
+struct ready {
+	enum ready_kind kind;
+	int count;
+	char *text;
+	double delay_s;
+	double timeout_s;
 };
 
 struct config {
@@ -47,14 +56,11 @@ struct config {
 
 	char **profiler_argv;     /* NULL when the profiler runs no process of its own */
 	char **workload_env;      /* "NAME=value" added to the workload's environment */
-	enum ready_kind ready;
-	int ready_count;
-	char *ready_text;
-	double ready_delay_s;
-	double ready_timeout_s;
+	struct ready ready;
 	int stop_signal;
 	double stop_grace_s;
 	double truth_cpu_pct;     /* known CPU inflation (inject), NaN when unknown */
+	double truth_latency_us;  /* known latency added to every request, NaN when unknown */
 };
 
 struct workload {
@@ -67,6 +73,8 @@ struct workload {
 	char *unit;               /* what one unit of work is, when the workload reports units */
 	int threads;              /* CPUs it keeps busy, for placement */
 	double stop_grace_s;
+	struct ready ready;       /* before the driver starts */
+	char **driver_argv;       /* a load generator started once the workload is ready, or NULL */
 };
 
 struct experiment {

@@ -193,8 +193,10 @@ void child_signal(struct child *c, int sig)
 void child_stop(struct child *c, int sig, double grace_s)
 {
 	struct child *one[1] = { c };
-	if (c->pid <= 0)
+	/* Once stopped, the PID may be reused: never signal that group again. */
+	if (c->pid <= 0 || c->stopped)
 		return;
+	c->stopped = 1;
 	if (c->gate_fd >= 0) {
 		/* Never released: it is still in our code, waiting at the gate. */
 		kill(c->pid, SIGKILL);

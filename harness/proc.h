@@ -19,6 +19,7 @@ struct child {
 	int gate_fd;            /* write end; closing it lets the child exec */
 	int err_fd;             /* read end; exec's errno arrives here, EOF means exec succeeded */
 	int reaped;
+	int stopped;            /* child_stop ran: its group was killed once, never again */
 	int status;             /* wait status once reaped */
 	struct rusage ru;       /* of the child itself and its waited-for descendants */
 	uint64_t reaped_ns;

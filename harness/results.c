@@ -39,6 +39,18 @@ const struct trial_field trial_fields[] = {
 	FIELD(profiler_rss_peak_bytes, F_U64),
 	FIELD(workload_mem_charged_peak_bytes, F_I64),
 	FIELD(profiler_mem_charged_peak_bytes, F_I64),
+	FIELD(has_latency, F_INT),
+	FIELD(requests, F_U64),
+	FIELD(request_errors, F_U64),
+	FIELD(target_rate, F_DOUBLE),
+	FIELD(achieved_rate, F_DOUBLE),
+	FIELD(p50_us, F_DOUBLE),
+	FIELD(p90_us, F_DOUBLE),
+	FIELD(p99_us, F_DOUBLE),
+	FIELD(p999_us, F_DOUBLE),
+	FIELD(max_us, F_DOUBLE),
+	FIELD(p99_uncorrected_us, F_DOUBLE),
+	FIELD(driver_cpu_ns, F_U64),
 	FIELD(dir, F_STR),
 };
 #undef FIELD
@@ -128,7 +140,7 @@ static json_t *overhead_json(const struct overhead *o, int metric, double conf)
 {
 	json_t *j = json_object();
 	json_object_set_new(j, "n", json_integer(o->n));
-	json_object_set_new(j, "unit", json_string(metric == MET_MEMORY ? "bytes" : "%"));
+	json_object_set_new(j, "unit", json_string(metric_unit(metric)));
 	json_object_set_new(j, "estimate", num(o->e.est));
 	json_object_set_new(j, "lo", num(o->e.ok ? o->e.lo : NAN));
 	json_object_set_new(j, "hi", num(o->e.ok ? o->e.hi : NAN));
@@ -160,10 +172,23 @@ json_t *results_summary_json(const struct run *r)
 		json_object_set_new(j, "profiler_rss_bytes", num(a->profiler_rss_bytes));
 		json_object_set_new(j, "cv", num(a->cv));
 		json_object_set_new(j, "outliers", json_integer(a->outliers));
+		if (a->has_latency) {
+			json_t *l = json_object();
+			json_object_set_new(l, "p50_us", num(a->p50_us));
+			json_object_set_new(l, "p90_us", num(a->p90_us));
+			json_object_set_new(l, "p99_us", num(a->p99_us));
+			json_object_set_new(l, "p999_us", num(a->p999_us));
+			json_object_set_new(l, "achieved_rate", num(a->achieved_rate));
+			json_object_set_new(l, "target_rate", num(a->target_rate));
+			json_object_set_new(j, "latency", l);
+		}
 		if (isfinite(cf->truth_cpu_pct))
 			json_object_set_new(j, "truth_cpu_pct", json_real(cf->truth_cpu_pct));
+		if (isfinite(cf->truth_latency_us))
+			json_object_set_new(j, "truth_latency_us", json_real(cf->truth_latency_us));
 		for (int m = 0; m < MET_COUNT && c != plan_baseline(r->ex, cf->workload); m++)
-			json_object_set_new(ov, metric_names[m], overhead_json(&a->m[m], m, an->conf));
+			if (a->m[m].n || m < MET_P50)
+				json_object_set_new(ov, metric_names[m], overhead_json(&a->m[m], m, an->conf));
 		json_object_set_new(j, "overhead", ov);
 		json_array_append_new(arms, j);
 	}
@@ -238,6 +263,7 @@ static json_t *build_json(struct run *r)
 		json_object_set_new(j, "argv", strv_json(c->profiler_argv));
 		json_object_set_new(j, "workload_env", strv_json(c->workload_env));
 		json_object_set_new(j, "truth_cpu_pct", num(c->truth_cpu_pct));
+		json_object_set_new(j, "truth_latency_us", num(c->truth_latency_us));
 		json_array_append_new(cfs, j);
 	}
 	json_object_set_new(root, "configs", cfs);
@@ -292,7 +318,7 @@ static char *build_csv(const struct run *r, size_t *len)
 			case F_INT: fprintf(f, "%d", *(const int *)p); break;
 			case F_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)p); break;
 			case F_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
-			case F_DOUBLE: fprintf(f, "%.9g", *(const double *)p); break;
+			case F_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
 			case F_STR: csv_str(f, p); break;
 			}
 		}
@@ -321,4 +347,72 @@ int results_write(struct run *r)
 	free(path);
 	free(csv);
 	return rc;
+}
+
+static int write_hgrm(const char *path, const struct hist *h)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+	/* ns recorded, µs printed, five ticks per half-distance: HdrHistogram's defaults. */
+	hist_write_hgrm(h, f, 1000.0, 5);
+	fclose(f);
+	rc = write_file_atomic(path, buf, len);
+	free(buf);
+	return rc;
+}
+
+int results_add_latency(struct run *r, const struct trial_result *tr)
+{
+	const struct config *cf = &r->ex->configs[tr->config];
+	struct hist c, u;
+	char err[256], *dir, *path;
+	int rc = 0;
+	if (!tr->has_latency)
+		return 0;
+	if (!r->latency) {
+		r->latency = xcalloc((size_t)r->ex->nconfigs, sizeof(struct hist));
+		r->latency_uncorrected = xcalloc((size_t)r->ex->nconfigs, sizeof(struct hist));
+		r->have_latency = xcalloc((size_t)r->ex->nconfigs, sizeof(int));
+	}
+	dir = xasprintf("%s/%s", r->dir, tr->dir);
+	if (trial_load_latency(dir, &c, &u, err, sizeof(err)) < 0) {
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	if (!r->have_latency[tr->config]) {
+		hist_init(&r->latency[tr->config], c.lowest, c.highest, c.sigfigs);
+		hist_init(&r->latency_uncorrected[tr->config], u.lowest, u.highest, u.sigfigs);
+		r->have_latency[tr->config] = 1;
+	}
+	hist_merge(&r->latency[tr->config], &c);
+	hist_merge(&r->latency_uncorrected[tr->config], &u);
+	hist_free(&c);
+	hist_free(&u);
+	dir = xasprintf("%s/latency", r->dir);
+	mkdir_p(dir, 0755);
+	path = xasprintf("%s/%s.hgrm", dir, cf->slug);
+	rc |= write_hgrm(path, &r->latency[tr->config]);
+	free(path);
+	path = xasprintf("%s/%s.uncorrected.hgrm", dir, cf->slug);
+	rc |= write_hgrm(path, &r->latency_uncorrected[tr->config]);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+void results_free_latency(struct run *r)
+{
+	if (!r->latency)
+		return;
+	for (int i = 0; i < r->ex->nconfigs; i++)
+		if (r->have_latency[i]) {
+			hist_free(&r->latency[i]);
+			hist_free(&r->latency_uncorrected[i]);
+		}
+	free(r->latency);
+	free(r->latency_uncorrected);
+	free(r->have_latency);
 }

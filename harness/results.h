@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "analysis.h"
+#include "hist.h"
 #include "plan.h"
 #include "trial.h"
 #include "util.h"
@@ -30,6 +31,9 @@ struct run {
 	json_t *placement;
 	struct ptrvec warnings;   /* char* */
 	struct analysis an;
+	struct hist *latency;     /* per configuration: every trial's corrected histogram merged */
+	struct hist *latency_uncorrected;
+	int *have_latency;
 };
 
 /* One trial field: the same list drives trials.csv and the trials array of results.json. */
@@ -43,6 +47,10 @@ extern const struct trial_field trial_fields[];
 extern const int trial_nfields;
 
 int results_write(struct run *r);
+/* Merge a finished trial's latency histograms into its configuration's and rewrite
+ * latency/<configuration>.hgrm (and .uncorrected.hgrm). */
+int results_add_latency(struct run *r, const struct trial_result *tr);
+void results_free_latency(struct run *r);
 json_t *results_summary_json(const struct run *r);
 void run_warn(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -69,12 +69,15 @@ static json_t *place(const struct experiment *ex, struct trial_env *te, struct r
 		CPU_SET(0, &self);
 		for (int c = 1; c < n && c < CPU_SETSIZE; c++)
 			CPU_SET(c, &te->workload_cpus);
+		/* A load driver shares CPU 0 with tare, which sleeps through the measured window. */
+		te->driver_cpus = self;
 		if (sched_setaffinity(0, sizeof(self), &self) == 0) {
 			te->pin_workload = 1;
 			json_object_set_new(p, "policy", json_string("pinned"));
 			json_object_set_new(p, "harness_cpus", json_string("0"));
 			cpulist(&te->workload_cpus, buf, sizeof(buf));
 			json_object_set_new(p, "workload_cpus", json_string(buf));
+			json_object_set_new(p, "driver_cpus", json_string("0"));
 		} else {
 			json_object_set_new(p, "policy", json_sprintf("unpinned: sched_setaffinity: %s", strerror(errno)));
 		}
@@ -140,13 +143,13 @@ static int text_width(const char *s)
 	return w;
 }
 
-#define SUMMARY_COLS 8
+#define SUMMARY_COLS 9
 
-/* Print rows of cells with columns padded to their widest cell; column 0 and the last two are
- * left-aligned, the numbers right-aligned. */
-static void print_table(FILE *f, char cells[][SUMMARY_COLS][96], int nrows)
+/* Print rows of cells with columns padded to their widest cell; column 0, the overhead and the
+ * last two are left-aligned, the numbers right-aligned; a column with skip[c] set is left out. */
+static void print_table(FILE *f, char cells[][SUMMARY_COLS][96], int nrows, const int *skip)
 {
-	int width[SUMMARY_COLS] = { 0 };
+	int width[SUMMARY_COLS] = { 0 }, last = SUMMARY_COLS - 1;
 	for (int r = 0; r < nrows; r++)
 		for (int c = 0; c < SUMMARY_COLS; c++)
 			if (text_width(cells[r][c]) > width[c])
@@ -154,11 +157,13 @@ static void print_table(FILE *f, char cells[][SUMMARY_COLS][96], int nrows)
 	for (int r = 0; r < nrows; r++) {
 		for (int c = 0; c < SUMMARY_COLS; c++) {
 			int pad = width[c] - text_width(cells[r][c]);
-			int left = c == 0 || c == 2 || c >= SUMMARY_COLS - 2;
+			int left = c == 0 || c == 2 || c >= SUMMARY_COLS - 3;
+			if (skip[c])
+				continue;
 			if (!left)
 				fprintf(f, "%*s", pad, "");
 			fputs(cells[r][c], f);
-			if (c < SUMMARY_COLS - 1)
+			if (c < last)
 				fprintf(f, "%*s", left ? pad + 2 : 2, "");
 		}
 		fputc('\n', f);
@@ -172,13 +177,22 @@ static void unit_singular(const char *unit, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(n > 1 && unit[n - 1] == 's' ? n - 1 : n), unit);
 }
 
+/* For configurations whose overhead is known (inject): is the truth inside the interval? */
+static void print_truth(FILE *f, const char *label, const char *what, double truth, const char *unit, const struct overhead *o)
+{
+	if (!isfinite(truth) || !o->n)
+		return;
+	fprintf(f, "%s: known %s %+.2f%s, measured %+.2f%s%s\n", label, what, truth, unit, o->e.est, unit,
+		!o->e.ok ? "" : o->e.lo <= truth && truth <= o->e.hi ? " (inside the interval)" : " (OUTSIDE the interval)");
+}
+
 void run_print_summary(FILE *f, const struct run *r)
 {
 	const struct experiment *ex = r->ex;
 	const struct analysis *an = &r->an;
 	const char *unit = NULL;
 	char one[48], (*cells)[SUMMARY_COLS][96];
-	int nrows = 0;
+	int nrows = 0, skip[SUMMARY_COLS] = { 0, 0, 0, 0, 0, 0, 1, 0, 0 };
 	for (int i = 0; i < r->ntrials && !unit; i++)
 		if (r->trials[i].state == TRIAL_OK)
 			unit = r->trials[i].unit[0] ? r->trials[i].unit : "seconds";
@@ -190,8 +204,9 @@ void run_print_summary(FILE *f, const struct run *r)
 	snprintf(cells[0][3], 96, "workload");
 	snprintf(cells[0][4], 96, "profiler");
 	snprintf(cells[0][5], 96, "unattrib.");
-	snprintf(cells[0][6], 96, "memory (RSS)");
-	snprintf(cells[0][7], 96, "trials");
+	snprintf(cells[0][6], 96, "p99 latency");
+	snprintf(cells[0][7], 96, "memory (RSS)");
+	snprintf(cells[0][8], 96, "trials");
 	nrows = 1;
 	for (int c = 0; c < an->narms; c++, nrows++) {
 		const struct arm_summary *a = &an->arms[c];
@@ -200,35 +215,39 @@ void run_print_summary(FILE *f, const struct run *r)
 		snprintf(row[0], 96, "%s", cf->label);
 		fmt_ns(a->cpu_per_unit_ns, row[1], 96);
 		if (a->failed)
-			snprintf(row[7], 96, "%d (%d failed)", a->ok, a->failed);
+			snprintf(row[8], 96, "%d (%d failed)", a->ok, a->failed);
 		else
-			snprintf(row[7], 96, "%d", a->ok);
+			snprintf(row[8], 96, "%d", a->ok);
+		if (a->has_latency)
+			skip[6] = 0;
 		if (c == plan_baseline(ex, cf->workload)) {
 			snprintf(row[2], 96, "(baseline)");
 			if (isfinite(a->workload_rss_bytes))
-				snprintf(row[6], 96, "%.1f MiB", (a->workload_rss_bytes + a->profiler_rss_bytes) / 1048576.0);
+				snprintf(row[7], 96, "%.1f MiB", (a->workload_rss_bytes + a->profiler_rss_bytes) / 1048576.0);
+			if (isfinite(a->p99_us))
+				snprintf(row[6], 96, "%.3g µs", a->p99_us);
 			continue;
 		}
 		fmt_overhead(&a->m[MET_CPU_TOTAL], 1, "%", 1, row[2], 96);
 		fmt_overhead(&a->m[MET_CPU_WORKLOAD], 1, "%", 0, row[3], 96);
 		fmt_overhead(&a->m[MET_CPU_PROFILER], 1, "%", 0, row[4], 96);
 		fmt_overhead(&a->m[MET_CPU_UNATTRIBUTED], 1, "%", 0, row[5], 96);
-		fmt_overhead(&a->m[MET_MEMORY], 1048576.0, " MiB", 1, row[6], 96);
+		fmt_overhead(&a->m[MET_P99], 1, " µs", 1, row[6], 96);
+		fmt_overhead(&a->m[MET_MEMORY], 1048576.0, " MiB", 1, row[7], 96);
 	}
 	fputc('\n', f);
-	print_table(f, cells, nrows);
+	print_table(f, cells, nrows, skip);
 	free(cells);
 	fprintf(f, "\nCPU overhead is CPU per %s against the same block's baseline trial, split into the\n"
 		"workload's own cgroup, the profiler's processes, and CPU that neither was charged for.\n"
 		"Hodges-Lehmann estimates; [lo, hi] from the Wilcoxon signed-rank test over paired blocks;\n"
-		"~ marks an interval that contains 0.\n", one);
+		"~ marks an interval that contains 0.%s\n", one,
+		skip[6] ? "" : "\np99 latency is measured from each request's intended send time (no coordinated omission);\n"
+		"the baseline row shows its median p99, the others the paired change.");
 	for (int c = 0; c < an->narms; c++) {
 		const struct config *cf = &ex->configs[c];
-		const struct overhead *t = &an->arms[c].m[MET_CPU_TOTAL];
-		if (isfinite(cf->truth_cpu_pct) && t->n)
-			fprintf(f, "%s: known overhead %.2f%%, measured %+.2f%%%s\n", cf->label, cf->truth_cpu_pct, t->e.est,
-				!t->e.ok ? "" : t->e.lo <= cf->truth_cpu_pct && cf->truth_cpu_pct <= t->e.hi ?
-				" (inside the interval)" : " (OUTSIDE the interval)");
+		print_truth(f, cf->label, "CPU overhead", cf->truth_cpu_pct, "%", &an->arms[c].m[MET_CPU_TOTAL]);
+		print_truth(f, cf->label, "p50 latency", cf->truth_latency_us, " µs", &an->arms[c].m[MET_P50]);
 	}
 }
 
@@ -251,6 +270,10 @@ static void check_noise(struct run *r)
 		if (a->outliers)
 			run_warn(r, "%s: %d trial%s with |modified Z| > 3.5 in CPU per unit (kept; see trials.csv)",
 				 cf->label, a->outliers, a->outliers > 1 ? "s" : "");
+		/* Open-loop load the server cannot keep up with measures a growing queue, not service. */
+		if (a->has_latency && isfinite(a->target_rate) && a->target_rate > 0 && a->achieved_rate < 0.98 * a->target_rate)
+			run_warn(r, "%s: the server completed %.0f of the %.0f requests/s sent; its latency is mostly queueing "
+				 "(lower the rate)", cf->label, a->achieved_rate, a->target_rate);
 	}
 	for (int i = 0; i < r->ntrials; i++)
 		steal += r->trials[i].machine_steal_ns, busy += r->trials[i].machine_busy_ns;
@@ -269,7 +292,10 @@ static void describe_outcome(const struct run *r, const struct trial_result *tr,
 		fmt_ns(trial_cpu_per_unit_ns(tr), cpu, sizeof(cpu));
 		char one[40];
 		unit_singular(tr->unit[0] ? tr->unit : "seconds", one, sizeof(one));
-		snprintf(buf, len, "ok  %s/%s  %.2f s", cpu, one, tr->wall_s);
+		if (tr->has_latency)
+			snprintf(buf, len, "ok  %s/%s  p99 %.3g µs  %.0f/s  %.2f s", cpu, one, tr->p99_us, tr->achieved_rate, tr->wall_s);
+		else
+			snprintf(buf, len, "ok  %s/%s  %.2f s", cpu, one, tr->wall_s);
 	} else {
 		snprintf(buf, len, "FAILED: %s", tr->error);
 	}
@@ -350,6 +376,8 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 			ok += tr->state == TRIAL_OK;
 			describe_outcome(&r, tr, outcome, sizeof(outcome));
 			progress_done(&pg, tr->index, b, ex->blocks, ex->configs[tr->config].label, outcome);
+			if (tr->state == TRIAL_OK && results_add_latency(&r, tr) < 0)
+				tare_warn("trial %d: cannot merge its latency histograms", tr->index + 1);
 			analysis_free(&r.an);
 			analysis_run(ex, r.trials, r.ntrials, ex->confidence, &r.an);
 			if (results_write(&r) < 0)
@@ -378,6 +406,7 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 		rc = EXIT_FAIL;
 	}
 	analysis_free(&r.an);
+	results_free_latency(&r);
 	json_decref(r.environment);
 	json_decref(r.placement);
 	for (int i = 0; i < r.warnings.n; i++)

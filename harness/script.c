@@ -938,6 +938,8 @@ static double field_number(lua_State *L, int t, const char *key, double dflt)
 	return x;
 }
 
+static void parse_ready(lua_State *L, const struct adapter *a, int opts, struct ready *r);
+
 static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 {
 	struct experiment *ex = c->ex;
@@ -981,6 +983,13 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 				lua_pop(L, 1);
 			}
 			w->stop_grace_s = field_number(L, a.idx, "stop_grace", 5);
+			parse_ready(L, &a, opts, &w->ready);
+			lua_pushvalue(L, opts);
+			push_target(L, name, w->unit);
+			if (adapter_call(L, &a, "driver", 2)) {
+				w->driver_argv = strv_from_table(L, -1, &a, "driver()");
+				lua_pop(L, 1);
+			}
 			ptrvec_push(&all, w);
 			lua_pop(L, 3);
 		}
@@ -1012,31 +1021,32 @@ static int signal_number(const char *s)
 }
 
 /* ready = { perf_event_fds = N } | { line = "text" } | { file = "path" } | { delay = s }, timeout = s */
-static void config_ready(lua_State *L, const struct adapter *a, int opts, struct config *cf)
+static void parse_ready(lua_State *L, const struct adapter *a, int opts, struct ready *r)
 {
-	cf->ready = READY_START;
-	cf->ready_timeout_s = 10;
+	memset(r, 0, sizeof(*r));
+	r->kind = READY_START;
+	r->timeout_s = 10;
 	lua_pushvalue(L, opts);
 	if (!adapter_call(L, a, "ready", 1))
 		return;
 	if (!lua_istable(L, -1))
-		lraise(L, "profiler %s: ready must be a table such as { line = \"ready\" }", a->name);
-	cf->ready_timeout_s = field_number(L, -1, "timeout", 10);
+		lraise(L, "%s %s: ready must be a table such as { line = \"ready\" }", a->kind, a->name);
+	r->timeout_s = field_number(L, -1, "timeout", 10);
 	lua_getfield(L, -1, "perf_event_fds");
 	if (lua_isnumber(L, -1))
-		cf->ready = READY_PERF_FDS, cf->ready_count = (int)lua_tointeger(L, -1);
+		r->kind = READY_PERF_FDS, r->count = (int)lua_tointeger(L, -1);
 	lua_pop(L, 1);
 	lua_getfield(L, -1, "line");
 	if (lua_isstring(L, -1))
-		cf->ready = READY_LINE, cf->ready_text = xstrdup(lua_tostring(L, -1));
+		r->kind = READY_LINE, r->text = xstrdup(lua_tostring(L, -1));
 	lua_pop(L, 1);
 	lua_getfield(L, -1, "file");
 	if (lua_isstring(L, -1))
-		cf->ready = READY_FILE, cf->ready_text = xstrdup(lua_tostring(L, -1));
+		r->kind = READY_FILE, r->text = xstrdup(lua_tostring(L, -1));
 	lua_pop(L, 1);
 	lua_getfield(L, -1, "delay");
 	if (lua_isnumber(L, -1))
-		cf->ready = READY_DELAY, cf->ready_delay_s = lua_tonumber(L, -1);
+		r->kind = READY_DELAY, r->delay_s = lua_tonumber(L, -1);
 	lua_pop(L, 2);
 }
 
@@ -1119,13 +1129,15 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 				cf->workload_env = env_from_table(L, -1, &a);
 				lua_pop(L, 1);
 			}
-			config_ready(L, &a, opts, cf);
+			parse_ready(L, &a, opts, &cf->ready);
 			config_stop(L, &a, opts, cf);
-			cf->truth_cpu_pct = NAN;
+			cf->truth_cpu_pct = cf->truth_latency_us = NAN;
 			lua_pushvalue(L, opts);
 			if (adapter_call(L, &a, "truth", 1)) {
-				if (lua_istable(L, -1))
+				if (lua_istable(L, -1)) {
 					cf->truth_cpu_pct = field_number(L, -1, "cpu_pct", NAN);
+					cf->truth_latency_us = field_number(L, -1, "latency_us", NAN);
+				}
 				lua_pop(L, 1);
 			}
 			for (int j = 0; j < all.n; j++)

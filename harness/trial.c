@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hist.h"
 #include "proc.h"
 #include "sysstat.h"
 #include "units.h"
@@ -21,10 +22,22 @@
 struct snapshot {
 	uint64_t t_ns;
 	uint64_t units;
-	struct cg_cpu w, p;
+	struct cg_cpu w, p, d;
 	uint64_t root_ns, kthreads_ns;
 	int have_root;
 	struct procstat ps;
+};
+
+/* A process tare starts in a trial, in a cgroup of its own: the workload, the profiler, the
+ * load driver.  Its output goes to {dir}/NAME.out and {dir}/NAME.err. */
+struct role {
+	const char *name;
+	char tag;                 /* cgroup name suffix */
+	struct cgroup cg;
+	int have_cg;
+	struct child c;
+	int have_child;
+	char **argv;              /* placeholders expanded */
 };
 
 /* Everything a trial holds, so one cleanup path can release it whatever went wrong. */
@@ -34,12 +47,8 @@ struct trial_ctx {
 	const struct workload *wl;
 	struct trial_result *tr;
 	char dir[PATH_MAX];
-	struct cgroup cg_w, cg_p;
-	int have_cg_w, have_cg_p;
-	struct child w, p;
-	int have_w, have_p;
+	struct role w, p, d;
 	struct units_page units;
-	char **pargv;
 };
 
 static void fail(struct trial_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -52,6 +61,12 @@ static void fail(struct trial_ctx *t, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(t->tr->error, sizeof(t->tr->error), fmt, ap);
 	va_end(ap);
+}
+
+static void interrupted(struct trial_ctx *t)
+{
+	t->tr->state = TRIAL_INTERRUPTED;
+	snprintf(t->tr->error, sizeof(t->tr->error), "interrupted");
 }
 
 /* The last non-empty line of a log file: the most useful thing to show about a failure. */
@@ -69,18 +84,34 @@ static void last_line(const char *path, char *out, size_t len)
 	free(s);
 }
 
+static void role_log(const struct trial_ctx *t, const struct role *r, const char *ext, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s.%s", t->dir, r->name, ext);
+}
+
+/* "workload killed by SIGSEGV during the warm-up: <its last stderr line>" */
+static void fail_exited(struct trial_ctx *t, const struct role *r, const char *when)
+{
+	char why[160], line[256], path[PATH_MAX + 16];
+	describe_status(r->c.status, why, sizeof(why));
+	role_log(t, r, "err", path, sizeof(path));
+	last_line(path, line, sizeof(line));
+	fail(t, "%s %s %s%s%s", r->name, why, when, line[0] ? ": " : "", line);
+}
+
 static void snap(struct trial_ctx *t, struct snapshot *s)
 {
 	/* The slow, slowly-changing readings first (the /proc scan takes a few ms); then the
 	 * counters that define the window, back to back. */
+	memset(s, 0, sizeof(*s));
 	s->kthreads_ns = sysstat_kthreads_ns();
 	procstat_read(&s->ps);
 	s->have_root = cgroup_root_cpu(t->env->cg, &s->root_ns) == 0;
-	if (t->have_cg_p)
-		cgroup_cpu(&t->cg_p, &s->p);
-	else
-		memset(&s->p, 0, sizeof(s->p));
-	cgroup_cpu(&t->cg_w, &s->w);
+	if (t->d.have_cg)
+		cgroup_cpu(&t->d.cg, &s->d);
+	if (t->p.have_cg)
+		cgroup_cpu(&t->p.cg, &s->p);
+	cgroup_cpu(&t->w.cg, &s->w);
 	s->units = units_read(&t->units);
 	s->t_ns = now_ns();
 }
@@ -117,160 +148,169 @@ static int file_has(const char *path, const char *text)
 	return yes;
 }
 
-static int is_ready(struct trial_ctx *t, uint64_t started)
+static int is_ready(struct trial_ctx *t, const struct role *r, const struct ready *rd, uint64_t started)
 {
-	const struct config *cf = t->cf;
 	char path[PATH_MAX + 32];
-	switch (cf->ready) {
+	switch (rd->kind) {
 	case READY_START:
 		return 1;
 	case READY_PERF_FDS:
-		return count_perf_fds(t->p.pid) >= cf->ready_count;
+		return count_perf_fds(r->c.pid) >= rd->count;
 	case READY_LINE:
-		snprintf(path, sizeof(path), "%s/profiler.err", t->dir);
-		if (file_has(path, cf->ready_text))
+		role_log(t, r, "err", path, sizeof(path));
+		if (file_has(path, rd->text))
 			return 1;
-		snprintf(path, sizeof(path), "%s/profiler.out", t->dir);
-		return file_has(path, cf->ready_text);
+		role_log(t, r, "out", path, sizeof(path));
+		return file_has(path, rd->text);
 	case READY_FILE: {
-		char *p = plan_expand(cf->ready_text, t->w.pid, t->dir);
+		char *p = plan_expand(rd->text, t->w.c.pid, t->dir);
 		int yes = path_exists(p);
 		free(p);
 		return yes;
 	}
 	case READY_DELAY:
-		return now_ns() - started >= (uint64_t)(cf->ready_delay_s * 1e9);
+		return now_ns() - started >= (uint64_t)(rd->delay_s * 1e9);
 	}
 	return 1;
 }
 
-static int start_profiler(struct trial_ctx *t)
+/* Wait until r is ready; fails the trial if it exits first or takes too long. */
+static int wait_ready(struct trial_ctx *t, struct role *r, const struct ready *rd, uint64_t started)
 {
-	const struct config *cf = t->cf;
+	for (;;) {
+		struct child *one[1] = { &r->c };
+		if (is_ready(t, r, rd, started))
+			return 0;
+		if (child_wait_any(one, 1, 5 * 1000000ull) == 0) {
+			fail_exited(t, r, "before it was ready");
+			return -1;
+		}
+		if (tare_interrupted) {
+			interrupted(t);
+			return -1;
+		}
+		if (now_ns() - started > (uint64_t)(rd->timeout_s * 1e9)) {
+			char path[PATH_MAX + 16];
+			role_log(t, r, "err", path, sizeof(path));
+			fail(t, "%s not ready after %.0f s (see %s)", r->name, rd->timeout_s, path);
+			return -1;
+		}
+	}
+}
+
+/* Fork r gated, in a fresh cgroup; it execs only when released. */
+static int role_spawn(struct trial_ctx *t, struct role *r, char *const *argv_tmpl, char *const *env,
+		      const cpu_set_t *cpus, int keep_fd)
+{
 	struct spawn_opts o = { 0 };
-	char err[512], out[PATH_MAX + 16], errp[PATH_MAX + 16], name[64];
-	cpu_set_t all;
-	uint64_t started;
+	char err[512], name[64], out[PATH_MAX + 16], errp[PATH_MAX + 16];
 	int n = 0;
-	while (cf->profiler_argv[n])
-		n++;
-	t->pargv = xcalloc((size_t)n + 1, sizeof(char *));
-	for (int i = 0; i < n; i++)
-		t->pargv[i] = plan_expand(cf->profiler_argv[i], t->w.pid, t->dir);
-	snprintf(name, sizeof(name), "tare-%d-t%d-p", (int)getpid(), t->tr->index);
-	if (cgroup_create(t->env->cg, name, &t->cg_p, err, sizeof(err)) < 0) {
-		fail(t, "profiler cgroup: %s", err);
+	snprintf(name, sizeof(name), "tare-%d-t%d-%c", (int)getpid(), t->tr->index, r->tag);
+	if (cgroup_create(t->env->cg, name, &r->cg, err, sizeof(err)) < 0) {
+		fail(t, "%s cgroup: %s", r->name, err);
 		return -1;
 	}
-	t->have_cg_p = 1;
-	/* Profilers are not pinned: where they run is part of what they cost. */
+	r->have_cg = 1;
+	while (argv_tmpl[n])
+		n++;
+	r->argv = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++)
+		r->argv[i] = plan_expand(argv_tmpl[i], t->w.c.pid, t->dir);
+	role_log(t, r, "out", out, sizeof(out));
+	role_log(t, r, "err", errp, sizeof(errp));
+	o.argv = r->argv;
+	o.env_add = env;
+	o.stdout_path = out;
+	o.stderr_path = errp;
+	o.cpus = cpus;
+	o.keep_fd = keep_fd;
+	if (child_spawn(&r->c, &o, err, sizeof(err)) < 0) {
+		fail(t, "%s: %s", r->name, err);
+		return -1;
+	}
+	r->have_child = 1;
+	if (cgroup_attach(&r->cg, r->c.pid, err, sizeof(err)) < 0) {
+		fail(t, "%s: %s", r->name, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int role_release(struct trial_ctx *t, struct role *r)
+{
+	char err[512];
+	if (child_release(&r->c, r->argv[0], err, sizeof(err)) < 0) {
+		fail(t, "%s: %s", r->name, err);
+		return -1;
+	}
+	return 0;
+}
+
+static const cpu_set_t *all_cpus(void)
+{
+	static cpu_set_t all;
 	CPU_ZERO(&all);
 	for (int c = 0; c < ncpus_online() && c < CPU_SETSIZE; c++)
 		CPU_SET(c, &all);
-	snprintf(out, sizeof(out), "%s/profiler.out", t->dir);
-	snprintf(errp, sizeof(errp), "%s/profiler.err", t->dir);
-	o.argv = t->pargv;
-	o.stdout_path = out;
-	o.stderr_path = errp;
-	o.cpus = &all;
-	o.keep_fd = -1;
-	if (child_spawn(&t->p, &o, err, sizeof(err)) < 0) {
-		fail(t, "profiler: %s", err);
-		return -1;
-	}
-	t->have_p = 1;
-	if (cgroup_attach(&t->cg_p, t->p.pid, err, sizeof(err)) < 0) {
-		fail(t, "profiler: %s", err);
-		return -1;
-	}
-	started = now_ns();
-	if (child_release(&t->p, t->pargv[0], err, sizeof(err)) < 0) {
-		fail(t, "profiler: %s", err);
-		return -1;
-	}
-	for (;;) {
-		struct child *one[1] = { &t->p };
-		char why[160], line[256];
-		if (is_ready(t, started))
-			break;
-		if (child_wait_any(one, 1, 5 * 1000000ull) == 0) {
-			describe_status(t->p.status, why, sizeof(why));
-			last_line(errp, line, sizeof(line));
-			fail(t, "profiler %s before it was ready%s%s", why, line[0] ? ": " : "", line);
-			return -1;
-		}
-		if (tare_interrupted)
-			return -1;
-		if (now_ns() - started > (uint64_t)(cf->ready_timeout_s * 1e9)) {
-			fail(t, "profiler not ready after %.0f s (see %s)", cf->ready_timeout_s, errp);
-			return -1;
-		}
-	}
-	t->tr->profiler_ready_s = (double)(now_ns() - started) / 1e9;
-	return 0;
+	return &all;
 }
 
 static int start_workload(struct trial_ctx *t)
 {
-	const struct workload *wl = t->wl;
-	struct spawn_opts o = { 0 };
 	struct ptrvec env = { 0 };
-	char err[512], name[64], out[PATH_MAX + 16], errp[PATH_MAX + 16], fdenv[48];
-	char **argv;
-	int n = 0, rc = -1;
-	snprintf(name, sizeof(name), "tare-%d-t%d-w", (int)getpid(), t->tr->index);
-	if (cgroup_create(t->env->cg, name, &t->cg_w, err, sizeof(err)) < 0) {
-		fail(t, "workload cgroup: %s", err);
-		return -1;
-	}
-	t->have_cg_w = 1;
+	char fdenv[48];
+	int rc;
 	if (units_create(&t->units) < 0) {
 		fail(t, "memfd for the units page: %s", strerror(errno));
 		return -1;
 	}
-	while (wl->argv[n])
-		n++;
-	argv = xcalloc((size_t)n + 1, sizeof(char *));
-	for (int i = 0; i < n; i++)
-		argv[i] = plan_expand(wl->argv[i], 0, t->dir);
 	snprintf(fdenv, sizeof(fdenv), "TARE_UNITS_FD=%d", t->units.fd);
 	ptrvec_push(&env, fdenv);
-	for (char **e = wl->env; e && *e; e++)
+	for (char **e = t->wl->env; e && *e; e++)
 		ptrvec_push(&env, *e);
 	for (char **e = t->cf->workload_env; e && *e; e++)
 		ptrvec_push(&env, *e);
 	ptrvec_push(&env, NULL);
-	snprintf(out, sizeof(out), "%s/workload.out", t->dir);
-	snprintf(errp, sizeof(errp), "%s/workload.err", t->dir);
-	o.argv = argv;
-	o.env_add = (char *const *)env.v;
-	o.stdout_path = out;
-	o.stderr_path = errp;
-	o.cpus = t->env->pin_workload ? &t->env->workload_cpus : NULL;
-	o.keep_fd = t->units.fd;
-	if (child_spawn(&t->w, &o, err, sizeof(err)) < 0) {
-		fail(t, "workload: %s", err);
-		goto out;
-	}
-	t->have_w = 1;
-	if (cgroup_attach(&t->cg_w, t->w.pid, err, sizeof(err)) < 0) {
-		fail(t, "workload: %s", err);
-		goto out;
-	}
-	rc = 0;
-out:
-	for (int i = 0; i < n; i++)
-		free(argv[i]);
-	free(argv);
+	rc = role_spawn(t, &t->w, t->wl->argv, (char *const *)env.v,
+			t->env->pin_workload ? &t->env->workload_cpus : NULL, t->units.fd);
 	free(env.v);
 	return rc;
 }
 
-/* Wait for ns, or for the units target; a child exiting meanwhile fails the trial. */
+static int start_profiler(struct trial_ctx *t)
+{
+	uint64_t started;
+	/* Profilers are not pinned: where they run is part of what they cost. */
+	if (role_spawn(t, &t->p, t->cf->profiler_argv, NULL, all_cpus(), -1) < 0)
+		return -1;
+	started = now_ns();
+	if (role_release(t, &t->p) < 0 || wait_ready(t, &t->p, &t->cf->ready, started) < 0)
+		return -1;
+	t->tr->profiler_ready_s = (double)(now_ns() - started) / 1e9;
+	return 0;
+}
+
+/* The load driver shares the units page: it counts completed requests and watches the phase. */
+static int start_driver(struct trial_ctx *t)
+{
+	char fdenv[48];
+	char *env[2] = { fdenv, NULL };
+	snprintf(fdenv, sizeof(fdenv), "TARE_UNITS_FD=%d", t->units.fd);
+	if (role_spawn(t, &t->d, t->wl->driver_argv, env, t->env->pin_workload ? &t->env->driver_cpus : NULL, t->units.fd) < 0)
+		return -1;
+	return role_release(t, &t->d);
+}
+
+/* Wait for ns, or for the units target; a process exiting meanwhile fails the trial. */
 static int wait_window(struct trial_ctx *t, uint64_t ns, uint64_t units_from, uint64_t units_target, const char *phase)
 {
-	struct child *cs[2] = { &t->w, t->have_p ? &t->p : NULL };
+	struct role *roles[3] = { &t->w, &t->p, &t->d };
+	struct child *cs[3];
 	uint64_t deadline = now_ns() + ns;
+	char when[64];
+	snprintf(when, sizeof(when), "during the %s", phase);
+	for (int i = 0; i < 3; i++)
+		cs[i] = roles[i]->have_child ? &roles[i]->c : NULL;
 	for (;;) {
 		uint64_t now = now_ns(), step;
 		int r;
@@ -285,19 +325,13 @@ static int wait_window(struct trial_ctx *t, uint64_t ns, uint64_t units_from, ui
 		}
 		/* 1 ms polls in units mode: the harness has its own CPU, so this costs the workload nothing. */
 		step = units_target ? 1000000 : deadline - now;
-		r = child_wait_any(cs, 2, step);
+		r = child_wait_any(cs, 3, step);
 		if (r == -2) {
-			t->tr->state = TRIAL_INTERRUPTED;
-			snprintf(t->tr->error, sizeof(t->tr->error), "interrupted");
+			interrupted(t);
 			return -1;
 		}
 		if (r >= 0) {
-			char why[160], line[256], path[PATH_MAX + 16];
-			int is_w = r == 0;
-			describe_status(cs[r]->status, why, sizeof(why));
-			snprintf(path, sizeof(path), "%s/%s.err", t->dir, is_w ? "workload" : "profiler");
-			last_line(path, line, sizeof(line));
-			fail(t, "%s %s during the %s%s%s", is_w ? "workload" : "profiler", why, phase, line[0] ? ": " : "", line);
+			fail_exited(t, roles[r], when);
 			return -1;
 		}
 	}
@@ -314,43 +348,142 @@ static uint64_t group_rss_peak(const struct cgroup *cg)
 	return sum;
 }
 
-static void cleanup(struct trial_ctx *t)
+static void role_stop(struct role *r, int sig, double grace_s)
 {
-	if (t->have_p)
-		child_stop(&t->p, t->cf->stop_signal, t->cf->stop_grace_s), child_close(&t->p);
-	if (t->have_w)
-		child_stop(&t->w, SIGTERM, t->wl->stop_grace_s), child_close(&t->w);
-	if (t->have_cg_p) {
-		cgroup_kill_all(&t->cg_p);
-		cgroup_destroy(&t->cg_p);
+	if (r->have_child && !r->c.reaped)
+		child_stop(&r->c, sig, grace_s);
+}
+
+static void role_cleanup(struct role *r)
+{
+	if (r->have_child) {
+		child_stop(&r->c, SIGKILL, 0);
+		child_close(&r->c);
 	}
-	if (t->have_cg_w) {
-		cgroup_kill_all(&t->cg_w);
-		cgroup_destroy(&t->cg_w);
+	if (r->have_cg) {
+		cgroup_kill_all(&r->cg);
+		cgroup_destroy(&r->cg);
 	}
-	units_destroy(&t->units);
-	if (t->pargv) {
-		for (char **a = t->pargv; *a; a++)
+	if (r->argv) {
+		for (char **a = r->argv; *a; a++)
 			free(*a);
-		free(t->pargv);
+		free(r->argv);
 	}
+}
+
+static void record_window(struct trial_ctx *t, const struct snapshot *a, const struct snapshot *b)
+{
+	struct trial_result *tr = t->tr;
+	struct procstat d;
+	tr->wall_s = (double)(b->t_ns - a->t_ns) / 1e9;
+	tr->units = b->units - a->units;
+	snprintf(tr->unit, sizeof(tr->unit), "%s", units_name(&t->units));
+	tr->workload_user_ns = b->w.user_ns - a->w.user_ns;
+	tr->workload_sys_ns = b->w.sys_ns - a->w.sys_ns;
+	tr->workload_cpu_ns = b->w.total_ns - a->w.total_ns;
+	tr->profiler_user_ns = b->p.user_ns - a->p.user_ns;
+	tr->profiler_sys_ns = b->p.sys_ns - a->p.sys_ns;
+	tr->profiler_cpu_ns = b->p.total_ns - a->p.total_ns;
+	tr->driver_cpu_ns = b->d.total_ns - a->d.total_ns;
+	procstat_delta(&a->ps, &b->ps, &d);
+	tr->machine_busy_ns = procstat_busy_ns(&d);
+	tr->machine_irq_ns = d.irq_ns;
+	tr->machine_softirq_ns = d.softirq_ns;
+	tr->machine_steal_ns = d.steal_ns;
+	tr->machine_idle_ns = d.idle_ns + d.iowait_ns;
+	tr->kthreads_ns = b->kthreads_ns > a->kthreads_ns ? b->kthreads_ns - a->kthreads_ns : 0;
+	tr->unattributed_ns = tr->kthreads_ns + (sysstat_irq_time_accounted() ? d.irq_ns + d.softirq_ns : 0);
+	if (a->have_root && b->have_root) {
+		int64_t other = (int64_t)(b->root_ns - a->root_ns) -
+				(int64_t)(tr->workload_cpu_ns + tr->profiler_cpu_ns + tr->driver_cpu_ns + tr->kthreads_ns);
+		tr->machine_tasks_ns = b->root_ns - a->root_ns;
+		tr->other_ns = other > 0 ? (uint64_t)other : 0;
+	}
+}
+
+int trial_load_latency(const char *trial_dir, struct hist *corrected, struct hist *uncorrected, char *err, size_t errlen)
+{
+	const char *names[2] = { "latency.hist", "latency-uncorrected.hist" };
+	struct hist *hs[2] = { corrected, uncorrected };
+	for (int i = 0; i < 2; i++) {
+		char path[PATH_MAX + 32], why[256];
+		FILE *f;
+		snprintf(path, sizeof(path), "%s/%s", trial_dir, names[i]);
+		if (!(f = fopen(path, "re"))) {
+			snprintf(err, errlen, "the driver left no %s: %s", names[i], strerror(errno));
+			if (i == 1)
+				hist_free(hs[0]);
+			return -1;
+		}
+		if (hist_load(hs[i], f, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: %s", path, why);
+			fclose(f);
+			if (i == 1)
+				hist_free(hs[0]);
+			return -1;
+		}
+		fclose(f);
+	}
+	return 0;
+}
+
+/* The driver's last stdout line is its JSON summary; the histograms are the record. */
+static void record_latency(struct trial_ctx *t)
+{
+	struct trial_result *tr = t->tr;
+	struct hist c, u;
+	char err[512], path[PATH_MAX + 16], *out, *line;
+	if (trial_load_latency(t->dir, &c, &u, err, sizeof(err)) < 0) {
+		fail(t, "driver: %s", err);
+		return;
+	}
+	tr->has_latency = 1;
+	tr->requests = c.total;
+	tr->p50_us = (double)hist_percentile(&c, 50) / 1e3;
+	tr->p90_us = (double)hist_percentile(&c, 90) / 1e3;
+	tr->p99_us = (double)hist_percentile(&c, 99) / 1e3;
+	/* A percentile needs 10/(1-p) observations before it says more than the maximum does. */
+	tr->p999_us = c.total >= 10000 ? (double)hist_percentile(&c, 99.9) / 1e3 : NAN;
+	tr->max_us = (double)c.max / 1e3;
+	tr->p99_uncorrected_us = (double)hist_percentile(&u, 99) / 1e3;
+	hist_free(&c);
+	hist_free(&u);
+	role_log(t, &t->d, "out", path, sizeof(path));
+	out = read_file(path, NULL);
+	if (out && (line = strstr(out, "{\"requests\""))) {
+		unsigned long long req = 0, errs = 0;
+		char *p;
+		if (sscanf(line, "{\"requests\":%llu,\"errors\":%llu", &req, &errs) == 2)
+			tr->request_errors = errs;
+		if ((p = strstr(line, "\"target_rate\":")))
+			tr->target_rate = strtod(p + 14, NULL);
+		if ((p = strstr(line, "\"achieved_rate\":")))
+			tr->achieved_rate = strtod(p + 16, NULL);
+	}
+	free(out);
+	if (tr->requests == 0)
+		fail(t, "the driver completed no requests in the measured window (see %s)", path);
 }
 
 void trial_run(const struct trial_env *env, struct trial_result *tr)
 {
 	struct trial_ctx t = { 0 };
 	struct snapshot a, b;
-	struct procstat d;
-	uint64_t timeout_ns;
+	uint64_t timeout_ns, started;
 	t.env = env;
 	t.tr = tr;
 	t.cf = &env->ex->configs[tr->config];
 	t.wl = &env->ex->workloads[t.cf->workload];
 	t.units.fd = -1;
+	t.w.name = "workload", t.w.tag = 'w';
+	t.p.name = "profiler", t.p.tag = 'p';
+	t.d.name = "driver", t.d.tag = 'd';
 	tr->state = TRIAL_OK;
 	tr->error[0] = '\0';
 	tr->started_unix_ns = wall_ns();
 	tr->workload_mem_charged_peak_bytes = tr->profiler_mem_charged_peak_bytes = -1;
+	tr->p50_us = tr->p90_us = tr->p99_us = tr->p999_us = tr->max_us = tr->p99_uncorrected_us = NAN;
+	tr->target_rate = tr->achieved_rate = NAN;
 	snprintf(tr->dir, sizeof(tr->dir), "trials/%03d-%s", tr->index + 1, t.cf->slug);
 	snprintf(t.dir, sizeof(t.dir), "%s/%s", env->results_dir, tr->dir);
 	if (mkdir_p(t.dir, 0755) < 0) {
@@ -359,87 +492,75 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 	}
 	timeout_ns = (uint64_t)(env->ex->timeout_s * 1e9);
 
+	/* Held at its gate, the workload has a PID but runs nothing: the profiler attaches first. */
 	if (start_workload(&t) < 0)
 		goto out;
 	if (t.cf->profiler_argv && start_profiler(&t) < 0)
 		goto out;
-	{
-		char err[512];
-		if (child_release(&t.w, t.wl->argv[0], err, sizeof(err)) < 0) {
-			fail(&t, "workload: %s", err);
+	started = now_ns();
+	if (role_release(&t, &t.w) < 0)
+		goto out;
+	if (t.wl->driver_argv) {
+		if (wait_ready(&t, &t.w, &t.wl->ready, started) < 0 || start_driver(&t) < 0)
 			goto out;
-		}
 	}
 	if (wait_window(&t, (uint64_t)(env->ex->warmup_s * 1e9), 0, 0, "warm-up") < 0)
 		goto out;
 	snap(&t, &a);
+	tare_units_set_phase(t.units.page, TARE_PHASE_MEASURE);
 	if (env->ex->units)
 		wait_window(&t, timeout_ns, a.units, env->ex->units, "measured window");
 	else
 		wait_window(&t, (uint64_t)(env->ex->duration_s * 1e9), 0, 0, "measured window");
+	tare_units_set_phase(t.units.page, TARE_PHASE_DONE);
 	if (tr->state != TRIAL_OK)
 		goto out;
 	snap(&t, &b);
-
-	tr->wall_s = (double)(b.t_ns - a.t_ns) / 1e9;
-	tr->units = b.units - a.units;
-	snprintf(tr->unit, sizeof(tr->unit), "%s", units_name(&t.units));
-	tr->workload_user_ns = b.w.user_ns - a.w.user_ns;
-	tr->workload_sys_ns = b.w.sys_ns - a.w.sys_ns;
-	tr->workload_cpu_ns = b.w.total_ns - a.w.total_ns;
-	tr->profiler_user_ns = b.p.user_ns - a.p.user_ns;
-	tr->profiler_sys_ns = b.p.sys_ns - a.p.sys_ns;
-	tr->profiler_cpu_ns = b.p.total_ns - a.p.total_ns;
-	procstat_delta(&a.ps, &b.ps, &d);
-	tr->machine_busy_ns = procstat_busy_ns(&d);
-	tr->machine_irq_ns = d.irq_ns;
-	tr->machine_softirq_ns = d.softirq_ns;
-	tr->machine_steal_ns = d.steal_ns;
-	tr->machine_idle_ns = d.idle_ns + d.iowait_ns;
-	tr->kthreads_ns = b.kthreads_ns > a.kthreads_ns ? b.kthreads_ns - a.kthreads_ns : 0;
-	tr->unattributed_ns = tr->kthreads_ns + (sysstat_irq_time_accounted() ? d.irq_ns + d.softirq_ns : 0);
-	if (a.have_root && b.have_root) {
-		int64_t other = (int64_t)(b.root_ns - a.root_ns) - (int64_t)(tr->workload_cpu_ns + tr->profiler_cpu_ns + tr->kthreads_ns);
-		tr->machine_tasks_ns = b.root_ns - a.root_ns;
-		tr->other_ns = other > 0 ? (uint64_t)other : 0;
-	}
+	record_window(&t, &a, &b);
 	if (tr->unit[0] && tr->units == 0)
 		fail(&t, "the workload reported no units of work in the measured window");
-
 	/* Peaks are read while the processes are alive; wait4's ru_maxrss covers the end. */
-	tr->workload_rss_peak_bytes = group_rss_peak(&t.cg_w);
-	if (t.have_p)
-		tr->profiler_rss_peak_bytes = group_rss_peak(&t.cg_p);
+	tr->workload_rss_peak_bytes = group_rss_peak(&t.w.cg);
+	if (t.p.have_cg)
+		tr->profiler_rss_peak_bytes = group_rss_peak(&t.p.cg);
 out:
-	if (t.have_p && !t.p.reaped) {
-		child_stop(&t.p, t.cf->stop_signal, t.cf->stop_grace_s);
-		if (WIFSIGNALED(t.p.status) && WTERMSIG(t.p.status) == SIGKILL && tr->state == TRIAL_OK)
+	/* The driver first (it writes its histograms on the way out), then the profiler (it may
+	 * need the workload alive to finish), then the workload. */
+	if (t.d.have_child) {
+		role_stop(&t.d, SIGTERM, 10);
+		if (tr->state == TRIAL_OK)
+			record_latency(&t);
+	}
+	if (t.p.have_child && !t.p.c.reaped) {
+		role_stop(&t.p, t.cf->stop_signal, t.cf->stop_grace_s);
+		if (WIFSIGNALED(t.p.c.status) && WTERMSIG(t.p.c.status) == SIGKILL && tr->state == TRIAL_OK)
 			tare_warn("trial %d: profiler did not stop within %.0f s of SIG%s and was killed",
 				  tr->index + 1, t.cf->stop_grace_s, sigabbrev_np(t.cf->stop_signal));
 	}
-	if (t.have_p) {
+	if (t.p.have_cg) {
 		struct cg_cpu total;
 		uint64_t peak;
-		cgroup_cpu(&t.cg_p, &total);
+		cgroup_cpu(&t.p.cg, &total);
 		tr->profiler_cpu_total_ns = total.total_ns;
-		if ((uint64_t)t.p.ru.ru_maxrss * 1024 > tr->profiler_rss_peak_bytes && tr->state == TRIAL_OK)
-			tr->profiler_rss_peak_bytes = (uint64_t)t.p.ru.ru_maxrss * 1024;
-		if (cgroup_mem_peak(&t.cg_p, &peak) == 0)
+		if ((uint64_t)t.p.c.ru.ru_maxrss * 1024 > tr->profiler_rss_peak_bytes && tr->state == TRIAL_OK)
+			tr->profiler_rss_peak_bytes = (uint64_t)t.p.c.ru.ru_maxrss * 1024;
+		if (cgroup_mem_peak(&t.p.cg, &peak) == 0)
 			tr->profiler_mem_charged_peak_bytes = (int64_t)peak;
 	}
-	if (t.have_w) {
+	if (t.w.have_child) {
 		uint64_t peak;
-		child_stop(&t.w, SIGTERM, t.wl->stop_grace_s);
-		if ((uint64_t)t.w.ru.ru_maxrss * 1024 > tr->workload_rss_peak_bytes && tr->state == TRIAL_OK)
-			tr->workload_rss_peak_bytes = (uint64_t)t.w.ru.ru_maxrss * 1024;
-		if (t.have_cg_w && cgroup_mem_peak(&t.cg_w, &peak) == 0)
+		role_stop(&t.w, SIGTERM, t.wl->stop_grace_s);
+		if ((uint64_t)t.w.c.ru.ru_maxrss * 1024 > tr->workload_rss_peak_bytes && tr->state == TRIAL_OK)
+			tr->workload_rss_peak_bytes = (uint64_t)t.w.c.ru.ru_maxrss * 1024;
+		if (t.w.have_cg && cgroup_mem_peak(&t.w.cg, &peak) == 0)
 			tr->workload_mem_charged_peak_bytes = (int64_t)peak;
 	}
-	if (tare_interrupted && tr->state == TRIAL_OK) {
-		tr->state = TRIAL_INTERRUPTED;
-		snprintf(tr->error, sizeof(tr->error), "interrupted");
-	}
-	cleanup(&t);
+	if (tare_interrupted && tr->state == TRIAL_OK)
+		interrupted(&t);
+	role_cleanup(&t.d);
+	role_cleanup(&t.p);
+	role_cleanup(&t.w);
+	units_destroy(&t.units);
 }
 
 double trial_work(const struct trial_result *tr)

@@ -50,6 +50,15 @@ struct trial_result {
 	int64_t workload_mem_charged_peak_bytes;  /* cgroup peak, page cache included; -1 unknown */
 	int64_t profiler_mem_charged_peak_bytes;
 
+	/* Request/response workloads (a driver sends the load): over the measured window, from
+	 * the corrected histogram (latency from each request's intended send time). */
+	int has_latency;
+	uint64_t requests, request_errors;
+	double target_rate, achieved_rate;   /* requests per second */
+	double p50_us, p90_us, p99_us, p999_us, max_us;  /* p999 NaN below 10/(1-0.999) requests */
+	double p99_uncorrected_us;           /* from the actual send time, for contrast */
+	uint64_t driver_cpu_ns;              /* the load generator's own CPU: neither side's */
+
 	char dir[512];               /* trial directory, relative to the results directory */
 };
 
@@ -58,8 +67,14 @@ struct trial_env {
 	const struct cgroup_sys *cg;
 	const char *results_dir;     /* absolute */
 	cpu_set_t workload_cpus;
+	cpu_set_t driver_cpus;       /* the load generator's: away from the workload */
 	int pin_workload;
 };
+
+/* Latency histograms a driver left in a trial directory (latency.hist and
+ * latency-uncorrected.hist); 0, or -1 when there are none or they do not parse. */
+struct hist;
+int trial_load_latency(const char *trial_dir, struct hist *corrected, struct hist *uncorrected, char *err, size_t errlen);
 
 /* Run trial tr->index of configuration tr->config.  Fills tr; never exits the process. */
 void trial_run(const struct trial_env *env, struct trial_result *tr);
