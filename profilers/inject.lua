@@ -4,12 +4,15 @@
 --                     (profilers/inject/shim.c has the arithmetic).
 --   mode = "sidecar": a separate process burns `pct` percent of one CPU (in the profiler's
 --                     cgroup); its overhead per unit depends on the workload's rate.
+--   mode = "latency": every send(2) of the workload spins `us` microseconds first, so a
+--                     server's every reply leaves that much later (+us on each request).
 return {
   description = "known overhead for calibration: an in-workload spin shim or a CPU-burning sidecar",
   options = {
     pct  = { "overhead in percent: CPU inflation per unit (spin) or percent of one CPU (sidecar)", 1, min = 0, max = 99 },
     hz   = { "spin ticks per second of each thread's CPU time", 100, type = "integer", min = 1, max = 10000 },
-    mode = { "where the overhead lands", "spin", choices = { "spin", "sidecar" } },
+    mode = { "where the overhead lands", "spin", choices = { "spin", "sidecar", "latency" } },
+    us   = { "latency mode: microseconds added before each send(2)", 100, min = 0, max = 1000000 },
   },
   available = function()
     for _, f in ipairs({ "/profilers/libtare-inject.so", "/profilers/inject-sidecar" }) do
@@ -18,9 +21,11 @@ return {
     return true
   end,
   env = function(o)
+    local shim = tare.build .. "/profilers/libtare-inject.so"
     if o.mode == "spin" then
-      return { LD_PRELOAD = tare.build .. "/profilers/libtare-inject.so",
-               TARE_INJECT_PCT = o.pct, TARE_INJECT_HZ = o.hz }
+      return { LD_PRELOAD = shim, TARE_INJECT_PCT = o.pct, TARE_INJECT_HZ = o.hz }
+    elseif o.mode == "latency" then
+      return { LD_PRELOAD = shim, TARE_INJECT_SEND_US = o.us }
     end
   end,
   command = function(o)
@@ -31,5 +36,6 @@ return {
   -- Only the spin's truth is known per unit of work; the sidecar's depends on the workload.
   truth = function(o)
     if o.mode == "spin" then return { cpu_pct = o.pct } end
+    if o.mode == "latency" then return { latency_us = o.us } end
   end,
 }

@@ -8,6 +8,9 @@
  *   TARE_INJECT_PCT=1		inflation of each thread's CPU per unit of work, in [0, 100)
  *   TARE_INJECT_US=N		or: spin N µs per tick, in [0, 1e6/HZ) (not both)
  *   TARE_INJECT_SIGNAL=4	the signal is SIGRTMIN+N, N in [0, SIGRTMAX-SIGRTMIN]
+ *   TARE_INJECT_SEND_US=N	latency mode: spin N µs (thread CPU) before every send(2), so a
+ *				server that replies with send() answers each request N µs later;
+ *				without PCT or US set too, no CPU timers run at all
  *   TARE_INJECT_VERBOSE=1	print the configuration at start and the totals at exit
  * With neither PCT nor US set the shim injects 1%.  An invalid variable gets one line on
  * stderr and the shim does nothing at all: it never kills or changes its host otherwise.
@@ -75,6 +78,8 @@ struct inject_config {
 	int signo;
 	int sig_offset;
 	bool verbose;
+	bool timers;		/* the CPU-time ticks; off in pure latency mode */
+	int64_t send_ns;	/* spin before each send(2); 0: send is not touched */
 };
 
 struct inject_thread {
@@ -84,6 +89,7 @@ struct inject_thread {
 
 typedef int (*inject_pthread_create_fn)(pthread_t *, const pthread_attr_t *,
 					void *(*)(void *), void *);
+typedef ssize_t (*inject_send_fn)(int, const void *, size_t, int);
 
 struct inject_start {
 	void *(*start)(void *);
@@ -94,6 +100,8 @@ static struct inject_config cfg;
 static bool inject_enabled;
 static pthread_key_t inject_key;
 static inject_pthread_create_fn inject_real_create;
+static inject_send_fn inject_real_send;
+static uint64_t inject_sends;
 
 /* Totals for TARE_INJECT_VERBOSE; updated with relaxed atomics (signal-safe, lock-free). */
 static uint64_t inject_ticks;		/* expirations, including overruns */
@@ -239,7 +247,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 
 	if (!next)
 		return EAGAIN;
-	if (!__atomic_load_n(&inject_enabled, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&inject_enabled, __ATOMIC_ACQUIRE) || !cfg.timers)
 		return next(thread, attr, start, arg);
 	s = malloc(sizeof(*s));
 	if (!s) {
@@ -252,6 +260,29 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	if (err)
 		free(s);
 	return err;
+}
+
+/* ---- send(2) interposition: the latency mode ---------------------------------------- */
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	inject_send_fn next = __atomic_load_n(&inject_real_send, __ATOMIC_ACQUIRE);
+
+	if (!next) {
+		next = (inject_send_fn)dlsym(RTLD_NEXT, "send");
+		__atomic_store_n(&inject_real_send, next, __ATOMIC_RELEASE);
+		if (!next) {
+			errno = ENOSYS;
+			return -1;
+		}
+	}
+	/* CPU time, like a profiler's work on the request path: a preempted spin still costs
+	 * the full amount, and the reply leaves that much later. */
+	if (cfg.send_ns > 0 && __atomic_load_n(&inject_enabled, __ATOMIC_ACQUIRE)) {
+		inject_spin_ns(cfg.send_ns);
+		__atomic_add_fetch(&inject_sends, 1, __ATOMIC_RELAXED);
+	}
+	return next(fd, buf, len, flags);
 }
 
 /* ---- configuration ----------------------------------------------------------------- */
@@ -306,6 +337,15 @@ static bool inject_parse_env(struct inject_config *c)
 			"expected one of them\n");
 		return false;
 	}
+	{
+		double send_us = -1;
+		if (!inject_env_number("TARE_INJECT_SEND_US", "a number of microseconds in [0, 1000000]", 0, false, 1e6,
+				       false, &send_us))
+			return false;
+		c->send_ns = send_us > 0 ? inject_round(send_us * 1e3) : 0;
+		/* Latency mode alone: no ticks, so the only change is the one asked for. */
+		c->timers = !(send_us >= 0 && pct < 0 && us < 0);
+	}
 	if (us >= 0) {
 		c->spin_ns = inject_round(us * 1e3);
 	} else {
@@ -354,7 +394,16 @@ static bool inject_install_handler(void)
 
 __attribute__((constructor)) static void inject_init(void)
 {
-	if (!inject_parse_env(&cfg) || !inject_install_handler())
+	if (!inject_parse_env(&cfg))
+		return;
+	if (!cfg.timers) {
+		if (cfg.verbose)
+			fprintf(stderr, "tare-inject: pid %d: latency mode, %lld ns before each send()\n",
+				(int)getpid(), (long long)cfg.send_ns);
+		__atomic_store_n(&inject_enabled, true, __ATOMIC_RELEASE);
+		return;
+	}
+	if (!inject_install_handler())
 		return;
 	if (pthread_key_create(&inject_key, inject_disarm_thread)) {
 		fprintf(stderr, "tare-inject: pthread_key_create failed; not injecting\n");
@@ -380,6 +429,11 @@ __attribute__((destructor)) static void inject_fini(void)
 	int64_t cpu;
 
 	if (!inject_enabled || !cfg.verbose)
+		return;
+	if (cfg.send_ns)
+		fprintf(stderr, "tare-inject: pid %d: %llu send() calls delayed by %lld ns\n", (int)getpid(),
+			(unsigned long long)__atomic_load_n(&inject_sends, __ATOMIC_RELAXED), (long long)cfg.send_ns);
+	if (!cfg.timers)
 		return;
 	ticks = __atomic_load_n(&inject_ticks, __ATOMIC_RELAXED);
 	spin = __atomic_load_n(&inject_spin_total_ns, __ATOMIC_RELAXED);

@@ -24,6 +24,6 @@ python3 -c "import sys; sys.exit(0 if $wlo <= 5 <= $whi else 1)" || fail "inject
 lo=$(arm "off again" cpu_total lo); hi=$(arm "off again" cpu_total hi)
 python3 -c "import sys; sys.exit(0 if $lo <= 0 <= $hi else 1)" || fail "A/A: [$lo, $hi] misses 0:
 $out"
-contains "known overhead 5.00%"
+contains "known CPU overhead +5.00%"
 no_leftovers $pid
 exit 0
