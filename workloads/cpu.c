@@ -441,7 +441,7 @@ int main(int argc, char **argv)
 
 	cpu_parse_args(argc, argv);
 	cpu_install_signals();
-	cpu_units = tare_units_open("iterations");
+	cpu_units = tare_units_open("passes");   /* one pass: main -> worker -> every function */
 	cpu_calibrate_clock();
 
 	t = aligned_alloc(64, sizeof(*t) * (size_t)cfg.threads);

@@ -1,9 +1,9 @@
 -- cpu: threads burning CPU in a known split across non-inlined functions (workloads/cpu.c).
 -- The ground truth for the sampler's validation: one unit is one pass main -> worker ->
--- cpu_hot, cpu_warm, cpu_cold, with iterations in the proportions of `split`.
+-- cpu_hot, cpu_warm, cpu_cold (a "pass"), with iterations in the proportions of `split`.
 return {
   description = "N threads burning CPU in a known split across functions (ground truth)",
-  unit = "iterations",
+  unit = "passes",
   options = {
     threads = { "worker threads", 1, type = "integer", min = 1, max = 1024 },
     split   = { "percent of the work in cpu_hot,cpu_warm,cpu_cold (1 to 8 parts summing to 100)", "70,20,10" },
