@@ -55,6 +55,43 @@ static int per_unit(const struct trial_result *tr, struct per_unit *pu)
 	return 0;
 }
 
+/* The paired values of block b for configuration c against its baseline, every metric; -1
+ * when the block has no usable pair.  CPU total and throughput are log ratios here. */
+static int block_pair(const struct experiment *ex, const struct trial_result *trials, int ntrials, int b, int c,
+		      double v[MET_COUNT])
+{
+	int base = plan_baseline(ex, ex->configs[c].workload);
+	const struct trial_result *on = find(trials, ntrials, b, c), *off = find(trials, ntrials, b, base);
+	struct per_unit a, o;
+	double B;
+	if (!on || !off || per_unit(on, &a) < 0 || per_unit(off, &o) < 0)
+		return -1;
+	B = o.w + o.p;
+	if (!(B > 0) || !(a.t > 0) || !(o.t > 0) || !(a.rate > 0) || !(o.rate > 0))
+		return -1;
+	v[MET_CPU_TOTAL] = log(a.t / o.t);
+	v[MET_CPU_WORKLOAD] = 100 * (a.w - o.w) / B;
+	v[MET_CPU_PROFILER] = 100 * (a.p - o.p) / B;
+	v[MET_CPU_UNATTRIBUTED] = 100 * (a.u - o.u) / B;
+	v[MET_MEMORY] = a.rss - o.rss;
+	v[MET_THROUGHPUT] = log(a.rate / o.rate);
+	for (int k = 0; k < 4; k++)
+		v[MET_P50 + k] = a.lat[k] - o.lat[k];   /* NaN when either has none: dropped later */
+	return 0;
+}
+
+int analysis_block_values(const struct experiment *ex, const struct trial_result *trials, int ntrials, int config,
+			  enum metric m, double *out)
+{
+	int n = 0;
+	for (int b = 0; b < ex->blocks; b++) {
+		double v[MET_COUNT];
+		if (block_pair(ex, trials, ntrials, b, config, v) == 0 && isfinite(v[m]))
+			out[n++] = v[m];
+	}
+	return n;
+}
+
 static void estimate(const double *d, int n, double conf, int metric, struct overhead *o)
 {
 	int log_ratio = metric == MET_CPU_TOTAL || metric == MET_THROUGHPUT;
@@ -81,6 +118,41 @@ static void estimate(const double *d, int n, double conf, int metric, struct ove
 		o->e.hi = 100 * expm1(o->e.hi);
 	}
 	o->significant = o->e.ok && (o->e.lo > 0 || o->e.hi < 0);
+}
+
+static double hl_statistic(const double *x, int n)
+{
+	struct stats_est e;
+	stats_signed_rank(x, n, 0.95, &e);
+	return e.est;
+}
+
+static void cross_check(const struct experiment *ex, const struct trial_result *trials, int ntrials, double conf,
+			struct arm_summary *s, const double *d, int nd)
+{
+	int base = plan_baseline(ex, ex->configs[s->config].workload), nx = 0, ny = 0;
+	double *x = xcalloc((size_t)ntrials + 1, sizeof(double)), *y = xcalloc((size_t)ntrials + 1, sizeof(double));
+	s->bca_lo = s->bca_hi = NAN;
+	/* Fixed seed: the same results give the same cross-check. */
+	if (nd >= 3 && stats_bca(d, nd, hl_statistic, 2000, 0x7a7e, conf, &s->bca_lo, &s->bca_hi) == 0) {
+		s->bca_lo = 100 * expm1(s->bca_lo);
+		s->bca_hi = 100 * expm1(s->bca_hi);
+	}
+	for (int i = 0; i < ntrials; i++) {
+		struct per_unit pu;
+		if (trials[i].state != TRIAL_OK || per_unit(&trials[i], &pu) < 0 || !(pu.t > 0))
+			continue;
+		if (trials[i].config == base)
+			x[nx++] = log(pu.t);
+		else if (trials[i].config == s->config)
+			y[ny++] = log(pu.t);
+	}
+	stats_rank_sum(x, nx, y, ny, conf, &s->unpaired);
+	s->unpaired.est = 100 * expm1(s->unpaired.est);
+	s->unpaired.lo = 100 * expm1(s->unpaired.lo);
+	s->unpaired.hi = 100 * expm1(s->unpaired.hi);
+	free(x);
+	free(y);
 }
 
 static void summarize_arm(const struct experiment *ex, const struct trial_result *trials, int ntrials,
@@ -146,27 +218,16 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 
 	if (s->config != base) {
 		for (int b = 0; b < ex->blocks; b++) {
-			const struct trial_result *on = find(trials, ntrials, b, s->config);
-			const struct trial_result *off = find(trials, ntrials, b, base);
-			struct per_unit a, o;
-			double B;
-			if (!on || !off || per_unit(on, &a) < 0 || per_unit(off, &o) < 0)
+			double v[MET_COUNT];
+			if (block_pair(ex, trials, ntrials, b, s->config, v) < 0)
 				continue;
-			B = o.w + o.p;
-			if (!(B > 0) || !(a.t > 0) || !(o.t > 0) || !(a.rate > 0) || !(o.rate > 0))
-				continue;
-			d[MET_CPU_TOTAL][nd] = log(a.t / o.t);
-			d[MET_CPU_WORKLOAD][nd] = 100 * (a.w - o.w) / B;
-			d[MET_CPU_PROFILER][nd] = 100 * (a.p - o.p) / B;
-			d[MET_CPU_UNATTRIBUTED][nd] = 100 * (a.u - o.u) / B;
-			d[MET_MEMORY][nd] = a.rss - o.rss;
-			d[MET_THROUGHPUT][nd] = log(a.rate / o.rate);
-			for (int k = 0; k < 4; k++)
-				d[MET_P50 + k][nd] = a.lat[k] - o.lat[k];   /* NaN when either has none: dropped */
+			for (int m = 0; m < MET_COUNT; m++)
+				d[m][nd] = v[m];
 			nd++;
 		}
 		for (int m = 0; m < MET_COUNT; m++)
 			estimate(d[m], nd, conf, m, &s->m[m]);
+		cross_check(ex, trials, ntrials, conf, s, d[MET_CPU_TOTAL], nd);
 	}
 	for (int m = 0; m < MET_COUNT; m++)
 		free(d[m]);
@@ -195,19 +256,14 @@ void analysis_run(const struct experiment *ex, const struct trial_result *trials
 	/* How many blocks would make the widest total-CPU interval +-0.5 percentage points? */
 	for (int c = 0; c < ex->nconfigs; c++) {
 		const struct overhead *o = &out->arms[c].m[MET_CPU_TOTAL];
-		const struct config *cf = &ex->configs[c];
-		int base = plan_baseline(ex, cf->workload);
 		double *d;
-		int nd = 0, k;
-		if (c == base || o->n < 2 || (o->e.ok && (o->e.hi - o->e.lo) / 2 <= 0.5))
+		int nd, k;
+		if (c == plan_baseline(ex, ex->configs[c].workload) || o->n < 2 || (o->e.ok && (o->e.hi - o->e.lo) / 2 <= 0.5))
 			continue;
 		d = xcalloc((size_t)ex->blocks + 1, sizeof(double));
-		for (int b = 0; b < ex->blocks; b++) {
-			const struct trial_result *on = find(trials, ntrials, b, c), *off = find(trials, ntrials, b, base);
-			struct per_unit a, p;
-			if (on && off && per_unit(on, &a) == 0 && per_unit(off, &p) == 0 && a.t > 0 && p.t > 0)
-				d[nd++] = 100 * log(a.t / p.t);
-		}
+		nd = analysis_block_values(ex, trials, ntrials, c, MET_CPU_TOTAL, d);
+		for (int i = 0; i < nd; i++)
+			d[i] *= 100;   /* log ratio to percentage points, near enough at these sizes */
 		k = stats_blocks_needed(d, nd, 0.5, conf);
 		if (k > out->blocks_suggested)
 			out->blocks_suggested = k;

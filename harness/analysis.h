@@ -59,6 +59,11 @@ struct arm_summary {
 	double cv;                   /* of W + P per unit across this arm's trials */
 	int outliers;                /* trials with |modified Z| > 3.5 on W + P per unit */
 	struct overhead m[MET_COUNT];/* empty (n = 0) for a baseline */
+	/* Cross-checks of the total-CPU interval (percent): a BCa bootstrap over blocks (the
+	 * blocks are the resampling unit: requests and trials within a block are not independent
+	 * of it), and the unpaired rank-sum shift that ignores the blocks, for familiarity. */
+	double bca_lo, bca_hi;
+	struct stats_est unpaired;
 	int has_latency;
 	double p50_us, p90_us, p99_us, p999_us;  /* medians over this arm's trials */
 	double achieved_rate, target_rate;       /* medians, requests per second */
@@ -75,6 +80,12 @@ struct analysis {
 void analysis_run(const struct experiment *ex, const struct trial_result *trials, int ntrials,
 		  double conf, struct analysis *out);
 void analysis_free(struct analysis *a);
+
+/* The per-block paired values behind configuration c's overhead in metric m, in block order,
+ * pairs that are missing skipped (cpu_total and throughput as log ratios, the rest as above).
+ * out needs room for ex->blocks values; returns how many were written. */
+int analysis_block_values(const struct experiment *ex, const struct trial_result *trials, int ntrials, int config,
+			  enum metric m, double *out);
 
 /* "%", "bytes" or "us": what a metric's estimate is in. */
 const char *metric_unit(enum metric m);

@@ -76,6 +76,7 @@ void experiment_free(struct experiment *ex)
 	free(ex->name);
 	free(ex->script);
 	free(ex->command_line);
+	free(ex->budget);
 	memset(ex, 0, sizeof(*ex));
 }
 

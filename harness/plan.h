@@ -87,6 +87,8 @@ struct experiment {
 	uint64_t units;           /* measured window ends after this many units; 0 when duration decides */
 	double timeout_s;         /* per trial */
 	double confidence;        /* of the intervals: 0.95 */
+	char *budget;             /* "cpu=2%,p99=5%", validated (budget.h), or NULL */
+	int max_blocks;           /* extend an INCONCLUSIVE run up to this many blocks; 0: never */
 	uint64_t seed;
 	int pin;                  /* pin the workload away from the harness when CPUs allow */
 

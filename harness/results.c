@@ -190,6 +190,17 @@ json_t *results_summary_json(const struct run *r)
 			if (a->m[m].n || m < MET_P50)
 				json_object_set_new(ov, metric_names[m], overhead_json(&a->m[m], m, an->conf));
 		json_object_set_new(j, "overhead", ov);
+		if (c != plan_baseline(r->ex, cf->workload)) {
+			json_t *x = json_object(), *u = json_object();
+			json_object_set_new(x, "bca_lo", num(a->bca_lo));
+			json_object_set_new(x, "bca_hi", num(a->bca_hi));
+			json_object_set_new(u, "estimate", num(a->unpaired.est));
+			json_object_set_new(u, "lo", num(a->unpaired.ok ? a->unpaired.lo : NAN));
+			json_object_set_new(u, "hi", num(a->unpaired.ok ? a->unpaired.hi : NAN));
+			json_object_set_new(u, "p", num(a->unpaired.p));
+			json_object_set_new(x, "unpaired_rank_sum", u);
+			json_object_set_new(j, "cpu_total_cross_check", x);
+		}
 		json_array_append_new(arms, j);
 	}
 	json_object_set_new(s, "confidence", json_real(an->conf));
@@ -271,6 +282,11 @@ static json_t *build_json(struct run *r)
 		json_array_append_new(trials, trial_json(r, &r->trials[i]));
 	json_object_set_new(root, "trials", trials);
 	json_object_set_new(root, "summary", results_summary_json(r));
+	if (r->budget.n) {
+		json_t *v = budget_json(&r->budget, ex, r->verdicts, r->nverdicts);
+		json_object_set_new(v, "blocks_added", json_integer(r->extended));
+		json_object_set_new(root, "verdicts", v);
+	}
 	for (int i = 0; i < r->warnings.n; i++)
 		json_array_append_new(warn, json_string(r->warnings.v[i]));
 	json_object_set_new(root, "warnings", warn);
@@ -415,4 +431,166 @@ void results_free_latency(struct run *r)
 	free(r->latency);
 	free(r->latency_uncorrected);
 	free(r->have_latency);
+}
+
+/* ---- reading results.json back ------------------------------------------------------------ */
+
+static const char *jstr(json_t *o, const char *key, const char *dflt)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+static double jnum(json_t *o, const char *key, double dflt)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : json_is_null(v) ? NAN : dflt;
+}
+
+static void kv_from_json(json_t *o, struct kvlist *l)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(o, k, v)
+		if (json_is_string(v))
+			kvlist_add(l, k, json_string_value(v));
+}
+
+static char **strv_from_json(json_t *a)
+{
+	char **v;
+	size_t i, n;
+	if (!json_is_array(a))
+		return NULL;
+	n = json_array_size(a);
+	v = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		v[i] = xstrdup(json_is_string(json_array_get(a, i)) ? json_string_value(json_array_get(a, i)) : "");
+	return v;
+}
+
+static void trial_from_json(json_t *o, struct trial_result *tr)
+{
+	memset(tr, 0, sizeof(*tr));
+	for (int f = 0; f < trial_nfields; f++) {
+		const struct trial_field *fd = &trial_fields[f];
+		char *p = (char *)tr + fd->offset;
+		json_t *v = json_object_get(o, fd->name);
+		switch (fd->type) {
+		case F_INT: *(int *)p = json_is_integer(v) ? (int)json_integer_value(v) : 0; break;
+		case F_U64: *(uint64_t *)p = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0; break;
+		case F_I64: *(int64_t *)p = json_is_integer(v) ? (int64_t)json_integer_value(v) : -1; break;
+		case F_DOUBLE: *(double *)p = json_is_number(v) ? json_number_value(v) : NAN; break;
+		case F_STR:
+			/* The only string fields are fixed arrays: unit[32], dir[512]. */
+			snprintf(p, !strcmp(fd->name, "unit") ? sizeof(tr->unit) : sizeof(tr->dir), "%s",
+				 json_is_string(v) ? json_string_value(v) : "");
+			break;
+		}
+	}
+	{
+		const char *st = jstr(o, "state", "failed");
+		tr->state = !strcmp(st, "ok") ? TRIAL_OK : !strcmp(st, "interrupted") ? TRIAL_INTERRUPTED : TRIAL_FAILED;
+		snprintf(tr->error, sizeof(tr->error), "%s", jstr(o, "error", ""));
+	}
+}
+
+#define LOAD_FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); results_unload(out); return EXIT_USAGE; } while (0)
+
+int results_load(const char *path, struct loaded_results *out, char *err, size_t errlen)
+{
+	struct experiment *ex = &out->ex;
+	json_error_t je;
+	json_t *plan, *wls, *cfs, *trials;
+	size_t i;
+	memset(out, 0, sizeof(*out));
+	if (path_exists(path) && !strstr(path, ".json"))
+		snprintf(out->path, sizeof(out->path), "%.4000s/results.json", path);
+	else
+		snprintf(out->path, sizeof(out->path), "%s", path);
+	snprintf(out->dir, sizeof(out->dir), "%s", out->path);
+	if (strrchr(out->dir, '/'))
+		*strrchr(out->dir, '/') = '\0';
+	else
+		snprintf(out->dir, sizeof(out->dir), ".");
+	if (!path_exists(out->path))
+		LOAD_FAIL("%s: no such results file or directory (give a results/<stamp>-<name>/ directory)", path);
+	out->root = json_load_file(out->path, 0, &je);
+	if (!out->root)
+		LOAD_FAIL("%s:%d: not JSON: %s", out->path, je.line, je.text);
+	if (strcmp(jstr(out->root, "schema", ""), "tare-results"))
+		LOAD_FAIL("%s: not a tare results file (no \"schema\": \"tare-results\")", out->path);
+	if (jnum(out->root, "schema_version", 0) != RESULTS_SCHEMA_VERSION)
+		LOAD_FAIL("%s: schema version %g, this tare reads %d", out->path, jnum(out->root, "schema_version", 0),
+			  RESULTS_SCHEMA_VERSION);
+	plan = json_object_get(out->root, "plan");
+	wls = json_object_get(out->root, "workloads");
+	cfs = json_object_get(out->root, "configs");
+	trials = json_object_get(out->root, "trials");
+	if (!json_is_object(plan) || !json_is_array(wls) || !json_is_array(cfs) || !json_is_array(trials))
+		LOAD_FAIL("%s: missing plan, workloads, configs or trials", out->path);
+	ex->name = xstrdup(jstr(out->root, "name", "?"));
+	ex->script = xstrdup(jstr(out->root, "script", "?"));
+	ex->command_line = xstrdup(jstr(out->root, "command", ""));
+	ex->blocks = (int)jnum(plan, "blocks", 0);
+	ex->warmup_s = jnum(plan, "warmup_s", 0);
+	ex->duration_s = jnum(plan, "duration_s", 0);
+	ex->units = (uint64_t)jnum(plan, "units", 0);
+	ex->timeout_s = jnum(plan, "timeout_s", 0);
+	ex->seed = (uint64_t)jnum(plan, "seed", 0);
+	ex->confidence = jnum(plan, "confidence", 0.95);
+	ex->pin = json_is_true(json_object_get(plan, "pin"));
+	kv_from_json(json_object_get(plan, "options"), &ex->options);
+	ex->nworkloads = (int)json_array_size(wls);
+	ex->workloads = xcalloc((size_t)ex->nworkloads + 1, sizeof(*ex->workloads));
+	for (i = 0; i < (size_t)ex->nworkloads; i++) {
+		json_t *w = json_array_get(wls, i);
+		struct workload *wl = &ex->workloads[i];
+		wl->name = xstrdup(jstr(w, "name", "?"));
+		wl->label = xstrdup(jstr(w, "label", wl->name));
+		wl->unit = xstrdup(jstr(w, "unit", ""));
+		wl->argv = strv_from_json(json_object_get(w, "argv"));
+		kv_from_json(json_object_get(w, "options"), &wl->opts);
+	}
+	ex->nconfigs = (int)json_array_size(cfs);
+	ex->configs = xcalloc((size_t)ex->nconfigs + 1, sizeof(*ex->configs));
+	for (i = 0; i < (size_t)ex->nconfigs; i++) {
+		json_t *c = json_array_get(cfs, i);
+		struct config *cf = &ex->configs[i];
+		cf->id = (int)i;
+		cf->label = xstrdup(jstr(c, "label", "?"));
+		cf->slug = slugify(cf->label);
+		cf->profiler = xstrdup(jstr(c, "profiler", "?"));
+		cf->workload = (int)jnum(c, "workload", 0);
+		cf->baseline = json_is_true(json_object_get(c, "baseline"));
+		cf->truth_cpu_pct = jnum(c, "truth_cpu_pct", NAN);
+		cf->truth_latency_us = jnum(c, "truth_latency_us", NAN);
+		cf->profiler_argv = strv_from_json(json_object_get(c, "argv"));
+		kv_from_json(json_object_get(c, "options"), &cf->profiler_opts);
+		if (cf->workload < 0 || cf->workload >= ex->nworkloads)
+			LOAD_FAIL("%s: configuration '%s' names workload %d of %d", out->path, cf->label, cf->workload, ex->nworkloads);
+	}
+	for (int w = 0; w < ex->nworkloads; w++)
+		if (plan_baseline(ex, w) < 0)
+			LOAD_FAIL("%s: workload '%s' has no baseline configuration", out->path, ex->workloads[w].label);
+	out->ntrials = (int)json_array_size(trials);
+	out->trials = xcalloc((size_t)out->ntrials + 1, sizeof(*out->trials));
+	for (i = 0; i < (size_t)out->ntrials; i++) {
+		struct trial_result *tr = &out->trials[i];
+		trial_from_json(json_array_get(trials, i), tr);
+		if (tr->config < 0 || tr->config >= ex->nconfigs || tr->block < 0 || tr->block >= ex->blocks)
+			LOAD_FAIL("%s: trial %zu names configuration %d / block %d outside the plan", out->path, i + 1,
+				  tr->config, tr->block);
+	}
+	return 0;
+}
+
+void results_unload(struct loaded_results *lr)
+{
+	experiment_free(&lr->ex);
+	free(lr->trials);
+	json_decref(lr->root);
+	lr->trials = NULL;
+	lr->root = NULL;
+	lr->ntrials = 0;
 }

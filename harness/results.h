@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "analysis.h"
+#include "budget.h"
 #include "hist.h"
 #include "plan.h"
 #include "trial.h"
@@ -31,6 +32,10 @@ struct run {
 	json_t *placement;
 	struct ptrvec warnings;   /* char* */
 	struct analysis an;
+	struct budget budget;     /* from the experiment; n = 0 when none */
+	struct verdict_row *verdicts;
+	int nverdicts;
+	int extended;             /* blocks added because the verdict was inconclusive */
 	struct hist *latency;     /* per configuration: every trial's corrected histogram merged */
 	struct hist *latency_uncorrected;
 	int *have_latency;
@@ -47,6 +52,21 @@ extern const struct trial_field trial_fields[];
 extern const int trial_nfields;
 
 int results_write(struct run *r);
+
+/* A results.json read back: the experiment as it ran (labels, baselines, blocks, the plan) and
+ * every trial's raw figures, enough to re-run the analysis (compare, report, calibrate).
+ * PATH is a results directory or its results.json.  0, or EXIT_USAGE after one line in err
+ * naming the file and what is wrong. */
+struct loaded_results {
+	char path[4096];          /* of results.json */
+	char dir[4096];           /* its directory */
+	struct experiment ex;
+	struct trial_result *trials;
+	int ntrials;
+	json_t *root;             /* the whole document, for what the structs do not carry */
+};
+int results_load(const char *path, struct loaded_results *out, char *err, size_t errlen);
+void results_unload(struct loaded_results *lr);
 /* Merge a finished trial's latency histograms into its configuration's and rewrite
  * latency/<configuration>.hgrm (and .uncorrected.hgrm). */
 int results_add_latency(struct run *r, const struct trial_result *tr);

@@ -302,6 +302,51 @@ static void describe_outcome(const struct run *r, const struct trial_result *tr,
 	(void)r;
 }
 
+static void evaluate(struct run *r)
+{
+	free(r->verdicts);
+	r->verdicts = NULL;
+	r->nverdicts = 0;
+	if (r->budget.n)
+		r->nverdicts = budget_evaluate(&r->budget, r->ex, &r->an, &r->verdicts);
+}
+
+/* Run every configuration once, in block b's order.  Returns how many trials succeeded. */
+static int run_block(struct run *r, struct trial_env *te, struct progress *pg, int b)
+{
+	const struct experiment *ex = r->ex;
+	int ok = 0;
+	for (int i = 0; i < ex->nconfigs && !tare_interrupted; i++) {
+		struct trial_result *tr = &r->trials[r->ntrials];
+		char outcome[640];
+		memset(tr, 0, sizeof(*tr));
+		tr->index = r->ntrials;
+		tr->block = b;
+		tr->config = r->schedule[b * ex->nconfigs + i];
+		progress_start(pg, tr->index, b, ex->blocks, ex->configs[tr->config].label);
+		trial_run(te, tr);
+		if (tr->state == TRIAL_INTERRUPTED) {
+			/* Not a measurement: dropped, with its directory. */
+			char *dir = xasprintf("%s/%s", r->dir, tr->dir);
+			rm_rf(dir);
+			free(dir);
+			break;
+		}
+		r->ntrials++;
+		ok += tr->state == TRIAL_OK;
+		describe_outcome(r, tr, outcome, sizeof(outcome));
+		progress_done(pg, tr->index, b, ex->blocks, ex->configs[tr->config].label, outcome);
+		if (tr->state == TRIAL_OK && results_add_latency(r, tr) < 0)
+			tare_warn("trial %d: cannot merge its latency histograms", tr->index + 1);
+		analysis_free(&r->an);
+		analysis_run(ex, r->trials, r->ntrials, ex->confidence, &r->an);
+		evaluate(r);
+		if (results_write(r) < 0)
+			tare_warn("cannot write %s/results.json: %s", r->rel, strerror(errno));
+	}
+	return ok;
+}
+
 int run_experiment(struct experiment *ex, const struct run_opts *o)
 {
 	struct cgroup_sys cg;
@@ -319,11 +364,16 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 		free(ex->command_line);
 		ex->command_line = cl;
 	}
-	schedule = plan_schedule(ex->blocks, ex->nconfigs, ex->seed);
+	/* Scheduled up to max_blocks: the order of a block depends only on the seed and its number,
+	 * so an extended run keeps the order its first blocks had. */
+	schedule = plan_schedule(ex->max_blocks > ex->blocks ? ex->max_blocks : ex->blocks, ex->nconfigs, ex->seed);
 	r.ex = ex;
 	r.schedule = schedule;
 	r.total = ex->blocks * ex->nconfigs;
-	r.trials = xcalloc((size_t)r.total, sizeof(*r.trials));
+	r.trials = xcalloc((size_t)(ex->max_blocks > ex->blocks ? ex->max_blocks : ex->blocks) * (size_t)ex->nconfigs,
+			   sizeof(*r.trials));
+	if (ex->budget && budget_parse_list(&r.budget, ex->budget, NULL, 0) < 0)
+		memset(&r.budget, 0, sizeof(r.budget));   /* validated at plan time; cannot happen */
 	r.started_unix_ns = wall_ns();
 	make_results_dir(&r, ex, o->out_base);
 	if (mkdir_p(r.dir, 0755) < 0) {
@@ -356,32 +406,19 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 	results_write(&r);
 	progress_init(&pg, r.total, ex->warmup_s + (ex->duration_s > 0 ? ex->duration_s : 5) + 0.3, o->quiet);
 	for (int b = 0; b < ex->blocks && !tare_interrupted; b++) {
-		for (int i = 0; i < ex->nconfigs && !tare_interrupted; i++) {
-			struct trial_result *tr = &r.trials[r.ntrials];
-			char outcome[640];
-			memset(tr, 0, sizeof(*tr));
-			tr->index = r.ntrials;
-			tr->block = b;
-			tr->config = schedule[b * ex->nconfigs + i];
-			progress_start(&pg, tr->index, b, ex->blocks, ex->configs[tr->config].label);
-			trial_run(&te, tr);
-			if (tr->state == TRIAL_INTERRUPTED) {
-				/* Not a measurement: dropped, with its directory. */
-				char *dir = xasprintf("%s/%s", r.dir, tr->dir);
-				rm_rf(dir);
-				free(dir);
-				break;
+		ok += run_block(&r, &te, &pg, b);
+		/* The verdict is undecided and more blocks are allowed: add one and look again. */
+		if (b == ex->blocks - 1 && r.budget.n && ex->blocks < ex->max_blocks && !tare_interrupted) {
+			evaluate(&r);
+			if (budget_overall(r.verdicts, r.nverdicts) == V_INCONCLUSIVE) {
+				if (!r.extended && !o->quiet)
+					progress_clear(&pg), fprintf(stderr, "tare: inconclusive after %d blocks; adding blocks until it is "
+								  "decided or max_blocks=%d\n", ex->blocks, ex->max_blocks);
+				ex->blocks++;
+				r.extended++;
+				r.total += ex->nconfigs;
+				pg.total = r.total;
 			}
-			r.ntrials++;
-			ok += tr->state == TRIAL_OK;
-			describe_outcome(&r, tr, outcome, sizeof(outcome));
-			progress_done(&pg, tr->index, b, ex->blocks, ex->configs[tr->config].label, outcome);
-			if (tr->state == TRIAL_OK && results_add_latency(&r, tr) < 0)
-				tare_warn("trial %d: cannot merge its latency histograms", tr->index + 1);
-			analysis_free(&r.an);
-			analysis_run(ex, r.trials, r.ntrials, ex->confidence, &r.an);
-			if (results_write(&r) < 0)
-				tare_warn("cannot write %s/results.json: %s", r.rel, strerror(errno));
 		}
 	}
 	progress_clear(&pg);
@@ -390,12 +427,17 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 	r.finished_unix_ns = wall_ns();
 	analysis_free(&r.an);
 	analysis_run(ex, r.trials, r.ntrials, ex->confidence, &r.an);
+	evaluate(&r);
 	check_noise(&r);
 	results_write(&r);
 
 	run_print_summary(stdout, &r);
+	budget_print(stdout, ex, r.verdicts, r.nverdicts);
 	for (int i = 0; i < r.warnings.n; i++)
 		printf("warning: %s\n", (char *)r.warnings.v[i]);
+	if (r.extended)
+		printf("\n%d block%s added to decide the verdict (max_blocks=%d).\n", r.extended, r.extended > 1 ? "s" : "",
+		       ex->max_blocks);
 	printf("\nresults: %s/results.json (%d of %d trials%s)\n", r.rel, r.ntrials, r.total,
 	       r.interrupted ? ", interrupted" : "");
 	if (r.interrupted) {
@@ -404,6 +446,10 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 	} else if (ok == 0) {
 		tare_err("no trial could be measured; the first failure: %s", r.ntrials ? r.trials[0].error : "none ran");
 		rc = EXIT_FAIL;
+	} else if (r.budget.n) {
+		enum verdict v = budget_overall(r.verdicts, r.nverdicts);
+		printf("verdict: %s\n", verdict_name(v));
+		rc = verdict_exit_code(v);
 	}
 	analysis_free(&r.an);
 	results_free_latency(&r);
@@ -412,6 +458,7 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 	for (int i = 0; i < r.warnings.n; i++)
 		free(r.warnings.v[i]);
 	free(r.warnings.v);
+	free(r.verdicts);
 	free(r.trials);
 	free(schedule);
 	return rc;

@@ -19,10 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "budget.h"
 #include "util.h"
 
 const char *const script_core_keys[] = {
-	"name", "blocks", "warmup", "duration", "units", "seed", "timeout", "pin", "confidence", NULL,
+	"name", "blocks", "warmup", "duration", "units", "seed", "timeout", "pin", "confidence", "budget", "max_blocks", NULL,
 };
 
 struct script_ctx {
@@ -1207,6 +1208,44 @@ static double core_number(lua_State *L, struct script_ctx *c, int t, const char 
 	return x;
 }
 
+/* budget = { cpu = "2%", p99 = "5%" } in the script, or budget=cpu:2%,p99:5% on the command
+ * line (which replaces the script's).  Kept as a validated string; run.c evaluates it. */
+static void plan_budget(lua_State *L, struct script_ctx *c, int t)
+{
+	struct budget b = { 0 };
+	char err[512], spec[1024] = "";
+	const char *cli = core_override(c, L, "budget");
+	size_t off = 0;
+	if (cli) {
+		if (budget_parse_list(&b, cli, err, sizeof(err)) < 0)
+			lraise(L, "command line: %s", err);
+		c->ex->budget = xstrdup(cli);
+		return;
+	}
+	lua_getfield(L, t, "budget");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (!lua_istable(L, -1))
+		plan_raise(L, c, "experiment: budget must be a table such as { cpu = \"2%%\", p99 = \"5%%\" }");
+	push_sorted_keys(L, -1);
+	for (lua_Integer i = 1, n = luaL_len(L, -1); i <= n; i++) {
+		char val[64];
+		const char *key;
+		lua_geti(L, -1, i);
+		key = lua_tostring(L, -1);
+		lua_getfield(L, -3, key);
+		fmt_value(L, -1, val, sizeof(val));
+		if (budget_add(&b, key, val, err, sizeof(err)) < 0)
+			plan_raise(L, c, "%s", err);
+		off += (size_t)snprintf(spec + off, off < sizeof(spec) ? sizeof(spec) - off : 0, "%s%s=%s", off ? "," : "", key, val);
+		lua_pop(L, 2);
+	}
+	lua_pop(L, 2);
+	c->ex->budget = xstrdup(spec);
+}
+
 static int build_plan(lua_State *L)
 {
 	struct script_ctx *c = get_ctx(L);
@@ -1266,6 +1305,11 @@ static int build_plan(lua_State *L)
 			lua_pop(L, 1);
 		}
 	}
+
+	ex->max_blocks = (int)core_number(L, c, t, "max_blocks", 0, 0, 100000, "a number of blocks");
+	if (ex->max_blocks && ex->max_blocks < ex->blocks)
+		plan_raise(L, c, "experiment: max_blocks=%d is below blocks=%d", ex->max_blocks, ex->blocks);
+	plan_budget(L, c, t);
 
 	lua_getfield(L, t, "workload");
 	if (lua_isnil(L, -1)) {
@@ -1426,6 +1470,8 @@ int script_describe(const char *script, FILE *out)
 			"  timeout=S     seconds before a trial is abandoned as failed\n"
 			"  pin=BOOL      pin the workload to CPUs away from the harness (default true)\n"
 			"  confidence=C  confidence level of the intervals (default 0.95)\n"
+			"  budget=LIST   e.g. cpu:2%%,p99:5%%,memory:50MB; verdicts PASS/FAIL/INCONCLUSIVE, exit codes\n"
+			"  max_blocks=K  extend an inconclusive run, block by block, up to K blocks\n"
 			"  name=NAME     the run's name in results/<stamp>-<name>/\n");
 	}
 	lua_close(L);
