@@ -155,6 +155,88 @@ static void cross_check(const struct experiment *ex, const struct trial_result *
 	free(y);
 }
 
+static int counter_index(const struct analysis *an, int n, const char *name)
+{
+	for (int i = 0; an->counter_names && i < n; i++)
+		if (an->counter_names[i] && !strcmp(an->counter_names[i], name))
+			return i;
+	return -1;
+}
+
+/* Ratio of two counters in one trial, for IPC and misses per kilo-instruction. */
+static double trial_ratio(const struct trial_result *tr, int num, int den, double scale)
+{
+	if (num < 0 || den < 0 || !isfinite(tr->counter_value[num]) || !(tr->counter_value[den] > 0))
+		return NAN;
+	return scale * tr->counter_value[num] / tr->counter_value[den];
+}
+
+static void summarize_counters(const struct experiment *ex, const struct trial_result *trials, int ntrials,
+			       double conf, const struct analysis *an, struct arm_summary *s)
+{
+	int base = plan_baseline(ex, ex->configs[s->config].workload), n = 0;
+	int cyc, ins, cm, bm;
+	double *v = xcalloc((size_t)ntrials + (size_t)ex->blocks + 1, sizeof(double));
+	double *ipc = xcalloc((size_t)ntrials + 1, sizeof(double)), *mpki = xcalloc((size_t)ntrials + 1, sizeof(double));
+	double *bmpki = xcalloc((size_t)ntrials + 1, sizeof(double));
+	int nr = 0;
+	for (int i = 0; i < ntrials; i++)
+		if (trials[i].state == TRIAL_OK && trials[i].ncounters > n)
+			n = trials[i].ncounters;
+	s->ncounters = n;
+	cyc = counter_index(an, n, "cycles");
+	ins = counter_index(an, n, "instructions");
+	cm = counter_index(an, n, "cache-misses");
+	bm = counter_index(an, n, "branch-misses");
+	for (int i = 0; i < ntrials; i++) {
+		const struct trial_result *tr = &trials[i];
+		if (tr->config != s->config || tr->state != TRIAL_OK)
+			continue;
+		ipc[nr] = trial_ratio(tr, ins, cyc, 1);
+		mpki[nr] = trial_ratio(tr, cm, ins, 1000);
+		bmpki[nr] = trial_ratio(tr, bm, ins, 1000);
+		nr++;
+	}
+	s->ipc = stats_median(ipc, nr);
+	s->mpki = stats_median(mpki, nr);
+	s->branch_mpki = stats_median(bmpki, nr);
+	for (int k = 0; k < n; k++) {
+		int nv = 0, nd = 0;
+		double base_median;
+		for (int i = 0; i < ntrials; i++) {
+			const struct trial_result *tr = &trials[i];
+			if (tr->config == s->config && tr->state == TRIAL_OK && trial_work(tr) > 0)
+				v[nv++] = tr->counter_value[k] / trial_work(tr);   /* NaN stays NaN: skipped */
+		}
+		s->counter_per_unit[k] = stats_median(v, nv);
+		s->counter_relative[0][k] = s->counter_relative[1][k] = s->counter_relative[2][k] = NAN;
+		if (s->config == base)
+			continue;
+		nv = 0;
+		for (int i = 0; i < ntrials; i++) {
+			const struct trial_result *tr = &trials[i];
+			if (tr->config == base && tr->state == TRIAL_OK && trial_work(tr) > 0)
+				v[nv++] = tr->counter_value[k] / trial_work(tr);
+		}
+		base_median = stats_median(v, nv);
+		for (int b = 0; b < ex->blocks; b++) {
+			const struct trial_result *on = find(trials, ntrials, b, s->config), *off = find(trials, ntrials, b, base);
+			if (on && off && trial_work(on) > 0 && trial_work(off) > 0)
+				v[nd++] = on->counter_value[k] / trial_work(on) - off->counter_value[k] / trial_work(off);
+		}
+		estimate(v, nd, conf, MET_CPU_WORKLOAD, &s->counter[k]);
+		if (base_median > 0 && s->counter[k].n) {
+			s->counter_relative[0][k] = 100 * s->counter[k].e.est / base_median;
+			s->counter_relative[1][k] = s->counter[k].e.ok ? 100 * s->counter[k].e.lo / base_median : NAN;
+			s->counter_relative[2][k] = s->counter[k].e.ok ? 100 * s->counter[k].e.hi / base_median : NAN;
+		}
+	}
+	free(v);
+	free(ipc);
+	free(mpki);
+	free(bmpki);
+}
+
 static void summarize_arm(const struct experiment *ex, const struct trial_result *trials, int ntrials,
 			  double conf, struct arm_summary *s)
 {
@@ -245,13 +327,16 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 void analysis_run(const struct experiment *ex, const struct trial_result *trials, int ntrials,
 		  double conf, struct analysis *out)
 {
+	const char *const *names = out->counter_names;
 	memset(out, 0, sizeof(*out));
+	out->counter_names = names;
 	out->conf = conf;
 	out->narms = ex->nconfigs;
 	out->arms = xcalloc((size_t)ex->nconfigs, sizeof(*out->arms));
 	for (int c = 0; c < ex->nconfigs; c++) {
 		out->arms[c].config = c;
 		summarize_arm(ex, trials, ntrials, conf, &out->arms[c]);
+		summarize_counters(ex, trials, ntrials, conf, out, &out->arms[c]);
 	}
 	/* How many blocks would make the widest total-CPU interval +-0.5 percentage points? */
 	for (int c = 0; c < ex->nconfigs; c++) {

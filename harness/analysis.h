@@ -64,6 +64,13 @@ struct arm_summary {
 	 * of it), and the unpaired rank-sum shift that ignores the blocks, for familiarity. */
 	double bca_lo, bca_hi;
 	struct stats_est unpaired;
+	/* perf counters per unit of work (trial_result order): the median, and the paired change
+	 * per unit against the baseline (absolute; `relative` divides it by the baseline median). */
+	int ncounters;
+	double counter_per_unit[COUNTERS_MAX];
+	struct overhead counter[COUNTERS_MAX];
+	double counter_relative[3][COUNTERS_MAX];   /* est, lo, hi in % of the baseline; NaN if 0 */
+	double ipc, mpki, branch_mpki;              /* medians over trials; NaN where a part is missing */
 	int has_latency;
 	double p50_us, p90_us, p99_us, p999_us;  /* medians over this arm's trials */
 	double achieved_rate, target_rate;       /* medians, requests per second */
@@ -71,6 +78,7 @@ struct arm_summary {
 
 struct analysis {
 	double conf;
+	const char *const *counter_names;   /* set by the caller for the derived ratios; may be NULL */
 	struct arm_summary *arms;    /* one per configuration */
 	int narms;
 	int blocks_suggested;        /* for the worst total-CPU interval to reach +-0.5 points; 0 when fine */

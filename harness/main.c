@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
 #include "plan.h"
 #include "run.h"
 #include "script.h"
@@ -19,6 +20,7 @@ static const char usage_text[] =
 	"  run SCRIPT.lua [name=value ...] [-o DIR] [-q]\n"
 	"                       run an experiment; `tare run SCRIPT --help` lists its options\n"
 	"  list                 workloads and profilers found, and whether each can run here\n"
+	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
 	"  help                 this text\n"
 	"  version              the version\n"
 	"\n"
@@ -145,6 +147,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(cmd, "list"))
 		return script_list(stdout);
+	if (!strcmp(cmd, "events"))
+		return events_main(argc, argv);
 	if (!strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
 		return 0;

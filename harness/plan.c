@@ -77,6 +77,9 @@ void experiment_free(struct experiment *ex)
 	free(ex->script);
 	free(ex->command_line);
 	free(ex->budget);
+	for (int i = 0; i < ex->ncounters; i++)
+		free(ex->counters[i]);
+	free(ex->counters);
 	memset(ex, 0, sizeof(*ex));
 }
 

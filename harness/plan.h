@@ -88,6 +88,9 @@ struct experiment {
 	double timeout_s;         /* per trial */
 	double confidence;        /* of the intervals: 0.95 */
 	char *budget;             /* "cpu=2%,p99=5%", validated (budget.h), or NULL */
+	char **counters;          /* perf event names counted on the workload, validated; NULL: */
+	int ncounters;            /* the default set (counters_default); counters = {} : none */
+	int counters_off;
 	int max_blocks;           /* extend an INCONCLUSIVE run up to this many blocks; 0: never */
 	uint64_t seed;
 	int pin;                  /* pin the workload away from the harness when CPUs allow */

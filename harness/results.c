@@ -133,6 +133,12 @@ static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 	json_object_set_new(o, "state", json_string(state_name(tr->state)));
 	json_object_set_new(o, "error", tr->error[0] ? json_string(tr->error) : json_null());
 	json_object_set_new(o, "cpu_per_unit_ns", num(tr->state == TRIAL_OK ? trial_cpu_per_unit_ns(tr) : NAN));
+	if (tr->ncounters && r->ncounter_info) {
+		json_t *c = json_object();
+		for (int i = 0; i < tr->ncounters && i < r->ncounter_info; i++)
+			json_object_set_new(c, r->counter_info[i].name, num(tr->counter_value[i]));
+		json_object_set_new(o, "counters", c);
+	}
 	return o;
 }
 
@@ -140,7 +146,7 @@ static json_t *overhead_json(const struct overhead *o, int metric, double conf)
 {
 	json_t *j = json_object();
 	json_object_set_new(j, "n", json_integer(o->n));
-	json_object_set_new(j, "unit", json_string(metric_unit(metric)));
+	json_object_set_new(j, "unit", json_string(metric < MET_COUNT ? metric_unit(metric) : "count per unit"));
 	json_object_set_new(j, "estimate", num(o->e.est));
 	json_object_set_new(j, "lo", num(o->e.ok ? o->e.lo : NAN));
 	json_object_set_new(j, "hi", num(o->e.ok ? o->e.hi : NAN));
@@ -190,6 +196,24 @@ json_t *results_summary_json(const struct run *r)
 			if (a->m[m].n || m < MET_P50)
 				json_object_set_new(ov, metric_names[m], overhead_json(&a->m[m], m, an->conf));
 		json_object_set_new(j, "overhead", ov);
+		if (a->ncounters && r->ncounter_info) {
+			json_t *cj = json_object();
+			for (int k = 0; k < a->ncounters && k < r->ncounter_info; k++) {
+				json_t *e = json_object();
+				json_object_set_new(e, "per_unit", num(a->counter_per_unit[k]));
+				if (c != plan_baseline(r->ex, cf->workload)) {
+					json_object_set_new(e, "change_per_unit", overhead_json(&a->counter[k], MET_COUNT, an->conf));
+					json_object_set_new(e, "change_pct", num(a->counter_relative[0][k]));
+					json_object_set_new(e, "change_pct_lo", num(a->counter_relative[1][k]));
+					json_object_set_new(e, "change_pct_hi", num(a->counter_relative[2][k]));
+				}
+				json_object_set_new(cj, r->counter_info[k].name, e);
+			}
+			json_object_set_new(j, "counters", cj);
+			json_object_set_new(j, "ipc", num(a->ipc));
+			json_object_set_new(j, "cache_misses_per_kilo_instruction", num(a->mpki));
+			json_object_set_new(j, "branch_misses_per_kilo_instruction", num(a->branch_mpki));
+		}
 		if (c != plan_baseline(r->ex, cf->workload)) {
 			json_t *x = json_object(), *u = json_object();
 			json_object_set_new(x, "bca_lo", num(a->bca_lo));
@@ -262,6 +286,19 @@ static json_t *build_json(struct run *r)
 		json_array_append_new(wls, j);
 	}
 	json_object_set_new(root, "workloads", wls);
+	{
+		json_t *cs = json_array();
+		for (int i = 0; i < r->ncounter_info; i++) {
+			const struct counter_result *ci = &r->counter_info[i];
+			json_t *j = json_object();
+			json_object_set_new(j, "name", json_string(ci->name));
+			json_object_set_new(j, "unit", json_string(ci->unit ? ci->unit : ""));
+			json_object_set_new(j, "supported", json_boolean(ci->supported));
+			json_object_set_new(j, "reason", ci->reason[0] ? json_string(ci->reason) : json_null());
+			json_array_append_new(cs, j);
+		}
+		json_object_set_new(root, "counters", cs);
+	}
 	for (int i = 0; i < ex->nconfigs; i++) {
 		const struct config *c = &ex->configs[i];
 		json_t *j = json_object();
@@ -316,6 +353,10 @@ static char *build_csv(const struct run *r, size_t *len)
 	fputs("label,state,error,cpu_per_unit_ns", f);
 	for (int k = 0; k < trial_nfields; k++)
 		fprintf(f, ",%s", trial_fields[k].name);
+	for (int k = 0; k < r->ncounter_info; k++) {
+		fputs(",counter:", f);
+		csv_str(f, r->counter_info[k].name);
+	}
 	fputc('\n', f);
 	for (int i = 0; i < r->ntrials; i++) {
 		const struct trial_result *tr = &r->trials[i];
@@ -337,6 +378,11 @@ static char *build_csv(const struct run *r, size_t *len)
 			case F_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
 			case F_STR: csv_str(f, p); break;
 			}
+		}
+		for (int k = 0; k < r->ncounter_info; k++) {
+			fputc(',', f);
+			if (k < tr->ncounters && isfinite(tr->counter_value[k]))
+				fprintf(f, "%.0f", tr->counter_value[k]);
 		}
 		fputc('\n', f);
 	}
@@ -488,6 +534,8 @@ static void trial_from_json(json_t *o, struct trial_result *tr)
 			break;
 		}
 	}
+	for (int i = 0; i < COUNTERS_MAX; i++)
+		tr->counter_value[i] = NAN;
 	{
 		const char *st = jstr(o, "state", "failed");
 		tr->state = !strcmp(st, "ok") ? TRIAL_OK : !strcmp(st, "interrupted") ? TRIAL_INTERRUPTED : TRIAL_FAILED;
@@ -573,11 +621,25 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	for (int w = 0; w < ex->nworkloads; w++)
 		if (plan_baseline(ex, w) < 0)
 			LOAD_FAIL("%s: workload '%s' has no baseline configuration", out->path, ex->workloads[w].label);
+	{
+		json_t *cs = json_object_get(out->root, "counters");
+		size_t nc = json_is_array(cs) ? json_array_size(cs) : 0;
+		ex->ncounters = (int)(nc < COUNTERS_MAX ? nc : COUNTERS_MAX);
+		ex->counters = ex->ncounters ? xcalloc((size_t)ex->ncounters, sizeof(char *)) : NULL;
+		for (int k = 0; k < ex->ncounters; k++)
+			ex->counters[k] = xstrdup(jstr(json_array_get(cs, (size_t)k), "name", "?"));
+	}
 	out->ntrials = (int)json_array_size(trials);
 	out->trials = xcalloc((size_t)out->ntrials + 1, sizeof(*out->trials));
 	for (i = 0; i < (size_t)out->ntrials; i++) {
 		struct trial_result *tr = &out->trials[i];
 		trial_from_json(json_array_get(trials, i), tr);
+		{
+			json_t *tc = json_object_get(json_array_get(trials, i), "counters");
+			tr->ncounters = json_is_object(tc) ? ex->ncounters : 0;
+			for (int k = 0; k < tr->ncounters; k++)
+				tr->counter_value[k] = jnum(tc, ex->counters[k], NAN);
+		}
 		if (tr->config < 0 || tr->config >= ex->nconfigs || tr->block < 0 || tr->block >= ex->blocks)
 			LOAD_FAIL("%s: trial %zu names configuration %d / block %d outside the plan", out->path, i + 1,
 				  tr->config, tr->block);

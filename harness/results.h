@@ -36,6 +36,9 @@ struct run {
 	struct verdict_row *verdicts;
 	int nverdicts;
 	int extended;             /* blocks added because the verdict was inconclusive */
+	struct counter_result counter_info[COUNTERS_MAX];   /* names, units, support, reasons */
+	int ncounter_info;
+	const char *counter_names[COUNTERS_MAX];
 	struct hist *latency;     /* per configuration: every trial's corrected histogram merged */
 	struct hist *latency_uncorrected;
 	int *have_latency;

@@ -170,11 +170,67 @@ static void print_table(FILE *f, char cells[][SUMMARY_COLS][96], int nrows, cons
 	}
 }
 
-/* "iterations" -> "iteration", for "CPU/iteration". */
+/* "passes" -> "pass", "requests" -> "request", "queries" -> "query", for "CPU/pass". */
 static void unit_singular(const char *unit, char *buf, size_t len)
 {
 	size_t n = strlen(unit);
-	snprintf(buf, len, "%.*s", (int)(n > 1 && unit[n - 1] == 's' ? n - 1 : n), unit);
+	if (n > 4 && !strcmp(unit + n - 4, "sses"))
+		n -= 2;
+	else if (n > 3 && !strcmp(unit + n - 3, "ies"))
+		return (void)snprintf(buf, len, "%.*sy", (int)(n - 3), unit);
+	else if (n > 1 && unit[n - 1] == 's')
+		n -= 1;
+	snprintf(buf, len, "%.*s", (int)n, unit);
+}
+
+/* Counters: one row per event, one column per configuration — the baseline's count per unit,
+ * the others' change with ~ when not significant; unsupported events say why, once. */
+static void print_counters(FILE *f, const struct run *r, const char *one)
+{
+	const struct experiment *ex = r->ex;
+	const struct analysis *an = &r->an;
+	int namew = 16, colw = 14;
+	if (!r->ncounter_info)
+		return;
+	for (int k = 0; k < r->ncounter_info; k++)
+		if ((int)strlen(r->counter_info[k].name) + 5 > namew)
+			namew = (int)strlen(r->counter_info[k].name) + 5;
+	for (int c = 0; c < an->narms; c++)
+		if ((int)strlen(ex->configs[c].label) > colw)
+			colw = (int)strlen(ex->configs[c].label);
+	fprintf(f, "\nperf counters on the workload, per %s (others: change against the baseline):\n%-*s", one, namew, "");
+	for (int c = 0; c < an->narms; c++)
+		fprintf(f, "  %*s", colw, ex->configs[c].label);
+	fputc('\n', f);
+	for (int k = 0; k < r->ncounter_info; k++) {
+		const struct counter_result *ci = &r->counter_info[k];
+		char name[COUNTERS_NAME_LEN + 8];
+		snprintf(name, sizeof(name), "%s%s%s%s", ci->name, ci->unit && *ci->unit ? " (" : "", ci->unit ? ci->unit : "",
+			 ci->unit && *ci->unit ? ")" : "");
+		if (!ci->supported) {
+			fprintf(f, "%-*s  not counted: %s\n", namew, name, ci->reason);
+			continue;
+		}
+		fprintf(f, "%-*s", namew, name);
+		for (int c = 0; c < an->narms; c++) {
+			const struct arm_summary *a = &an->arms[c];
+			char cell[64];
+			if (k >= a->ncounters)
+				snprintf(cell, sizeof(cell), "-");
+			else if (c == plan_baseline(ex, ex->configs[c].workload))
+				snprintf(cell, sizeof(cell), "%.4g", a->counter_per_unit[k]);
+			else if (isfinite(a->counter_relative[0][k]))
+				snprintf(cell, sizeof(cell), "%s%+.2f%%", a->counter[k].significant ? "" : "~", a->counter_relative[0][k]);
+			else if (a->counter[k].n && a->counter[k].e.est == 0 && !a->counter[k].significant)
+				snprintf(cell, sizeof(cell), "0");
+			else if (a->counter[k].n)
+				snprintf(cell, sizeof(cell), "%s%+.3g", a->counter[k].significant ? "" : "~", a->counter[k].e.est);
+			else
+				snprintf(cell, sizeof(cell), "-");
+			fprintf(f, "  %*s", colw, cell);
+		}
+		fputc('\n', f);
+	}
 }
 
 /* For configurations whose overhead is known (inject): is the truth inside the interval? */
@@ -238,6 +294,7 @@ void run_print_summary(FILE *f, const struct run *r)
 	fputc('\n', f);
 	print_table(f, cells, nrows, skip);
 	free(cells);
+	print_counters(f, r, one);
 	fprintf(f, "\nCPU overhead is CPU per %s against the same block's baseline trial, split into the\n"
 		"workload's own cgroup, the profiler's processes, and CPU that neither was charged for.\n"
 		"Hodges-Lehmann estimates; [lo, hi] from the Wilcoxon signed-rank test over paired blocks;\n"
@@ -372,6 +429,20 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 	r.total = ex->blocks * ex->nconfigs;
 	r.trials = xcalloc((size_t)(ex->max_blocks > ex->blocks ? ex->max_blocks : ex->blocks) * (size_t)ex->nconfigs,
 			   sizeof(*r.trials));
+	if (!ex->counters_off) {
+		char err[512];
+		int rc2 = ex->ncounters ? counters_parse(&te.counters, (const char *const *)ex->counters, ex->ncounters, err, sizeof(err))
+					: counters_default(&te.counters, err, sizeof(err));
+		if (rc2 < 0) {
+			tare_warn("%s; counting nothing", err);
+			te.counters = NULL;
+		}
+		te.counter_info = r.counter_info;
+		te.ncounter_info = &r.ncounter_info;
+	}
+	for (int i = 0; i < COUNTERS_MAX; i++)
+		r.counter_names[i] = r.counter_info[i].name;
+	r.an.counter_names = r.counter_names;
 	if (ex->budget && budget_parse_list(&r.budget, ex->budget, NULL, 0) < 0)
 		memset(&r.budget, 0, sizeof(r.budget));   /* validated at plan time; cannot happen */
 	r.started_unix_ns = wall_ns();
@@ -461,5 +532,7 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 	free(r.verdicts);
 	free(r.trials);
 	free(schedule);
+	if (te.counters)
+		counters_free(te.counters);
 	return rc;
 }

@@ -20,10 +20,12 @@
 #include <unistd.h>
 
 #include "budget.h"
+#include "counters.h"
 #include "util.h"
 
 const char *const script_core_keys[] = {
-	"name", "blocks", "warmup", "duration", "units", "seed", "timeout", "pin", "confidence", "budget", "max_blocks", NULL,
+	"name", "blocks", "warmup", "duration", "units", "seed", "timeout", "pin", "confidence", "budget", "max_blocks",
+	"counters", NULL,
 };
 
 struct script_ctx {
@@ -1246,6 +1248,49 @@ static void plan_budget(lua_State *L, struct script_ctx *c, int t)
 	c->ex->budget = xstrdup(spec);
 }
 
+/* counters = { "task-clock", "cycles:u", ... } (perf and libpfm4 names), {} for none, absent
+ * for the default set; counters=a,b on the command line.  Unknown names fail here, before any
+ * trial runs. */
+static void plan_counters(lua_State *L, struct script_ctx *c, int t)
+{
+	struct experiment *ex = c->ex;
+	struct counter_set *set;
+	const char *cli = core_override(c, L, "counters");
+	char err[512];
+	if (cli) {
+		char *copy = xstrdup(cli), *tok, *save = NULL;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			ex->counters = xrealloc(ex->counters, (size_t)(ex->ncounters + 1) * sizeof(char *));
+			ex->counters[ex->ncounters++] = xstrdup(tok);
+		}
+		free(copy);
+		ex->counters_off = ex->ncounters == 0 || !strcmp(cli, "none");
+	} else {
+		lua_getfield(L, t, "counters");
+		if (lua_istable(L, -1)) {
+			for (lua_Integer i = 1, n = luaL_len(L, -1); i <= n; i++) {
+				lua_geti(L, -1, i);
+				if (!lua_isstring(L, -1))
+					plan_raise(L, c, "experiment: counters must be a list of event names such as { \"task-clock\" }");
+				ex->counters = xrealloc(ex->counters, (size_t)(ex->ncounters + 1) * sizeof(char *));
+				ex->counters[ex->ncounters++] = xstrdup(lua_tostring(L, -1));
+				lua_pop(L, 1);
+			}
+			ex->counters_off = ex->ncounters == 0;
+		} else if (lua_type(L, -1) == LUA_TBOOLEAN) {
+			ex->counters_off = !lua_toboolean(L, -1);
+		} else if (!lua_isnil(L, -1)) {
+			plan_raise(L, c, "experiment: counters must be a list of event names, or false");
+		}
+		lua_pop(L, 1);
+	}
+	if (ex->counters_off || !ex->ncounters)
+		return;
+	if (counters_parse(&set, (const char *const *)ex->counters, ex->ncounters, err, sizeof(err)) < 0)
+		lraise(L, "%s%s", cli ? "command line: " : c->where, err);
+	counters_free(set);
+}
+
 static int build_plan(lua_State *L)
 {
 	struct script_ctx *c = get_ctx(L);
@@ -1310,6 +1355,7 @@ static int build_plan(lua_State *L)
 	if (ex->max_blocks && ex->max_blocks < ex->blocks)
 		plan_raise(L, c, "experiment: max_blocks=%d is below blocks=%d", ex->max_blocks, ex->blocks);
 	plan_budget(L, c, t);
+	plan_counters(L, c, t);
 
 	lua_getfield(L, t, "workload");
 	if (lua_isnil(L, -1)) {
@@ -1472,6 +1518,7 @@ int script_describe(const char *script, FILE *out)
 			"  confidence=C  confidence level of the intervals (default 0.95)\n"
 			"  budget=LIST   e.g. cpu:2%%,p99:5%%,memory:50MB; verdicts PASS/FAIL/INCONCLUSIVE, exit codes\n"
 			"  max_blocks=K  extend an inconclusive run, block by block, up to K blocks\n"
+			"  counters=LIST perf events counted on the workload (tare events lists them; none: off)\n"
 			"  name=NAME     the run's name in results/<stamp>-<name>/\n");
 	}
 	lua_close(L);

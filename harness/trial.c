@@ -26,6 +26,7 @@ struct snapshot {
 	uint64_t root_ns, kthreads_ns;
 	int have_root;
 	struct procstat ps;
+	struct counter_snap counters;
 };
 
 /* A process tare starts in a trial, in a cgroup of its own: the workload, the profiler, the
@@ -49,6 +50,7 @@ struct trial_ctx {
 	char dir[PATH_MAX];
 	struct role w, p, d;
 	struct units_page units;
+	int counting;             /* the counter set is open on the workload */
 };
 
 static void fail(struct trial_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -111,6 +113,8 @@ static void snap(struct trial_ctx *t, struct snapshot *s)
 		cgroup_cpu(&t->d.cg, &s->d);
 	if (t->p.have_cg)
 		cgroup_cpu(&t->p.cg, &s->p);
+	if (t->counting)
+		counters_snapshot(t->env->counters, &s->counters);
 	cgroup_cpu(&t->w.cg, &s->w);
 	s->units = units_read(&t->units);
 	s->t_ns = now_ns();
@@ -274,6 +278,16 @@ static int start_workload(struct trial_ctx *t)
 	rc = role_spawn(t, &t->w, t->wl->argv, (char *const *)env.v,
 			t->env->pin_workload ? &t->env->workload_cpus : NULL, t->units.fd);
 	free(env.v);
+	/* Counters open on the held process and inherit into its threads and children: not one
+	 * instruction of the workload runs uncounted. */
+	if (rc == 0 && t->env->counters) {
+		char err[512];
+		if (counters_open(t->env->counters, t->w.c.pid, err, sizeof(err)) < 0) {
+			fail(t, "counters: %s", err);
+			return -1;
+		}
+		t->counting = 1;
+	}
 	return rc;
 }
 
@@ -393,6 +407,19 @@ static void record_window(struct trial_ctx *t, const struct snapshot *a, const s
 	tr->machine_idle_ns = d.idle_ns + d.iowait_ns;
 	tr->kthreads_ns = b->kthreads_ns > a->kthreads_ns ? b->kthreads_ns - a->kthreads_ns : 0;
 	tr->unattributed_ns = tr->kthreads_ns + (sysstat_irq_time_accounted() ? d.irq_ns + d.softirq_ns : 0);
+	if (t->counting) {
+		struct counter_result res[COUNTERS_MAX];
+		int n = counters_window(t->env->counters, &a->counters, &b->counters, res, COUNTERS_MAX);
+		tr->ncounters = n;
+		for (int i = 0; i < n; i++) {
+			tr->counter_value[i] = res[i].counted ? res[i].value : NAN;
+			tr->counter_scaled[i] = (unsigned char)res[i].scaled;
+		}
+		if (t->env->ncounter_info && *t->env->ncounter_info == 0) {
+			memcpy(t->env->counter_info, res, (size_t)n * sizeof(*res));
+			*t->env->ncounter_info = n;
+		}
+	}
 	if (a->have_root && b->have_root) {
 		int64_t other = (int64_t)(b->root_ns - a->root_ns) -
 				(int64_t)(tr->workload_cpu_ns + tr->profiler_cpu_ns + tr->driver_cpu_ns + tr->kthreads_ns);
@@ -484,6 +511,8 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 	tr->workload_mem_charged_peak_bytes = tr->profiler_mem_charged_peak_bytes = -1;
 	tr->p50_us = tr->p90_us = tr->p99_us = tr->p999_us = tr->max_us = tr->p99_uncorrected_us = NAN;
 	tr->target_rate = tr->achieved_rate = NAN;
+	for (int i = 0; i < COUNTERS_MAX; i++)
+		tr->counter_value[i] = NAN;
 	snprintf(tr->dir, sizeof(tr->dir), "trials/%03d-%s", tr->index + 1, t.cf->slug);
 	snprintf(t.dir, sizeof(t.dir), "%s/%s", env->results_dir, tr->dir);
 	if (mkdir_p(t.dir, 0755) < 0) {
@@ -557,6 +586,8 @@ out:
 	}
 	if (tare_interrupted && tr->state == TRIAL_OK)
 		interrupted(&t);
+	if (t.counting)
+		counters_close(env->counters);
 	role_cleanup(&t.d);
 	role_cleanup(&t.p);
 	role_cleanup(&t.w);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "cgroup.h"
+#include "counters.h"
 #include "plan.h"
 
 enum trial_state { TRIAL_OK, TRIAL_FAILED, TRIAL_INTERRUPTED };
@@ -59,6 +60,12 @@ struct trial_result {
 	double p99_uncorrected_us;           /* from the actual send time, for contrast */
 	uint64_t driver_cpu_ns;              /* the load generator's own CPU: neither side's */
 
+	/* perf counters on the workload's process tree over the window, in the order of the run's
+	 * counter set; NaN where an event is not supported or was not counted. */
+	int ncounters;
+	double counter_value[COUNTERS_MAX];
+	unsigned char counter_scaled[COUNTERS_MAX];   /* multiplexed: value scaled up */
+
 	char dir[512];               /* trial directory, relative to the results directory */
 };
 
@@ -69,6 +76,9 @@ struct trial_env {
 	cpu_set_t workload_cpus;
 	cpu_set_t driver_cpus;       /* the load generator's: away from the workload */
 	int pin_workload;
+	struct counter_set *counters;        /* NULL: none */
+	struct counter_result *counter_info; /* filled from the first trial that counted: names, */
+	int *ncounter_info;                  /* units, support and reasons for the results */
 };
 
 /* Latency histograms a driver left in a trial directory (latency.hist and
