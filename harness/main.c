@@ -8,6 +8,7 @@
 #include "plan.h"
 #include "run.h"
 #include "script.h"
+#include "trace.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -21,6 +22,8 @@ static const char usage_text[] =
 	"                       run an experiment; `tare run SCRIPT --help` lists its options\n"
 	"  list                 workloads and profilers found, and whether each can run here\n"
 	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
+	"  trace gen|import|check ...\n"
+	"                       make, import and check request traces (docs/traces.md)\n"
 	"  help                 this text\n"
 	"  version              the version\n"
 	"\n"
@@ -149,6 +152,8 @@ int main(int argc, char **argv)
 		return script_list(stdout);
 	if (!strcmp(cmd, "events"))
 		return events_main(argc, argv);
+	if (!strcmp(cmd, "trace"))
+		return trace_main(argc, argv);
 	if (!strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
 		return 0;

@@ -1,0 +1,782 @@
+/* replay.c — the driver: open-loop, constant-throughput load and trace replay against
+ * workloads/server, with latency measured the way wrk2 measures it.
+ *
+ * Requests are scheduled at fixed intended times: every 1/rate seconds (--rate), or at a
+ * trace's arrival offsets (--trace, looped if it ends first).  There are --connections
+ * connections, each with at most one request in flight (no pipelining); a request whose time
+ * has come while every connection is busy waits in the schedule and goes out as soon as one
+ * frees up.  Each reply is timed twice into HDR histograms (harness/hist.h, ns):
+ *
+ *	corrected   = completion - intended send time   (what a user waiting on it saw)
+ *	uncorrected = completion - actual send time     (what a closed-loop tool would report)
+ *
+ * A server that stalls for 50 ms delays every request scheduled during the stall, not just the
+ * few already sent: the corrected histogram shows that; the uncorrected one hides it
+ * ("coordinated omission", Gil Tene).  The uncorrected one is kept to show the difference.
+ *
+ * One thread and one epoll set: connections, a timerfd armed at the next intended send time
+ * (epoll_wait's millisecond timeout would send up to 1 ms late), and a signalfd.  Requests go
+ * out with write(2)/writev(2), never send(2): the calibration shim interposes send() to delay
+ * the server's replies, and must not touch the driver's requests if it is preloaded here too.
+ *
+ * Contract with tare (tare_units.h): every completed request is one unit, at all times;
+ * latencies and errors are recorded only while the phase is TARE_PHASE_MEASURE, and the
+ * measured window is timed from the phase changes seen here.  At TARE_PHASE_DONE, SIGTERM or
+ * SIGINT: stop sending, write PREFIX.hist and PREFIX-uncorrected.hist, print one JSON line,
+ * exit 0.  Run by hand (no TARE_UNITS_FD) the window is --duration seconds after --warmup.
+ *
+ * Failures (refused or reset connections, short or malformed replies, a server that goes
+ * away, a reply slower than --timeout) are counted as errors and the connection is reopened
+ * with a backoff; the schedule never waits for a dead connection: a request due while no
+ * connection is open or opening is counted as an error and skipped.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hist.h"
+#include "tare_units.h"
+#include "trace.h"
+#include "util.h"
+
+#define REPLAY_MAX_CONNECTIONS	10000
+#define REPLAY_MAX_RATE		1e6
+/* Histogram range: 1 ns resolution at 3 significant digits (so a 50 µs p50 is kept to
+ * ±0.05 µs), up to 60 s; slower replies are counted at 60 s (hist.saturated). */
+#define REPLAY_HIST_LOWEST_NS	1
+#define REPLAY_HIST_HIGHEST_NS	60000000000ll
+#define REPLAY_HIST_SIGFIGS	3
+#define REPLAY_LATE_NS		1000000		/* "sent_late": sent > 1 ms after its time */
+#define REPLAY_POLL_NS		5000000		/* look at tare's phase at least every 5 ms */
+#define REPLAY_BACKOFF_MIN_NS	10000000	/* reconnect after 10 ms, doubling ... */
+#define REPLAY_BACKOFF_MAX_NS	1000000000	/* ... up to 1 s */
+#define REPLAY_READ_BYTES	65536
+#define REPLAY_MAX_EVENTS	64
+
+enum replay_conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
+
+struct replay_conn {
+	int fd;
+	enum replay_conn_state state;
+	int idle_pos;			/* index in the idle stack while CONN_IDLE */
+	/* the request in flight */
+	uint64_t id;
+	int64_t intended_ns, sent_ns;
+	uint32_t reply_bytes;
+	unsigned char req[WIRE_REQ_BYTES];
+	size_t out_off, out_len;	/* header + payload written so far / in all */
+	bool want_out;			/* EPOLLOUT registered */
+	/* the reply */
+	unsigned char rep[WIRE_REP_BYTES];
+	size_t rep_got;
+	uint64_t body_left;
+	/* reconnecting */
+	int64_t retry_ns, backoff_ns;
+};
+
+static struct {
+	int port;
+	const char *port_file;
+	double rate;
+	const char *trace_path;
+	int connections;
+	uint32_t work_us, alloc_bytes, reply_bytes, payload_bytes;
+	double duration_s, warmup_s, timeout_s, connect_timeout_s;
+	const char *latency_prefix;
+} cfg = { .connections = 16, .work_us = 100, .alloc_bytes = 4096, .reply_bytes = 512,
+	  .payload_bytes = 64, .timeout_s = 10, .connect_timeout_s = 10 };
+
+static struct trace trace;
+static struct replay_conn *conns;
+static struct replay_conn **idle;	/* a stack of idle connections */
+static int nidle, nopen;		/* idle; connecting, idle or busy */
+static int epfd, tfd, sfd;
+static unsigned char *payload;
+static unsigned char scratch[REPLAY_READ_BYTES];
+static struct tare_units *units;
+static int units_slot;
+static uint64_t next_id;
+static bool measuring;
+
+/* The measured window's numbers. */
+static struct hist corrected, uncorrected;
+static struct {
+	uint64_t requests, errors, sent_late, dropped, timeouts, bad_replies;
+} win;
+/* Over the whole run. */
+static uint64_t completed_total, errors_total, connect_errors;
+
+/* ---- the schedule ----------------------------------------------------------------------- */
+
+static struct {
+	int64_t t0;
+	double interval_ns;	/* --rate */
+	uint64_t k;		/* requests scheduled so far */
+	size_t idx;		/* --trace: next request, and whole passes done */
+	uint64_t loops;
+} sched;
+
+static int64_t replay_next_intended(void)
+{
+	if (!cfg.trace_path)
+		return sched.t0 + (int64_t)((double)sched.k * sched.interval_ns);
+	return sched.t0 + (int64_t)sched.loops * trace.period_ns + trace.req[sched.idx].offset_ns;
+}
+
+static void replay_advance(void)
+{
+	sched.k++;
+	if (cfg.trace_path && ++sched.idx == trace.n) {
+		sched.idx = 0;
+		sched.loops++;
+	}
+}
+
+/* ---- connections ------------------------------------------------------------------------ */
+
+static void replay_idle_push(struct replay_conn *c)
+{
+	c->state = CONN_IDLE;
+	c->idle_pos = nidle;
+	idle[nidle++] = c;
+}
+
+static void replay_idle_remove(struct replay_conn *c)
+{
+	struct replay_conn *last = idle[--nidle];
+
+	idle[c->idle_pos] = last;
+	last->idle_pos = c->idle_pos;
+}
+
+static void replay_epoll_set(struct replay_conn *c, bool want_out)
+{
+	struct epoll_event ev = { .events = EPOLLIN | (want_out ? EPOLLOUT : 0), .data.ptr = c };
+
+	if (c->want_out != want_out) {
+		epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
+		c->want_out = want_out;
+	}
+}
+
+/* Close c, count what it had in flight as an error, and schedule a reconnect. */
+static void replay_conn_fail(struct replay_conn *c, int64_t now)
+{
+	if (c->state == CONN_BUSY) {
+		errors_total++;
+		if (measuring)
+			win.errors++;
+	}
+	if (c->state == CONN_IDLE)
+		replay_idle_remove(c);
+	if (c->state != CONN_DOWN) {
+		close(c->fd);
+		c->fd = -1;
+		nopen--;
+	}
+	c->state = CONN_DOWN;
+	c->retry_ns = now + c->backoff_ns;
+	c->backoff_ns = c->backoff_ns * 2 < REPLAY_BACKOFF_MAX_NS ? c->backoff_ns * 2 : REPLAY_BACKOFF_MAX_NS;
+}
+
+static void replay_connect(struct replay_conn *c, int64_t now)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)cfg.port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0) {
+		connect_errors++;
+		c->retry_ns = now + REPLAY_BACKOFF_MAX_NS;
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->fd = fd;
+	c->want_out = true;
+	c->state = CONN_CONNECTING;
+	nopen++;
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ||
+	    (connect(fd, (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS)) {
+		connect_errors++;
+		replay_conn_fail(c, now);
+	}
+	/* Even an immediate loopback connect is finished by the EPOLLOUT event. */
+}
+
+/* Write what is left of c's request; 0, or -1 after failing the connection. */
+static int replay_flush(struct replay_conn *c, int64_t now)
+{
+	while (c->out_off < c->out_len) {
+		struct iovec iov[2];
+		int n = 0;
+		ssize_t w;
+
+		if (c->out_off < WIRE_REQ_BYTES)
+			iov[n++] = (struct iovec){ c->req + c->out_off, WIRE_REQ_BYTES - c->out_off };
+		if (c->out_len > WIRE_REQ_BYTES) {
+			size_t off = c->out_off > WIRE_REQ_BYTES ? c->out_off - WIRE_REQ_BYTES : 0;
+
+			iov[n++] = (struct iovec){ payload + off, c->out_len - WIRE_REQ_BYTES - off };
+		}
+		w = writev(c->fd, iov, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			replay_epoll_set(c, true);
+			return 0;
+		}
+		if (w <= 0) {
+			replay_conn_fail(c, now);
+			return -1;
+		}
+		c->out_off += (size_t)w;
+	}
+	replay_epoll_set(c, false);
+	return 0;
+}
+
+static void replay_send(struct replay_conn *c, int64_t intended)
+{
+	struct wire_req r = { .magic = WIRE_REQ_MAGIC, .id = ++next_id, .work_us = cfg.work_us,
+			      .alloc_bytes = cfg.alloc_bytes, .reply_bytes = cfg.reply_bytes,
+			      .payload_bytes = cfg.payload_bytes };
+
+	if (cfg.trace_path) {
+		const struct trace_req *t = &trace.req[sched.idx];
+
+		r.cls = t->cls;
+		r.work_us = t->work_us;
+		r.reply_bytes = t->reply_bytes;
+	}
+	wire_req_encode(&r, c->req);
+	replay_idle_remove(c);
+	c->state = CONN_BUSY;
+	c->id = r.id;
+	c->reply_bytes = r.reply_bytes;
+	c->intended_ns = intended;
+	c->out_off = 0;
+	c->out_len = WIRE_REQ_BYTES + r.payload_bytes;
+	c->rep_got = 0;
+	c->body_left = 0;
+	c->sent_ns = (int64_t)now_ns();
+	replay_flush(c, c->sent_ns);
+}
+
+static void replay_complete(struct replay_conn *c, int64_t now)
+{
+	tare_units_add(units, units_slot, 1);
+	completed_total++;
+	if (measuring) {
+		hist_record(&corrected, now - c->intended_ns);
+		hist_record(&uncorrected, now - c->sent_ns);
+		win.requests++;
+		if (c->sent_ns - c->intended_ns > REPLAY_LATE_NS)
+			win.sent_late++;
+	}
+	c->backoff_ns = REPLAY_BACKOFF_MIN_NS;
+	replay_idle_push(c);
+}
+
+static void replay_bad_reply(struct replay_conn *c, int64_t now)
+{
+	if (measuring)
+		win.bad_replies++;
+	replay_conn_fail(c, now);
+}
+
+static void replay_readable(struct replay_conn *c)
+{
+	ssize_t n = read(c->fd, scratch, sizeof(scratch));
+	int64_t now = (int64_t)now_ns();
+	const unsigned char *p = scratch;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || c->state != CONN_BUSY) {
+		/* EOF, an error, or bytes nobody asked for: the stream is no longer usable */
+		if (n > 0)
+			replay_bad_reply(c, now);
+		else
+			replay_conn_fail(c, now);
+		return;
+	}
+	while (n > 0) {
+		if (c->rep_got < WIRE_REP_BYTES) {
+			size_t take = WIRE_REP_BYTES - c->rep_got < (size_t)n ? WIRE_REP_BYTES - c->rep_got : (size_t)n;
+			struct wire_rep r;
+
+			memcpy(c->rep + c->rep_got, p, take);
+			c->rep_got += take, p += take, n -= (ssize_t)take;
+			if (c->rep_got < WIRE_REP_BYTES)
+				return;
+			wire_rep_decode(c->rep, &r);
+			if (r.magic != WIRE_REP_MAGIC || r.id != c->id || r.status != WIRE_STATUS_OK ||
+			    r.reply_bytes != c->reply_bytes) {
+				replay_bad_reply(c, now);
+				return;
+			}
+			c->body_left = r.reply_bytes;
+		} else {
+			size_t take = c->body_left < (uint64_t)n ? (size_t)c->body_left : (size_t)n;
+
+			c->body_left -= take, p += take, n -= (ssize_t)take;
+		}
+		if (c->rep_got == WIRE_REP_BYTES && !c->body_left) {
+			if (n > 0 || c->out_off < c->out_len) {
+				replay_bad_reply(c, now);	/* more than one reply, or before the request */
+				return;
+			}
+			replay_complete(c, now);
+			return;
+		}
+	}
+}
+
+static void replay_conn_event(struct replay_conn *c, uint32_t events)
+{
+	int64_t now = (int64_t)now_ns();
+
+	if (c->state == CONN_DOWN)
+		return;
+	if (c->state == CONN_CONNECTING) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) || err ||
+		    (events & (EPOLLERR | EPOLLHUP))) {
+			connect_errors++;
+			replay_conn_fail(c, now);
+			return;
+		}
+		if (!(events & EPOLLOUT))
+			return;
+		replay_epoll_set(c, false);
+		replay_idle_push(c);
+		return;
+	}
+	if ((events & EPOLLOUT) && c->state == CONN_BUSY && c->out_off < c->out_len &&
+	    replay_flush(c, now))
+		return;
+	if (events & (EPOLLIN | EPOLLERR | EPOLLHUP))
+		replay_readable(c);
+}
+
+/* Reconnect what is due; fail replies slower than --timeout. */
+static void replay_maintain(int64_t now, int64_t *wake)
+{
+	int64_t timeout_ns = (int64_t)(cfg.timeout_s * 1e9);
+
+	for (int i = 0; i < cfg.connections; i++) {
+		struct replay_conn *c = &conns[i];
+
+		if (c->state == CONN_DOWN && c->retry_ns <= now)
+			replay_connect(c, now);
+		if (c->state == CONN_DOWN && c->retry_ns < *wake)
+			*wake = c->retry_ns;
+		if (c->state == CONN_BUSY && now - c->sent_ns > timeout_ns) {
+			if (measuring)
+				win.timeouts++;
+			replay_conn_fail(c, now);
+		}
+	}
+}
+
+/* ---- set-up ----------------------------------------------------------------------------- */
+
+static void replay_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: replay (--port N | --port-file PATH) (--rate R | --trace FILE) [options]\n"
+		"Open-loop load against workloads/server, latency from the intended send time (wrk2).\n"
+		"\n"
+		"  --port N               the server's port on 127.0.0.1\n"
+		"  --port-file PATH       read the port from PATH, waiting for it to appear\n"
+		"  --connect-timeout S    how long to wait for --port-file (default 10)\n"
+		"  --rate R               requests per second, evenly spaced (0 < R <= 1e6)\n"
+		"  --trace FILE           replay FILE's arrivals, looping it (docs/traces.md)\n"
+		"  --connections C        connections, one request in flight each (default 16)\n"
+		"  --work-us N            server CPU per request, us (default 100; --rate mode)\n"
+		"  --alloc-bytes N        bytes the server allocates per request (default 4096)\n"
+		"  --reply-bytes N        reply payload bytes (default 512; --rate mode)\n"
+		"  --payload-bytes N      request payload bytes (default 64)\n"
+		"  --timeout S            a reply slower than this is an error (default 10)\n"
+		"  --latency PREFIX       write PREFIX.hist and PREFIX-uncorrected.hist (hist_save)\n"
+		"  --warmup S             run by hand: seconds before measuring (default 0)\n"
+		"  --duration S           run by hand: seconds to measure (default: until SIGINT)\n"
+		"  --help                 this text\n"
+		"\n"
+		"errors: requests lost in flight (reset, EOF, malformed reply, slower than --timeout)\n"
+		"or due while no connection was open (\"dropped\").  sent_late: requests sent more\n"
+		"than 1 ms after their intended time (every connection busy, or the driver late).\n"
+		"Under tare (TARE_UNITS_FD set) the trial's phase decides the measured window and\n"
+		"--warmup/--duration are ignored.  At the end one JSON line on stdout: requests,\n"
+		"errors, target and achieved rate, measured_s, sent_late, corrected percentiles\n"
+		"(p50_us .. max_us) and uncorrected ones (p50_uncorrected_us ..).\n");
+}
+
+static void __attribute__((noreturn)) replay_bad_arg(const char *opt, const char *arg, const char *want)
+{
+	fprintf(stderr, "replay: %s %s: expected %s (see replay --help)\n", opt, arg, want);
+	exit(EXIT_USAGE);
+}
+
+static double replay_arg_double(const char *opt, const char *s, double min, double max, const char *want)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		replay_bad_arg(opt, s, want);
+	return v;
+}
+
+static uint32_t replay_arg_u32(const char *opt, const char *s, uint32_t min, uint32_t max)
+{
+	char *end, want[64];
+	unsigned long long v;
+
+	snprintf(want, sizeof(want), "a whole number in [%u, %u]", min, max);
+	if (*s < '0' || *s > '9')
+		replay_bad_arg(opt, s, want);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		replay_bad_arg(opt, s, want);
+	return (uint32_t)v;
+}
+
+static void replay_parse_args(int argc, char **argv)
+{
+	enum { O_PORT = 1, O_PORT_FILE, O_CONNECT_TIMEOUT, O_RATE, O_TRACE, O_CONNECTIONS, O_WORK,
+	       O_ALLOC, O_REPLY, O_PAYLOAD, O_TIMEOUT, O_LATENCY, O_WARMUP, O_DURATION, O_HELP };
+	static const struct option opts[] = {
+		{ "port", required_argument, NULL, O_PORT },
+		{ "port-file", required_argument, NULL, O_PORT_FILE },
+		{ "connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT },
+		{ "rate", required_argument, NULL, O_RATE },
+		{ "trace", required_argument, NULL, O_TRACE },
+		{ "connections", required_argument, NULL, O_CONNECTIONS },
+		{ "work-us", required_argument, NULL, O_WORK },
+		{ "alloc-bytes", required_argument, NULL, O_ALLOC },
+		{ "reply-bytes", required_argument, NULL, O_REPLY },
+		{ "payload-bytes", required_argument, NULL, O_PAYLOAD },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "latency", required_argument, NULL, O_LATENCY },
+		{ "warmup", required_argument, NULL, O_WARMUP },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *rate_only = NULL;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case O_PORT:
+			cfg.port = (int)replay_arg_u32("--port", optarg, 1, 65535);
+			break;
+		case O_PORT_FILE: cfg.port_file = optarg; break;
+		case O_CONNECT_TIMEOUT:
+			cfg.connect_timeout_s = replay_arg_double("--connect-timeout", optarg, 0, 3600, "seconds in [0, 3600]");
+			break;
+		case O_RATE:
+			cfg.rate = replay_arg_double("--rate", optarg, 1e-3, REPLAY_MAX_RATE, "requests/s in [0.001, 1e6]");
+			break;
+		case O_TRACE: cfg.trace_path = optarg; break;
+		case O_CONNECTIONS:
+			cfg.connections = (int)replay_arg_u32("--connections", optarg, 1, REPLAY_MAX_CONNECTIONS);
+			break;
+		case O_WORK:
+			cfg.work_us = replay_arg_u32("--work-us", optarg, 0, WIRE_MAX_WORK_US);
+			rate_only = "--work-us";
+			break;
+		case O_ALLOC:
+			cfg.alloc_bytes = replay_arg_u32("--alloc-bytes", optarg, 0, WIRE_MAX_ALLOC_BYTES);
+			break;
+		case O_REPLY:
+			cfg.reply_bytes = replay_arg_u32("--reply-bytes", optarg, 0, WIRE_MAX_REPLY_BYTES);
+			rate_only = "--reply-bytes";
+			break;
+		case O_PAYLOAD:
+			cfg.payload_bytes = replay_arg_u32("--payload-bytes", optarg, 0, WIRE_MAX_PAYLOAD_BYTES);
+			break;
+		case O_TIMEOUT:
+			cfg.timeout_s = replay_arg_double("--timeout", optarg, 0.001, 3600, "seconds in [0.001, 3600]");
+			break;
+		case O_LATENCY: cfg.latency_prefix = optarg; break;
+		case O_WARMUP:
+			cfg.warmup_s = replay_arg_double("--warmup", optarg, 0, 1e6, "seconds in [0, 1e6]");
+			break;
+		case O_DURATION:
+			cfg.duration_s = replay_arg_double("--duration", optarg, 1e-3, 1e6, "seconds in [0.001, 1e6]");
+			break;
+		case O_HELP:
+			replay_usage(stdout);
+			exit(0);
+		case ':':
+			fprintf(stderr, "replay: %s: expected a value (see replay --help)\n", argv[optind - 1]);
+			exit(EXIT_USAGE);
+		default:
+			fprintf(stderr, "replay: %s: unknown option (see replay --help)\n", argv[optind - 1]);
+			exit(EXIT_USAGE);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "replay: %s: unexpected argument (see replay --help)\n", argv[optind]);
+		exit(EXIT_USAGE);
+	}
+	if (!cfg.port == !cfg.port_file) {
+		fprintf(stderr, "replay: give the server's --port or --port-file, one of them (see replay --help)\n");
+		exit(EXIT_USAGE);
+	}
+	if ((cfg.rate > 0) == (cfg.trace_path != NULL)) {
+		fprintf(stderr, "replay: give --rate or --trace, one of them (see replay --help)\n");
+		exit(EXIT_USAGE);
+	}
+	if (cfg.trace_path && rate_only) {
+		fprintf(stderr, "replay: %s is for --rate: a trace gives each request's work_us and reply_bytes (see docs/traces.md)\n",
+			rate_only);
+		exit(EXIT_USAGE);
+	}
+}
+
+/* Wait for the server's port file (written atomically once it listens); false if SIGTERM or
+ * SIGINT came first. */
+static bool replay_wait_port(void)
+{
+	int64_t deadline = (int64_t)now_ns() + (int64_t)(cfg.connect_timeout_s * 1e9);
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		char *s = read_file(cfg.port_file, NULL), *end;
+		long v = s ? strtol(s, &end, 10) : 0;
+
+		if (s && end != s && (*end == '\n' || !*end) && v > 0 && v < 65536) {
+			free(s);
+			cfg.port = (int)v;
+			return true;
+		}
+		free(s);
+		if (read(sfd, &si, sizeof(si)) == sizeof(si))
+			return false;
+		if ((int64_t)now_ns() >= deadline) {
+			fprintf(stderr, "replay: --port-file %s: no port after %g s (is the server running with --port-file %s?)\n",
+				cfg.port_file, cfg.connect_timeout_s, cfg.port_file);
+			exit(EXIT_FAIL);
+		}
+		sleep_ns(10000000);
+	}
+}
+
+static int replay_save_hist(const struct hist *h, const char *suffix)
+{
+	char *path = xasprintf("%s%s.hist", cfg.latency_prefix, suffix);
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	int rc = 0;
+
+	if (!f || hist_save(h, f) || fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "replay: cannot write %s: %s (is the --latency directory writable?)\n",
+			path, strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+static double replay_us(const struct hist *h, double p)
+{
+	if (!h->total)
+		return 0;
+	return (double)(p >= 100 ? h->max : hist_percentile(h, p)) / 1000.0;
+}
+
+static void replay_report(double measured_s, int in_flight)
+{
+	double target = cfg.trace_path ? trace_mean_rate(&trace) : cfg.rate;
+
+	printf("{\"requests\":%llu,\"errors\":%llu,\"target_rate\":%.3f,\"achieved_rate\":%.3f,"
+	       "\"measured_s\":%.6f,\"sent_late\":%llu,"
+	       "\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
+	       "\"p50_uncorrected_us\":%.1f,\"p90_uncorrected_us\":%.1f,\"p99_uncorrected_us\":%.1f,"
+	       "\"p999_uncorrected_us\":%.1f,\"max_uncorrected_us\":%.1f,"
+	       "\"dropped\":%llu,\"timeouts\":%llu,\"bad_replies\":%llu,\"connect_errors\":%llu,"
+	       "\"in_flight_at_end\":%d,\"connections\":%d,\"completed_total\":%llu",
+	       (unsigned long long)win.requests, (unsigned long long)win.errors, target,
+	       measured_s > 0 ? (double)win.requests / measured_s : 0.0, measured_s,
+	       (unsigned long long)win.sent_late,
+	       replay_us(&corrected, 50), replay_us(&corrected, 90), replay_us(&corrected, 99),
+	       replay_us(&corrected, 99.9), replay_us(&corrected, 100),
+	       replay_us(&uncorrected, 50), replay_us(&uncorrected, 90), replay_us(&uncorrected, 99),
+	       replay_us(&uncorrected, 99.9), replay_us(&uncorrected, 100),
+	       (unsigned long long)win.dropped, (unsigned long long)win.timeouts,
+	       (unsigned long long)win.bad_replies, (unsigned long long)connect_errors, in_flight,
+	       cfg.connections, (unsigned long long)completed_total);
+	if (cfg.trace_path)
+		printf(",\"trace_loops\":%llu", (unsigned long long)sched.loops);
+	printf("}\n");
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	bool by_tare = getenv("TARE_UNITS_FD") && *getenv("TARE_UNITS_FD");
+	int64_t window_start = 0, window_end = 0, armed = -1, warm_end, end = INT64_MAX;
+	char err[512];
+	sigset_t mask;
+	int in_flight = 0, rc = 0;
+
+	replay_parse_args(argc, argv);
+	if (cfg.trace_path && trace_load(cfg.trace_path, &trace, err, sizeof(err))) {
+		fprintf(stderr, "replay: %s\n", err);
+		return EXIT_USAGE;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (sfd < 0 || epfd < 0 || tfd < 0) {
+		fprintf(stderr, "replay: setting up: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	units = tare_units_open("requests");
+	units_slot = tare_units_slot(units);
+	if (hist_init(&corrected, REPLAY_HIST_LOWEST_NS, REPLAY_HIST_HIGHEST_NS, REPLAY_HIST_SIGFIGS) ||
+	    hist_init(&uncorrected, REPLAY_HIST_LOWEST_NS, REPLAY_HIST_HIGHEST_NS, REPLAY_HIST_SIGFIGS)) {
+		fprintf(stderr, "replay: cannot allocate the latency histograms\n");
+		return EXIT_FAIL;
+	}
+	payload = xmalloc(cfg.payload_bytes ? cfg.payload_bytes : 1);
+	for (uint32_t i = 0; i < cfg.payload_bytes; i++)
+		payload[i] = (unsigned char)('A' + i % 26);
+	conns = xcalloc((size_t)cfg.connections, sizeof(*conns));
+	idle = xcalloc((size_t)cfg.connections, sizeof(*idle));
+	for (int i = 0; i < cfg.connections; i++) {
+		conns[i].fd = -1;
+		conns[i].backoff_ns = REPLAY_BACKOFF_MIN_NS;
+	}
+	ev.data.ptr = &tfd;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.ptr = &sfd;
+	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+	/* Stopped before the server was up: nothing was sent; still the JSON and empty files. */
+	if (cfg.port_file && !replay_wait_port())
+		goto report;
+
+	sched.t0 = (int64_t)now_ns();
+	sched.interval_ns = cfg.rate > 0 ? 1e9 / cfg.rate : 0;
+	warm_end = sched.t0 + (int64_t)(cfg.warmup_s * 1e9);
+	if (cfg.duration_s > 0)
+		end = warm_end + (int64_t)(cfg.duration_s * 1e9);
+	for (int i = 0; i < cfg.connections; i++)
+		replay_connect(&conns[i], sched.t0);
+
+	for (;;) {
+		struct epoll_event got[REPLAY_MAX_EVENTS];
+		int64_t now = (int64_t)now_ns(), next, wake = now + REPLAY_POLL_NS;
+		enum tare_phase phase;
+		bool stop = false;
+		int n;
+
+		if (by_tare)
+			phase = tare_units_phase(units);
+		else
+			phase = now < warm_end ? TARE_PHASE_WARMUP : now < end ? TARE_PHASE_MEASURE : TARE_PHASE_DONE;
+		if (phase == TARE_PHASE_MEASURE && !measuring && !window_end) {
+			measuring = true;
+			window_start = now;
+		}
+		if (phase == TARE_PHASE_DONE)
+			break;
+
+		replay_maintain(now, &wake);
+		/* Send what is due; what finds no free connection waits for one, unless none is
+		 * open at all: then it is an error, and the schedule moves on. */
+		while ((next = replay_next_intended()) <= now) {
+			if (nidle) {
+				replay_send(idle[nidle - 1], next);
+			} else if (!nopen) {
+				errors_total++;
+				if (measuring)
+					win.errors++, win.dropped++;
+			} else {
+				break;
+			}
+			replay_advance();
+		}
+		if (nidle && next < wake)
+			wake = next;
+		/* Re-arm only to wake earlier, or once the armed time has passed: a timer that
+		 * fires early costs one spurious wake-up, a settime per request costs more. */
+		if (armed < 0 || wake < armed || armed <= now) {
+			struct itimerspec its = { .it_value = { .tv_sec = wake / 1000000000,
+								.tv_nsec = wake % 1000000000 } };
+
+			timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+			armed = wake;
+		}
+		n = epoll_wait(epfd, got, REPLAY_MAX_EVENTS, -1);
+		for (int i = 0; i < n; i++) {
+			if (got[i].data.ptr == &tfd) {
+				uint64_t ticks;
+
+				if (read(tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+					abort();
+				armed = -1;
+			} else if (got[i].data.ptr == &sfd) {
+				stop = true;
+			} else {
+				replay_conn_event(got[i].data.ptr, got[i].events);
+			}
+		}
+		if (stop)
+			break;
+	}
+report:
+	window_end = (int64_t)now_ns();
+	for (int i = 0; i < cfg.connections; i++) {
+		in_flight += conns[i].state == CONN_BUSY;
+		if (conns[i].fd >= 0)
+			close(conns[i].fd);
+	}
+	if (cfg.latency_prefix && (replay_save_hist(&corrected, "") || replay_save_hist(&uncorrected, "-uncorrected")))
+		rc = EXIT_FAIL;
+	replay_report(measuring ? (double)(window_end - window_start) / 1e9 : 0, in_flight);
+	hist_free(&corrected);
+	hist_free(&uncorrected);
+	trace_free(&trace);
+	free(conns);
+	free(idle);
+	free(payload);
+	close(epfd);
+	close(tfd);
+	close(sfd);
+	return rc;
+}
