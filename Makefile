@@ -67,6 +67,9 @@ $(BUILD)/profilers/ref/%.o: profilers/ref/%.c $(PROTO_C)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
 
+# Generated sources are kept, not treated as intermediates make may delete.
+.SECONDARY: $(PROTO_C)
+
 $(BUILD)/gen/%.pb-c.c: profilers/ref/%.proto
 	$(call msg,PROTOC,$<)
 	@mkdir -p $(@D)

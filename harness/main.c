@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calibrate.h"
 #include "counters.h"
 #include "plan.h"
 #include "run.h"
@@ -21,6 +22,8 @@ static const char usage_text[] =
 	"  run SCRIPT.lua [name=value ...] [-o DIR] [-q]\n"
 	"                       run an experiment; `tare run SCRIPT --help` lists its options\n"
 	"  list                 workloads and profilers found, and whether each can run here\n"
+	"  calibrate [seconds=S] what this machine can tell apart: noise floor, false positives,\n"
+	"                       recovery of known injected overheads, minimum detectable effect\n"
 	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
 	"  trace gen|import|check ...\n"
 	"                       make, import and check request traces (docs/traces.md)\n"
@@ -150,6 +153,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(cmd, "list"))
 		return script_list(stdout);
+	if (!strcmp(cmd, "calibrate"))
+		return calibrate_main(argc, argv);
 	if (!strcmp(cmd, "events"))
 		return events_main(argc, argv);
 	if (!strcmp(cmd, "trace"))

@@ -404,7 +404,7 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 	return ok;
 }
 
-int run_experiment(struct experiment *ex, const struct run_opts *o)
+int run_experiment(struct experiment *ex, struct run_opts *o)
 {
 	struct cgroup_sys cg;
 	struct trial_env te;
@@ -447,6 +447,7 @@ int run_experiment(struct experiment *ex, const struct run_opts *o)
 		memset(&r.budget, 0, sizeof(r.budget));   /* validated at plan time; cannot happen */
 	r.started_unix_ns = wall_ns();
 	make_results_dir(&r, ex, o->out_base);
+	snprintf(o->dir, sizeof(o->dir), "%s", r.dir);
 	if (mkdir_p(r.dir, 0755) < 0) {
 		tare_err("cannot create the results directory %s: %s", r.rel, strerror(errno));
 		free(schedule);

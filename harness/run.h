@@ -10,11 +10,13 @@
 struct run_opts {
 	const char *out_base;    /* parent of the results directory: "results" */
 	int quiet;
+	int no_report;           /* skip the report directory (tare run --no-report) */
+	char dir[4096];          /* set by run_experiment: the results directory it wrote */
 };
 
 /* Returns the process exit code: 0 when the run completed, 1 when no trial could be measured,
  * 3 when the machine cannot measure at all, 130 when interrupted (finished trials are kept). */
-int run_experiment(struct experiment *ex, const struct run_opts *o);
+int run_experiment(struct experiment *ex, struct run_opts *o);
 
 /* The summary table, as printed at the end of a run. */
 void run_print_summary(FILE *f, const struct run *r);

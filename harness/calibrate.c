@@ -1,0 +1,264 @@
+/* calibrate.c — `tare calibrate`: what this machine can tell apart, measured.
+ *
+ * Runs scripts/calibrate.lua (an A/A pair and the inject profiler at known CPU overheads,
+ * blocks sized to a time budget), then asks of the blocks it got:
+ *   - the noise floor: the A/A interval, and the spread of the per-block log ratios;
+ *   - false positives: how often an 8-block A/A run would call a difference significant,
+ *     by subsampling 8 of the blocks many times (a subsample of blocks is a smaller run drawn
+ *     from this machine's own distribution: no normality assumed);
+ *   - recovery: each injected overhead's estimate and interval against the truth, and how
+ *     often an 8-block run detects it (subsampled);
+ *   - the minimum detectable effect of a two-arm run in a given time (default 2 minutes), at
+ *     95% confidence and 90% power, from the spread, with the signed-rank test's efficiency
+ *     (3/pi of the t-test's under normality).
+ * It writes calibration.json next to the run's results.json and prints the goal checks of
+ * issue 6 as PASS/FAIL lines.
+ */
+#include "calibrate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "prng.h"
+#include "results.h"
+#include "run.h"
+#include "script.h"
+#include "stats.h"
+#include "util.h"
+
+#define SUBSAMPLES 2000
+#define SUB_BLOCKS 8
+#define GOAL_RUN_S 120.0
+
+/* Fraction of SUBSAMPLES random k-subsets of d whose interval satisfies want (1: excludes 0
+ * upward, i.e. detects; 2: excludes 0 either way, i.e. a positive of an A/A; 3: estimate within
+ * tol of truth). */
+static double subsample(const double *d, int n, int k, double conf, int want, double truth, double tol, uint64_t seed)
+{
+	struct prng r;
+	double *sub = xcalloc((size_t)k, sizeof(double));
+	int *idx = xcalloc((size_t)n, sizeof(int)), hits = 0;
+	prng_seed(&r, seed);
+	for (int i = 0; i < n; i++)
+		idx[i] = i;
+	for (int s = 0; s < SUBSAMPLES; s++) {
+		struct stats_est e;
+		/* A partial Fisher–Yates shuffle draws k blocks without replacement. */
+		for (int i = 0; i < k; i++) {
+			int j = i + (int)prng_below(&r, (uint64_t)(n - i));
+			int t = idx[i];
+			idx[i] = idx[j];
+			idx[j] = t;
+			sub[i] = d[idx[i]];
+		}
+		stats_signed_rank(sub, k, conf, &e);
+		if (want == 1)
+			hits += e.ok && e.lo > 0;
+		else if (want == 2)
+			hits += e.ok && (e.lo > 0 || e.hi < 0);
+		else
+			hits += fabs(100 * expm1(e.est) - truth) <= tol;
+	}
+	free(sub);
+	free(idx);
+	return (double)hits / SUBSAMPLES;
+}
+
+/* Seconds of wall time one trial took, from the trials' start times. */
+static double trial_seconds(const struct loaded_results *lr)
+{
+	if (lr->ntrials < 2)
+		return lr->ex.warmup_s + lr->ex.duration_s + 0.25;
+	return (double)(lr->trials[lr->ntrials - 1].started_unix_ns - lr->trials[0].started_unix_ns) / 1e9 /
+	       (lr->ntrials - 1);
+}
+
+static const char *goal(int ok)
+{
+	return ok ? "PASS" : "FAIL";
+}
+
+static int analyse(const struct loaded_results *lr, double run_s, FILE *out, json_t *cal)
+{
+	const struct experiment *ex = &lr->ex;
+	double *d = xcalloc((size_t)ex->blocks + 1, sizeof(double)), conf = ex->confidence;
+	double sigma = NAN, trial_s = trial_seconds(lr), k_run, mde, sigma_1 = NAN;
+	int aa = -1, n, k = SUB_BLOCKS;
+	json_t *levels = json_array();
+	struct stats_est e;
+	double fpr = NAN;
+	for (int c = 0; c < ex->nconfigs; c++)
+		if (!strcmp(ex->configs[c].label, "A/A"))
+			aa = c;
+	if (aa < 0) {
+		tare_err("%s: no A/A configuration; this is not a calibration run", lr->path);
+		free(d);
+		return EXIT_USAGE;
+	}
+	/* Two-arm runs of run_s seconds: K blocks of two trials each. */
+	k_run = run_s / (2 * trial_s);
+	n = analysis_block_values(ex, lr->trials, lr->ntrials, aa, MET_CPU_TOTAL, d);
+	stats_signed_rank(d, n, conf, &e);
+	sigma = 100 * stats_sd(d, n);   /* log ratios: x100 is percentage points at these sizes */
+	if (n >= k)
+		fpr = subsample(d, n, k, conf, 2, 0, 0, 1);
+	fprintf(out, "\ncalibration: %d blocks of %d trials, %.2f s per trial (%.0f s of trials)\n", ex->blocks,
+		ex->nconfigs, trial_s, trial_s * lr->ntrials);
+	fprintf(out, "  noise floor (A/A): %+.2f%% [%+.2f, %+.2f]; per-block spread sd %.2f points\n",
+		100 * expm1(e.est), e.ok ? 100 * expm1(e.lo) : NAN, e.ok ? 100 * expm1(e.hi) : NAN, sigma);
+	if (isfinite(fpr))
+		fprintf(out, "  A/A false positives of %d-block runs (subsampled %d times): %.1f%%\n", k, SUBSAMPLES, 100 * fpr);
+	json_object_set_new(cal, "blocks", json_integer(ex->blocks));
+	json_object_set_new(cal, "trial_s", json_real(trial_s));
+	json_object_set_new(cal, "aa_estimate_pct", json_real(100 * expm1(e.est)));
+	json_object_set_new(cal, "aa_lo_pct", e.ok ? json_real(100 * expm1(e.lo)) : json_null());
+	json_object_set_new(cal, "aa_hi_pct", e.ok ? json_real(100 * expm1(e.hi)) : json_null());
+	json_object_set_new(cal, "block_sd_points", json_real(sigma));
+	json_object_set_new(cal, "aa_false_positive_rate", isfinite(fpr) ? json_real(fpr) : json_null());
+	json_object_set_new(cal, "subsample_blocks", json_integer(k));
+
+	fprintf(out, "\n  %-16s %8s  %-22s %10s  %s\n", "injected", "estimate", "interval", "detected", "in 8-block runs");
+	for (int c = 0; c < ex->nconfigs; c++) {
+		const struct config *cf = &ex->configs[c];
+		double truth = cf->truth_cpu_pct, det = NAN, close = NAN, s;
+		json_t *j;
+		if (!isfinite(truth))
+			continue;
+		n = analysis_block_values(ex, lr->trials, lr->ntrials, c, MET_CPU_TOTAL, d);
+		stats_signed_rank(d, n, conf, &e);
+		s = 100 * stats_sd(d, n);
+		if (fabs(truth - 1) < 1e-9)
+			sigma_1 = s;
+		if (n >= k) {
+			det = subsample(d, n, k, conf, 1, truth, 0, 2 + (uint64_t)c);
+			close = subsample(d, n, k, conf, 3, truth, 0.3, 3 + (uint64_t)c);
+		}
+		{
+			char sub[96];
+			if (isfinite(det))
+				snprintf(sub, sizeof(sub), "detected %3.0f%%, within 0.3 points %3.0f%%", 100 * det, 100 * close);
+			else
+				snprintf(sub, sizeof(sub), "- (needs %d blocks)", k);
+			fprintf(out, "  %-16s %+7.2f%%  [%+6.2f, %+6.2f]%-6s %10s  %s\n", cf->label, 100 * expm1(e.est),
+				e.ok ? 100 * expm1(e.lo) : NAN, e.ok ? 100 * expm1(e.hi) : NAN,
+				e.ok && 100 * expm1(e.lo) <= truth && truth <= 100 * expm1(e.hi) ? " ok" : " MISS",
+				e.ok && e.lo > 0 ? "yes" : "no", sub);
+		}
+		j = json_object();
+		json_object_set_new(j, "label", json_string(cf->label));
+		json_object_set_new(j, "truth_pct", json_real(truth));
+		json_object_set_new(j, "estimate_pct", json_real(100 * expm1(e.est)));
+		json_object_set_new(j, "lo_pct", e.ok ? json_real(100 * expm1(e.lo)) : json_null());
+		json_object_set_new(j, "hi_pct", e.ok ? json_real(100 * expm1(e.hi)) : json_null());
+		json_object_set_new(j, "detected", json_boolean(e.ok && e.lo > 0));
+		json_object_set_new(j, "block_sd_points", json_real(s));
+		json_object_set_new(j, "subsampled_detection_rate", isfinite(det) ? json_real(det) : json_null());
+		json_object_set_new(j, "subsampled_within_0_3_points", isfinite(close) ? json_real(close) : json_null());
+		json_array_append_new(levels, j);
+	}
+	json_object_set_new(cal, "levels", levels);
+
+	/* Half-width of the HL interval for K blocks ~ z s / sqrt(K 3/pi) (HWC 2014 §3.2). */
+	mde = (stats_normal_quantile(1 - (1 - conf) / 2) + stats_normal_quantile(0.90)) * sigma / sqrt(k_run * 3 / M_PI);
+	fprintf(out, "\n  a two-arm run of %.0f s (%.0f blocks of %.2f s trials) detects, at %.0f%% confidence and 90%% power,\n"
+		"  an overhead of %.2f%% or more (minimum detectable effect, from the A/A spread)\n",
+		run_s, k_run, trial_s, 100 * conf, mde);
+	json_object_set_new(cal, "run_s", json_real(run_s));
+	json_object_set_new(cal, "minimum_detectable_effect_pct", json_real(mde));
+	{
+		/* Goals (issue 6): in 2 minutes, FPR <= 5%, 1% detected >= 90%, estimate within 0.3 points. */
+		double s1 = isfinite(sigma_1) ? sigma_1 : sigma;
+		double se = s1 / sqrt((GOAL_RUN_S / (2 * trial_s)) * 3 / M_PI);
+		double power = stats_normal_cdf(1.0 / se - stats_normal_quantile(1 - (1 - conf) / 2));
+		double est1 = NAN;
+		json_t *g = json_object();
+		for (size_t i = 0; i < json_array_size(levels); i++) {
+			json_t *l = json_array_get(levels, i);
+			if (fabs(json_real_value(json_object_get(l, "truth_pct")) - 1) < 1e-9)
+				est1 = json_real_value(json_object_get(l, "estimate_pct"));
+		}
+		fprintf(out, "\ngoals for a %.0f s run on this machine:\n", GOAL_RUN_S);
+		if (isfinite(fpr))
+			fprintf(out, "  A/A false-positive rate %.1f%% (<= 5%%)                       %s\n", 100 * fpr, goal(fpr <= 0.05));
+		fprintf(out, "  1%% injected detected with probability %.0f%% (>= 90%%, predicted) %s\n", 100 * power, goal(power >= 0.9));
+		if (isfinite(est1))
+			fprintf(out, "  1%% injected estimated as %+.2f%% (within 0.3 points)          %s\n", est1, goal(fabs(est1 - 1) <= 0.3));
+		json_object_set_new(g, "false_positive_rate", isfinite(fpr) ? json_real(fpr) : json_null());
+		json_object_set_new(g, "detection_probability_1pct", json_real(power));
+		json_object_set_new(g, "estimate_1pct", isfinite(est1) ? json_real(est1) : json_null());
+		json_object_set_new(cal, "goals", g);
+	}
+	free(d);
+	return 0;
+}
+
+int calibrate_main(int argc, char **argv)
+{
+	struct run_opts ro = { .out_base = "results", .quiet = 0 };
+	struct experiment ex = { 0 };
+	struct loaded_results lr;
+	char *script = xasprintf("%s/scripts/calibrate.lua", tare_root()), err[512];
+	char **args = xcalloc((size_t)argc + 2, sizeof(char *));
+	int nargs = 0, rc;
+	double run_s = GOAL_RUN_S;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			printf("usage: tare calibrate [seconds=S] [levels=0.5,1,2,5] [duration=S] [-o DIR] [-q]\n\n"
+			       "Measures what this machine can tell apart: an A/A pair and known injected CPU\n"
+			       "overheads, blocks sized to fit `seconds` (default 120), then the noise floor, the\n"
+			       "false-positive rate, recovery of each known overhead, and the minimum detectable\n"
+			       "effect of a two-arm run.  Writes calibration.json beside results.json.\n");
+			rc = script_describe(script, stdout);
+			goto out;
+		} else if (!strcmp(argv[i], "-q")) {
+			ro.quiet = 1;
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			ro.out_base = argv[++i];
+		} else if (argv[i][0] == '-') {
+			tare_err("calibrate: unknown option '%s' (see tare calibrate --help)", argv[i]);
+			rc = EXIT_USAGE;
+			goto out;
+		} else {
+			if (!strncmp(argv[i], "seconds=", 8))
+				run_s = atof(argv[i] + 8) > 0 ? atof(argv[i] + 8) : run_s;
+			args[nargs++] = argv[i];
+		}
+	}
+	(void)run_s;   /* the goals are for a 2-minute run whatever this calibration's budget */
+	rc = script_plan(script, nargs, args, &ex);
+	if (rc)
+		goto out;
+	ex.command_line = xstrdup("tare calibrate");
+	ro.no_report = 1;
+	rc = run_experiment(&ex, &ro);
+	experiment_free(&ex);
+	if (rc)
+		goto out;
+	if ((rc = results_load(ro.dir, &lr, err, sizeof(err))) != 0) {
+		tare_err("%s", err);
+		goto out;
+	}
+	{
+		json_t *cal = json_object();
+		rc = analyse(&lr, GOAL_RUN_S, stdout, cal);
+		if (!rc) {
+			char *path = xasprintf("%s/calibration.json", lr.dir);
+			char *text = json_dumps(cal, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+			if (!text || write_file_atomic(path, text, strlen(text)) < 0)
+				tare_warn("cannot write %s", path);
+			else
+				printf("\ncalibration: %s\n", path);
+			free(text);
+			free(path);
+		}
+		json_decref(cal);
+	}
+	results_unload(&lr);
+out:
+	free(args);
+	free(script);
+	return rc;
+}
