@@ -118,10 +118,10 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
 	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJ) -o $@ $(LIBS)
 
 test: all $(TEST_BINS)
-	@tests/run.sh
+	@BUILD=$(abspath $(BUILD)) tests/run.sh
 
 bench: all $(BENCH_BINS)
-	@tests/bench/run.sh
+	@BUILD=$(abspath $(BUILD)) tests/bench/run.sh
 
 clean:
 	rm -rf $(BUILD)

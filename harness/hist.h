@@ -26,7 +26,8 @@ struct hist {
 	int counts_len;
 	uint64_t total;
 	uint64_t saturated;      /* values above highest, counted at highest */
-	int64_t min, max;        /* exact, of what was recorded (before clamping) */
+	int64_t min, max;        /* exact, of what was recorded (before clamping); an empty
+	                          * histogram has min = INT64_MAX, max = 0: check total first */
 	uint64_t *counts;
 };
 
@@ -45,7 +46,8 @@ void hist_record_n(struct hist *h, int64_t value, uint64_t n);
 int hist_merge(struct hist *dst, const struct hist *src);
 
 /* The value at percentile p (0..100): the highest value equivalent to the one at which the
- * cumulative count reaches p% (HdrHistogram's getValueAtPercentile). 0 when empty. */
+ * cumulative count reaches p% (HdrHistogram's getValueAtPercentile; p = 0 gives the lowest
+ * equivalent of the minimum, as there). 0 when empty. */
 int64_t hist_percentile(const struct hist *h, double p);
 double hist_mean(const struct hist *h);
 double hist_stddev(const struct hist *h);
