@@ -8,6 +8,7 @@
 #include "counters.h"
 #include "plan.h"
 #include "run.h"
+#include "sample.h"
 #include "script.h"
 #include "trace.h"
 #include "util.h"
@@ -25,6 +26,8 @@ static const char usage_text[] =
 	"  calibrate [seconds=S] what this machine can tell apart: noise floor, false positives,\n"
 	"                       recovery of known injected overheads, minimum detectable effect\n"
 	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
+	"  sample [-F HZ] (-p PID | -a | -- CMD)\n"
+	"                       the reference sampler: pprof and folded stacks (tare sample --help)\n"
 	"  trace gen|import|check ...\n"
 	"                       make, import and check request traces (docs/traces.md)\n"
 	"  help                 this text\n"
@@ -157,6 +160,8 @@ int main(int argc, char **argv)
 		return calibrate_main(argc, argv);
 	if (!strcmp(cmd, "events"))
 		return events_main(argc, argv);
+	if (!strcmp(cmd, "sample"))
+		return sample_main(argc, argv);
 	if (!strcmp(cmd, "trace"))
 		return trace_main(argc, argv);
 	if (!strcmp(cmd, "help")) {

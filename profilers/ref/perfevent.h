@@ -1,0 +1,47 @@
+/* perfevent.h — the perf events the sampler opens: names, attributes, and errors a user can act on.
+ *
+ * Every event samples PERF_SAMPLE_IP|TID|TIME|CALLCHAIN|PERIOD with sample_id_all, timestamps
+ * from CLOCK_MONOTONIC (comparable across CPUs, so the rings can be merged in time order), and
+ * the side-band records (COMM with exec, MMAP2, FORK/EXIT) that let user addresses be resolved.
+ * ring.c and record.c decode records by that layout; change it here and there together.
+ */
+#ifndef TARE_REF_PERFEVENT_H
+#define TARE_REF_PERFEVENT_H
+
+#include <linux/perf_event.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PERFEVENT_SAMPLE_TYPE (PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | \
+			    PERF_SAMPLE_CALLCHAIN | PERF_SAMPLE_PERIOD)
+
+struct event_spec {
+	const char *name;        /* as the user spells it: "cpu-clock" */
+	uint32_t type;
+	uint64_t config;
+	int period_is_ns;        /* software clocks: a period is nanoseconds of CPU */
+	const char *value_type;  /* pprof sample type: "cpu" or the event name */
+	const char *value_unit;  /* "nanoseconds" or "count" */
+};
+
+/* Look up an event by name; -1 (with a sentence in err) when it is not one we know. */
+int perfevent_lookup(const char *name, struct event_spec *ev, char *err, size_t errlen);
+
+/* The attributes of one sampling event.  freq_hz > 0: frequency mode; else period. */
+void perfevent_attr(const struct event_spec *ev, uint64_t freq_hz, uint64_t period, int inherit,
+		int enable_on_exec, int exclude_kernel, struct perf_event_attr *attr);
+
+/* perf_event_open(2); the fd, or -1 with errno. */
+int perfevent_open(struct perf_event_attr *attr, pid_t pid, int cpu);
+
+/* Why an open failed, in a sentence that says what to do.  Returns the exit code to use:
+ * 3 (cannot measure here) for permission and missing hardware, 2 for a bad request, 1 else. */
+enum event_target { EVENT_TARGET_TASK, EVENT_TARGET_CPU };
+int perfevent_open_error(const struct event_spec *ev, int err, enum event_target target, pid_t pid,
+		     char *buf, size_t len);
+
+/* kernel.perf_event_max_sample_rate, or 0 when it cannot be read. */
+uint64_t perfevent_max_sample_rate(void);
+
+#endif

@@ -1,0 +1,934 @@
+/* sample.c — `tare sample`: attach, sample, aggregate, flush, report (docs/sampler.md).
+ *
+ * One thread does everything, driven by epoll: it sleeps until a ring is half full, a flush is
+ * due, a target exits or a signal asks it to stop.  The work per sample is decoding it,
+ * resolving its user frames to (object, file offset) and counting it in the stack table;
+ * symbolization and encoding wait for a flush.
+ */
+#include "sample.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "perfevent.h"
+#include "output.h"
+#include "record.h"
+#include "ring.h"
+#include "util.h"
+
+#define SAMPLE_DEFAULT_HZ	99
+#define SAMPLE_DEFAULT_FLUSH_S	15.0
+#define SAMPLE_DEFAULT_PAGES	32	/* 128 KiB of data per CPU: ~0.4 s at 999 Hz of shallow stacks */
+#define SAMPLE_DEFAULT_OUT	"profile.pb.gz"
+#define SAMPLE_WAIT_CHILD_S	5.0	/* after SIGTERM to a command we started, before SIGKILL */
+
+enum target_mode { TARGET_PID, TARGET_COMMAND, TARGET_SYSTEM };
+
+struct sample_opts {
+	uint64_t freq_hz, period;
+	const char *event;
+	const char *out, *folded, *stats;
+	double flush_s;
+	uint32_t max_stacks;
+	size_t ring_pages;
+	enum target_mode mode;
+	pid_t pid;
+	char **cmd;
+};
+
+struct evfd {
+	int fd;
+	int live;             /* still in the epoll set (not hung up) */
+};
+
+struct sampler {
+	struct sample_opts o;
+	struct event_spec ev;
+	struct perf_event_attr attr;
+	int exclude_kernel;
+	int *cpus, ncpus;
+	struct ring *rings;   /* by index into cpus */
+	struct evfd *fds;
+	int nfds, cap_fds, live_fds;
+	int epfd;
+	pid_t child;          /* the command, TARGET_COMMAND */
+	int child_pidfd;
+	int child_status, child_reaped;
+	struct session s;
+	uint64_t start_ns, start_wall_ns, ready_cpu_ns;
+	uint64_t flushes, flush_cpu_ns;
+	int write_failed;
+};
+
+static volatile sig_atomic_t sample_stop, sample_sigchld;
+
+static void on_stop(int sig)
+{
+	sample_stop = sig;
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	sample_sigchld = 1;
+}
+
+static void say_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say_err(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "tare sample: %s\n", buf);
+}
+
+static void say_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say_debug(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+
+	if (!tare_verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "tare sample: debug: %s\n", buf);
+}
+
+static const char sample_usage_text[] =
+	"usage: tare sample [-F HZ | -c PERIOD] [-e EVENT] [-o FILE] [--folded FILE]\n"
+	"                   [--stats FILE] [--flush SECONDS] [--max-stacks N] [-m PAGES] [-v]\n"
+	"                   (-p PID | -a | [--] COMMAND [ARGS...])\n"
+	"\n"
+	"Sample call stacks with perf events and write a pprof profile and folded stacks.\n"
+	"\n"
+	"  -F, --freq HZ          samples per second of CPU per thread (default 99)\n"
+	"  -c, --count PERIOD     sample every PERIOD events instead (ns for the clocks)\n"
+	"  -e, --event EVENT      cpu-clock (default), task-clock; cycles, instructions where\n"
+	"                         the machine has a hardware PMU\n"
+	"  -o, --output FILE      pprof profile, gzip'd (default profile.pb.gz unless\n"
+	"                         --folded is given)\n"
+	"      --folded FILE      folded stacks, \"main;worker;cpu_hot 123\", root first\n"
+	"      --stats FILE       the sampler's own figures as one JSON line, at exit\n"
+	"      --flush SECONDS    rewrite the outputs this often with everything so far\n"
+	"                         (default 15; 0: only at exit)\n"
+	"      --max-stacks N     distinct stacks kept; more are dropped and counted\n"
+	"                         (default 4096, ~1.3 MB at most)\n"
+	"  -m, --mmap-pages N     ring buffer data pages per CPU, a power of two (default 32)\n"
+	"  -p, --pid PID          the process PID, its threads, and the threads and\n"
+	"                         children it creates from now on\n"
+	"  -a, --all-cpus         every process, on every CPU\n"
+	"  -v, --verbose          say what it does\n"
+	"\n"
+	"Ready when it prints \"tare-sample: ready\" on stderr.  SIGINT or SIGTERM: write the\n"
+	"outputs and exit 0.  With a command, it stops when the command exits and exits with\n"
+	"its status (127: not found, 126: cannot be run).  2: usage or a PID that does not\n"
+	"exist; 3: cannot sample here (permission, no hardware PMU).\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "tare sample: %s (see tare sample --help)\n", buf);
+	return EXIT_USAGE;
+}
+
+static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct sample_opts *o)
+{
+	enum { OPT_FOLDED = 256, OPT_STATS, OPT_FLUSH, OPT_MAX_STACKS };
+	static const struct option opts[] = {
+		{ "freq",       required_argument, NULL, 'F' },
+		{ "count",      required_argument, NULL, 'c' },
+		{ "event",      required_argument, NULL, 'e' },
+		{ "output",     required_argument, NULL, 'o' },
+		{ "pid",        required_argument, NULL, 'p' },
+		{ "all-cpus",   no_argument,       NULL, 'a' },
+		{ "mmap-pages", required_argument, NULL, 'm' },
+		{ "verbose",    no_argument,       NULL, 'v' },
+		{ "help",       no_argument,       NULL, 'h' },
+		{ "folded",     required_argument, NULL, OPT_FOLDED },
+		{ "stats",      required_argument, NULL, OPT_STATS },
+		{ "flush",      required_argument, NULL, OPT_FLUSH },
+		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, have_pid = 0, have_all = 0;
+	uint64_t v;
+	char *end;
+
+	*o = (struct sample_opts){ .event = "cpu-clock", .flush_s = SAMPLE_DEFAULT_FLUSH_S,
+				   .max_stacks = STACKS_DEFAULT_MAX,
+				   .ring_pages = SAMPLE_DEFAULT_PAGES };
+	optind = 1;
+	opterr = 0;
+	/* "+": the first non-option starts the command, as with perf record and env */
+	while ((c = getopt_long(argc, argv, "+:F:c:e:o:p:am:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			if (parse_u64(optarg, 1, 1000000, &v) < 0)
+				return usage_error("-F %s: expected a rate in Hz, 1 to 1000000", optarg);
+			o->freq_hz = v;
+			break;
+		case 'c':
+			if (parse_u64(optarg, 1, UINT64_MAX / 2, &v) < 0)
+				return usage_error("-c %s: expected a positive period", optarg);
+			o->period = v;
+			break;
+		case 'e':
+			o->event = optarg;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'p':
+			if (parse_u64(optarg, 1, INT_MAX, &v) < 0)
+				return usage_error("-p %s: expected a process id", optarg);
+			o->pid = (pid_t)v;
+			have_pid = 1;
+			break;
+		case 'a':
+			have_all = 1;
+			break;
+		case 'm':
+			if (parse_u64(optarg, 1, 1u << 20, &v) < 0 || (v & (v - 1)))
+				return usage_error("-m %s: expected a power of two number of pages",
+						   optarg);
+			o->ring_pages = v;
+			break;
+		case 'v':
+			tare_verbose = 1;
+			break;
+		case 'h':
+			fputs(sample_usage_text, stdout);
+			return -1;
+		case OPT_FOLDED:
+			o->folded = optarg;
+			break;
+		case OPT_STATS:
+			o->stats = optarg;
+			break;
+		case OPT_FLUSH:
+			errno = 0;
+			o->flush_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->flush_s >= 0) || o->flush_s > 1e7)
+				return usage_error("--flush %s: expected seconds, 0 or more", optarg);
+			break;
+		case OPT_MAX_STACKS:
+			if (parse_u64(optarg, 1, STACKS_MAX_MAX, &v) < 0)
+				return usage_error("--max-stacks %s: expected 1 to %u", optarg,
+						   STACKS_MAX_MAX);
+			o->max_stacks = (uint32_t)v;
+			break;
+		case ':':
+			return usage_error("%s: expected a value", argv[optind - 1]);
+		default:
+			return usage_error("%s: unknown option", argv[optind - 1]);
+		}
+	}
+	if (o->freq_hz && o->period)
+		return usage_error("-F and -c: give a rate or a period, not both");
+	if (!o->freq_hz && !o->period)
+		o->freq_hz = SAMPLE_DEFAULT_HZ;
+	if (have_pid + have_all + (optind < argc) != 1)
+		return usage_error("what to sample? one of -p PID, -a, or a command after --");
+	o->mode = have_pid ? TARGET_PID : have_all ? TARGET_SYSTEM : TARGET_COMMAND;
+	o->cmd = argv + optind;
+	if (!o->out && !o->folded)
+		o->out = SAMPLE_DEFAULT_OUT;
+	return 0;
+}
+
+/* An output that cannot be written should fail now, not after a long run. */
+static int check_writable(const char *path)
+{
+	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), e = errno;
+
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	free(tmp);
+	if (fd < 0) {
+		say_err("cannot write %s: %s", path, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+/* The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"). */
+static int online_cpus(int **out)
+{
+	char *s = read_line("/sys/devices/system/cpu/online"), *p, *save = NULL;
+	int n = 0, cap = 8, *v = xmalloc(sizeof(int) * 8);
+
+	for (p = s ? strtok_r(s, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
+		int a, b;
+
+		if (sscanf(p, "%d-%d", &a, &b) != 2)
+			b = a = atoi(p);
+		for (int c = a; c <= b && c >= 0; c++) {
+			if (n == cap)
+				v = xrealloc(v, sizeof(int) * (size_t)(cap *= 2));
+			v[n++] = c;
+		}
+	}
+	free(s);
+	if (!n)
+		for (; n < ncpus_online() && n < cap; n++)
+			v[n] = n;
+	*out = v;
+	return n;
+}
+
+/* The threads of a process, from /proc/PID/task. */
+static int list_threads(pid_t pid, pid_t **out)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int n = 0, cap = 16;
+	pid_t *v;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	v = xmalloc(sizeof(*v) * (size_t)cap);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		if (n == cap)
+			v = xrealloc(v, sizeof(*v) * (size_t)(cap *= 2));
+		v[n++] = (pid_t)atoi(de->d_name);
+	}
+	closedir(d);
+	*out = v;
+	return n;
+}
+
+static void add_fd(struct sampler *S, int fd)
+{
+	struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)S->nfds };
+
+	if (S->nfds == S->cap_fds) {
+		S->cap_fds = S->cap_fds ? S->cap_fds * 2 : 16;
+		S->fds = xrealloc(S->fds, sizeof(*S->fds) * (size_t)S->cap_fds);
+	}
+	S->fds[S->nfds++] = (struct evfd){ .fd = fd, .live = 1 };
+	S->live_fds++;
+	epoll_ctl(S->epfd, EPOLL_CTL_ADD, fd, &e);
+}
+
+/* Open the event for one task (or every task: tid -1) on every CPU, each into that CPU's ring.
+ * 0; 1 when the task is already gone; -1 on an error (said), exit code in *code. */
+static int open_on(struct sampler *S, pid_t tid, int *code)
+{
+	for (int i = 0; i < S->ncpus; i++) {
+		char msg[512];
+		int fd = perfevent_open(&S->attr, tid, S->cpus[i]), e = errno;
+
+		/* Kernel frames need perf_event_paranoid <= 1 (or root); user frames do with 2,
+		 * so take those and say what is missing, as perf does. */
+		if (fd < 0 && (e == EACCES || e == EPERM) && !S->attr.exclude_kernel &&
+		    S->o.mode != TARGET_SYSTEM) {
+			S->attr.exclude_kernel = 1;
+			fd = perfevent_open(&S->attr, tid, S->cpus[i]);
+			e = errno;
+			if (fd >= 0) {
+				S->exclude_kernel = 1;
+				say_err("warning: kernel frames left out: kernel.perf_event_paranoid "
+					"is above 1 — run as root or set it to 1 to see them");
+			} else
+				S->attr.exclude_kernel = 0;
+		}
+		if (fd < 0) {
+			if (e == ESRCH && tid != S->o.pid && S->o.mode == TARGET_PID)
+				return 1;	/* a thread that exited since it was listed */
+			*code = perfevent_open_error(&S->ev, e, S->o.mode == TARGET_SYSTEM ?
+						 EVENT_TARGET_CPU : EVENT_TARGET_TASK,
+						 tid > 0 ? tid : S->o.pid, msg, sizeof(msg));
+			say_err("%s", msg);
+			return -1;
+		}
+		if (!S->rings[i].meta) {
+			size_t pages = S->o.ring_pages;
+
+			/* without CAP_IPC_LOCK the rings count against perf_event_mlock_kb: halve */
+			while (ring_map(&S->rings[i], fd, S->cpus[i], pages) < 0) {
+				e = errno;
+				if (e != EPERM || pages <= 1) {
+					say_err("mmap of the ring for CPU %d (%zu pages): %s%s",
+						S->cpus[i], pages, strerror(e), e == EPERM ?
+						" — raise kernel.perf_event_mlock_kb or run as root" : "");
+					close(fd);
+					*code = EXIT_CANNOT;
+					return -1;
+				}
+				pages /= 2;
+			}
+			if (pages != S->o.ring_pages)
+				say_debug("ring of CPU %d: %zu pages (perf_event_mlock_kb)",
+					  S->cpus[i], pages);
+		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, S->rings[i].fd) < 0) {
+			say_err("PERF_EVENT_IOC_SET_OUTPUT on CPU %d: %s", S->cpus[i], strerror(errno));
+			close(fd);
+			*code = EXIT_FAIL;
+			return -1;
+		}
+		add_fd(S, fd);
+	}
+	return 0;
+}
+
+/* -p: every thread the process has, with inherit for the ones it will create.  A thread made
+ * between listing and opening would be missed; list again until nothing is new. */
+static int open_pid(struct sampler *S, int *code)
+{
+	pid_t *done = NULL;
+	int ndone = 0;
+
+	for (int round = 0; round < 8; round++) {
+		pid_t *tids;
+		int n = list_threads(S->o.pid, &tids), fresh = 0;
+
+		if (n < 0) {
+			if (!ndone) {
+				say_err("pid %d: no such process", (int)S->o.pid);
+				*code = EXIT_USAGE;
+				free(done);
+				return -1;
+			}
+			break;	/* it exited while we attached: the loop sees the hangups */
+		}
+		for (int i = 0; i < n; i++) {
+			int seen = 0, r;
+
+			for (int k = 0; k < ndone && !seen; k++)
+				seen = done[k] == tids[i];
+			if (seen)
+				continue;
+			r = open_on(S, tids[i], code);
+			if (r < 0) {
+				free(tids);
+				free(done);
+				return -1;
+			}
+			done = xrealloc(done, sizeof(*done) * (size_t)(ndone + 1));
+			done[ndone++] = tids[i];
+			fresh++;
+		}
+		free(tids);
+		if (!fresh)
+			break;
+	}
+	say_debug("pid %d: %d threads, %d events on %d CPUs", (int)S->o.pid, ndone, S->nfds,
+		  S->ncpus);
+	free(done);
+	return 0;
+}
+
+/* -- CMD: fork, hold the child at a gate until its events exist (enable_on_exec, so they start
+ * counting at its exec), then let it exec.  Its errno comes back on a close-on-exec pipe. */
+static int fork_command(struct sampler *S, int gate[2], int errp[2], const sigset_t *mask,
+			const struct sigaction *old)
+{
+	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+		say_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	S->child = fork();
+	if (S->child < 0) {
+		say_err("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (S->child == 0) {
+		char c;
+		int e;
+
+		sigaction(SIGINT, &old[0], NULL);
+		sigaction(SIGTERM, &old[1], NULL);
+		sigaction(SIGHUP, &old[2], NULL);
+		sigaction(SIGCHLD, &old[3], NULL);
+		sigprocmask(SIG_SETMASK, mask, NULL);
+		close(gate[1]);
+		close(errp[0]);
+		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
+			;
+		execvp(S->o.cmd[0], S->o.cmd);
+		e = errno;
+		if (write(errp[1], &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	close(gate[0]);
+	close(errp[1]);
+	gate[0] = errp[1] = -1;
+	return 0;
+}
+
+/* Release the gate; the command's exec error, or 0 once it runs. */
+static int release_command(struct sampler *S, int gate[2], int errp[2])
+{
+	int e = 0;
+	ssize_t n;
+
+	close(gate[1]);
+	gate[1] = -1;
+	do
+		n = read(errp[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(errp[0]);
+	errp[0] = -1;
+	if (n == (ssize_t)sizeof(e)) {
+		waitpid(S->child, NULL, 0);
+		S->child_reaped = 1;
+		say_err("cannot run '%s': %s", S->o.cmd[0], strerror(e));
+		return e == ENOENT ? 127 : 126;
+	}
+	return 0;
+}
+
+static uint64_t cpu_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t requested_period(const struct sampler *S)
+{
+	if (S->o.period)
+		return S->o.period;
+	/* the kernel turns a clock's frequency into this fixed period (perf_swevent_init_hrtimer) */
+	return S->ev.period_is_ns ? 1000000000ull / S->o.freq_hz : 0;
+}
+
+/* The CPU time the events covered: time_running summed over every event (inherited clones
+ * included) — for a process tree, the CPU time of its threads while sampled; system-wide,
+ * CPUs x wall time. */
+static uint64_t covered_ns(const struct sampler *S)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < S->nfds; i++) {
+		uint64_t v[3];
+
+		if (read(S->fds[i].fd, v, sizeof(v)) == (ssize_t)sizeof(v))
+			total += v[2];
+	}
+	return total;
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* Share of sampled frames (weighted by samples) that have a symbol name. */
+static double symbolized_pct(const struct session *s)
+{
+	uint64_t all = 0, named = 0;
+
+	for (uint32_t i = 0; i < s->stacks.nstacks; i++) {
+		const struct stack *st = &s->stacks.stack[i];
+		const uint32_t *fr = stacks_frames(&s->stacks, st);
+
+		for (uint32_t k = 0; k < st->nframes; k++) {
+			all += st->count;
+			named += symbols_is_resolved(&s->stacks.loc[fr[k]]) ? st->count : 0;
+		}
+	}
+	return all ? 100.0 * (double)named / (double)all : 100.0;
+}
+
+static void drain(struct sampler *S)
+{
+	rings_drain(S->rings, S->ncpus, session_record, &S->s);
+}
+
+static void flush(struct sampler *S, int final)
+{
+	uint64_t t0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+	struct profile_meta pm = { .event = &S->ev, .period = requested_period(S),
+				   .start_wall_ns = S->start_wall_ns,
+				   .duration_ns = now_ns() - S->start_ns,
+				   .comm_root = S->o.mode == TARGET_SYSTEM };
+	char err[512], *comment;
+	int failed = 0;
+
+	drain(S);
+	symbols_resolve(&S->s.stacks, &S->s.maps, &S->s.sym, final);
+	comment = xasprintf("tare sample: %s, %" PRIu64 " samples, %" PRIu64 " lost, %" PRIu64
+			    " throttled, %" PRIu64 " dropped (stack table full)", S->ev.name,
+			    S->s.samples, S->s.lost, S->s.throttled, S->s.stacks.dropped);
+	pm.comment = comment;
+	if (S->o.out && pprof_write(S->o.out, &S->s, &pm, err, sizeof(err)) < 0)
+		say_err("%s", err), failed = 1;
+	if (S->o.folded && folded_write(S->o.folded, &S->s, &pm, err, sizeof(err)) < 0)
+		say_err("%s", err), failed = 1;
+	free(comment);
+	S->write_failed = failed;
+	S->flushes++;
+	S->flush_cpu_ns += cpu_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+	say_debug("flush %" PRIu64 ": %u stacks, %u locations, %.1f ms CPU", S->flushes,
+		  S->s.stacks.nstacks, S->s.stacks.nlocs - 1,
+		  (double)(cpu_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6);
+}
+
+/* What the sampler says about itself at exit: stderr, and --stats as one JSON line. */
+static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
+{
+	struct rusage ru;
+	uint64_t cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID), run_cpu = cpu - S->ready_cpu_ns;
+	uint64_t rss = 0;
+	double effective = covered ? (double)S->s.samples / ((double)covered / 1e9) : 0;
+	double requested = 0, sym = symbolized_pct(&S->s);
+	const char *mode = S->o.mode == TARGET_PID ? "pid" :
+			   S->o.mode == TARGET_SYSTEM ? "system" : "command";
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		rss = (uint64_t)ru.ru_maxrss * 1024;
+	if (S->o.freq_hz)
+		requested = (double)S->o.freq_hz;
+	else if (S->ev.period_is_ns)
+		requested = 1e9 / (double)S->o.period;
+	fprintf(stderr, "tare-sample: %" PRIu64 " samples over %.3f CPU-s sampled: %.1f Hz "
+		"effective", S->s.samples, (double)covered / 1e9, effective);
+	if (requested > 0)
+		fprintf(stderr, " vs %.1f requested (%.1f%%)", requested, 100.0 * effective / requested);
+	fprintf(stderr, "; lost %" PRIu64 ", throttled %" PRIu64 ", dropped %" PRIu64
+		" (stack table full)\n", S->s.lost, S->s.throttled, S->s.stacks.dropped);
+	fprintf(stderr, "tare-sample: sampler CPU %.1f ms (%.3f%% of one core over %.2f s), "
+		"peak RSS %.1f MB; %u stacks, %u locations, %.1f%% of frames symbolized; "
+		"%" PRIu64 " flush%s\n", (double)cpu / 1e6,
+		wall_ns ? 100.0 * (double)run_cpu / (double)wall_ns : 0.0, (double)wall_ns / 1e9,
+		(double)rss / 1048576.0, S->s.stacks.nstacks, S->s.stacks.nlocs - 1, sym,
+		S->flushes, S->flushes == 1 ? "" : "es");
+	if (S->o.stats) {
+		char *line = xasprintf(
+			"{\"event\":\"%s\",\"mode\":\"%s\",\"requested_hz\":%.3f,"
+			"\"effective_hz\":%.3f,\"rate_ratio\":%.5f,\"samples\":%" PRIu64 ","
+			"\"kept\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"lost_pct\":%.4f,"
+			"\"throttled\":%" PRIu64 ",\"unthrottled\":%" PRIu64 ",\"dropped\":%" PRIu64 ","
+			"\"covered_cpu_ns\":%" PRIu64 ",\"wall_ns\":%" PRIu64 ","
+			"\"sampler_cpu_ns\":%" PRIu64 ",\"sampler_run_cpu_ns\":%" PRIu64 ","
+			"\"sampler_cpu_pct\":%.4f,\"flush_cpu_ns\":%" PRIu64 ",\"flushes\":%" PRIu64 ","
+			"\"peak_rss_bytes\":%" PRIu64 ",\"stacks\":%u,\"max_stacks\":%u,"
+			"\"locations\":%u,\"frames_symbolized_pct\":%.3f,\"unmapped_frames\":%" PRIu64 ","
+			"\"kernel_frames\":%s}\n",
+			S->ev.name, mode, requested, effective,
+			requested > 0 ? effective / requested : 0.0, S->s.samples, S->s.stacks.samples,
+			S->s.lost, pct(S->s.lost, S->s.lost + S->s.samples), S->s.throttled,
+			S->s.unthrottled, S->s.stacks.dropped, covered, wall_ns, cpu, run_cpu,
+			wall_ns ? 100.0 * (double)run_cpu / (double)wall_ns : 0.0, S->flush_cpu_ns,
+			S->flushes, rss, S->s.stacks.nstacks, S->s.stacks.max_stacks,
+			S->s.stacks.nlocs - 1, sym, S->s.unmapped_frames,
+			S->exclude_kernel ? "false" : "true");
+
+		if (write_file_atomic(S->o.stats, line, strlen(line)) < 0)
+			say_err("cannot write %s: %s", S->o.stats, strerror(errno)), S->write_failed = 1;
+		free(line);
+	}
+}
+
+static int pidfd_open_(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static void reap_child(struct sampler *S, int block)
+{
+	int st;
+	pid_t r;
+
+	if (S->o.mode != TARGET_COMMAND || S->child_reaped || S->child <= 0)
+		return;
+	do
+		r = waitpid(S->child, &st, block ? 0 : WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == S->child || (r < 0 && errno == ECHILD)) {
+		S->child_reaped = 1;
+		S->child_status = r == S->child ? st : 0;
+	}
+}
+
+/* Stop a command we started that is still running: SIGTERM, a grace period, then SIGKILL. */
+static void stop_child(struct sampler *S)
+{
+	uint64_t deadline;
+
+	reap_child(S, 0);
+	if (S->o.mode != TARGET_COMMAND || S->child_reaped)
+		return;
+	kill(S->child, SIGTERM);
+	deadline = now_ns() + (uint64_t)(SAMPLE_WAIT_CHILD_S * 1e9);
+	while (!S->child_reaped && now_ns() < deadline) {
+		sleep_ns(10000000);
+		reap_child(S, 0);
+		drain(S);
+	}
+	if (!S->child_reaped) {
+		kill(S->child, SIGKILL);
+		reap_child(S, 1);
+	}
+}
+
+/* epoll loop: drain on wake-ups, flush on time, notice hangups and the command's exit. */
+static void run_loop(struct sampler *S, const sigset_t *waitmask)
+{
+	uint64_t flush_every = (uint64_t)(S->o.flush_s * 1e9), next_flush = 0;
+	struct epoll_event evs[64];
+
+	if (flush_every)
+		next_flush = now_ns() + flush_every;
+	while (!sample_stop) {
+		int timeout = -1, n;
+		uint64_t now;
+
+		if (next_flush) {
+			now = now_ns();
+			timeout = now >= next_flush ? 0 : (int)((next_flush - now + 999999) / 1000000);
+		}
+		n = epoll_pwait(S->epfd, evs, 64, timeout, waitmask);
+		for (int i = 0; i < n; i++) {
+			uint32_t k = evs[i].data.u32;
+
+			if (k == UINT32_MAX) {
+				sample_sigchld = 1;	/* the command's pidfd: it exited */
+				continue;
+			}
+			if ((evs[i].events & (EPOLLHUP | EPOLLERR)) && k < (uint32_t)S->nfds &&
+			    S->fds[k].live) {
+				/* its task and all the task's children have exited */
+				epoll_ctl(S->epfd, EPOLL_CTL_DEL, S->fds[k].fd, NULL);
+				S->fds[k].live = 0;
+				S->live_fds--;
+			}
+		}
+		drain(S);
+		if (sample_sigchld) {
+			sample_sigchld = 0;
+			reap_child(S, 0);
+			if (S->child_reaped)
+				break;
+		}
+		if (S->o.mode == TARGET_PID && S->live_fds == 0) {
+			say_debug("pid %d and its children have exited", (int)S->o.pid);
+			break;
+		}
+		if (next_flush && now_ns() >= next_flush) {
+			flush(S, 0);
+			next_flush += flush_every;
+			if (next_flush < now_ns())
+				next_flush = now_ns() + flush_every;
+		}
+	}
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void sampler_free(struct sampler *S)
+{
+	for (int i = 0; i < S->ncpus && S->rings; i++)
+		ring_unmap(&S->rings[i]);
+	for (int i = 0; i < S->nfds; i++)
+		close(S->fds[i].fd);
+	if (S->epfd >= 0)
+		close(S->epfd);
+	if (S->child_pidfd >= 0)
+		close(S->child_pidfd);
+	free(S->fds);
+	free(S->rings);
+	free(S->cpus);
+	session_free(&S->s);
+}
+
+int sample_main(int argc, char **argv)
+{
+	struct sampler S = { .epfd = -1, .child_pidfd = -1 };
+	struct sigaction sa = { .sa_handler = on_stop }, sc = { .sa_handler = on_sigchld }, old[4];
+	sigset_t block, orig;
+	int gate[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int rc, code = EXIT_FAIL, r;
+	char err[256];
+	uint64_t covered, wall;
+
+	rc = parse_args(argc, argv, &S.o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (perfevent_lookup(S.o.event, &S.ev, err, sizeof(err)) < 0)
+		return usage_error("%s", err);
+	if (S.o.freq_hz && perfevent_max_sample_rate() && S.o.freq_hz > perfevent_max_sample_rate())
+		return usage_error("-F %" PRIu64 ": above kernel.perf_event_max_sample_rate (%" PRIu64
+				   "); use a lower rate or raise the sysctl",
+				   S.o.freq_hz, perfevent_max_sample_rate());
+	if (S.o.mode == TARGET_PID && kill(S.o.pid, 0) < 0 && errno == ESRCH) {
+		say_err("pid %d: no such process", (int)S.o.pid);
+		return EXIT_USAGE;
+	}
+	if ((S.o.out && check_writable(S.o.out) < 0) ||
+	    (S.o.folded && check_writable(S.o.folded) < 0) ||
+	    (S.o.stats && check_writable(S.o.stats) < 0))
+		return EXIT_USAGE;
+	raise_nofile();
+
+	/* Signals are blocked except inside epoll_pwait, so a stop request is never missed
+	 * between checking the flag and going to sleep. */
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&sc.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigaction(SIGINT, &sa, &old[0]);
+	sigaction(SIGTERM, &sa, &old[1]);
+	sigaction(SIGHUP, &sa, &old[2]);
+	sigaction(SIGCHLD, &sc, &old[3]);
+
+	session_init(&S.s, S.o.max_stacks);
+	S.ncpus = online_cpus(&S.cpus);
+	S.rings = xcalloc((size_t)S.ncpus, sizeof(*S.rings));
+	for (int i = 0; i < S.ncpus; i++)
+		S.rings[i].fd = -1;
+	S.epfd = epoll_create1(EPOLL_CLOEXEC);
+	perfevent_attr(&S.ev, S.o.freq_hz, S.o.period, S.o.mode != TARGET_SYSTEM,
+		   S.o.mode == TARGET_COMMAND, 0, &S.attr);
+	S.attr.wakeup_watermark = (uint32_t)(S.o.ring_pages * (size_t)sysconf(_SC_PAGESIZE) / 2);
+	say_debug("%s, %s %" PRIu64 ", %d CPUs, rings of %zu pages, at most %u stacks (%.1f MB)",
+		  S.ev.name, S.o.freq_hz ? "frequency" : "period",
+		  S.o.freq_hz ? S.o.freq_hz : S.o.period, S.ncpus, S.o.ring_pages, S.o.max_stacks,
+		  (double)stacks_cap_bytes(S.o.max_stacks) / 1048576.0);
+
+	switch (S.o.mode) {
+	case TARGET_PID:
+		/* what it has mapped already; MMAP2 records bring the rest */
+		maps_load(&S.s.maps, S.o.pid, 0);
+		r = open_pid(&S, &code);
+		break;
+	case TARGET_SYSTEM:
+		r = open_on(&S, -1, &code);
+		break;
+	default:
+		r = fork_command(&S, gate, errp, &orig, old);
+		if (r == 0)
+			r = open_on(&S, S.child, &code);
+		if (r < 0 && S.child > 0) {
+			kill(S.child, SIGKILL);
+			reap_child(&S, 1);
+		}
+		break;
+	}
+	if (r < 0) {
+		rc = code;
+		goto out;
+	}
+	if (S.o.mode == TARGET_COMMAND) {
+		rc = release_command(&S, gate, errp);
+		if (rc)
+			goto out;
+		S.child_pidfd = pidfd_open_(S.child);
+		if (S.child_pidfd >= 0) {
+			struct epoll_event e = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
+
+			epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.child_pidfd, &e);
+		}
+	}
+	S.start_ns = now_ns();
+	S.start_wall_ns = wall_ns();
+	S.ready_cpu_ns = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	fprintf(stderr, "tare-sample: ready\n");
+	fflush(stderr);
+
+	run_loop(&S, &orig);
+	if (sample_stop)
+		say_debug("stopping on %s", strsignal(sample_stop));
+	stop_child(&S);
+	/* stop sampling, then take what the rings still hold */
+	for (int i = 0; i < S.nfds; i++)
+		ioctl(S.fds[i].fd, PERF_EVENT_IOC_DISABLE, 0);
+	wall = now_ns() - S.start_ns;
+	flush(&S, 1);
+	covered = covered_ns(&S);
+	report(&S, covered, wall);
+	rc = S.write_failed ? EXIT_FAIL : 0;
+	if (S.o.mode == TARGET_COMMAND && S.child_reaped && !rc) {
+		if (WIFEXITED(S.child_status))
+			rc = WEXITSTATUS(S.child_status);
+		else if (WIFSIGNALED(S.child_status))
+			rc = 128 + WTERMSIG(S.child_status);
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (gate[i] >= 0)
+			close(gate[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	sampler_free(&S);
+	sigaction(SIGINT, &old[0], NULL);
+	sigaction(SIGTERM, &old[1], NULL);
+	sigaction(SIGHUP, &old[2], NULL);
+	sigaction(SIGCHLD, &old[3], NULL);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	return rc;
+}
