@@ -338,18 +338,22 @@ void analysis_run(const struct experiment *ex, const struct trial_result *trials
 		summarize_arm(ex, trials, ntrials, conf, &out->arms[c]);
 		summarize_counters(ex, trials, ntrials, conf, out, &out->arms[c]);
 	}
-	/* How many blocks would make the widest total-CPU interval +-0.5 percentage points? */
+	/* How many blocks would resolve each total-CPU overhead to +-0.5 percentage points, or to
+	 * a tenth of itself when it is large (nobody needs +-0.5 points of an 80% overhead)? */
 	for (int c = 0; c < ex->nconfigs; c++) {
 		const struct overhead *o = &out->arms[c].m[MET_CPU_TOTAL];
-		double *d;
+		double *d, want;
 		int nd, k;
-		if (c == plan_baseline(ex, ex->configs[c].workload) || o->n < 2 || (o->e.ok && (o->e.hi - o->e.lo) / 2 <= 0.5))
+		if (c == plan_baseline(ex, ex->configs[c].workload) || o->n < 2)
+			continue;
+		want = fmax(0.5, 0.1 * fabs(o->e.est));
+		if (o->e.ok && (o->e.hi - o->e.lo) / 2 <= want)
 			continue;
 		d = xcalloc((size_t)ex->blocks + 1, sizeof(double));
 		nd = analysis_block_values(ex, trials, ntrials, c, MET_CPU_TOTAL, d);
 		for (int i = 0; i < nd; i++)
 			d[i] *= 100;   /* log ratio to percentage points, near enough at these sizes */
-		k = stats_blocks_needed(d, nd, 0.5, conf);
+		k = stats_blocks_needed(d, nd, want, conf);
 		if (k > out->blocks_suggested)
 			out->blocks_suggested = k;
 		free(d);

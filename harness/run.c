@@ -134,6 +134,26 @@ static void fmt_overhead(const struct overhead *o, double scale, const char *uni
 			 o->e.lo / scale, o->e.hi / scale);
 }
 
+/* Latency changes in µs or ms, whichever reads better for this interval. */
+static void fmt_latency(const struct overhead *o, char *buf, size_t len)
+{
+	double big = fabs(o->e.est);
+	if (o->e.ok)
+		big = fmax(big, fmax(fabs(o->e.lo), fabs(o->e.hi)));
+	if (big >= 1000)
+		fmt_overhead(o, 1000, " ms", 1, buf, len);
+	else
+		fmt_overhead(o, 1, " µs", 1, buf, len);
+}
+
+static void fmt_us(double us, char *buf, size_t len)
+{
+	if (us >= 1000)
+		snprintf(buf, len, "%.3g ms", us / 1000);
+	else
+		snprintf(buf, len, "%.3g µs", us);
+}
+
 /* Display width of UTF-8 text: "µs" is two columns, three bytes. */
 static int text_width(const char *s)
 {
@@ -281,14 +301,14 @@ void run_print_summary(FILE *f, const struct run *r)
 			if (isfinite(a->workload_rss_bytes))
 				snprintf(row[7], 96, "%.1f MiB", (a->workload_rss_bytes + a->profiler_rss_bytes) / 1048576.0);
 			if (isfinite(a->p99_us))
-				snprintf(row[6], 96, "%.3g µs", a->p99_us);
+				fmt_us(a->p99_us, row[6], 96);
 			continue;
 		}
 		fmt_overhead(&a->m[MET_CPU_TOTAL], 1, "%", 1, row[2], 96);
 		fmt_overhead(&a->m[MET_CPU_WORKLOAD], 1, "%", 0, row[3], 96);
 		fmt_overhead(&a->m[MET_CPU_PROFILER], 1, "%", 0, row[4], 96);
 		fmt_overhead(&a->m[MET_CPU_UNATTRIBUTED], 1, "%", 0, row[5], 96);
-		fmt_overhead(&a->m[MET_P99], 1, " µs", 1, row[6], 96);
+		fmt_latency(&a->m[MET_P99], row[6], 96);
 		fmt_overhead(&a->m[MET_MEMORY], 1048576.0, " MiB", 1, row[7], 96);
 	}
 	fputc('\n', f);
@@ -338,7 +358,7 @@ static void check_noise(struct run *r)
 		run_warn(r, "the hypervisor stole %.1f%% of CPU time during measured windows; results are noisier",
 			 100.0 * (double)steal / (double)(busy + steal));
 	if (r->an.blocks_suggested > ex->blocks)
-		run_warn(r, "for total-CPU intervals of about +-0.5 points, run about %d blocks (blocks=%d)",
+		run_warn(r, "to resolve the total-CPU overheads (+-0.5 points, or a tenth of a large one), run about %d blocks (blocks=%d)",
 			 r->an.blocks_suggested, r->an.blocks_suggested);
 }
 
@@ -350,7 +370,11 @@ static void describe_outcome(const struct run *r, const struct trial_result *tr,
 		char one[40];
 		unit_singular(tr->unit[0] ? tr->unit : "seconds", one, sizeof(one));
 		if (tr->has_latency)
-			snprintf(buf, len, "ok  %s/%s  p99 %.3g µs  %.0f/s  %.2f s", cpu, one, tr->p99_us, tr->achieved_rate, tr->wall_s);
+		{
+			char p99[32];
+			fmt_us(tr->p99_us, p99, sizeof(p99));
+			snprintf(buf, len, "ok  %s/%s  p99 %s  %.0f/s  %.2f s", cpu, one, p99, tr->achieved_rate, tr->wall_s);
+		}
 		else
 			snprintf(buf, len, "ok  %s/%s  %.2f s", cpu, one, tr->wall_s);
 	} else {
