@@ -135,9 +135,15 @@ static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 	json_object_set_new(o, "cpu_per_unit_ns", num(tr->state == TRIAL_OK ? trial_cpu_per_unit_ns(tr) : NAN));
 	if (tr->ncounters && r->ncounter_info) {
 		json_t *c = json_object();
-		for (int i = 0; i < tr->ncounters && i < r->ncounter_info; i++)
+		json_t *scaled = json_array();
+		for (int i = 0; i < tr->ncounters && i < r->ncounter_info; i++) {
 			json_object_set_new(c, r->counter_info[i].name, num(tr->counter_value[i]));
+			if (tr->counter_scaled[i])
+				json_array_append_new(scaled, json_string(r->counter_info[i].name));
+		}
 		json_object_set_new(o, "counters", c);
+		/* Multiplexed events were counted part of the time and scaled up: say which. */
+		json_object_set_new(o, "counters_scaled", scaled);
 	}
 	return o;
 }

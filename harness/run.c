@@ -354,6 +354,14 @@ static void check_noise(struct run *r)
 	}
 	for (int i = 0; i < r->ntrials; i++)
 		steal += r->trials[i].machine_steal_ns, busy += r->trials[i].machine_busy_ns;
+	for (int k = 0; k < r->ncounter_info; k++) {
+		int scaled = 0;
+		for (int i = 0; i < r->ntrials; i++)
+			scaled += k < r->trials[i].ncounters && r->trials[i].counter_scaled[k];
+		if (scaled)
+			run_warn(r, "counter %s was multiplexed in %d trial%s: counted part of the time and scaled up",
+				  r->counter_info[k].name, scaled, scaled > 1 ? "s" : "");
+	}
 	if (busy && (double)steal / (double)(busy + steal) > 0.01)
 		run_warn(r, "the hypervisor stole %.1f%% of CPU time during measured windows; results are noisier",
 			 100.0 * (double)steal / (double)(busy + steal));
