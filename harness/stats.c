@@ -1,6 +1,8 @@
 /* stats.c — see stats.h for the contracts and the sources.  libc + libm only. */
 #include "stats.h"
 
+#include "prng.h"
+
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -671,52 +673,6 @@ int stats_rank_sum(const double *x, int nx, const double *y, int ny, double conf
 
 /* ----------------------------------------------------------- BCa bootstrap */
 
-/* xoshiro256** (Blackman & Vigna 2018), seeded through splitmix64. */
-struct rng {
-	uint64_t s[4];
-};
-
-static uint64_t splitmix64(uint64_t *x)
-{
-	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-static void rng_seed(struct rng *r, uint64_t seed)
-{
-	for (int i = 0; i < 4; i++)
-		r->s[i] = splitmix64(&seed);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-	return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t rng_next(struct rng *r)
-{
-	uint64_t *s = r->s, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-	s[2] ^= s[0];
-	s[3] ^= s[1];
-	s[1] ^= s[2];
-	s[0] ^= s[3];
-	s[2] ^= t;
-	s[3] = rotl(s[3], 45);
-	return result;
-}
-
-/* Uniform on 0..n-1 without modulo bias: reject the lowest 2^64 mod n outputs. */
-static int rng_below(struct rng *r, int n)
-{
-	uint64_t un = (uint64_t)n, threshold = -un % un, v;
-	do
-		v = rng_next(r);
-	while (v < threshold);
-	return (int)(v % un);
-}
-
 /* Jackknife acceleration a = sum(u^3) / (6 sum(u^2)^1.5); 0 when the jackknife values
  * are all equal.  buf holds n-1 values. */
 static double jackknife_accel(const double *x, int n, double (*stat)(const double *, int),
@@ -765,11 +721,11 @@ static int bca_fit(const double *x, int n, double (*stat)(const double *, int), 
 	int rc = -1;
 	if (!t || !buf || !th)
 		goto out;
-	struct rng r;
-	rng_seed(&r, seed);
+	struct prng r;
+	prng_seed(&r, seed);
 	for (int b = 0; b < reps; b++) {
 		for (int i = 0; i < n; i++)
-			buf[i] = x[rng_below(&r, n)];
+			buf[i] = x[prng_below(&r, (uint64_t)n)];
 		t[b] = stat(buf, n);
 	}
 	double z0 = bias_correction(t, reps, stat(x, n));
