@@ -1,13 +1,13 @@
-/* stats.c — see stats.h for the contracts and the sources.  libc + libm only. */
+/* stats.c — see stats.h for the contracts and the sources.  libc, libm and prng.c only. */
 #include "stats.h"
-
-#include "prng.h"
 
 #include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "prng.h"
 
 /* ------------------------------------------------------------------ helpers */
 
