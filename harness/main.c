@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "calibrate.h"
+#include "compare.h"
 #include "counters.h"
 #include "plan.h"
+#include "report.h"
 #include "run.h"
 #include "sample.h"
 #include "script.h"
@@ -20,11 +22,16 @@ static const char usage_text[] =
 	"costs in CPU, memory and latency, with confidence intervals.\n"
 	"\n"
 	"commands:\n"
-	"  run SCRIPT.lua [name=value ...] [-o DIR] [-q]\n"
+	"  run SCRIPT.lua [name=value ...] [-o DIR] [-q] [--no-report]\n"
 	"                       run an experiment; `tare run SCRIPT --help` lists its options\n"
 	"  list                 workloads and profilers found, and whether each can run here\n"
+	"  compare BASELINE CURRENT [--budget LIST] [--tolerance LIST] [--format F] [-o FILE]\n"
+	"                       a run against a baseline run: changes with intervals, verdicts;\n"
+	"                       text, markdown, junit or json (tare compare --help, docs/ci.md)\n"
 	"  calibrate [seconds=S] what this machine can tell apart: noise floor, false positives,\n"
 	"                       recovery of known injected overheads, minimum detectable effect\n"
+	"  report RESULTS... [-o DIR]\n"
+	"                       report.md and report.html with plots, from results directories\n"
 	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
 	"  sample [-F HZ] (-p PID | -a | -- CMD)\n"
 	"                       the reference sampler: pprof and folded stacks (tare sample --help)\n"
@@ -57,6 +64,7 @@ static int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-report", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +78,7 @@ static int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'o': ro.out_base = optarg; break;
 		case 'q': ro.quiet = 1; break;
+		case 'R': ro.no_report = 1; break;
 		case 'h': help = 1; break;
 		case 'v': tare_verbose = 1; break;
 		default: return usage_error("run: bad option%s", "");
@@ -77,7 +86,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		if (help) {
-			fputs("usage: tare run SCRIPT.lua [name=value ...] [-o DIR] [-q]\n", stdout);
+			fputs("usage: tare run SCRIPT.lua [name=value ...] [-o DIR] [-q] [--no-report]\n", stdout);
 			return 0;
 		}
 		return usage_error("run: which script? e.g. tare run scripts/canary.lua%s", "");
@@ -92,6 +101,8 @@ static int cmd_run(int argc, char **argv)
 				help = 1;
 			else if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
 				ro.quiet = 1;
+			else if (!strcmp(argv[i], "--no-report"))
+				ro.no_report = 1;
 			else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
 				tare_verbose = 1;
 			else if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--out")) && i + 1 < argc)
@@ -156,6 +167,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(cmd, "list"))
 		return script_list(stdout);
+	if (!strcmp(cmd, "report"))
+		return report_main(argc, argv);
+	if (!strcmp(cmd, "compare"))
+		return compare_main(argc, argv);
 	if (!strcmp(cmd, "calibrate"))
 		return calibrate_main(argc, argv);
 	if (!strcmp(cmd, "events"))

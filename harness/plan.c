@@ -152,7 +152,7 @@ char *slugify(const char *label)
 	char *s = xstrdup(label), *d = s;
 	int dash = 0;
 	for (const char *p = label; *p; p++) {
-		if (isalnum((unsigned char)*p) || *p == '.' || *p == '_') {
+		if (isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-') {
 			*d++ = *p;
 			dash = 0;
 		} else if (*p == '=') {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define FIELD(name, type) { #name, type, offsetof(struct trial_result, name) }
@@ -557,8 +558,10 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	json_error_t je;
 	json_t *plan, *wls, *cfs, *trials;
 	size_t i;
+	struct stat st;
+	int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 	memset(out, 0, sizeof(*out));
-	if (path_exists(path) && !strstr(path, ".json"))
+	if (is_dir)
 		snprintf(out->path, sizeof(out->path), "%.4000s/results.json", path);
 	else
 		snprintf(out->path, sizeof(out->path), "%s", path);
@@ -567,6 +570,8 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 		*strrchr(out->dir, '/') = '\0';
 	else
 		snprintf(out->dir, sizeof(out->dir), ".");
+	if (is_dir && !path_exists(out->path))
+		LOAD_FAIL("%s: no results.json in this directory (give a results/<stamp>-<name>/ directory)", path);
 	if (!path_exists(out->path))
 		LOAD_FAIL("%s: no such results file or directory (give a results/<stamp>-<name>/ directory)", path);
 	out->root = json_load_file(out->path, 0, &je);
