@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "env.h"
 #include "progress.h"
+#include "report.h"
 #include "proc.h"
 #include "prng.h"
 #include "trial.h"
@@ -391,6 +392,19 @@ static void describe_outcome(const struct run *r, const struct trial_result *tr,
 	(void)r;
 }
 
+static void write_report(const struct run *r)
+{
+	const char *dirs[1] = { r->dir };
+	char note[1024] = "";
+	if (report_write(dirs, 1, NULL, note, sizeof(note)) != 0) {
+		tare_warn("the report was not written: %s", note);
+		return;
+	}
+	printf("report: %s/report/report.html\n", r->rel);
+	if (note[0])
+		tare_warn("%s", note);   /* e.g. gnuplot not installed */
+}
+
 static void evaluate(struct run *r)
 {
 	free(r->verdicts);
@@ -544,6 +558,8 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 		       ex->max_blocks);
 	printf("\nresults: %s/results.json (%d of %d trials%s)\n", r.rel, r.ntrials, r.total,
 	       r.interrupted ? ", interrupted" : "");
+	if (!o->no_report && !r.interrupted && r.ntrials > 0)
+		write_report(&r);
 	if (r.interrupted) {
 		tare_err("interrupted: %d finished trials kept in %s", r.ntrials, r.rel);
 		rc = 130;

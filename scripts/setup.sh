@@ -2,7 +2,8 @@
 # scripts/setup.sh — install the Debian packages tare needs, when they are missing.
 #
 #   scripts/setup.sh          what building and running tare needs
-#   scripts/setup.sh --tests  also what the tests use (Go's pprof, Python for JSON checks)
+#   scripts/setup.sh --tests  also what the tests use (Go's pprof, Python for JSON checks,
+#                             Chromium to render the HTML report)
 #
 # Quick when everything is present: it asks dpkg, not the network.  Runs apt-get through sudo
 # when not root.
@@ -10,7 +11,7 @@ set -eu
 
 build="make gcc pkg-config liblua5.4-dev libjansson-dev libpfm4-dev libelf-dev libdw-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libbpf-dev clang llvm bpftool linux-perf gnuplot-nox"
-tests="python3 golang-go valgrind"
+tests="python3 golang-go valgrind chromium"
 
 want=$build
 for arg in "$@"; do

@@ -1,0 +1,2066 @@
+/* report.c — `tare report`: Markdown and self-contained HTML with gnuplot plots (report.h).
+ *
+ * The report re-runs the paired analysis (analysis.h) on the trials results.json holds, so its
+ * numbers are the ones `tare run` printed; verdicts, warnings, the environment and the command
+ * are shown as the run recorded them.  All text goes through one small document writer (doc_*)
+ * that emits Markdown and HTML side by side and escapes, for each, every string a run supplied
+ * (labels, warnings, the environment, the command): only this file's own text is markup.
+ *
+ * Plots: the C side writes what each plot shows to REPORT/data/NAME.dat, copies
+ * scripts/plots/NAME.gp (and common.gp) to REPORT/plots/, and runs gnuplot there twice, for SVG
+ * and PNG.  Nothing a run supplied reaches gnuplot's command line; labels reach it only as
+ * quoted strings in the data files, printed with `noenhanced`.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "analysis.h"
+#include "plan.h"
+#include "results.h"
+#include "util.h"
+
+/* ---- what a report is made of -------------------------------------------------------------- */
+
+struct rrun {
+	struct loaded_results lr;
+	struct analysis an;
+	int index;                 /* 1-based: "run 1" */
+	char name[256];            /* the results directory's base name */
+	const char *given;         /* the path as the user gave it */
+};
+
+enum plot_id { PLOT_CPU_RATE, PLOT_LATENCY, PLOT_MEMORY, PLOT_CPU_SPLIT, PLOT_VALIDATION, PLOT_COUNT };
+
+struct plot_info {
+	const char *name;          /* scripts/plots/NAME.gp -> data/NAME.dat -> plots/NAME.svg, .png */
+	const char *title;
+	const char *caption;       /* this file's text: `code` spans allowed */
+};
+
+static const struct plot_info plot_info[PLOT_COUNT] = {
+	{ "cpu_rate", "CPU overhead vs sampling rate",
+	  "Total CPU overhead per unit of work against the same block's baseline, for each profiler "
+	  "at each sampling rate (`hz`) it ran at; log x axis.  Points: Hodges-Lehmann estimates; "
+	  "bars: confidence intervals (Wilcoxon signed-rank), absent where the run had too few blocks "
+	  "for one.  Configurations without a rate are in the next plots and the summary table." },
+	{ "latency", "Latency percentile spectrum",
+	  "Latency by percentile for each configuration, every trial's requests merged (the run's "
+	  "`latency/*.hgrm`), measured from each request's intended send time, so a stall shows in "
+	  "the tail (no coordinated omission).  x: 1/(1-p) on a log scale labelled with the "
+	  "percentile, as HdrHistogram plots it." },
+	{ "memory", "Memory overhead",
+	  "Extra peak RSS of the workload plus the profiler's own peak RSS, against the same "
+	  "block's baseline: the median of the paired blocks with its sign-test interval (memory "
+	  "moves in whole pages, so ranks tie)." },
+	{ "cpu_split", "Where the CPU overhead lands",
+	  "The CPU overhead split into what was charged to the workload's cgroup (sampling "
+	  "interrupts, signal handlers, unwinding), to the profiler's own processes, and to neither "
+	  "(kernel threads, irq time), stacked; each is a Hodges-Lehmann estimate.  The black point "
+	  "is the total with its interval, estimated on its own, so it need not equal the sum of "
+	  "the parts exactly." },
+	{ "validation", "Reference sampler validation",
+	  "The reference sampler against workloads whose true profile is known: the attribution "
+	  "error (the largest absolute difference between a function's measured and true share, "
+	  "in percentage points) beside the binomial standard error for that many samples, and the "
+	  "effective sampling rate as a share of the requested one." },
+};
+
+struct plot_state {
+	int rows;                  /* data rows written; 0: nothing to plot */
+	char why[512];             /* why it was not drawn */
+	int svg, png;              /* drawn */
+};
+
+struct report {
+	struct rrun *runs;
+	int nruns;
+	const char *const *given;  /* the results directories as given */
+	char out[4096];
+	char *gnuplot;             /* its path; NULL when not on PATH */
+	struct plot_state plots[PLOT_COUNT];
+	int plots_drawn;
+	char generated[64];        /* UTC time the report was written */
+};
+
+static char *xvasprintf(const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+	char *s;
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	s = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
+	vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+	return s;
+}
+
+/* ---- numbers as the report prints them ------------------------------------------------------ */
+
+static void fmt_ns(double ns, char *buf, size_t len)
+{
+	if (!isfinite(ns))
+		snprintf(buf, len, "-");
+	else if (ns >= 1e9)
+		snprintf(buf, len, "%.3g s", ns / 1e9);
+	else if (ns >= 1e6)
+		snprintf(buf, len, "%.3g ms", ns / 1e6);
+	else if (ns >= 1e3)
+		snprintf(buf, len, "%.3g µs", ns / 1e3);
+	else
+		snprintf(buf, len, "%.3g ns", ns);
+}
+
+/* "+1.02% [+0.91, +1.15]"; "~+0.03% [-0.20, +0.30]" when the interval contains 0; "+1.53%
+ * [too few blocks]" when there is no interval; "-" without an estimate.  As the run prints. */
+static void fmt_overhead(const struct overhead *o, double scale, const char *unit, int with_ci, char *buf, size_t len)
+{
+	if (o->n == 0 || !isfinite(o->e.est))
+		snprintf(buf, len, "-");
+	else if (!with_ci || !o->e.ok)
+		snprintf(buf, len, "%s%+.2f%s%s", o->e.ok && !o->significant ? "~" : "", o->e.est / scale, unit,
+			 with_ci && !o->e.ok ? " [too few blocks]" : "");
+	else
+		snprintf(buf, len, "%s%+.2f%s [%+.2f, %+.2f]", o->significant ? "" : "~", o->e.est / scale, unit,
+			 o->e.lo / scale, o->e.hi / scale);
+}
+
+/* A latency in µs as people read it: ms from 10 ms up. */
+static void fmt_us(double us, char *buf, size_t len)
+{
+	if (!isfinite(us))
+		snprintf(buf, len, "-");
+	else if (fabs(us) >= 10000)
+		snprintf(buf, len, "%.4g ms", us / 1000);
+	else
+		snprintf(buf, len, "%.4g µs", us);
+}
+
+/* A paired latency change, in ms when the estimate is 10 ms or more. */
+static void fmt_latency(const struct overhead *o, char *buf, size_t len)
+{
+	int ms = o->n && fabs(o->e.est) >= 10000;
+	fmt_overhead(o, ms ? 1000 : 1, ms ? " ms" : " µs", 1, buf, len);
+}
+
+/* An amount in a verdict row's unit ("%", "bytes", "us") as people read it. */
+static void fmt_amount(const char *unit, double x, char *buf, size_t len)
+{
+	if (!isfinite(x))
+		snprintf(buf, len, "?");
+	else if (!strcmp(unit, "bytes"))
+		snprintf(buf, len, "%+.2f MiB", x / 1048576.0);
+	else if (!strcmp(unit, "us"))
+		snprintf(buf, len, "%+.1f µs", x);
+	else
+		snprintf(buf, len, "%+.2f%%", x);
+}
+
+/* "passes" -> "pass", "requests" -> "request", "queries" -> "query", for "CPU/pass". */
+static void unit_singular(const char *unit, char *buf, size_t len)
+{
+	size_t n = strlen(unit);
+	if (n > 4 && !strcmp(unit + n - 4, "sses"))
+		n -= 2;
+	else if (n > 3 && !strcmp(unit + n - 3, "ies"))
+		return (void)snprintf(buf, len, "%.*sy", (int)(n - 3), unit);
+	else if (n > 1 && unit[n - 1] == 's')
+		n -= 1;
+	snprintf(buf, len, "%.*s", (int)n, unit);
+}
+
+/* What one unit of work was in this run, as the workload reported it. */
+static const char *run_unit(const struct rrun *run)
+{
+	for (int i = 0; i < run->lr.ntrials; i++)
+		if (run->lr.trials[i].state == TRIAL_OK)
+			return run->lr.trials[i].unit[0] ? run->lr.trials[i].unit : "seconds";
+	return run->lr.ex.nworkloads && run->lr.ex.workloads[0].unit[0] ? run->lr.ex.workloads[0].unit : "units";
+}
+
+static int is_baseline(const struct experiment *ex, int c)
+{
+	return c == plan_baseline(ex, ex->configs[c].workload);
+}
+
+static int run_has_latency(const struct rrun *run)
+{
+	for (int c = 0; c < run->an.narms; c++)
+		if (run->an.arms[c].has_latency)
+			return 1;
+	return 0;
+}
+
+/* "perf hz=99", or "perf hz=99 (run 2)" when the report compares runs. */
+static void series_label(const struct report *rp, const struct rrun *run, const char *label, char *buf, size_t len)
+{
+	if (rp->nruns > 1)
+		snprintf(buf, len, "%s (run %d)", label, run->index);
+	else
+		snprintf(buf, len, "%s", label);
+}
+
+/* ---- the document writer: Markdown and HTML at once ---------------------------------------- */
+
+struct doc {
+	FILE *md, *html;
+	char *mdbuf, *htmlbuf;
+	size_t mdlen, htmllen;
+};
+
+static void md_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n' || *s == '\r' || *s == '\t') {
+			fputc(' ', f);
+			continue;
+		}
+		if (strchr("\\`*_[]<>|#&", *s))
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
+static void html_putc(FILE *f, char c)
+{
+	switch (c) {
+	case '&': fputs("&amp;", f); break;
+	case '<': fputs("&lt;", f); break;
+	case '>': fputs("&gt;", f); break;
+	case '"': fputs("&quot;", f); break;
+	case '\'': fputs("&#39;", f); break;
+	default: fputc(c, f);
+	}
+}
+
+static void html_escape(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		html_putc(f, *s);
+}
+
+/* This file's own text: Markdown as written; in HTML escaped, `x` made <code>x</code>. */
+static void doc_text(struct doc *d, const char *s)
+{
+	int code = 0;
+	fputs(s, d->md);
+	for (; *s; s++) {
+		if (*s == '`') {
+			fputs(code ? "</code>" : "<code>", d->html);
+			code = !code;
+		} else {
+			html_putc(d->html, *s);
+		}
+	}
+	if (code)
+		fputs("</code>", d->html);
+}
+
+static void doc_textf(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void doc_textf(struct doc *d, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	doc_text(d, s);
+	free(s);
+}
+
+/* A string from a run: plain text in both. */
+static void doc_user(struct doc *d, const char *s)
+{
+	md_escape(d->md, s);
+	html_escape(d->html, s);
+}
+
+/* The longest run of backticks in s: a Markdown code fence must be longer. */
+static int backtick_run(const char *s)
+{
+	int best = 0, cur = 0;
+	for (; *s; s++) {
+		cur = *s == '`' ? cur + 1 : 0;
+		if (cur > best)
+			best = cur;
+	}
+	return best;
+}
+
+/* A string from a run, as inline code. */
+static void doc_code(struct doc *d, const char *s)
+{
+	int n = backtick_run(s) + 1;
+	int pad = *s == '`' || (*s && s[strlen(s) - 1] == '`');
+	for (int i = 0; i < n; i++)
+		fputc('`', d->md);
+	fputs(pad ? " " : "", d->md);
+	for (const char *p = s; *p; p++)
+		fputc(*p == '\n' ? ' ' : *p, d->md);
+	fputs(pad ? " " : "", d->md);
+	for (int i = 0; i < n; i++)
+		fputc('`', d->md);
+	fputs("<code>", d->html);
+	html_escape(d->html, s);
+	fputs("</code>", d->html);
+}
+
+/* A string from a run, in bold. */
+static void doc_strong(struct doc *d, const char *s)
+{
+	fputs("**", d->md);
+	fputs("<strong>", d->html);
+	doc_user(d, s);
+	fputs("**", d->md);
+	fputs("</strong>", d->html);
+}
+
+static void doc_heading(struct doc *d, int level, const char *id, const char *text)
+{
+	fprintf(d->md, "%.*s ", level, "######");
+	md_escape(d->md, text);
+	fputs("\n\n", d->md);
+	fprintf(d->html, "<h%d%s%s%s>", level, id ? " id=\"" : "", id ? id : "", id ? "\"" : "");
+	html_escape(d->html, text);
+	fprintf(d->html, "</h%d>\n", level);
+}
+
+static void doc_p_begin(struct doc *d)
+{
+	fputs("<p>", d->html);
+}
+
+static void doc_p_end(struct doc *d)
+{
+	fputs("\n\n", d->md);
+	fputs("</p>\n", d->html);
+}
+
+static void doc_para(struct doc *d, const char *text)
+{
+	doc_p_begin(d);
+	doc_text(d, text);
+	doc_p_end(d);
+}
+
+static void doc_ul_begin(struct doc *d)
+{
+	fputs("<ul>\n", d->html);
+}
+
+static void doc_li_begin(struct doc *d)
+{
+	fputs("- ", d->md);
+	fputs("<li>", d->html);
+}
+
+static void doc_li_end(struct doc *d)
+{
+	fputs("\n", d->md);
+	fputs("</li>\n", d->html);
+}
+
+static void doc_ul_end(struct doc *d)
+{
+	fputs("\n", d->md);
+	fputs("</ul>\n", d->html);
+}
+
+/* A block of code from a run (the command), fenced so that nothing inside can close it. */
+static void doc_pre(struct doc *d, const char *s)
+{
+	int n = backtick_run(s) + 1;
+	n = n < 3 ? 3 : n;
+	fprintf(d->md, "%.*s\n%s\n%.*s\n\n", n, "``````````````````````````````", s, n, "``````````````````````````````");
+	fputs("<pre><code>", d->html);
+	html_escape(d->html, s);
+	fputs("</code></pre>\n", d->html);
+}
+
+/* A link to a heading of this report. */
+static void doc_anchor(struct doc *d, const char *id, const char *text)
+{
+	fprintf(d->md, "[%s](#%s)", text, id);
+	fprintf(d->html, "<a href=\"#%s\">%s</a>", id, text);
+}
+
+/* ---- tables --------------------------------------------------------------------------------- */
+
+struct table {
+	int ncols;
+	unsigned left;             /* bit c: column c is text (left-aligned); others are numbers */
+	struct ptrvec cells;       /* char *, row by row, the first row the header */
+};
+
+static void table_init(struct table *t, int ncols, unsigned left)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+	t->left = left;
+}
+
+static void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void table_cell(struct table *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	ptrvec_push(&t->cells, xvasprintf(fmt, ap));
+	va_end(ap);
+}
+
+static void table_free(struct table *t)
+{
+	for (int i = 0; i < t->cells.n; i++)
+		free(t->cells.v[i]);
+	free(t->cells.v);
+	memset(t, 0, sizeof(*t));
+}
+
+/* PASS, FAIL and INCONCLUSIVE cells get a colour in HTML. */
+static const char *verdict_class(const char *cell)
+{
+	if (!strncmp(cell, "PASS", 4))
+		return "pass";
+	if (!strncmp(cell, "FAIL", 4))
+		return "fail";
+	if (!strncmp(cell, "INCONCLUSIVE", 12))
+		return "inconclusive";
+	return "";
+}
+
+static void table_md(FILE *f, const struct table *t)
+{
+	for (int i = 0; i < t->cells.n; i++) {
+		int c = i % t->ncols;
+		const char *cell = t->cells.v[i];
+		fputs(c ? " " : "| ", f);
+		md_escape(f, *cell ? cell : " ");
+		fputs(" |", f);
+		if (c == t->ncols - 1)
+			fputc('\n', f);
+		if (i == t->ncols - 1) {
+			for (int k = 0; k < t->ncols; k++)
+				fputs(t->left >> k & 1 ? "| --- " : "| ---: ", f);
+			fputs("|\n", f);
+		}
+	}
+	fputc('\n', f);
+}
+
+static void table_html(FILE *f, const struct table *t)
+{
+	fputs("<div class=\"scroll\"><table>\n", f);
+	for (int i = 0; i < t->cells.n; i++) {
+		int c = i % t->ncols, head = i < t->ncols;
+		const char *cell = t->cells.v[i];
+		if (c == 0)
+			fputs(head ? "<thead><tr>" : "<tr>", f);
+		const char *num = t->left >> c & 1 ? "" : "num", *v = head ? "" : verdict_class(cell);
+		if (*num || *v)
+			fprintf(f, "<%s class=\"%s%s%s\">", head ? "th" : "td", num, *num && *v ? " " : "", v);
+		else
+			fputs(head ? "<th>" : "<td>", f);
+		html_escape(f, cell);
+		fprintf(f, "</%s>", head ? "th" : "td");
+		if (c == t->ncols - 1)
+			fputs(head ? "</tr></thead>\n" : "</tr>\n", f);
+	}
+	fputs("</table></div>\n", f);
+}
+
+static void doc_table(struct doc *d, const struct table *t)
+{
+	table_md(d->md, t);
+	table_html(d->html, t);
+}
+
+/* ---- data files for gnuplot ----------------------------------------------------------------- */
+
+/* A label as a gnuplot data-file string: double quotes cannot be escaped there. */
+static void gp_quote(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++)
+		fputc(*s == '"' ? '\'' : (unsigned char)*s < ' ' ? ' ' : *s, f);
+	fputc('"', f);
+}
+
+static void gp_num(FILE *f, double x)
+{
+	if (isfinite(x))
+		fprintf(f, " %.6g", x);
+	else
+		fputs(" NaN", f);
+}
+
+/* The profiler's sampling rate (its `hz` option), NaN when it has none.  A known overhead
+ * (inject, or any configuration with a truth) is a calibration, not a sampler: its `hz` is a
+ * spin rate, and it is plotted with the others in the bar charts. */
+static double config_rate(const struct config *cf)
+{
+	const char *v = kvlist_get(&cf->profiler_opts, "hz");
+	char *end;
+	double hz;
+	if (!v || !strcmp(cf->profiler, "inject") || isfinite(cf->truth_cpu_pct) || isfinite(cf->truth_latency_us))
+		return NAN;
+	hz = strtod(v, &end);
+	return end != v && !*end && hz > 0 ? hz : NAN;
+}
+
+/* The label without its rate, naming one line of the rate plot: "perf hz=99 callgraph=dwarf"
+ * -> "perf callgraph=dwarf". */
+static void rate_group(const struct config *cf, char *buf, size_t len)
+{
+	const char *s = cf->label;
+	size_t n = 0;
+	buf[0] = '\0';
+	while (*s && n + 1 < len) {
+		size_t w = strcspn(s, " ");
+		if (w && strncmp(s, "hz=", 3)) {
+			int k = snprintf(buf + n, len - n, "%s%.*s", n ? " " : "", (int)w, s);
+			n += k > 0 ? (size_t)k : 0;
+		}
+		s += w;
+		s += strspn(s, " ");
+	}
+	if (!buf[0] || n >= len)
+		snprintf(buf, len, "%s", cf->profiler);
+}
+
+/* One line of the rate plot: the configurations of run r in group key, by rate; those are
+ * marked done.  Returns the rows written (none, and no title, when none has an estimate). */
+static int rate_block(const struct report *rp, const struct rrun *r, const char *key, char *done, FILE *f)
+{
+	const struct experiment *ex = &r->lr.ex;
+	int *member = xcalloc((size_t)ex->nconfigs, sizeof(int)), n = 0;
+	char k2[256], title[320];
+	for (int c = 0; c < ex->nconfigs; c++) {
+		const struct overhead *o = &r->an.arms[c].m[MET_CPU_TOTAL];
+		if (done[c] || is_baseline(ex, c) || isnan(config_rate(&ex->configs[c])))
+			continue;
+		rate_group(&ex->configs[c], k2, sizeof(k2));
+		if (strcmp(k2, key))
+			continue;
+		done[c] = 1;
+		if (!o->n || !isfinite(o->e.est))
+			continue;   /* every trial failed: nothing to draw */
+		int i = n++;
+		for (; i > 0 && config_rate(&ex->configs[member[i - 1]]) > config_rate(&ex->configs[c]); i--)
+			member[i] = member[i - 1];
+		member[i] = c;
+	}
+	series_label(rp, r, key, title, sizeof(title));
+	if (n) {
+		gp_quote(f, title);
+		fputs(" hz estimate_pct lo_pct hi_pct\n", f);
+	}
+	for (int i = 0; i < n; i++) {
+		const struct overhead *o = &r->an.arms[member[i]].m[MET_CPU_TOTAL];
+		fprintf(f, "%g", config_rate(&ex->configs[member[i]]));
+		gp_num(f, o->e.est);
+		gp_num(f, o->e.ok ? o->e.lo : NAN);
+		gp_num(f, o->e.ok ? o->e.hi : NAN);
+		fputc('\n', f);
+	}
+	free(member);
+	return n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The rate plot's x tics (data/cpu_rate_xtics.gp, numbers only): every rate that ran, unless
+ * two are too close to read apart on a log axis, when gnuplot's own decades are clearer. */
+static void write_rate_tics(const struct report *rp)
+{
+	double *v = NULL;
+	int n = 0, close = 0;
+	char *text = NULL, *path;
+	size_t len = 0;
+	FILE *f;
+	for (int i = 0; i < rp->nruns; i++)
+		for (int c = 0; c < rp->runs[i].lr.ex.nconfigs; c++) {
+			double hz = config_rate(&rp->runs[i].lr.ex.configs[c]);
+			if (!isnan(hz) && !is_baseline(&rp->runs[i].lr.ex, c)) {
+				v = xrealloc(v, (size_t)(n + 1) * sizeof(double));
+				v[n++] = hz;
+			}
+		}
+	qsort(v, (size_t)n, sizeof(double), cmp_double);
+	f = open_memstream(&text, &len);
+	fputs("# x tics of cpu_rate.gp: the rates that ran\n", f);
+	for (int i = 1; i < n; i++)
+		close |= v[i] != v[i - 1] && v[i] < 1.3 * v[i - 1];
+	for (int i = 0; i < n && !close; i++)
+		if (i == 0 || v[i] != v[i - 1])
+			fprintf(f, "%s\"%g\" %g", i ? ", " : "set xtics (", v[i], v[i]);
+	fputs(n && !close ? ")\n" : "", f);
+	fclose(f);
+	path = xasprintf("%s/data/cpu_rate_xtics.gp", rp->out);
+	write_file_atomic(path, text, len);
+	free(path);
+	free(text);
+	free(v);
+}
+
+/* Run r's lines of the rate plot, after `blocks` lines of other runs; returns how many. */
+static int rate_blocks(const struct report *rp, const struct rrun *r, int blocks, FILE *f)
+{
+	const struct experiment *ex = &r->lr.ex;
+	char *done = xcalloc((size_t)ex->nconfigs + 1, 1), key[256];
+	int n = 0;
+	for (int c = 0; c < ex->nconfigs; c++) {
+		char *block = NULL;
+		size_t len = 0;
+		FILE *m;
+		if (done[c] || is_baseline(ex, c) || isnan(config_rate(&ex->configs[c])))
+			continue;
+		m = open_memstream(&block, &len);
+		rate_group(&ex->configs[c], key, sizeof(key));
+		if (rate_block(rp, r, key, done, m) > 0) {
+			fclose(m);
+			fprintf(f, "%s%s", blocks + n++ ? "\n\n" : "", block);
+		} else {
+			fclose(m);
+		}
+		free(block);
+	}
+	free(done);
+	return n;
+}
+
+static int data_cpu_rate(const struct report *rp, FILE *f, char *why, size_t len)
+{
+	int blocks = 0;
+	fputs("# tare report: CPU overhead (%) vs sampling rate (Hz), one block per profiler\n", f);
+	for (int i = 0; i < rp->nruns; i++)
+		blocks += rate_blocks(rp, &rp->runs[i], blocks, f);
+	if (!blocks)
+		snprintf(why, len, "no profiler configuration with a sampling rate (an option hz) has a measured overhead");
+	else
+		write_rate_tics(rp);
+	return blocks;
+}
+
+/* The rows of a merged .hgrm ("Value Percentile TotalCount 1/(1-Percentile)") as "x value"
+ * lines; the 100% row, whose x is infinite, is left out.  Returns the rows written. */
+static int hgrm_rows(const char *path, FILE *f)
+{
+	char *text = read_file(path, NULL), *line, *save = NULL;
+	int rows = 0;
+	if (!text)
+		return 0;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		double v, p, n, x;
+		if (sscanf(line, "%lf %lf %lf %lf", &v, &p, &n, &x) == 4 && isfinite(x) && x >= 1 && isfinite(v)) {
+			fprintf(f, "%.6g %.6g\n", x, v);
+			rows++;
+		}
+	}
+	free(text);
+	return rows;
+}
+
+/* One line of the latency plot, if configuration c has a merged histogram. */
+static int latency_block(const struct report *rp, const struct rrun *r, int c, int *blocks, FILE *f)
+{
+	const struct config *cf = &r->lr.ex.configs[c];
+	char *path = xasprintf("%s/latency/%s.hgrm", r->lr.dir, cf->slug), *rows = NULL;
+	char title[320], label[300];
+	size_t len = 0;
+	FILE *m = open_memstream(&rows, &len);
+	int n = hgrm_rows(path, m);
+	fclose(m);
+	if (n) {
+		snprintf(label, sizeof(label), "%s%s", cf->label, is_baseline(&r->lr.ex, c) ? " (baseline)" : "");
+		series_label(rp, r, label, title, sizeof(title));
+		fputs((*blocks)++ ? "\n\n" : "", f);
+		gp_quote(f, title);
+		fprintf(f, " x_inverse_tail value_us\n%s", rows);
+	}
+	free(rows);
+	free(path);
+	return n;
+}
+
+static int data_latency(const struct report *rp, FILE *f, char *why, size_t len)
+{
+	int blocks = 0, any = 0;
+	fputs("# tare report: latency (µs) by 1/(1-percentile), one block per configuration\n", f);
+	for (int i = 0; i < rp->nruns; i++) {
+		const struct rrun *r = &rp->runs[i];
+		any |= run_has_latency(r);
+		/* Baselines first, so that "off" is the first line of the key. */
+		for (int pass = 0; pass < 2; pass++)
+			for (int c = 0; c < r->lr.ex.nconfigs; c++)
+				if (is_baseline(&r->lr.ex, c) == !pass && r->an.arms[c].has_latency)
+					latency_block(rp, r, c, &blocks, f);
+	}
+	if (!any)
+		snprintf(why, len, "the workload measures no request latency (a server workload, e.g. server, does)");
+	else if (!blocks)
+		snprintf(why, len, "no merged latency histogram (latency/*.hgrm) in the results directory");
+	return blocks;
+}
+
+static int data_memory(const struct report *rp, FILE *f, char *why, size_t len)
+{
+	int rows = 0;
+	char title[320];
+	fputs("# tare report: memory overhead per configuration\n# index label estimate_mib lo_mib hi_mib\n", f);
+	for (int i = 0; i < rp->nruns; i++) {
+		const struct rrun *r = &rp->runs[i];
+		for (int c = 0; c < r->lr.ex.nconfigs; c++) {
+			const struct overhead *o = &r->an.arms[c].m[MET_MEMORY];
+			if (is_baseline(&r->lr.ex, c) || !o->n || !isfinite(o->e.est))
+				continue;
+			series_label(rp, r, r->lr.ex.configs[c].label, title, sizeof(title));
+			fprintf(f, "%d ", rows++);
+			gp_quote(f, title);
+			gp_num(f, o->e.est / 1048576.0);
+			gp_num(f, o->e.ok ? o->e.lo / 1048576.0 : NAN);
+			gp_num(f, o->e.ok ? o->e.hi / 1048576.0 : NAN);
+			fputc('\n', f);
+		}
+	}
+	if (!rows)
+		snprintf(why, len, "no configuration besides the baseline has a measured memory overhead");
+	return rows;
+}
+
+/* Stack the components: positive parts upwards from 0, negative parts downwards. */
+static void split_row(const struct arm_summary *a, FILE *f)
+{
+	static const enum metric parts[3] = { MET_CPU_WORKLOAD, MET_CPU_PROFILER, MET_CPU_UNATTRIBUTED };
+	const struct overhead *t = &a->m[MET_CPU_TOTAL];
+	double up = 0, down = 0;
+	for (int k = 0; k < 3; k++) {
+		double v = a->m[parts[k]].n && isfinite(a->m[parts[k]].e.est) ? a->m[parts[k]].e.est : 0;
+		if (v >= 0) {
+			gp_num(f, up);
+			gp_num(f, up + v);
+			up += v;
+		} else {
+			gp_num(f, down + v);
+			gp_num(f, down);
+			down += v;
+		}
+	}
+	gp_num(f, t->e.est);
+	gp_num(f, t->e.ok ? t->e.lo : NAN);
+	gp_num(f, t->e.ok ? t->e.hi : NAN);
+	fputc('\n', f);
+}
+
+static int data_cpu_split(const struct report *rp, FILE *f, char *why, size_t len)
+{
+	int rows = 0;
+	char title[320];
+	fputs("# tare report: CPU overhead (%) split, stacked per configuration\n"
+	      "# index label workload_lo workload_hi profiler_lo profiler_hi unattributed_lo unattributed_hi"
+	      " total total_lo total_hi\n", f);
+	for (int i = 0; i < rp->nruns; i++) {
+		const struct rrun *r = &rp->runs[i];
+		for (int c = 0; c < r->lr.ex.nconfigs; c++) {
+			const struct arm_summary *a = &r->an.arms[c];
+			if (is_baseline(&r->lr.ex, c) || !a->m[MET_CPU_TOTAL].n || !isfinite(a->m[MET_CPU_TOTAL].e.est))
+				continue;
+			series_label(rp, r, r->lr.ex.configs[c].label, title, sizeof(title));
+			fprintf(f, "%d ", rows++);
+			gp_quote(f, title);
+			split_row(a, f);
+		}
+	}
+	if (!rows)
+		snprintf(why, len, "no configuration besides the baseline has a measured CPU overhead");
+	return rows;
+}
+
+static double jnumber(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *jstring(json_t *o, const char *key, const char *dflt)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+/* results.json "validation": { "cases": [ { "label", "requested_hz", "effective_hz",
+ * "attribution_error_pp", "binomial_se_pp", ... } ] } (docs/report.md); NULL when absent. */
+static json_t *validation_cases(const struct rrun *r)
+{
+	json_t *cases = json_object_get(json_object_get(r->lr.root, "validation"), "cases");
+	return json_is_array(cases) && json_array_size(cases) ? cases : NULL;
+}
+
+static int data_validation(const struct report *rp, FILE *f, char *why, size_t len)
+{
+	int rows = 0;
+	char title[320];
+	fputs("# tare report: reference sampler validation\n"
+	      "# index label attribution_error_pp binomial_se_pp effective_pct_of_requested\n", f);
+	for (int i = 0; i < rp->nruns; i++) {
+		json_t *cases = validation_cases(&rp->runs[i]), *c;
+		size_t k;
+		json_array_foreach(cases, k, c) {
+			double req = jnumber(c, "requested_hz"), eff = jnumber(c, "effective_hz");
+			series_label(rp, &rp->runs[i], jstring(c, "label", "?"), title, sizeof(title));
+			fprintf(f, "%d ", rows++);
+			gp_quote(f, title);
+			gp_num(f, jnumber(c, "attribution_error_pp"));
+			gp_num(f, jnumber(c, "binomial_se_pp"));
+			gp_num(f, req > 0 ? 100 * eff / req : NAN);
+			fputc('\n', f);
+		}
+	}
+	if (!rows)
+		snprintf(why, len, "no validation section in results.json (tare validate writes one)");
+	return rows;
+}
+
+typedef int (*data_fn)(const struct report *, FILE *, char *, size_t);
+static const data_fn plot_data[PLOT_COUNT] = { data_cpu_rate, data_latency, data_memory, data_cpu_split, data_validation };
+
+/* ---- drawing -------------------------------------------------------------------------------- */
+
+static int copy_file(const char *src, const char *dst, char *why, size_t len)
+{
+	size_t n;
+	char *text = read_file(src, &n);
+	int rc = -1;
+	if (!text)
+		snprintf(why, len, "cannot read the gnuplot script %s: %s", src, strerror(errno));
+	else if (write_file_atomic(dst, text, n) < 0)
+		snprintf(why, len, "cannot write %s: %s", dst, strerror(errno));
+	else
+		rc = 0;
+	free(text);
+	return rc;
+}
+
+/* scripts/plots/NAME.gp (and common.gp, which it loads) into REPORT/plots/. */
+static int copy_script(const struct report *rp, const char *name, char *why, size_t len)
+{
+	int rc = 0;
+	const char *names[2] = { "common", name };
+	for (int i = 0; i < 2 && rc == 0; i++) {
+		char *src = xasprintf("%s/scripts/plots/%s.gp", tare_root(), names[i]);
+		char *dst = xasprintf("%s/plots/%s.gp", rp->out, names[i]);
+		rc = copy_file(src, dst, why, len);
+		free(src);
+		free(dst);
+	}
+	return rc;
+}
+
+/* The last non-empty line of what gnuplot said: its error message. */
+static void last_line(char *buf, char *why, size_t len)
+{
+	char *end = buf + strlen(buf), *start;
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+		*--end = '\0';
+	start = strrchr(buf, '\n');
+	snprintf(why, len, "%s", start ? start + 1 : *buf ? buf : "no message");
+}
+
+static void gnuplot_child(const struct report *rp, const char *setfmt, const char *script, int errfd)
+{
+	int null = open("/dev/null", O_RDWR);
+	if (chdir(rp->out) < 0 || null < 0)
+		_exit(126);
+	dup2(null, 0);
+	dup2(null, 1);
+	dup2(errfd, 2);
+	execl(rp->gnuplot, "gnuplot", "-e", setfmt, script, (char *)NULL);
+	_exit(127);
+}
+
+/* Read a child's stderr to its end, keeping the first len-1 bytes. */
+static void drain(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	char sink[512];
+	for (;;) {
+		ssize_t n = got + 1 < len ? read(fd, buf + got, len - 1 - got) : read(fd, sink, sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (got + 1 < len)
+			got += (size_t)n;
+	}
+	buf[got] = '\0';
+}
+
+/* gnuplot plots/NAME.gp in the report directory, for one format ("svg" or "png").  0, or -1
+ * with why gnuplot failed. */
+static int gnuplot_draw(const struct report *rp, const char *name, const char *fmt, char *why, size_t len)
+{
+	char setfmt[32], script[128], msg[4096], *outp;
+	int fds[2], st = 0, rc = -1;
+	struct stat sb;
+	pid_t pid;
+	snprintf(setfmt, sizeof(setfmt), "fmt='%s'", fmt);
+	snprintf(script, sizeof(script), "plots/%s.gp", name);
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0)
+		gnuplot_child(rp, setfmt, script, fds[1]);
+	close(fds[1]);
+	drain(fds[0], msg, sizeof(msg));
+	close(fds[0]);
+	if (pid < 0) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		return -1;
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	outp = xasprintf("%s/plots/%s.%s", rp->out, name, fmt);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && stat(outp, &sb) == 0 && sb.st_size > 0)
+		rc = 0;
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		snprintf(why, len, "cannot run %s", rp->gnuplot);
+	else {
+		char line[300];
+		last_line(msg, line, sizeof(line));
+		snprintf(why, len, "gnuplot failed on %s (%s): %s", script, fmt, line);
+	}
+	free(outp);
+	return rc;
+}
+
+/* Write plot p's data file and, with gnuplot, draw it. */
+static void make_plot(struct report *rp, enum plot_id p)
+{
+	struct plot_state *ps = &rp->plots[p];
+	const char *name = plot_info[p].name;
+	char *buf = NULL, *path;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ps->rows = plot_data[p](rp, f, ps->why, sizeof(ps->why));
+	fclose(f);
+	path = xasprintf("%s/data/%s.dat", rp->out, name);
+	if (ps->rows && write_file_atomic(path, buf, len) < 0)
+		snprintf(ps->why, sizeof(ps->why), "cannot write %s: %s", path, strerror(errno)), ps->rows = 0;
+	free(path);
+	free(buf);
+	if (!ps->rows)
+		return;
+	/* The scripts go along even without gnuplot: with it installed later, they draw the plots. */
+	if (copy_script(rp, name, ps->why, sizeof(ps->why)) < 0)
+		return;
+	if (!rp->gnuplot) {
+		snprintf(ps->why, sizeof(ps->why), "gnuplot is not installed");
+		return;
+	}
+	ps->svg = gnuplot_draw(rp, name, "svg", ps->why, sizeof(ps->why)) == 0;
+	ps->png = ps->svg && gnuplot_draw(rp, name, "png", ps->why, sizeof(ps->why)) == 0;
+	rp->plots_drawn += ps->svg;
+}
+
+/* A report written again into the same directory must not show last time's plots. */
+static void remove_old(const struct report *rp)
+{
+	static const char *const kinds[4][2] = { { "data", "dat" }, { "plots", "svg" }, { "plots", "png" }, { "data", "xtics.gp" } };
+	for (int p = 0; p < PLOT_COUNT; p++)
+		for (int k = 0; k < 4; k++) {
+			char *path = xasprintf("%s/%s/%s%s%s", rp->out, kinds[k][0], plot_info[p].name, k == 3 ? "_" : ".", kinds[k][1]);
+			unlink(path);
+			free(path);
+		}
+}
+
+/* ---- figures -------------------------------------------------------------------------------- */
+
+static void base64(FILE *f, const unsigned char *s, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+		fputc(tab[v >> 18 & 63], f);
+		fputc(tab[v >> 12 & 63], f);
+		fputc(i + 1 < n ? tab[v >> 6 & 63] : '=', f);
+		fputc(i + 2 < n ? tab[v & 63] : '=', f);
+	}
+}
+
+/* The plot inlined as a data: URI, SVG where drawn, else PNG. */
+static void figure_html(struct doc *d, const struct report *rp, enum plot_id p)
+{
+	const struct plot_state *ps = &rp->plots[p];
+	const char *ext = ps->svg ? "svg" : "png", *mime = ps->svg ? "image/svg+xml" : "image/png";
+	char *path = xasprintf("%s/plots/%s.%s", rp->out, plot_info[p].name, ext);
+	size_t n = 0;
+	char *bytes = read_file(path, &n);
+	fputs("<figure>", d->html);
+	if (bytes) {
+		fputs("<img alt=\"", d->html);
+		html_escape(d->html, plot_info[p].title);
+		fprintf(d->html, "\" width=\"960\" height=\"540\" src=\"data:%s;base64,", mime);
+		base64(d->html, (const unsigned char *)bytes, n);
+		fputs("\">", d->html);
+	}
+	fputs("<figcaption>", d->html);
+	free(path);
+	free(bytes);
+}
+
+static void doc_figure(struct doc *d, const struct report *rp, enum plot_id p)
+{
+	const char *name = plot_info[p].name;
+	doc_heading(d, 3, name, plot_info[p].title);
+	fprintf(d->md, "![%s](plots/%s.%s)\n\n", plot_info[p].title, name, rp->plots[p].svg ? "svg" : "png");
+	figure_html(d, rp, p);
+	doc_text(d, plot_info[p].caption);
+	if (rp->plots[p].png)
+		fprintf(d->md, " (PNG: [plots/%s.png](plots/%s.png); data: `data/%s.dat`.)", name, name, name);
+	fputs("\n\n", d->md);
+	fputs("</figcaption></figure>\n", d->html);
+}
+
+/* ---- sections ------------------------------------------------------------------------------- */
+
+static const char html_style[] =
+	"body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;color:#1a1a1a;"
+	"max-width:1180px;margin:2em auto;padding:0 1.2em}\n"
+	"h1{font-size:1.7em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}\n"
+	"h3{margin-top:1.5em}\n"
+	"table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.88em}\n"
+	"th,td{border:1px solid #d6d6d6;padding:.25em .5em;text-align:left;vertical-align:top}\n"
+	"th{background:#f3f4f6}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	"td.pass{background:#e3f4e6;color:#14532d;font-weight:600}td.fail{background:#fde2e1;color:#7f1d1d;font-weight:600}\n"
+	"td.inconclusive{background:#fef3c7;color:#713f12;font-weight:600}\n"
+	".scroll{overflow-x:auto}\n"
+	"code,pre{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,monospace;font-size:.9em}\n"
+	"pre{background:#f6f8fa;border:1px solid #e1e4e8;padding:.7em 1em;overflow-x:auto}\n"
+	"figure{margin:1em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #e5e5e5}\n"
+	"figcaption{color:#444;font-size:.92em;margin-top:.4em}\n";
+
+/* Marks every image that loaded (naturalWidth > 0) with data-loaded="yes", else "no", and
+ * the body with data-plots-loaded="N/M": a reader's browser shows nothing of it; a test reads
+ * it from the DOM (tests/cli/report.sh). */
+static const char html_script[] =
+	"<script>\nwindow.addEventListener('load', function () {\n"
+	"  var imgs = document.images, ok = 0;\n"
+	"  for (var i = 0; i < imgs.length; i++) {\n"
+	"    var good = imgs[i].complete && imgs[i].naturalWidth > 0;\n"
+	"    imgs[i].setAttribute('data-loaded', good ? 'yes' : 'no');\n"
+	"    ok += good ? 1 : 0;\n"
+	"  }\n"
+	"  document.body.setAttribute('data-plots-loaded', ok + '/' + imgs.length);\n"
+	"});\n</script>\n";
+
+static void report_title(const struct report *rp, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "tare report: ");
+	for (int i = 0; i < rp->nruns && i < 3 && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " vs " : "", rp->runs[i].lr.ex.name);
+	if (rp->nruns > 3 && n < len)
+		snprintf(buf + n, len - n, " and %d more", rp->nruns - 3);
+}
+
+static void sec_head(struct doc *d, const struct report *rp)
+{
+	char title[1024];
+	report_title(rp, title, sizeof(title));
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      /* Self-contained, and the browser enforces it: nothing may be fetched. */
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
+	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n<title>", d->html);
+	html_escape(d->html, title);
+	fprintf(d->html, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", html_style);
+	doc_heading(d, 1, NULL, title);
+}
+
+static void intro(struct doc *d, const struct report *rp)
+{
+	doc_p_begin(d);
+	doc_textf(d, "What each profiler configuration costs, measured by tare: the same workload run with the "
+		  "profiler off and on, one fresh process per trial, interleaved in a seeded random order in blocks; "
+		  "every overhead is paired with the same block's baseline trial.  Written %s by tare %s from ",
+		  rp->generated, tare_version());
+	for (int i = 0; i < rp->nruns; i++) {
+		doc_text(d, i == 0 ? "" : i == rp->nruns - 1 ? " and " : ", ");
+		doc_code(d, rp->runs[i].lr.dir);
+	}
+	doc_text(d, ".");
+	doc_p_end(d);
+	doc_p_begin(d);
+	doc_anchor(d, "summary", "Summary");
+	static const char *const ids[][2] = { { "plots", "Plots" }, { "warnings", "Warnings" }, { "method", "Method" },
+					     { "environment", "Environment" }, { "reproduce", "Reproduce" } };
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		doc_text(d, " · ");
+		doc_anchor(d, ids[i][0], ids[i][1]);
+	}
+	doc_p_end(d);
+}
+
+static void runs_table(struct doc *d, const struct report *rp)
+{
+	struct table t;
+	if (rp->nruns < 2)
+		return;
+	table_init(&t, 5, 0x1f);
+	table_cell(&t, "run");
+	table_cell(&t, "results");
+	table_cell(&t, "experiment");
+	table_cell(&t, "started");
+	table_cell(&t, "trials");
+	for (int i = 0; i < rp->nruns; i++) {
+		const struct rrun *r = &rp->runs[i];
+		json_t *root = r->lr.root;
+		table_cell(&t, "run %d", r->index);
+		table_cell(&t, "%s", r->name);
+		table_cell(&t, "%s (%s)", r->lr.ex.name, r->lr.ex.script);
+		table_cell(&t, "%s", jstring(root, "started", "?"));
+		table_cell(&t, "%d of %g%s", r->lr.ntrials, jnumber(root, "trials_planned"),
+			   json_is_true(json_object_get(root, "interrupted")) ? ", interrupted" : "");
+	}
+	doc_table(d, &t);
+	table_free(&t);
+}
+
+/* results.json "verdicts": { "budget", "verdicts": [rows], "verdict" }, or NULL. */
+static json_t *verdicts_of(const struct rrun *r)
+{
+	json_t *v = json_object_get(r->lr.root, "verdicts");
+	return json_is_object(v) ? v : NULL;
+}
+
+/* The worst verdict of configuration `label`, with the metrics that are not PASS. */
+static void config_verdict(const struct rrun *r, const char *label, char *buf, size_t len)
+{
+	static const char *const order[] = { "PASS", "INCONCLUSIVE", "FAIL" };
+	json_t *rows = json_object_get(verdicts_of(r), "verdicts"), *row;
+	int worst = -1;
+	size_t i, n = 0;
+	char metrics[256] = "";
+	json_array_foreach(rows, i, row) {
+		const char *v = jstring(row, "verdict", "");
+		if (strcmp(jstring(row, "config", ""), label))
+			continue;
+		for (int k = 0; k < 3; k++)
+			if (!strcmp(v, order[k]) && k > worst)
+				worst = k;
+		if (strcmp(v, "PASS") && n < sizeof(metrics))
+			n += (size_t)snprintf(metrics + n, sizeof(metrics) - n, "%s%s", n ? ", " : "", jstring(row, "metric", "?"));
+	}
+	if (worst < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%s%s%s%s", order[worst], n ? " (" : "", metrics, n ? ")" : "");
+}
+
+static void summary_header(struct table *t, const struct rrun *r, const char *one, int lat, int verdict)
+{
+	table_cell(t, "configuration");
+	table_cell(t, "CPU/%s", one);
+	table_cell(t, "CPU overhead [%.0f%% CI]", 100 * r->an.conf);
+	table_cell(t, "in workload");
+	table_cell(t, "profiler");
+	table_cell(t, "unattributed");
+	table_cell(t, "memory (RSS)");
+	if (lat)
+		table_cell(t, "p99 latency");
+	table_cell(t, "trials");
+	if (verdict)
+		table_cell(t, "verdict");
+}
+
+static void summary_row(struct table *t, const struct rrun *r, int c, int lat, int verdict)
+{
+	const struct arm_summary *a = &r->an.arms[c];
+	const char *label = r->lr.ex.configs[c].label;
+	char cell[160];
+	table_cell(t, "%s", label);
+	fmt_ns(a->cpu_per_unit_ns, cell, sizeof(cell));
+	table_cell(t, "%s", cell);
+	if (is_baseline(&r->lr.ex, c)) {
+		table_cell(t, "(baseline)");
+		table_cell(t, "%s", "");
+		table_cell(t, "%s", "");
+		table_cell(t, "%s", "");
+		if (isfinite(a->workload_rss_bytes))
+			table_cell(t, "%.1f MiB", (a->workload_rss_bytes + (isfinite(a->profiler_rss_bytes) ? a->profiler_rss_bytes : 0)) / 1048576.0);
+		else
+			table_cell(t, "-");
+		if (lat) {
+			fmt_us(a->p99_us, cell, sizeof(cell));
+			table_cell(t, "%s", cell);
+		}
+	} else {
+		static const enum metric cpu[4] = { MET_CPU_TOTAL, MET_CPU_WORKLOAD, MET_CPU_PROFILER, MET_CPU_UNATTRIBUTED };
+		for (int k = 0; k < 4; k++) {
+			fmt_overhead(&a->m[cpu[k]], 1, "%", k == 0, cell, sizeof(cell));
+			table_cell(t, "%s", cell);
+		}
+		fmt_overhead(&a->m[MET_MEMORY], 1048576.0, " MiB", 1, cell, sizeof(cell));
+		table_cell(t, "%s", cell);
+		if (lat) {
+			fmt_latency(&a->m[MET_P99], cell, sizeof(cell));
+			table_cell(t, "%s", cell);
+		}
+	}
+	table_cell(t, a->failed ? "%d (%d failed)" : "%d", a->ok, a->failed);
+	if (verdict) {
+		config_verdict(r, label, cell, sizeof(cell));
+		table_cell(t, "%s", is_baseline(&r->lr.ex, c) ? "" : cell);
+	}
+}
+
+/* Configurations whose overhead is known (inject): the truth beside the measurement. */
+static void truth_notes(struct doc *d, const struct rrun *r)
+{
+	int any = 0;
+	for (int c = 0; c < r->lr.ex.nconfigs; c++) {
+		const struct config *cf = &r->lr.ex.configs[c];
+		const struct overhead *o = &r->an.arms[c].m[MET_CPU_TOTAL];
+		if (!isfinite(cf->truth_cpu_pct) || !o->n)
+			continue;
+		if (!any++)
+			doc_ul_begin(d);
+		doc_li_begin(d);
+		doc_code(d, cf->label);
+		doc_textf(d, ": known CPU overhead %+.2f%%, measured %+.2f%%%s", cf->truth_cpu_pct, o->e.est,
+			  !o->e.ok ? " (no interval: too few blocks)"
+			  : o->e.lo <= cf->truth_cpu_pct && cf->truth_cpu_pct <= o->e.hi ? " (inside the interval)"
+			  : " (OUTSIDE the interval)");
+		doc_li_end(d);
+	}
+	if (any)
+		doc_ul_end(d);
+}
+
+static void summary_run(struct doc *d, const struct report *rp, const struct rrun *r)
+{
+	struct table t;
+	char one[48], title[300];
+	int lat = run_has_latency(r), verdict = verdicts_of(r) != NULL;
+	unit_singular(run_unit(r), one, sizeof(one));
+	if (rp->nruns > 1) {
+		snprintf(title, sizeof(title), "Run %d: %s", r->index, r->lr.ex.name);
+		doc_heading(d, 3, NULL, title);
+	}
+	if (r->lr.ex.nconfigs == 0) {
+		doc_para(d, "No configurations: this run measured no overheads.");
+		return;
+	}
+	doc_p_begin(d);
+	doc_textf(d, "CPU per %s (workload and profiler) and, for each configuration, its overhead against the "
+		  "baseline of the same workload (", one);
+	doc_code(d, r->lr.ex.configs[plan_baseline(&r->lr.ex, r->lr.ex.configs[0].workload)].label);
+	doc_text(d, r->lr.ex.nworkloads > 1 ? ", ...)." : ").");
+	doc_p_end(d);
+	table_init(&t, 8 + lat + verdict, 1);
+	summary_header(&t, r, one, lat, verdict);
+	for (int c = 0; c < r->lr.ex.nconfigs; c++)
+		summary_row(&t, r, c, lat, verdict);
+	doc_table(d, &t);
+	table_free(&t);
+	truth_notes(d, r);
+}
+
+/* Add s (borrowed) to v unless it is there. */
+static void push_unique(struct ptrvec *v, const char *s)
+{
+	for (int k = 0; k < v->n; k++)
+		if (!strcmp(v->v[k], s))
+			return;
+	ptrvec_push(v, (void *)s);
+}
+
+/* Several runs: the total CPU overhead of every configuration label, one column per run. */
+static void compare_table(struct doc *d, const struct report *rp)
+{
+	struct table t;
+	struct ptrvec labels = { 0 };
+	if (rp->nruns < 2)
+		return;
+	for (int i = 0; i < rp->nruns; i++)
+		for (int c = 0; c < rp->runs[i].lr.ex.nconfigs; c++)
+			push_unique(&labels, rp->runs[i].lr.ex.configs[c].label);
+	doc_heading(d, 3, NULL, "CPU overhead, run by run");
+	table_init(&t, rp->nruns + 1, 1);
+	table_cell(&t, "configuration");
+	for (int i = 0; i < rp->nruns; i++)
+		table_cell(&t, "run %d: %s", i + 1, rp->runs[i].lr.ex.name);
+	for (int k = 0; k < labels.n; k++) {
+		table_cell(&t, "%s", (char *)labels.v[k]);
+		for (int i = 0; i < rp->nruns; i++) {
+			const struct rrun *r = &rp->runs[i];
+			char cell[160] = "-";
+			for (int c = 0; c < r->lr.ex.nconfigs; c++) {
+				if (strcmp(r->lr.ex.configs[c].label, labels.v[k]))
+					continue;
+				if (is_baseline(&r->lr.ex, c))
+					snprintf(cell, sizeof(cell), "(baseline)");
+				else
+					fmt_overhead(&r->an.arms[c].m[MET_CPU_TOTAL], 1, "%", 1, cell, sizeof(cell));
+			}
+			table_cell(&t, "%s", cell);
+		}
+	}
+	doc_table(d, &t);
+	table_free(&t);
+	free(labels.v);
+}
+
+static void sec_summary(struct doc *d, const struct report *rp)
+{
+	doc_heading(d, 2, "summary", "Summary");
+	runs_table(d, rp);
+	for (int i = 0; i < rp->nruns; i++)
+		summary_run(d, rp, &rp->runs[i]);
+	compare_table(d, rp);
+	doc_para(d, "Hodges-Lehmann estimates over the paired blocks; [lo, hi] is the confidence interval (Wilcoxon "
+		 "signed-rank; sign test for memory); `~` marks an interval that contains 0, and \"too few blocks\" an "
+		 "estimate whose interval needs more blocks.  \"in workload\", \"profiler\" and \"unattributed\" split "
+		 "the CPU overhead by where it was charged (see the plots).");
+}
+
+static void verdict_rows(struct doc *d, const struct rrun *r, json_t *v)
+{
+	struct table t;
+	json_t *row;
+	size_t i;
+	table_init(&t, 5, 0x3);
+	table_cell(&t, "configuration");
+	table_cell(&t, "metric");
+	table_cell(&t, "estimate [CI]");
+	table_cell(&t, "budget");
+	table_cell(&t, "verdict");
+	json_array_foreach(json_object_get(v, "verdicts"), i, row) {
+		const char *unit = jstring(row, "unit", "%");
+		char est[48], lo[48], hi[48];
+		fmt_amount(unit, jnumber(row, "estimate"), est, sizeof(est));
+		fmt_amount(unit, jnumber(row, "lo"), lo, sizeof(lo));
+		fmt_amount(unit, jnumber(row, "hi"), hi, sizeof(hi));
+		table_cell(&t, "%s", jstring(row, "config", "?"));
+		table_cell(&t, "%s", jstring(row, "metric", "?"));
+		table_cell(&t, "%s [%s, %s]", est, lo, hi);
+		table_cell(&t, "%s", jstring(row, "budget", "?"));
+		table_cell(&t, "%s", jstring(row, "verdict", "?"));
+	}
+	doc_table(d, &t);
+	table_free(&t);
+	(void)r;
+}
+
+static void sec_verdicts(struct doc *d, const struct report *rp)
+{
+	int any = 0;
+	for (int i = 0; i < rp->nruns; i++) {
+		const struct rrun *r = &rp->runs[i];
+		json_t *v = verdicts_of(r);
+		char title[300];
+		if (!v)
+			continue;
+		if (!any++) {
+			doc_heading(d, 2, "verdicts", "Verdicts");
+			doc_para(d, "Decided on the interval, never on the estimate alone: PASS when its upper bound is within "
+				 "the budget, FAIL when its lower bound is beyond it, INCONCLUSIVE when the budget lies inside "
+				 "it (more blocks would tell).");
+		}
+		if (rp->nruns > 1) {
+			snprintf(title, sizeof(title), "Run %d: %s", r->index, r->lr.ex.name);
+			doc_heading(d, 3, NULL, title);
+		}
+		verdict_rows(d, r, v);
+		doc_p_begin(d);
+		doc_text(d, "Overall: ");
+		doc_strong(d, jstring(v, "verdict", "?"));
+		if (jnumber(v, "blocks_added") > 0)
+			doc_textf(d, " (%g blocks were added to decide it).", jnumber(v, "blocks_added"));
+		doc_p_end(d);
+	}
+}
+
+static void latency_cells(struct table *t, const struct rrun *r, int c)
+{
+	static const enum metric ms[4] = { MET_P50, MET_P90, MET_P99, MET_P999 };
+	const struct arm_summary *a = &r->an.arms[c];
+	const double abs_us[4] = { a->p50_us, a->p90_us, a->p99_us, a->p999_us };
+	char cell[160];
+	for (int k = 0; k < 4; k++) {
+		if (is_baseline(&r->lr.ex, c))
+			fmt_us(abs_us[k], cell, sizeof(cell));
+		else
+			fmt_latency(&a->m[ms[k]], cell, sizeof(cell));
+		table_cell(t, "%s", cell);
+	}
+	if (isfinite(a->achieved_rate))
+		table_cell(t, "%.0f of %.0f", a->achieved_rate, a->target_rate);
+	else
+		table_cell(t, "-");
+}
+
+static void sec_latency(struct doc *d, const struct report *rp)
+{
+	int any = 0;
+	for (int i = 0; i < rp->nruns; i++) {
+		const struct rrun *r = &rp->runs[i];
+		struct table t;
+		char title[300];
+		if (!run_has_latency(r))
+			continue;
+		if (!any++) {
+			doc_heading(d, 2, "latency", "Latency");
+			doc_para(d, "Measured from each request's intended send time (open-loop load, no coordinated "
+				 "omission).  The baseline row shows its median over trials of each trial's percentile; "
+				 "the others the paired change with its interval.  p99.9 only from trials with at least "
+				 "10,000 requests.");
+		}
+		if (rp->nruns > 1) {
+			snprintf(title, sizeof(title), "Run %d: %s", r->index, r->lr.ex.name);
+			doc_heading(d, 3, NULL, title);
+		}
+		table_init(&t, 6, 1);
+		table_cell(&t, "configuration");
+		table_cell(&t, "p50");
+		table_cell(&t, "p90");
+		table_cell(&t, "p99");
+		table_cell(&t, "p99.9");
+		table_cell(&t, "requests/s (of target)");
+		for (int c = 0; c < r->lr.ex.nconfigs; c++)
+			if (r->an.arms[c].has_latency) {
+				table_cell(&t, "%s", r->lr.ex.configs[c].label);
+				latency_cells(&t, r, c);
+			}
+		doc_table(d, &t);
+		table_free(&t);
+	}
+}
+
+static void number_cell(struct table *t, json_t *o, const char *key, const char *fmt)
+{
+	double x = jnumber(o, key);
+	if (isfinite(x))
+		table_cell(t, fmt, x);
+	else
+		table_cell(t, "-");
+}
+
+static void sec_validation(struct doc *d, const struct report *rp)
+{
+	static const char *const cols[][3] = {
+		{ "Hz asked", "requested_hz", "%.0f" }, { "Hz got", "effective_hz", "%.1f" },
+		{ "samples", "samples", "%.0f" }, { "lost %", "lost_pct", "%.2f" }, { "throttled %", "throttled_pct", "%.2f" },
+		{ "error (pp)", "attribution_error_pp", "%.2f" }, { "binomial SE (pp)", "binomial_se_pp", "%.2f" },
+		{ "TVD", "total_variation", "%.4f" }, { "reach main %", "stacks_reaching_main_pct", "%.1f" },
+		{ "symbolized %", "frames_symbolized_pct", "%.1f" },
+	};
+	const int ncols = (int)(sizeof(cols) / sizeof(cols[0]));
+	struct table t;
+	int any = 0;
+	table_init(&t, ncols + 1, 1);
+	table_cell(&t, "case");
+	for (int k = 0; k < ncols; k++)
+		table_cell(&t, "%s", cols[k][0]);
+	for (int i = 0; i < rp->nruns; i++) {
+		json_t *cases = validation_cases(&rp->runs[i]), *c;
+		size_t j;
+		char label[320];
+		json_array_foreach(cases, j, c) {
+			series_label(rp, &rp->runs[i], jstring(c, "label", "?"), label, sizeof(label));
+			table_cell(&t, "%s", label);
+			for (int k = 0; k < ncols; k++)
+				number_cell(&t, c, cols[k][1], cols[k][2]);
+			any++;
+		}
+	}
+	if (any) {
+		doc_heading(d, 2, "validation", "Validation of the reference sampler");
+		doc_para(d, "Against workloads whose true profile is known.  Hz asked / got: the requested and the "
+			 "effective sampling rate; error: the largest absolute difference between a function's measured "
+			 "and true share, in percentage points, beside the binomial standard error for that many samples; "
+			 "TVD: total variation distance between the measured and the true profile; reach main: stacks "
+			 "unwound to `main`; symbolized: frames given a name.");
+		doc_table(d, &t);
+	}
+	table_free(&t);
+}
+
+static void sec_plots(struct doc *d, const struct report *rp)
+{
+	int skipped = 0;
+	doc_heading(d, 2, "plots", "Plots");
+	if (!rp->gnuplot)
+		doc_para(d, "No plots: gnuplot was not found on PATH when this report was written.  Install it "
+			 "(Debian: `apt-get install gnuplot-nox`) and run `tare report` again (see Reproduce); the data "
+			 "the plots would show are in `data/`, their scripts in `plots/`.");
+	for (int p = 0; p < PLOT_COUNT; p++)
+		if (rp->plots[p].svg || rp->plots[p].png)
+			doc_figure(d, rp, (enum plot_id)p);
+	for (int p = 0; p < PLOT_COUNT; p++) {
+		const struct plot_state *ps = &rp->plots[p];
+		if (ps->svg || ps->png || (!rp->gnuplot && ps->rows))
+			continue;
+		if (!skipped++) {
+			doc_para(d, "Not drawn:");
+			doc_ul_begin(d);
+		}
+		doc_li_begin(d);
+		doc_textf(d, "%s: ", plot_info[p].title);
+		doc_user(d, ps->why);
+		doc_li_end(d);
+	}
+	if (skipped)
+		doc_ul_end(d);
+}
+
+/* ---- warnings ------------------------------------------------------------------------------- */
+
+static void warn_item(struct doc *d, const struct report *rp, const struct rrun *r, const char *text)
+{
+	char tag[32];
+	doc_li_begin(d);
+	if (rp->nruns > 1) {
+		snprintf(tag, sizeof(tag), "run %d: ", r->index);
+		doc_text(d, tag);
+	}
+	doc_user(d, text);
+	doc_li_end(d);
+}
+
+static int warn_failed_trials(struct doc *d, const struct report *rp, const struct rrun *r)
+{
+	int n = 0;
+	for (int i = 0; i < r->lr.ntrials; i++) {
+		const struct trial_result *tr = &r->lr.trials[i];
+		char *s;
+		if (tr->state == TRIAL_OK)
+			continue;
+		s = xasprintf("trial %d (%s, block %d) failed: %s", tr->index + 1, r->lr.ex.configs[tr->config].label,
+			      tr->block + 1, tr->error[0] ? tr->error : "no reason recorded");
+		warn_item(d, rp, r, s);
+		free(s);
+		n++;
+	}
+	return n;
+}
+
+/* Lost and throttled samples, where a run recorded them (validation cases). */
+static int warn_lost(struct doc *d, const struct report *rp, const struct rrun *r)
+{
+	json_t *cases = validation_cases(r), *c;
+	size_t k;
+	int n = 0;
+	json_array_foreach(cases, k, c) {
+		double lost = jnumber(c, "lost_pct"), thr = jnumber(c, "throttled_pct");
+		char *s;
+		if (!(lost > 0) && !(thr > 0))
+			continue;
+		s = xasprintf("%s: %.2f%% of samples lost, %.2f%% throttled", jstring(c, "label", "?"),
+			      isfinite(lost) ? lost : 0, isfinite(thr) ? thr : 0);
+		warn_item(d, rp, r, s);
+		free(s);
+		n++;
+	}
+	return n;
+}
+
+static int warn_run(struct doc *d, const struct report *rp, const struct rrun *r)
+{
+	json_t *w = json_object_get(r->lr.root, "warnings"), *v;
+	size_t i;
+	int n = 0;
+	if (json_is_true(json_object_get(r->lr.root, "interrupted")))
+		warn_item(d, rp, r, "the run was interrupted: only its finished trials are shown"), n++;
+	else if (!json_is_true(json_object_get(r->lr.root, "complete")))
+		warn_item(d, rp, r, "the run is not complete (still running, or it stopped early)"), n++;
+	json_array_foreach(w, i, v)
+		if (json_is_string(v))
+			warn_item(d, rp, r, json_string_value(v)), n++;
+	n += warn_failed_trials(d, rp, r);
+	n += warn_lost(d, rp, r);
+	return n;
+}
+
+static void sec_warnings(struct doc *d, const struct report *rp)
+{
+	int n = 0;
+	doc_heading(d, 2, "warnings", "Warnings");
+	doc_ul_begin(d);
+	for (int i = 0; i < rp->nruns; i++)
+		n += warn_run(d, rp, &rp->runs[i]);
+	if (!n) {
+		doc_li_begin(d);
+		doc_text(d, "None: no noise warnings, no failed trials, no lost samples recorded.");
+		doc_li_end(d);
+	}
+	doc_ul_end(d);
+}
+
+/* ---- method and environment: one column per run --------------------------------------------- */
+
+static void plan_cell(struct table *t, const struct rrun *r, const char *what)
+{
+	const struct experiment *ex = &r->lr.ex;
+	json_t *root = r->lr.root;
+	if (!strcmp(what, "experiment"))
+		table_cell(t, "%s (%s)", ex->name, ex->script);
+	else if (!strcmp(what, "results"))
+		table_cell(t, "%s", r->name);
+	else if (!strcmp(what, "started"))
+		table_cell(t, "%s to %s", jstring(root, "started", "?"), jstring(root, "finished", "?"));
+	else if (!strcmp(what, "trials"))
+		table_cell(t, "%d of %g finished (%d configurations x %d blocks)", r->lr.ntrials, jnumber(root, "trials_planned"),
+			   ex->nconfigs, ex->blocks);
+	else if (!strcmp(what, "seed"))
+		table_cell(t, "%llu", (unsigned long long)ex->seed);
+	else if (!strcmp(what, "warm-up"))
+		table_cell(t, "%g s, not measured", ex->warmup_s);
+	else if (!strcmp(what, "measured window") && ex->units)
+		table_cell(t, "%llu %s", (unsigned long long)ex->units, run_unit(r));
+	else if (!strcmp(what, "measured window"))
+		table_cell(t, "%g s", ex->duration_s);
+	else if (!strcmp(what, "trial timeout"))
+		table_cell(t, "%g s", ex->timeout_s);
+	else if (!strcmp(what, "confidence"))
+		table_cell(t, "%g%%, two-sided", 100 * ex->confidence);
+	else if (!strcmp(what, "unit of work"))
+		table_cell(t, "%s", run_unit(r));
+	else if (!strcmp(what, "tare version"))
+		table_cell(t, "%s", jstring(root, "tare_version", "?"));
+	else
+		table_cell(t, "-");
+}
+
+static void workloads_cell(struct table *t, const struct rrun *r)
+{
+	char buf[1024];
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int w = 0; w < r->lr.ex.nworkloads && n < sizeof(buf); w++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s (baseline: %s)", w ? "; " : "", r->lr.ex.workloads[w].label,
+				      r->lr.ex.configs[plan_baseline(&r->lr.ex, w)].label);
+	table_cell(t, "%s", buf);
+}
+
+/* A JSON value as one table cell; sizes in bytes as GiB or MiB. */
+static void json_cell(struct table *t, const char *key, json_t *v)
+{
+	size_t n = strlen(key);
+	if (json_is_integer(v) && n > 6 && !strcmp(key + n - 6, "_bytes")) {
+		double b = (double)json_integer_value(v);
+		table_cell(t, b >= 1 << 30 ? "%.1f GiB" : "%.1f MiB", b / (b >= 1 << 30 ? 1073741824.0 : 1048576.0));
+	} else if (json_is_string(v))
+		table_cell(t, "%s", json_string_value(v));
+	else if (json_is_boolean(v))
+		table_cell(t, "%s", json_is_true(v) ? "yes" : "no");
+	else if (json_is_integer(v))
+		table_cell(t, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		table_cell(t, "%g", json_real_value(v));
+	else
+		table_cell(t, "-");
+}
+
+/* How the report names a key of results.json's environment and placement. */
+static void key_name(const char *prefix, const char *key, char *buf, size_t len)
+{
+	static const char *const names[][2] = {
+		{ "cpu_model", "CPU model" }, { "cpus_online", "CPUs online" }, { "memory_total_bytes", "memory" },
+		{ "pmu", "hardware PMU" }, { "pmu_detail", "PMU" }, { "btf", "BTF (for eBPF CO-RE)" },
+		{ "euid", "effective UID" }, { "irq_time_accounting", "irq time accounted apart" },
+		{ "perf_event_paranoid", "kernel.perf_event_paranoid" },
+		{ "perf_event_max_sample_rate", "kernel.perf_event_max_sample_rate" },
+		{ "cgroup_mode", "cgroup mode" }, { "harness_cpus", "harness CPUs" }, { "workload_cpus", "workload CPUs" },
+		{ "driver_cpus", "load generator CPUs" }, { "profiler_cpus", "profiler CPUs" },
+	};
+	size_t n;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(key, names[i][0])) {
+			snprintf(buf, len, "%s%s", prefix, names[i][1]);
+			return;
+		}
+	snprintf(buf, len, "%s%s", prefix, key);
+	for (n = strlen(prefix); buf[n]; n++)
+		buf[n] = buf[n] == '_' ? ' ' : buf[n];
+}
+
+/* Rows for the keys of one object of results.json (e.g. "placement"), the union over runs. */
+/* results.json's object ROOT.member, or ROOT.member.sub when sub is not NULL. */
+static json_t *member_of(const struct rrun *r, const char *member, const char *sub)
+{
+	json_t *o = json_object_get(r->lr.root, member);
+	return sub ? json_object_get(o, sub) : o;
+}
+
+/* Rows for the plain values of one object of results.json (e.g. "placement"), the union of
+ * its keys over the runs, one column per run. */
+static void object_rows(struct table *t, const struct report *rp, const char *member, const char *sub, const char *prefix)
+{
+	struct ptrvec keys = { 0 };
+	for (int i = 0; i < rp->nruns; i++) {
+		json_t *v;
+		const char *k;
+		json_object_foreach(member_of(&rp->runs[i], member, sub), k, v)
+			if (!json_is_object(v) && !json_is_array(v))
+				push_unique(&keys, k);
+	}
+	for (int j = 0; j < keys.n; j++) {
+		char name[160];
+		key_name(prefix, keys.v[j], name, sizeof(name));
+		table_cell(t, "%s", name);
+		for (int i = 0; i < rp->nruns; i++)
+			json_cell(t, keys.v[j], json_object_get(member_of(&rp->runs[i], member, sub), keys.v[j]));
+	}
+	free(keys.v);
+}
+
+static void run_columns(struct table *t, const struct report *rp, const char *first)
+{
+	table_cell(t, "%s", first);
+	for (int i = 0; i < rp->nruns; i++)
+		if (rp->nruns > 1)
+			table_cell(t, "run %d", i + 1);
+		else
+			table_cell(t, "value");
+}
+
+static void method_table(struct doc *d, const struct report *rp)
+{
+	static const char *const rows[] = { "experiment", "results", "started", "trials", "seed", "warm-up",
+					    "measured window", "trial timeout", "confidence", "unit of work", "tare version" };
+	struct table t;
+	table_init(&t, rp->nruns + 1, ~0u);
+	run_columns(&t, rp, "plan");
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		table_cell(&t, "%s", rows[k]);
+		for (int i = 0; i < rp->nruns; i++)
+			plan_cell(&t, &rp->runs[i], rows[k]);
+		if (k == 2) {
+			table_cell(&t, "workload");
+			for (int i = 0; i < rp->nruns; i++)
+				workloads_cell(&t, &rp->runs[i]);
+		}
+	}
+	object_rows(&t, rp, "placement", NULL, "placement: ");
+	doc_table(d, &t);
+	table_free(&t);
+}
+
+static void sec_method(struct doc *d, const struct report *rp)
+{
+	double conf = rp->runs[0].lr.ex.confidence;
+	doc_heading(d, 2, "method", "Method");
+	doc_para(d, "Each block runs every configuration once, in an order shuffled by a seeded PRNG (the seed replays "
+		 "it).  A trial is one fresh process of the workload in its own cgroup, the profiler in another; after "
+		 "the warm-up (not measured), the measured window is bracketed by snapshots of both cgroups' CPU, the "
+		 "units of work the workload reports, kernel threads' CPU and `/proc/stat`.  CPU is counted per unit of "
+		 "work, so a profiler that slows the workload down cannot hide its cost behind lower throughput.");
+	method_table(d, rp);
+	doc_para(d, "Statistics, per configuration, over the blocks (each paired with the same block's baseline trial, "
+		 "which cancels the slow drift of a shared machine):");
+	doc_ul_begin(d);
+	static const char *const items[] = {
+		"CPU overhead: the Hodges-Lehmann estimate of the per-block log ratios ln(on/off) of all CPU per unit "
+		"(workload + profiler + unattributed), shown as exp(estimate) - 1; the interval and p-value from the "
+		"Wilcoxon signed-rank test (exact below 50 blocks without ties).",
+		"Its split: per-block differences of the workload's cgroup CPU, the profiler's cgroup CPU and the CPU "
+		"neither was charged for (kernel threads, irq), per unit, in % of the baseline's CPU per unit; "
+		"Hodges-Lehmann + Wilcoxon signed-rank.",
+		"Memory: per-block differences of peak RSS (workload + profiler); the median with the sign-test "
+		"interval, which stays valid when whole pages make ties.",
+		"Latency: each trial's own p50/p90/p99/p99.9 from its HDR histogram, requests timed from their "
+		"intended send time; per-block differences, Hodges-Lehmann + Wilcoxon.  Requests are never resampled "
+		"across trials: within a run they are correlated.",
+		"Noise guards: a baseline whose CPU per unit varies by 10% (CV) or more between trials is flagged "
+		"noisy, 20% unreliable; outlier trials (|modified Z| > 3.5) are flagged and kept; hypervisor steal "
+		"is recorded; the number of blocks that would give +-0.5 point intervals is suggested.",
+	};
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		doc_li_begin(d);
+		doc_text(d, items[i]);
+		doc_li_end(d);
+	}
+	doc_li_begin(d);
+	doc_textf(d, "Confidence: %g%%, two-sided%s  `~` marks an interval that contains 0.", 100 * conf,
+		  conf == 0.95 ? "; an interval needs at least 6 blocks (signed-rank and sign test alike)." : ".");
+	doc_li_end(d);
+	doc_ul_end(d);
+}
+
+static void sec_environment(struct doc *d, const struct report *rp)
+{
+	struct table t;
+	doc_heading(d, 2, "environment", "Environment");
+	doc_para(d, "As each run found the machine (results.json `environment`).");
+	table_init(&t, rp->nruns + 1, ~0u);
+	run_columns(&t, rp, "machine");
+	object_rows(&t, rp, "environment", NULL, "");
+	object_rows(&t, rp, "environment", "tools", "tool: ");
+	doc_table(d, &t);
+	table_free(&t);
+}
+
+static void sec_reproduce(struct doc *d, const struct report *rp)
+{
+	doc_heading(d, 2, "reproduce", "Reproduce");
+	for (int i = 0; i < rp->nruns; i++) {
+		const struct rrun *r = &rp->runs[i];
+		doc_p_begin(d);
+		if (rp->nruns > 1)
+			doc_textf(d, "Run %d, from the directory it ran in (the seed replays the order of the trials):", r->index);
+		else
+			doc_text(d, "The run, from the directory it ran in (the seed replays the order of the trials):");
+		doc_p_end(d);
+		doc_pre(d, r->lr.ex.command_line && *r->lr.ex.command_line ? r->lr.ex.command_line : "(not recorded)");
+	}
+	{
+		size_t n = strlen("tare report");
+		char *cmd;
+		for (int i = 0; i < rp->nruns; i++)
+			n += strlen(rp->runs[i].given) + 1;
+		cmd = xmalloc(n + 1);
+		strcpy(cmd, "tare report");
+		for (int i = 0; i < rp->nruns; i++)
+			strcat(strcat(cmd, " "), rp->runs[i].given);
+		doc_para(d, "This report:");
+		doc_pre(d, cmd);
+		free(cmd);
+	}
+}
+
+static void sec_tail(struct doc *d)
+{
+	fprintf(d->html, "%s</body>\n</html>\n", html_script);
+}
+
+/* ---- putting it together -------------------------------------------------------------------- */
+
+static int write_documents(struct report *rp, char *err, size_t errlen)
+{
+	struct doc d = { 0 };
+	char *md, *html;
+	int rc = 0;
+	d.md = open_memstream(&d.mdbuf, &d.mdlen);
+	d.html = open_memstream(&d.htmlbuf, &d.htmllen);
+	sec_head(&d, rp);
+	intro(&d, rp);
+	sec_summary(&d, rp);
+	sec_verdicts(&d, rp);
+	sec_latency(&d, rp);
+	sec_validation(&d, rp);
+	sec_plots(&d, rp);
+	sec_warnings(&d, rp);
+	sec_method(&d, rp);
+	sec_environment(&d, rp);
+	sec_reproduce(&d, rp);
+	sec_tail(&d);
+	fclose(d.md);
+	fclose(d.html);
+	md = xasprintf("%s/report.md", rp->out);
+	html = xasprintf("%s/report.html", rp->out);
+	if (write_file_atomic(md, d.mdbuf, d.mdlen) < 0 || write_file_atomic(html, d.htmlbuf, d.htmllen) < 0) {
+		snprintf(err, errlen, "cannot write the report in %s: %s", rp->out, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	free(md);
+	free(html);
+	free(d.mdbuf);
+	free(d.htmlbuf);
+	return rc;
+}
+
+static void base_name(const char *dir, char *buf, size_t len)
+{
+	char *real = realpath(dir, NULL);
+	const char *s = real ? real : dir, *slash = strrchr(s, '/');
+	size_t n;
+	s = slash && slash[1] ? slash + 1 : s;
+	n = strlen(s) < len ? strlen(s) : len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	free(real);
+}
+
+static int load_runs(struct report *rp, const char *const *dirs, int n, char *err, size_t errlen)
+{
+	rp->runs = xcalloc((size_t)n, sizeof(*rp->runs));
+	for (int i = 0; i < n; i++) {
+		struct rrun *r = &rp->runs[i];
+		char path[4096];
+		size_t len;
+		int rc;
+		/* results/x/ as a shell completes it: results/x, so the paths shown have no "//" */
+		snprintf(path, sizeof(path), "%s", dirs[i]);
+		for (len = strlen(path); len > 1 && path[len - 1] == '/'; len--)
+			path[len - 1] = '\0';
+		if ((rc = results_load(path, &r->lr, err, errlen)))
+			return rc;
+		rp->nruns++;
+		r->index = i + 1;
+		r->given = dirs[i];
+		base_name(r->lr.dir, r->name, sizeof(r->name));
+		analysis_run(&r->lr.ex, r->lr.trials, r->lr.ntrials, r->lr.ex.confidence, &r->an);
+	}
+	return 0;
+}
+
+static void free_report(struct report *rp)
+{
+	for (int i = 0; i < rp->nruns; i++) {
+		analysis_free(&rp->runs[i].an);
+		results_unload(&rp->runs[i].lr);
+	}
+	free(rp->runs);
+	free(rp->gnuplot);
+}
+
+static int make_dirs(struct report *rp, char *err, size_t errlen)
+{
+	static const char *const sub[] = { "", "/plots", "/data" };
+	for (int i = 0; i < 3; i++) {
+		char *p = xasprintf("%s%s", rp->out, sub[i]);
+		int rc = mkdir_p(p, 0755);
+		if (rc < 0)
+			snprintf(err, errlen, "cannot create %s: %s", p, strerror(errno));
+		free(p);
+		if (rc < 0)
+			return EXIT_FAIL;
+	}
+	return 0;
+}
+
+static void stamp_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
+static int build(struct report *rp, const char *const *dirs, int n, const char *out_dir, char *err, size_t errlen)
+{
+	int rc;
+	if (n < 1) {
+		snprintf(err, errlen, "report: which results? give one or more results directories");
+		return EXIT_USAGE;
+	}
+	rp->given = dirs;
+	if ((rc = load_runs(rp, dirs, n, err, errlen)))
+		return rc;
+	snprintf(rp->out, sizeof(rp->out), "%s", out_dir ? out_dir : "");
+	if (!out_dir)
+		snprintf(rp->out, sizeof(rp->out), "%.4080s/report", rp->runs[0].lr.dir);
+	if ((rc = make_dirs(rp, err, errlen)))
+		return rc;
+	stamp_now(rp->generated, sizeof(rp->generated));
+	rp->gnuplot = which("gnuplot");
+	remove_old(rp);
+	for (int p = 0; p < PLOT_COUNT; p++)
+		make_plot(rp, (enum plot_id)p);
+	return write_documents(rp, err, errlen);
+}
+
+/* What the user should know about a report that was written: no gnuplot, or a plot that failed. */
+static void outcome_note(const struct report *rp, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!rp->gnuplot) {
+		snprintf(buf, len, "gnuplot is not installed (apt-get install gnuplot-nox): the report has no plots");
+		return;
+	}
+	for (int p = 0; p < PLOT_COUNT; p++)
+		if (rp->plots[p].rows && !(rp->plots[p].svg && rp->plots[p].png)) {
+			snprintf(buf, len, "plot %s: %.400s", plot_info[p].name, rp->plots[p].why);
+			return;
+		}
+}
+
+int report_write(const char *const *results_dirs, int n, const char *out_dir, char *err, size_t errlen)
+{
+	struct report rp = { 0 };
+	int rc = build(&rp, results_dirs, n, out_dir, err, errlen);
+	if (rc == 0)
+		outcome_note(&rp, err, errlen);
+	free_report(&rp);
+	return rc;
+}
+
+static void print_outcome(const struct report *rp)
+{
+	if (!rp->gnuplot)
+		tare_warn("gnuplot is not installed (apt-get install gnuplot-nox): the report has no plots");
+	for (int p = 0; p < PLOT_COUNT; p++)
+		if (rp->gnuplot && rp->plots[p].rows && !(rp->plots[p].svg && rp->plots[p].png))
+			tare_warn("plot %s: %s", plot_info[p].name, rp->plots[p].why);
+	printf("report: %s/report.html (and report.md; %d plot%s)\n", rp->out, rp->plots_drawn,
+	       rp->plots_drawn == 1 ? "" : "s");
+}
+
+static const char report_usage[] =
+	"usage: tare report RESULTS... [-o DIR]\n"
+	"\n"
+	"Write report.md and a self-contained report.html, with gnuplot plots, from one or more\n"
+	"results directories (results/<stamp>-<name>/); several are compared in one report.\n"
+	"\n"
+	"  -o, --out DIR   where to write it (default: the first results directory's report/)\n"
+	"  -h, --help      this text\n";
+
+int report_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct report rp = { 0 };
+	const char *out = NULL;
+	char err[1024] = "";
+	int c, rc;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "o:hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'h': fputs(report_usage, stdout); return 0;
+		case 'v': tare_verbose = 1; break;
+		default:
+			if (optopt == 'o')
+				tare_err("report: -o needs a directory (see tare report --help)");
+			else
+				tare_err("report: unknown option '%s' (see tare report --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		tare_err("report: which results? e.g. tare report results/*-canary (see tare report --help)");
+		return EXIT_USAGE;
+	}
+	rc = build(&rp, (const char *const *)argv + optind, argc - optind, out, err, sizeof(err));
+	if (rc)
+		tare_err("%s", err);
+	else
+		print_outcome(&rp);
+	free_report(&rp);
+	return rc;
+}

@@ -1,0 +1,30 @@
+/* report.h — `tare report`: a report people can publish, from one or more results directories.
+ *
+ * REPORT/ (by default the first results directory's report/):
+ *   report.md, report.html   the summary with verdicts, the plots, the method, the environment,
+ *                            the warnings and the command that reproduces each run.  The HTML is
+ *                            self-contained: plots inlined as data: URIs, no external resources.
+ *   plots/NAME.svg, .png     drawn by gnuplot with scripts/plots/NAME.gp, copied to plots/ so a
+ *                            reader can redraw them: cd REPORT && gnuplot plots/NAME.gp
+ *   data/NAME.dat            what each plot shows, as gnuplot reads it
+ *
+ * Several results directories make one report that compares them: their tables one after the
+ * other, the method and environment side by side, the plots overlaid.  Without gnuplot the
+ * report is written without plots and says so.  docs/report.md describes every part.
+ */
+#ifndef TARE_REPORT_H
+#define TARE_REPORT_H
+
+#include <stddef.h>
+
+/* `tare report RESULTS... [-o DIR]`; argv[0] is "report".  Returns the exit code: 0 written
+ * (with or without plots), 2 usage or a results directory that cannot be read, 1 the report
+ * cannot be written. */
+int report_main(int argc, char **argv);
+
+/* Write the report of results_dirs[0..n-1] (each a results directory or its results.json) into
+ * out_dir, or into the first one's report/ when out_dir is NULL.  Quiet: for `tare run`.
+ * 0, or the exit code above after one line in err naming the file and what failed. */
+int report_write(const char *const *results_dirs, int n, const char *out_dir, char *err, size_t errlen);
+
+#endif
