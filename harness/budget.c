@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "util.h"
 
 static const struct {
@@ -205,18 +206,6 @@ json_t *budget_json(const struct budget *b, const struct experiment *ex, const s
 	return o;
 }
 
-static void fmt_amount(enum metric m, double x, char *buf, size_t len)
-{
-	if (!isfinite(x))
-		snprintf(buf, len, "?");
-	else if (m == MET_MEMORY)
-		snprintf(buf, len, "%+.2f MiB", x / 1048576.0);
-	else if (m >= MET_P50)
-		snprintf(buf, len, "%+.1f µs", x);
-	else
-		snprintf(buf, len, "%+.2f%%", x);
-}
-
 void budget_print(FILE *f, const struct experiment *ex, const struct verdict_row *rows, int n)
 {
 	int width = 13;
@@ -229,10 +218,10 @@ void budget_print(FILE *f, const struct experiment *ex, const struct verdict_row
 	for (int i = 0; i < n; i++) {
 		const struct verdict_row *r = &rows[i];
 		char est[32], lo[32], hi[32], lim[32];
-		fmt_amount(r->item->metric, r->est, est, sizeof(est));
-		fmt_amount(r->item->metric, r->lo, lo, sizeof(lo));
-		fmt_amount(r->item->metric, r->hi, hi, sizeof(hi));
-		fmt_amount(r->item->metric, r->limit, lim, sizeof(lim));
+		fmt_amount(metric_unit(r->item->metric), r->est, est, sizeof(est));
+		fmt_amount(metric_unit(r->item->metric), r->lo, lo, sizeof(lo));
+		fmt_amount(metric_unit(r->item->metric), r->hi, hi, sizeof(hi));
+		fmt_amount(metric_unit(r->item->metric), r->limit, lim, sizeof(lim));
 		fprintf(f, "  %-*s  %-10s %s [%s, %s]  budget %s%s%s  %s\n", width, ex->configs[r->config].label,
 			r->item->metric == MET_THROUGHPUT ? "throughput loss" : metric_short(r->item->metric), est, lo, hi,
 			r->item->text, r->item->relative ? " = " : "", r->item->relative ? lim : "", verdict_name(r->verdict));

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+
 /* ---- budgets and tolerances ------------------------------------------------------------- */
 
 /* Tolerances on an arm's own figures have names of their own: a profiler's CI gates on the
@@ -597,19 +599,6 @@ static const char *side_unit(const struct cmp_row *r)
 	return metric_unit(r->metric);
 }
 
-/* "passes" -> "pass", "queries" -> "query": for "CPU/pass". */
-static void unit_singular(const char *unit, char *buf, size_t len)
-{
-	size_t n = strlen(unit);
-	if (n > 4 && !strcmp(unit + n - 4, "sses"))
-		n -= 2;
-	else if (n > 3 && !strcmp(unit + n - 3, "ies"))
-		return (void)snprintf(buf, len, "%.*sy", (int)(n - 3), unit);
-	else if (n > 1 && unit[n - 1] == 's')
-		n -= 1;
-	snprintf(buf, len, "%.*s", (int)n, unit);
-}
-
 static void row_name(const struct comparison *cmp, const struct cmp_row *r, char *buf, size_t len)
 {
 	static const char *const overheads[MET_COUNT] = {
@@ -775,15 +764,6 @@ static void fmt_reason(const struct cmp_row *r, int tolerance, char *buf, size_t
 /* ---- text --------------------------------------------------------------------------------- */
 
 #define TEXT_COLS 6
-
-/* Display width of UTF-8 text: "µs" is two columns, three bytes. */
-static int text_width(const char *s)
-{
-	int w = 0;
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
-}
 
 static void row_cells(const struct comparison *cmp, const struct cmp_row *r, char cells[TEXT_COLS][160])
 {

@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "analysis.h"
+#include "fmt.h"
 #include "plan.h"
 #include "results.h"
 #include "util.h"
@@ -111,78 +112,6 @@ static char *xvasprintf(const char *fmt, va_list ap)
 }
 
 /* ---- numbers as the report prints them ------------------------------------------------------ */
-
-static void fmt_ns(double ns, char *buf, size_t len)
-{
-	if (!isfinite(ns))
-		snprintf(buf, len, "-");
-	else if (ns >= 1e9)
-		snprintf(buf, len, "%.3g s", ns / 1e9);
-	else if (ns >= 1e6)
-		snprintf(buf, len, "%.3g ms", ns / 1e6);
-	else if (ns >= 1e3)
-		snprintf(buf, len, "%.3g µs", ns / 1e3);
-	else
-		snprintf(buf, len, "%.3g ns", ns);
-}
-
-/* "+1.02% [+0.91, +1.15]"; "~+0.03% [-0.20, +0.30]" when the interval contains 0; "+1.53%
- * [too few blocks]" when there is no interval; "-" without an estimate.  As the run prints. */
-static void fmt_overhead(const struct overhead *o, double scale, const char *unit, int with_ci, char *buf, size_t len)
-{
-	if (o->n == 0 || !isfinite(o->e.est))
-		snprintf(buf, len, "-");
-	else if (!with_ci || !o->e.ok)
-		snprintf(buf, len, "%s%+.2f%s%s", o->e.ok && !o->significant ? "~" : "", o->e.est / scale, unit,
-			 with_ci && !o->e.ok ? " [too few blocks]" : "");
-	else
-		snprintf(buf, len, "%s%+.2f%s [%+.2f, %+.2f]", o->significant ? "" : "~", o->e.est / scale, unit,
-			 o->e.lo / scale, o->e.hi / scale);
-}
-
-/* A latency in µs as people read it: ms from 10 ms up. */
-static void fmt_us(double us, char *buf, size_t len)
-{
-	if (!isfinite(us))
-		snprintf(buf, len, "-");
-	else if (fabs(us) >= 10000)
-		snprintf(buf, len, "%.4g ms", us / 1000);
-	else
-		snprintf(buf, len, "%.4g µs", us);
-}
-
-/* A paired latency change, in ms when the estimate is 10 ms or more. */
-static void fmt_latency(const struct overhead *o, char *buf, size_t len)
-{
-	int ms = o->n && fabs(o->e.est) >= 10000;
-	fmt_overhead(o, ms ? 1000 : 1, ms ? " ms" : " µs", 1, buf, len);
-}
-
-/* An amount in a verdict row's unit ("%", "bytes", "us") as people read it. */
-static void fmt_amount(const char *unit, double x, char *buf, size_t len)
-{
-	if (!isfinite(x))
-		snprintf(buf, len, "?");
-	else if (!strcmp(unit, "bytes"))
-		snprintf(buf, len, "%+.2f MiB", x / 1048576.0);
-	else if (!strcmp(unit, "us"))
-		snprintf(buf, len, "%+.1f µs", x);
-	else
-		snprintf(buf, len, "%+.2f%%", x);
-}
-
-/* "passes" -> "pass", "requests" -> "request", "queries" -> "query", for "CPU/pass". */
-static void unit_singular(const char *unit, char *buf, size_t len)
-{
-	size_t n = strlen(unit);
-	if (n > 4 && !strcmp(unit + n - 4, "sses"))
-		n -= 2;
-	else if (n > 3 && !strcmp(unit + n - 3, "ies"))
-		return (void)snprintf(buf, len, "%.*sy", (int)(n - 3), unit);
-	else if (n > 1 && unit[n - 1] == 's')
-		n -= 1;
-	snprintf(buf, len, "%.*s", (int)n, unit);
-}
 
 /* What one unit of work was in this run, as the workload reported it. */
 static const char *run_unit(const struct rrun *run)

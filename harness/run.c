@@ -13,6 +13,7 @@
 
 #include "cgroup.h"
 #include "env.h"
+#include "fmt.h"
 #include "progress.h"
 #include "report.h"
 #include "proc.h"
@@ -105,65 +106,6 @@ static void make_results_dir(struct run *r, const struct experiment *ex, const c
 		snprintf(r->dir, sizeof(r->dir), "%s", r->rel);
 }
 
-/* "12.3 µs" with the unit chosen for three significant digits. */
-static void fmt_ns(double ns, char *buf, size_t len)
-{
-	if (!isfinite(ns))
-		snprintf(buf, len, "-");
-	else if (ns >= 1e9)
-		snprintf(buf, len, "%.3g s", ns / 1e9);
-	else if (ns >= 1e6)
-		snprintf(buf, len, "%.3g ms", ns / 1e6);
-	else if (ns >= 1e3)
-		snprintf(buf, len, "%.3g µs", ns / 1e3);
-	else
-		snprintf(buf, len, "%.3g ns", ns);
-}
-
-/* "+1.02% [+0.91, +1.15]", or "~+0.03% [-0.2, +0.3]" when the interval contains 0. */
-static void fmt_overhead(const struct overhead *o, double scale, const char *unit, int with_ci, char *buf, size_t len)
-{
-	if (o->n == 0 || !isfinite(o->e.est)) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	if (!with_ci || !o->e.ok)
-		snprintf(buf, len, "%s%+.2f%s%s", o->e.ok && !o->significant ? "~" : "", o->e.est / scale, unit,
-			 with_ci && !o->e.ok ? " [too few blocks]" : "");
-	else
-		snprintf(buf, len, "%s%+.2f%s [%+.2f, %+.2f]", o->significant ? "" : "~", o->e.est / scale, unit,
-			 o->e.lo / scale, o->e.hi / scale);
-}
-
-/* Latency changes in µs or ms, whichever reads better for this interval. */
-static void fmt_latency(const struct overhead *o, char *buf, size_t len)
-{
-	double big = fabs(o->e.est);
-	if (o->e.ok)
-		big = fmax(big, fmax(fabs(o->e.lo), fabs(o->e.hi)));
-	if (big >= 1000)
-		fmt_overhead(o, 1000, " ms", 1, buf, len);
-	else
-		fmt_overhead(o, 1, " µs", 1, buf, len);
-}
-
-static void fmt_us(double us, char *buf, size_t len)
-{
-	if (us >= 1000)
-		snprintf(buf, len, "%.3g ms", us / 1000);
-	else
-		snprintf(buf, len, "%.3g µs", us);
-}
-
-/* Display width of UTF-8 text: "µs" is two columns, three bytes. */
-static int text_width(const char *s)
-{
-	int w = 0;
-	for (; *s; s++)
-		w += ((unsigned char)*s & 0xc0) != 0x80;
-	return w;
-}
-
 #define SUMMARY_COLS 9
 
 /* Print rows of cells with columns padded to their widest cell; column 0, the overhead and the
@@ -189,19 +131,6 @@ static void print_table(FILE *f, char cells[][SUMMARY_COLS][96], int nrows, cons
 		}
 		fputc('\n', f);
 	}
-}
-
-/* "passes" -> "pass", "requests" -> "request", "queries" -> "query", for "CPU/pass". */
-static void unit_singular(const char *unit, char *buf, size_t len)
-{
-	size_t n = strlen(unit);
-	if (n > 4 && !strcmp(unit + n - 4, "sses"))
-		n -= 2;
-	else if (n > 3 && !strcmp(unit + n - 3, "ies"))
-		return (void)snprintf(buf, len, "%.*sy", (int)(n - 3), unit);
-	else if (n > 1 && unit[n - 1] == 's')
-		n -= 1;
-	snprintf(buf, len, "%.*s", (int)n, unit);
 }
 
 /* Counters: one row per event, one column per configuration — the baseline's count per unit,

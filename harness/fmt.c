@@ -1,0 +1,85 @@
+/* fmt.c — shared number formatting. */
+#include "fmt.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void fmt_ns(double ns, char *buf, size_t len)
+{
+	if (!isfinite(ns))
+		snprintf(buf, len, "-");
+	else if (ns >= 1e9)
+		snprintf(buf, len, "%.3g s", ns / 1e9);
+	else if (ns >= 1e6)
+		snprintf(buf, len, "%.3g ms", ns / 1e6);
+	else if (ns >= 1e3)
+		snprintf(buf, len, "%.3g µs", ns / 1e3);
+	else
+		snprintf(buf, len, "%.3g ns", ns);
+}
+
+void fmt_us(double us, char *buf, size_t len)
+{
+	if (!isfinite(us))
+		snprintf(buf, len, "-");
+	else if (fabs(us) >= 1000)
+		snprintf(buf, len, "%.3g ms", us / 1000);
+	else
+		snprintf(buf, len, "%.3g µs", us);
+}
+
+void fmt_overhead(const struct overhead *o, double scale, const char *unit, int with_ci, char *buf, size_t len)
+{
+	if (o->n == 0 || !isfinite(o->e.est))
+		snprintf(buf, len, "-");
+	else if (!with_ci || !o->e.ok)
+		snprintf(buf, len, "%s%+.2f%s%s", o->e.ok && !o->significant ? "~" : "", o->e.est / scale, unit,
+			 with_ci && !o->e.ok ? " [too few blocks]" : "");
+	else
+		snprintf(buf, len, "%s%+.2f%s [%+.2f, %+.2f]", o->significant ? "" : "~", o->e.est / scale, unit,
+			 o->e.lo / scale, o->e.hi / scale);
+}
+
+void fmt_latency(const struct overhead *o, char *buf, size_t len)
+{
+	double big = fabs(o->e.est);
+	if (o->e.ok)
+		big = fmax(big, fmax(fabs(o->e.lo), fabs(o->e.hi)));
+	if (big >= 1000)
+		fmt_overhead(o, 1000, " ms", 1, buf, len);
+	else
+		fmt_overhead(o, 1, " µs", 1, buf, len);
+}
+
+void fmt_amount(const char *unit, double x, char *buf, size_t len)
+{
+	if (!isfinite(x))
+		snprintf(buf, len, "?");
+	else if (!strcmp(unit, "bytes"))
+		snprintf(buf, len, "%+.2f MiB", x / 1048576.0);
+	else if (!strcmp(unit, "us"))
+		snprintf(buf, len, "%+.1f µs", x);
+	else
+		snprintf(buf, len, "%+.2f%%", x);
+}
+
+void unit_singular(const char *unit, char *buf, size_t len)
+{
+	size_t n = strlen(unit);
+	if (n > 4 && !strcmp(unit + n - 4, "sses"))
+		n -= 2;
+	else if (n > 3 && !strcmp(unit + n - 3, "ies"))
+		return (void)snprintf(buf, len, "%.*sy", (int)(n - 3), unit);
+	else if (n > 1 && unit[n - 1] == 's')
+		n -= 1;
+	snprintf(buf, len, "%.*s", (int)n, unit);
+}
+
+int text_width(const char *s)
+{
+	int w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}

@@ -1,0 +1,26 @@
+/* fmt.h — numbers as tare prints them, the same in the run's summary, compare and the report. */
+#ifndef TARE_FMT_H
+#define TARE_FMT_H
+
+#include <stddef.h>
+
+#include "analysis.h"
+
+/* "12.3 µs": ns with the unit chosen for three significant digits; "-" when not finite. */
+void fmt_ns(double ns, char *buf, size_t len);
+/* A latency in µs, as ms from 1 ms up. */
+void fmt_us(double us, char *buf, size_t len);
+/* "+1.02% [+0.91, +1.15]"; "~+0.03% [-0.20, +0.30]" when the interval contains 0;
+ * "+1.53% [too few blocks]" without an interval; "-" without an estimate.  Values are divided
+ * by scale and followed by unit. */
+void fmt_overhead(const struct overhead *o, double scale, const char *unit, int with_ci, char *buf, size_t len);
+/* A paired latency change in µs or ms, whichever reads better for its interval. */
+void fmt_latency(const struct overhead *o, char *buf, size_t len);
+/* A signed amount in a metric's unit ("%", "bytes", "us"): "+1.20%", "+3.00 MiB", "+40.0 µs". */
+void fmt_amount(const char *unit, double x, char *buf, size_t len);
+/* "passes" -> "pass", "requests" -> "request", "queries" -> "query", for "CPU/pass". */
+void unit_singular(const char *unit, char *buf, size_t len);
+/* Display columns of UTF-8 text ("µs" is two columns, three bytes). */
+int text_width(const char *s);
+
+#endif
