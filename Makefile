@@ -9,6 +9,9 @@
 BUILD   ?= build
 CC      ?= cc
 CFLAGS  ?= -O2 -g
+# Sanitizers for tare and its unit tests only (make sanitize): the workloads and the inject shim
+# run under LD_PRELOAD and are the subjects, not the tool.
+SAN     ?=
 # Frame pointers everywhere, leaf functions included (GCC drops them from leaves otherwise):
 # workloads are profiled by frame-pointer unwinders, and so is tare.
 TARE_CFLAGS := -std=gnu11 -Wall -Wextra -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -D_GNU_SOURCE -MMD -MP
@@ -27,14 +30,33 @@ msg = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test bench clean check-deps
+.PHONY: all test bench clean check-deps sanitize check-bpf
+
+# The eBPF sampler (profilers/bpf/, `tare sample --bpf`, profiler ref-bpf) needs the kernel's
+# BTF (for vmlinux.h), clang, bpftool and libbpf.  Where one is missing tare is built without
+# it, make says why in one line, and `tare sample --bpf` exits 3 with that reason.
+# `make BTF=/nonexistent` builds as a machine without BTF would.
+BTF      ?= /sys/kernel/btf/vmlinux
+CLANG    ?= clang
+BPFTOOL  ?= $(or $(shell command -v bpftool 2>/dev/null),$(wildcard /usr/sbin/bpftool),bpftool)
+BPF_ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/' -e 's/ppc64le/powerpc/')
+NO_BPF   := $(if $(wildcard $(BTF)),,no BTF at $(BTF))
+NO_BPF   := $(or $(NO_BPF),$(if $(shell command -v $(CLANG) 2>/dev/null),,no $(CLANG)))
+NO_BPF   := $(or $(NO_BPF),$(if $(shell command -v $(BPFTOOL) 2>/dev/null),,no bpftool))
+NO_BPF   := $(or $(NO_BPF),$(if $(shell pkg-config --exists libbpf && echo y),,no libbpf (libbpf-dev)))
+ifeq ($(NO_BPF),)
+BPF_SRC  := profilers/bpf/profile.c
+LIBS     += $(shell pkg-config --libs libbpf)
+else
+BPF_SRC  := profilers/bpf/nobpf.c
+endif
 
 # The reference sampler (profilers/ref/) is part of tare: `tare sample`, and profiler `ref`.
 # profile.proto (pprof's) is compiled by protoc-c into build/gen/.
 PROTO       := $(wildcard profilers/ref/*.proto)
 PROTO_C     := $(PROTO:profilers/ref/%.proto=$(BUILD)/gen/%.pb-c.c)
 PROTO_OBJ   := $(PROTO_C:%.c=%.o)
-HARNESS_SRC := $(wildcard harness/*.c) $(wildcard profilers/ref/*.c)
+HARNESS_SRC := $(wildcard harness/*.c) $(wildcard profilers/ref/*.c) $(BPF_SRC)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(PROTO_OBJ)
 LIB_OBJ     := $(filter-out $(BUILD)/harness/main.o,$(HARNESS_OBJ))
 
@@ -60,12 +82,12 @@ INCLUDES := -Iharness -Iworkloads -Iprofilers/ref -I$(BUILD)/gen
 $(BUILD)/harness/%.o: harness/%.c
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
 
 $(BUILD)/profilers/ref/%.o: profilers/ref/%.c $(PROTO_C)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
 
 # Generated sources are kept, not treated as intermediates make may delete.
 .SECONDARY: $(PROTO_C)
@@ -77,7 +99,39 @@ $(BUILD)/gen/%.pb-c.c: profilers/ref/%.proto
 
 $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(CFLAGS) -std=gnu11 -w $(PKG_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN) -std=gnu11 -w $(PKG_CFLAGS) -c $< -o $@
+
+# The eBPF sampler: x.bpf.c -> x.bpf.o (clang, against vmlinux.h from the kernel's BTF) ->
+# x.skel.h (bpftool), which x.c includes.  bpf.txt holds what was found, so switching between a
+# build with and without it recompiles the one that is linked (and so relinks tare).
+all: check-bpf
+check-bpf:
+	@$(if $(NO_BPF),echo "tare: building without the eBPF sampler: $(NO_BPF) (tare sample --bpf will exit 3)" >&2,true)
+$(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/bpf.txt 2>/dev/null)" = "$(or $(NO_BPF),bpf)" ] || echo "$(or $(NO_BPF),bpf)" > $(BUILD)/bpf.txt)
+INCLUDES += -Iprofilers/bpf
+.SECONDARY: $(BUILD)/gen/vmlinux.h $(BUILD)/gen/profile.skel.h $(BUILD)/profilers/bpf/profile.bpf.o
+
+$(BUILD)/gen/vmlinux.h: $(BTF)
+	$(call msg,BTF,$@)
+	@mkdir -p $(@D)
+	$(Q)$(BPFTOOL) btf dump file $(BTF) format c > $@
+
+$(BUILD)/profilers/bpf/%.bpf.o: profilers/bpf/%.bpf.c profilers/bpf/%.h $(BUILD)/gen/vmlinux.h
+	$(call msg,BPF,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -Wall -I$(BUILD)/gen -Iprofilers/bpf -c $< -o $@
+
+$(BUILD)/gen/%.skel.h: $(BUILD)/profilers/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
+
+$(BUILD)/profilers/bpf/%.o: profilers/bpf/%.c $(PROTO_C) $(BUILD)/bpf.txt
+	$(call msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(BUILD)/profilers/bpf/profile.o: $(BUILD)/gen/profile.skel.h
+$(BUILD)/profilers/bpf/nobpf.o: TARE_CFLAGS += -DTARE_NO_BPF_REASON='"$(NO_BPF)"'
 
 # Rebuild version.o when `git describe` changes, not on every make.
 $(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/version.txt 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > $(BUILD)/version.txt)
@@ -86,7 +140,7 @@ $(BUILD)/harness/version.o: $(BUILD)/version.txt
 
 $(BUILD)/tare: $(HARNESS_OBJ)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $^ -o $@ $(LIBS)
 
 # Workloads are one program per file; some compile in harness modules they share (listed here).
 WL_EXTRA_replay := harness/hist.c harness/trace.c harness/util.c harness/version.c
@@ -110,12 +164,12 @@ $(BUILD)/profilers/inject-sidecar: profilers/inject/sidecar.c
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJ)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJ) -o $@ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJ) -o $@ $(LIBS)
 
 $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJ) -o $@ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJ) -o $@ $(LIBS)
 
 test: all $(TEST_BINS)
 	@BUILD=$(abspath $(BUILD)) tests/run.sh
@@ -123,7 +177,12 @@ test: all $(TEST_BINS)
 bench: all $(BENCH_BINS)
 	@BUILD=$(abspath $(BUILD)) tests/bench/run.sh
 
+# AddressSanitizer and UBSan: the whole build in build-asan/, then the unit tests and CLI cases.
+sanitize:
+	@TARE_SANITIZED=1 $(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -348,14 +348,19 @@ static void push_parsed(lua_State *L, const char *owner, const struct optdecl *d
 	if (d->kind != K_LIST) {
 		push_parsed_scalar(L, owner, d, d->kind, s);
 	} else {
-		char *copy = xstrdup(s), *tok, *save = NULL;
 		int i = 0;
 		lua_newtable(L);
-		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			push_parsed_scalar(L, owner, d, d->elem, tok);
-			lua_seti(L, -2, ++i);
+		/* Items go through Lua strings, not a malloc'd copy: a bad item raises a Lua error. */
+		for (const char *p = s; *p;) {
+			size_t n = strcspn(p, ",");
+			if (n) {
+				lua_pushlstring(L, p, n);
+				push_parsed_scalar(L, owner, d, d->elem, lua_tostring(L, -1));
+				lua_remove(L, -2);
+				lua_seti(L, -2, ++i);
+			}
+			p += n + (p[n] == ',');
 		}
-		free(copy);
 	}
 	check_value(L, owner, d, -1);
 }
@@ -670,12 +675,17 @@ static char **strv_from_table(lua_State *L, int idx, const struct adapter *a, co
 	idx = lua_absindex(L, idx);
 	if (!lua_istable(L, idx) || (n = luaL_len(L, idx)) == 0)
 		lraise(L, "%s %s: %s must be a non-empty list of strings", a->kind, a->name, what);
+	/* Check every item before allocating: a Lua error must not leave memory behind. */
+	for (lua_Integer i = 1; i <= n; i++) {
+		lua_geti(L, idx, i);
+		if (!lua_isstring(L, -1))
+			lraise(L, "%s %s: %s item %lld is %s, not a string", a->kind, a->name, what, (long long)i, luaL_typename(L, -1));
+		lua_pop(L, 1);
+	}
 	v = xcalloc((size_t)n + 1, sizeof(char *));
 	for (lua_Integer i = 1; i <= n; i++) {
 		char buf[4096];
 		lua_geti(L, idx, i);
-		if (!lua_isstring(L, -1))
-			lraise(L, "%s %s: %s item %lld is %s, not a string", a->kind, a->name, what, (long long)i, luaL_typename(L, -1));
 		fmt_value(L, -1, buf, sizeof(buf));
 		v[i - 1] = xstrdup(buf);
 		lua_pop(L, 1);
@@ -691,9 +701,13 @@ static char **env_from_table(lua_State *L, int idx, const struct adapter *a)
 		lraise(L, "%s %s: env must be a table of NAME = value", a->kind, a->name);
 	lua_pushnil(L);
 	while (lua_next(L, idx)) {
-		char val[4096];
-		if (lua_type(L, -2) != LUA_TSTRING)
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING)
 			lraise(L, "%s %s: env keys must be variable names", a->kind, a->name);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		char val[4096];
 		fmt_value(L, -1, val, sizeof(val));
 		ptrvec_push(&pv, xasprintf("%s=%s", lua_tostring(L, -2), val));
 		lua_pop(L, 1);
@@ -943,10 +957,26 @@ static double field_number(lua_State *L, int t, const char *key, double dflt)
 
 static void parse_ready(lua_State *L, const struct adapter *a, int opts, struct ready *r);
 
+/* Planning may unwind at any Lua error: everything it allocates hangs off the experiment at
+ * once, so experiment_free releases it whatever happened. */
+static struct workload *new_workload(struct experiment *ex)
+{
+	ex->workloads = xrealloc(ex->workloads, (size_t)(ex->nworkloads + 1) * sizeof(*ex->workloads));
+	memset(&ex->workloads[ex->nworkloads], 0, sizeof(*ex->workloads));
+	return &ex->workloads[ex->nworkloads++];
+}
+
+static struct config *new_config(struct experiment *ex)
+{
+	ex->configs = xrealloc(ex->configs, (size_t)(ex->nconfigs + 1) * sizeof(*ex->configs));
+	memset(&ex->configs[ex->nconfigs], 0, sizeof(*ex->configs));
+	ex->configs[ex->nconfigs].id = ex->nconfigs;
+	return &ex->configs[ex->nconfigs++];
+}
+
 static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 {
 	struct experiment *ex = c->ex;
-	struct ptrvec all = { 0 };
 	for (lua_Integer i = 1, n = luaL_len(L, list); i <= n; i++) {
 		struct adapter a;
 		const char *name = spec_name(L, c, list, i, "workload");
@@ -956,7 +986,7 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 		expand_spec(L, c, &a, spec);
 		combos = lua_gettop(L);
 		for (lua_Integer k = 1, nk = luaL_len(L, combos); k <= nk; k++) {
-			struct workload *w = xcalloc(1, sizeof(*w));
+			struct workload *w = new_workload(ex);
 			int opts, given;
 			lua_geti(L, combos, k);
 			lua_getfield(L, -1, "opts");
@@ -993,20 +1023,12 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 				w->driver_argv = strv_from_table(L, -1, &a, "driver()");
 				lua_pop(L, 1);
 			}
-			ptrvec_push(&all, w);
 			lua_pop(L, 3);
 		}
 		lua_settop(L, spec - 1);
 	}
-	if (all.n == 0)
+	if (ex->nworkloads == 0)
 		plan_raise(L, c, "experiment: workload is empty; name one, e.g. workload = { \"cpu\" }");
-	ex->nworkloads = all.n;
-	ex->workloads = xcalloc((size_t)all.n, sizeof(*ex->workloads));
-	for (int i = 0; i < all.n; i++) {
-		ex->workloads[i] = *(struct workload *)all.v[i];
-		free(all.v[i]);
-	}
-	free(all.v);
 }
 
 static int signal_number(const char *s)
@@ -1076,7 +1098,6 @@ static void config_stop(lua_State *L, const struct adapter *a, int opts, struct 
 static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 {
 	struct experiment *ex = c->ex;
-	struct ptrvec all = { 0 };
 	int combos_all;
 	lua_newtable(L);      /* every expanded profiler: { adapter-name, opts, given } */
 	combos_all = lua_gettop(L);
@@ -1098,7 +1119,7 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 	}
 	for (int w = 0; w < ex->nworkloads; w++) {
 		for (lua_Integer k = 1, nk = luaL_len(L, combos_all); k <= nk; k++) {
-			struct config *cf = xcalloc(1, sizeof(*cf));
+			struct config *cf = new_config(ex);
 			struct adapter a;
 			int opts, given, top = lua_gettop(L);
 			char *plabel;
@@ -1143,22 +1164,13 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 				}
 				lua_pop(L, 1);
 			}
-			for (int j = 0; j < all.n; j++)
-				if (!strcmp(((struct config *)all.v[j])->label, cf->label))
+			for (int j = 0; j < ex->nconfigs - 1; j++)
+				if (!strcmp(ex->configs[j].label, cf->label))
 					plan_raise(L, c, "experiment: configuration '%s' appears twice", cf->label);
-			ptrvec_push(&all, cf);
 			lua_settop(L, top);
 		}
 	}
 	lua_pop(L, 1);
-	ex->nconfigs = all.n;
-	ex->configs = xcalloc((size_t)all.n, sizeof(*ex->configs));
-	for (int i = 0; i < all.n; i++) {
-		ex->configs[i] = *(struct config *)all.v[i];
-		ex->configs[i].id = i;
-		free(all.v[i]);
-	}
-	free(all.v);
 	for (int w = 0; w < ex->nworkloads; w++)
 		if (plan_baseline(ex, w) < 0)
 			plan_raise(L, c, "experiment: no baseline for workload %s; add { \"off\" } to profilers", ex->workloads[w].label);
