@@ -13,6 +13,7 @@
 #include "sample.h"
 #include "script.h"
 #include "trace.h"
+#include "validate.h"
 #include "util.h"
 
 static const char usage_text[] =
@@ -35,6 +36,8 @@ static const char usage_text[] =
 	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
 	"  sample [-F HZ] (-p PID | -a | -- CMD)\n"
 	"                       the reference sampler: pprof and folded stacks (tare sample --help)\n"
+	"  validate [-F HZ,...] [-t N,...] [-d S] [--quick]\n"
+	"                       the reference sampler against known truth, perf record beside it\n"
 	"  trace gen|import|check ...\n"
 	"                       make, import and check request traces (docs/traces.md)\n"
 	"  help                 this text\n"
@@ -177,6 +180,8 @@ int main(int argc, char **argv)
 		return events_main(argc, argv);
 	if (!strcmp(cmd, "sample"))
 		return sample_main(argc, argv);
+	if (!strcmp(cmd, "validate"))
+		return validate_main(argc, argv);
 	if (!strcmp(cmd, "trace"))
 		return trace_main(argc, argv);
 	if (!strcmp(cmd, "help")) {
