@@ -2,7 +2,9 @@
  *
  * The report re-runs the paired analysis (analysis.h) on the trials results.json holds, so its
  * numbers are the ones `tare run` printed; verdicts, warnings, the environment and the command
- * are shown as the run recorded them.  All text goes through one small document writer (doc_*)
+ * are shown as the run recorded them.  A validation (validation.json of `tare validate`) is
+ * shown as it recorded itself: its cases in a table and a plot, its warnings, options and
+ * environment.  All text goes through one small document writer (doc_*)
  * that emits Markdown and HTML side by side and escapes, for each, every string a run supplied
  * (labels, warnings, the environment, the command): only this file's own text is markup.
  *
@@ -45,6 +47,18 @@ struct rrun {
 	const char *given;         /* the path as the user gave it */
 };
 
+/* A validation: the validation.json `tare validate` writes (docs/validate.md), a table of cases
+ * (sampler, workload, rate, threads) each held against the workload's known profile. */
+#define VALIDATION_SCHEMA_VERSION 1      /* profilers/ref/validate.c's VALIDATE_SCHEMA_VERSION */
+
+struct rval {
+	json_t *root;              /* the whole document */
+	char dir[4096];            /* the directory of validation.json */
+	char name[256];            /* the directory's base name */
+	int index;                 /* 1-based: "validation 1" */
+	const char *given;         /* the path as the user gave it */
+};
+
 enum plot_id { PLOT_CPU_RATE, PLOT_LATENCY, PLOT_MEMORY, PLOT_CPU_SPLIT, PLOT_VALIDATION, PLOT_COUNT };
 
 struct plot_info {
@@ -74,11 +88,14 @@ static const struct plot_info plot_info[PLOT_COUNT] = {
 	  "(kernel threads, irq time), stacked; each is a Hodges-Lehmann estimate.  The black point "
 	  "is the total with its interval, estimated on its own, so it need not equal the sum of "
 	  "the parts exactly." },
-	{ "validation", "Reference sampler validation",
-	  "The reference sampler against workloads whose true profile is known: the attribution "
-	  "error (the largest absolute difference between a function's measured and true share, "
-	  "in percentage points) beside the binomial standard error for that many samples, and the "
-	  "effective sampling rate as a share of the requested one." },
+	{ "validation", "Samplers against known profiles",
+	  "Each sampler of the validation (side by side) at each workload, rate and thread count, "
+	  "against the workload's known profile.  Attribution error: the largest absolute difference "
+	  "between a function's measured and true share, in percentage points; the black line across "
+	  "each bar is the binomial standard error sampling alone gives for that many samples, so an "
+	  "error of one or two of them is chance.  Effective sampling rate: samples per CPU second of "
+	  "the workload, as a share of the requested rate; the shaded band is what the validation's "
+	  "bounds allow." },
 };
 
 struct plot_state {
@@ -88,9 +105,13 @@ struct plot_state {
 };
 
 struct report {
-	struct rrun *runs;
+	struct rrun *runs;         /* experiment runs (results.json) */
 	int nruns;
-	const char *const *given;  /* the results directories as given */
+	struct rval *vals;         /* validations (validation.json) */
+	int nvals;
+	const char *const *given;  /* the results directories as given, in that order */
+	int ngiven;
+	char first_dir[4096];      /* the first one's directory: the report goes in its report/ */
 	char out[4096];
 	char *gnuplot;             /* its path; NULL when not on PATH */
 	struct plot_state plots[PLOT_COUNT];
@@ -420,13 +441,26 @@ static void doc_table(struct doc *d, const struct table *t)
 
 /* ---- data files for gnuplot ----------------------------------------------------------------- */
 
-/* A label as a gnuplot data-file string: double quotes cannot be escaped there. */
-static void gp_quote(FILE *f, const char *s)
+/* A label as a gnuplot data-file string, printed as written.  gnuplot ends the string at the
+ * next double quote whatever precedes it, so those become single quotes; it reads backslash
+ * escapes inside, so a backslash is doubled.  With lines, a newline breaks the line (the \n
+ * escape); otherwise control characters are spaces. */
+static void gp_quote_lines(FILE *f, const char *s, int lines)
 {
 	fputc('"', f);
 	for (; *s; s++)
-		fputc(*s == '"' ? '\'' : (unsigned char)*s < ' ' ? ' ' : *s, f);
+		if (*s == '\\')
+			fputs("\\\\", f);
+		else if (*s == '\n' && lines)
+			fputs("\\n", f);
+		else
+			fputc(*s == '"' ? '\'' : (unsigned char)*s < ' ' ? ' ' : *s, f);
 	fputc('"', f);
+}
+
+static void gp_quote(FILE *f, const char *s)
+{
+	gp_quote_lines(f, s, 0);
 }
 
 static void gp_num(FILE *f, double x)
@@ -735,36 +769,160 @@ static const char *jstring(json_t *o, const char *key, const char *dflt)
 	return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
-/* results.json "validation": { "cases": [ { "label", "requested_hz", "effective_hz",
- * "attribution_error_pp", "binomial_se_pp", ... } ] } (docs/report.md); NULL when absent. */
-static json_t *validation_cases(const struct rrun *r)
+/* Add s (borrowed) to v unless it is there. */
+static void push_unique(struct ptrvec *v, const char *s)
 {
-	json_t *cases = json_object_get(json_object_get(r->lr.root, "validation"), "cases");
-	return json_is_array(cases) && json_array_size(cases) ? cases : NULL;
+	for (int k = 0; k < v->n; k++)
+		if (!strcmp(v->v[k], s))
+			return;
+	ptrvec_push(v, (void *)s);
+}
+
+/* ---- validations (validation.json, docs/validate.md) ---------------------------------------- */
+
+static json_t *val_cases(const struct rval *v)
+{
+	return json_object_get(v->root, "cases");
+}
+
+static int case_ok(json_t *c)
+{
+	return !strcmp(jstring(c, "status", ""), "ok");
+}
+
+static double case_hz(json_t *c)
+{
+	double hz = jnumber(c, "requested_hz");
+	return isfinite(hz) ? hz : jnumber(c, "hz");
+}
+
+/* One point of the validation: the cases of one workload, rate and thread count (the samplers
+ * measured beside each other), in one validation. */
+struct vpoint {
+	const struct rval *v;
+	const char *workload;
+	double hz, threads;
+};
+
+static struct vpoint vpoint_of(const struct rval *v, json_t *c)
+{
+	return (struct vpoint){ v, jstring(c, "workload", "?"), case_hz(c), jnumber(c, "threads") };
+}
+
+static int vpoint_eq(const struct vpoint *a, const struct vpoint *b)
+{
+	return a->v == b->v && !strcmp(a->workload, b->workload) && (a->hz == b->hz || (isnan(a->hz) && isnan(b->hz))) &&
+	       (a->threads == b->threads || (isnan(a->threads) && isnan(b->threads)));
+}
+
+/* Do the report's validations hold more than one workload?  Then the points name theirs. */
+static int val_many_workloads(const struct report *rp)
+{
+	const char *first = NULL;
+	for (int i = 0; i < rp->nvals; i++) {
+		json_t *c;
+		size_t k;
+		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
+			const char *w = jstring(c, "workload", "?");
+			if (first && strcmp(first, w))
+				return 1;
+			first = w;
+		}
+	}
+	return 0;
+}
+
+/* A point's label on the plot, one line each: "99 Hz" "1 thread"; with the workload first
+ * ("cpu 99 Hz") when the validations ran several, and "validation 2" when there are several. */
+static void vpoint_label(const struct report *rp, const struct vpoint *p, char *buf, size_t len)
+{
+	int many = val_many_workloads(rp);
+	char hz[32] = "? Hz", thr[32] = "", val[32] = "";
+	if (isfinite(p->hz))
+		snprintf(hz, sizeof(hz), "%g Hz", p->hz);
+	if (isfinite(p->threads))
+		snprintf(thr, sizeof(thr), "\n%g thread%s", p->threads, p->threads == 1 ? "" : "s");
+	if (rp->nvals > 1)
+		snprintf(val, sizeof(val), "\nvalidation %d", p->v->index);
+	snprintf(buf, len, "%s%s%s%s%s", many ? p->workload : "", many ? " " : "", hz, thr, val);
+}
+
+/* The points with a measured case, in the order the validations ran them, and the samplers
+ * that measured one, in order of appearance. */
+static void val_points(const struct report *rp, struct vpoint **points, int *npoints, struct ptrvec *samplers)
+{
+	*points = NULL;
+	*npoints = 0;
+	for (int i = 0; i < rp->nvals; i++) {
+		json_t *c;
+		size_t k;
+		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
+			struct vpoint p = vpoint_of(&rp->vals[i], c);
+			int j = 0;
+			if (!case_ok(c))
+				continue;
+			push_unique(samplers, jstring(c, "sampler", "?"));
+			while (j < *npoints && !vpoint_eq(&(*points)[j], &p))
+				j++;
+			if (j == *npoints) {
+				*points = xrealloc(*points, (size_t)(*npoints + 1) * sizeof(**points));
+				(*points)[(*npoints)++] = p;
+			}
+		}
+	}
+}
+
+/* The measured case of sampler at point p, or NULL. */
+static json_t *val_case_at(const struct vpoint *p, const char *sampler)
+{
+	json_t *c;
+	size_t k;
+	json_array_foreach(val_cases(p->v), k, c) {
+		struct vpoint q = vpoint_of(p->v, c);
+		if (case_ok(c) && !strcmp(jstring(c, "sampler", "?"), sampler) && vpoint_eq(p, &q))
+			return c;
+	}
+	return NULL;
 }
 
 static int data_validation(const struct report *rp, FILE *f, char *why, size_t len)
 {
-	int rows = 0;
-	char title[320];
-	fputs("# tare report: reference sampler validation\n"
-	      "# index label attribution_error_pp binomial_se_pp effective_pct_of_requested\n", f);
-	for (int i = 0; i < rp->nruns; i++) {
-		json_t *cases = validation_cases(&rp->runs[i]), *c;
-		size_t k;
-		json_array_foreach(cases, k, c) {
-			double req = jnumber(c, "requested_hz"), eff = jnumber(c, "effective_hz");
-			series_label(rp, &rp->runs[i], jstring(c, "label", "?"), title, sizeof(title));
-			fprintf(f, "%d ", rows++);
-			gp_quote(f, title);
-			gp_num(f, jnumber(c, "attribution_error_pp"));
+	struct ptrvec samplers = { 0 };
+	struct vpoint *points;
+	int npoints, rows = 0;
+	val_points(rp, &points, &npoints, &samplers);
+	fputs("# tare report: samplers against known profiles (tare validate), one block per sampler;\n"
+	      "# every point (workload, rate, threads) in each block, NaN where the sampler did not measure it\n", f);
+	for (int s = 0; s < samplers.n && npoints; s++) {
+		fputs(s ? "\n\n" : "", f);
+		gp_quote(f, samplers.v[s]);
+		fputs(" case attribution_error_pp binomial_se_pp rate_pct_of_requested rate_min_pct rate_max_pct"
+		      " effective_hz requested_hz\n", f);
+		for (int k = 0; k < npoints; k++) {
+			json_t *c = val_case_at(&points[k], samplers.v[s]), *b = json_object_get(c, "bounds");
+			double eff = jnumber(c, "effective_rate_hz"), req = case_hz(c);
+			char label[300];
+			vpoint_label(rp, &points[k], label, sizeof(label));
+			fprintf(f, "%d ", k);
+			gp_quote_lines(f, label, 1);
+			gp_num(f, jnumber(c, "attribution_error_max_pp"));
 			gp_num(f, jnumber(c, "binomial_se_pp"));
 			gp_num(f, req > 0 ? 100 * eff / req : NAN);
+			gp_num(f, 100 * jnumber(b, "rate_ratio_min"));
+			gp_num(f, 100 * jnumber(b, "rate_ratio_max"));
+			gp_num(f, eff);
+			gp_num(f, req);
 			fputc('\n', f);
+			rows++;
 		}
 	}
-	if (!rows)
-		snprintf(why, len, "no validation section in results.json (tare validate writes one)");
+	if (!rp->nvals)
+		snprintf(why, len, "no validation in this report (tare validate makes one: give its results directory to "
+			 "tare report beside the run's)");
+	else if (!rows)
+		snprintf(why, len, "the validation measured no case (every case skipped or failed: see Warnings)");
+	free(points);
+	free(samplers.v);
 	return rows;
 }
 
@@ -980,7 +1138,7 @@ static const char html_style[] =
 	"h3{margin-top:1.5em}\n"
 	"table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.88em}\n"
 	"th,td{border:1px solid #d6d6d6;padding:.25em .5em;text-align:left;vertical-align:top}\n"
-	"th{background:#f3f4f6}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	"th{background:#f3f4f6}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}td.num{white-space:nowrap}\n"
 	"td.pass{background:#e3f4e6;color:#14532d;font-weight:600}td.fail{background:#fde2e1;color:#7f1d1d;font-weight:600}\n"
 	"td.inconclusive{background:#fef3c7;color:#713f12;font-weight:600}\n"
 	".scroll{overflow-x:auto}\n"
@@ -1009,7 +1167,9 @@ static void report_title(const struct report *rp, char *buf, size_t len)
 	for (int i = 0; i < rp->nruns && i < 3 && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " vs " : "", rp->runs[i].lr.ex.name);
 	if (rp->nruns > 3 && n < len)
-		snprintf(buf + n, len - n, " and %d more", rp->nruns - 3);
+		n += (size_t)snprintf(buf + n, len - n, " and %d more", rp->nruns - 3);
+	if (rp->nvals && n < len)
+		snprintf(buf + n, len - n, "%s", rp->nruns ? ", with sampler validation" : "sampler validation");
 }
 
 static void sec_head(struct doc *d, const struct report *rp)
@@ -1028,23 +1188,39 @@ static void sec_head(struct doc *d, const struct report *rp)
 
 static void intro(struct doc *d, const struct report *rp)
 {
+	int anchors = 0;
 	doc_p_begin(d);
-	doc_textf(d, "What each profiler configuration costs, measured by tare: the same workload run with the "
-		  "profiler off and on, one fresh process per trial, interleaved in a seeded random order in blocks; "
-		  "every overhead is paired with the same block's baseline trial.  Written %s by tare %s from ",
-		  rp->generated, tare_version());
-	for (int i = 0; i < rp->nruns; i++) {
-		doc_text(d, i == 0 ? "" : i == rp->nruns - 1 ? " and " : ", ");
-		doc_code(d, rp->runs[i].lr.dir);
+	if (rp->nruns)
+		doc_text(d, "What each profiler configuration costs, measured by tare: the same workload run with the "
+			 "profiler off and on, one fresh process per trial, interleaved in a seeded random order in blocks; "
+			 "every overhead is paired with the same block's baseline trial.  ");
+	if (rp->nvals)
+		doc_text(d, rp->nruns ? "With it, how accurately samplers measure workloads whose true profile is known "
+			 "(`tare validate`).  "
+			 : "How accurately samplers measure workloads whose true profile is known, measured by `tare validate`: "
+			 "each sampler attached to the workload, its share of samples per function compared with the "
+			 "workload's own measurement of its split, and its effective sampling rate with the requested one.  ");
+	doc_textf(d, "Written %s by tare %s from ", rp->generated, tare_version());
+	for (int i = 0; i < rp->ngiven; i++) {
+		char path[4096];
+		size_t len;
+		/* results/x/ as a shell completes it: results/x */
+		snprintf(path, sizeof(path), "%s", rp->given[i]);
+		for (len = strlen(path); len > 1 && path[len - 1] == '/'; len--)
+			path[len - 1] = '\0';
+		doc_text(d, i == 0 ? "" : i == rp->ngiven - 1 ? " and " : ", ");
+		doc_code(d, path);
 	}
 	doc_text(d, ".");
 	doc_p_end(d);
 	doc_p_begin(d);
-	doc_anchor(d, "summary", "Summary");
-	static const char *const ids[][2] = { { "plots", "Plots" }, { "warnings", "Warnings" }, { "method", "Method" },
+	static const char *const ids[][2] = { { "summary", "Summary" }, { "validation", "Validation" }, { "plots", "Plots" },
+					     { "warnings", "Warnings" }, { "method", "Method" },
 					     { "environment", "Environment" }, { "reproduce", "Reproduce" } };
 	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		doc_text(d, " · ");
+		if ((i == 0 && !rp->nruns) || (i == 1 && !rp->nvals))
+			continue;
+		doc_text(d, anchors++ ? " · " : "");
 		doc_anchor(d, ids[i][0], ids[i][1]);
 	}
 	doc_p_end(d);
@@ -1215,15 +1391,6 @@ static void summary_run(struct doc *d, const struct report *rp, const struct rru
 	truth_notes(d, r);
 }
 
-/* Add s (borrowed) to v unless it is there. */
-static void push_unique(struct ptrvec *v, const char *s)
-{
-	for (int k = 0; k < v->n; k++)
-		if (!strcmp(v->v[k], s))
-			return;
-	ptrvec_push(v, (void *)s);
-}
-
 /* Several runs: the total CPU overhead of every configuration label, one column per run. */
 static void compare_table(struct doc *d, const struct report *rp)
 {
@@ -1262,6 +1429,8 @@ static void compare_table(struct doc *d, const struct report *rp)
 
 static void sec_summary(struct doc *d, const struct report *rp)
 {
+	if (!rp->nruns)
+		return;          /* a validation alone */
 	doc_heading(d, 2, "summary", "Summary");
 	runs_table(d, rp);
 	for (int i = 0; i < rp->nruns; i++)
@@ -1386,53 +1555,246 @@ static void sec_latency(struct doc *d, const struct report *rp)
 	}
 }
 
-static void number_cell(struct table *t, json_t *o, const char *key, const char *fmt)
+/* A number from a case as a table cell: x * scale with fmt, "-" when absent. */
+static void num_cell(struct table *t, json_t *c, const char *key, double scale, const char *fmt)
 {
-	double x = jnumber(o, key);
+	double x = jnumber(c, key);
 	if (isfinite(x))
-		table_cell(t, fmt, x);
+		table_cell(t, fmt, x * scale);
 	else
 		table_cell(t, "-");
 }
 
-static void sec_validation(struct doc *d, const struct report *rp)
+/* "ref on cpu, 99 Hz, 1 thread": a case, in warnings. */
+static void case_name(json_t *c, char *buf, size_t len)
 {
-	static const char *const cols[][3] = {
-		{ "Hz asked", "requested_hz", "%.0f" }, { "Hz got", "effective_hz", "%.1f" },
-		{ "samples", "samples", "%.0f" }, { "lost %", "lost_pct", "%.2f" }, { "throttled %", "throttled_pct", "%.2f" },
-		{ "error (pp)", "attribution_error_pp", "%.2f" }, { "binomial SE (pp)", "binomial_se_pp", "%.2f" },
-		{ "TVD", "total_variation", "%.4f" }, { "reach main %", "stacks_reaching_main_pct", "%.1f" },
-		{ "symbolized %", "frames_symbolized_pct", "%.1f" },
-	};
-	const int ncols = (int)(sizeof(cols) / sizeof(cols[0]));
+	double thr = jnumber(c, "threads");
+	snprintf(buf, len, "%s on %s, %g Hz, %g thread%s", jstring(c, "sampler", "?"), jstring(c, "workload", "?"),
+		 case_hz(c), thr, thr == 1 ? "" : "s");
+}
+
+/* Whether a case is within its bounds: PASS or FAIL (coloured in HTML), or why it has none. */
+static void bounds_cell(struct table *t, json_t *c)
+{
+	const char *status = jstring(c, "status", "?"), *gate = json_is_false(json_object_get(c, "gating")) ? " (not gated)" : "";
+	if (strcmp(status, "ok"))
+		table_cell(t, "%s: %s", status, jstring(c, "reason", "no reason recorded"));
+	else if (json_is_true(json_object_get(c, "within_bounds")))
+		table_cell(t, "PASS%s", gate);
+	else
+		table_cell(t, "FAIL%s: %s", gate, jstring(c, "out_of_bounds", "out of bounds"));
+}
+
+static void val_case_row(struct table *t, json_t *c, int workload)
+{
+	char cell[160];
+	double hz = case_hz(c), eff = jnumber(c, "effective_rate_hz");
+	table_cell(t, "%s", jstring(c, "sampler", "?"));
+	if (workload)
+		table_cell(t, "%s", jstring(c, "workload", "?"));
+	num_cell(t, c, "threads", 1, "%g");
+	table_cell(t, "%g", hz);
+	if (isfinite(eff))
+		table_cell(t, "%.1f (%.1f%%)", eff, hz > 0 ? 100 * eff / hz : NAN);
+	else
+		table_cell(t, "-");
+	num_cell(t, c, "samples", 1, "%.0f");
+	num_cell(t, c, "lost_pct", 1, "%.2f");
+	num_cell(t, c, "throttled_pct", 1, "%.2f");
+	if (isfinite(jnumber(c, "attribution_error_max_pp"))) {
+		snprintf(cell, sizeof(cell), "%.2f", jnumber(c, "attribution_error_max_pp"));
+		table_cell(t, "%s%s%s%s", cell, json_is_string(json_object_get(c, "worst_site")) ? " (" : "",
+			   jstring(c, "worst_site", ""), json_is_string(json_object_get(c, "worst_site")) ? ")" : "");
+	} else {
+		table_cell(t, "-");
+	}
+	num_cell(t, c, "binomial_se_pp", 1, "%.2f");
+	if (isfinite(jnumber(c, "tvd")))
+		table_cell(t, "%.2f (%.2f)", 100 * jnumber(c, "tvd"), 100 * jnumber(c, "expected_tvd"));
+	else
+		table_cell(t, "-");
+	num_cell(t, c, "reached_main", 100, "%.1f");
+	num_cell(t, c, "symbolized", 100, "%.1f");
+	bounds_cell(t, c);
+}
+
+/* Measured and true shares of each site, per measured case. */
+static void val_shares(struct doc *d, const struct rval *v)
+{
+	struct ptrvec sites = { 0 };
 	struct table t;
-	int any = 0;
-	table_init(&t, ncols + 1, 1);
-	table_cell(&t, "case");
-	for (int k = 0; k < ncols; k++)
-		table_cell(&t, "%s", cols[k][0]);
-	for (int i = 0; i < rp->nruns; i++) {
-		json_t *cases = validation_cases(&rp->runs[i]), *c;
-		size_t j;
-		char label[320];
-		json_array_foreach(cases, j, c) {
-			series_label(rp, &rp->runs[i], jstring(c, "label", "?"), label, sizeof(label));
-			table_cell(&t, "%s", label);
-			for (int k = 0; k < ncols; k++)
-				number_cell(&t, c, cols[k][1], cols[k][2]);
-			any++;
+	json_t *c, *x;
+	const char *k;
+	size_t i;
+	json_array_foreach(val_cases(v), i, c)
+		if (case_ok(c))
+			json_object_foreach(json_object_get(c, "truth"), k, x)
+				push_unique(&sites, k);
+	if (!sites.n) {
+		free(sites.v);
+		return;
+	}
+	table_init(&t, 4 + sites.n, 0x3);
+	table_cell(&t, "sampler");
+	table_cell(&t, "workload");
+	table_cell(&t, "threads");
+	table_cell(&t, "Hz");
+	for (int j = 0; j < sites.n; j++)
+		table_cell(&t, "%s", (const char *)sites.v[j]);
+	json_array_foreach(val_cases(v), i, c) {
+		if (!case_ok(c))
+			continue;
+		table_cell(&t, "%s", jstring(c, "sampler", "?"));
+		table_cell(&t, "%s", jstring(c, "workload", "?"));
+		num_cell(&t, c, "threads", 1, "%g");
+		table_cell(&t, "%g", case_hz(c));
+		for (int j = 0; j < sites.n; j++) {
+			double m = jnumber(json_object_get(c, "measured"), sites.v[j]);
+			double tr = jnumber(json_object_get(c, "truth"), sites.v[j]);
+			if (isfinite(m) && isfinite(tr))
+				table_cell(&t, "%.1f%% (%.1f%%)", 100 * m, 100 * tr);
+			else
+				table_cell(&t, "-");
 		}
 	}
-	if (any) {
-		doc_heading(d, 2, "validation", "Validation of the reference sampler");
-		doc_para(d, "Against workloads whose true profile is known.  Hz asked / got: the requested and the "
-			 "effective sampling rate; error: the largest absolute difference between a function's measured "
-			 "and true share, in percentage points, beside the binomial standard error for that many samples; "
-			 "TVD: total variation distance between the measured and the true profile; reach main: stacks "
-			 "unwound to `main`; symbolized: frames given a name.");
-		doc_table(d, &t);
-	}
+	doc_p_begin(d);
+	doc_text(d, "Each site's share of the samples, measured (and true: the workload's own measurement of its split):");
+	doc_p_end(d);
+	doc_table(d, &t);
 	table_free(&t);
+	free(sites.v);
+}
+
+/* What a validation's verdict says, in words. */
+static const char *val_verdict_text(const char *verdict)
+{
+	static const char *const words[][2] = {
+		{ "pass", "every gated case within its bounds" }, { "fail", "a gated case out of its bounds" },
+		{ "interrupted", "interrupted: only the finished cases are here" },
+		{ "running", "not finished (still running, or it stopped early)" },
+		{ "cannot", "the sampler could not sample here" },
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(verdict, words[i][0]))
+			return words[i][1];
+	return "";
+}
+
+/* "ref, perf", "99, 999": an array of strings or numbers, joined. */
+static void join_array(json_t *a, const char *unit, char *buf, size_t len)
+{
+	json_t *x;
+	size_t i, n = 0;
+	buf[0] = '\0';
+	json_array_foreach(a, i, x) {
+		if (n >= len)
+			break;
+		if (json_is_string(x))
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", json_string_value(x));
+		else if (json_is_number(x))
+			n += (size_t)snprintf(buf + n, len - n, "%s%g", i ? ", " : "", json_number_value(x));
+	}
+	if (n && n < len && *unit)
+		snprintf(buf + n, len - n, "%s", unit);
+	if (!n)
+		snprintf(buf, len, "-");
+}
+
+/* The workloads of a validation's cases: "cpu (cpu)". */
+static void val_workloads(const struct rval *v, char *buf, size_t len)
+{
+	struct ptrvec seen = { 0 };
+	json_t *c;
+	size_t i, n = 0;
+	buf[0] = '\0';
+	json_array_foreach(val_cases(v), i, c) {
+		const char *w = jstring(c, "workload", "?");
+		int k = seen.n;
+		push_unique(&seen, w);
+		if (seen.n > k && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s (type %s)", n ? ", " : "", w, jstring(c, "type", "?"));
+	}
+	if (!n)
+		snprintf(buf, len, "-");
+	free(seen.v);
+}
+
+static void val_section(struct doc *d, const struct report *rp, const struct rval *v)
+{
+	static const char *const head[] = { "sampler", "workload", "threads", "Hz asked", "Hz got", "samples",
+					    "lost %", "throttled %", "max error (pt)", "binomial SE (pt)",
+					    "TVD (expected) (pt)", "main %", "symbolized %", "bounds" };
+	/* The workload has a column only when the validation ran several. */
+	int workload = 0, ncols;
+	json_t *opts = json_object_get(v->root, "options"), *c;
+	const char *verdict = jstring(v->root, "verdict", "?");
+	char title[300], samplers[256], rates[256], threads[128], workloads[512];
+	struct table t;
+	size_t i;
+	if (rp->nvals > 1) {
+		snprintf(title, sizeof(title), "Validation %d: %s", v->index, v->name);
+		doc_heading(d, 3, NULL, title);
+	}
+	join_array(json_object_get(opts, "samplers"), "", samplers, sizeof(samplers));
+	join_array(json_object_get(opts, "rates_hz"), " Hz", rates, sizeof(rates));
+	join_array(json_object_get(opts, "threads"), "", threads, sizeof(threads));
+	val_workloads(v, workloads, sizeof(workloads));
+	doc_p_begin(d);
+	doc_text(d, "Workload ");
+	doc_code(d, workloads);
+	doc_text(d, "; samplers ");
+	doc_code(d, samplers);
+	doc_text(d, " at ");
+	doc_user(d, rates);
+	doc_text(d, "; workload threads ");
+	doc_user(d, threads);
+	if (isfinite(jnumber(opts, "duration_s")))
+		doc_textf(d, "; %g s a run", jnumber(opts, "duration_s"));
+	doc_text(d, "; event ");
+	doc_code(d, jstring(opts, "event", "?"));
+	doc_text(d, json_is_true(json_object_get(opts, "same_run")) ?
+		 "; the samplers of one rate and thread count sampled the same run.  Verdict: " :
+		 "; each sampler on its own run.  Verdict: ");
+	doc_strong(d, verdict);
+	doc_text(d, *val_verdict_text(verdict) ? " (" : "");
+	doc_text(d, val_verdict_text(verdict));
+	doc_text(d, *val_verdict_text(verdict) ? ")." : ".");
+	doc_p_end(d);
+	if (!json_array_size(val_cases(v))) {
+		doc_para(d, "No case was measured.");
+		return;
+	}
+	json_array_foreach(val_cases(v), i, c)
+		workload |= strcmp(jstring(c, "workload", "?"), jstring(json_array_get(val_cases(v), 0), "workload", "?")) != 0;
+	ncols = (int)(sizeof(head) / sizeof(head[0])) - !workload;
+	table_init(&t, ncols, (workload ? 0x3 : 0x1) | 1u << (ncols - 1));
+	for (int k = 0; k < (int)(sizeof(head) / sizeof(head[0])); k++)
+		if (k != 1 || workload)
+			table_cell(&t, "%s", head[k]);
+	json_array_foreach(val_cases(v), i, c)
+		val_case_row(&t, c, workload);
+	doc_table(d, &t);
+	table_free(&t);
+	val_shares(d, v);
+}
+
+static void sec_validation(struct doc *d, const struct report *rp)
+{
+	if (!rp->nvals)
+		return;
+	doc_heading(d, 2, "validation", "Validation of the samplers");
+	doc_para(d, "Each sampler against a workload whose true profile is known (`tare validate`).  Hz asked and got: "
+		 "the requested sampling rate and the effective one (samples per CPU second of the workload, and its "
+		 "share of the requested); lost and throttled samples, % of samples; max error: the largest absolute "
+		 "difference between a site's (function's) measured and true share of the samples, in percentage points "
+		 "(pt), with the site; beside it the binomial standard error sampling alone gives for that many samples "
+		 "(at the largest true share); TVD: the total variation distance between the measured and the true "
+		 "profile, with its expectation under random sampling; main: % of stacks unwound to a root frame (main "
+		 "or a thread's start); symbolized: % of frames given a name; bounds: whether the case is within the "
+		 "bounds the validation holds it to (the method below).  Only gated cases decide the verdict; the others "
+		 "are shown beside them.");
+	for (int i = 0; i < rp->nvals; i++)
+		val_section(d, rp, &rp->vals[i]);
 }
 
 static void sec_plots(struct doc *d, const struct report *rp)
@@ -1448,8 +1810,8 @@ static void sec_plots(struct doc *d, const struct report *rp)
 			doc_figure(d, rp, (enum plot_id)p);
 	for (int p = 0; p < PLOT_COUNT; p++) {
 		const struct plot_state *ps = &rp->plots[p];
-		if (ps->svg || ps->png || (!rp->gnuplot && ps->rows))
-			continue;
+		if (ps->svg || ps->png || (!rp->gnuplot && ps->rows) || (!rp->nruns && p != PLOT_VALIDATION))
+			continue;   /* drawn; to be drawn with gnuplot; an experiment's, in a validation alone */
 		if (!skipped++) {
 			doc_para(d, "Not drawn:");
 			doc_ul_begin(d);
@@ -1465,19 +1827,17 @@ static void sec_plots(struct doc *d, const struct report *rp)
 
 /* ---- warnings ------------------------------------------------------------------------------- */
 
-static void warn_item(struct doc *d, const struct report *rp, const struct rrun *r, const char *text)
+/* One warning, tagged with where it comes from ("run 2: ", "validation: ") when the report has
+ * several inputs. */
+static void warn_item(struct doc *d, const char *tag, const char *text)
 {
-	char tag[32];
 	doc_li_begin(d);
-	if (rp->nruns > 1) {
-		snprintf(tag, sizeof(tag), "run %d: ", r->index);
-		doc_text(d, tag);
-	}
+	doc_text(d, tag);
 	doc_user(d, text);
 	doc_li_end(d);
 }
 
-static int warn_failed_trials(struct doc *d, const struct report *rp, const struct rrun *r)
+static int warn_failed_trials(struct doc *d, const char *tag, const struct rrun *r)
 {
 	int n = 0;
 	for (int i = 0; i < r->lr.ntrials; i++) {
@@ -1487,27 +1847,7 @@ static int warn_failed_trials(struct doc *d, const struct report *rp, const stru
 			continue;
 		s = xasprintf("trial %d (%s, block %d) failed: %s", tr->index + 1, r->lr.ex.configs[tr->config].label,
 			      tr->block + 1, tr->error[0] ? tr->error : "no reason recorded");
-		warn_item(d, rp, r, s);
-		free(s);
-		n++;
-	}
-	return n;
-}
-
-/* Lost and throttled samples, where a run recorded them (validation cases). */
-static int warn_lost(struct doc *d, const struct report *rp, const struct rrun *r)
-{
-	json_t *cases = validation_cases(r), *c;
-	size_t k;
-	int n = 0;
-	json_array_foreach(cases, k, c) {
-		double lost = jnumber(c, "lost_pct"), thr = jnumber(c, "throttled_pct");
-		char *s;
-		if (!(lost > 0) && !(thr > 0))
-			continue;
-		s = xasprintf("%s: %.2f%% of samples lost, %.2f%% throttled", jstring(c, "label", "?"),
-			      isfinite(lost) ? lost : 0, isfinite(thr) ? thr : 0);
-		warn_item(d, rp, r, s);
+		warn_item(d, tag, s);
 		free(s);
 		n++;
 	}
@@ -1519,15 +1859,74 @@ static int warn_run(struct doc *d, const struct report *rp, const struct rrun *r
 	json_t *w = json_object_get(r->lr.root, "warnings"), *v;
 	size_t i;
 	int n = 0;
+	char tag[32] = "";
+	if (rp->nruns + rp->nvals > 1)
+		snprintf(tag, sizeof(tag), rp->nruns > 1 ? "run %d: " : "run: ", r->index);
 	if (json_is_true(json_object_get(r->lr.root, "interrupted")))
-		warn_item(d, rp, r, "the run was interrupted: only its finished trials are shown"), n++;
+		warn_item(d, tag, "the run was interrupted: only its finished trials are shown"), n++;
 	else if (!json_is_true(json_object_get(r->lr.root, "complete")))
-		warn_item(d, rp, r, "the run is not complete (still running, or it stopped early)"), n++;
+		warn_item(d, tag, "the run is not complete (still running, or it stopped early)"), n++;
 	json_array_foreach(w, i, v)
 		if (json_is_string(v))
-			warn_item(d, rp, r, json_string_value(v)), n++;
-	n += warn_failed_trials(d, rp, r);
-	n += warn_lost(d, rp, r);
+			warn_item(d, tag, json_string_value(v)), n++;
+	n += warn_failed_trials(d, tag, r);
+	return n;
+}
+
+/* A validation: not finished, gated cases out of bounds, cases not measured (one line per
+ * sampler and reason), lost, throttled or dropped samples. */
+static int warn_validation(struct doc *d, const struct report *rp, const struct rval *v)
+{
+	const char *verdict = jstring(v->root, "verdict", "");
+	json_t *c, *x;
+	size_t i, j;
+	int n = 0;
+	char tag[32] = "", name[200];
+	if (rp->nruns + rp->nvals > 1)
+		snprintf(tag, sizeof(tag), rp->nvals > 1 ? "validation %d: " : "validation: ", v->index);
+	if (!strcmp(verdict, "interrupted") || !strcmp(verdict, "running") || !strcmp(verdict, "cannot"))
+		warn_item(d, tag, val_verdict_text(verdict)), n++;
+	json_array_foreach(json_object_get(v->root, "out_of_bounds"), i, x)
+		if (json_is_string(x)) {
+			char *s = xasprintf("out of bounds: %s", json_string_value(x));
+			warn_item(d, tag, s);
+			free(s);
+			n++;
+		}
+	json_array_foreach(val_cases(v), i, c) {
+		const char *sampler = jstring(c, "sampler", "?"), *status = jstring(c, "status", "?");
+		const char *reason = jstring(c, "reason", "no reason recorded");
+		double lost = jnumber(c, "lost_pct"), thr = jnumber(c, "throttled_pct"), dropped = jnumber(c, "dropped");
+		int same = 0, first = 1;
+		if (!case_ok(c)) {
+			/* once per sampler, status and reason: "perf: skipped in 2 cases: ..." */
+			json_array_foreach(val_cases(v), j, x) {
+				if (case_ok(x) || strcmp(sampler, jstring(x, "sampler", "?")) || strcmp(status, jstring(x, "status", "?")) ||
+				    strcmp(reason, jstring(x, "reason", "no reason recorded")))
+					continue;
+				first &= j >= i;
+				same++;
+			}
+			if (first) {
+				char *s = same > 1 ? xasprintf("%s: %s in %d cases: %s", sampler, status, same, reason)
+						   : (case_name(c, name, sizeof(name)), xasprintf("%s: %s: %s", name, status, reason));
+				warn_item(d, tag, s);
+				free(s);
+				n++;
+			}
+			continue;
+		}
+		if (!(lost > 0) && !(thr > 0) && !(dropped > 0))
+			continue;
+		case_name(c, name, sizeof(name));
+		{
+			char *s = xasprintf("%s: %.2f%% of samples lost, %.2f%% throttled, %.0f dropped", name,
+					    isfinite(lost) ? lost : 0, isfinite(thr) ? thr : 0, isfinite(dropped) ? dropped : 0);
+			warn_item(d, tag, s);
+			free(s);
+			n++;
+		}
+	}
 	return n;
 }
 
@@ -1538,9 +1937,12 @@ static void sec_warnings(struct doc *d, const struct report *rp)
 	doc_ul_begin(d);
 	for (int i = 0; i < rp->nruns; i++)
 		n += warn_run(d, rp, &rp->runs[i]);
+	for (int i = 0; i < rp->nvals; i++)
+		n += warn_validation(d, rp, &rp->vals[i]);
 	if (!n) {
 		doc_li_begin(d);
-		doc_text(d, "None: no noise warnings, no failed trials, no lost samples recorded.");
+		doc_text(d, rp->nruns ? "None: no noise warnings, no failed trials, no lost samples recorded."
+			 : "None: every case was measured, none gated is out of its bounds, no sample was lost or throttled.");
 		doc_li_end(d);
 	}
 	doc_ul_end(d);
@@ -1622,6 +2024,12 @@ static void key_name(const char *prefix, const char *key, char *buf, size_t len)
 		{ "perf_event_max_sample_rate", "kernel.perf_event_max_sample_rate" },
 		{ "cgroup_mode", "cgroup mode" }, { "harness_cpus", "harness CPUs" }, { "workload_cpus", "workload CPUs" },
 		{ "driver_cpus", "load generator CPUs" }, { "profiler_cpus", "profiler CPUs" },
+		/* validation.json options.bounds */
+		{ "attribution_error_max_pp", "max error (points)" }, { "tvd", "TVD" },
+		{ "rate_tolerance", "effective rate, +- fraction of requested" }, { "lost_pct_max", "lost samples, % at most" },
+		{ "reached_main_min", "stacks reaching main, fraction at least" },
+		{ "symbolized_min", "frames symbolized, fraction at least" },
+		{ "site_samples_min", "expected samples in the smallest site, at least" },
 	};
 	size_t n;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -1634,23 +2042,29 @@ static void key_name(const char *prefix, const char *key, char *buf, size_t len)
 		buf[n] = buf[n] == '_' ? ' ' : buf[n];
 }
 
-/* Rows for the keys of one object of results.json (e.g. "placement"), the union over runs. */
-/* results.json's object ROOT.member, or ROOT.member.sub when sub is not NULL. */
-static json_t *member_of(const struct rrun *r, const char *member, const char *sub)
+/* The inputs of the report side by side (method, environment): runs, then validations. */
+static json_t *input_root(const struct report *rp, int i)
 {
-	json_t *o = json_object_get(r->lr.root, member);
+	return i < rp->nruns ? rp->runs[i].lr.root : rp->vals[i - rp->nruns].root;
+}
+
+/* An input's ROOT.member, or ROOT.member.sub when sub is not NULL. */
+static json_t *member_of(const struct report *rp, int i, const char *member, const char *sub)
+{
+	json_t *o = json_object_get(input_root(rp, i), member);
 	return sub ? json_object_get(o, sub) : o;
 }
 
-/* Rows for the plain values of one object of results.json (e.g. "placement"), the union of
- * its keys over the runs, one column per run. */
-static void object_rows(struct table *t, const struct report *rp, const char *member, const char *sub, const char *prefix)
+/* Rows for the plain values of one object (e.g. "placement") of inputs [from, to), the union
+ * of its keys, one column per input. */
+static void object_rows(struct table *t, const struct report *rp, int from, int to, const char *member, const char *sub,
+			const char *prefix)
 {
 	struct ptrvec keys = { 0 };
-	for (int i = 0; i < rp->nruns; i++) {
+	for (int i = from; i < to; i++) {
 		json_t *v;
 		const char *k;
-		json_object_foreach(member_of(&rp->runs[i], member, sub), k, v)
+		json_object_foreach(member_of(rp, i, member, sub), k, v)
 			if (!json_is_object(v) && !json_is_array(v))
 				push_unique(&keys, k);
 	}
@@ -1658,20 +2072,23 @@ static void object_rows(struct table *t, const struct report *rp, const char *me
 		char name[160];
 		key_name(prefix, keys.v[j], name, sizeof(name));
 		table_cell(t, "%s", name);
-		for (int i = 0; i < rp->nruns; i++)
-			json_cell(t, keys.v[j], json_object_get(member_of(&rp->runs[i], member, sub), keys.v[j]));
+		for (int i = from; i < to; i++)
+			json_cell(t, keys.v[j], json_object_get(member_of(rp, i, member, sub), keys.v[j]));
 	}
 	free(keys.v);
 }
 
-static void run_columns(struct table *t, const struct report *rp, const char *first)
+/* The header of a table with one column per input in [from, to). */
+static void input_columns(struct table *t, const struct report *rp, int from, int to, const char *first)
 {
 	table_cell(t, "%s", first);
-	for (int i = 0; i < rp->nruns; i++)
-		if (rp->nruns > 1)
-			table_cell(t, "run %d", i + 1);
-		else
+	for (int i = from; i < to; i++)
+		if (rp->nruns + rp->nvals == 1)
 			table_cell(t, "value");
+		else if (i < rp->nruns)
+			table_cell(t, rp->nruns > 1 ? "run %d" : "run", i + 1);
+		else
+			table_cell(t, rp->nvals > 1 ? "validation %d" : "validation", i - rp->nruns + 1);
 }
 
 static void method_table(struct doc *d, const struct report *rp)
@@ -1680,7 +2097,7 @@ static void method_table(struct doc *d, const struct report *rp)
 					    "measured window", "trial timeout", "confidence", "unit of work", "tare version" };
 	struct table t;
 	table_init(&t, rp->nruns + 1, ~0u);
-	run_columns(&t, rp, "plan");
+	input_columns(&t, rp, 0, rp->nruns, "plan");
 	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
 		table_cell(&t, "%s", rows[k]);
 		for (int i = 0; i < rp->nruns; i++)
@@ -1691,15 +2108,107 @@ static void method_table(struct doc *d, const struct report *rp)
 				workloads_cell(&t, &rp->runs[i]);
 		}
 	}
-	object_rows(&t, rp, "placement", NULL, "placement: ");
+	object_rows(&t, rp, 0, rp->nruns, "placement", NULL, "placement: ");
 	doc_table(d, &t);
 	table_free(&t);
 }
 
+static void val_method_cell(struct table *t, const struct rval *v, const char *what)
+{
+	json_t *root = v->root, *opts = json_object_get(root, "options"), *c;
+	char buf[512];
+	size_t i;
+	int ok = 0;
+	if (!strcmp(what, "validation"))
+		table_cell(t, "%s", v->name);
+	else if (!strcmp(what, "started"))
+		table_cell(t, "%s to %s", jstring(root, "started_utc", "?"), jstring(root, "finished_utc", "?"));
+	else if (!strcmp(what, "workloads"))
+		val_workloads(v, buf, sizeof(buf)), table_cell(t, "%s", buf);
+	else if (!strcmp(what, "samplers"))
+		join_array(json_object_get(opts, "samplers"), "", buf, sizeof(buf)), table_cell(t, "%s", buf);
+	else if (!strcmp(what, "sampling rates"))
+		join_array(json_object_get(opts, "rates_hz"), " Hz", buf, sizeof(buf)), table_cell(t, "%s", buf);
+	else if (!strcmp(what, "workload threads"))
+		join_array(json_object_get(opts, "threads"), "", buf, sizeof(buf)), table_cell(t, "%s", buf);
+	else if (!strcmp(what, "each run"))
+		table_cell(t, "%g s", jnumber(opts, "duration_s"));
+	else if (!strcmp(what, "event"))
+		table_cell(t, "%s", jstring(opts, "event", "?"));
+	else if (!strcmp(what, "samplers share a run"))
+		table_cell(t, "%s", json_is_true(json_object_get(opts, "same_run")) ? "yes" : "no (--apart)");
+	else if (!strcmp(what, "cases")) {
+		json_array_foreach(val_cases(v), i, c)
+			ok += case_ok(c);
+		table_cell(t, "%d measured of %zu", ok, json_array_size(val_cases(v)));
+	} else if (!strcmp(what, "verdict"))
+		table_cell(t, "%s", jstring(root, "verdict", "?"));
+	else if (!strcmp(what, "tare version"))
+		table_cell(t, "%s", jstring(root, "tare_version", "?"));
+	else
+		table_cell(t, "-");
+}
+
+static void val_method(struct doc *d, const struct report *rp)
+{
+	static const char *const rows[] = { "validation", "started", "workloads", "samplers", "sampling rates",
+					    "workload threads", "each run", "event", "samplers share a run", "cases",
+					    "verdict", "tare version" };
+	static const char *const items[] = {
+		"Truth: the workload's own measurement of its profile (for the cpu workload, every 64th pass of "
+		"each function timed with the thread's CPU clock), not the split it was asked for.",
+		"Effective rate: the samples a sampler received over the workload's CPU seconds (user + system, "
+		"from wait4).  A CPU-clock sampler fires every 1/rate s of the task's CPU, so less than the "
+		"requested rate means lost, throttled or unaccounted samples: the bound is a tolerance, not a "
+		"statistic.",
+		"Attribution error: max over the sites of |measured share - true share|, in percentage points, "
+		"over the n samples whose stack holds a site.  Sampling alone gives a share p a binomial standard "
+		"error sqrt(p(1-p)/n).  The bound (in the table) is a number of those standard errors, at the "
+		"largest, plus an allowance for what is not sampling noise (the truth is itself measured), or a "
+		"fixed number of points.",
+		"TVD: half the sum over the sites of |measured - true share|.  Under random sampling its expectation "
+		"is the sum of sqrt(p(1-p)) over sqrt(2 pi n); the bound is a multiple of that plus the allowance.",
+		"A periodic sampler is not a random one: the binomial figures are the yardstick, not a model of the "
+		"sampler.  Only gated cases (the reference sampler's) decide the verdict; the others are measured "
+		"and bounded the same way and shown beside them.",
+	};
+	struct table t;
+	int from = rp->nruns, to = rp->nruns + rp->nvals;
+	if (rp->nruns)
+		doc_heading(d, 3, NULL, "Validation");
+	doc_para(d, "For each workload, rate and thread count, the workload is forked and held at a gate; each sampler "
+		 "starts in its own process, attached to the workload's PID, and the gate opens once every sampler is "
+		 "ready.  The samplers' stacks are reduced to the workload's sites (the function nearest the leaf) and "
+		 "compared with the workload's truth.  Each case's bounds, as numbers, are in validation.json.");
+	table_init(&t, rp->nvals + 1, ~0u);
+	input_columns(&t, rp, from, to, "validation");
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		if (k == 0 && rp->nvals == 1)
+			continue;
+		table_cell(&t, "%s", rows[k]);
+		for (int i = 0; i < rp->nvals; i++)
+			val_method_cell(&t, &rp->vals[i], rows[k]);
+	}
+	object_rows(&t, rp, from, to, "options", "bounds", "bound: ");
+	doc_table(d, &t);
+	table_free(&t);
+	doc_ul_begin(d);
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		doc_li_begin(d);
+		doc_text(d, items[i]);
+		doc_li_end(d);
+	}
+	doc_ul_end(d);
+}
+
 static void sec_method(struct doc *d, const struct report *rp)
 {
-	double conf = rp->runs[0].lr.ex.confidence;
+	double conf = rp->nruns ? rp->runs[0].lr.ex.confidence : 0;
 	doc_heading(d, 2, "method", "Method");
+	if (!rp->nruns) {
+		val_method(d, rp);
+		return;
+	}
 	doc_para(d, "Each block runs every configuration once, in an order shuffled by a seeded PRNG (the seed replays "
 		 "it).  A trial is one fresh process of the workload in its own cgroup, the profiler in another; after "
 		 "the warm-up (not measured), the measured window is bracketed by snapshots of both cgroups' CPU, the "
@@ -1735,17 +2244,20 @@ static void sec_method(struct doc *d, const struct report *rp)
 		  conf == 0.95 ? "; an interval needs at least 6 blocks (signed-rank and sign test alike)." : ".");
 	doc_li_end(d);
 	doc_ul_end(d);
+	if (rp->nvals)
+		val_method(d, rp);
 }
 
 static void sec_environment(struct doc *d, const struct report *rp)
 {
 	struct table t;
 	doc_heading(d, 2, "environment", "Environment");
-	doc_para(d, "As each run found the machine (results.json `environment`).");
-	table_init(&t, rp->nruns + 1, ~0u);
-	run_columns(&t, rp, "machine");
-	object_rows(&t, rp, "environment", NULL, "");
-	object_rows(&t, rp, "environment", "tools", "tool: ");
+	doc_para(d, rp->nvals ? "As each run and validation found the machine (`environment` in results.json and validation.json)."
+		 : "As each run found the machine (results.json `environment`).");
+	table_init(&t, rp->nruns + rp->nvals + 1, ~0u);
+	input_columns(&t, rp, 0, rp->nruns + rp->nvals, "machine");
+	object_rows(&t, rp, 0, rp->nruns + rp->nvals, "environment", NULL, "");
+	object_rows(&t, rp, 0, rp->nruns + rp->nvals, "environment", "tools", "tool: ");
 	doc_table(d, &t);
 	table_free(&t);
 }
@@ -1763,15 +2275,25 @@ static void sec_reproduce(struct doc *d, const struct report *rp)
 		doc_p_end(d);
 		doc_pre(d, r->lr.ex.command_line && *r->lr.ex.command_line ? r->lr.ex.command_line : "(not recorded)");
 	}
+	for (int i = 0; i < rp->nvals; i++) {
+		const char *cmd = jstring(rp->vals[i].root, "command_line", "");
+		doc_p_begin(d);
+		if (rp->nvals > 1)
+			doc_textf(d, "Validation %d, from the directory it ran in:", rp->vals[i].index);
+		else
+			doc_text(d, "The validation, from the directory it ran in:");
+		doc_p_end(d);
+		doc_pre(d, *cmd ? cmd : "(not recorded)");
+	}
 	{
 		size_t n = strlen("tare report");
 		char *cmd;
-		for (int i = 0; i < rp->nruns; i++)
-			n += strlen(rp->runs[i].given) + 1;
+		for (int i = 0; i < rp->ngiven; i++)
+			n += strlen(rp->given[i]) + 1;
 		cmd = xmalloc(n + 1);
 		strcpy(cmd, "tare report");
-		for (int i = 0; i < rp->nruns; i++)
-			strcat(strcat(cmd, " "), rp->runs[i].given);
+		for (int i = 0; i < rp->ngiven; i++)
+			strcat(strcat(cmd, " "), rp->given[i]);
 		doc_para(d, "This report:");
 		doc_pre(d, cmd);
 		free(cmd);
@@ -1831,26 +2353,109 @@ static void base_name(const char *dir, char *buf, size_t len)
 	free(real);
 }
 
-static int load_runs(struct report *rp, const char *const *dirs, int n, char *err, size_t errlen)
+static int load_run(struct report *rp, const char *path, const char *given, char *err, size_t errlen)
+{
+	struct rrun *r = &rp->runs[rp->nruns];
+	int rc = results_load(path, &r->lr, err, errlen);
+	if (rc)
+		return rc;
+	rp->nruns++;
+	r->index = rp->nruns;
+	r->given = given;
+	base_name(r->lr.dir, r->name, sizeof(r->name));
+	analysis_run(&r->lr.ex, r->lr.trials, r->lr.ntrials, r->lr.ex.confidence, &r->an);
+	return 0;
+}
+
+/* validation.json at path (a file); root, when not NULL, is the document already parsed (the
+ * reference passes to the report).  0, or EXIT_USAGE after one line in err. */
+static int load_validation(struct report *rp, const char *path, json_t *root, const char *given, char *err,
+			   size_t errlen)
+{
+	struct rval *v = &rp->vals[rp->nvals];
+	json_error_t je;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->dir, sizeof(v->dir), "%s", path);
+	if (strrchr(v->dir, '/'))
+		*strrchr(v->dir, '/') = '\0';
+	else
+		snprintf(v->dir, sizeof(v->dir), ".");
+	if (!root && !path_exists(path)) {
+		snprintf(err, errlen, "%s: no such file", path);
+		return EXIT_USAGE;
+	}
+	if (!root && !(root = json_load_file(path, 0, &je))) {
+		snprintf(err, errlen, "%s:%d: not JSON: %s", path, je.line, je.text);
+		return EXIT_USAGE;
+	}
+	v->root = root;
+	rp->nvals++;       /* freed with the report from here on */
+	if (strcmp(jstring(root, "kind", ""), "validation")) {
+		snprintf(err, errlen, "%s: not a tare validation file (no \"kind\": \"validation\")", path);
+		return EXIT_USAGE;
+	}
+	if (jnumber(root, "schema_version") != VALIDATION_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: schema version %g, this tare reads %d", path, jnumber(root, "schema_version"),
+			 VALIDATION_SCHEMA_VERSION);
+		return EXIT_USAGE;
+	}
+	if (!json_is_array(json_object_get(root, "cases"))) {
+		snprintf(err, errlen, "%s: no cases", path);
+		return EXIT_USAGE;
+	}
+	v->index = rp->nvals;
+	v->given = given;
+	base_name(v->dir, v->name, sizeof(v->name));
+	return 0;
+}
+
+/* Each input is a results directory of `tare run` (results.json), one of `tare validate`
+ * (validation.json), or either file. */
+static int load_inputs(struct report *rp, const char *const *dirs, int n, char *err, size_t errlen)
 {
 	rp->runs = xcalloc((size_t)n, sizeof(*rp->runs));
+	rp->vals = xcalloc((size_t)n, sizeof(*rp->vals));
 	for (int i = 0; i < n; i++) {
-		struct rrun *r = &rp->runs[i];
-		char path[4096];
+		char path[4096], *res, *val;
+		struct stat sb;
 		size_t len;
-		int rc;
+		int rc = 0;
 		/* results/x/ as a shell completes it: results/x, so the paths shown have no "//" */
 		snprintf(path, sizeof(path), "%s", dirs[i]);
 		for (len = strlen(path); len > 1 && path[len - 1] == '/'; len--)
 			path[len - 1] = '\0';
-		if ((rc = results_load(path, &r->lr, err, errlen)))
+		res = xasprintf("%s/results.json", path);
+		val = xasprintf("%s/validation.json", path);
+		if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			if (!path_exists(res) && !path_exists(val)) {
+				snprintf(err, errlen, "%s: no results.json (tare run) or validation.json (tare validate) in this "
+					 "directory (give a results/<stamp>-<name>/ directory)", path);
+				rc = EXIT_USAGE;
+			}
+			if (!rc && path_exists(res))
+				rc = load_run(rp, path, dirs[i], err, errlen);
+			if (!rc && path_exists(val))
+				rc = load_validation(rp, val, NULL, dirs[i], err, errlen);
+		} else {
+			/* A file: a validation says what it is (or is named so); anything else is for
+			 * results_load to judge. */
+			const char *slash = strrchr(path, '/');
+			json_t *root = json_load_file(path, 0, NULL);
+			if ((root && !strcmp(jstring(root, "kind", ""), "validation")) ||
+			    !strcmp(slash ? slash + 1 : path, "validation.json"))
+				rc = load_validation(rp, path, root, dirs[i], err, errlen);
+			else
+				json_decref(root), rc = load_run(rp, path, dirs[i], err, errlen);
+		}
+		if (!rc && i == 0)
+			snprintf(rp->first_dir, sizeof(rp->first_dir), "%s",
+				 rp->nruns ? rp->runs[0].lr.dir : rp->vals[0].dir);
+		free(res);
+		free(val);
+		if (rc)
 			return rc;
-		rp->nruns++;
-		r->index = i + 1;
-		r->given = dirs[i];
-		base_name(r->lr.dir, r->name, sizeof(r->name));
-		analysis_run(&r->lr.ex, r->lr.trials, r->lr.ntrials, r->lr.ex.confidence, &r->an);
 	}
+	rp->ngiven = n;
 	return 0;
 }
 
@@ -1860,7 +2465,10 @@ static void free_report(struct report *rp)
 		analysis_free(&rp->runs[i].an);
 		results_unload(&rp->runs[i].lr);
 	}
+	for (int i = 0; i < rp->nvals; i++)
+		json_decref(rp->vals[i].root);
 	free(rp->runs);
+	free(rp->vals);
 	free(rp->gnuplot);
 }
 
@@ -1895,11 +2503,11 @@ static int build(struct report *rp, const char *const *dirs, int n, const char *
 		return EXIT_USAGE;
 	}
 	rp->given = dirs;
-	if ((rc = load_runs(rp, dirs, n, err, errlen)))
+	if ((rc = load_inputs(rp, dirs, n, err, errlen)))
 		return rc;
 	snprintf(rp->out, sizeof(rp->out), "%s", out_dir ? out_dir : "");
 	if (!out_dir)
-		snprintf(rp->out, sizeof(rp->out), "%.4080s/report", rp->runs[0].lr.dir);
+		snprintf(rp->out, sizeof(rp->out), "%.4080s/report", rp->first_dir);
 	if ((rc = make_dirs(rp, err, errlen)))
 		return rc;
 	stamp_now(rp->generated, sizeof(rp->generated));
@@ -1950,7 +2558,8 @@ static const char report_usage[] =
 	"usage: tare report RESULTS... [-o DIR]\n"
 	"\n"
 	"Write report.md and a self-contained report.html, with gnuplot plots, from one or more\n"
-	"results directories (results/<stamp>-<name>/); several are compared in one report.\n"
+	"results directories (results/<stamp>-<name>/): runs of `tare run` (results.json), compared\n"
+	"in one report, and validations of `tare validate` (validation.json), alone or beside them.\n"
 	"\n"
 	"  -o, --out DIR   where to write it (default: the first results directory's report/)\n"
 	"  -h, --help      this text\n";

@@ -1,7 +1,8 @@
 # tare report on real runs: the plots are images of the expected size and the SVGs parse; the
 # Markdown has its sections; report.html is self-contained and every plot loads in headless
-# Chromium; strings from a run are escaped; several runs make one report; without gnuplot the
-# report is written without plots and says so.  (docs/report.md)
+# Chromium; strings from a run are escaped; several runs make one report; a validation of
+# `tare validate` makes a report alone and beside a run; without gnuplot the report is written
+# without plots and says so.  (docs/report.md)
 . "$ROOT/tests/lib.sh"
 need_root
 cd "$T"
@@ -39,28 +40,49 @@ $CHECK html "$rep/report.html" 3 || fail "report.html"
 # The scripts travel with the report: gnuplot redraws a plot from the report directory.
 (cd "$rep" && rm plots/memory.svg && gnuplot plots/memory.gp) && $CHECK svg "$rep/plots/memory.svg" || fail "redrawing plots/memory.gp"
 
-# 2. The same run with a validation section and hostile strings: everything escaped.
-mkdir doctored
-python3 - "$run1/results.json" doctored/results.json <<'PY'
+# 2. The same run with hostile strings, beside a validation.json with hostile strings: everything
+# escaped, the validation plotted, its lost samples warned about.
+mkdir doctored doctored-v
+python3 - "$run1/results.json" doctored/results.json doctored-v/validation.json <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["configs"][1]["label"] = "perf <script>alert(1)</script> | `x` hz=99"
 d["warnings"].append("noisy <img src=x onerror=alert(2)> & | done")
 d["command"] = "tare run '<b>x</b>' ```"
-d["validation"] = {"cases": [
-    {"label": "ref hz=99", "requested_hz": 99, "effective_hz": 98.2, "samples": 1964, "lost_pct": 0,
-     "attribution_error_pp": 1.1, "binomial_se_pp": 1.03, "total_variation": 0.011},
-    {"label": "ref hz=999 <i>", "requested_hz": 999, "effective_hz": 951, "samples": 19020, "lost_pct": 0.5,
-     "attribution_error_pp": 0.4, "binomial_se_pp": 0.33}]}
 json.dump(d, open(sys.argv[2], "w"))
+def case(sampler, hz, err, se, eff, lost=0.0, **kw):
+    c = {"sampler": sampler, "type": "cpu", "workload": "cpu", "hz": hz, "requested_hz": hz, "threads": 1,
+         "duration_s": 2, "gating": sampler == "ref", "status": "ok", "within_bounds": True, "out_of_bounds": "",
+         "samples": round(eff * 2), "lost": 0, "lost_pct": lost, "throttled": 0, "throttled_pct": 0, "dropped": 0,
+         "effective_rate_hz": eff, "rate_ratio": eff / hz, "attribution_error_max_pp": err, "worst_site": "cpu_hot",
+         "tvd": err / 100, "binomial_se_pp": se, "expected_tvd": se / 100, "reached_main": 1.0, "symbolized": 0.999,
+         "truth": {"cpu_hot": 0.7, "cpu_warm": 0.2, "cpu_cold": 0.1},
+         "measured": {"cpu_hot": 0.7 + err / 100, "cpu_warm": 0.2 - err / 100, "cpu_cold": 0.1},
+         "bounds": {"attribution_error_max_pp": 4 * se + 1, "rate_ratio_min": 0.95, "rate_ratio_max": 1.05}}
+    c.update(kw)
+    return c
+v = {"schema_version": 1, "kind": "validation", "command_line": "tare validate '<i>v</i>' ```",
+     "started_utc": "2026-01-01T00:00:00Z", "finished_utc": "2026-01-01T00:00:09Z", "verdict": "fail",
+     "options": {"rates_hz": [99, 999], "threads": [1], "duration_s": 2, "event": "cpu-clock",
+                 "samplers": ["ref", "perf <i>"], "same_run": True, "bounds": {"rate_tolerance": 0.05}},
+     "environment": {"kernel": "Linux <u>k</u>"},
+     "cases": [case("ref", 99, 1.1, 3.3, 98.2), case("perf <i>", 99, 1.7, 3.3, 98.4),
+               case("ref", 999, 0.4, 1.05, 951, lost=0.5, within_bounds=False, out_of_bounds="rate 95.2% <b>"),
+               {"sampler": "perf <i>", "type": "cpu", "workload": "cpu", "hz": 999, "requested_hz": 999, "threads": 1,
+                "status": "skipped", "reason": "perf <img src=y> denied"}],
+     "out_of_bounds": ["ref cpu cpu 999 Hz x1: rate 95.2% <b>"]}
+json.dump(v, open(sys.argv[3], "w"))
 PY
-expect_exit 0 "$TARE" report doctored -o doc
+expect_exit 0 "$TARE" report doctored doctored-v -o doc
 $CHECK png doc/plots/validation.png 960 540 || fail "validation.png"
 $CHECK html doc/report.html 4 || fail "doctored report.html"
-grep -q "<script>alert\|<img src=x\|<b>x</b>\|<i>" doc/report.html && fail "a string from the run reached the HTML unescaped"
+grep -q "<script>alert\|<img src=\|<b>x</b>\|<i>\|<u>\|<b>" doc/report.html && fail "a string from the run reached the HTML unescaped"
 grep -qF 'perf &lt;script&gt;alert(1)&lt;/script&gt; | `x` hz=99' doc/report.html || fail "the label is not in the HTML, escaped"
 grep -qF 'perf \<script\>alert(1)\</script\> \| \`x\` hz=99' doc/report.md || fail "the label is not escaped in report.md"
+grep -qF '| perf \<i\> | 1 | 999 |' doc/report.md || fail "the skipped perf case is not in the validation table, escaped"
 grep -q "0.50% of samples lost" doc/report.md || fail "lost samples are not warned about"
+grep -q "out of bounds: ref cpu cpu 999 Hz x1" doc/report.md || fail "a case out of bounds is not warned about"
+grep -q '^"perf <i>" ' doc/data/validation.dat || fail "no perf block in data/validation.dat"
 
 # 3. Latency: a short run of the server workload (skipped where it is not there).
 if [ -f "$ROOT/workloads/server.lua" ] && [ -x "$BUILD/workloads/server" ]; then
@@ -84,6 +106,46 @@ else
 	multi="" nmulti=0
 fi
 
+# 3b. A real validation (tare validate --quick: ref and perf record, 99 and 999 Hz, 2 s a run),
+# reported alone and beside the run.
+val="" nval=0
+"$TARE" validate --quick -o "$T/v" > validate.out 2>&1; rc=$?
+if [ "$rc" -eq 3 ]; then
+	skipped="${skipped:+$skipped; }tare validate cannot sample here ($(tail -n 1 validate.out)): its report is untested"
+else
+	[ "$rc" -le 1 ] || fail "tare validate --quick exited $rc: $(cat validate.out)"
+	vdir=$(ls -d v/*-validate) || fail "no results directory from tare validate: $(cat validate.out)"
+	[ -f "$vdir/validation.json" ] && [ ! -e "$vdir/results.json" ] || fail "tare validate wrote no validation.json alone"
+	expect_exit 0 "$TARE" report "$vdir"
+	vrep=$vdir/report
+	$CHECK png "$vrep/plots/validation.png" 960 540 || fail "validation.png of tare validate"
+	$CHECK svg "$vrep/plots/validation.svg" || fail "validation.svg of tare validate"
+	for s in "# tare report: sampler validation" "## Validation of the samplers" "## Plots" "## Warnings" \
+		"## Method" "## Environment" "## Reproduce" "tare validate --quick -o $T/v" "kernel.perf\\_event\\_paranoid"; do
+		grep -qF -- "$s" "$vrep/report.md" || fail "the validation's report.md lacks '$s'"
+	done
+	grep -q "## Summary\|## Latency\|CPU overhead vs sampling rate" "$vrep/report.md" && fail "a validation alone has an experiment's sections"
+	for hz in 99 999; do
+		grep -q "^| ref | 1 | $hz | [0-9]" "$vrep/report.md" || fail "no measured ref row at $hz Hz in the validation table"
+		grep -q "^| perf | 1 | $hz | " "$vrep/report.md" || fail "no perf row at $hz Hz in the validation table"
+	done
+	grep -q '^"ref" ' "$vrep/data/validation.dat" || fail "no ref block in data/validation.dat"
+	if grep -q "^perf  *cpu  *cpu  *99  *1  *[0-9]" validate.out; then
+		grep -q '^"perf" ' "$vrep/data/validation.dat" || fail "perf measured, but no perf block in data/validation.dat"
+	else
+		echo "note: perf record did not sample here: its rows say why ($(grep '^perf' validate.out | head -n 1))"
+	fi
+	$CHECK html "$vrep/report.html" 1 || fail "the validation's report.html"
+	# Beside the run: both in one report, the run's plots and the validation's.
+	expect_exit 0 "$TARE" report "$run1" "$vdir" -o combo
+	for s in "## Summary" "## Validation of the samplers" "### Validation" "tare run -q rates.lua seed=11" \
+		"tare validate --quick -o $T/v" "| machine | run | validation |"; do
+		grep -qF -- "$s" combo/report.md || fail "the combined report.md lacks '$s'"
+	done
+	$CHECK html combo/report.html 4 || fail "combo/report.html"
+	val="$vrep/report.html" nval=1
+fi
+
 # 4. No gnuplot on PATH: written without plots, and it says so.
 PATH=/nonexistent "$TARE" report "$run1" -o bare >bare.out 2>&1 || fail "without gnuplot: exit $?: $(cat bare.out)"
 grep -q "gnuplot is not installed" bare.out || fail "no warning without gnuplot: $(cat bare.out)"
@@ -98,7 +160,7 @@ if command -v chromium >/dev/null; then
 			--disable-component-update --disable-sync --user-data-dir="$(mktemp -d "$T/chr.XXXXXX")" \
 			--virtual-time-budget=5000 --window-size=1200,3000 --hide-scrollbars "$@" 2>/dev/null
 	}
-	for page in "$rep/report.html:3" "doc/report.html:4" ${multi:+"$multi:$nmulti"}; do
+	for page in "$rep/report.html:3" "doc/report.html:4" ${multi:+"$multi:$nmulti"} ${val:+"$val:$nval"}; do
 		f=${page%:*} n=${page##*:}
 		render --dump-dom "file://$T/$f" > dom.html || fail "chromium could not render $f"
 		$CHECK dom dom.html "$n" || fail "$f in Chromium"
