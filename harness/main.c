@@ -32,7 +32,7 @@ static const char usage_text[] =
 	"  calibrate [seconds=S] what this machine can tell apart: noise floor, false positives,\n"
 	"                       recovery of known injected overheads, minimum detectable effect\n"
 	"  report RESULTS... [-o DIR]\n"
-	"                       report.md and report.html with plots, from results directories\n"
+	"                       report.md and report.html with plots, from run or validate results\n"
 	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
 	"  sample [-F HZ] (-p PID | -a | -- CMD)\n"
 	"                       the reference sampler: pprof and folded stacks (tare sample --help)\n"

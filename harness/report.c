@@ -36,6 +36,7 @@
 #include "plan.h"
 #include "results.h"
 #include "util.h"
+#include "validate.h"
 
 /* ---- what a report is made of -------------------------------------------------------------- */
 
@@ -49,7 +50,6 @@ struct rrun {
 
 /* A validation: the validation.json `tare validate` writes (docs/validate.md), a table of cases
  * (sampler, workload, rate, threads) each held against the workload's known profile. */
-#define VALIDATION_SCHEMA_VERSION 1      /* profilers/ref/validate.c's VALIDATE_SCHEMA_VERSION */
 
 struct rval {
 	json_t *root;              /* the whole document */
@@ -2394,9 +2394,9 @@ static int load_validation(struct report *rp, const char *path, json_t *root, co
 		snprintf(err, errlen, "%s: not a tare validation file (no \"kind\": \"validation\")", path);
 		return EXIT_USAGE;
 	}
-	if (jnumber(root, "schema_version") != VALIDATION_SCHEMA_VERSION) {
+	if (jnumber(root, "schema_version") != VALIDATE_SCHEMA_VERSION) {
 		snprintf(err, errlen, "%s: schema version %g, this tare reads %d", path, jnumber(root, "schema_version"),
-			 VALIDATION_SCHEMA_VERSION);
+			 VALIDATE_SCHEMA_VERSION);
 		return EXIT_USAGE;
 	}
 	if (!json_is_array(json_object_get(root, "cases"))) {

@@ -41,7 +41,6 @@
 #include "proc.h"
 #include "util.h"
 
-#define VALIDATE_SCHEMA_VERSION	1
 #define VALIDATE_MAX_LIST	16
 #define VALIDATE_READY_S	15.0	/* a sampler not ready by then has failed */
 #define VALIDATE_WORKLOAD_SLACK_S 60.0	/* past its duration before the workload is killed */

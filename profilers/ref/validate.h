@@ -104,4 +104,7 @@ double vbounds_tvd(const struct vbounds *b, const struct vmetrics *m);
  * 0, or -1 with a sentence in err. */
 int validate_cpu_truth(const char *json_text, struct vtruth *t, char *err, size_t errlen);
 
+/* The version of validation.json's layout; tare report checks it. */
+#define VALIDATE_SCHEMA_VERSION 1
+
 #endif
