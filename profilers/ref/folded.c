@@ -1,6 +1,7 @@
 /* folded.c — folded stacks, one line per distinct stack: "main;worker;cpu_hot 123", root
- * first, the count in samples (flamegraph.pl, speedscope and inferno read them).  Stacks that
- * differ only by process, or by locations with one name, are merged; lines are sorted.
+ * first, the count in samples, or in the value profile_values names (flamegraph.pl, speedscope
+ * and inferno read them).  Stacks that differ only by process, or by locations with one name,
+ * are merged; lines are sorted.
  *
  * Nothing is built in memory but an index: stacks are sorted by comparing their names frame by
  * frame, then streamed out, so a flush of a full table costs 4 bytes a stack. */
@@ -16,6 +17,7 @@
 
 struct folded_ctx {
 	const struct session *s;
+	const struct stacks *t;
 	int comm_root;
 };
 
@@ -23,7 +25,7 @@ struct folded_ctx {
 static const char *frame_name(const struct folded_ctx *c, const struct stack *st, uint32_t k,
 			      char *buf, size_t len)
 {
-	const struct stacks *t = &c->s->stacks;
+	const struct stacks *t = c->t;
 
 	if (c->comm_root) {
 		if (k == 0) {
@@ -40,8 +42,8 @@ static const char *frame_name(const struct folded_ctx *c, const struct stack *st
 static int cmp_stack(const void *a, const void *b, void *arg)
 {
 	const struct folded_ctx *c = arg;
-	const struct stack *x = &c->s->stacks.stack[*(const uint32_t *)a];
-	const struct stack *y = &c->s->stacks.stack[*(const uint32_t *)b];
+	const struct stack *x = &c->t->stack[*(const uint32_t *)a];
+	const struct stack *y = &c->t->stack[*(const uint32_t *)b];
 	uint32_t nx = x->nframes + (c->comm_root ? 1 : 0), ny = y->nframes + (c->comm_root ? 1 : 0);
 	char bx[32], by[32];
 
@@ -52,6 +54,17 @@ static int cmp_stack(const void *a, const void *b, void *arg)
 			return r;
 	}
 	return (nx > ny) - (nx < ny);
+}
+
+/* What a line counts: samples, or the value asked for (the eBPF sampler's types). */
+static uint64_t folded_count(const struct stacks *t, const struct profile_values *pv, uint32_t i)
+{
+	int64_t v;
+
+	if (!pv)
+		return t->stack[i].count;
+	v = pv->v[(size_t)i * (size_t)pv->n + (size_t)pv->folded_index];
+	return v > 0 ? (uint64_t)v : 0;
 }
 
 /* A frame's name with what would break the format replaced: ';' separates frames, a newline
@@ -65,8 +78,9 @@ static void put_name(FILE *f, const char *name)
 int folded_write(const char *path, struct session *s, const struct profile_meta *pm,
 		 char *err, size_t errlen)
 {
-	const struct stacks *t = &s->stacks;
-	struct folded_ctx c = { s, pm->comm_root };
+	const struct stacks *t = pm->stacks ? pm->stacks : &s->stacks;
+	const struct profile_values *pv = pm->values;
+	struct folded_ctx c = { s, t, pm->comm_root };
 	uint32_t *order = xmalloc(sizeof(*order) * (t->nstacks ? t->nstacks : 1)), n = 0;
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	FILE *f = fopen(tmp, "we");
@@ -77,7 +91,7 @@ int folded_write(const char *path, struct session *s, const struct profile_meta 
 		goto out;
 	}
 	for (uint32_t i = 0; i < t->nstacks; i++)
-		if (t->stack[i].nframes || c.comm_root)
+		if ((t->stack[i].nframes || c.comm_root) && folded_count(t, pv, i))
 			order[n++] = i;	/* an empty stack has nothing to draw */
 	qsort_r(order, n, sizeof(*order), cmp_stack, &c);
 	for (uint32_t i = 0, j; i < n; i = j) {
@@ -87,7 +101,7 @@ int folded_write(const char *path, struct session *s, const struct profile_meta 
 		char buf[32];
 
 		for (j = i; j < n && !cmp_stack(&order[i], &order[j], &c); j++)
-			count += t->stack[order[j]].count;
+			count += folded_count(t, pv, order[j]);
 		for (uint32_t k = 0; k < frames; k++) {
 			if (k)
 				fputc(';', f);

@@ -227,7 +227,7 @@ static void write_locations(struct gz_sink *sink, const struct stacks *t, const 
 }
 
 static void write_samples(struct gz_sink *sink, const struct stacks *t, const struct usage *u,
-			  uint32_t k_pid, uint32_t k_comm)
+			  const struct profile_values *pv, uint32_t k_pid, uint32_t k_comm)
 {
 	uint64_t *ids = xcalloc(u->max_frames, sizeof(*ids));
 
@@ -238,13 +238,21 @@ static void write_samples(struct gz_sink *sink, const struct stacks *t, const st
 		Sample sm = PERFTOOLS__PROFILES__SAMPLE__INIT, *smp = &sm;
 		Label lab[2] = { PERFTOOLS__PROFILES__LABEL__INIT, PERFTOOLS__PROFILES__LABEL__INIT };
 		Label *labp[2] = { &lab[0], &lab[1] };
-		int64_t values[2] = { (int64_t)st->count, (int64_t)st->period };
+		int64_t values[PROFILE_MAX_VALUES] = { (int64_t)st->count, (int64_t)st->period };
+		int nv = 2, nonzero = 0;
 
+		if (pv) {
+			nv = pv->n;
+			for (int k = 0; k < nv; k++)
+				nonzero |= (values[k] = pv->v[(size_t)i * (size_t)nv + (size_t)k]) != 0;
+			if (!nonzero)
+				continue;
+		}
 		for (uint32_t k = 0; k < st->nframes; k++)
 			ids[k] = fr[k];		/* leaf first, as pprof wants */
 		sm.n_location_id = st->nframes;
 		sm.location_id = ids;
-		sm.n_value = 2;
+		sm.n_value = (size_t)nv;
 		sm.value = values;
 		lab[0].key = k_pid;
 		lab[0].num = st->pid;
@@ -262,33 +270,44 @@ static void write_samples(struct gz_sink *sink, const struct stacks *t, const st
 int pprof_write(const char *path, struct session *s, const struct profile_meta *pm,
 		char *err, size_t errlen)
 {
-	const struct stacks *t = &s->stacks;
+	const struct stacks *t = pm->stacks ? pm->stacks : &s->stacks;
+	const struct profile_values *pv = pm->values;
 	const struct maps *m = &s->maps;
 	Profile prof = PERFTOOLS__PROFILES__PROFILE__INIT;
-	ValueType vt[3] = { PERFTOOLS__PROFILES__VALUE_TYPE__INIT, PERFTOOLS__PROFILES__VALUE_TYPE__INIT,
-			    PERFTOOLS__PROFILES__VALUE_TYPE__INIT };
-	ValueType *vtp[2] = { &vt[0], &vt[1] };
+	ValueType vt[PROFILE_MAX_VALUES + 1], *vtp[PROFILE_MAX_VALUES];
 	struct usage u;
 	Mapping *maps = xcalloc(m->ndso, sizeof(Mapping));
 	Mapping **mapp = xcalloc(m->ndso, sizeof(Mapping *));
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	struct gz_sink sink = { .base = { .append = gz_append } };
 	/* every string the profile uses is interned before the string table is written */
-	uint32_t k_samples = strtab_intern(&s->strs, "samples"),
-		 k_count = strtab_intern(&s->strs, "count"),
-		 k_type = strtab_intern(&s->strs, pm->event->value_type),
-		 k_unit = strtab_intern(&s->strs, pm->event->value_unit),
-		 k_pid = strtab_intern(&s->strs, "pid"),
+	uint32_t k_pid = strtab_intern(&s->strs, "pid"),
 		 k_comm = strtab_intern(&s->strs, "comm");
 	int64_t comment = pm->comment ? strtab_intern(&s->strs, pm->comment) : 0;
-	int rc = -1;
+	int rc = -1, nv = pv ? pv->n : 2;
 
+	for (int k = 0; k <= PROFILE_MAX_VALUES; k++) {
+		perftools__profiles__value_type__init(&vt[k]);
+		if (k < PROFILE_MAX_VALUES)
+			vtp[k] = &vt[k];
+	}
+	if (pv) {
+		for (int k = 0; k < nv; k++) {
+			vt[k].type = strtab_intern(&s->strs, pv->type[k]);
+			vt[k].unit = strtab_intern(&s->strs, pv->unit[k]);
+		}
+		vt[nv].type = strtab_intern(&s->strs, pv->period_type);
+		vt[nv].unit = strtab_intern(&s->strs, pv->period_unit);
+		prof.default_sample_type = vt[pv->default_index].type;
+	} else {
+		vt[0].type = strtab_intern(&s->strs, "samples");
+		vt[0].unit = strtab_intern(&s->strs, "count");
+		vt[1].type = vt[2].type = strtab_intern(&s->strs, pm->event->value_type);
+		vt[1].unit = vt[2].unit = strtab_intern(&s->strs, pm->event->value_unit);
+		prof.default_sample_type = vt[1].type;
+	}
 	usage_scan(&u, t, m);
-	vt[0].type = k_samples;
-	vt[0].unit = k_count;
-	vt[1].type = vt[2].type = k_type;
-	vt[1].unit = vt[2].unit = k_unit;
-	prof.n_sample_type = 2;
+	prof.n_sample_type = (size_t)nv;
 	prof.sample_type = vtp;
 	prof.n_mapping = make_mappings(&u, m, maps, mapp);
 	prof.mapping = mapp;
@@ -296,9 +315,8 @@ int pprof_write(const char *path, struct session *s, const struct profile_meta *
 	prof.string_table = s->strs.str;
 	prof.time_nanos = (int64_t)pm->start_wall_ns;
 	prof.duration_nanos = (int64_t)pm->duration_ns;
-	prof.period_type = &vt[2];
+	prof.period_type = &vt[nv];
 	prof.period = (int64_t)pm->period;
-	prof.default_sample_type = k_type;
 	if (comment) {
 		prof.n_comment = 1;
 		prof.comment = &comment;
@@ -311,7 +329,7 @@ int pprof_write(const char *path, struct session *s, const struct profile_meta *
 	}
 	pack_one(&sink, &prof);
 	write_locations(&sink, t, m, &u);
-	write_samples(&sink, t, &u, k_pid, k_comm);
+	write_samples(&sink, t, &u, pv, k_pid, k_comm);
 	if (gzclose(sink.gz) != Z_OK || sink.failed) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
 		unlink(tmp);

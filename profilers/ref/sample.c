@@ -140,6 +140,8 @@ static const char sample_usage_text[] =
 	"                         children it creates from now on\n"
 	"  -a, --all-cpus         every process, on every CPU\n"
 	"  -v, --verbose          say what it does\n"
+	"      --bpf ...          first: the eBPF sampler and its profile types (cpu, offcpu,\n"
+	"                         lock, alloc); tare sample --bpf --help\n"
 	"\n"
 	"Ready when it prints \"tare-sample: ready\" on stderr.  SIGINT or SIGTERM: write the\n"
 	"outputs and exit 0.  With a command, it stops when the command exits and exits with\n"
@@ -176,7 +178,7 @@ static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 static int parse_args(int argc, char **argv, struct sample_opts *o)
 {
-	enum { OPT_FOLDED = 256, OPT_STATS, OPT_FLUSH, OPT_MAX_STACKS };
+	enum { OPT_FOLDED = 256, OPT_STATS, OPT_FLUSH, OPT_MAX_STACKS, OPT_BPF };
 	static const struct option opts[] = {
 		{ "freq",       required_argument, NULL, 'F' },
 		{ "count",      required_argument, NULL, 'c' },
@@ -191,6 +193,7 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 		{ "stats",      required_argument, NULL, OPT_STATS },
 		{ "flush",      required_argument, NULL, OPT_FLUSH },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
+		{ "bpf",        no_argument,       NULL, OPT_BPF },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, have_pid = 0, have_all = 0;
@@ -260,6 +263,8 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 						   STACKS_MAX_MAX);
 			o->max_stacks = (uint32_t)v;
 			break;
+		case OPT_BPF:
+			return usage_error("--bpf comes first: tare sample --bpf [OPTIONS] ...");
 		case ':':
 			return usage_error("%s: expected a value", argv[optind - 1]);
 		default:
@@ -811,6 +816,8 @@ int sample_main(int argc, char **argv)
 	char err[256];
 	uint64_t covered, wall;
 
+	if (argc > 1 && !strcmp(argv[1], "--bpf"))
+		return sample_bpf_main(argc, argv);
 	rc = parse_args(argc, argv, &S.o);
 	if (rc)
 		return rc < 0 ? 0 : rc;

@@ -8,4 +8,9 @@
  * when it cannot be run. */
 int sample_main(int argc, char **argv);
 
+/* `tare sample --bpf ...` (argv[1] is "--bpf"): the eBPF sampler, profilers/bpf/profile.c
+ * (docs/bpf.md).  The same exit codes; 3 also when BPF cannot be loaded here, or this tare was
+ * built without it. */
+int sample_bpf_main(int argc, char **argv);
+
 #endif

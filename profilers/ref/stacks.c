@@ -80,8 +80,8 @@ uint32_t stacks_loc(struct stacks *t, uint32_t dso, uint64_t addr)
 	return id;
 }
 
-int stacks_add(struct stacks *t, int32_t pid, uint32_t comm, const uint32_t *locs, uint32_t n,
-	       uint64_t period)
+int64_t stacks_intern(struct stacks *t, int32_t pid, uint32_t comm, const uint32_t *locs,
+		      uint32_t n)
 {
 	uint64_t h = mix64((uint64_t)(uint32_t)pid << 32 | n);
 	uint32_t i, id, hash;
@@ -93,23 +93,31 @@ int stacks_add(struct stacks *t, int32_t pid, uint32_t comm, const uint32_t *loc
 	for (i = hash & t->stack_mask; (id = t->stack_index[i]); i = (i + 1) & t->stack_mask) {
 		s = &t->stack[id - 1];
 		if (s->hash == hash && s->pid == pid && s->nframes == n &&
-		    !memcmp(t->arena + s->frames, locs, n * sizeof(*locs))) {
-			s->count++;
-			s->period += period;
-			t->samples++;
-			return 0;
-		}
+		    !memcmp(t->arena + s->frames, locs, n * sizeof(*locs)))
+			return id - 1;
 	}
-	if (t->nstacks == t->max_stacks || t->arena_cap - t->arena_used < n) {
-		t->dropped++;
+	if (t->nstacks == t->max_stacks || t->arena_cap - t->arena_used < n)
 		return -1;
-	}
 	s = &t->stack[t->nstacks++];
-	*s = (struct stack){ .count = 1, .period = period, .hash = hash, .nframes = n,
-			     .frames = (uint32_t)t->arena_used, .pid = pid, .comm = comm };
+	*s = (struct stack){ .hash = hash, .nframes = n, .frames = (uint32_t)t->arena_used,
+			     .pid = pid, .comm = comm };
 	memcpy(t->arena + t->arena_used, locs, n * sizeof(*locs));
 	t->arena_used += n;
 	t->stack_index[i] = t->nstacks;
+	return t->nstacks - 1;
+}
+
+int stacks_add(struct stacks *t, int32_t pid, uint32_t comm, const uint32_t *locs, uint32_t n,
+	       uint64_t period)
+{
+	int64_t i = stacks_intern(t, pid, comm, locs, n);
+
+	if (i < 0) {
+		t->dropped++;
+		return -1;
+	}
+	t->stack[i].count++;
+	t->stack[i].period += period;
 	t->samples++;
 	return 0;
 }

@@ -72,6 +72,10 @@ uint32_t stacks_loc(struct stacks *t, uint32_t dso, uint64_t addr);
  * dropped (table full; counted in t->dropped). */
 int stacks_add(struct stacks *t, int32_t pid, uint32_t comm, const uint32_t *locs, uint32_t n,
 	       uint64_t period);
+/* The index of stack locs[0..n) of process pid in t->stack, added with no samples when new;
+ * -1 when the table is full (not counted: samplers that aggregate elsewhere count their own). */
+int64_t stacks_intern(struct stacks *t, int32_t pid, uint32_t comm, const uint32_t *locs,
+		      uint32_t n);
 static inline const uint32_t *stacks_frames(const struct stacks *t, const struct stack *s)
 {
 	return t->arena + s->frames;
