@@ -47,7 +47,9 @@ static int per_unit(const struct trial_result *tr, struct per_unit *pu)
 	pu->u = trial_unattributed_ns(tr) / work;
 	pu->t = pu->w + pu->p + pu->u;
 	pu->rate = work / tr->wall_s;
-	pu->rss = (double)tr->workload_rss_peak_bytes + (double)tr->profiler_rss_peak_bytes;
+	/* Memory: peak RSS plus what the kernel holds for profiling that RSS leaves out. */
+	pu->rss = (double)tr->workload_rss_peak_bytes + (double)tr->profiler_rss_peak_bytes +
+		  (double)tr->workload_kernel_bytes + (double)tr->profiler_kernel_bytes;
 	pu->lat[0] = tr->has_latency ? tr->p50_us : NAN;
 	pu->lat[1] = tr->has_latency ? tr->p90_us : NAN;
 	pu->lat[2] = tr->has_latency ? tr->p99_us : NAN;

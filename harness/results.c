@@ -38,6 +38,8 @@ const struct trial_field trial_fields[] = {
 	FIELD(machine_idle_ns, F_U64),
 	FIELD(workload_rss_peak_bytes, F_U64),
 	FIELD(profiler_rss_peak_bytes, F_U64),
+	FIELD(workload_kernel_bytes, F_U64),
+	FIELD(profiler_kernel_bytes, F_U64),
 	FIELD(workload_mem_charged_peak_bytes, F_I64),
 	FIELD(profiler_mem_charged_peak_bytes, F_I64),
 	FIELD(has_latency, F_INT),

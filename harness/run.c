@@ -211,7 +211,7 @@ void run_print_summary(FILE *f, const struct run *r)
 	snprintf(cells[0][4], 96, "profiler");
 	snprintf(cells[0][5], 96, "unattrib.");
 	snprintf(cells[0][6], 96, "p99 latency");
-	snprintf(cells[0][7], 96, "memory (RSS)");
+	snprintf(cells[0][7], 96, "memory");
 	snprintf(cells[0][8], 96, "trials");
 	nrows = 1;
 	for (int c = 0; c < an->narms; c++, nrows++) {

@@ -109,3 +109,37 @@ uint64_t sysstat_kthreads_ns(void)
 	closedir(d);
 	return sum;
 }
+
+uint64_t proc_kernel_memory_bytes(pid_t pid)
+{
+	char path[64], *maps, *line, *save = NULL;
+	uint64_t sum = 0;
+	DIR *d;
+	struct dirent *de;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if ((maps = read_file(path, NULL))) {
+		for (line = strtok_r(maps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			unsigned long long lo, hi;
+			if (strstr(line, "anon_inode:[perf_event]") && sscanf(line, "%llx-%llx", &lo, &hi) == 2 && hi > lo)
+				sum += hi - lo;
+		}
+		free(maps);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)pid);
+	if (!(d = opendir(path)))
+		return sum;
+	while ((de = readdir(d))) {
+		char fpath[320], *info, *m;
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(fpath, sizeof(fpath), "%s/%s", path, de->d_name);
+		if (!(info = read_file(fpath, NULL)))
+			continue;
+		/* Only BPF maps and programs report memlock. */
+		if ((m = strstr(info, "\nmemlock:")))
+			sum += strtoull(m + 9, NULL, 10);
+		free(info);
+	}
+	closedir(d);
+	return sum;
+}

@@ -28,6 +28,11 @@ int sysstat_irq_time_accounted(void);
  * where a profiler's deferred kernel work lands.  Threads that exit take their time with them. */
 uint64_t sysstat_kthreads_ns(void);
 
+/* Kernel memory a process holds for profiling that RSS does not show: perf ring buffers (its
+ * anon_inode:[perf_event] mappings; their pages are not counted in Rss) and BPF maps and
+ * programs (memlock in /proc/PID/fdinfo).  Bytes; 0 when it is gone. */
+uint64_t proc_kernel_memory_bytes(pid_t pid);
+
 /* Peak resident set (VmHWM) of one process, bytes; 0 when it is gone. */
 uint64_t proc_rss_peak_bytes(pid_t pid);
 

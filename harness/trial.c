@@ -351,13 +351,16 @@ static int wait_window(struct trial_ctx *t, uint64_t ns, uint64_t units_from, ui
 	}
 }
 
-static uint64_t group_rss_peak(const struct cgroup *cg)
+static uint64_t group_rss_peak(const struct cgroup *cg, uint64_t *kernel)
 {
 	pid_t *pids;
 	uint64_t sum = 0;
 	int n = cgroup_pids(cg, &pids);
-	for (int i = 0; i < n; i++)
+	*kernel = 0;
+	for (int i = 0; i < n; i++) {
 		sum += proc_rss_peak_bytes(pids[i]);
+		*kernel += proc_kernel_memory_bytes(pids[i]);
+	}
 	free(pids);
 	return sum;
 }
@@ -549,9 +552,9 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 	if (tr->unit[0] && tr->units == 0)
 		fail(&t, "the workload reported no units of work in the measured window");
 	/* Peaks are read while the processes are alive; wait4's ru_maxrss covers the end. */
-	tr->workload_rss_peak_bytes = group_rss_peak(&t.w.cg);
+	tr->workload_rss_peak_bytes = group_rss_peak(&t.w.cg, &tr->workload_kernel_bytes);
 	if (t.p.have_cg)
-		tr->profiler_rss_peak_bytes = group_rss_peak(&t.p.cg);
+		tr->profiler_rss_peak_bytes = group_rss_peak(&t.p.cg, &tr->profiler_kernel_bytes);
 out:
 	/* The driver first (it writes its histograms on the way out), then the profiler (it may
 	 * need the workload alive to finish), then the workload. */

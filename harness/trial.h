@@ -48,6 +48,8 @@ struct trial_result {
 
 	uint64_t workload_rss_peak_bytes;     /* sum of VmHWM over its processes */
 	uint64_t profiler_rss_peak_bytes;
+	uint64_t workload_kernel_bytes;       /* perf rings and BPF maps its processes hold */
+	uint64_t profiler_kernel_bytes;
 	int64_t workload_mem_charged_peak_bytes;  /* cgroup peak, page cache included; -1 unknown */
 	int64_t profiler_mem_charged_peak_bytes;
 
