@@ -146,7 +146,7 @@ $(BUILD)/tare: $(HARNESS_OBJ)
 WL_EXTRA_replay := harness/hist.c harness/trace.c harness/util.c harness/version.c
 
 .SECONDEXPANSION:
-$(BUILD)/workloads/%: workloads/%.c workloads/tare_units.h $$(WL_EXTRA_$$*)
+$(BUILD)/workloads/%: workloads/%.c workloads/tare_units.h workloads/workload.h $$(WL_EXTRA_$$*)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -Iworkloads -Iharness $< $(WL_EXTRA_$*) -o $@ -lpthread -lm
@@ -159,7 +159,7 @@ $(BUILD)/profilers/libtare-inject.so: profilers/inject/shim.c
 $(BUILD)/profilers/inject-sidecar: profilers/inject/sidecar.c
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) $< -o $@ -lm
+	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -Iworkloads $< -o $@ -lm
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJ)
 	$(call msg,CC,$<)

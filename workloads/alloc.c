@@ -27,21 +27,18 @@
  * thread array, the rings) lives in mmap'd memory, so the malloc/calloc/realloc calls that a
  * uprobe counts are the sites' plus the few glibc makes itself (stdio's buffer, thread TLS).
  */
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/time.h>
 #include <time.h>
 
+#define WORKLOAD_NAME "alloc"
 #include "tare_units.h"
+#include "workload.h"
 
 #define ALLOC_MAX_THREADS	256
 #define ALLOC_MAX_LIVE		1000000
@@ -99,7 +96,6 @@ struct alloc_thread {
 
 static struct alloc_config cfg;
 static struct tare_units *alloc_units;
-static int alloc_stop;				/* set by signal handlers; read with __atomic */
 static uint64_t alloc_units_claimed;		/* only used with --units */
 
 static void __attribute__((noreturn)) alloc_oom(size_t size)
@@ -201,12 +197,6 @@ static const struct alloc_site alloc_sites[ALLOC_NSITES] = {
 	[SITE_SEED]   = { "alloc_seed",   CALL_MALLOC,  256,   NULL },	/* via alloc_grow */
 };
 
-static void alloc_on_signal(int sig)
-{
-	(void)sig;
-	__atomic_store_n(&alloc_stop, 1, __ATOMIC_RELAXED);	/* lock-free: signal-safe */
-}
-
 static int64_t alloc_now_ns(void)
 {
 	struct timespec ts;
@@ -226,7 +216,7 @@ static bool alloc_claim(uint64_t cost)
 {
 	uint64_t old;
 
-	if (__atomic_load_n(&alloc_stop, __ATOMIC_RELAXED))
+	if (workload_stopping())
 		return false;
 	if (!cfg.max_units)
 		return true;
@@ -271,7 +261,7 @@ static int alloc_pick(struct alloc_thread *t)
 			if (cfg.mix[i] && alloc_site_cost(i) == 1 && alloc_claim(1))
 				return i;
 	}
-	__atomic_store_n(&alloc_stop, 1, __ATOMIC_RELAXED);
+	workload_stop();
 	return -1;
 }
 
@@ -382,38 +372,6 @@ static void alloc_usage(FILE *f)
 		"inuse_space).\n");
 }
 
-static void __attribute__((noreturn)) alloc_bad_arg(const char *opt, const char *arg,
-						     const char *expected)
-{
-	fprintf(stderr, "alloc: %s %s: expected %s (see alloc --help)\n", opt, arg, expected);
-	exit(2);
-}
-
-/* strtoull accepts "-1" (as a huge value) and leading blanks; demand plain digits. */
-static bool alloc_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool alloc_parse_positive(const char *s, double max, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return !errno && end != s && !*end && *out > 0 && *out <= max;
-}
-
 static void alloc_parse_mix(const char *arg)
 {
 	const char *what = "4 comma-separated weights in [0, 1000000], not all 0";
@@ -422,20 +380,20 @@ static void alloc_parse_mix(const char *arg)
 	int n = 0;
 	uint64_t sum = 0;
 
-	if (strlen(arg) >= sizeof(buf) || strstr(arg, ",,") || arg[0] == ',' ||
+	if (strlen(arg) >= sizeof(buf) || !*arg || strstr(arg, ",,") || arg[0] == ',' ||
 	    arg[strlen(arg) - 1] == ',')	/* strtok_r would skip empty fields */
-		alloc_bad_arg("--mix", arg, what);
+		workload_bad_arg("--mix", arg, what);
 	strcpy(buf, arg);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 
-		if (n == ALLOC_NMIX || !alloc_parse_u64(tok, 0, 1000000, &v))
-			alloc_bad_arg("--mix", arg, what);
+		if (n == ALLOC_NMIX || !workload_parse_u64(tok, 0, 1000000, &v))
+			workload_bad_arg("--mix", arg, what);
 		cfg.mix[n++] = (uint32_t)v;
 		sum += v;
 	}
 	if (n != ALLOC_NMIX || !sum)
-		alloc_bad_arg("--mix", arg, what);
+		workload_bad_arg("--mix", arg, what);
 }
 
 enum {
@@ -445,37 +403,29 @@ enum {
 
 static void alloc_parse_opt(int c, const char *arg)
 {
-	uint64_t v;
-
 	switch (c) {
 	case OPT_THREADS:
-		if (!alloc_parse_u64(arg, 1, ALLOC_MAX_THREADS, &v))
-			alloc_bad_arg("--threads", arg, "an integer in [1, 256]");
-		cfg.threads = (int)v;
+		cfg.threads = (int)workload_arg_int("--threads", arg, 1, ALLOC_MAX_THREADS);
 		break;
 	case OPT_MIX:
 		alloc_parse_mix(arg);
 		break;
 	case OPT_KEEP_EVERY:
-		if (!alloc_parse_u64(arg, 0, UINT32_MAX, &cfg.keep_every))
-			alloc_bad_arg("--keep-every", arg, "an integer in [0, 4294967295]");
+		cfg.keep_every = workload_arg_int("--keep-every", arg, 0, UINT32_MAX);
 		break;
 	case OPT_LIVE:
-		if (!alloc_parse_u64(arg, 1, ALLOC_MAX_LIVE, &v))
-			alloc_bad_arg("--live", arg, "an integer in [1, 1000000]");
-		cfg.live = (uint32_t)v;
+		cfg.live = (uint32_t)workload_arg_int("--live", arg, 1, ALLOC_MAX_LIVE);
 		break;
-	case OPT_RATE:	/* 0 is the default: unpaced */
-		if (strcmp(arg, "0") && !alloc_parse_positive(arg, 1e9, &cfg.rate))
-			alloc_bad_arg("--rate", arg, "calls per second in [0, 1e9]");
+	case OPT_RATE:	/* "0" is the default, unpaced; any other value must be > 0 */
+		if (strcmp(arg, "0") &&
+		    (!workload_parse_number(arg, 0, 1e9, &cfg.rate) || !(cfg.rate > 0)))
+			workload_bad_arg("--rate", arg, "calls per second in [0, 1e9]");
 		break;
 	case OPT_DURATION:
-		if (!alloc_parse_positive(arg, 1e7, &cfg.duration_s))
-			alloc_bad_arg("--duration", arg, "a number of seconds in (0, 1e7]");
+		cfg.duration_s = workload_arg_duration(arg);
 		break;
 	case OPT_UNITS:
-		if (!alloc_parse_u64(arg, 1, UINT64_MAX / 2, &cfg.max_units))
-			alloc_bad_arg("--units", arg, "a positive integer");
+		cfg.max_units = workload_arg_units(arg);
 		break;
 	case OPT_FREE_AT_EXIT:
 		cfg.free_at_exit = true;
@@ -501,51 +451,13 @@ static void alloc_parse_args(int argc, char **argv)
 
 	cfg = (struct alloc_config){ .threads = 1, .mix = { 70, 20, 5, 5 }, .keep_every = 10,
 				     .live = 64 };
-	opterr = 0;	/* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = workload_getopt(argc, argv, opts)) != -1) {
 		if (c == OPT_HELP) {
 			alloc_usage(stdout);
 			exit(0);
-		} else if (c == ':') {
-			fprintf(stderr, "alloc: %s: expected a value (see alloc --help)\n",
-				argv[optind - 1]);
-			exit(2);
-		} else if (c == '?') {
-			fprintf(stderr, "alloc: %s: unknown option (see alloc --help)\n",
-				argv[optind - 1]);
-			exit(2);
 		}
 		alloc_parse_opt(c, optarg);
 	}
-	if (optind < argc) {
-		fprintf(stderr, "alloc: %s: unexpected argument (see alloc --help)\n", argv[optind]);
-		exit(2);
-	}
-}
-
-static void alloc_install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = alloc_on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-}
-
-/* --duration: a one-shot real-time timer whose SIGALRM sets the same stop flag. */
-static void alloc_arm_duration(void)
-{
-	struct itimerval it = { 0 };
-	double whole;
-
-	if (!cfg.duration_s)
-		return;
-	it.it_value.tv_usec = (suseconds_t)(modf(cfg.duration_s, &whole) * 1e6);
-	it.it_value.tv_sec = (time_t)whole;
-	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
-		it.it_value.tv_usec = 1;
-	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* Threads and rings in mmap'd memory, not malloc'd: the workload's own bookkeeping stays out
@@ -651,9 +563,8 @@ static void alloc_print_truth(const struct alloc_thread *t)
 	uint64_t calls[ALLOC_NCALLS] = { 0 }, units = 0;
 
 	alloc_sum(t, sum, total, calls, &units);
-	printf("{\"workload\":\"alloc\",\"threads\":%d,\"units\":%llu,\"keep_every\":%llu,"
-	       "\"live\":%u,", cfg.threads, (unsigned long long)units,
-	       (unsigned long long)cfg.keep_every, cfg.live);
+	workload_truth_begin(cfg.threads, units);
+	printf(",\"keep_every\":%llu,\"live\":%u,", (unsigned long long)cfg.keep_every, cfg.live);
 	alloc_print_sites(sum);
 	printf(",\"totals\":{");
 	for (int i = 0; i < ALLOC_NSUMS; i++)
@@ -671,8 +582,8 @@ static void alloc_print_truth(const struct alloc_thread *t)
 	alloc_print_share("inuse_objects", sum, total, SUM_LIVE_OBJECTS);
 	printf(",");
 	alloc_print_share("inuse_space", sum, total, SUM_LIVE_BYTES);
-	printf("}}\n");
-	fflush(stdout);
+	printf("}");
+	workload_truth_end();
 }
 
 static int alloc_start_threads(struct alloc_thread *t, int *started)
@@ -683,7 +594,7 @@ static int alloc_start_threads(struct alloc_thread *t, int *started)
 		if (err) {
 			fprintf(stderr, "alloc: pthread_create (thread %d of %d): %s\n",
 				*started + 1, cfg.threads, strerror(err));
-			__atomic_store_n(&alloc_stop, 1, __ATOMIC_RELAXED);
+			workload_stop();
 			return 1;
 		}
 	}
@@ -696,7 +607,7 @@ int main(int argc, char **argv)
 	int started, rc;
 
 	alloc_parse_args(argc, argv);
-	alloc_install_signals();
+	workload_catch_stop_signals(0);
 	alloc_units = tare_units_open("allocations");	/* one malloc, calloc or realloc */
 	t = alloc_threads_new();
 	if (!t) {
@@ -704,7 +615,7 @@ int main(int argc, char **argv)
 			cfg.threads, cfg.live);
 		return 1;
 	}
-	alloc_arm_duration();
+	workload_arm_duration(cfg.duration_s);
 	rc = alloc_start_threads(t, &started);
 	/* Thread 0 runs on the main thread so its stacks are main -> alloc_worker -> alloc_*. */
 	if (!rc) {

@@ -18,20 +18,17 @@
  * in the timed calls too, as they do in a profiler's samples).  Units are reported to tare
  * through tare_units.h, one per pass.
  */
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 
+#define WORKLOAD_NAME "cpu"
 #include "tare_units.h"
+#include "workload.h"
 
 #define CPU_MAX_PARTS			8
 #define CPU_MAX_THREADS			1024
@@ -81,7 +78,6 @@ struct cpu_thread {
 
 static struct cpu_config cfg;
 static struct tare_units *cpu_units;
-static int cpu_stop;				/* set by signal handlers; read with __atomic */
 static uint64_t cpu_units_claimed;		/* only used with --units */
 static int64_t cpu_clock_overhead_ns;		/* cost of one thread-CPU clock read */
 
@@ -133,12 +129,6 @@ static const char *const cpu_part_names[CPU_MAX_PARTS] = {
 	"cpu_hot", "cpu_warm", "cpu_cold", "cpu_f3", "cpu_f4", "cpu_f5", "cpu_f6", "cpu_f7",
 };
 
-static void cpu_on_signal(int sig)
-{
-	(void)sig;
-	__atomic_store_n(&cpu_stop, 1, __ATOMIC_RELAXED);	/* lock-free: signal-safe */
-}
-
 static int64_t cpu_thread_ns(void)
 {
 	struct timespec ts;
@@ -176,19 +166,6 @@ static void cpu_calibrate_clock(void)
 	cpu_clock_overhead_ns = d[N / 2];
 }
 
-/* With --units, units are claimed from one shared counter so the total is exact. */
-static bool cpu_claim_unit(void)
-{
-	if (__atomic_load_n(&cpu_stop, __ATOMIC_RELAXED))
-		return false;
-	if (!cfg.max_units)
-		return true;
-	if (__atomic_fetch_add(&cpu_units_claimed, 1, __ATOMIC_RELAXED) < cfg.max_units)
-		return true;
-	__atomic_store_n(&cpu_stop, 1, __ATOMIC_RELAXED);
-	return false;
-}
-
 /* A sampled unit: one clock read between parts, so each interval holds one read's cost.
  * The first clock read after the 63 unsampled units (no syscalls) is slower than the rest,
  * and without the discarded warm-up read it landed in cpu_hot's interval (+1.5% of its
@@ -220,7 +197,7 @@ static __attribute__((CPU_NOCLONE noinline)) void worker(struct cpu_thread *t)
 {
 	uint64_t x = 0x9e3779b97f4a7c15ull + (uint64_t)t->index;	/* non-zero */
 
-	while (cpu_claim_unit()) {
+	while (workload_claim_unit(&cpu_units_claimed, cfg.max_units)) {
 		if (t->units % CPU_SAMPLE_EVERY == 0) {
 			x = cpu_unit_timed(t, x);
 		} else {
@@ -265,29 +242,6 @@ static void cpu_usage(FILE *f)
 		CPU_DEFAULT_UNIT_ITERATIONS);
 }
 
-static void __attribute__((noreturn)) cpu_bad_arg(const char *opt, const char *arg,
-						   const char *expected)
-{
-	fprintf(stderr, "cpu: %s %s: expected %s (see cpu --help)\n", opt, arg, expected);
-	exit(2);
-}
-
-/* strtoull accepts "-1" (as a huge value) and leading blanks; demand plain digits. */
-static bool cpu_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static void cpu_parse_split(const char *arg)
 {
 	const char *what = "1 to 8 comma-separated integers in [0, 100] summing to 100";
@@ -296,20 +250,20 @@ static void cpu_parse_split(const char *arg)
 	int n = 0, sum = 0;
 
 	if (strlen(arg) >= sizeof(buf))
-		cpu_bad_arg("--split", arg, what);
+		workload_bad_arg("--split", arg, what);
 	strcpy(buf, arg);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 
-		if (n == CPU_MAX_PARTS || !cpu_parse_u64(tok, 0, 100, &v))
-			cpu_bad_arg("--split", arg, what);
+		if (n == CPU_MAX_PARTS || !workload_parse_u64(tok, 0, 100, &v))
+			workload_bad_arg("--split", arg, what);
 		cfg.split[n++] = (int)v;
 		sum += (int)v;
 	}
 	/* strtok_r skips empty fields; "70,,30" must not pass as "70,30" */
 	if (n == 0 || sum != 100 || strstr(arg, ",,") || arg[0] == ',' ||
 	    arg[strlen(arg) - 1] == ',')
-		cpu_bad_arg("--split", arg, what);
+		workload_bad_arg("--split", arg, what);
 	cfg.nparts = n;
 }
 
@@ -325,87 +279,36 @@ static void cpu_parse_args(int argc, char **argv)
 		{ "help",            no_argument,       NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
-	char *end;
 	int c;
 
 	cfg = (struct cpu_config){ .threads = 1, .nparts = 3, .split = { 70, 20, 10 },
 				   .unit_iterations = CPU_DEFAULT_UNIT_ITERATIONS };
-	opterr = 0;	/* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = workload_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case OPT_THREADS:
-			if (!cpu_parse_u64(optarg, 1, CPU_MAX_THREADS, &v))
-				cpu_bad_arg("--threads", optarg, "an integer in [1, 1024]");
-			cfg.threads = (int)v;
+			cfg.threads = (int)workload_arg_int("--threads", optarg, 1, CPU_MAX_THREADS);
 			break;
 		case OPT_SPLIT:
 			cpu_parse_split(optarg);
 			break;
 		case OPT_UNIT_ITER:
-			if (!cpu_parse_u64(optarg, CPU_MIN_UNIT_ITERATIONS,
-					   CPU_MAX_UNIT_ITERATIONS, &v))
-				cpu_bad_arg("--unit-iterations", optarg,
-					    "an integer in [100, 1000000000]");
-			cfg.unit_iterations = v;
+			cfg.unit_iterations = workload_arg_int("--unit-iterations", optarg,
+							       CPU_MIN_UNIT_ITERATIONS,
+							       CPU_MAX_UNIT_ITERATIONS);
 			break;
 		case OPT_DURATION:
-			errno = 0;
-			cfg.duration_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(cfg.duration_s > 0) ||
-			    cfg.duration_s > 1e7)
-				cpu_bad_arg("--duration", optarg,
-					    "a number of seconds in (0, 1e7]");
+			cfg.duration_s = workload_arg_duration(optarg);
 			break;
 		case OPT_UNITS:
-			if (!cpu_parse_u64(optarg, 1, UINT64_MAX / 2, &v))
-				cpu_bad_arg("--units", optarg, "a positive integer");
-			cfg.max_units = v;
+			cfg.max_units = workload_arg_units(optarg);
 			break;
 		case OPT_HELP:
 			cpu_usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, "cpu: %s: expected a value (see cpu --help)\n",
-				argv[optind - 1]);
-			exit(2);
-		default:
-			fprintf(stderr, "cpu: %s: unknown option (see cpu --help)\n",
-				argv[optind - 1]);
-			exit(2);
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "cpu: %s: unexpected argument (see cpu --help)\n", argv[optind]);
-		exit(2);
 	}
 	for (int i = 0; i < cfg.nparts; i++)
 		cfg.part_iterations[i] = cfg.unit_iterations * (uint64_t)cfg.split[i] / 100;
-}
-
-static void cpu_install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = cpu_on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-}
-
-/* --duration: a one-shot real-time timer whose SIGALRM sets the same stop flag. */
-static void cpu_arm_duration(void)
-{
-	struct itimerval it = { 0 };
-	double whole;
-
-	if (!cfg.duration_s)
-		return;
-	it.it_value.tv_usec = (suseconds_t)(modf(cfg.duration_s, &whole) * 1e6);
-	it.it_value.tv_sec = (time_t)whole;
-	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
-		it.it_value.tv_usec = 1;
-	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 static void cpu_print_truth(const struct cpu_thread *t)
@@ -421,17 +324,17 @@ static void cpu_print_truth(const struct cpu_thread *t)
 	for (int i = 0; i < cfg.nparts; i++)
 		total_ns += part_ns[i];
 
-	printf("{\"workload\":\"cpu\",\"threads\":%d,\"units\":%llu,\"split\":{",
-	       cfg.threads, (unsigned long long)units);
+	workload_truth_begin(cfg.threads, units);
+	printf(",\"split\":{");
 	for (int i = 0; i < cfg.nparts; i++)
 		printf("%s\"%s\":%.2f", i ? "," : "", cpu_part_names[i], cfg.split[i] / 100.0);
 	printf("},\"measured_split\":{");
 	for (int i = 0; i < cfg.nparts; i++)
 		printf("%s\"%s\":%.4f", i ? "," : "", cpu_part_names[i],
 		       total_ns ? (double)part_ns[i] / (double)total_ns : 0.0);
-	printf("},\"unit_iterations\":%llu,\"sampled_units\":%llu}\n",
+	printf("},\"unit_iterations\":%llu,\"sampled_units\":%llu",
 	       (unsigned long long)cfg.unit_iterations, (unsigned long long)sampled);
-	fflush(stdout);
+	workload_truth_end();
 }
 
 int main(int argc, char **argv)
@@ -440,7 +343,7 @@ int main(int argc, char **argv)
 	int started = 1, rc = 0;
 
 	cpu_parse_args(argc, argv);
-	cpu_install_signals();
+	workload_catch_stop_signals(0);
 	cpu_units = tare_units_open("passes");   /* one pass: main -> worker -> every function */
 	cpu_calibrate_clock();
 
@@ -453,14 +356,14 @@ int main(int argc, char **argv)
 	for (int k = 0; k < cfg.threads; k++)
 		t[k].index = k;
 
-	cpu_arm_duration();
+	workload_arm_duration(cfg.duration_s);
 	for (; started < cfg.threads; started++) {
 		int err = pthread_create(&t[started].tid, NULL, cpu_thread_main, &t[started]);
 
 		if (err) {
 			fprintf(stderr, "cpu: pthread_create (thread %d of %d): %s\n",
 				started + 1, cfg.threads, strerror(err));
-			__atomic_store_n(&cpu_stop, 1, __ATOMIC_RELAXED);
+			workload_stop();
 			rc = 1;
 			break;
 		}

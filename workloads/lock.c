@@ -30,11 +30,8 @@
  * reaches N acquisitions.
  */
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <pthread.h>
 #include <linux/futex.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,11 +39,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#define WORKLOAD_NAME "lock"
 #include "tare_units.h"
+#include "workload.h"
 
 #define LOCK_MAX_SITES		4
 #define LOCK_MAX_THREADS	64
@@ -87,7 +85,6 @@ struct lock_thread {
 
 static struct lock_config cfg;
 static struct tare_units *lock_units;
-static int lock_stop;				/* set by signal handlers; read with __atomic */
 static int lock_go;				/* thread 0's decision for the round, see lock_worker */
 static uint64_t lock_rounds;			/* rounds started; thread 0 only */
 static pthread_barrier_t lock_barrier;
@@ -100,12 +97,6 @@ static pthread_mutex_t lock_mutex[LOCK_MAX_SITES] = {
 static const char *const lock_site_names[LOCK_MAX_SITES] = {
 	"lock_site_a", "lock_site_b", "lock_site_c", "lock_site_d",
 };
-
-static void lock_on_signal(int sig)
-{
-	(void)sig;
-	__atomic_store_n(&lock_stop, 1, __ATOMIC_RELAXED);	/* lock-free: signal-safe */
-}
 
 static int64_t lock_now_ns(void)
 {
@@ -254,7 +245,7 @@ static bool lock_round_runs(void)
 {
 	uint64_t per_round = (uint64_t)cfg.threads * (uint64_t)cfg.nsites;
 
-	if (__atomic_load_n(&lock_stop, __ATOMIC_RELAXED))
+	if (workload_stopping())
 		return false;
 	return !cfg.max_units || lock_rounds * per_round < cfg.max_units;
 }
@@ -319,29 +310,6 @@ static void lock_usage(FILE *f)
 		"wait_max_ns, hold_ns; totals; shares (contentions, delay).\n");
 }
 
-static void __attribute__((noreturn)) lock_bad_arg(const char *opt, const char *arg,
-						    const char *expected)
-{
-	fprintf(stderr, "lock: %s %s: expected %s (see lock --help)\n", opt, arg, expected);
-	exit(2);
-}
-
-/* strtoull accepts "-1" (as a huge value) and leading blanks; demand plain digits. */
-static bool lock_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static void lock_parse_holds(const char *arg)
 {
 	const char *what = "1 to 4 comma-separated microseconds in [1, 1000000]";
@@ -351,13 +319,13 @@ static void lock_parse_holds(const char *arg)
 
 	if (strlen(arg) >= sizeof(buf) || !*arg || strstr(arg, ",,") || arg[0] == ',' ||
 	    arg[strlen(arg) - 1] == ',')	/* strtok_r would skip empty fields */
-		lock_bad_arg("--hold-us", arg, what);
+		workload_bad_arg("--hold-us", arg, what);
 	strcpy(buf, arg);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		uint64_t v;
 
-		if (n == LOCK_MAX_SITES || !lock_parse_u64(tok, 1, LOCK_MAX_HOLD_US, &v))
-			lock_bad_arg("--hold-us", arg, what);
+		if (n == LOCK_MAX_SITES || !workload_parse_u64(tok, 1, LOCK_MAX_HOLD_US, &v))
+			workload_bad_arg("--hold-us", arg, what);
 		cfg.hold_us[n++] = (uint32_t)v;
 	}
 	cfg.nsites = n;
@@ -367,32 +335,23 @@ enum { OPT_THREADS = 1, OPT_HOLD, OPT_HOLD_MODE, OPT_DURATION, OPT_UNITS, OPT_HE
 
 static void lock_parse_opt(int c, const char *arg)
 {
-	char *end;
-	uint64_t v;
-
 	switch (c) {
 	case OPT_THREADS:
-		if (!lock_parse_u64(arg, 2, LOCK_MAX_THREADS, &v))
-			lock_bad_arg("--threads", arg, "an integer in [2, 64]");
-		cfg.threads = (int)v;
+		cfg.threads = (int)workload_arg_int("--threads", arg, 2, LOCK_MAX_THREADS);
 		break;
 	case OPT_HOLD:
 		lock_parse_holds(arg);
 		break;
 	case OPT_HOLD_MODE:
 		if (strcmp(arg, "sleep") && strcmp(arg, "spin"))
-			lock_bad_arg("--hold-mode", arg, "sleep or spin");
+			workload_bad_arg("--hold-mode", arg, "sleep or spin");
 		cfg.hold_sleep = !strcmp(arg, "sleep");
 		break;
 	case OPT_DURATION:
-		errno = 0;
-		cfg.duration_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !(cfg.duration_s > 0) || cfg.duration_s > 1e7)
-			lock_bad_arg("--duration", arg, "a number of seconds in (0, 1e7]");
+		cfg.duration_s = workload_arg_duration(arg);
 		break;
 	case OPT_UNITS:
-		if (!lock_parse_u64(arg, 1, UINT64_MAX / 2, &cfg.max_units))
-			lock_bad_arg("--units", arg, "a positive integer");
+		cfg.max_units = workload_arg_units(arg);
 		break;
 	}
 }
@@ -412,51 +371,13 @@ static void lock_parse_args(int argc, char **argv)
 
 	cfg = (struct lock_config){ .threads = 2, .nsites = 2, .hold_us = { 200, 50 },
 				    .hold_sleep = true };
-	opterr = 0;	/* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = workload_getopt(argc, argv, opts)) != -1) {
 		if (c == OPT_HELP) {
 			lock_usage(stdout);
 			exit(0);
-		} else if (c == ':') {
-			fprintf(stderr, "lock: %s: expected a value (see lock --help)\n",
-				argv[optind - 1]);
-			exit(2);
-		} else if (c == '?') {
-			fprintf(stderr, "lock: %s: unknown option (see lock --help)\n",
-				argv[optind - 1]);
-			exit(2);
 		}
 		lock_parse_opt(c, optarg);
 	}
-	if (optind < argc) {
-		fprintf(stderr, "lock: %s: unexpected argument (see lock --help)\n", argv[optind]);
-		exit(2);
-	}
-}
-
-static void lock_install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = lock_on_signal };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-}
-
-/* --duration: a one-shot real-time timer whose SIGALRM sets the same stop flag. */
-static void lock_arm_duration(void)
-{
-	struct itimerval it = { 0 };
-	double whole;
-
-	if (!cfg.duration_s)
-		return;
-	it.it_value.tv_usec = (suseconds_t)(modf(cfg.duration_s, &whole) * 1e6);
-	it.it_value.tv_sec = (time_t)whole;
-	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
-		it.it_value.tv_usec = 1;
-	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 static void lock_sum(const struct lock_thread *t, struct lock_site_stats *sum,
@@ -514,8 +435,8 @@ static void lock_print_truth(const struct lock_thread *t)
 	uint64_t units = 0;
 
 	lock_sum(t, sum, &total, &units);
-	printf("{\"workload\":\"lock\",\"threads\":%d,\"units\":%llu,\"rounds\":%llu,"
-	       "\"hold_mode\":\"%s\",\"sites\":{", cfg.threads, (unsigned long long)units,
+	workload_truth_begin(cfg.threads, units);
+	printf(",\"rounds\":%llu,\"hold_mode\":\"%s\",\"sites\":{",
 	       (unsigned long long)lock_rounds, cfg.hold_sleep ? "sleep" : "spin");
 	for (int s = 0; s < cfg.nsites; s++) {
 		printf("%s\"%s\":{\"hold_us\":%u,", s ? "," : "", lock_site_names[s],
@@ -527,8 +448,7 @@ static void lock_print_truth(const struct lock_thread *t)
 	lock_print_stats(&total);
 	printf("},");
 	lock_print_shares(sum, &total);
-	printf("}\n");
-	fflush(stdout);
+	workload_truth_end();
 }
 
 /* Thread 0 runs on the main thread so its stacks are main -> lock_worker -> lock_site_*.  A
@@ -540,7 +460,7 @@ int main(int argc, char **argv)
 	int err;
 
 	lock_parse_args(argc, argv);
-	lock_install_signals();
+	workload_catch_stop_signals(0);
 	lock_units = tare_units_open("acquisitions");
 	t = aligned_alloc(64, sizeof(*t) * (size_t)cfg.threads);
 	if (!t) {
@@ -558,7 +478,7 @@ int main(int argc, char **argv)
 			exit(1);
 		}
 	}
-	lock_arm_duration();
+	workload_arm_duration(cfg.duration_s);
 	t[0].slot = tare_units_slot(lock_units);
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	lock_worker(&t[0]);

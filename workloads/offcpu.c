@@ -25,9 +25,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <linux/futex.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -38,11 +36,12 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#define WORKLOAD_NAME "offcpu"
 #include "tare_units.h"
+#include "workload.h"
 
 #define OFFCPU_NSITES		3
 #define OFFCPU_MAX_THREADS	64
@@ -90,7 +89,6 @@ struct offcpu_thread {
 
 static struct offcpu_config cfg;
 static struct tare_units *offcpu_units;
-static int offcpu_stop;				/* set by signal handlers; read with __atomic */
 static uint64_t offcpu_units_claimed;		/* only used with --units */
 
 static const char *const offcpu_site_names[OFFCPU_NSITES] = {
@@ -100,12 +98,6 @@ static const char *const offcpu_site_names[OFFCPU_NSITES] = {
 static const char *const offcpu_site_calls[OFFCPU_NSITES] = {
 	"clock_nanosleep", "read", "futex",
 };
-
-static void offcpu_on_signal(int sig)
-{
-	(void)sig;
-	__atomic_store_n(&offcpu_stop, 1, __ATOMIC_RELAXED);	/* lock-free: signal-safe */
-}
 
 static int64_t offcpu_clock_ns(clockid_t clock)
 {
@@ -239,19 +231,6 @@ static void *offcpu_helper(void *arg)
 	return NULL;
 }
 
-/* With --units, units are claimed from one shared counter so the total is exact. */
-static bool offcpu_claim_unit(void)
-{
-	if (__atomic_load_n(&offcpu_stop, __ATOMIC_RELAXED))
-		return false;
-	if (!cfg.max_units)
-		return true;
-	if (__atomic_fetch_add(&offcpu_units_claimed, 1, __ATOMIC_RELAXED) < cfg.max_units)
-		return true;
-	__atomic_store_n(&offcpu_stop, 1, __ATOMIC_RELAXED);
-	return false;
-}
-
 static int64_t offcpu_voluntary_switches(void)
 {
 	struct rusage ru;
@@ -270,7 +249,7 @@ static OFFCPU_FN void offcpu_worker(struct offcpu_thread *t)
 		for (int s = 0; s < OFFCPU_NSITES; s++) {
 			if (!cfg.block_us[s])
 				continue;
-			if (!offcpu_claim_unit())
+			if (!workload_claim_unit(&offcpu_units_claimed, cfg.max_units))
 				goto done;
 			if (cfg.work_us)
 				offcpu_work();
@@ -318,35 +297,12 @@ static void offcpu_usage(FILE *f)
 		"time, blocks: of blocking calls).\n");
 }
 
-static void __attribute__((noreturn)) offcpu_bad_arg(const char *opt, const char *arg,
-						      const char *expected)
-{
-	fprintf(stderr, "offcpu: %s %s: expected %s (see offcpu --help)\n", opt, arg, expected);
-	exit(2);
-}
-
-/* strtoull accepts "-1" (as a huge value) and leading blanks; demand plain digits. */
-static bool offcpu_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static uint32_t offcpu_parse_us(const char *opt, const char *arg)
 {
 	uint64_t v;
 
-	if (!offcpu_parse_u64(arg, 0, OFFCPU_MAX_US, &v))
-		offcpu_bad_arg(opt, arg, "microseconds in [0, 10000000]");
+	if (!workload_parse_u64(arg, 0, OFFCPU_MAX_US, &v))
+		workload_bad_arg(opt, arg, "microseconds in [0, 10000000]");
 	return (uint32_t)v;
 }
 
@@ -357,14 +313,9 @@ enum {
 
 static void offcpu_parse_opt(int c, const char *arg)
 {
-	char *end;
-	uint64_t v;
-
 	switch (c) {
 	case OPT_THREADS:
-		if (!offcpu_parse_u64(arg, 1, OFFCPU_MAX_THREADS, &v))
-			offcpu_bad_arg("--threads", arg, "an integer in [1, 64]");
-		cfg.threads = (int)v;
+		cfg.threads = (int)workload_arg_int("--threads", arg, 1, OFFCPU_MAX_THREADS);
 		break;
 	case OPT_SLEEP:
 		cfg.block_us[SITE_SLEEP] = offcpu_parse_us("--sleep-us", arg);
@@ -379,14 +330,10 @@ static void offcpu_parse_opt(int c, const char *arg)
 		cfg.work_us = offcpu_parse_us("--work-us", arg);
 		break;
 	case OPT_DURATION:
-		errno = 0;
-		cfg.duration_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !(cfg.duration_s > 0) || cfg.duration_s > 1e7)
-			offcpu_bad_arg("--duration", arg, "a number of seconds in (0, 1e7]");
+		cfg.duration_s = workload_arg_duration(arg);
 		break;
 	case OPT_UNITS:
-		if (!offcpu_parse_u64(arg, 1, UINT64_MAX / 2, &cfg.max_units))
-			offcpu_bad_arg("--units", arg, "a positive integer");
+		cfg.max_units = workload_arg_units(arg);
 		break;
 	}
 }
@@ -408,58 +355,18 @@ static void offcpu_parse_args(int argc, char **argv)
 
 	cfg = (struct offcpu_config){ .threads = 1, .block_us = { 1000, 500, 250 },
 				      .work_us = 50 };
-	opterr = 0;	/* our own one-line messages */
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = workload_getopt(argc, argv, opts)) != -1) {
 		if (c == OPT_HELP) {
 			offcpu_usage(stdout);
 			exit(0);
-		} else if (c == ':') {
-			fprintf(stderr, "offcpu: %s: expected a value (see offcpu --help)\n",
-				argv[optind - 1]);
-			exit(2);
-		} else if (c == '?') {
-			fprintf(stderr, "offcpu: %s: unknown option (see offcpu --help)\n",
-				argv[optind - 1]);
-			exit(2);
 		}
 		offcpu_parse_opt(c, optarg);
-	}
-	if (optind < argc) {
-		fprintf(stderr, "offcpu: %s: unexpected argument (see offcpu --help)\n",
-			argv[optind]);
-		exit(2);
 	}
 	if (!cfg.block_us[SITE_SLEEP] && !cfg.block_us[SITE_PIPE] && !cfg.block_us[SITE_FUTEX]) {
 		fprintf(stderr, "offcpu: --sleep-us, --pipe-us and --futex-us are all 0: "
 			"at least one site must block (see offcpu --help)\n");
 		exit(2);
 	}
-}
-
-/* SA_RESTART: a stop signal must not cut a pipe read or write short. */
-static void offcpu_install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = offcpu_on_signal, .sa_flags = SA_RESTART };
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
-}
-
-/* --duration: a one-shot real-time timer whose SIGALRM sets the same stop flag. */
-static void offcpu_arm_duration(void)
-{
-	struct itimerval it = { 0 };
-	double whole;
-
-	if (!cfg.duration_s)
-		return;
-	it.it_value.tv_usec = (suseconds_t)(modf(cfg.duration_s, &whole) * 1e6);
-	it.it_value.tv_sec = (time_t)whole;
-	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
-		it.it_value.tv_usec = 1;
-	setitimer(ITIMER_REAL, &it, NULL);
 }
 
 /* The helper's pipes and thread.  Returns an error message, or NULL. */
@@ -520,8 +427,8 @@ static void offcpu_print_truth(const struct offcpu_thread *t)
 		blocked += sum[s].blocked_ns;
 		count += sum[s].count;
 	}
-	printf("{\"workload\":\"offcpu\",\"threads\":%d,\"units\":%llu,\"work_us\":%u,\"sites\":{",
-	       cfg.threads, (unsigned long long)units, cfg.work_us);
+	workload_truth_begin(cfg.threads, units);
+	printf(",\"work_us\":%u,\"sites\":{", cfg.work_us);
 	for (int s = 0; s < OFFCPU_NSITES; s++)
 		printf("%s\"%s\":{\"call\":\"%s\",\"block_us\":%u,\"count\":%llu,\"blocked_ns\":%llu,"
 		       "\"min_ns\":%llu,\"max_ns\":%llu}", s ? "," : "", offcpu_site_names[s],
@@ -534,8 +441,8 @@ static void offcpu_print_truth(const struct offcpu_thread *t)
 	offcpu_print_share("offcpu", sum, blocked, true);
 	printf(",");
 	offcpu_print_share("blocks", sum, count, false);
-	printf("}}\n");
-	fflush(stdout);
+	printf("}");
+	workload_truth_end();
 }
 
 static struct offcpu_thread *offcpu_threads_start(void)
@@ -569,10 +476,11 @@ int main(int argc, char **argv)
 	struct offcpu_thread *t;
 
 	offcpu_parse_args(argc, argv);
-	offcpu_install_signals();
-	offcpu_units = tare_units_open("blocks")	/* one blocking call */;
+	/* SA_RESTART: a stop signal must not cut a pipe read or write short. */
+	workload_catch_stop_signals(SA_RESTART);
+	offcpu_units = tare_units_open("blocks");	/* one blocking call */
 	t = offcpu_threads_start();
-	offcpu_arm_duration();
+	workload_arm_duration(cfg.duration_s);
 	/* Thread 0 runs on the main thread so its stacks are main -> offcpu_worker -> *_site. */
 	t[0].slot = tare_units_slot(offcpu_units);
 	offcpu_worker(&t[0]);

@@ -32,8 +32,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -50,10 +48,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#define WORKLOAD_NAME "replay"
 #include "hist.h"
 #include "tare_units.h"
 #include "trace.h"
 #include "util.h"
+#include "workload.h"
 
 #define REPLAY_MAX_CONNECTIONS	10000
 #define REPLAY_MAX_RATE		1e6
@@ -431,36 +431,24 @@ static void replay_usage(FILE *f)
 		"(p50_us .. max_us) and uncorrected ones (p50_uncorrected_us ..).\n");
 }
 
-static void __attribute__((noreturn)) replay_bad_arg(const char *opt, const char *arg, const char *want)
-{
-	fprintf(stderr, "replay: %s %s: expected %s (see replay --help)\n", opt, arg, want);
-	exit(EXIT_USAGE);
-}
-
 static double replay_arg_double(const char *opt, const char *s, double min, double max, const char *want)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
-		replay_bad_arg(opt, s, want);
+	if (!workload_parse_number(s, min, max, &v))
+		workload_bad_arg(opt, s, want);
 	return v;
 }
 
 static uint32_t replay_arg_u32(const char *opt, const char *s, uint32_t min, uint32_t max)
 {
-	char *end, want[64];
-	unsigned long long v;
+	char want[64];
+	uint64_t v;
 
-	snprintf(want, sizeof(want), "a whole number in [%u, %u]", min, max);
-	if (*s < '0' || *s > '9')
-		replay_bad_arg(opt, s, want);
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		replay_bad_arg(opt, s, want);
+	if (!workload_parse_u64(s, min, max, &v)) {
+		snprintf(want, sizeof(want), "a whole number in [%u, %u]", min, max);
+		workload_bad_arg(opt, s, want);
+	}
 	return (uint32_t)v;
 }
 
@@ -489,8 +477,7 @@ static void replay_parse_args(int argc, char **argv)
 	const char *rate_only = NULL;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = workload_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case O_PORT:
 			cfg.port = (int)replay_arg_u32("--port", optarg, 1, 65535);
@@ -533,17 +520,7 @@ static void replay_parse_args(int argc, char **argv)
 		case O_HELP:
 			replay_usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, "replay: %s: expected a value (see replay --help)\n", argv[optind - 1]);
-			exit(EXIT_USAGE);
-		default:
-			fprintf(stderr, "replay: %s: unknown option (see replay --help)\n", argv[optind - 1]);
-			exit(EXIT_USAGE);
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "replay: %s: unexpected argument (see replay --help)\n", argv[optind]);
-		exit(EXIT_USAGE);
 	}
 	if (!cfg.port == !cfg.port_file) {
 		fprintf(stderr, "replay: give the server's --port or --port-file, one of them (see replay --help)\n");

@@ -32,7 +32,6 @@
  * SIGTERM/SIGINT: stop, print one JSON line of counts on stdout, exit 0.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -52,8 +51,10 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#define WORKLOAD_NAME "server"
 #include "tare_units.h"
 #include "trace.h"	/* the wire protocol (header-only part) */
+#include "workload.h"
 
 #define SERVER_MAX_THREADS	256
 #define SERVER_MAX_EVENTS	64
@@ -390,27 +391,6 @@ static void server_usage(FILE *f)
 		SERVER_MAX_THREADS, SERVER_ALLOC_CHUNKS);
 }
 
-static void __attribute__((noreturn)) server_bad_arg(const char *opt, const char *arg, const char *want)
-{
-	fprintf(stderr, "server: %s %s: expected %s (see server --help)\n", opt, arg, want);
-	exit(2);
-}
-
-static bool server_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static void server_parse_args(int argc, char **argv)
 {
 	enum { O_PORT = 1, O_PORT_FILE, O_THREADS, O_STALL_EVERY, O_STALL_MS, O_HELP };
@@ -423,54 +403,38 @@ static void server_parse_args(int argc, char **argv)
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	long v;
-	char *end;
+	uint64_t v;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((c = workload_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case O_PORT:
-			if (!server_parse_long(optarg, 0, 65535, &v))
-				server_bad_arg("--port", optarg, "a port in [0, 65535] (0: any free one)");
+			if (!workload_parse_u64(optarg, 0, 65535, &v))
+				workload_bad_arg("--port", optarg, "a port in [0, 65535] (0: any free one)");
 			cfg.port = (int)v;
 			break;
 		case O_PORT_FILE:
 			if (!*optarg)
-				server_bad_arg("--port-file", "''", "a path");
+				workload_bad_arg("--port-file", "''", "a path");
 			cfg.port_file = optarg;
 			break;
 		case O_THREADS:
-			if (!server_parse_long(optarg, 1, SERVER_MAX_THREADS, &v))
-				server_bad_arg("--threads", optarg, "an integer in [1, 256]");
-			cfg.threads = (int)v;
+			cfg.threads = (int)workload_arg_int("--threads", optarg, 1,
+							    SERVER_MAX_THREADS);
 			break;
 		case O_STALL_EVERY:
-			errno = 0;
-			cfg.stall_every_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(cfg.stall_every_s >= 0.001) ||
-			    cfg.stall_every_s > 86400)
-				server_bad_arg("--stall-every", optarg, "seconds in [0.001, 86400]");
+			if (!workload_parse_number(optarg, 0.001, 86400, &cfg.stall_every_s))
+				workload_bad_arg("--stall-every", optarg, "seconds in [0.001, 86400]");
 			break;
 		case O_STALL_MS:
-			if (!server_parse_long(optarg, 0, 86400000, &v))
-				server_bad_arg("--stall-ms", optarg, "whole milliseconds");
+			if (!workload_parse_u64(optarg, 0, 86400000, &v))
+				workload_bad_arg("--stall-ms", optarg, "whole milliseconds");
 			cfg.stall_ms = (int)v;
 			break;
 		case O_HELP:
 			server_usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, "server: %s: expected a value (see server --help)\n", argv[optind - 1]);
-			exit(2);
-		default:
-			fprintf(stderr, "server: %s: unknown option (see server --help)\n", argv[optind - 1]);
-			exit(2);
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "server: %s: unexpected argument (see server --help)\n", argv[optind]);
-		exit(2);
 	}
 	if ((cfg.stall_every_s > 0) != (cfg.stall_ms > 0)) {
 		fprintf(stderr, "server: --stall-every and --stall-ms go together (see server --help)\n");

@@ -10,7 +10,6 @@
  * up with a burst.  At exit (SIGTERM/SIGINT or --duration) one JSON line on stdout.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,7 +18,9 @@
 #include <string.h>
 #include <time.h>
 
+#define WORKLOAD_NAME "inject-sidecar"
 #include "inject.h"
+#include "workload.h"	/* the workloads' command line and stop flag (-Iworkloads) */
 
 struct sidecar_config {
 	double pct;		/* of one CPU, [0, 100] */
@@ -37,19 +38,6 @@ struct sidecar_stats {
 	uint64_t missed_periods;
 };
 
-static int sidecar_stop;	/* set by signal handlers; read with __atomic */
-
-static void sidecar_on_signal(int sig)
-{
-	(void)sig;
-	__atomic_store_n(&sidecar_stop, 1, __ATOMIC_RELAXED);
-}
-
-static bool sidecar_stopping(void)
-{
-	return __atomic_load_n(&sidecar_stop, __ATOMIC_RELAXED);
-}
-
 static void sidecar_usage(FILE *f)
 {
 	fprintf(f,
@@ -65,21 +53,13 @@ static void sidecar_usage(FILE *f)
 		"missed_periods and burned_pct (= 100 * cpu_ns / wall_ns).\n");
 }
 
-static void __attribute__((noreturn)) sidecar_bad_arg(const char *opt, const char *arg,
-						       const char *expected)
-{
-	fprintf(stderr, "inject-sidecar: %s %s: expected %s (see inject-sidecar --help)\n",
-		opt, arg, expected);
-	exit(2);
-}
-
 static double sidecar_number(const char *opt, const char *arg, double lo, double hi,
 			     const char *expected)
 {
 	double v;
 
 	if (!inject_parse_number(arg, &v) || v < lo || v > hi)
-		sidecar_bad_arg(opt, arg, expected);
+		workload_bad_arg(opt, arg, expected);
 	return v;
 }
 
@@ -97,8 +77,7 @@ static void sidecar_parse_args(int argc, char **argv, struct sidecar_config *c)
 	int o;
 
 	*c = (struct sidecar_config){ .period_ms = 10 };
-	opterr = 0;	/* our own one-line messages */
-	while ((o = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	while ((o = workload_getopt(argc, argv, opts)) != -1) {
 		switch (o) {
 		case OPT_PCT:
 			c->pct = sidecar_number("--pct", optarg, 0, 100, "a number in [0, 100]");
@@ -109,29 +88,12 @@ static void sidecar_parse_args(int argc, char **argv, struct sidecar_config *c)
 						      "a number of milliseconds in [0.1, 10000]");
 			break;
 		case OPT_DURATION:
-			c->duration_s = sidecar_number("--duration", optarg, 0, 1e7,
-						       "a number of seconds in (0, 1e7]");
-			if (c->duration_s == 0)
-				sidecar_bad_arg("--duration", optarg,
-						"a number of seconds in (0, 1e7]");
+			c->duration_s = workload_arg_duration(optarg);
 			break;
 		case OPT_HELP:
 			sidecar_usage(stdout);
 			exit(0);
-		case ':':
-			fprintf(stderr, "inject-sidecar: %s: expected a value "
-				"(see inject-sidecar --help)\n", argv[optind - 1]);
-			exit(2);
-		default:
-			fprintf(stderr, "inject-sidecar: %s: unknown option "
-				"(see inject-sidecar --help)\n", argv[optind - 1]);
-			exit(2);
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "inject-sidecar: %s: unexpected argument "
-			"(see inject-sidecar --help)\n", argv[optind]);
-		exit(2);
 	}
 	if (!have_pct) {
 		fprintf(stderr, "inject-sidecar: --pct is required: the percent of one CPU to "
@@ -142,9 +104,11 @@ static void sidecar_parse_args(int argc, char **argv, struct sidecar_config *c)
 	c->spin_ns = (int64_t)((double)c->period_ns * c->pct / 100.0 + 0.5);
 }
 
+/* SIGTERM and SIGINT set the workloads' stop flag.  Not workload_catch_stop_signals: that
+ * also catches SIGALRM, and here --duration is a deadline in sidecar_run, not a timer. */
 static void sidecar_install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = sidecar_on_signal };
+	struct sigaction sa = { .sa_handler = workload_on_signal };
 
 	/* No SA_RESTART: a signal must cut the sleep short so the exit is prompt. */
 	sigemptyset(&sa.sa_mask);
@@ -160,7 +124,7 @@ static void sidecar_sleep_until(int64_t deadline_ns)
 	};
 
 	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-		if (sidecar_stopping())
+		if (workload_stopping())
 			return;
 }
 
@@ -177,7 +141,7 @@ static void sidecar_run(const struct sidecar_config *c, struct sidecar_stats *st
 	int64_t cpu0 = inject_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	int64_t next = start, target = 0;
 
-	while (!sidecar_stopping() && next < end) {
+	while (!workload_stopping() && next < end) {
 		int64_t used, now, late;
 
 		target += c->spin_ns;

@@ -1,0 +1,212 @@
+/* workload.h — the command line, stop and truth-line conventions the workloads share.
+ *
+ * Each workload is one program from one file (the Makefile builds workloads/NAME.c with
+ * -Iworkloads), and all of them speak alike: a bad argument is one line naming the program,
+ * the option and what it expected, and exit 2 (tare's EXIT_USAGE).  The ground-truth
+ * workloads (cpu, alloc, lock, offcpu) also share a stop flag, set by SIGTERM, SIGINT and
+ * --duration's timer, and the opening of the JSON truth line they print at exit; server and
+ * replay take their signals on a signalfd instead.  The including file names itself first:
+ *
+ *	#define WORKLOAD_NAME "cpu"		// in every message: "cpu: ... (see cpu --help)"
+ *	#include "workload.h"
+ *
+ * Header-only and static inline, like tare_units.h: a program that needs only some of it
+ * builds warning-free.  inject-sidecar (profilers/inject/) uses it too.
+ */
+#ifndef TARE_WORKLOAD_H
+#define TARE_WORKLOAD_H
+
+#ifndef WORKLOAD_NAME
+#error "define WORKLOAD_NAME (the program's name, for its messages) before including workload.h"
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/time.h>
+
+#define WORKLOAD_EXIT_USAGE 2	/* tare's EXIT_USAGE: a bad command line */
+
+/* "NAME: OPT ARG: expected EXPECTED (see NAME --help)" on stderr, and exit 2. */
+static inline void __attribute__((noreturn)) workload_bad_arg(const char *opt, const char *arg,
+							      const char *expected)
+{
+	fprintf(stderr, WORKLOAD_NAME ": %s %s: expected %s (see " WORKLOAD_NAME " --help)\n",
+		opt, arg, expected);
+	exit(WORKLOAD_EXIT_USAGE);
+}
+
+/* An integer in [min, max] written as plain digits: strtoull alone accepts "-1" (as a huge
+ * value) and leading blanks. */
+static inline bool workload_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A finite number in [min, max], the whole string in strtod's syntax ("5", "0.5", "1e2"). */
+static inline bool workload_parse_number(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* The workload_arg_* return an option's value, or exit through workload_bad_arg. */
+
+/* OPT's ARG as workload_parse_u64 reads it: "expected an integer in [MIN, MAX]". */
+static inline uint64_t workload_arg_int(const char *opt, const char *arg, uint64_t min,
+					uint64_t max)
+{
+	char expected[80];
+	uint64_t v;
+
+	if (!workload_parse_u64(arg, min, max, &v)) {
+		snprintf(expected, sizeof(expected), "an integer in [%llu, %llu]",
+			 (unsigned long long)min, (unsigned long long)max);
+		workload_bad_arg(opt, arg, expected);
+	}
+	return v;
+}
+
+/* --duration SECONDS: a number in (0, 1e7]. */
+static inline double workload_arg_duration(const char *arg)
+{
+	double s;
+
+	if (!workload_parse_number(arg, 0, 1e7, &s) || !(s > 0))
+		workload_bad_arg("--duration", arg, "a number of seconds in (0, 1e7]");
+	return s;
+}
+
+/* --units N: a positive integer (at most 2^63 - 1, so the claim counters cannot wrap). */
+static inline uint64_t workload_arg_units(const char *arg)
+{
+	uint64_t n;
+
+	if (!workload_parse_u64(arg, 1, UINT64_MAX / 2, &n))
+		workload_bad_arg("--units", arg, "a positive integer");
+	return n;
+}
+
+/* getopt_long with the workloads' conventions (optstring ":" and opterr = 0, so every message
+ * is ours): the next option's val, or -1 after the last.  A missing value, an unknown option
+ * or a leftover non-option argument is one line on stderr and exit 2. */
+static inline int workload_getopt(int argc, char **argv, const struct option *opts)
+{
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, ":", opts, NULL);
+	if (c == ':' || c == '?') {
+		fprintf(stderr, WORKLOAD_NAME ": %s: %s (see " WORKLOAD_NAME " --help)\n",
+			argv[optind - 1], c == ':' ? "expected a value" : "unknown option");
+		exit(WORKLOAD_EXIT_USAGE);
+	}
+	if (c == -1 && optind < argc) {
+		fprintf(stderr, WORKLOAD_NAME ": %s: unexpected argument (see " WORKLOAD_NAME
+			" --help)\n", argv[optind]);
+		exit(WORKLOAD_EXIT_USAGE);
+	}
+	return c;
+}
+
+/* The stop flag: set by the stop signals and by a thread that reaches --units; every thread
+ * polls it.  Accessed with relaxed atomics only, which are lock-free and so signal-safe. */
+static int workload_stop_flag __attribute__((unused));
+
+static inline bool workload_stopping(void)
+{
+	return __atomic_load_n(&workload_stop_flag, __ATOMIC_RELAXED);
+}
+
+static inline void workload_stop(void)
+{
+	__atomic_store_n(&workload_stop_flag, 1, __ATOMIC_RELAXED);
+}
+
+/* The stop signals' handler. */
+static inline void workload_on_signal(int sig)
+{
+	(void)sig;
+	workload_stop();
+}
+
+/* SIGTERM, SIGINT and SIGALRM (--duration's timer) set the stop flag.  sa_flags: 0, or
+ * SA_RESTART where a stop must not cut a read or write short. */
+static inline void workload_catch_stop_signals(int sa_flags)
+{
+	struct sigaction sa = { .sa_handler = workload_on_signal, .sa_flags = sa_flags };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+/* --duration: a one-shot real-time timer whose SIGALRM sets the stop flag; 0 arms nothing. */
+static inline void workload_arm_duration(double seconds)
+{
+	struct itimerval it = { 0 };
+	double whole;
+
+	if (!seconds)
+		return;
+	it.it_value.tv_usec = (suseconds_t)(modf(seconds, &whole) * 1e6);
+	it.it_value.tv_sec = (time_t)whole;
+	if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+		it.it_value.tv_usec = 1;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* Claims one unit of work: false once stopping.  With --units N (max_units; 0: no limit) the
+ * threads claim from one shared counter, so the total is exactly N, and the first claim past
+ * N stops them all. */
+static inline bool workload_claim_unit(uint64_t *claimed, uint64_t max_units)
+{
+	if (workload_stopping())
+		return false;
+	if (!max_units)
+		return true;
+	if (__atomic_fetch_add(claimed, 1, __ATOMIC_RELAXED) < max_units)
+		return true;
+	workload_stop();
+	return false;
+}
+
+/* The truth line's opening, the same in every workload: {"workload":NAME,"threads":T,"units":U
+ * (the caller goes on with ",\"field\":..."). */
+static inline void workload_truth_begin(int threads, uint64_t units)
+{
+	printf("{\"workload\":\"" WORKLOAD_NAME "\",\"threads\":%d,\"units\":%llu", threads,
+	       (unsigned long long)units);
+}
+
+/* Closes the truth line and flushes it, so it is out before any clean-up at exit. */
+static inline void workload_truth_end(void)
+{
+	printf("}\n");
+	fflush(stdout);
+}
+
+#endif
