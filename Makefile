@@ -144,9 +144,11 @@ $(BUILD)/tare: $(HARNESS_OBJ)
 
 # Workloads are one program per file; some compile in harness modules they share (listed here).
 WL_EXTRA_replay := harness/hist.c harness/trace.c harness/util.c harness/version.c
+# One compiler call builds several sources, so its .d file lists only the last one's headers.
+WL_DEPS_replay  := harness/hist.h harness/trace.h harness/util.h
 
 .SECONDEXPANSION:
-$(BUILD)/workloads/%: workloads/%.c workloads/tare_units.h workloads/workload.h $$(WL_EXTRA_$$*)
+$(BUILD)/workloads/%: workloads/%.c workloads/tare_units.h workloads/workload.h $$(WL_EXTRA_$$*) $$(WL_DEPS_$$*)
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -Iworkloads -Iharness $< $(WL_EXTRA_$*) -o $@ -lpthread -lm
