@@ -139,7 +139,7 @@ static void print_counters(FILE *f, const struct run *r, const char *one)
 {
 	const struct experiment *ex = r->ex;
 	const struct analysis *an = &r->an;
-	int namew = 16, colw = 14;
+	int namew = 16, colw = 14, optional_shown = 0;
 	if (!r->ncounter_info)
 		return;
 	for (int k = 0; k < r->ncounter_info; k++)
@@ -158,6 +158,17 @@ static void print_counters(FILE *f, const struct run *r, const char *one)
 		snprintf(name, sizeof(name), "%s%s%s%s", ci->name, ci->unit && *ci->unit ? " (" : "", ci->unit ? ci->unit : "",
 			 ci->unit && *ci->unit ? ")" : "");
 		if (!ci->supported) {
+			/* The default set's hardware events on a machine without a PMU: one line for all. */
+			if (ci->optional) {
+				if (!optional_shown++) {
+					fprintf(f, "not counted here:");
+					for (int j = k; j < r->ncounter_info; j++)
+						if (r->counter_info[j].optional && !r->counter_info[j].supported)
+							fprintf(f, "%s %s", j == k ? "" : ",", r->counter_info[j].name);
+					fprintf(f, " (%s)\n", ci->reason);
+				}
+				continue;
+			}
 			fprintf(f, "%-*s  not counted: %s\n", namew, name, ci->reason);
 			continue;
 		}
