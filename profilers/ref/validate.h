@@ -1,12 +1,15 @@
-/* validate.h — `tare validate`: the reference sampler held against workloads whose profile is
+/* validate.h — `tare validate`: the reference samplers held against workloads whose profile is
  * known (docs/validate.md).
  *
  * A *case* is one (sampler, profile type, workload, rate, threads) measured on one run of the
- * workload: the workload prints its own truth (a distribution over named sites: functions for
- * cpu; allocation, lock and blocking sites for the types of issue 8), the sampler's stacks are
- * reduced to the same distribution, and the metrics compare the two with the statistical bound
- * for that many samples.  Everything here is generic over (sampler, type, workload, truth); cpu
- * is the one type implemented.  The pieces below are exposed for tests/unit/test_validate.c.
+ * workload: the workload prints its own truth (per named site: CPU time for cpu; time blocked,
+ * lock wait and contentions, bytes and objects allocated for offcpu, lock and alloc), the
+ * sampler's stacks are reduced to the same distribution over the sites — one per *measure* of
+ * the type (lock: delay and contentions) — and the metrics compare the two with the bound for
+ * that many samples: binomial for a sampled CPU profile, Poisson-per-byte for sampled
+ * allocations, measurement noise for the types that count every event.  Everything here is
+ * generic over (sampler, type, workload, truth, measure).  The pieces below are exposed for
+ * tests/unit/test_validate.c.
  */
 #ifndef TARE_REF_VALIDATE_H
 #define TARE_REF_VALIDATE_H
@@ -22,14 +25,31 @@ int validate_main(int argc, char **argv);
 #define VALIDATE_MAX_SITES	16
 #define VALIDATE_MAX_ROOTS	4
 #define VALIDATE_NAME_MAX	64
+#define VALIDATE_MAX_MEASURES	4
+
+/* How a measure's shares vary by chance: the model of its standard errors. */
+enum vkind {
+	VK_SAMPLES,	/* n samples in the sites, multinomial: se_i = sqrt(p_i (1 - p_i) / n) */
+	VK_EXACT,	/* every event counted: no sampling error; the bound is measurement noise */
+	VK_BYTES,	/* allocations sampled as a Poisson process over bytes, mean N: a site's c
+			 * allocations of s bytes, each standing for s/P bytes when sampled (P = 1 -
+			 * exp(-s/N)), give its estimate a variance c s^2 (1 - P) / P */
+	VK_OBJECTS,	/* the same samples counting objects (1/P each): variance c (1 - P) / P */
+};
 
 /* The truth: shares of a whole over named sites, summing to 1, and the frames a complete stack
- * reaches (for cpu: main, and the start routine of the threads the workload makes). */
+ * reaches (for cpu: main, and the start routine of the threads the workload makes).  For the
+ * counted types also each site's value in the measure's unit (ns, events, bytes, objects), its
+ * number of events (blocks, contentions, allocations: what the sampler sees one at a time) and,
+ * for alloc, the bytes of each allocation (for the sampling variance). */
 struct vtruth {
 	int nsites;
 	char site[VALIDATE_MAX_SITES][VALIDATE_NAME_MAX];
 	double share[VALIDATE_MAX_SITES];
-	double nominal[VALIDATE_MAX_SITES];        /* what the workload was asked for */
+	double nominal[VALIDATE_MAX_SITES];        /* what the workload was asked for (NAN: -) */
+	double value[VALIDATE_MAX_SITES];          /* in the measure's unit; 0 for cpu */
+	double count[VALIDATE_MAX_SITES];          /* events */
+	double size[VALIDATE_MAX_SITES];           /* bytes an allocation (alloc), else 0 */
 	int nroots;
 	char root[VALIDATE_MAX_ROOTS][VALIDATE_NAME_MAX];
 };
@@ -64,23 +84,58 @@ int vprofile_read_folded(FILE *f, const struct vtruth *t, struct vprofile *p, ch
 int vprofile_read_perf_script(FILE *f, const struct vtruth *t, struct vprofile *p, char *err,
 			      size_t errlen);
 
-/* The statistics of one case. */
+/* Read a pprof profile (.pb.gz, as tare sample writes it): each sample's frames (function
+ * names, leaf first; an inlined location gives each of its lines) go into p[k] weighted by its
+ * value value_index[k], for the nm measures at once.  0, or -1 with a sentence in err. */
+int vprofile_read_pprof(const char *path, const struct vtruth *const *t,
+			struct vprofile *const *p, const int *value_index, int nm, char *err,
+			size_t errlen);
+
+/* The statistics of one measure of a case. */
 struct vmetrics {
-	double n;                 /* samples in the truth's sites */
+	double n;                 /* weight in the truth's sites: samples (cpu), or the measure's
+				   * total (ns, events, bytes) */
 	double measured[VALIDATE_MAX_SITES];   /* share per site */
 	double max_error_pp;      /* max over sites |measured - truth|, percentage points */
 	int worst_site;
 	double tvd;               /* total variation distance, 1/2 sum |measured - truth|, 0..1 */
-	double binomial_se_pp;    /* sqrt(p(1-p)/n) for the largest truth share, points */
-	double se_max_pp;         /* the largest such SE over the sites (the bound uses it) */
+	double binomial_se_pp;    /* the SE of the largest truth share, points (cpu: binomial) */
+	double se_max_pp;         /* the largest SE over the sites (the bound uses it) */
+	double se_pp[VALIDATE_MAX_SITES];      /* each site's share's SE, points */
 	double expected_tvd;      /* E[TVD] under pure sampling noise, 0..1 */
 	double reached_main;      /* share of stacks (weighted) that reach a root, 0..1 */
 	double symbolized;        /* share of frames (weighted) that are symbols, 0..1 */
+	/* the counted types: totals in the measure's unit, over the sites */
+	double total_truth, total_ratio;       /* measured / truth (NAN for cpu) */
+	double total_se_rel;      /* the SE of total_ratio by sampling (0: exact; NAN: cpu) */
+	double expected_min;      /* expected samples (events) in the smallest site */
+	int sites_expected;       /* sites with >= 10 expected samples (events) */
+	int sites_found;          /* ... that the profile has weight in */
 };
+/* cpu: binomial over the samples (validate_metrics_kind with VK_SAMPLES). */
 void validate_metrics(const struct vtruth *t, const struct vprofile *p, struct vmetrics *m);
+/* Any kind; mean: the allocation sampler's mean bytes between samples (VK_BYTES, VK_OBJECTS). */
+void validate_metrics_kind(const struct vtruth *t, const struct vprofile *p, enum vkind kind,
+			   double mean, struct vmetrics *m);
+
+/* Each site's share's standard error (fractions) for a kind: VK_SAMPLES binomial in n;
+ * VK_EXACT 0; VK_BYTES and VK_OBJECTS by the delta method from the sites' independent
+ * estimates X_i of variance V_i (above): share r_i = X_i / sum X has
+ *     Var r_i ~ ((1 - r_i)^2 V_i + r_i^2 sum_{j != i} V_j) / T^2,   T = sum of the true X.
+ * For s << N, V_i ~ N X_i and this is binomial in T/N, the expected number of samples.
+ * *total_se_rel: the SE of the estimated total over the true total (sqrt(sum V) / T), 0 for
+ * VK_EXACT, NAN for VK_SAMPLES.  The probability that an allocation of s bytes is sampled,
+ * 1 - exp(-s/N), is validate_alloc_p. */
+void validate_share_se(enum vkind kind, const struct vtruth *t, double n, double mean,
+		       double *se, double *total_se_rel);
+double validate_alloc_p(double size, double mean);
+/* Expected samples (events) in site i: n p_i (cpu), its events (exact), c_i P_i (alloc). */
+double validate_expected_events(enum vkind kind, const struct vtruth *t, double n, double mean,
+				int i);
 
 /* E[TVD] between a multinomial sample of n and its p, to first order:
- * sum_i sqrt(p_i (1 - p_i)) / sqrt(2 pi n).  (docs/validate.md derives it.) */
+ * sum_i sqrt(p_i (1 - p_i)) / sqrt(2 pi n).  (docs/validate.md derives it.)  For any kind,
+ * sum_i se_i / sqrt(2 pi): each |share error| has mean se_i sqrt(2/pi). */
 double validate_expected_tvd(const double *p, int k, double n);
 
 /* What a case must meet.  NAN max_error_pp: the statistical bound (error_se x SE + allowance). */
@@ -103,6 +158,12 @@ double vbounds_tvd(const struct vbounds *b, const struct vmetrics *m);
 /* Parse the cpu workload's JSON line into a truth: measured_split (and split as nominal).
  * 0, or -1 with a sentence in err. */
 int validate_cpu_truth(const char *json_text, struct vtruth *t, char *err, size_t errlen);
+/* The other workloads' truth line: sites.<site>.<value_key> per site (the measure), with
+ * sites.<site>.<count_key> events and sites.<site>.<size_key> bytes (NULL: none), and the
+ * given roots.  0, or -1 with a sentence in err. */
+int validate_sites_truth(const char *json_text, const char *value_key, const char *count_key,
+			 const char *size_key, const char *const *roots, struct vtruth *t,
+			 char *err, size_t errlen);
 
 /* The version of validation.json's layout; tare report checks it. */
 #define VALIDATE_SCHEMA_VERSION 1

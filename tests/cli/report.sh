@@ -109,7 +109,7 @@ fi
 # 3b. A real validation (tare validate --quick: ref and perf record, 99 and 999 Hz, 2 s a run),
 # reported alone and beside the run.
 val="" nval=0
-"$TARE" validate --quick -o "$T/v" > validate.out 2>&1; rc=$?
+"$TARE" validate --quick -T cpu -s ref,perf -o "$T/v" > validate.out 2>&1; rc=$?
 if [ "$rc" -eq 3 ]; then
 	skipped="${skipped:+$skipped; }tare validate cannot sample here ($(tail -n 1 validate.out)): its report is untested"
 else
@@ -121,7 +121,7 @@ else
 	$CHECK png "$vrep/plots/validation.png" 960 540 || fail "validation.png of tare validate"
 	$CHECK svg "$vrep/plots/validation.svg" || fail "validation.svg of tare validate"
 	for s in "# tare report: sampler validation" "## Validation of the samplers" "## Plots" "## Warnings" \
-		"## Method" "## Environment" "## Reproduce" "tare validate --quick -o $T/v" "kernel.perf\\_event\\_paranoid"; do
+		"## Method" "## Environment" "## Reproduce" "tare validate --quick -T cpu -s ref,perf -o $T/v" "kernel.perf\\_event\\_paranoid"; do
 		grep -qF -- "$s" "$vrep/report.md" || fail "the validation's report.md lacks '$s'"
 	done
 	grep -q "## Summary\|## Latency\|CPU overhead vs sampling rate" "$vrep/report.md" && fail "a validation alone has an experiment's sections"
@@ -139,7 +139,7 @@ else
 	# Beside the run: both in one report, the run's plots and the validation's.
 	expect_exit 0 "$TARE" report "$run1" "$vdir" -o combo
 	for s in "## Summary" "## Validation of the samplers" "### Validation" "tare run -q rates.lua seed=11" \
-		"tare validate --quick -o $T/v" "| machine | run | validation |"; do
+		"tare validate --quick -T cpu -s ref,perf -o $T/v" "| machine | run | validation |"; do
 		grep -qF -- "$s" combo/report.md || fail "the combined report.md lacks '$s'"
 	done
 	$CHECK html combo/report.html 4 || fail "combo/report.html"

@@ -1,4 +1,5 @@
-# tare validate: the reference sampler against the cpu workload's truth, perf record beside it.
+# tare validate: the reference sampler against the cpu workload's truth, perf record beside it
+# (-T cpu -s ref,perf; the eBPF sampler and the other types: validate_bpf.sh).
 #
 # The bounds of issue 5, at 99 Hz for 20 s on one thread: attribution error <= 3 percentage
 # points, effective rate within ±5% of the requested, no lost (or dropped) samples; and the
@@ -37,7 +38,7 @@ else
 fi
 
 # the bounds of issue 5
-"$TARE" validate -F 99 -t 1 -d 20 --max-error 3 -o "$T/results" > out 2>&1; rc=$?
+"$TARE" validate -T cpu -s ref,perf -F 99 -t 1 -d 20 --max-error 3 -o "$T/results" > out 2>&1; rc=$?
 [ "$rc" -eq 3 ] && skip "cannot sample here: $(tail -n 1 out)"
 cat out
 f=$(ls "$T"/results/*-validate/validation.json 2>/dev/null) || fail "no validation.json: $(cat out)"

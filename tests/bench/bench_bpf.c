@@ -1,0 +1,293 @@
+/* bench_bpf.c — the floor of the eBPF sampler's cpu type: an empty BPF program on the same
+ * per-CPU cpu-clock events `tare sample --bpf -t cpu` opens (tests/bench/bpf_overhead.sh).
+ *
+ * Floor (`bench_bpf floor -F HZ -p PID`): one cpu-clock event per online CPU in frequency mode,
+ * with the attributes profilers/bpf/profile.c gives them (attach_cpu_event: type and config of
+ * cpu-clock, freq, sample_freq HZ, no inherit, the time_enabled/time_running read format), and on
+ * each a BPF_PROG_TYPE_PERF_EVENT program of two instructions, `r0 = 0; exit` — loaded with the
+ * bpf() syscall and attached with PERF_EVENT_IOC_SET_BPF, no libbpf, no maps.  What it costs is
+ * what any per-CPU BPF profiler pays before its program does any work: the hrtimer interrupt on
+ * every CPU, the perf sample path, the BPF dispatch.  ref-bpf minus the floor is what its program
+ * (the target lookup, two stack walks, the counts update) and its user-space process add.  It
+ * prints "bench_bpf floor: ready" on stderr and stops on SIGINT/SIGTERM or when PID is gone.
+ *
+ * Alone (`bench_bpf`, what `make bench` runs): the same events and program at 999 Hz for 1 s of
+ * this process spinning, with the kernel's BPF run-time statistics on (BPF_ENABLE_STATS): the
+ * program's runs and run time.  It is the dispatch cost of a BPF program on the sampling path
+ * (docs/bpf.md has tare_cpu's own run time, 1.4-6.6 us, from --prog-stats), not the interrupt's.
+ * Exit 77 (skipped) where BPF cannot load.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+/* by path: harness/ is searched first */
+#include "../../profilers/ref/perfevent.h"
+
+#define MAX_CPUS 1024
+
+static long sys_bpf(int cmd, union bpf_attr *attr, unsigned size)
+{
+	return syscall(SYS_bpf, cmd, attr, size);
+}
+
+/* r0 = 0; exit: the emptiest program the verifier takes. */
+static int load_empty(char *log, size_t loglen)
+{
+	struct bpf_insn insns[2];
+	union bpf_attr a;
+	static const char license[] = "GPL";
+
+	memset(insns, 0, sizeof(insns));
+	insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;	/* r0 = 0 */
+	insns[1].code = BPF_JMP | BPF_EXIT;
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_PERF_EVENT;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = 2;
+	a.license = (uint64_t)(uintptr_t)license;
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = (uint32_t)loglen;
+	a.log_level = log ? 1 : 0;
+	memcpy(a.prog_name, "tare_floor", 11);
+	return (int)sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+/* The online CPUs ("0-3,6"). */
+static int online_cpus(int *cpus)
+{
+	char *s = read_line("/sys/devices/system/cpu/online"), *p, *save = NULL;
+	int n = 0;
+
+	for (p = s ? strtok_r(s, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
+		int a, b;
+
+		if (sscanf(p, "%d-%d", &a, &b) != 2)
+			b = a = atoi(p);
+		for (int c = a; c <= b && c >= 0 && n < MAX_CPUS; c++)
+			cpus[n++] = c;
+	}
+	free(s);
+	for (; !n && n < ncpus_online(); n++)
+		cpus[n] = n;
+	return n;
+}
+
+/* One cpu-clock event per online CPU with the program attached: profile.c's attributes. */
+static int attach_percpu(int prog, uint64_t hz, int *fds, int *nfds, char *err, size_t errlen)
+{
+	struct event_spec ev;
+	int cpus[MAX_CPUS], n = online_cpus(cpus);
+
+	*nfds = 0;
+	if (perfevent_lookup("cpu-clock", &ev, err, errlen) < 0)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		struct perf_event_attr a;
+		int fd;
+
+		memset(&a, 0, sizeof(a));
+		a.size = sizeof(a);
+		a.type = ev.type;
+		a.config = ev.config;
+		a.freq = 1;
+		a.sample_freq = hz;
+		a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
+		fd = (int)syscall(SYS_perf_event_open, &a, -1, cpus[i], -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0) {
+			int code = perfevent_open_error(&ev, errno, EVENT_TARGET_CPU, -1, err, errlen);
+
+			return code ? code : 1;
+		}
+		fds[(*nfds)++] = fd;
+		if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) < 0) {
+			snprintf(err, errlen, "PERF_EVENT_IOC_SET_BPF: %s", strerror(errno));
+			return errno == EPERM || errno == EACCES ? 3 : 1;
+		}
+		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	}
+	return 0;
+}
+
+static void close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/* ---- floor ---- */
+
+static volatile sig_atomic_t floor_stop;
+
+static void floor_on_signal(int sig)
+{
+	floor_stop = sig;
+}
+
+static int floor_main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = floor_on_signal };
+	sigset_t block, orig;
+	unsigned long hz = 0;
+	pid_t pid = 0;
+	int fds[MAX_CPUS], nfds = 0, prog, pidfd, rc;
+	char err[512];
+
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "-F"))
+			hz = strtoul(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "-p"))
+			pid = (pid_t)strtol(argv[i + 1], NULL, 10);
+		else
+			hz = 0, i = argc;
+	}
+	if (!hz || pid <= 0 || argc % 2 == 0) {
+		fprintf(stderr, "bench_bpf floor: need -F HZ and -p PID (usage: bench_bpf floor -F HZ "
+			"-p PID)\n");
+		return 2;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 && errno == ESRCH) {
+		fprintf(stderr, "bench_bpf floor: pid %d: no such process\n", (int)pid);
+		return 2;
+	}
+	prog = load_empty(NULL, 0);
+	if (prog < 0) {
+		fprintf(stderr, "bench_bpf floor: loading the empty program: %s\n", strerror(errno));
+		return errno == EPERM || errno == EACCES ? 3 : 1;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = attach_percpu(prog, hz, fds, &nfds, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "bench_bpf floor: %s\n", err);
+		close_all(fds, nfds);
+		close(prog);
+		return rc;
+	}
+	fprintf(stderr, "bench_bpf floor: ready\n");
+	fflush(stderr);
+	/* nothing to read: wait for a signal or the target's end */
+	while (!floor_stop) {
+		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		struct timespec tick = { 0, 100000000 };
+
+		if (pidfd >= 0) {
+			if (ppoll(&p, 1, NULL, &orig) > 0)
+				break;
+		} else {
+			if (kill(pid, 0) < 0 && errno == ESRCH)
+				break;
+			sigprocmask(SIG_SETMASK, &orig, NULL);
+			nanosleep(&tick, NULL);
+			sigprocmask(SIG_BLOCK, &block, NULL);
+		}
+	}
+	fprintf(stderr, "bench_bpf floor: %d per-CPU events with an empty program, %lu Hz\n", nfds, hz);
+	close_all(fds, nfds);
+	close(prog);
+	if (pidfd >= 0)
+		close(pidfd);
+	return 0;
+}
+
+/* ---- alone: the empty program's runs and run time ---- */
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int alone_main(void)
+{
+	int fds[MAX_CPUS], nfds = 0, prog, stats_fd, rc;
+	char err[512];
+	union bpf_attr a;
+	struct bpf_prog_info info;
+	uint64_t t0, w0, wall;
+	uint64_t spin = 0;
+	const uint64_t hz = 999;
+
+	prog = load_empty(NULL, 0);
+	if (prog < 0) {
+		printf("bench_bpf: the empty BPF program cannot load here (%s): skipped\n",
+		       strerror(errno));
+		return 77;
+	}
+	memset(&a, 0, sizeof(a));
+	a.enable_stats.type = BPF_STATS_RUN_TIME;
+	stats_fd = (int)sys_bpf(BPF_ENABLE_STATS, &a, sizeof(a));
+	if (stats_fd < 0) {
+		printf("bench_bpf: BPF_ENABLE_STATS: %s: skipped\n", strerror(errno));
+		close(prog);
+		return 77;
+	}
+	rc = attach_percpu(prog, hz, fds, &nfds, err, sizeof(err));
+	if (rc) {
+		printf("bench_bpf: %s: skipped\n", err);
+		close_all(fds, nfds);
+		close(stats_fd);
+		close(prog);
+		return 77;
+	}
+	w0 = now_ns();
+	for (t0 = thread_cpu_ns(); thread_cpu_ns() - t0 < 1000000000ull;) {
+		for (int i = 0; i < 10000; i++)
+			spin += (uint64_t)i;
+		__asm__ __volatile__("" : : "r"(spin));	/* keep the loop */
+	}
+	close_all(fds, nfds);
+	wall = now_ns() - w0;
+	memset(&info, 0, sizeof(info));
+	memset(&a, 0, sizeof(a));
+	a.info.bpf_fd = (uint32_t)prog;
+	a.info.info_len = sizeof(info);
+	a.info.info = (uint64_t)(uintptr_t)&info;
+	rc = (int)sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a));
+	close(stats_fd);
+	close(prog);
+	if (rc < 0) {
+		printf("bench_bpf: BPF_OBJ_GET_INFO_BY_FD: %s: skipped\n", strerror(errno));
+		return 77;
+	}
+	printf("bench_bpf: the floor's empty perf_event program (r0 = 0; exit) on %d per-CPU cpu-clock "
+	       "events at %" PRIu64 " Hz, 1 s of this process spinning:\n", nfds, hz);
+	printf("  %" PRIu64 " runs in %.2f s (%.0f a second a CPU: frequency mode finds its period "
+	       "as it goes), %.1f ns a run (the kernel's BPF statistics: "
+	       "the program's dispatch and body and the statistics' own two clock reads, not the interrupt "
+	       "around it)\n",
+	       (uint64_t)info.run_cnt, (double)wall / 1e9, (double)info.run_cnt / nfds / ((double)wall / 1e9),
+	       info.run_cnt ? (double)info.run_time_ns / (double)info.run_cnt : 0.0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "floor"))
+		return floor_main(argc - 1, argv + 1);
+	if (argc > 1) {
+		fprintf(stderr, "usage: bench_bpf                     the empty program's run time\n"
+				"       bench_bpf floor -F HZ -p PID   the floor, for bpf_overhead.sh\n");
+		return 2;
+	}
+	return alone_main();
+}
