@@ -49,7 +49,8 @@ struct rrun {
 };
 
 /* A validation: the validation.json `tare validate` writes (docs/validate.md), a table of cases
- * (sampler, workload, rate, threads) each held against the workload's known profile. */
+ * (sampler, type, workload, rate for cpu, threads), each held against the workload's known
+ * profile in one or more measures (cpu: samples; lock: delay and contentions; ...). */
 
 struct rval {
 	json_t *root;              /* the whole document */
@@ -89,13 +90,16 @@ static const struct plot_info plot_info[PLOT_COUNT] = {
 	  "is the total with its interval, estimated on its own, so it need not equal the sum of "
 	  "the parts exactly." },
 	{ "validation", "Samplers against known profiles",
-	  "Each sampler of the validation (side by side) at each workload, rate and thread count, "
-	  "against the workload's known profile.  Attribution error: the largest absolute difference "
-	  "between a function's measured and true share, in percentage points; the black line across "
-	  "each bar is the binomial standard error sampling alone gives for that many samples, so an "
-	  "error of one or two of them is chance.  Effective sampling rate: samples per CPU second of "
-	  "the workload, as a share of the requested rate; the shaded band is what the validation's "
-	  "bounds allow." },
+	  "Each sampler of the validation (side by side) against the workload's known profile, the points "
+	  "grouped by profile type: cpu at each rate (and thread count), the other types at each measure (off-CPU "
+	  "time and blocks, lock delay and contentions, allocated space and objects, space in use).  Attribution "
+	  "error: the largest absolute difference between a site's measured and true share, in percentage points; "
+	  "the black line across a bar is the standard error chance gives it (binomial in the samples for cpu, "
+	  "Poisson sampling per byte for alloc; none where every event is counted), so an error of one or two of "
+	  "them is chance, and the shaded band behind it is the bound it is held to.  The second panel: cpu's effective "
+	  "sampling rate (samples per CPU second of the workload) as a share of the requested rate, and the other "
+	  "types' total of each measure as a share of the workload's own; the shaded band is what the validation's "
+	  "bounds allow.  v1, v2: the validations, in the order given, where a type's points come from several." },
 };
 
 struct plot_state {
@@ -778,6 +782,19 @@ static void push_unique(struct ptrvec *v, const char *s)
 	ptrvec_push(v, (void *)s);
 }
 
+/* Append to the string in buf (len bytes), truncating. */
+static void catf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void catf(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t o = strlen(buf);
+	va_list ap;
+	if (o + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + o, len - o, fmt, ap);
+	va_end(ap);
+}
+
 /* ---- validations (validation.json, docs/validate.md) ---------------------------------------- */
 
 static json_t *val_cases(const struct rval *v)
@@ -790,66 +807,192 @@ static int case_ok(json_t *c)
 	return !strcmp(jstring(c, "status", ""), "ok");
 }
 
+/* The rate asked for; NaN for the types that have none (offcpu, lock, alloc: "hz": null). */
 static double case_hz(json_t *c)
 {
 	double hz = jnumber(c, "requested_hz");
 	return isfinite(hz) ? hz : jnumber(c, "hz");
 }
 
-/* One point of the validation: the cases of one workload, rate and thread count (the samplers
- * measured beside each other), in one validation. */
-struct vpoint {
-	const struct rval *v;
-	const char *workload;
-	double hz, threads;
+/* A case's profile type (cpu, offcpu, lock, alloc); a validation.json of before the types held
+ * cpu cases only, without the field. */
+static const char *case_type(json_t *c)
+{
+	return jstring(c, "type", "cpu");
+}
+
+static int case_is_cpu(json_t *c)
+{
+	return !strcmp(case_type(c), "cpu");
+}
+
+/* A rate asked and got, as a cell or a label: "99", or "-" where the type has none. */
+static void hz_text(double hz, char *buf, size_t len)
+{
+	if (isfinite(hz))
+		snprintf(buf, len, "%g", hz);
+	else
+		snprintf(buf, len, "-");
+}
+
+/* What a case measured: one view per measure, in the order validate wrote them (`measures`:
+ * cpu samples; offcpu off-cpu, blocks; lock delay, contentions; alloc alloc_space,
+ * alloc_objects, inuse_space), or, in a validation.json without them, the case's top-level
+ * fields as its one measure (they are its first measure's). */
+#define MAX_VIEWS 8
+struct mview {
+	const char *name;
+	json_t *m;                 /* measures.<name>; NULL: the case's top level */
 };
 
-static struct vpoint vpoint_of(const struct rval *v, json_t *c)
+static int case_views(json_t *c, struct mview *out)
 {
-	return (struct vpoint){ v, jstring(c, "workload", "?"), case_hz(c), jnumber(c, "threads") };
+	json_t *x;
+	const char *k;
+	int n = 0;
+	json_object_foreach(json_object_get(c, "measures"), k, x)
+		if (json_is_object(x) && n < MAX_VIEWS)
+			out[n++] = (struct mview){ k, x };
+	if (!n)
+		out[n++] = (struct mview){ jstring(c, "measure", case_is_cpu(c) ? "samples" : "-"), NULL };
+	return n;
+}
+
+/* A field of a view: its measure's, or the case's own (se_max_pp is binomial_se_max_pp there,
+ * binomial_se_pp in the oldest files). */
+static json_t *mv_get(json_t *c, const struct mview *v, const char *key)
+{
+	return json_object_get(v->m ? v->m : c, key);
+}
+
+static double mv_num(json_t *c, const struct mview *v, const char *key)
+{
+	if (!v->m && !strcmp(key, "se_max_pp")) {
+		double x = jnumber(c, "binomial_se_max_pp");
+		return isfinite(x) ? x : jnumber(c, "binomial_se_pp");
+	}
+	return jnumber(v->m ? v->m : c, key);
+}
+
+/* Two amounts in a measure's unit, the unit once, as they read best: "3.62 / 3.70 s",
+ * "373.9 / 370.9 MiB", "5854 / 5855". */
+static void amounts_text(double x, double y, const char *unit, char *buf, size_t len)
+{
+	double m = fmax(fabs(x), fabs(y)), div = 1;
+	const char *u = "";
+	int prec = 0;
+	if (!strcmp(unit, "nanoseconds")) {
+		div = m >= 1e9 ? 1e9 : 1e6;
+		u = m >= 1e9 ? " s" : " ms";
+		prec = m >= 1e9 ? 2 : 1;
+	} else if (!strcmp(unit, "bytes")) {
+		div = m >= 1048576 ? 1048576.0 : 1024.0;
+		u = m >= 1048576 ? " MiB" : " KiB";
+		prec = 1;
+	}
+	buf[0] = '\0';
+	for (int k = 0; k < 2; k++) {
+		double v = k ? y : x;
+		if (isfinite(v))
+			catf(buf, len, "%s%.*f", k ? " / " : "", prec, v / div);
+		else
+			catf(buf, len, "%s-", k ? " / " : "");
+	}
+	catf(buf, len, "%s", u);
+}
+
+/* A point of the validation plot: what the samplers measured beside each other in one
+ * validation — one measure of one type's workload at one rate (cpu) and thread count. */
+struct vpoint {
+	const struct rval *v;
+	const char *type, *workload, *measure;
+	double hz, threads;
+	int group;                 /* index of its type among the plot's types */
+};
+
+static struct vpoint vpoint_of(const struct rval *v, json_t *c, const struct mview *mv)
+{
+	return (struct vpoint){ v, case_type(c), jstring(c, "workload", "?"), mv->name, case_hz(c), jnumber(c, "threads"), 0 };
+}
+
+static int same_num(double a, double b)
+{
+	return a == b || (isnan(a) && isnan(b));
 }
 
 static int vpoint_eq(const struct vpoint *a, const struct vpoint *b)
 {
-	return a->v == b->v && !strcmp(a->workload, b->workload) && (a->hz == b->hz || (isnan(a->hz) && isnan(b->hz))) &&
-	       (a->threads == b->threads || (isnan(a->threads) && isnan(b->threads)));
+	return a->v == b->v && !strcmp(a->type, b->type) && !strcmp(a->workload, b->workload) &&
+	       !strcmp(a->measure, b->measure) && same_num(a->hz, b->hz) && same_num(a->threads, b->threads);
 }
 
-/* Do the report's validations hold more than one workload?  Then the points name theirs. */
-static int val_many_workloads(const struct report *rp)
+/* Do the points of a group (a type) all have the same thread count?  Then the group's label
+ * says it, and the points' labels do not. */
+static int group_threads(const struct vpoint *p, int n, int g, double *threads)
 {
-	const char *first = NULL;
-	for (int i = 0; i < rp->nvals; i++) {
-		json_t *c;
-		size_t k;
-		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
-			const char *w = jstring(c, "workload", "?");
-			if (first && strcmp(first, w))
-				return 1;
-			first = w;
-		}
+	int first = 1;
+	for (int k = 0; k < n; k++) {
+		if (p[k].group != g)
+			continue;
+		if (!first && !same_num(p[k].threads, *threads))
+			return 0;
+		*threads = p[k].threads;
+		first = 0;
+	}
+	return !first && isfinite(*threads);
+}
+
+/* Do the points of a group come from several validations?  Then their labels say which. */
+static int group_validations(const struct vpoint *p, int n, int g)
+{
+	const struct rval *v = NULL;
+	for (int k = 0; k < n; k++) {
+		if (p[k].group != g)
+			continue;
+		if (v && p[k].v != v)
+			return 1;
+		v = p[k].v;
 	}
 	return 0;
 }
 
-/* A point's label on the plot, one line each: "99 Hz" "1 thread"; with the workload first
- * ("cpu 99 Hz") when the validations ran several, and "validation 2" when there are several. */
-static void vpoint_label(const struct report *rp, const struct vpoint *p, char *buf, size_t len)
+static void threads_text(double threads, char *buf, size_t len)
 {
-	int many = val_many_workloads(rp);
-	char hz[32] = "? Hz", thr[32] = "", val[32] = "";
-	if (isfinite(p->hz))
-		snprintf(hz, sizeof(hz), "%g Hz", p->hz);
-	if (isfinite(p->threads))
-		snprintf(thr, sizeof(thr), "\n%g thread%s", p->threads, p->threads == 1 ? "" : "s");
-	if (rp->nvals > 1)
-		snprintf(val, sizeof(val), "\nvalidation %d", p->v->index);
-	snprintf(buf, len, "%s%s%s%s%s", many ? p->workload : "", many ? " " : "", hz, thr, val);
+	snprintf(buf, len, "%g thread%s", threads, threads == 1 ? "" : "s");
 }
 
-/* The points with a measured case, in the order the validations ran them, and the samplers
- * that measured one, in order of appearance. */
-static void val_points(const struct report *rp, struct vpoint **points, int *npoints, struct ptrvec *samplers)
+/* A point's label, one line each: "99 Hz" (cpu) or the measure ("delay"; "alloc_space" broken
+ * at its '_'), the workload where it is not named as its type, the thread count where its type's
+ * points differ in it, and "v2" (validation 2) where its type's points come from several. */
+static void vpoint_label(const struct report *rp, const struct vpoint *pts, int n, int k, char *buf, size_t len)
+{
+	const struct vpoint *p = &pts[k];
+	double thr = NAN;
+	buf[0] = '\0';
+	if (strcmp(p->workload, p->type))
+		catf(buf, len, "%s ", p->workload);
+	if (isfinite(p->hz)) {
+		catf(buf, len, "%g Hz", p->hz);
+	} else {
+		size_t o = strlen(buf);
+		for (const char *s = p->measure; *s && o + 1 < len; s++)
+			buf[o++] = *s == '_' && s != p->measure && s[1] ? '\n' : *s;
+		buf[o] = '\0';
+	}
+	if (isfinite(p->threads) && !group_threads(pts, n, p->group, &thr)) {
+		char t[48];
+		threads_text(p->threads, t, sizeof(t));
+		catf(buf, len, "\n%s", t);
+	}
+	if (rp->nvals > 1 && group_validations(pts, n, p->group))
+		catf(buf, len, "\nv%d", p->v->index);
+}
+
+/* The points with a measured case, grouped by type (in the order the types first ran), in the
+ * order the validations ran them within a type; and the samplers that measured one, in order
+ * of appearance. */
+static void val_points(const struct report *rp, struct vpoint **points, int *npoints, struct ptrvec *samplers,
+		       struct ptrvec *types)
 {
 	*points = NULL;
 	*npoints = 0;
@@ -857,63 +1000,118 @@ static void val_points(const struct report *rp, struct vpoint **points, int *npo
 		json_t *c;
 		size_t k;
 		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
-			struct vpoint p = vpoint_of(&rp->vals[i], c);
-			int j = 0;
+			struct mview mv[MAX_VIEWS];
+			int nv;
 			if (!case_ok(c))
 				continue;
 			push_unique(samplers, jstring(c, "sampler", "?"));
-			while (j < *npoints && !vpoint_eq(&(*points)[j], &p))
-				j++;
-			if (j == *npoints) {
-				*points = xrealloc(*points, (size_t)(*npoints + 1) * sizeof(**points));
-				(*points)[(*npoints)++] = p;
+			push_unique(types, case_type(c));
+			nv = case_views(c, mv);
+			for (int m = 0; m < nv; m++) {
+				struct vpoint p = vpoint_of(&rp->vals[i], c, &mv[m]);
+				int j = 0;
+				while (j < *npoints && !vpoint_eq(&(*points)[j], &p))
+					j++;
+				if (j == *npoints) {
+					*points = xrealloc(*points, (size_t)(*npoints + 1) * sizeof(**points));
+					(*points)[(*npoints)++] = p;
+				}
 			}
 		}
 	}
+	for (int j = 0; j < *npoints; j++)
+		for (int g = 0; g < types->n; g++)
+			if (!strcmp((*points)[j].type, types->v[g]))
+				(*points)[j].group = g;
+	/* stable: insertion sort by group */
+	for (int j = 1; j < *npoints; j++) {
+		struct vpoint p = (*points)[j];
+		int i = j;
+		for (; i > 0 && (*points)[i - 1].group > p.group; i--)
+			(*points)[i] = (*points)[i - 1];
+		(*points)[i] = p;
+	}
 }
 
-/* The measured case of sampler at point p, or NULL. */
-static json_t *val_case_at(const struct vpoint *p, const char *sampler)
+/* The measured case of sampler at point p, and its view of p's measure; NULL when none. */
+static json_t *val_case_at(const struct vpoint *p, const char *sampler, struct mview *out)
 {
 	json_t *c;
 	size_t k;
 	json_array_foreach(val_cases(p->v), k, c) {
-		struct vpoint q = vpoint_of(p->v, c);
-		if (case_ok(c) && !strcmp(jstring(c, "sampler", "?"), sampler) && vpoint_eq(p, &q))
-			return c;
+		struct mview mv[MAX_VIEWS];
+		int nv;
+		if (!case_ok(c) || strcmp(jstring(c, "sampler", "?"), sampler))
+			continue;
+		nv = case_views(c, mv);
+		for (int m = 0; m < nv; m++) {
+			struct vpoint q = vpoint_of(p->v, c, &mv[m]);
+			if (vpoint_eq(p, &q)) {
+				*out = mv[m];
+				return c;
+			}
+		}
 	}
 	return NULL;
 }
 
 static int data_validation(const struct report *rp, FILE *f, char *why, size_t len)
 {
-	struct ptrvec samplers = { 0 };
+	struct ptrvec samplers = { 0 }, types = { 0 };
 	struct vpoint *points;
 	int npoints, rows = 0;
-	val_points(rp, &points, &npoints, &samplers);
+	val_points(rp, &points, &npoints, &samplers, &types);
 	fputs("# tare report: samplers against known profiles (tare validate), one block per sampler;\n"
-	      "# every point (workload, rate, threads) in each block, NaN where the sampler did not measure it\n", f);
+	      "# every point (a measure of a type at a rate and thread count) in each block, NaN where the\n"
+	      "# sampler did not measure it; pct is the effective rate as % of the requested (cpu) or the\n"
+	      "# measure's total as % of the truth's (the other types), within [pct_min, pct_max].\n"
+	      "# The last block: the types, each over points first..last.\n", f);
 	for (int s = 0; s < samplers.n && npoints; s++) {
 		fputs(s ? "\n\n" : "", f);
 		gp_quote(f, samplers.v[s]);
-		fputs(" case attribution_error_pp binomial_se_pp rate_pct_of_requested rate_min_pct rate_max_pct"
-		      " effective_hz requested_hz\n", f);
+		fputs(" case attribution_error_pp se_pp pct pct_min pct_max effective_hz requested_hz error_bound_pp type\n", f);
 		for (int k = 0; k < npoints; k++) {
-			json_t *c = val_case_at(&points[k], samplers.v[s]), *b = json_object_get(c, "bounds");
+			struct mview mv = { NULL, NULL };
+			json_t *c = val_case_at(&points[k], samplers.v[s], &mv), *b = c ? mv_get(c, &mv, "bounds") : NULL;
+			json_t *cb = json_object_get(c, "bounds");
 			double eff = jnumber(c, "effective_rate_hz"), req = case_hz(c);
 			char label[300];
-			vpoint_label(rp, &points[k], label, sizeof(label));
+			vpoint_label(rp, points, npoints, k, label, sizeof(label));
 			fprintf(f, "%d ", k);
 			gp_quote_lines(f, label, 1);
-			gp_num(f, jnumber(c, "attribution_error_max_pp"));
-			gp_num(f, jnumber(c, "binomial_se_pp"));
-			gp_num(f, req > 0 ? 100 * eff / req : NAN);
-			gp_num(f, 100 * jnumber(b, "rate_ratio_min"));
-			gp_num(f, 100 * jnumber(b, "rate_ratio_max"));
+			gp_num(f, c ? mv_num(c, &mv, "attribution_error_max_pp") : NAN);
+			gp_num(f, c ? mv_num(c, &mv, "se_max_pp") : NAN);
+			if (isfinite(points[k].hz)) {
+				gp_num(f, req > 0 ? 100 * eff / req : NAN);
+				gp_num(f, 100 * jnumber(cb, "rate_ratio_min"));
+				gp_num(f, 100 * jnumber(cb, "rate_ratio_max"));
+			} else {
+				gp_num(f, c ? 100 * mv_num(c, &mv, "total_ratio") : NAN);
+				gp_num(f, 100 * jnumber(b, "total_ratio_min"));
+				gp_num(f, 100 * jnumber(b, "total_ratio_max"));
+			}
 			gp_num(f, eff);
 			gp_num(f, req);
-			fputc('\n', f);
+			gp_num(f, jnumber(b, "attribution_error_max_pp"));
+			fprintf(f, " %d\n", points[k].group);
 			rows++;
+		}
+	}
+	if (rows) {
+		fputs("\n\n\"type\" first last\n", f);
+		for (int g = 0; g < types.n; g++) {
+			int first = -1, last = -1;
+			double thr = NAN;
+			char label[200], t[48] = "";
+			for (int k = 0; k < npoints; k++)
+				if (points[k].group == g)
+					last = k, first = first < 0 ? k : first;
+			if (group_threads(points, npoints, g, &thr))
+				threads_text(thr, t, sizeof(t));
+			snprintf(label, sizeof(label), "%s%s%s", (const char *)types.v[g], *t ? "\n" : "", t);
+			fprintf(f, "%d %d ", first, last);
+			gp_quote_lines(f, label, 1);
+			fputc('\n', f);
 		}
 	}
 	if (!rp->nvals)
@@ -923,6 +1121,7 @@ static int data_validation(const struct report *rp, FILE *f, char *why, size_t l
 		snprintf(why, len, "the validation measured no case (every case skipped or failed: see Warnings)");
 	free(points);
 	free(samplers.v);
+	free(types.v);
 	return rows;
 }
 
@@ -1198,8 +1397,9 @@ static void intro(struct doc *d, const struct report *rp)
 		doc_text(d, rp->nruns ? "With it, how accurately samplers measure workloads whose true profile is known "
 			 "(`tare validate`).  "
 			 : "How accurately samplers measure workloads whose true profile is known, measured by `tare validate`: "
-			 "each sampler attached to the workload, its share of samples per function compared with the "
-			 "workload's own measurement of its split, and its effective sampling rate with the requested one.  ");
+			 "each sampler attached to the workload, its profile (CPU samples, off-CPU time, lock waits, "
+			 "allocations) reduced to the workload's sites and compared with the workload's own measurement of "
+			 "them, with what chance or the measurement's own noise allows.  ");
 	doc_textf(d, "Written %s by tare %s from ", rp->generated, tare_version());
 	for (int i = 0; i < rp->ngiven; i++) {
 		char path[4096];
@@ -1565,104 +1765,412 @@ static void num_cell(struct table *t, json_t *c, const char *key, double scale, 
 		table_cell(t, "-");
 }
 
-/* "ref on cpu, 99 Hz, 1 thread": a case, in warnings. */
+/* "ref on cpu, 99 Hz, 1 thread", "ref-bpf on lock, 2 threads": a case, in warnings. */
 static void case_name(json_t *c, char *buf, size_t len)
 {
+	const char *w = jstring(c, "workload", "?");
 	double thr = jnumber(c, "threads");
-	snprintf(buf, len, "%s on %s, %g Hz, %g thread%s", jstring(c, "sampler", "?"), jstring(c, "workload", "?"),
-		 case_hz(c), thr, thr == 1 ? "" : "s");
+	buf[0] = '\0';
+	catf(buf, len, "%s on %s", jstring(c, "sampler", "?"), w);
+	if (strcmp(w, case_type(c)))
+		catf(buf, len, " (%s)", case_type(c));
+	if (isfinite(case_hz(c)))
+		catf(buf, len, ", %g Hz", case_hz(c));
+	if (isfinite(thr))
+		catf(buf, len, ", %g thread%s", thr, thr == 1 ? "" : "s");
 }
 
-/* Whether a case is within its bounds: PASS or FAIL (coloured in HTML), or why it has none. */
-static void bounds_cell(struct table *t, json_t *c)
+/* The type, and the workload where it is not named as its type: "lock", "lock (mylock)". */
+static void type_cell(struct table *t, json_t *c)
 {
-	const char *status = jstring(c, "status", "?"), *gate = json_is_false(json_object_get(c, "gating")) ? " (not gated)" : "";
-	if (strcmp(status, "ok"))
-		table_cell(t, "%s: %s", status, jstring(c, "reason", "no reason recorded"));
-	else if (json_is_true(json_object_get(c, "within_bounds")))
+	const char *w = jstring(c, "workload", "?");
+	if (strcmp(w, case_type(c)))
+		table_cell(t, "%s (%s)", case_type(c), w);
+	else
+		table_cell(t, "%s", w);
+}
+
+/* The reasons a case is out of its bounds that are its own, not a measure's (drops, stack
+ * collisions, the rate, the allocation calls): validate lists those first, then each measure's
+ * out of bounds ("name: reason"; a cpu case's without the name).  0 when they cannot be told
+ * apart: buf then has them all. */
+static int case_own_reasons(json_t *c, const struct mview *mv, int nv, char *buf, size_t len)
+{
+	const char *all = jstring(c, "out_of_bounds", "");
+	char tail[4096] = "";
+	size_t n, na = strlen(all);
+	for (int k = 0; k < nv; k++) {
+		const char *r = mv[k].m ? jstring(mv[k].m, "out_of_bounds", "") : "";
+		if (!*r)
+			continue;
+		catf(tail, sizeof(tail), "%s", *tail ? "; " : "");
+		if (case_is_cpu(c))
+			catf(tail, sizeof(tail), "%s", r);
+		else
+			catf(tail, sizeof(tail), "%s: %s", mv[k].name, r);
+	}
+	n = strlen(tail);
+	if (n && !(na >= n && !strcmp(all + na - n, tail))) {
+		snprintf(buf, len, "%s", all);
+		return 0;
+	}
+	na -= n;
+	while (n && na && (all[na - 1] == ' ' || all[na - 1] == ';'))
+		na--;
+	snprintf(buf, len, "%.*s", (int)na, all);
+	return 1;
+}
+
+/* Row k of a measured case: PASS or FAIL (coloured in HTML) with the reasons; the first row
+ * carries the case's own reasons beside its first measure's. */
+static void verdict_cell(struct table *t, json_t *c, const struct mview *mv, int nv, int k)
+{
+	const char *gate = json_is_false(json_object_get(c, "gating")) ? " (not gated)" : "";
+	char why[4096] = "";
+	int within;
+	if (k == 0) {
+		if (case_own_reasons(c, mv, nv, why, sizeof(why)) && mv[0].m && *jstring(mv[0].m, "out_of_bounds", ""))
+			catf(why, sizeof(why), "%s%s", *why ? "; " : "", jstring(mv[0].m, "out_of_bounds", ""));
+		within = !*why && !json_is_false(json_object_get(nv > 1 ? mv[0].m : c, "within_bounds"));
+	} else {
+		snprintf(why, sizeof(why), "%s", jstring(mv[k].m, "out_of_bounds", ""));
+		within = !*why && !json_is_false(json_object_get(mv[k].m, "within_bounds"));
+	}
+	if (within)
 		table_cell(t, "PASS%s", gate);
 	else
-		table_cell(t, "FAIL%s: %s", gate, jstring(c, "out_of_bounds", "out of bounds"));
+		table_cell(t, "FAIL%s: %s", gate, *why ? why : "out of bounds");
 }
 
-static void val_case_row(struct table *t, json_t *c, int workload)
+/* A case not measured: its status and reason. */
+static void status_cell(struct table *t, json_t *c)
 {
-	char cell[160];
-	double hz = case_hz(c), eff = jnumber(c, "effective_rate_hz");
-	table_cell(t, "%s", jstring(c, "sampler", "?"));
-	if (workload)
-		table_cell(t, "%s", jstring(c, "workload", "?"));
-	num_cell(t, c, "threads", 1, "%g");
-	table_cell(t, "%g", hz);
-	if (isfinite(eff))
-		table_cell(t, "%.1f (%.1f%%)", eff, hz > 0 ? 100 * eff / hz : NAN);
-	else
-		table_cell(t, "-");
-	num_cell(t, c, "samples", 1, "%.0f");
-	num_cell(t, c, "lost_pct", 1, "%.2f");
-	num_cell(t, c, "throttled_pct", 1, "%.2f");
-	if (isfinite(jnumber(c, "attribution_error_max_pp"))) {
-		snprintf(cell, sizeof(cell), "%.2f", jnumber(c, "attribution_error_max_pp"));
-		table_cell(t, "%s%s%s%s", cell, json_is_string(json_object_get(c, "worst_site")) ? " (" : "",
-			   jstring(c, "worst_site", ""), json_is_string(json_object_get(c, "worst_site")) ? ")" : "");
-	} else {
-		table_cell(t, "-");
-	}
-	num_cell(t, c, "binomial_se_pp", 1, "%.2f");
-	if (isfinite(jnumber(c, "tvd")))
-		table_cell(t, "%.2f (%.2f)", 100 * jnumber(c, "tvd"), 100 * jnumber(c, "expected_tvd"));
-	else
-		table_cell(t, "-");
-	num_cell(t, c, "reached_main", 100, "%.1f");
-	num_cell(t, c, "symbolized", 100, "%.1f");
-	bounds_cell(t, c);
+	table_cell(t, "%s: %s", jstring(c, "status", "?"), jstring(c, "reason", "no reason recorded"));
 }
 
-/* Measured and true shares of each site, per measured case. */
+/* "0", or "0 (2)" with the stack-trace map collisions where the sampler counts them. */
+static void dropped_cell(struct table *t, json_t *c)
+{
+	double dropped = jnumber(c, "dropped"), coll = jnumber(c, "stack_collisions");
+	char buf[96] = "-";
+	if (isfinite(dropped))
+		snprintf(buf, sizeof(buf), "%.0f", dropped);
+	if (isfinite(coll))
+		catf(buf, sizeof(buf), " (%.0f)", coll);
+	table_cell(t, "%s", buf);
+}
+
+/* "9759 (0, 0)": events, and those dropped and (where the sampler counts them) lost to
+ * stack-trace map collisions. */
+static void events_cell(struct table *t, json_t *c)
+{
+	double n = jnumber(c, "samples"), dropped = jnumber(c, "dropped"), coll = jnumber(c, "stack_collisions");
+	char buf[96] = "-";
+	if (isfinite(n))
+		snprintf(buf, sizeof(buf), "%.0f", n);
+	if (isfinite(dropped) && isfinite(coll))
+		catf(buf, sizeof(buf), " (%.0f, %.0f)", dropped, coll);
+	else if (isfinite(dropped))
+		catf(buf, sizeof(buf), " (%.0f)", dropped);
+	table_cell(t, "%s", buf);
+}
+
+/* The largest share error, with its site. */
+static void error_cell(struct table *t, json_t *c, const struct mview *v)
+{
+	double e = mv_num(c, v, "attribution_error_max_pp");
+	json_t *site = mv_get(c, v, "worst_site");
+	if (!isfinite(e))
+		table_cell(t, "-");
+	else if (json_is_string(site))
+		table_cell(t, "%.2f (%s)", e, json_string_value(site));
+	else
+		table_cell(t, "%.2f", e);
+}
+
+/* The SE of the largest share's error by chance ("exact" for the types that count every
+ * event), and the bound the error is held to: "3.24 / 13.98". */
+static void se_bound_cell(struct table *t, json_t *c, const struct mview *v)
+{
+	double se = mv_num(c, v, "se_max_pp"), bound = jnumber(mv_get(c, v, "bounds"), "attribution_error_max_pp");
+	char s[32], b[32];
+	if (v->m && !strcmp(jstring(v->m, "kind", ""), "exact"))
+		snprintf(s, sizeof(s), "exact");
+	else if (isfinite(se))
+		snprintf(s, sizeof(s), "%.2f", se);
+	else
+		snprintf(s, sizeof(s), "-");
+	if (isfinite(bound))
+		snprintf(b, sizeof(b), "%.2f", bound);
+	else
+		snprintf(b, sizeof(b), "-");
+	table_cell(t, "%s / %s", s, b);
+}
+
+/* Two percentages of a view: "100.0 / 99.9" (stacks reaching main, frames symbolized). */
+static void pair_cell(struct table *t, json_t *o, const char *k1, const char *k2, double scale, const char *fmt)
+{
+	double x = jnumber(o, k1), y = jnumber(o, k2);
+	char a[32] = "-", b[32] = "-";
+	if (isfinite(x))
+		snprintf(a, sizeof(a), fmt, x * scale);
+	if (isfinite(y))
+		snprintf(b, sizeof(b), fmt, y * scale);
+	table_cell(t, "%s / %s", a, b);
+}
+
+static void tvd_cell(struct table *t, json_t *c, const struct mview *v)
+{
+	double tvd = mv_num(c, v, "tvd"), e = mv_num(c, v, "expected_tvd");
+	if (isfinite(tvd) && isfinite(e))
+		table_cell(t, "%.2f (%.2f)", 100 * tvd, 100 * e);
+	else if (isfinite(tvd))
+		table_cell(t, "%.2f", 100 * tvd);
+	else
+		table_cell(t, "-");
+}
+
+/* A bound in %: "80", "95.6". */
+static void pct_text(double x, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.1f", x);
+	if (strlen(buf) > 2 && !strcmp(buf + strlen(buf) - 2, ".0"))
+		buf[strlen(buf) - 2] = '\0';
+}
+
+/* The cases with a sampling rate (cpu): one row each. */
+static void val_rate_table(struct doc *d, const struct rval *v)
+{
+	static const char *const head[] = { "sampler", "type", "threads", "Hz asked", "Hz got", "samples",
+					    "lost / throttled %", "dropped (collisions)", "max error (pt)", "SE / bound (pt)",
+					    "TVD (expected) (pt)", "main / symbolized %", "bounds" };
+	const int ncols = (int)(sizeof(head) / sizeof(head[0]));
+	struct table t;
+	json_t *c;
+	size_t i;
+	table_init(&t, ncols, 0x3 | 1u << (ncols - 1));
+	for (int k = 0; k < ncols; k++)
+		table_cell(&t, "%s", head[k]);
+	json_array_foreach(val_cases(v), i, c) {
+		struct mview mv[MAX_VIEWS];
+		int nv = case_views(c, mv);
+		double hz = case_hz(c), eff = jnumber(c, "effective_rate_hz");
+		if (!isfinite(hz))
+			continue;
+		table_cell(&t, "%s", jstring(c, "sampler", "?"));
+		type_cell(&t, c);
+		num_cell(&t, c, "threads", 1, "%g");
+		table_cell(&t, "%g", hz);
+		if (!case_ok(c)) {
+			for (int k = 4; k < ncols - 1; k++)
+				table_cell(&t, "-");
+			status_cell(&t, c);
+			continue;
+		}
+		if (isfinite(eff))
+			table_cell(&t, "%.1f (%.1f%%)", eff, hz > 0 ? 100 * eff / hz : NAN);
+		else
+			table_cell(&t, "-");
+		num_cell(&t, c, "samples", 1, "%.0f");
+		pair_cell(&t, c, "lost_pct", "throttled_pct", 1, "%.2f");
+		dropped_cell(&t, c);
+		error_cell(&t, c, &mv[0]);
+		se_bound_cell(&t, c, &mv[0]);
+		tvd_cell(&t, c, &mv[0]);
+		pair_cell(&t, c, "reached_main", "symbolized", 100, "%.1f");
+		verdict_cell(&t, c, mv, nv, 0);
+	}
+	doc_table(d, &t);
+	table_free(&t);
+}
+
+/* The cases without a rate (offcpu, lock, alloc): one row per measure, the case's own cells
+ * (sampler, events, drops) on its first. */
+static void val_measure_table(struct doc *d, const struct rval *v)
+{
+	static const char *const head[] = { "sampler", "type", "threads", "events (dropped, collisions)", "measure",
+					    "total, measured / true", "% of true [bound]", "max error (pt)", "SE / bound (pt)",
+					    "TVD (expected) (pt)", "main / symbolized %", "bounds" };
+	const int ncols = (int)(sizeof(head) / sizeof(head[0]));
+	struct table t;
+	json_t *c;
+	size_t i;
+	table_init(&t, ncols, 0x3 | 1u << 4 | 1u << (ncols - 1));
+	for (int k = 0; k < ncols; k++)
+		table_cell(&t, "%s", head[k]);
+	json_array_foreach(val_cases(v), i, c) {
+		struct mview mv[MAX_VIEWS];
+		int nv = case_views(c, mv);
+		if (isfinite(case_hz(c)))
+			continue;
+		for (int k = 0; k < nv; k++) {
+			const char *unit = jstring(mv[k].m, "unit", "");
+			json_t *b = mv_get(c, &mv[k], "bounds");
+			double ratio = mv_num(c, &mv[k], "total_ratio"), lo = jnumber(b, "total_ratio_min"),
+			       hi = jnumber(b, "total_ratio_max");
+			char totals[160];
+			if (k == 0) {
+				table_cell(&t, "%s", jstring(c, "sampler", "?"));
+				type_cell(&t, c);
+				num_cell(&t, c, "threads", 1, "%g");
+			} else {
+				for (int j = 0; j < 3; j++)
+					table_cell(&t, "%s", "");
+			}
+			if (!case_ok(c)) {
+				for (int j = 3; j < ncols - 1; j++)
+					table_cell(&t, "-");
+				status_cell(&t, c);
+				break;
+			}
+			if (k == 0)
+				events_cell(&t, c);
+			else
+				table_cell(&t, "%s", "");
+			table_cell(&t, "%s", mv[k].name);
+			amounts_text(mv_num(c, &mv[k], "total_measured"), mv_num(c, &mv[k], "total_truth"), unit, totals,
+				     sizeof(totals));
+			table_cell(&t, "%s", isfinite(mv_num(c, &mv[k], "total_measured")) ? totals : "-");
+			if (isfinite(ratio) && isfinite(lo) && isfinite(hi)) {
+				char l[32], h[32];
+				pct_text(100 * lo, l, sizeof(l));
+				pct_text(100 * hi, h, sizeof(h));
+				table_cell(&t, "%.1f [%s, %s]", 100 * ratio, l, h);
+			} else if (isfinite(ratio)) {
+				table_cell(&t, "%.1f", 100 * ratio);
+			} else {
+				table_cell(&t, "-");
+			}
+			error_cell(&t, c, &mv[k]);
+			se_bound_cell(&t, c, &mv[k]);
+			tvd_cell(&t, c, &mv[k]);
+			pair_cell(&t, mv[k].m ? mv[k].m : c, "reached_main", "symbolized", 100, "%.1f");
+			verdict_cell(&t, c, mv, nv, k);
+		}
+	}
+	doc_table(d, &t);
+	table_free(&t);
+}
+
+/* The allocation calls and bytes asked, which the allocation sampler counts at every call. */
+static void val_alloc_calls(struct doc *d, const struct rval *v)
+{
+	struct table t;
+	json_t *c;
+	size_t i;
+	int rows = 0;
+	table_init(&t, 6, 0x1);
+	table_cell(&t, "sampler");
+	table_cell(&t, "threads");
+	table_cell(&t, "calls counted");
+	table_cell(&t, "calls made");
+	table_cell(&t, "bytes counted");
+	table_cell(&t, "bytes asked");
+	json_array_foreach(val_cases(v), i, c) {
+		json_t *calls = json_object_get(c, "calls"), *bytes = json_object_get(c, "bytes");
+		double cc = jnumber(calls, "counted"), ct = jnumber(calls, "truth");
+		double bc = jnumber(bytes, "counted"), bt = jnumber(bytes, "truth");
+		if (!case_ok(c) || (!json_is_object(calls) && !json_is_object(bytes)))
+			continue;
+		table_cell(&t, "%s", jstring(c, "sampler", "?"));
+		num_cell(&t, c, "threads", 1, "%g");
+		if (isfinite(cc) && isfinite(ct))
+			table_cell(&t, "%.0f (%+.0f)", cc, cc - ct);
+		else
+			num_cell(&t, calls, "counted", 1, "%.0f");
+		num_cell(&t, calls, "truth", 1, "%.0f");
+		if (isfinite(bc) && isfinite(bt))
+			table_cell(&t, "%.0f (%+.0f)", bc, bc - bt);
+		else
+			num_cell(&t, bytes, "counted", 1, "%.0f");
+		num_cell(&t, bytes, "truth", 1, "%.0f");
+		rows++;
+	}
+	if (rows) {
+		doc_para(d, "Allocation calls (malloc, calloc, realloc) and the bytes they asked for, which the allocation "
+			 "sampler counts at every call, against the workload's own count (the difference in brackets; glibc's "
+			 "own allocations may add a few):");
+		doc_table(d, &t);
+	}
+	table_free(&t);
+}
+
+/* Measured and true shares of each site, one table per type (its sites as columns), a row per
+ * measure of each measured case. */
 static void val_shares(struct doc *d, const struct rval *v)
 {
-	struct ptrvec sites = { 0 };
-	struct table t;
-	json_t *c, *x;
-	const char *k;
+	struct ptrvec types = { 0 };
+	json_t *c;
 	size_t i;
 	json_array_foreach(val_cases(v), i, c)
 		if (case_ok(c))
-			json_object_foreach(json_object_get(c, "truth"), k, x)
-				push_unique(&sites, k);
-	if (!sites.n) {
-		free(sites.v);
-		return;
-	}
-	table_init(&t, 4 + sites.n, 0x3);
-	table_cell(&t, "sampler");
-	table_cell(&t, "workload");
-	table_cell(&t, "threads");
-	table_cell(&t, "Hz");
-	for (int j = 0; j < sites.n; j++)
-		table_cell(&t, "%s", (const char *)sites.v[j]);
-	json_array_foreach(val_cases(v), i, c) {
-		if (!case_ok(c))
-			continue;
-		table_cell(&t, "%s", jstring(c, "sampler", "?"));
-		table_cell(&t, "%s", jstring(c, "workload", "?"));
-		num_cell(&t, c, "threads", 1, "%g");
-		table_cell(&t, "%g", case_hz(c));
-		for (int j = 0; j < sites.n; j++) {
-			double m = jnumber(json_object_get(c, "measured"), sites.v[j]);
-			double tr = jnumber(json_object_get(c, "truth"), sites.v[j]);
-			if (isfinite(m) && isfinite(tr))
-				table_cell(&t, "%.1f%% (%.1f%%)", 100 * m, 100 * tr);
-			else
-				table_cell(&t, "-");
+			push_unique(&types, case_type(c));
+	if (types.n)
+		doc_para(d, "Each site's share, measured (and true: the workload's own measurement of it), one table per "
+			 "type; a measure's shares are of its total over the sites (samples, off-CPU time, blocks, lock delay, "
+			 "contentions, bytes or objects allocated, bytes in use):");
+	for (int g = 0; g < types.n; g++) {
+		struct ptrvec sites = { 0 };
+		struct table t;
+		int hz = 0, measure = 0, ncols;
+		json_array_foreach(val_cases(v), i, c) {
+			struct mview mv[MAX_VIEWS];
+			int nv;
+			json_t *x;
+			const char *k;
+			if (!case_ok(c) || strcmp(case_type(c), types.v[g]))
+				continue;
+			nv = case_views(c, mv);
+			hz |= isfinite(case_hz(c));
+			measure |= nv > 1 || strcmp(mv[0].name, "samples");
+			for (int m = 0; m < nv; m++)
+				json_object_foreach(mv_get(c, &mv[m], "truth"), k, x)
+					push_unique(&sites, k);
 		}
+		ncols = 2 + hz + measure + sites.n;
+		table_init(&t, ncols, 0x1 | (measure ? 1u << (2 + hz) : 0));
+		table_cell(&t, "sampler");
+		table_cell(&t, "threads");
+		if (hz)
+			table_cell(&t, "Hz");
+		if (measure)
+			table_cell(&t, "measure");
+		for (int j = 0; j < sites.n; j++)
+			table_cell(&t, "%s", (const char *)sites.v[j]);
+		json_array_foreach(val_cases(v), i, c) {
+			struct mview mv[MAX_VIEWS];
+			int nv;
+			if (!case_ok(c) || strcmp(case_type(c), types.v[g]))
+				continue;
+			nv = case_views(c, mv);
+			for (int m = 0; m < nv; m++) {
+				char rate[32];
+				table_cell(&t, "%s", jstring(c, "sampler", "?"));
+				num_cell(&t, c, "threads", 1, "%g");
+				if (hz) {
+					hz_text(case_hz(c), rate, sizeof(rate));
+					table_cell(&t, "%s", rate);
+				}
+				if (measure)
+					table_cell(&t, "%s", mv[m].name);
+				for (int j = 0; j < sites.n; j++) {
+					double ms = jnumber(mv_get(c, &mv[m], "measured"), sites.v[j]);
+					double tr = jnumber(mv_get(c, &mv[m], "truth"), sites.v[j]);
+					if (isfinite(ms) && isfinite(tr))
+						table_cell(&t, "%.1f%% (%.1f%%)", 100 * ms, 100 * tr);
+					else
+						table_cell(&t, "-");
+				}
+			}
+		}
+		doc_p_begin(d);
+		doc_strong(d, types.v[g]);
+		doc_p_end(d);
+		doc_table(d, &t);
+		table_free(&t);
+		free(sites.v);
 	}
-	doc_p_begin(d);
-	doc_text(d, "Each site's share of the samples, measured (and true: the workload's own measurement of its split):");
-	doc_p_end(d);
-	doc_table(d, &t);
-	table_free(&t);
-	free(sites.v);
+	free(types.v);
 }
 
 /* What a validation's verdict says, in words. */
@@ -1684,52 +2192,75 @@ static const char *val_verdict_text(const char *verdict)
 static void join_array(json_t *a, const char *unit, char *buf, size_t len)
 {
 	json_t *x;
-	size_t i, n = 0;
+	size_t i;
 	buf[0] = '\0';
 	json_array_foreach(a, i, x) {
-		if (n >= len)
-			break;
 		if (json_is_string(x))
-			n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? ", " : "", json_string_value(x));
+			catf(buf, len, "%s%s", *buf ? ", " : "", json_string_value(x));
 		else if (json_is_number(x))
-			n += (size_t)snprintf(buf + n, len - n, "%s%g", i ? ", " : "", json_number_value(x));
+			catf(buf, len, "%s%g", *buf ? ", " : "", json_number_value(x));
 	}
-	if (n && n < len && *unit)
-		snprintf(buf + n, len - n, "%s", unit);
-	if (!n)
+	if (*buf && *unit)
+		catf(buf, len, "%s", unit);
+	if (!*buf)
 		snprintf(buf, len, "-");
 }
 
-/* The workloads of a validation's cases: "cpu (cpu)". */
+/* The workloads of a validation's cases: "cpu, lock", with the type where it is not the
+ * workload's name: "mylock (type lock)". */
 static void val_workloads(const struct rval *v, char *buf, size_t len)
 {
 	struct ptrvec seen = { 0 };
 	json_t *c;
-	size_t i, n = 0;
+	size_t i;
 	buf[0] = '\0';
 	json_array_foreach(val_cases(v), i, c) {
 		const char *w = jstring(c, "workload", "?");
 		int k = seen.n;
 		push_unique(&seen, w);
-		if (seen.n > k && n < len)
-			n += (size_t)snprintf(buf + n, len - n, "%s%s (type %s)", n ? ", " : "", w, jstring(c, "type", "?"));
+		if (seen.n == k)
+			continue;
+		catf(buf, len, "%s%s", *buf ? ", " : "", w);
+		if (strcmp(w, case_type(c)))
+			catf(buf, len, " (type %s)", case_type(c));
 	}
-	if (!n)
+	if (!*buf)
+		snprintf(buf, len, "-");
+	free(seen.v);
+}
+
+/* The profile types of a validation (options.types, else its cases'), and whether it has
+ * cases of the rated type (cpu) and of the others. */
+static void val_types(const struct rval *v, char *buf, size_t len, int *cpu, int *other, int *alloc)
+{
+	struct ptrvec seen = { 0 };
+	json_t *c, *types = json_object_get(json_object_get(v->root, "options"), "types");
+	size_t i;
+	buf[0] = '\0';
+	json_array_foreach(types, i, c)
+		if (json_is_string(c))
+			push_unique(&seen, json_string_value(c));
+	if (!seen.n)
+		json_array_foreach(val_cases(v), i, c)
+			push_unique(&seen, case_type(c));
+	*cpu = *other = *alloc = 0;
+	for (int k = 0; k < seen.n; k++) {
+		catf(buf, len, "%s%s", k ? ", " : "", (const char *)seen.v[k]);
+		*cpu |= !strcmp(seen.v[k], "cpu");
+		*other |= !!strcmp(seen.v[k], "cpu");
+		*alloc |= !strcmp(seen.v[k], "alloc");
+	}
+	if (!*buf)
 		snprintf(buf, len, "-");
 	free(seen.v);
 }
 
 static void val_section(struct doc *d, const struct report *rp, const struct rval *v)
 {
-	static const char *const head[] = { "sampler", "workload", "threads", "Hz asked", "Hz got", "samples",
-					    "lost %", "throttled %", "max error (pt)", "binomial SE (pt)",
-					    "TVD (expected) (pt)", "main %", "symbolized %", "bounds" };
-	/* The workload has a column only when the validation ran several. */
-	int workload = 0, ncols;
 	json_t *opts = json_object_get(v->root, "options"), *c;
 	const char *verdict = jstring(v->root, "verdict", "?");
-	char title[300], samplers[256], rates[256], threads[128], workloads[512];
-	struct table t;
+	char title[300], samplers[256], rates[256], threads[128], types[256], workloads[512];
+	int cpu, other, alloc, rated = 0, unrated = 0;
 	size_t i;
 	if (rp->nvals > 1) {
 		snprintf(title, sizeof(title), "Validation %d: %s", v->index, v->name);
@@ -1738,22 +2269,34 @@ static void val_section(struct doc *d, const struct report *rp, const struct rva
 	join_array(json_object_get(opts, "samplers"), "", samplers, sizeof(samplers));
 	join_array(json_object_get(opts, "rates_hz"), " Hz", rates, sizeof(rates));
 	join_array(json_object_get(opts, "threads"), "", threads, sizeof(threads));
+	val_types(v, types, sizeof(types), &cpu, &other, &alloc);
 	val_workloads(v, workloads, sizeof(workloads));
 	doc_p_begin(d);
-	doc_text(d, "Workload ");
-	doc_code(d, workloads);
+	doc_text(d, "Types ");
+	doc_code(d, types);
+	if (strcmp(types, workloads)) {
+		doc_text(d, ", workloads ");
+		doc_code(d, workloads);
+	}
 	doc_text(d, "; samplers ");
 	doc_code(d, samplers);
-	doc_text(d, " at ");
-	doc_user(d, rates);
-	doc_text(d, "; workload threads ");
-	doc_user(d, threads);
+	if (cpu) {
+		doc_text(d, "; cpu at ");
+		doc_user(d, rates);
+		doc_text(d, " with ");
+		doc_user(d, threads);
+		doc_text(d, strcmp(threads, "1") ? " threads, event " : " thread, event ");
+		doc_code(d, jstring(opts, "event", "?"));
+	}
+	if (other && isfinite(jnumber(opts, "other_types_threads")))
+		doc_textf(d, "; the other types with %g thread%s", jnumber(opts, "other_types_threads"),
+			  jnumber(opts, "other_types_threads") == 1 ? "" : "s");
+	if (alloc && isfinite(jnumber(opts, "alloc_rate_bytes")))
+		doc_textf(d, ", allocations sampled every %g bytes on average", jnumber(opts, "alloc_rate_bytes"));
 	if (isfinite(jnumber(opts, "duration_s")))
 		doc_textf(d, "; %g s a run", jnumber(opts, "duration_s"));
-	doc_text(d, "; event ");
-	doc_code(d, jstring(opts, "event", "?"));
 	doc_text(d, json_is_true(json_object_get(opts, "same_run")) ?
-		 "; the samplers of one rate and thread count sampled the same run.  Verdict: " :
+		 "; the samplers of one workload, rate and thread count sampled the same run.  Verdict: " :
 		 "; each sampler on its own run.  Verdict: ");
 	doc_strong(d, verdict);
 	doc_text(d, *val_verdict_text(verdict) ? " (" : "");
@@ -1764,35 +2307,67 @@ static void val_section(struct doc *d, const struct report *rp, const struct rva
 		doc_para(d, "No case was measured.");
 		return;
 	}
-	json_array_foreach(val_cases(v), i, c)
-		workload |= strcmp(jstring(c, "workload", "?"), jstring(json_array_get(val_cases(v), 0), "workload", "?")) != 0;
-	ncols = (int)(sizeof(head) / sizeof(head[0])) - !workload;
-	table_init(&t, ncols, (workload ? 0x3 : 0x1) | 1u << (ncols - 1));
-	for (int k = 0; k < (int)(sizeof(head) / sizeof(head[0])); k++)
-		if (k != 1 || workload)
-			table_cell(&t, "%s", head[k]);
-	json_array_foreach(val_cases(v), i, c)
-		val_case_row(&t, c, workload);
-	doc_table(d, &t);
-	table_free(&t);
+	json_array_foreach(val_cases(v), i, c) {
+		rated += isfinite(case_hz(c));
+		unrated += !isfinite(case_hz(c));
+	}
+	if (rated)
+		val_rate_table(d, v);
+	if (unrated) {
+		if (rated)
+			doc_para(d, "The types without a sampling rate, one row per measure:");
+		val_measure_table(d, v);
+	}
+	val_alloc_calls(d, v);
 	val_shares(d, v);
 }
 
 static void sec_validation(struct doc *d, const struct report *rp)
 {
+	static const char *const items[] = {
+		"CPU samples (type cpu), a row per case.  Hz asked and got: the requested sampling rate and the "
+		"effective one (samples per CPU second of the workload, and its share of the requested); lost and "
+		"throttled samples, % of samples; dropped: samples received but not kept, with the eBPF sampler's "
+		"stack-trace map collisions in brackets.",
+		"The other types (offcpu: off-CPU time and blocks; lock: delay and contentions; alloc: space and objects "
+		"allocated, space in use), a row per measure, the case's own cells on its first.  Events: what the "
+		"sampler recorded one at a time (blocks, contentions, sampled allocations), and in brackets those "
+		"dropped and those lost to stack-trace map collisions; total: the measure summed over the sites, "
+		"measured and true, and the measured as % of the true with the range its bound allows.",
+		"Every measure.  Max error: the largest absolute difference between a site's measured and true share, in "
+		"percentage points (pt), with the site; SE / bound: the standard error of that share by chance, at the "
+		"largest (binomial in the samples for cpu, Poisson sampling per byte for alloc; `exact` where every event "
+		"is counted), and the bound the error is held to; TVD: the total variation distance between the measured "
+		"and true shares, with its expectation by chance; main / symbolized: % of stacks unwound to a root frame "
+		"(main or a thread's start), % of frames given a name; bounds: whether the case (on a measure's row "
+		"after the first, the measure) is within the bounds the validation holds it to (the method below), and "
+		"if not why: drops, collisions, the rate, the totals, sites not found.  Only gated cases decide the "
+		"verdict; the others are shown beside them.",
+	};
+	int rated = 0, unrated = 0;
 	if (!rp->nvals)
 		return;
 	doc_heading(d, 2, "validation", "Validation of the samplers");
-	doc_para(d, "Each sampler against a workload whose true profile is known (`tare validate`).  Hz asked and got: "
-		 "the requested sampling rate and the effective one (samples per CPU second of the workload, and its "
-		 "share of the requested); lost and throttled samples, % of samples; max error: the largest absolute "
-		 "difference between a site's (function's) measured and true share of the samples, in percentage points "
-		 "(pt), with the site; beside it the binomial standard error sampling alone gives for that many samples "
-		 "(at the largest true share); TVD: the total variation distance between the measured and the true "
-		 "profile, with its expectation under random sampling; main: % of stacks unwound to a root frame (main "
-		 "or a thread's start); symbolized: % of frames given a name; bounds: whether the case is within the "
-		 "bounds the validation holds it to (the method below).  Only gated cases decide the verdict; the others "
-		 "are shown beside them.");
+	doc_para(d, "Each sampler against a workload whose true profile is known (`tare validate`), its stacks reduced to "
+		 "the workload's sites (the function nearest the leaf) and compared, measure by measure, with the "
+		 "workload's own measurement:");
+	for (int i = 0; i < rp->nvals; i++) {
+		json_t *c;
+		size_t k;
+		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
+			rated |= isfinite(case_hz(c));
+			unrated |= !isfinite(case_hz(c));
+		}
+	}
+	doc_ul_begin(d);
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		if ((i == 0 && !rated) || (i == 1 && !unrated))
+			continue;
+		doc_li_begin(d);
+		doc_text(d, items[i]);
+		doc_li_end(d);
+	}
+	doc_ul_end(d);
 	for (int i = 0; i < rp->nvals; i++)
 		val_section(d, rp, &rp->vals[i]);
 }
@@ -1874,7 +2449,8 @@ static int warn_run(struct doc *d, const struct report *rp, const struct rrun *r
 }
 
 /* A validation: not finished, gated cases out of bounds, cases not measured (one line per
- * sampler and reason), lost, throttled or dropped samples. */
+ * sampler and reason), lost, throttled or dropped samples or events, stack-trace map
+ * collisions over their bound. */
 static int warn_validation(struct doc *d, const struct report *rp, const struct rval *v)
 {
 	const char *verdict = jstring(v->root, "verdict", "");
@@ -1916,12 +2492,33 @@ static int warn_validation(struct doc *d, const struct report *rp, const struct 
 			}
 			continue;
 		}
-		if (!(lost > 0) && !(thr > 0) && !(dropped > 0))
-			continue;
-		case_name(c, name, sizeof(name));
 		{
-			char *s = xasprintf("%s: %.2f%% of samples lost, %.2f%% throttled, %.0f dropped", name,
-					    isfinite(lost) ? lost : 0, isfinite(thr) ? thr : 0, isfinite(dropped) ? dropped : 0);
+			/* what the sampler did not keep: lost and throttled samples, drops, and stack
+			 * collisions over their bound (a few are expected: docs/validate.md) */
+			const char *of = isfinite(case_hz(c)) ? "samples" : "events";
+			double coll = jnumber(c, "stack_collisions"), samples = jnumber(c, "samples");
+			double coll_max = jnumber(json_object_get(c, "bounds"), "stack_collisions_pct_max");
+			double coll_pct = samples > 0 ? 100 * coll / samples : coll > 0 ? INFINITY : 0;
+			char what[600] = "";
+			if (lost > 0)
+				catf(what, sizeof(what), "%.2f%% of %s lost", lost, of);
+			if (thr > 0)
+				catf(what, sizeof(what), "%s%.2f%% throttled", *what ? ", " : "", thr);
+			if (dropped > 0)
+				catf(what, sizeof(what), "%s%.0f %s dropped (%.2f%%)", *what ? ", " : "", dropped, of,
+				     isfinite(jnumber(c, "dropped_pct")) ? jnumber(c, "dropped_pct")
+				     : samples > 0 ? 100 * dropped / samples : 100.0);
+			if (coll > 0 && !(coll_pct <= coll_max)) {
+				catf(what, sizeof(what), "%s%.0f %s lost to stack-trace map collisions (%.2f%%", *what ? ", " : "",
+				     coll, of, coll_pct);
+				if (isfinite(coll_max))
+					catf(what, sizeof(what), ", over the bound of %g%%", coll_max);
+				catf(what, sizeof(what), ")");
+			}
+			if (!*what)
+				continue;
+			case_name(c, name, sizeof(name));
+			char *s = xasprintf("%s: %s", name, what);
 			warn_item(d, tag, s);
 			free(s);
 			n++;
@@ -2025,8 +2622,9 @@ static void key_name(const char *prefix, const char *key, char *buf, size_t len)
 		{ "cgroup_mode", "cgroup mode" }, { "harness_cpus", "harness CPUs" }, { "workload_cpus", "workload CPUs" },
 		{ "driver_cpus", "load generator CPUs" }, { "profiler_cpus", "profiler CPUs" },
 		/* validation.json options.bounds */
-		{ "attribution_error_max_pp", "max error (points)" }, { "tvd", "TVD" },
-		{ "rate_tolerance", "effective rate, +- fraction of requested" }, { "lost_pct_max", "lost samples, % at most" },
+		{ "attribution_error_max_pp", "cpu max error (points)" }, { "tvd", "cpu TVD" },
+		{ "rate_tolerance", "cpu effective rate, +- fraction of requested" },
+		{ "lost_pct_max", "lost and dropped samples or events, % at most" },
 		{ "reached_main_min", "stacks reaching main, fraction at least" },
 		{ "symbolized_min", "frames symbolized, fraction at least" },
 		{ "site_samples_min", "expected samples in the smallest site, at least" },
@@ -2113,89 +2711,205 @@ static void method_table(struct doc *d, const struct report *rp)
 	table_free(&t);
 }
 
-static void val_method_cell(struct table *t, const struct rval *v, const char *what)
+/* One row of the method table for a validation: the text of its cell, "-" where it has none. */
+static void val_method_text(const struct rval *v, const char *what, char *buf, size_t len)
 {
 	json_t *root = v->root, *opts = json_object_get(root, "options"), *c;
-	char buf[512];
+	int cpu, other, alloc, ok = 0;
+	char types[256];
 	size_t i;
-	int ok = 0;
+	val_types(v, types, sizeof(types), &cpu, &other, &alloc);
+	snprintf(buf, len, "-");
 	if (!strcmp(what, "validation"))
-		table_cell(t, "%s", v->name);
+		snprintf(buf, len, "%s", v->name);
 	else if (!strcmp(what, "started"))
-		table_cell(t, "%s to %s", jstring(root, "started_utc", "?"), jstring(root, "finished_utc", "?"));
+		snprintf(buf, len, "%s to %s", jstring(root, "started_utc", "?"), jstring(root, "finished_utc", "?"));
+	else if (!strcmp(what, "types"))
+		snprintf(buf, len, "%s", types);
 	else if (!strcmp(what, "workloads"))
-		val_workloads(v, buf, sizeof(buf)), table_cell(t, "%s", buf);
+		val_workloads(v, buf, len);
 	else if (!strcmp(what, "samplers"))
-		join_array(json_object_get(opts, "samplers"), "", buf, sizeof(buf)), table_cell(t, "%s", buf);
-	else if (!strcmp(what, "sampling rates"))
-		join_array(json_object_get(opts, "rates_hz"), " Hz", buf, sizeof(buf)), table_cell(t, "%s", buf);
-	else if (!strcmp(what, "workload threads"))
-		join_array(json_object_get(opts, "threads"), "", buf, sizeof(buf)), table_cell(t, "%s", buf);
-	else if (!strcmp(what, "each run"))
-		table_cell(t, "%g s", jnumber(opts, "duration_s"));
-	else if (!strcmp(what, "event"))
-		table_cell(t, "%s", jstring(opts, "event", "?"));
+		join_array(json_object_get(opts, "samplers"), "", buf, len);
+	else if (!strcmp(what, "cpu: sampling rates") && cpu)
+		join_array(json_object_get(opts, "rates_hz"), " Hz", buf, len);
+	else if (!strcmp(what, "cpu: workload threads") && cpu)
+		join_array(json_object_get(opts, "threads"), "", buf, len);
+	else if (!strcmp(what, "cpu: event") && cpu)
+		snprintf(buf, len, "%s", jstring(opts, "event", "-"));
+	else if (!strcmp(what, "other types: workload threads") && other && isfinite(jnumber(opts, "other_types_threads")))
+		snprintf(buf, len, "%g", jnumber(opts, "other_types_threads"));
+	else if (!strcmp(what, "alloc: mean bytes between samples") && alloc && isfinite(jnumber(opts, "alloc_rate_bytes")))
+		snprintf(buf, len, "%g", jnumber(opts, "alloc_rate_bytes"));
+	else if (!strcmp(what, "each run") && isfinite(jnumber(opts, "duration_s")))
+		snprintf(buf, len, "%g s", jnumber(opts, "duration_s"));
 	else if (!strcmp(what, "samplers share a run"))
-		table_cell(t, "%s", json_is_true(json_object_get(opts, "same_run")) ? "yes" : "no (--apart)");
+		snprintf(buf, len, "%s", json_is_true(json_object_get(opts, "same_run")) ? "yes" : "no (--apart)");
 	else if (!strcmp(what, "cases")) {
 		json_array_foreach(val_cases(v), i, c)
 			ok += case_ok(c);
-		table_cell(t, "%d measured of %zu", ok, json_array_size(val_cases(v)));
+		snprintf(buf, len, "%d measured of %zu", ok, json_array_size(val_cases(v)));
 	} else if (!strcmp(what, "verdict"))
-		table_cell(t, "%s", jstring(root, "verdict", "?"));
+		snprintf(buf, len, "%s", jstring(root, "verdict", "?"));
 	else if (!strcmp(what, "tare version"))
-		table_cell(t, "%s", jstring(root, "tare_version", "?"));
-	else
-		table_cell(t, "-");
+		snprintf(buf, len, "%s", jstring(root, "tare_version", "?"));
+}
+
+/* Does a validation hold cases of this type? */
+static int val_has_type(const struct rval *v, const char *type, size_t len)
+{
+	json_t *c;
+	size_t i;
+	json_array_foreach(val_cases(v), i, c)
+		if (strlen(case_type(c)) == len && !strncmp(case_type(c), type, len))
+			return 1;
+	return 0;
+}
+
+/* Why each measure's bounds are what they are (options.bounds.measures: "lock delay": "..."),
+ * one row per measure of a type some validation here holds. */
+static void measure_bound_rows(struct table *t, const struct report *rp)
+{
+	struct ptrvec keys = { 0 };
+	for (int i = 0; i < rp->nvals; i++) {
+		json_t *x;
+		const char *k;
+		json_object_foreach(json_object_get(json_object_get(json_object_get(rp->vals[i].root, "options"), "bounds"),
+						    "measures"), k, x)
+			if (json_is_string(x) && val_has_type(&rp->vals[i], k, strcspn(k, " ")))
+				push_unique(&keys, k);
+	}
+	for (int j = 0; j < keys.n; j++) {
+		table_cell(t, "bound: %s", (const char *)keys.v[j]);
+		for (int i = 0; i < rp->nvals; i++) {
+			json_t *x = json_object_get(json_object_get(json_object_get(json_object_get(rp->vals[i].root, "options"),
+										      "bounds"), "measures"), keys.v[j]);
+			const char *k = keys.v[j];
+			table_cell(t, "%s", json_is_string(x) && val_has_type(&rp->vals[i], k, strcspn(k, " ")) ?
+					    json_string_value(x) : "-");
+		}
+	}
+	free(keys.v);
 }
 
 static void val_method(struct doc *d, const struct report *rp)
 {
-	static const char *const rows[] = { "validation", "started", "workloads", "samplers", "sampling rates",
-					    "workload threads", "each run", "event", "samplers share a run", "cases",
+	static const char *const rows[] = { "validation", "started", "types", "workloads", "samplers", "cpu: sampling rates",
+					    "cpu: workload threads", "cpu: event", "other types: workload threads",
+					    "alloc: mean bytes between samples", "each run", "samplers share a run", "cases",
 					    "verdict", "tare version" };
-	static const char *const items[] = {
-		"Truth: the workload's own measurement of its profile (for the cpu workload, every 64th pass of "
-		"each function timed with the thread's CPU clock), not the split it was asked for.",
-		"Effective rate: the samples a sampler received over the workload's CPU seconds (user + system, "
-		"from wait4).  A CPU-clock sampler fires every 1/rate s of the task's CPU, so less than the "
-		"requested rate means lost, throttled or unaccounted samples: the bound is a tolerance, not a "
-		"statistic.",
-		"Attribution error: max over the sites of |measured share - true share|, in percentage points, "
-		"over the n samples whose stack holds a site.  Sampling alone gives a share p a binomial standard "
-		"error sqrt(p(1-p)/n).  The bound (in the table) is a number of those standard errors, at the "
-		"largest, plus an allowance for what is not sampling noise (the truth is itself measured), or a "
-		"fixed number of points.",
-		"TVD: half the sum over the sites of |measured - true share|.  Under random sampling its expectation "
-		"is the sum of sqrt(p(1-p)) over sqrt(2 pi n); the bound is a multiple of that plus the allowance.",
-		"A periodic sampler is not a random one: the binomial figures are the yardstick, not a model of the "
-		"sampler.  Only gated cases (the reference sampler's) decide the verdict; the others are measured "
-		"and bounded the same way and shown beside them.",
+	/* what each type's rows mean and the bounds they are held to (docs/validate.md), for the
+	 * types the report's validations hold */
+	enum { ANY, CPU, COUNTED, ALLOC, COLLISIONS, NO_COLLISIONS };
+	static const struct { int types; const char *text; } items[] = {
+		{ ANY, "Truth: the workload's own measurement of its profile, per site (the function that does the work), "
+		  "not what it was asked for.  cpu: every 64th pass of each function timed with the thread's CPU clock; "
+		  "offcpu: each site's calls timed around them, and counted; lock: each site's wait for its mutex and its "
+		  "contentions; alloc: the bytes and objects each site allocated, and those still live at exit." },
+		{ ANY, "Measures: the shares of one quantity over the sites, each held to its own bounds.  cpu: samples.  "
+		  "offcpu: off-CPU time and blocks.  lock: delay (the wait) and contentions.  alloc: alloc_space (bytes "
+		  "allocated), alloc_objects (objects allocated) and inuse_space (bytes live at exit).  A sample counts for "
+		  "the truth's site nearest its leaf; the shares are of the sum over the sites, as the truth's are." },
+		{ ANY, "Attribution error: max over the sites of |measured share - true share|, in percentage points.  TVD: "
+		  "half the sum over the sites of |measured - true share|.  Each |share error| has the mean se_i "
+		  "sqrt(2/pi) by chance, so E[TVD] is the sum of the sites' standard errors over sqrt(2 pi)." },
+		{ CPU, "cpu, samples, binomial: if each of n samples lands in site i with probability p_i independently, the "
+		  "measured share has the standard error se_i = sqrt(p_i (1 - p_i) / n).  The bound is 4 of those SEs at "
+		  "the largest plus 1 point, or a fixed number of points (--max-error): 4 SEs, a site leaves it by chance "
+		  "with probability 6e-5; the point is for what is not sampling noise (the truth is itself measured, and "
+		  "moves ~0.3 points between runs).  TVD: within 4 E[TVD] + 1 point.  A periodic sampler is not a random "
+		  "one: the binomial figures are the yardstick, not a model of the sampler." },
+		{ CPU, "cpu, effective rate: the samples a sampler received over the workload's CPU seconds (user + system, "
+		  "from wait4).  A per-task clock (ref, perf) fires every 1/rate s of the task's CPU: only lost, throttled "
+		  "or unaccounted samples move the rate, so its bound is a tolerance, not a statistic.  ref-bpf's clocks "
+		  "are per CPU and fire every 1/rate s of the CPU's time on whatever runs: a workload that had the "
+		  "fraction u of its CPUs' time takes each tick with probability ~u, so its n samples are binomial, "
+		  "relative SE sqrt((1 - u) / n), and its bound adds 4 of those." },
+		{ COUNTED, "offcpu and lock, every event counted: every block and every contended pthread_mutex_lock is "
+		  "recorded, with its time, so there is no sampling error (SE `exact`).  What separates the profile from "
+		  "the truth is the measurement: the workload times each call with CLOCK_MONOTONIC around it; the profile "
+		  "counts switch-out to switch-in (offcpu) or the probed call's entry to return (lock).  Each event is "
+		  "short by d, the call's time on the CPU or runnable but not blocked: syscall entry and exit, the probes' "
+		  "traps (~10-20 us of a 300-1000 us block idle), and, on a loaded machine, the wait of a thread preempted "
+		  "inside the call.  A site with a share t_i of the time and b_i of the events moves by (n d / (T - n d)) "
+		  "(t_i - b_i): 0.6 points idle, up to 1.2 measured with four CPU hogs.  So the bounds are measurement "
+		  "noise: 4 points on the time shares (off-cpu, delay), the time within [80%, 101%] of the truth's; the "
+		  "events exact but for a spurious wake-up (a second block: blocks within [99%, 105%]) or a contention "
+		  "missed in a race of a few us (contentions within [95%, 100%]), their shares within 2 points." },
+		{ ALLOC, "alloc, Poisson sampling per byte: the eBPF sampler samples allocations as a Poisson process over the "
+		  "bytes allocated, mean N (the mean bytes between samples above): an allocation of s bytes is sampled with "
+		  "P(s) = 1 - exp(-s/N), and a sampled one stands for x/P (s bytes for alloc_space, 1 object for "
+		  "alloc_objects).  A site that made c allocations of s bytes gets an unbiased estimate with variance "
+		  "V = c x^2 (1 - P) / P, so the SE of its B bytes is s sqrt(c (1 - P) / P) -- for s << N, sqrt(B N): "
+		  "the SE of a Poisson count of B/N samples.  A share r_i, by the delta method around the true total T: "
+		  "Var r_i ~ ((1 - r_i)^2 V_i + r_i^2 sum_{j != i} V_j) / T^2, for s << N binomial in T/N, the expected "
+		  "number of samples; the total's relative SE is sqrt(sum V_j) / T.  The bound: 4 of those SEs plus 0.5 "
+		  "point (in use: 1) for what the normal approximation misses at 10 expected samples a site; the totals "
+		  "within 4 SEs + 1% (in use: 2%).  The allocation calls and the bytes they asked are counted at every "
+		  "call: exactly (+ at most 16 calls and 64 KiB of glibc's own)." },
+		{ COLLISIONS, "Drops and stack collisions: samples or events the sampler received but could not keep are out of "
+		  "bounds (lost and dropped, % at most).  The eBPF sampler's stack-trace map is direct-mapped: D stack ids "
+		  "in B buckets collide ~D^2/2B times, and a stack whose bucket holds another is lost every time it is "
+		  "sampled.  Those losses (collisions, in brackets) are held apart from the other drops, to at most 1% of "
+		  "the samples or events: above it a frequent stack was lost, which the shares would show too." },
+		{ NO_COLLISIONS, "Drops: samples or events the sampler received but could not keep are out of bounds (lost "
+		  "and dropped, % at most)." },
+		{ ANY, "Every site with 10 or more expected events must be found; 90% of stacks must reach a root frame (main or "
+		  "a thread's start routine) and 99% of frames be symbolized.  Only gated cases (the reference samplers') "
+		  "decide the verdict; the others are measured and bounded the same way and shown beside them." },
 	};
 	struct table t;
-	int from = rp->nruns, to = rp->nruns + rp->nvals;
+	int from = rp->nruns, to = rp->nruns + rp->nvals, cpu = 0, alloc = 0, exact = 0, coll = 0;
+	for (int i = 0; i < rp->nvals; i++) {
+		char types[256];
+		int c1, o1, a1;
+		json_t *c;
+		size_t k;
+		val_types(&rp->vals[i], types, sizeof(types), &c1, &o1, &a1);
+		cpu |= c1, alloc |= a1;
+		(void)o1;
+		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
+			exact |= !strcmp(case_type(c), "offcpu") || !strcmp(case_type(c), "lock");
+			coll |= json_is_number(json_object_get(c, "stack_collisions"));
+		}
+	}
 	if (rp->nruns)
 		doc_heading(d, 3, NULL, "Validation");
-	doc_para(d, "For each workload, rate and thread count, the workload is forked and held at a gate; each sampler "
-		 "starts in its own process, attached to the workload's PID, and the gate opens once every sampler is "
-		 "ready.  The samplers' stacks are reduced to the workload's sites (the function nearest the leaf) and "
-		 "compared with the workload's truth.  Each case's bounds, as numbers, are in validation.json.");
+	doc_para(d, "For each workload (cpu: each rate and thread count), the workload is forked and held at a gate; each "
+		 "sampler starts in its own process, attached to the workload's PID, and the gate opens once every sampler "
+		 "is ready.  The samplers' stacks are reduced to the workload's sites (the function nearest the leaf) and "
+		 "compared, measure by measure, with the workload's truth.  Each case's bounds, as numbers, are in the "
+		 "tables above and in validation.json.");
 	table_init(&t, rp->nvals + 1, ~0u);
 	input_columns(&t, rp, from, to, "validation");
 	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		char cell[1024];
+		int shown = 0;
 		if (k == 0 && rp->nvals == 1)
 			continue;
+		for (int i = 0; i < rp->nvals; i++) {
+			val_method_text(&rp->vals[i], rows[k], cell, sizeof(cell));
+			shown |= strcmp(cell, "-") != 0;
+		}
+		if (!shown && strchr(rows[k], ':'))
+			continue;	/* a type's row, of no validation here */
 		table_cell(&t, "%s", rows[k]);
-		for (int i = 0; i < rp->nvals; i++)
-			val_method_cell(&t, &rp->vals[i], rows[k]);
+		for (int i = 0; i < rp->nvals; i++) {
+			val_method_text(&rp->vals[i], rows[k], cell, sizeof(cell));
+			table_cell(&t, "%s", cell);
+		}
 	}
 	object_rows(&t, rp, from, to, "options", "bounds", "bound: ");
+	measure_bound_rows(&t, rp);
 	doc_table(d, &t);
 	table_free(&t);
 	doc_ul_begin(d);
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		if (!(items[i].types == ANY || (items[i].types == CPU && cpu) || (items[i].types == COUNTED && exact) ||
+		      (items[i].types == ALLOC && alloc) || (items[i].types == COLLISIONS && coll) ||
+		      (items[i].types == NO_COLLISIONS && !coll)))
+			continue;
 		doc_li_begin(d);
-		doc_text(d, items[i]);
+		doc_text(d, items[i].text);
 		doc_li_end(d);
 	}
 	doc_ul_end(d);

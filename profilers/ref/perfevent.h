@@ -23,9 +23,12 @@ struct event_spec {
 	int period_is_ns;        /* software clocks: a period is nanoseconds of CPU */
 	const char *value_type;  /* pprof sample type: "cpu" or the event name */
 	const char *value_unit;  /* "nanoseconds" or "count" */
+	uint64_t config1, config2;   /* libpfm4-encoded events (raw PMU events) need these */
 };
 
-/* Look up an event by name; -1 (with a sentence in err) when it is not one we know. */
+/* Look up an event by name: the clocks and generic hardware events directly, anything else
+ * through libpfm4 (harness/counters.h), as `tare events` lists them; -1 (with a sentence in
+ * err) when it is not an event at all. */
 int perfevent_lookup(const char *name, struct event_spec *ev, char *err, size_t errlen);
 
 /* The attributes of one sampling event.  freq_hz > 0: frequency mode; else period. */
