@@ -1790,8 +1790,8 @@ static void type_cell(struct table *t, json_t *c)
 		table_cell(t, "%s", w);
 }
 
-/* The reasons a case is out of its bounds that are its own, not a measure's (drops, stack
- * collisions, the rate, the allocation calls): validate lists those first, then each measure's
+/* The reasons a case is out of its bounds that are its own, not a measure's (drops, the
+ * rate, the allocation calls): validate lists those first, then each measure's
  * out of bounds ("name: reason"; a cpu case's without the name).  0 when they cannot be told
  * apart: buf then has them all. */
 static int case_own_reasons(json_t *c, const struct mview *mv, int nv, char *buf, size_t len)
@@ -1848,29 +1848,23 @@ static void status_cell(struct table *t, json_t *c)
 	table_cell(t, "%s: %s", jstring(c, "status", "?"), jstring(c, "reason", "no reason recorded"));
 }
 
-/* "0", or "0 (2)" with the stack-trace map collisions where the sampler counts them. */
 static void dropped_cell(struct table *t, json_t *c)
 {
-	double dropped = jnumber(c, "dropped"), coll = jnumber(c, "stack_collisions");
+	double dropped = jnumber(c, "dropped");
 	char buf[96] = "-";
 	if (isfinite(dropped))
 		snprintf(buf, sizeof(buf), "%.0f", dropped);
-	if (isfinite(coll))
-		catf(buf, sizeof(buf), " (%.0f)", coll);
 	table_cell(t, "%s", buf);
 }
 
-/* "9759 (0, 0)": events, and those dropped and (where the sampler counts them) lost to
- * stack-trace map collisions. */
+/* "9759 (0)": events, and those dropped. */
 static void events_cell(struct table *t, json_t *c)
 {
-	double n = jnumber(c, "samples"), dropped = jnumber(c, "dropped"), coll = jnumber(c, "stack_collisions");
+	double n = jnumber(c, "samples"), dropped = jnumber(c, "dropped");
 	char buf[96] = "-";
 	if (isfinite(n))
 		snprintf(buf, sizeof(buf), "%.0f", n);
-	if (isfinite(dropped) && isfinite(coll))
-		catf(buf, sizeof(buf), " (%.0f, %.0f)", dropped, coll);
-	else if (isfinite(dropped))
+	if (isfinite(dropped))
 		catf(buf, sizeof(buf), " (%.0f)", dropped);
 	table_cell(t, "%s", buf);
 }
@@ -1942,7 +1936,7 @@ static void pct_text(double x, char *buf, size_t len)
 static void val_rate_table(struct doc *d, const struct rval *v)
 {
 	static const char *const head[] = { "sampler", "type", "threads", "Hz asked", "Hz got", "samples",
-					    "lost / throttled %", "dropped (collisions)", "max error (pt)", "SE / bound (pt)",
+					    "lost / throttled %", "dropped", "max error (pt)", "SE / bound (pt)",
 					    "TVD (expected) (pt)", "main / symbolized %", "bounds" };
 	const int ncols = (int)(sizeof(head) / sizeof(head[0]));
 	struct table t;
@@ -1988,7 +1982,7 @@ static void val_rate_table(struct doc *d, const struct rval *v)
  * (sampler, events, drops) on its first. */
 static void val_measure_table(struct doc *d, const struct rval *v)
 {
-	static const char *const head[] = { "sampler", "type", "threads", "events (dropped, collisions)", "measure",
+	static const char *const head[] = { "sampler", "type", "threads", "events (dropped)", "measure",
 					    "total, measured / true", "% of true [bound]", "max error (pt)", "SE / bound (pt)",
 					    "TVD (expected) (pt)", "main / symbolized %", "bounds" };
 	const int ncols = (int)(sizeof(head) / sizeof(head[0]));
@@ -2327,12 +2321,11 @@ static void sec_validation(struct doc *d, const struct report *rp)
 	static const char *const items[] = {
 		"CPU samples (type cpu), a row per case.  Hz asked and got: the requested sampling rate and the "
 		"effective one (samples per CPU second of the workload, and its share of the requested); lost and "
-		"throttled samples, % of samples; dropped: samples received but not kept, with the eBPF sampler's "
-		"stack-trace map collisions in brackets.",
+		"throttled samples, % of samples; dropped: samples received but not kept.",
 		"The other types (offcpu: off-CPU time and blocks; lock: delay and contentions; alloc: space and objects "
 		"allocated, space in use), a row per measure, the case's own cells on its first.  Events: what the "
 		"sampler recorded one at a time (blocks, contentions, sampled allocations), and in brackets those "
-		"dropped and those lost to stack-trace map collisions; total: the measure summed over the sites, "
+		"dropped; total: the measure summed over the sites, "
 		"measured and true, and the measured as % of the true with the range its bound allows.",
 		"Every measure.  Max error: the largest absolute difference between a site's measured and true share, in "
 		"percentage points (pt), with the site; SE / bound: the standard error of that share by chance, at the "
@@ -2341,7 +2334,7 @@ static void sec_validation(struct doc *d, const struct report *rp)
 		"and true shares, with its expectation by chance; main / symbolized: % of stacks unwound to a root frame "
 		"(main or a thread's start), % of frames given a name; bounds: whether the case (on a measure's row "
 		"after the first, the measure) is within the bounds the validation holds it to (the method below), and "
-		"if not why: drops, collisions, the rate, the totals, sites not found.  Only gated cases decide the "
+		"if not why: drops, the rate, the totals, sites not found.  Only gated cases decide the "
 		"verdict; the others are shown beside them.",
 	};
 	int rated = 0, unrated = 0;
@@ -2449,8 +2442,7 @@ static int warn_run(struct doc *d, const struct report *rp, const struct rrun *r
 }
 
 /* A validation: not finished, gated cases out of bounds, cases not measured (one line per
- * sampler and reason), lost, throttled or dropped samples or events, stack-trace map
- * collisions over their bound. */
+ * sampler and reason), lost, throttled or dropped samples or events. */
 static int warn_validation(struct doc *d, const struct report *rp, const struct rval *v)
 {
 	const char *verdict = jstring(v->root, "verdict", "");
@@ -2493,12 +2485,9 @@ static int warn_validation(struct doc *d, const struct report *rp, const struct 
 			continue;
 		}
 		{
-			/* what the sampler did not keep: lost and throttled samples, drops, and stack
-			 * collisions over their bound (a few are expected: docs/validate.md) */
+			/* what the sampler did not keep: lost and throttled samples, drops */
 			const char *of = isfinite(case_hz(c)) ? "samples" : "events";
-			double coll = jnumber(c, "stack_collisions"), samples = jnumber(c, "samples");
-			double coll_max = jnumber(json_object_get(c, "bounds"), "stack_collisions_pct_max");
-			double coll_pct = samples > 0 ? 100 * coll / samples : coll > 0 ? INFINITY : 0;
+			double samples = jnumber(c, "samples");
 			char what[600] = "";
 			if (lost > 0)
 				catf(what, sizeof(what), "%.2f%% of %s lost", lost, of);
@@ -2508,13 +2497,6 @@ static int warn_validation(struct doc *d, const struct report *rp, const struct 
 				catf(what, sizeof(what), "%s%.0f %s dropped (%.2f%%)", *what ? ", " : "", dropped, of,
 				     isfinite(jnumber(c, "dropped_pct")) ? jnumber(c, "dropped_pct")
 				     : samples > 0 ? 100 * dropped / samples : 100.0);
-			if (coll > 0 && !(coll_pct <= coll_max)) {
-				catf(what, sizeof(what), "%s%.0f %s lost to stack-trace map collisions (%.2f%%", *what ? ", " : "",
-				     coll, of, coll_pct);
-				if (isfinite(coll_max))
-					catf(what, sizeof(what), ", over the bound of %g%%", coll_max);
-				catf(what, sizeof(what), ")");
-			}
 			if (!*what)
 				continue;
 			case_name(c, name, sizeof(name));
@@ -2799,7 +2781,7 @@ static void val_method(struct doc *d, const struct report *rp)
 					    "verdict", "tare version" };
 	/* what each type's rows mean and the bounds they are held to (docs/validate.md), for the
 	 * types the report's validations hold */
-	enum { ANY, CPU, COUNTED, ALLOC, COLLISIONS, NO_COLLISIONS };
+	enum { ANY, CPU, COUNTED, ALLOC };
 	static const struct { int types; const char *text; } items[] = {
 		{ ANY, "Truth: the workload's own measurement of its profile, per site (the function that does the work), "
 		  "not what it was asked for.  cpu: every 64th pass of each function timed with the thread's CPU clock; "
@@ -2846,19 +2828,14 @@ static void val_method(struct doc *d, const struct report *rp)
 		  "point (in use: 1) for what the normal approximation misses at 10 expected samples a site; the totals "
 		  "within 4 SEs + 1% (in use: 2%).  The allocation calls and the bytes they asked are counted at every "
 		  "call: exactly (+ at most 16 calls and 64 KiB of glibc's own)." },
-		{ COLLISIONS, "Drops and stack collisions: samples or events the sampler received but could not keep are out of "
-		  "bounds (lost and dropped, % at most).  The eBPF sampler's stack-trace map is direct-mapped: D stack ids "
-		  "in B buckets collide ~D^2/2B times, and a stack whose bucket holds another is lost every time it is "
-		  "sampled.  Those losses (collisions, in brackets) are held apart from the other drops, to at most 1% of "
-		  "the samples or events: above it a frequent stack was lost, which the shares would show too." },
-		{ NO_COLLISIONS, "Drops: samples or events the sampler received but could not keep are out of bounds (lost "
+		{ ANY, "Drops: samples or events the sampler received but could not keep are out of bounds (lost "
 		  "and dropped, % at most)." },
 		{ ANY, "Every site with 10 or more expected events must be found; 90% of stacks must reach a root frame (main or "
 		  "a thread's start routine) and 99% of frames be symbolized.  Only gated cases (the reference samplers') "
 		  "decide the verdict; the others are measured and bounded the same way and shown beside them." },
 	};
 	struct table t;
-	int from = rp->nruns, to = rp->nruns + rp->nvals, cpu = 0, alloc = 0, exact = 0, coll = 0;
+	int from = rp->nruns, to = rp->nruns + rp->nvals, cpu = 0, alloc = 0, exact = 0;
 	for (int i = 0; i < rp->nvals; i++) {
 		char types[256];
 		int c1, o1, a1;
@@ -2869,7 +2846,6 @@ static void val_method(struct doc *d, const struct report *rp)
 		(void)o1;
 		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
 			exact |= !strcmp(case_type(c), "offcpu") || !strcmp(case_type(c), "lock");
-			coll |= json_is_number(json_object_get(c, "stack_collisions"));
 		}
 	}
 	if (rp->nruns)
@@ -2905,8 +2881,7 @@ static void val_method(struct doc *d, const struct report *rp)
 	doc_ul_begin(d);
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
 		if (!(items[i].types == ANY || (items[i].types == CPU && cpu) || (items[i].types == COUNTED && exact) ||
-		      (items[i].types == ALLOC && alloc) || (items[i].types == COLLISIONS && coll) ||
-		      (items[i].types == NO_COLLISIONS && !coll)))
+		      (items[i].types == ALLOC && alloc)))
 			continue;
 		doc_li_begin(d);
 		doc_text(d, items[i].text);

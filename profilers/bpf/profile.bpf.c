@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* profile.bpf.c — the eBPF sampler's kernel side (docs/bpf.md; user side: profile.c).
  *
- * Stacks are aggregated here, in the kernel: each event takes its stacks with bpf_get_stackid
- * into one stack-trace map (user and kernel stacks apart, deduplicated by content) and adds to
- * a counts hash keyed by {type, process, exec generation, user stack id, kernel stack id}.
- * Nothing per event crosses to user space; it reads the maps when it flushes (and when new
- * stacks appear, to name them while the process's mappings are still there).
+ * Stacks are aggregated here, in the kernel, by content: each event takes its stacks with
+ * bpf_get_stack (user and kernel parts apart) into a scratch buffer, interns each part in a
+ * hash keyed by its frames (an id, assigned when the part is first seen: profile.h), and adds
+ * to a counts hash keyed by {type, process, exec generation, user stack id, kernel stack id}.
+ * Two distinct stacks never share an entry, so none is lost but to a full table.  Nothing per
+ * event crosses to user space; it reads the maps when it flushes (and when new stacks appear,
+ * to name them while the process's mappings are still there).
  *
  * Who is profiled: the processes in `targets` (tgid -> generation).  User space puts the target
  * in; sched_process_fork adds the children it forks, sched_process_exit takes a process out
@@ -14,8 +16,8 @@
  * group; a tgid set follows exactly the process tree, on any cgroup setup.)
  *
  * Every program is a few map operations and at most two stack walks, with no loops; an event
- * that cannot be recorded (a map full, a stack lost) is dropped and counted in `stats`, never
- * retried: the profiled program is never made to wait.
+ * that cannot be recorded (a map full, no stack to take) is dropped and counted in `stats`,
+ * never retried: the profiled program is never made to wait.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,6 +28,7 @@
 
 #define EEXIST 17
 #define EFAULT 14
+#define ENOSPC 28
 #define TASK_RUNNING 0
 
 /* Configuration, set by user space between open and load (then frozen). */
@@ -35,14 +38,38 @@ const volatile __u64 alloc_mean_ln2_q8 = 0;
 const volatile __u64 log2_tab[TARE_LOG2_N + 1] = {};
 const volatile __u32 g_tab[TARE_G_N + 1] = {};
 const volatile bool follow_children = true;
+/* A stack part's bytes: --stack-depth frames, the stacks hash's key size.  Read from the frozen
+ * .rodata, it is a constant to the verifier, which checks it against the scratch buffer. */
+const volatile __u32 stack_bytes = TARE_DEFAULT_DEPTH * sizeof(__u64);
 
-/* Sizes are set by user space before load (bpf_map__set_max_entries / set_value_size). */
+/* The next stack id (64-bit: a fetch-and-add with its result is BPF_FETCH, which clang emits
+ * for 64-bit operands at any -mcpu; kernel 5.12). */
+__u64 stack_ids_next = 0;
+
+/* Sizes are set by user space before load (bpf_map__set_max_entries / set_key_size).  The
+ * stacks hash is preallocated, like every hash here: an insert never waits for memory or
+ * fails for want of it (a BPF_F_NO_PREALLOC hash allocates from per-CPU caches refilled by
+ * irq_work, and one prefilled element is not enough for a sample's two new parts). */
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, TARE_DEFAULT_DEPTH * sizeof(__u64));
+	__uint(key_size, TARE_DEFAULT_DEPTH * sizeof(__u64));
+	__uint(value_size, sizeof(struct tare_stack_val));
 } tare_stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TARE_NSCRATCH);
+	__type(key, __u32);
+	__type(value, struct tare_scratch);
+} tare_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tare_scratch);
+} tare_uscratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -97,14 +124,62 @@ static __always_inline void stat_add(__u32 which, __u64 n)
 		__sync_fetch_and_add(&s->v[which], n);
 }
 
-/* A stack id, or the drop it cost counted (the caller drops the event). */
+/* A stack id, or the drop it cost counted (the caller drops the event); -1 is a drop counted
+ * already, under its own cause. */
 static __always_inline int stack_ok(long id)
 {
 	if (id >= 0)
 		return 1;
-	stat_add(id == -EEXIST ? TARE_DROP_STACK_EEXIST : id == -EFAULT ? TARE_DROP_STACK_EFAULT :
+	if (id != -1)
+		stat_add(id == -ENOSPC ? TARE_DROP_STACKS_FULL : id == -EFAULT ? TARE_DROP_STACK_EFAULT :
 		 TARE_DROP_STACK_OTHER, 1);
 	return 0;
+}
+
+/* The id of the stack part in s (nr frames, the rest of the key zero), interned when new;
+ * -ENOSPC when the stacks hash is full.  Two CPUs may meet a new part at once: one insert wins
+ * (BPF_NOEXIST), the other finds the winner's entry and uses its id (its own is never used). */
+static __always_inline long intern(struct tare_scratch *s, __u32 nr)
+{
+	struct tare_stack_val *v = bpf_map_lookup_elem(&tare_stacks, s->ip), fresh = { .nr = nr };
+	__u64 id;
+	long err;
+
+	if (v)
+		return v->id;
+	id = __sync_fetch_and_add(&stack_ids_next, 1);
+	if (id > TARE_STACK_ID_MAX)
+		return -ENOSPC;	/* after 2^31 new stacks, every one of them refused as full */
+	fresh.id = (__u32)id;
+	err = bpf_map_update_elem(&tare_stacks, s->ip, &fresh, BPF_NOEXIST);
+	if (!err) {
+		stat_add(TARE_ST_NEW_STACKS, 1);
+		return (long)id;
+	}
+	if (err == -EEXIST && (v = bpf_map_lookup_elem(&tare_stacks, s->ip)))
+		return v->id;
+	return -ENOSPC;
+}
+
+/* Take a part of the current stack (flags: BPF_F_USER_STACK, or kernel frames to skip) into s
+ * and intern it: its id; -EFAULT when there is no stack to take (no frames), another error of
+ * bpf_get_stack, or -ENOSPC.  bpf_get_stack zero-fills s past the last frame, up to
+ * stack_bytes: the whole key is written. */
+static __always_inline long take_stack(void *ctx, struct tare_scratch *s, __u64 flags)
+{
+	long n = bpf_get_stack(ctx, s->ip, stack_bytes, flags);
+
+	if (n < 0)
+		return n;
+	if (n == 0)
+		return -EFAULT;
+	return intern(s, (__u32)(n / sizeof(__u64)));
+}
+
+/* This CPU's scratch for a program that cannot be preempted. */
+static __always_inline struct tare_scratch *cpu_scratch(__u32 slot)
+{
+	return bpf_map_lookup_elem(&tare_scratch, &slot);
 }
 
 /* The counts entry for a key, created (zero) when new; NULL (counted) when the hash is full. */
@@ -188,23 +263,31 @@ int tare_cpu(struct bpf_perf_event_data *ctx)
 	struct tare_target *tg = bpf_map_lookup_elem(&tare_targets, &tgid);
 	struct tare_key k = { .type = TARE_CPU, .pid = tgid, .kstack = -1 };
 
+	struct tare_scratch *s;
+	long ustack, kstack = -1;
+
 	if (!tg)
 		return 0;	/* another process on this CPU */
 	stat_add(TARE_ST_CPU_SAMPLES, 1);
+	s = cpu_scratch(TARE_SCRATCH_CPU);
+	if (!s)
+		return 0;	/* cannot happen: the array has the slot */
 	k.gen = tg->gen;
-	k.ustack = bpf_get_stackid(ctx, &tare_stacks, BPF_F_USER_STACK);
+	ustack = take_stack(ctx, s, BPF_F_USER_STACK);
 	/* Kernel frames only when the interrupt came in kernel mode (the IP is in the kernel's
 	 * upper half); a user-mode sample has none, and asking would only fail with -EFAULT.
 	 * (The context allows 8-byte reads only: ip, not the 2-byte cs.) */
 	if ((long)PT_REGS_IP(&ctx->regs) < 0) {
-		k.kstack = bpf_get_stackid(ctx, &tare_stacks, 0);
-		if (!stack_ok(k.kstack))
+		kstack = take_stack(ctx, s, 0);
+		if (!stack_ok(kstack))
 			return 0;
-		if (k.ustack == -EFAULT)	/* in the kernel with no user stack (exiting) */
-			k.ustack = -1;
+		if (ustack == -EFAULT)	/* in the kernel with no user stack (exiting) */
+			ustack = -1;
 	}
-	if (k.ustack != -1 && !stack_ok(k.ustack))
+	if (ustack != -1 && !stack_ok(ustack))
 		return 0;
+	k.ustack = (__s32)ustack;
+	k.kstack = (__s32)kstack;
 	counts_add2(&k, 1, ctx->sample_period);
 	return 0;
 }
@@ -228,16 +311,19 @@ int BPF_PROG(tare_offcpu, bool preempt, struct task_struct *prev, struct task_st
 		tgid = prev->tgid;
 		tg = bpf_map_lookup_elem(&tare_targets, &tgid);
 		if (tg) {
+			struct tare_scratch *s = cpu_scratch(TARE_SCRATCH_OFFCPU);
+
 			t = bpf_task_storage_get(&tare_tasks, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-			if (t) {
+			if (t && s) {
 				/* prev is still current here: these are its stacks.  The kernel
 				 * stack starts in this program and bpf_trace_run4 (the tracepoint's
-				 * glue): skip those two, so it starts at __schedule. */
-				t->off_ustack = bpf_get_stackid(ctx, &tare_stacks, BPF_F_USER_STACK);
-				t->off_kstack = bpf_get_stackid(ctx, &tare_stacks, 2 & BPF_F_SKIP_FIELD_MASK);
+				 * glue): skip those two, so it starts at __schedule.  An id, or the
+				 * error, counted at switch-in if the block is recorded. */
+				t->off_ustack = (__s32)take_stack(ctx, s, BPF_F_USER_STACK);
+				t->off_kstack = (__s32)take_stack(ctx, s, 2 & BPF_F_SKIP_FIELD_MASK);
 				t->off_gen = tg->gen;
 				t->off_ts = now;
-			} else
+			} else if (!t)
 				stat_add(TARE_DROP_TASK_STORAGE, 1);
 		}
 	}
@@ -260,6 +346,20 @@ int BPF_PROG(tare_offcpu, bool preempt, struct task_struct *prev, struct task_st
 		counts_add2(&k, 1, delta);
 	}
 	return 0;
+}
+
+/* A uprobe's user stack, interned: its scratch is the thread's own (a uprobe program can be
+ * preempted, and the next thread on this CPU run the same program). */
+static __always_inline __s32 user_stack(void *ctx)
+{
+	struct tare_scratch *s = bpf_task_storage_get(&tare_uscratch, bpf_get_current_task_btf(), 0,
+						      BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!s) {
+		stat_add(TARE_DROP_TASK_STORAGE, 1);
+		return -1;	/* counted: not a stack error */
+	}
+	return (__s32)take_stack(ctx, s, BPF_F_USER_STACK);
 }
 
 /* ---- lock: pthread_mutex_lock, entry and return ---------------------------------------------
@@ -311,7 +411,7 @@ int BPF_KRETPROBE(tare_lock_out)
 		return 0;	/* not contended */
 	stat_add(TARE_ST_LOCK_CONTENDED, 1);
 	k.gen = tg->gen;
-	k.ustack = bpf_get_stackid(ctx, &tare_stacks, BPF_F_USER_STACK);
+	k.ustack = user_stack(ctx);
 	if (!stack_ok(k.ustack))
 		return 0;
 	counts_add2(&k, 1, delta);
@@ -417,7 +517,7 @@ int BPF_KRETPROBE(tare_alloc_ret, __u64 addr)
 	t->alloc_sampled = 0;
 	stat_add(TARE_ST_ALLOC_SAMPLED, 1);
 	k.gen = tg->gen;
-	k.ustack = bpf_get_stackid(ctx, &tare_stacks, BPF_F_USER_STACK);
+	k.ustack = user_stack(ctx);
 	if (!stack_ok(k.ustack))
 		return 0;
 	tare_alloc_weight(t->alloc_size, alloc_mean, g_tab, &bytes, &objects);
@@ -476,7 +576,7 @@ int BPF_PROG(tare_exec, struct task_struct *p)
 
 	if (!tg)
 		return 0;
-	/* (no fetch-and-add with a result: that needs BPF ISA v3 and kernel 5.12) */
+	/* (no fetch-and-add with a result: on 32 bits clang emits it only with -mcpu=v3) */
 	__sync_fetch_and_add(&tg->gen, 1);
 	emit(TARE_EV_EXEC, tgid, 0, tg->gen);
 	return 0;

@@ -127,6 +127,15 @@ struct bsampler {
 	struct tare_live_key *lkbuf;
 	struct tare_live *lvbuf;
 	uint64_t *frames;		/* one stack, depth entries */
+	/* The stack parts the programs interned, mirrored by id (a part is never changed or
+	 * removed, so a copy stays right): an open-addressing table id -> frames in a pool. */
+	uint32_t stacks_max, mirror_mask, mirror_used;
+	struct mirror_slot { uint32_t id, nr; uint64_t off; int used; } *mirror;
+	uint64_t *pool;
+	size_t npool, cappool;
+	uint64_t stacks_mirrored;	/* TARE_ST_NEW_STACKS when the mirror was last read */
+	unsigned char *sbuf;		/* a batch of the stacks hash's keys */
+	struct tare_stack_val *svbuf;
 	uint32_t *locs;
 	uint64_t new_keys_seen;
 	int libc_done, target_gone;	/* target_gone: it exited while we attached */
@@ -516,16 +525,79 @@ static struct keyslot *cache_slot(struct bsampler *S, const struct tare_key *k)
 	return &S->cache[i];
 }
 
-/* A stack's frames from the stack-trace map, leaf first; 0 when the id has none. */
+static uint64_t stat_sum(struct bsampler *S, int which);
+
+static struct mirror_slot *mirror_slot(struct bsampler *S, uint32_t id)
+{
+	uint32_t i = (id * 2654435761u) & S->mirror_mask;
+
+	while (S->mirror[i].used && S->mirror[i].id != id)
+		i = (i + 1) & S->mirror_mask;
+	return &S->mirror[i];
+}
+
+#define MIRROR_BATCH	256	/* stacks hash entries per batch read */
+
+/* Copy the parts interned since the last read into the mirror.  The hash is walked whole (a
+ * batch at a time), but only when the programs' counter says it has new parts: a key's parts
+ * are always interned before the key, so one walk names every key read after it. */
+static void mirror_refresh(struct bsampler *S)
+{
+	uint64_t interned = stat_sum(S, TARE_ST_NEW_STACKS);
+	size_t ksz = (size_t)S->o.depth * sizeof(uint64_t);
+	int fd = bpf_map__fd(S->skel->maps.tare_stacks);
+	uint32_t in = 0, out = 0, count;
+	void *inp = NULL;
+	int err;
+
+	if (interned == S->stacks_mirrored)
+		return;
+	S->stacks_mirrored = interned;
+	do {
+		count = MIRROR_BATCH;
+		err = bpf_map_lookup_batch(fd, inp, &out, S->sbuf, S->svbuf, &count, NULL);
+		if (err && errno != ENOENT) {
+			say_debug("reading the stacks: %s", strerror(errno));
+			return;
+		}
+		for (uint32_t i = 0; i < count; i++) {
+			const struct tare_stack_val *v = &S->svbuf[i];
+			struct mirror_slot *m = mirror_slot(S, v->id);
+			uint32_t nr = v->nr < S->o.depth ? v->nr : S->o.depth;
+
+			if (m->used || S->mirror_used >= S->stacks_max)
+				continue;
+			if (S->npool + nr > S->cappool) {
+				while (S->npool + nr > S->cappool)
+					S->cappool = S->cappool ? 2 * S->cappool : 4096;
+				S->pool = xrealloc(S->pool, S->cappool * sizeof(*S->pool));
+			}
+			memcpy(S->pool + S->npool, S->sbuf + (size_t)i * ksz, nr * sizeof(uint64_t));
+			*m = (struct mirror_slot){ .id = v->id, .nr = nr, .off = S->npool, .used = 1 };
+			S->npool += nr;
+			S->mirror_used++;
+		}
+		in = out;
+		inp = &in;
+	} while (!err);
+}
+
+/* A stack part's frames, leaf first (S->frames); 0 when the id is none (-1: not taken). */
 static uint32_t read_stack(struct bsampler *S, int32_t id)
 {
-	uint32_t n = 0;
+	struct mirror_slot *m;
 
-	if (id < 0 || bpf_map_lookup_elem(bpf_map__fd(S->skel->maps.tare_stacks), &id, S->frames))
+	if (id < 0)
 		return 0;
-	while (n < S->o.depth && S->frames[n])
-		n++;
-	return n;
+	m = mirror_slot(S, (uint32_t)id);
+	if (!m->used) {
+		mirror_refresh(S);
+		m = mirror_slot(S, (uint32_t)id);
+		if (!m->used)
+			return 0;
+	}
+	memcpy(S->frames, S->pool + m->off, m->nr * sizeof(uint64_t));
+	return m->nr;
 }
 
 /* A user address of process p to a location: (object, file offset) through its mappings,
@@ -998,7 +1070,7 @@ static void report(struct bsampler *S, uint64_t wall_ns)
 	uint64_t cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID), run_cpu = cpu - S->ready_cpu_ns, rss = 0;
 	uint64_t st[TARE_NSTATS], maps_b, progs_b, drops = 0, covered = covered_ns(S);
 	static const char *const drop_names[TARE_NSTATS - TARE_FIRST_DROP] = {
-		"counts_full", "stack_collision", "stack_fault", "stack_other", "task_storage",
+		"counts_full", "stacks_full", "stack_fault", "stack_other", "task_storage",
 		"live_full", "targets_full", "events" };
 	json_t *j = json_object(), *jt = json_object(), *jd = json_object(), *jm = json_object();
 	double effective = 0, requested = (double)S->o.freq_hz, pct_core;
@@ -1531,7 +1603,7 @@ static int attach_all(struct bsampler *S)
 static int load(struct bsampler *S)
 {
 	struct profile_bpf *sk;
-	uint32_t ntypes = 0, buckets = 1;
+	uint32_t ntypes = 0;
 	int err;
 
 	for (int ty = 0; ty < TARE_NTYPES; ty++)
@@ -1550,14 +1622,14 @@ static int load(struct bsampler *S)
 	tare_alloc_tables(S->o.alloc_mean, &sk->rodata->alloc_mean_ln2_q8, sk->rodata->log2_tab,
 			  sk->rodata->g_tab);
 	sk->rodata->follow_children = true;
-	/* The stack-trace map is a direct-mapped table: a stack whose bucket holds another is
-	 * dropped (-EEXIST), so it gets twice the buckets of the stacks it is meant to hold. */
-	while (buckets < 2 * S->o.max_stacks)
-		buckets <<= 1;
+	/* Stack parts are shared by the types and the keys (a key is a user and a kernel part,
+	 * and kernel parts repeat): room for two parts a stack of one type. */
+	sk->rodata->stack_bytes = S->o.depth * sizeof(__u64);
+	S->stacks_max = 2 * S->o.max_stacks;
 	S->counts_max = S->o.max_stacks * ntypes;
 	S->live_max = S->t[TARE_ALLOC].on ? BPF_LIVE_PER_STACK * S->o.max_stacks : 1;
-	if (bpf_map__set_max_entries(sk->maps.tare_stacks, buckets) ||
-	    bpf_map__set_value_size(sk->maps.tare_stacks, S->o.depth * sizeof(__u64)) ||
+	if (bpf_map__set_max_entries(sk->maps.tare_stacks, S->stacks_max) ||
+	    bpf_map__set_key_size(sk->maps.tare_stacks, S->o.depth * sizeof(__u64)) ||
 	    bpf_map__set_max_entries(sk->maps.tare_counts, S->counts_max) ||
 	    bpf_map__set_max_entries(sk->maps.tare_targets, BPF_MAX_TARGETS) ||
 	    bpf_map__set_max_entries(sk->maps.tare_live, S->live_max))
@@ -1823,6 +1895,10 @@ static void sampler_free(struct bsampler *S)
 	free(S->lkbuf);
 	free(S->lvbuf);
 	free(S->frames);
+	free(S->mirror);
+	free(S->pool);
+	free(S->sbuf);
+	free(S->svbuf);
 	free(S->locs);
 	session_free(&S->s);
 }
@@ -1913,6 +1989,16 @@ int sample_bpf_main(int argc, char **argv)
 	S.lkbuf = xcalloc(S.live_max, sizeof(*S.lkbuf));
 	S.lvbuf = xcalloc(S.live_max, sizeof(*S.lvbuf));
 	S.frames = xcalloc(S.o.depth, sizeof(*S.frames));
+	{
+		size_t mn = 1;
+
+		while (mn < 2ull * S.stacks_max)
+			mn <<= 1;
+		S.mirror = xcalloc(mn, sizeof(*S.mirror));
+		S.mirror_mask = (uint32_t)mn - 1;
+	}
+	S.sbuf = xcalloc(MIRROR_BATCH, (size_t)S.o.depth * sizeof(uint64_t));
+	S.svbuf = xcalloc(MIRROR_BATCH, sizeof(*S.svbuf));
 	S.locs = xcalloc(2 * (size_t)S.o.depth, sizeof(*S.locs));
 	S.epfd = epoll_create1(EPOLL_CLOEXEC);
 	{

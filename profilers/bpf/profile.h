@@ -25,10 +25,34 @@ enum tare_type {
 #define TARE_DEFAULT_DEPTH	64	/* frames per stack (user and kernel apart) */
 #define TARE_MAX_DEPTH		127	/* kernel.perf_event_max_stack's default */
 
+/* Stacks are counted by content.  Each part of a stack (user, kernel) is taken with
+ * bpf_get_stack into a scratch buffer of depth frames, zero-filled past the last frame, and
+ * interned in a hash keyed by those frames (all of them: two stacks share an entry only when
+ * they are the same stack), whose value is an id the programs assign in order.  No two
+ * distinct stacks ever share an id: the hash compares whole keys, so unlike a stack-trace map
+ * (direct-mapped by a hash of the stack, where two stacks in one bucket collide) nothing is
+ * lost but to a full table.  The key is TARE_MAX_DEPTH frames at most; the map's key size is
+ * set to --stack-depth frames before load. */
+#define TARE_STACK_ID_MAX	0x7fffffff	/* ids are __s32 in the counts key */
+struct tare_stack_val {
+	__u32 id;		/* from stack_ids_next: unique, in order of first sight */
+	__u32 nr;		/* frames, the rest of the key zero */
+};
+
+/* Where a part is taken before it is interned: a per-CPU slot for the programs that cannot be
+ * preempted (cpu's perf_event, offcpu's sched_switch: one slot each, since an NMI can land in
+ * the middle of sched_switch), the thread's own task storage for the uprobes (a uprobe
+ * program may be preempted on a preemptible kernel, and the next thread on the CPU may run
+ * the same program). */
+struct tare_scratch {
+	__u64 ip[TARE_MAX_DEPTH];
+};
+enum tare_scratch_slot { TARE_SCRATCH_CPU, TARE_SCRATCH_OFFCPU, TARE_NSCRATCH };
+
 /* The counts hash: one entry per (type, process, exec generation, user stack, kernel stack).
- * A stack id is an index into the stack-trace map; -1: that part was not taken (kernel frames
- * of a user-mode sample, of a uprobe).  gen counts the process's execs, so a stack taken
- * before an exec is never named with the mappings of the program it exec'd. */
+ * A stack is its id in the stacks hash (above); -1: that part was not taken (kernel frames of
+ * a user-mode sample, of a uprobe).  gen counts the process's execs, so a stack taken before
+ * an exec is never named with the mappings of the program it exec'd. */
 struct tare_key {
 	__u32 type;
 	__u32 pid;		/* the process (tgid) */
@@ -104,11 +128,12 @@ enum tare_stat {
 	TARE_ST_FREES,			/* free() calls */
 	TARE_ST_FREES_SAMPLED,		/* ... of a sampled allocation (in-use decreases) */
 	TARE_ST_NEW_KEYS,		/* counts entries created: user space resolves new stacks */
+	TARE_ST_NEW_STACKS,		/* stacks interned (distinct user and kernel parts) */
 	/* drops: an event that was not recorded, by cause */
 	TARE_DROP_COUNTS_FULL,		/* the counts hash is full */
-	TARE_DROP_STACK_EEXIST,		/* get_stackid: the bucket holds another stack */
-	TARE_DROP_STACK_EFAULT,		/* get_stackid: no stack to take */
-	TARE_DROP_STACK_OTHER,		/* get_stackid: another error */
+	TARE_DROP_STACKS_FULL,		/* the stacks hash is full: a new stack not interned */
+	TARE_DROP_STACK_EFAULT,		/* get_stack: no stack to take */
+	TARE_DROP_STACK_OTHER,		/* get_stack: another error */
 	TARE_DROP_TASK_STORAGE,		/* no per-thread state (out of memory, recursion) */
 	TARE_DROP_LIVE_FULL,		/* a sampled allocation not tracked for in-use */
 	TARE_DROP_TARGETS_FULL,		/* a child not followed */

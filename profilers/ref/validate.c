@@ -53,11 +53,6 @@
 #define VALIDATE_STOP_S		30.0	/* for a sampler to stop by itself after the workload */
 #define VALIDATE_FOUND_MIN	10.0	/* a site with this many expected events must show: a
 					 * Poisson count misses it with probability e^-10 */
-#define VALIDATE_COLLIDED_PCT	1.0	/* ref-bpf: events lost to stack-trace map collisions, %:
-					 * D stack ids in B buckets collide ~D^2/2B times (the cpu
-					 * workload at 999 Hz, 2 threads: ~100 ids in 8192, 0.6 a
-					 * run), mostly a rare stack (< 0.1% each) losing its
-					 * samples; two of the 6 above 1% collide in ~0.2% of runs */
 #define VALIDATE_ALLOC_RATE	32768	/* bytes between allocation samples (tare sample: 512 KiB) */
 #define VALIDATE_OTHER_THREADS	2	/* threads of the offcpu, lock and alloc workloads */
 
@@ -819,7 +814,6 @@ struct vcase {
 	double alloc_mean;        /* alloc: the sampler's mean bytes between samples */
 	double calls_truth, bytes_truth;	/* alloc: the workload's malloc/calloc/realloc calls */
 	uint64_t calls_seen, bytes_seen;	/* ... as the sampler counted them */
-	uint64_t collided;        /* ref-bpf: events lost to a stack-trace map collision */
 	uint64_t sampler_cpu_ns, sampler_rss_bytes, post_cpu_ns;
 	json_t *sampler_report;   /* what the sampler said about itself, when it says it */
 	int within;
@@ -1149,10 +1143,7 @@ static int bpf_collect(struct vslot *s, struct vrun *r, char *err, size_t len)
 		goto out;
 	ty = json_object_get(json_object_get(c->sampler_report, "types"), type);
 	not_kept = json_u64(ty, "stacks_not_kept");
-	/* a stack whose bucket of the stack-trace map holds another is lost by design (docs/bpf.md:
-	 * ~D^2/2B of D stacks in B buckets); held to its own bound, the rest to --max-lost */
-	c->collided = json_u64(json_object_get(c->sampler_report, "drops"), "stack_collision");
-	c->ms[0].prof.dropped = json_u64(c->sampler_report, "dropped") - c->collided + not_kept;
+	c->ms[0].prof.dropped = json_u64(c->sampler_report, "dropped") + not_kept;
 	if (!strcmp(type, "cpu")) {
 		if (read_folded_file(folded, "tare sample --bpf", &c->ms[0], err, len) < 0)
 			goto out;
@@ -1535,10 +1526,6 @@ static void judge(const struct vopts *o, struct vcase *c)
 		add_reason(buf, cap, "dropped %.2f%% of %s (%" PRIu64 ": a table full, a stack lost) "
 			   "> %.2f%%", dropped, is_cpu(c) ? "samples" : "events", p->dropped,
 			   b->max_lost_pct);
-	if (pct_of(c->collided, p->samples) > VALIDATE_COLLIDED_PCT)
-		add_reason(buf, cap, "%.2f%% of %s lost to stack-trace map collisions (%" PRIu64 ") > "
-			   "%.1f%%", pct_of(c->collided, p->samples), is_cpu(c) ? "samples" : "events",
-			   c->collided, VALIDATE_COLLIDED_PCT);
 	if (!strcmp(c->w->type, "alloc") && isfinite(c->calls_truth)) {
 		/* counted exactly, every call: glibc's own (stdio's buffer, a thread's TLS) on top */
 		if (!((double)c->calls_seen >= c->calls_truth && (double)c->calls_seen <= c->calls_truth + 16))
@@ -1731,8 +1718,6 @@ static json_t *case_json(const struct vopts *o, const struct vcase *c)
 	json_object_set_new(j, "throttled_pct", json_real(pct_of(p->throttled, p->samples)));
 	json_object_set_new(j, "dropped", json_integer((json_int_t)p->dropped));
 	json_object_set_new(j, "dropped_pct", json_real(pct_of(p->dropped, p->samples)));
-	if (!strcmp(c->sampler->name, "ref-bpf"))
-		json_object_set_new(j, "stack_collisions", json_integer((json_int_t)c->collided));
 	json_object_set_new(j, "workload_cpu_s", json_real((double)c->workload_cpu_ns / 1e9));
 	json_object_set_new(j, "workload_wall_s", json_real((double)c->workload_wall_ns / 1e9));
 	json_object_set_new(j, "effective_rate_hz", jnum(cpu ? c->effective_hz : NAN));
@@ -1760,8 +1745,6 @@ static json_t *case_json(const struct vopts *o, const struct vcase *c)
 		json_object_set_new(b, "total_ratio_max", jnum(ms0->total_hi));
 	}
 	json_object_set_new(b, "lost_pct_max", json_real(o->b.max_lost_pct));
-	if (!strcmp(c->sampler->name, "ref-bpf"))
-		json_object_set_new(b, "stack_collisions_pct_max", json_real(VALIDATE_COLLIDED_PCT));
 	json_object_set_new(b, "reached_main_min", json_real(o->b.min_reached_main));
 	json_object_set_new(b, "symbolized_min", json_real(o->b.min_symbolized));
 	json_object_set_new(j, "bounds", b);
@@ -2397,7 +2380,7 @@ int validate_main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	struct vavail avail[sizeof(vsamplers) / sizeof(vsamplers[0])] = { { 0 } };
 	char msg[512], stamp[32], name[64];
-	json_t *failed = json_array();
+	json_t *failed = NULL;
 	int rc, nruns = 0, ngated = 0, nout = 0, nskipped = 0, need_probe = 0, printed = -1;
 	size_t ncap;
 	ssize_t l;
@@ -2600,6 +2583,7 @@ int validate_main(int argc, char **argv)
 		goto out;
 	}
 
+	failed = json_array();
 	nskipped = 0;
 	for (int i = 0; i < st.ncases; i++) {
 		struct vcase *c = &st.cases[i];

@@ -43,8 +43,8 @@ $CHECK html "$rep/report.html" 3 || fail "report.html"
 # 2. The same run with hostile strings, beside a validation.json with hostile strings: everything
 # escaped, the validation plotted, its lost samples warned about.  Beside the cpu cases (written
 # as validation.json had them before the other types, without `type` and `measures`), a lock
-# case as tare validate writes one now: no rate ("hz": null), a row per measure, its stack
-# collisions over their bound warned about.
+# case as tare validate writes one now: no rate ("hz": null), a row per measure, its dropped
+# events warned about.
 mkdir doctored doctored-v
 python3 - "$run1/results.json" doctored/results.json doctored-v/validation.json <<'PY'
 import json, sys
@@ -76,14 +76,14 @@ def measure(unit, kind, n, err, site, ratio, lo, hi, bound, oob=""):
 def lock_case():
     return {"sampler": "ref-bpf", "type": "lock", "workload": "lock", "hz": None, "requested_hz": None, "threads": 2,
             "duration_s": 2, "gating": True, "status": "ok", "within_bounds": False, "measure": "delay",
-            "out_of_bounds": "1.50% of events lost to stack-trace map collisions (150) > 1.0% <b>; "
+            "out_of_bounds": "dropped 1.50% of events (150: a table full, a stack lost) > 0.00% <b>; "
                              "contentions: total 90.0% of the truth's, want 95.0% to 100.0%",
             "samples": 10000, "samples_in_sites": None, "lost": 0, "lost_pct": 0, "throttled": 0, "throttled_pct": 0,
-            "dropped": 0, "dropped_pct": 0, "stack_collisions": 150, "effective_rate_hz": None, "rate_ratio": None,
+            "dropped": 150, "dropped_pct": 1.5, "effective_rate_hz": None, "rate_ratio": None,
             "attribution_error_max_pp": 0.7, "worst_site": "lock_site_a <b>", "tvd": 0.007, "binomial_se_pp": 0,
             "binomial_se_max_pp": 0, "expected_tvd": 0, "reached_main": 1.0, "symbolized": 1.0,
             "bounds": {"attribution_error_max_pp": 4, "tvd": 0.04, "total_ratio_min": 0.8, "total_ratio_max": 1.01,
-                       "lost_pct_max": 0, "stack_collisions_pct_max": 1, "reached_main_min": 0.9, "symbolized_min": 0.99},
+                       "lost_pct_max": 0, "reached_main_min": 0.9, "symbolized_min": 0.99},
             "measures": {"delay": measure("nanoseconds", "exact", 2.05e9, 0.7, "lock_site_a <b>", 0.974, 0.8, 1.01, 4),
                          "contentions": measure("count", "exact", 4500, 0.0, "lock_site_a <b>", 0.9, 0.95, 1.0, 2,
                                                 "total 90.0% of the truth's, want 95.0% to 100.0%")}}
@@ -113,16 +113,16 @@ grep -q "0.50% of samples lost" doc/report.md || fail "lost samples are not warn
 grep -q "out of bounds: ref cpu cpu 999 Hz x1" doc/report.md || fail "a case out of bounds is not warned about"
 grep -q '^"perf <i>" ' doc/data/validation.dat || fail "no perf block in data/validation.dat"
 # the lock case: no rate anywhere, a row per measure with its total and bound, its own verdict
-# on its first row and its measure's on the second, the collisions over their bound warned about
+# on its first row and its measure's on the second, its dropped events warned about
 grep -qiw "nan" doc/report.md && fail "a missing rate shows as nan: $(grep -iw nan doc/report.md | head -n 3)"
-grep -qF '| ref-bpf | lock | 2 | 10000 (0, 150) | delay | 2.05 / 2.10 s | 97.4 \[80, 101\] | 0.70 (lock\_site\_a \<b\>) | exact / 4.00 |' doc/report.md ||
+grep -qF '| ref-bpf | lock | 2 | 10000 (150) | delay | 2.05 / 2.10 s | 97.4 \[80, 101\] | 0.70 (lock\_site\_a \<b\>) | exact / 4.00 |' doc/report.md ||
 	fail "no delay row for the lock case: $(grep -F '| lock |' doc/report.md)"
-grep -qF '| FAIL: 1.50% of events lost to stack-trace map collisions (150) \> 1.0% \<b\> |' doc/report.md ||
+grep -qF '| FAIL: dropped 1.50% of events (150: a table full, a stack lost) \> 0.00% \<b\> |' doc/report.md ||
 	fail "the lock case's first row does not say its own reason alone"
 grep -qF '| contentions | 4500 / 5000 | 90.0 \[95, 100\] |' doc/report.md || fail "no contentions row for the lock case"
 grep -qF 'FAIL: total 90.0% of the truth' doc/report.md || fail "the contentions row does not say why it is out"
-grep -qF 'ref-bpf on lock, 2 threads: 150 events lost to stack-trace map collisions (1.50%, over the bound of 1%)' doc/report.md ||
-	fail "stack collisions over their bound are not warned about: $(grep -F 'ref-bpf on lock' doc/report.md)"
+grep -qF 'ref-bpf on lock, 2 threads: 150 events dropped (1.50%)' doc/report.md ||
+	fail "dropped events are not warned about: $(grep -F 'ref-bpf on lock' doc/report.md)"
 grep -qF '"lock\n2 threads"' doc/data/validation.dat || fail "the lock type is not in data/validation.dat"
 grep -q '^"ref-bpf" ' doc/data/validation.dat || fail "no ref-bpf block in data/validation.dat"
 
@@ -192,8 +192,8 @@ else
 		# AddressSanitizer's malloc replaces glibc's: nothing of glibc's for the probes (validate_bpf.sh)
 		nm -D "$BUILD/workloads/alloc" 2>/dev/null | grep -q __asan_init && alloc_measured=''
 		# (Markdown escapes [ and ], and _: \[80, 101\], alloc\_space)
-		for row in 'offcpu | 2 | [0-9][0-9]* ([0-9]*, [0-9]*) | off-cpu | [0-9.]* / [0-9.]* s | [0-9.]* \\\[80, 101\\\] |' \
-			'lock | 2 | [0-9][0-9]* ([0-9]*, [0-9]*) | delay | [0-9.]* / [0-9.]* s | ' \
+		for row in 'offcpu | 2 | [0-9][0-9]* ([0-9]*) | off-cpu | [0-9.]* / [0-9.]* s | [0-9.]* \\\[80, 101\\\] |' \
+			'lock | 2 | [0-9][0-9]* ([0-9]*) | delay | [0-9.]* / [0-9.]* s | ' \
 			"alloc | 2 | $alloc_measured"; do
 			grep -q "^| ref-bpf | $row" "$vrep/report.md" || fail "no ref-bpf row '$row' in the validation table: $(grep '^| ref-bpf' "$vrep/report.md")"
 		done
@@ -201,7 +201,7 @@ else
 			grep -q "^|   |   |   |   | $m | [0-9]* / [0-9]* | " "$vrep/report.md" || fail "no $m row in the validation table"
 		done
 		if [ -n "$alloc_measured" ]; then
-			grep -q '^| ref-bpf | alloc | 2 | [0-9]* ([0-9]*, [0-9]*) | alloc\\_space | [0-9.]* / [0-9.]* [KM]iB | [0-9.]* \\\[' \
+			grep -q '^| ref-bpf | alloc | 2 | [0-9]* ([0-9]*) | alloc\\_space | [0-9.]* / [0-9.]* [KM]iB | [0-9.]* \\\[' \
 				"$vrep/report.md" || fail "no alloc_space row in the validation table"
 			for m in 'alloc\\_objects' 'inuse\\_space'; do
 				grep -q "^|   |   |   |   | $m | [0-9.]* / [0-9.]*\( [KM]iB\)\? | [0-9.]* "'\\\[' "$vrep/report.md" || fail "no $m row in the validation table"
@@ -211,7 +211,7 @@ else
 		for ty in offcpu lock alloc; do
 			grep -qF "\"$ty\\n2 threads\"" "$vrep/data/validation.dat" || fail "no $ty in data/validation.dat"
 		done
-		for s in "offcpu and lock, every event counted" "alloc, Poisson sampling per byte" "Drops and stack collisions" \
+		for s in "offcpu and lock, every event counted" "alloc, Poisson sampling per byte" "Drops: samples or events" \
 			"bound: lock delay" "| other types: workload threads | 2 |"; do
 			grep -qF -- "$s" "$vrep/report.md" || fail "the validation's method lacks '$s'"
 		done
