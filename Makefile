@@ -79,12 +79,12 @@ check-deps:
 
 INCLUDES := -Iharness -Iworkloads -Iprofilers/ref -I$(BUILD)/gen
 
-$(BUILD)/harness/%.o: harness/%.c
+$(BUILD)/harness/%.o: harness/%.c $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
 
-$(BUILD)/profilers/ref/%.o: profilers/ref/%.c $(PROTO_C)
+$(BUILD)/profilers/ref/%.o: profilers/ref/%.c $(PROTO_C) $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
@@ -97,7 +97,7 @@ $(BUILD)/gen/%.pb-c.c: profilers/ref/%.proto
 	@mkdir -p $(@D)
 	$(Q)protoc-c --proto_path=profilers/ref --c_out=$(BUILD)/gen $<
 
-$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c
+$(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	$(Q)$(CC) $(CFLAGS) $(SAN) -std=gnu11 -w $(PKG_CFLAGS) -c $< -o $@
 
@@ -125,13 +125,18 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/profilers/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $*_bpf > $@
 
-$(BUILD)/profilers/bpf/%.o: profilers/bpf/%.c $(PROTO_C) $(BUILD)/bpf.txt
+$(BUILD)/profilers/bpf/%.o: profilers/bpf/%.c $(PROTO_C) $(BUILD)/bpf.txt $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
 
 $(BUILD)/profilers/bpf/profile.o: $(BUILD)/gen/profile.skel.h
 $(BUILD)/profilers/bpf/nobpf.o: TARE_CFLAGS += -DTARE_NO_BPF_REASON='"$(NO_BPF)"'
+
+# Rebuild everything when the compiler or its flags change (make sanitize, CFLAGS=-O0): a tree
+# built with other flags would otherwise keep its old objects (workloads built with ASan, say).
+FLAGS := $(CC) $(CFLAGS) | $(SAN) | $(TARE_CFLAGS)
+$(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/flags.txt 2>/dev/null)" = '$(FLAGS)' ] || echo '$(FLAGS)' > $(BUILD)/flags.txt)
 
 # Rebuild version.o when `git describe` changes, not on every make.
 $(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/version.txt 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > $(BUILD)/version.txt)
@@ -148,27 +153,27 @@ WL_EXTRA_replay := harness/hist.c harness/trace.c harness/util.c harness/version
 WL_DEPS_replay  := harness/hist.h harness/trace.h harness/util.h
 
 .SECONDEXPANSION:
-$(BUILD)/workloads/%: workloads/%.c workloads/tare_units.h workloads/workload.h $$(WL_EXTRA_$$*) $$(WL_DEPS_$$*)
+$(BUILD)/workloads/%: workloads/%.c workloads/tare_units.h workloads/workload.h $$(WL_EXTRA_$$*) $$(WL_DEPS_$$*) $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -Iworkloads -Iharness $< $(WL_EXTRA_$*) -o $@ -lpthread -lm
 
-$(BUILD)/profilers/libtare-inject.so: profilers/inject/shim.c
+$(BUILD)/profilers/libtare-inject.so: profilers/inject/shim.c $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -fPIC -shared $< -o $@ -lpthread -ldl -lrt
 
-$(BUILD)/profilers/inject-sidecar: profilers/inject/sidecar.c
+$(BUILD)/profilers/inject-sidecar: profilers/inject/sidecar.c $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -Iworkloads $< -o $@ -lm
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIB_OBJ) $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJ) -o $@ $(LIBS)
 
-$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ)
+$(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ) $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJ) -o $@ $(LIBS)

@@ -1167,7 +1167,8 @@ static void last_line(char *buf, char *why, size_t len)
 	while (end > buf && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
 		*--end = '\0';
 	start = strrchr(buf, '\n');
-	snprintf(why, len, "%s", start ? start + 1 : *buf ? buf : "no message");
+	*why = '\0';	/* catf: a truncated message is fine, and says nothing to -Wformat-truncation */
+	catf(why, len, "%s", start ? start + 1 : *buf ? buf : "no message");
 }
 
 static void gnuplot_child(const struct report *rp, const char *setfmt, const char *script, int errfd)
@@ -1478,8 +1479,10 @@ static void config_verdict(const struct rrun *r, const char *label, char *buf, s
 	}
 	if (worst < 0)
 		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, "%s%s%s%s", order[worst], n ? " (" : "", metrics, n ? ")" : "");
+	else {
+		*buf = '\0';
+		catf(buf, len, "%s%s%s%s", order[worst], n ? " (" : "", metrics, n ? ")" : "");
+	}
 }
 
 static void summary_header(struct table *t, const struct rrun *r, const char *one, int lat, int verdict)
