@@ -33,10 +33,37 @@
 #define SUB_BLOCKS 8
 #define GOAL_RUN_S 120.0
 
+/* What is calibrated: CPU per unit of work (per-block log ratios, shown as percent) or the p50
+ * latency of a server (per-block differences, in µs). */
+struct cmetric {
+	enum metric m;
+	int log_ratio;
+	const char *unit;	/* after a figure */
+	const char *sfx;	/* of calibration.json's keys */
+	const char *spread;	/* the per-block spread's unit */
+	const char *within;	/* how close an estimate must be, in words */
+};
+
+static const struct cmetric CM_CPU = { MET_CPU_TOTAL, 1, "%", "pct", "points", "within 0.3 points" };
+static const struct cmetric CM_P50 = { MET_P50, 0, " µs", "us", "µs", "within 10%" };
+
+static double shown(const struct cmetric *cm, double v)
+{
+	return cm->log_ratio ? 100 * expm1(v) : v;
+}
+
+/* How far an estimate may be from the truth: 0.3 points of CPU (issue 6's goal), 10% of an
+ * injected delay. */
+static double tolerance(const struct cmetric *cm, double truth)
+{
+	return cm->log_ratio ? 0.3 : 0.1 * truth;
+}
+
 /* Fraction of SUBSAMPLES random k-subsets of d whose interval satisfies want (1: excludes 0
  * upward, i.e. detects; 2: excludes 0 either way, i.e. a positive of an A/A; 3: estimate within
  * tol of truth). */
-static double subsample(const double *d, int n, int k, double conf, int want, double truth, double tol, uint64_t seed)
+static double subsample(const struct cmetric *cm, const double *d, int n, int k, double conf, int want,
+			double truth, double tol, uint64_t seed)
 {
 	struct prng r;
 	double *sub = xcalloc((size_t)k, sizeof(double));
@@ -60,7 +87,7 @@ static double subsample(const double *d, int n, int k, double conf, int want, do
 		else if (want == 2)
 			hits += e.ok && (e.lo > 0 || e.hi < 0);
 		else
-			hits += fabs(100 * expm1(e.est) - truth) <= tol;
+			hits += fabs(shown(cm, e.est) - truth) <= tol;
 	}
 	free(sub);
 	free(idx);
@@ -81,82 +108,115 @@ static const char *goal(int ok)
 	return ok ? "PASS" : "FAIL";
 }
 
+/* calibration.json's key: name + "_pct" or "_us". */
+static const char *key(const struct cmetric *cm, const char *name)
+{
+	static char buf[64];
+	snprintf(buf, sizeof(buf), "%s_%s", name, cm->sfx);
+	return buf;
+}
+
+static json_t *jreal_or_null(int ok, double v)
+{
+	return ok && isfinite(v) ? json_real(v) : json_null();
+}
+
+static double config_truth(const struct cmetric *cm, const struct config *cf)
+{
+	return cm->log_ratio ? cf->truth_cpu_pct : cf->truth_latency_us;
+}
+
 static int analyse(const struct loaded_results *lr, double run_s, FILE *out, json_t *cal)
 {
 	const struct experiment *ex = &lr->ex;
+	const struct cmetric *cm = &CM_CPU;
 	double *d = xcalloc((size_t)ex->blocks + 1, sizeof(double)), conf = ex->confidence;
 	double sigma = NAN, trial_s = trial_seconds(lr), k_run, mde, sigma_1 = NAN;
-	int aa = -1, n, k = SUB_BLOCKS;
+	int aa = -1, n, k = SUB_BLOCKS, w = 16;
 	json_t *levels = json_array();
 	struct stats_est e;
 	double fpr = NAN;
-	for (int c = 0; c < ex->nconfigs; c++)
+	for (int c = 0; c < ex->nconfigs; c++) {
 		if (!strcmp(ex->configs[c].label, "A/A"))
 			aa = c;
+		if (isfinite(ex->configs[c].truth_latency_us))
+			cm = &CM_P50;
+	}
 	if (aa < 0) {
 		tare_err("%s: no A/A configuration; this is not a calibration run", lr->path);
 		free(d);
+		json_decref(levels);
 		return EXIT_USAGE;
 	}
 	/* Two-arm runs of run_s seconds: K blocks of two trials each. */
 	k_run = run_s / (2 * trial_s);
-	n = analysis_block_values(ex, lr->trials, lr->ntrials, aa, MET_CPU_TOTAL, d);
+	n = analysis_block_values(ex, lr->trials, lr->ntrials, aa, cm->m, d);
 	stats_signed_rank(d, n, conf, &e);
-	sigma = 100 * stats_sd(d, n);   /* log ratios: x100 is percentage points at these sizes */
+	/* log ratios: x100 is percentage points at these sizes */
+	sigma = (cm->log_ratio ? 100 : 1) * stats_sd(d, n);
 	if (n >= k)
-		fpr = subsample(d, n, k, conf, 2, 0, 0, 1);
-	fprintf(out, "\ncalibration: %d blocks of %d trials, %.2f s per trial (%.0f s of trials)\n", ex->blocks,
-		ex->nconfigs, trial_s, trial_s * lr->ntrials);
-	fprintf(out, "  noise floor (A/A): %+.2f%% [%+.2f, %+.2f]; per-block spread sd %.2f points\n",
-		100 * expm1(e.est), e.ok ? 100 * expm1(e.lo) : NAN, e.ok ? 100 * expm1(e.hi) : NAN, sigma);
+		fpr = subsample(cm, d, n, k, conf, 2, 0, 0, 1);
+	fprintf(out, "\ncalibration of %s: %d blocks of %d trials, %.2f s per trial (%.0f s of trials)\n",
+		cm->log_ratio ? "CPU per unit" : "p50 latency", ex->blocks, ex->nconfigs, trial_s, trial_s * lr->ntrials);
+	fprintf(out, "  noise floor (A/A): %+.2f%s [%+.2f, %+.2f]; per-block spread sd %.2f %s\n",
+		shown(cm, e.est), cm->unit, e.ok ? shown(cm, e.lo) : NAN, e.ok ? shown(cm, e.hi) : NAN, sigma, cm->spread);
 	if (isfinite(fpr))
 		fprintf(out, "  A/A false positives of %d-block runs (subsampled %d times): %.1f%%\n", k, SUBSAMPLES, 100 * fpr);
+	json_object_set_new(cal, "metric", json_string(cm->log_ratio ? "cpu" : "latency"));
 	json_object_set_new(cal, "blocks", json_integer(ex->blocks));
 	json_object_set_new(cal, "trial_s", json_real(trial_s));
-	json_object_set_new(cal, "aa_estimate_pct", json_real(100 * expm1(e.est)));
-	json_object_set_new(cal, "aa_lo_pct", e.ok ? json_real(100 * expm1(e.lo)) : json_null());
-	json_object_set_new(cal, "aa_hi_pct", e.ok ? json_real(100 * expm1(e.hi)) : json_null());
-	json_object_set_new(cal, "block_sd_points", json_real(sigma));
-	json_object_set_new(cal, "aa_false_positive_rate", isfinite(fpr) ? json_real(fpr) : json_null());
+	json_object_set_new(cal, key(cm, "aa_estimate"), jreal_or_null(1, shown(cm, e.est)));
+	json_object_set_new(cal, key(cm, "aa_lo"), jreal_or_null(e.ok, shown(cm, e.lo)));
+	json_object_set_new(cal, key(cm, "aa_hi"), jreal_or_null(e.ok, shown(cm, e.hi)));
+	json_object_set_new(cal, cm->log_ratio ? "block_sd_points" : "block_sd_us", jreal_or_null(1, sigma));
+	json_object_set_new(cal, "aa_false_positive_rate", jreal_or_null(1, fpr));
 	json_object_set_new(cal, "subsample_blocks", json_integer(k));
 
-	fprintf(out, "\n  %-16s %8s  %-22s %10s  %s\n", "injected", "estimate", "interval", "detected", "in 8-block runs");
+	for (int c = 0; c < ex->nconfigs; c++)
+		if (isfinite(config_truth(cm, &ex->configs[c])) && (int)strlen(ex->configs[c].label) > w)
+			w = (int)strlen(ex->configs[c].label);
+	fprintf(out, "\n  %-*s %9s  %-24s %8s  %s\n", w, "injected", "estimate", "interval", "detected", "in 8-block runs");
 	for (int c = 0; c < ex->nconfigs; c++) {
 		const struct config *cf = &ex->configs[c];
-		double truth = cf->truth_cpu_pct, det = NAN, close = NAN, s;
+		double truth = config_truth(cm, cf), det = NAN, close = NAN, s, tol = tolerance(cm, truth);
+		double est, lo, hi;
 		json_t *j;
 		if (!isfinite(truth))
 			continue;
-		n = analysis_block_values(ex, lr->trials, lr->ntrials, c, MET_CPU_TOTAL, d);
+		n = analysis_block_values(ex, lr->trials, lr->ntrials, c, cm->m, d);
 		stats_signed_rank(d, n, conf, &e);
-		s = 100 * stats_sd(d, n);
-		if (fabs(truth - 1) < 1e-9)
+		est = shown(cm, e.est), lo = shown(cm, e.lo), hi = shown(cm, e.hi);
+		s = (cm->log_ratio ? 100 : 1) * stats_sd(d, n);
+		if (cm->log_ratio && fabs(truth - 1) < 1e-9)
 			sigma_1 = s;
 		if (n >= k) {
-			det = subsample(d, n, k, conf, 1, truth, 0, 2 + (uint64_t)c);
-			close = subsample(d, n, k, conf, 3, truth, 0.3, 3 + (uint64_t)c);
+			det = subsample(cm, d, n, k, conf, 1, truth, 0, 2 + (uint64_t)c);
+			close = subsample(cm, d, n, k, conf, 3, truth, tol, 3 + (uint64_t)c);
 		}
 		{
-			char sub[96];
+			char sub[96], iv[64];
 			if (isfinite(det))
-				snprintf(sub, sizeof(sub), "detected %3.0f%%, within 0.3 points %3.0f%%", 100 * det, 100 * close);
+				snprintf(sub, sizeof(sub), "detected %3.0f%%, %s %3.0f%%", 100 * det, cm->within, 100 * close);
 			else
 				snprintf(sub, sizeof(sub), "- (needs %d blocks)", k);
-			fprintf(out, "  %-16s %+7.2f%%  [%+6.2f, %+6.2f]%-6s %10s  %s\n", cf->label, 100 * expm1(e.est),
-				e.ok ? 100 * expm1(e.lo) : NAN, e.ok ? 100 * expm1(e.hi) : NAN,
-				e.ok && 100 * expm1(e.lo) <= truth && truth <= 100 * expm1(e.hi) ? " ok" : " MISS",
-				e.ok && e.lo > 0 ? "yes" : "no", sub);
+			if (e.ok)
+				snprintf(iv, sizeof(iv), "[%+.2f, %+.2f]%s", lo, hi, lo <= truth && truth <= hi ? " ok" : " MISS");
+			else
+				snprintf(iv, sizeof(iv), "- (%d blocks)", n);
+			fprintf(out, "  %-*s %+8.2f%s  %-24s %8s  %s\n", w, cf->label, est, cm->log_ratio ? "%" : "",
+				iv, e.ok && e.lo > 0 ? "yes" : "no", sub);
 		}
 		j = json_object();
 		json_object_set_new(j, "label", json_string(cf->label));
-		json_object_set_new(j, "truth_pct", json_real(truth));
-		json_object_set_new(j, "estimate_pct", json_real(100 * expm1(e.est)));
-		json_object_set_new(j, "lo_pct", e.ok ? json_real(100 * expm1(e.lo)) : json_null());
-		json_object_set_new(j, "hi_pct", e.ok ? json_real(100 * expm1(e.hi)) : json_null());
+		json_object_set_new(j, key(cm, "truth"), json_real(truth));
+		json_object_set_new(j, key(cm, "estimate"), jreal_or_null(1, est));
+		json_object_set_new(j, key(cm, "lo"), jreal_or_null(e.ok, lo));
+		json_object_set_new(j, key(cm, "hi"), jreal_or_null(e.ok, hi));
 		json_object_set_new(j, "detected", json_boolean(e.ok && e.lo > 0));
-		json_object_set_new(j, "block_sd_points", json_real(s));
-		json_object_set_new(j, "subsampled_detection_rate", isfinite(det) ? json_real(det) : json_null());
-		json_object_set_new(j, "subsampled_within_0_3_points", isfinite(close) ? json_real(close) : json_null());
+		json_object_set_new(j, cm->log_ratio ? "block_sd_points" : "block_sd_us", jreal_or_null(1, s));
+		json_object_set_new(j, "subsampled_detection_rate", jreal_or_null(1, det));
+		json_object_set_new(j, cm->log_ratio ? "subsampled_within_0_3_points" : "subsampled_within_10pct",
+				    jreal_or_null(1, close));
 		json_array_append_new(levels, j);
 	}
 	json_object_set_new(cal, "levels", levels);
@@ -164,11 +224,11 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 	/* Half-width of the HL interval for K blocks ~ z s / sqrt(K 3/pi) (HWC 2014 §3.2). */
 	mde = (stats_normal_quantile(1 - (1 - conf) / 2) + stats_normal_quantile(0.90)) * sigma / sqrt(k_run * 3 / M_PI);
 	fprintf(out, "\n  a two-arm run of %.0f s (%.0f blocks of %.2f s trials) detects, at %.0f%% confidence and 90%% power,\n"
-		"  an overhead of %.2f%% or more (minimum detectable effect, from the A/A spread)\n",
-		run_s, k_run, trial_s, 100 * conf, mde);
+		"  %s of %.2f%s or more (minimum detectable effect, from the A/A spread)\n",
+		run_s, k_run, trial_s, 100 * conf, cm->log_ratio ? "an overhead" : "a p50 latency change", mde, cm->unit);
 	json_object_set_new(cal, "run_s", json_real(run_s));
-	json_object_set_new(cal, "minimum_detectable_effect_pct", json_real(mde));
-	{
+	json_object_set_new(cal, key(cm, "minimum_detectable_effect"), jreal_or_null(1, mde));
+	if (cm->log_ratio) {
 		/* Goals (issue 6): in 2 minutes, FPR <= 5%, 1% detected >= 90%, estimate within 0.3 points. */
 		double s1 = isfinite(sigma_1) ? sigma_1 : sigma;
 		double se = s1 / sqrt((GOAL_RUN_S / (2 * trial_s)) * 3 / M_PI);
@@ -186,9 +246,9 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 		fprintf(out, "  1%% injected detected with probability %.0f%% (>= 90%%, predicted) %s\n", 100 * power, goal(power >= 0.9));
 		if (isfinite(est1))
 			fprintf(out, "  1%% injected estimated as %+.2f%% (within 0.3 points)          %s\n", est1, goal(fabs(est1 - 1) <= 0.3));
-		json_object_set_new(g, "false_positive_rate", isfinite(fpr) ? json_real(fpr) : json_null());
+		json_object_set_new(g, "false_positive_rate", jreal_or_null(1, fpr));
 		json_object_set_new(g, "detection_probability_1pct", json_real(power));
-		json_object_set_new(g, "estimate_1pct", isfinite(est1) ? json_real(est1) : json_null());
+		json_object_set_new(g, "estimate_1pct", jreal_or_null(1, est1));
 		json_object_set_new(cal, "goals", g);
 	}
 	free(d);
@@ -206,11 +266,13 @@ int calibrate_main(int argc, char **argv)
 	double run_s = GOAL_RUN_S;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: tare calibrate [seconds=S] [levels=0.5,1,2,5] [duration=S] [-o DIR] [-q]\n\n"
+			printf("usage: tare calibrate [seconds=S] [levels=0.5,1,2,5] [duration=S] [-o DIR] [-q]\n"
+			       "       tare calibrate metric=latency [us=10,25,50] [rate=300] [seconds=S] ...\n\n"
 			       "Measures what this machine can tell apart: an A/A pair and known injected CPU\n"
-			       "overheads, blocks sized to fit `seconds` (default 120), then the noise floor, the\n"
-			       "false-positive rate, recovery of each known overhead, and the minimum detectable\n"
-			       "effect of a two-arm run.  Writes calibration.json beside results.json.\n");
+			       "overheads (or, with metric=latency, known delays on every reply of a server under\n"
+			       "an open-loop load), blocks sized to fit `seconds` (default 120), then the noise\n"
+			       "floor, the false-positive rate, recovery of each known overhead, and the minimum\n"
+			       "detectable effect of a two-arm run.  Writes calibration.json beside results.json.\n");
 			rc = script_describe(script, stdout);
 			goto out;
 		} else if (!strcmp(argv[i], "-q")) {

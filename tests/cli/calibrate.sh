@@ -1,5 +1,6 @@
 # tare calibrate: a short calibration writes calibration.json with the noise floor, every
 # injected level's recovery, and the minimum detectable effect; the A/A interval contains 0.
+# The same for p50 latency (metric=latency).
 . "$ROOT/tests/lib.sh"
 need_root
 cd "$T"
@@ -15,6 +16,26 @@ five = [l for l in c["levels"] if l["truth_pct"] == 5][0]
 assert five["lo_pct"] <= 5 <= five["hi_pct"] or abs(five["estimate_pct"] - 5) < 1, five
 PY
 grep -q "minimum detectable effect" out || fail "no MDE line: $(cat out)"
+
+# metric=latency: the server under a light open-loop load, a known delay on every reply.  A
+# 100 µs delay is ~4-8 per-block SDs of the p50 change here (13-27 µs), so every block sees it:
+# detected, and its estimate within half of the truth either way (queueing at 300/s adds
+# ~1-3 µs: tests/cli/latency.sh).
+"$TARE" calibrate metric=latency us=100 seconds=15 duration=0.5 -q > lout 2>&1 || fail "calibrate metric=latency failed: $(cat lout)"
+f=$(ls results/*-calibrate-latency/calibration.json) || fail "no latency calibration.json: $(cat lout)"
+python3 - "$f" <<'PY' || fail "latency calibration: $(cat "$f")"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["metric"] == "latency", c["metric"]
+assert c["minimum_detectable_effect_us"] > 0 and c["block_sd_us"] >= 0
+(l,) = c["levels"]
+assert l["truth_us"] == 100 and l["detected"], l
+assert 50 <= l["estimate_us"] <= 150, l
+assert "goals" not in c, "CPU goals in a latency calibration"
+PY
+grep -q "^calibration of p50 latency: " lout || fail "no latency calibration line: $(cat lout)"
+expect_exit 2 "$TARE" calibrate metric=bogus
+one_line
 expect_exit 2 "$TARE" calibrate --bogus
 one_line
 exit 0
