@@ -274,10 +274,9 @@ void run_print_summary(FILE *f, const struct run *r)
 	for (int c = 0; c < an->narms; c++) {
 		const struct config *cf = &ex->configs[c];
 		print_truth(f, cf->label, "CPU overhead", cf->truth_cpu_pct, "%", &an->arms[c].m[MET_CPU_TOTAL], NULL);
-		/* the known figure is the added service time; each request also waits behind its
-		 * predecessors' longer service, by more as the server's utilisation grows */
 		print_truth(f, cf->label, "p50 latency", cf->truth_latency_us, " µs", &an->arms[c].m[MET_P50],
-			    "the known figure is service time; the wait behind other requests adds to it under load");
+			    "the known figure is thread CPU time spun before each reply: interrupts and the "
+			    "wait behind other requests lengthen it in wall time");
 	}
 }
 

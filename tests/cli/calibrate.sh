@@ -19,8 +19,8 @@ grep -q "minimum detectable effect" out || fail "no MDE line: $(cat out)"
 
 # metric=latency: the server under a light open-loop load, a known delay on every reply.  A
 # 100 µs delay is ~4-8 per-block SDs of the p50 change here (13-27 µs), so every block sees it:
-# detected, and its estimate within half of the truth either way (queueing at 300/s adds
-# ~1-3 µs: tests/cli/latency.sh).
+# detected, and its estimate within half of the truth either way (tests/cli/latency.sh has
+# how close it comes).
 "$TARE" calibrate metric=latency us=100 seconds=15 duration=0.5 -q > lout 2>&1 || fail "calibrate metric=latency failed: $(cat lout)"
 f=$(ls results/*-calibrate-latency/calibration.json) || fail "no latency calibration.json: $(cat lout)"
 python3 - "$f" <<'PY' || fail "latency calibration: $(cat "$f")"
