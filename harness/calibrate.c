@@ -241,11 +241,17 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 				est1 = json_real_value(json_object_get(l, "estimate_pct"));
 		}
 		fprintf(out, "\ngoals for a %.0f s run on this machine:\n", GOAL_RUN_S);
-		if (isfinite(fpr))
-			fprintf(out, "  A/A false-positive rate %.1f%% (<= 5%%)                       %s\n", 100 * fpr, goal(fpr <= 0.05));
-		fprintf(out, "  1%% injected detected with probability %.0f%% (>= 90%%, predicted) %s\n", 100 * power, goal(power >= 0.9));
-		if (isfinite(est1))
-			fprintf(out, "  1%% injected estimated as %+.2f%% (within 0.3 points)          %s\n", est1, goal(fabs(est1 - 1) <= 0.3));
+		char line[128];
+		if (isfinite(fpr)) {
+			snprintf(line, sizeof(line), "A/A false-positive rate %.1f%% (<= 5%%)", 100 * fpr);
+			fprintf(out, "  %-62s %s\n", line, goal(fpr <= 0.05));
+		}
+		snprintf(line, sizeof(line), "1%% injected detected with probability %.0f%% (>= 90%%, predicted)", 100 * power);
+		fprintf(out, "  %-62s %s\n", line, goal(power >= 0.9));
+		if (isfinite(est1)) {
+			snprintf(line, sizeof(line), "1%% injected estimated as %+.2f%% (within 0.3 points)", est1);
+			fprintf(out, "  %-62s %s\n", line, goal(fabs(est1 - 1) <= 0.3));
+		}
 		json_object_set_new(g, "false_positive_rate", jreal_or_null(1, fpr));
 		json_object_set_new(g, "detection_probability_1pct", json_real(power));
 		json_object_set_new(g, "estimate_1pct", jreal_or_null(1, est1));
