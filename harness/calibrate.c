@@ -1,7 +1,9 @@
 /* calibrate.c — `tare calibrate`: what this machine can tell apart, measured.
  *
- * Runs scripts/calibrate.lua (an A/A pair and the inject profiler at known CPU overheads,
- * blocks sized to a time budget), then asks of the blocks it got:
+ * Runs scripts/calibrate.lua (an A/A pair and the inject profiler at known CPU overheads, or
+ * with metric=latency known delays on a server's replies; blocks sized to a time budget), then
+ * asks of the blocks it got (per-block log ratios of CPU per unit, or differences of the p50
+ * in µs):
  *   - the noise floor: the A/A interval, and the spread of the per-block log ratios;
  *   - false positives: how often an 8-block A/A run would call a difference significant,
  *     by subsampling 8 of the blocks many times (a subsample of blocks is a smaller run drawn
@@ -273,7 +275,7 @@ int calibrate_main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			printf("usage: tare calibrate [seconds=S] [levels=0.5,1,2,5] [duration=S] [-o DIR] [-q]\n"
-			       "       tare calibrate metric=latency [us=10,25,50] [rate=300] [seconds=S] ...\n\n"
+			       "       tare calibrate metric=latency [us=10,25,50] [rate=1000] [seconds=S] ...\n\n"
 			       "Measures what this machine can tell apart: an A/A pair and known injected CPU\n"
 			       "overheads (or, with metric=latency, known delays on every reply of a server under\n"
 			       "an open-loop load), blocks sized to fit `seconds` (default 120), then the noise\n"

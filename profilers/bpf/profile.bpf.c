@@ -29,6 +29,7 @@
 #define EEXIST 17
 #define EFAULT 14
 #define ENOSPC 28
+#define E2BIG 7
 #define TASK_RUNNING 0
 
 /* Configuration, set by user space between open and load (then frozen). */
@@ -42,8 +43,8 @@ const volatile bool follow_children = true;
  * .rodata, it is a constant to the verifier, which checks it against the scratch buffer. */
 const volatile __u32 stack_bytes = TARE_DEFAULT_DEPTH * sizeof(__u64);
 
-/* The next stack id (64-bit: a fetch-and-add with its result is BPF_FETCH, which clang emits
- * for 64-bit operands at any -mcpu; kernel 5.12). */
+/* The next stack id: a fetch-and-add with its result (BPF_FETCH: kernel 5.12, and clang 12 or
+ * later; LLVM 20 wants -mcpu=v3 for it, its default). */
 __u64 stack_ids_next = 0;
 
 /* Sizes are set by user space before load (bpf_map__set_max_entries / set_key_size).  The
@@ -137,7 +138,8 @@ static __always_inline int stack_ok(long id)
 }
 
 /* The id of the stack part in s (nr frames, the rest of the key zero), interned when new;
- * -ENOSPC when the stacks hash is full.  Two CPUs may meet a new part at once: one insert wins
+ * -ENOSPC when the stacks hash is full, the update's error otherwise (-EBUSY: its bucket was
+ * locked by the program this one interrupted).  Two CPUs may meet a new part at once: one insert wins
  * (BPF_NOEXIST), the other finds the winner's entry and uses its id (its own is never used). */
 static __always_inline long intern(struct tare_scratch *s, __u32 nr)
 {
@@ -158,7 +160,7 @@ static __always_inline long intern(struct tare_scratch *s, __u32 nr)
 	}
 	if (err == -EEXIST && (v = bpf_map_lookup_elem(&tare_stacks, s->ip)))
 		return v->id;
-	return -ENOSPC;
+	return err == -E2BIG ? -ENOSPC : err;
 }
 
 /* Take a part of the current stack (flags: BPF_F_USER_STACK, or kernel frames to skip) into s

@@ -134,6 +134,7 @@ struct bsampler {
 	uint64_t *pool;
 	size_t npool, cappool;
 	uint64_t stacks_mirrored;	/* TARE_ST_NEW_STACKS when the mirror was last read */
+	int walked;			/* the hash was walked in this ingest */
 	unsigned char *sbuf;		/* a batch of the stacks hash's keys */
 	struct tare_stack_val *svbuf;
 	uint32_t *locs;
@@ -538,10 +539,12 @@ static struct mirror_slot *mirror_slot(struct bsampler *S, uint32_t id)
 
 #define MIRROR_BATCH	256	/* stacks hash entries per batch read */
 
-/* Copy the parts interned since the last read into the mirror.  The hash is walked whole (a
- * batch at a time), but only when the programs' counter says it has new parts: a key's parts
- * are always interned before the key, so one walk names every key read after it. */
-static void mirror_refresh(struct bsampler *S)
+/* Copy the parts interned since the last read into the mirror: the whole hash, a batch at a
+ * time, when the programs' counter says it has new parts, or when forced.  (The counter moves
+ * just after an insert, so a key may name a part a moment before the counter says it is
+ * there: a key whose part is missing forces one walk an ingest, and waits if that does not
+ * find it either.) */
+static void mirror_refresh(struct bsampler *S, int force)
 {
 	uint64_t interned = stat_sum(S, TARE_ST_NEW_STACKS);
 	size_t ksz = (size_t)S->o.depth * sizeof(uint64_t);
@@ -550,15 +553,15 @@ static void mirror_refresh(struct bsampler *S)
 	void *inp = NULL;
 	int err;
 
-	if (interned == S->stacks_mirrored)
+	if (interned == S->stacks_mirrored && !force)
 		return;
-	S->stacks_mirrored = interned;
+	S->walked = 1;
 	do {
 		count = MIRROR_BATCH;
 		err = bpf_map_lookup_batch(fd, inp, &out, S->sbuf, S->svbuf, &count, NULL);
 		if (err && errno != ENOENT) {
 			say_debug("reading the stacks: %s", strerror(errno));
-			return;
+			return;	/* stacks_mirrored unchanged: the next ingest reads again */
 		}
 		for (uint32_t i = 0; i < count; i++) {
 			const struct tare_stack_val *v = &S->svbuf[i];
@@ -580,6 +583,17 @@ static void mirror_refresh(struct bsampler *S)
 		in = out;
 		inp = &in;
 	} while (!err);
+	S->stacks_mirrored = interned;
+}
+
+/* Whether the part with this id is in the mirror (-1: not taken, nothing to find). */
+static int mirror_has(struct bsampler *S, int32_t id)
+{
+	if (id < 0 || mirror_slot(S, (uint32_t)id)->used)
+		return 1;
+	if (!S->walked)
+		mirror_refresh(S, 1);
+	return mirror_slot(S, (uint32_t)id)->used;
 }
 
 /* A stack part's frames, leaf first (S->frames); 0 when the id is none (-1: not taken). */
@@ -590,12 +604,8 @@ static uint32_t read_stack(struct bsampler *S, int32_t id)
 	if (id < 0)
 		return 0;
 	m = mirror_slot(S, (uint32_t)id);
-	if (!m->used) {
-		mirror_refresh(S);
-		m = mirror_slot(S, (uint32_t)id);
-		if (!m->used)
-			return 0;
-	}
+	if (!m->used)
+		return 0;	/* cannot happen: resolve_key asked mirror_has first */
 	memcpy(S->frames, S->pool + m->off, m->nr * sizeof(uint64_t));
 	return m->nr;
 }
@@ -627,7 +637,8 @@ static uint32_t user_loc(struct bsampler *S, struct ptype *T, struct bproc *p, i
  * it is the interrupted instruction (cpu) or the user IP of a blocked thread (offcpu); the
  * others, and the first frame at a uretprobe (lock, alloc: the caller's return address), are
  * return addresses, looked up one byte back, inside the call.  The row, -1 when it cannot be
- * kept, KEY_DEFER when its process exec'd a moment ago (its libraries are not mapped yet). */
+ * kept, KEY_DEFER when its process exec'd a moment ago (its libraries are not mapped yet) or a
+ * part of its stack is not in the mirror yet. */
 static int32_t resolve_key(struct bsampler *S, const struct tare_key *k)
 {
 	struct ptype *T = &S->t[k->type];
@@ -638,6 +649,8 @@ static int32_t resolve_key(struct bsampler *S, const struct tare_key *k)
 	struct mm *mm;
 	int64_t idx;
 
+	if (!mirror_has(S, k->kstack) || !mirror_has(S, k->ustack))
+		return KEY_DEFER;
 	if (!p) {	/* its fork event was lost: read it now */
 		p = proc_add(S, (int32_t)k->pid);
 		p->gen = p->gen_seen = k->gen;
@@ -765,6 +778,10 @@ static void ingest(struct bsampler *S)
 {
 	uint32_t n = read_all(bpf_map__fd(S->skel->maps.tare_counts), S->kbuf, S->vbuf,
 			      sizeof(*S->kbuf), sizeof(*S->vbuf), S->counts_max), nl = 0;
+
+	/* after the counts: every part a key read here names was interned before it */
+	S->walked = 0;
+	mirror_refresh(S, 0);
 
 	for (int pass = 0; pass < 2; pass++) {
 		for (uint32_t i = 0; i < n; i++) {
