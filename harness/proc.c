@@ -20,17 +20,6 @@ volatile int tare_interrupted;
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-static int pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
-}
-
 /* In the child, between fork and exec: only async-signal-safe-ish work, report failures by
  * writing errno to the error pipe (the parent turns it into a sentence). */
 static _Noreturn void child_main(const struct spawn_opts *o, int gate_rd, int err_wr)
@@ -107,7 +96,7 @@ int child_spawn(struct child *c, const struct spawn_opts *o, char *err, size_t e
 	close(errp[1]);
 	c->gate_fd = gate[1];
 	c->err_fd = errp[0];
-	c->pidfd = pidfd_open(c->pid);
+	c->pidfd = sys_pidfd_open(c->pid);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -108,7 +109,7 @@ void ptrvec_push(struct ptrvec *pv, void *p)
 	pv->v[pv->n++] = p;
 }
 
-static uint64_t clock_ns(clockid_t id)
+uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 	clock_gettime(id, &ts);
@@ -355,4 +356,64 @@ int ncpus_online(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
+}
+
+int online_cpus(int **out)
+{
+	char *s = read_line("/sys/devices/system/cpu/online"), *p, *save = NULL;
+	int n = 0, cap = 8, *v = xmalloc(sizeof(int) * 8);
+
+	for (p = s ? strtok_r(s, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
+		int a, b;
+
+		if (sscanf(p, "%d-%d", &a, &b) != 2)
+			b = a = atoi(p);
+		for (int c = a; c <= b && c >= 0; c++) {
+			if (n == cap)
+				v = xrealloc(v, sizeof(int) * (size_t)(cap *= 2));
+			v[n++] = c;
+		}
+	}
+	free(s);
+	if (!n)
+		for (; n < ncpus_online() && n < cap; n++)
+			v[n] = n;
+	*out = v;
+	return n;
+}
+
+int list_threads(pid_t pid, pid_t **out)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int n = 0, cap = 16;
+	pid_t *v;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	v = xmalloc(sizeof(*v) * (size_t)cap);
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		if (n == cap)
+			v = xrealloc(v, sizeof(*v) * (size_t)(cap *= 2));
+		v[n++] = (pid_t)atoi(de->d_name);
+	}
+	closedir(d);
+	*out = v;
+	return n;
+}
+
+int sys_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
 }

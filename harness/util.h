@@ -5,6 +5,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
 
 /* Exit codes, as DESIGN.md: scripts and CI branch on them. */
 enum {
@@ -38,6 +40,7 @@ void ptrvec_push(struct ptrvec *pv, void *p);
 
 uint64_t now_ns(void);           /* CLOCK_MONOTONIC */
 uint64_t wall_ns(void);          /* CLOCK_REALTIME */
+uint64_t clock_ns(clockid_t id); /* any clock: CLOCK_PROCESS_CPUTIME_ID, ... */
 void sleep_ns(uint64_t ns);
 
 /* Whole file into a NUL-terminated buffer; NULL with errno on failure. */
@@ -62,5 +65,13 @@ const char *tare_build_dir(void);
 const char *tare_version(void);
 
 int ncpus_online(void);
+/* The online CPUs' numbers, from /sys/devices/system/cpu/online ("0-3,6"), into a malloc'd
+ * array; their count (0 .. ncpus_online()-1 where the file cannot be read). */
+int online_cpus(int **out);
+/* The threads of a process, from /proc/PID/task, into a malloc'd array; their count, or -1
+ * when the process does not exist. */
+int list_threads(pid_t pid, pid_t **out);
+/* pidfd_open(2); -1 with ENOSYS where the C library's headers lack it. */
+int sys_pidfd_open(pid_t pid);
 
 #endif

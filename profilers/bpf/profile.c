@@ -43,6 +43,7 @@
 #include "perfevent.h"
 #include "record.h"
 #include "sample.h"
+#include "samplecli.h"
 #include "symbols.h"
 #include "util.h"
 
@@ -167,32 +168,6 @@ static void on_sigchld(int sig)
 	bpf_sigchld = 1;
 }
 
-static void say_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say_err(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: %s\n", buf);
-}
-
-static void say_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say_debug(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-
-	if (!tare_verbose)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: debug: %s\n", buf);
-}
-
 /* libbpf's own messages (the verifier's log among them) only with -v. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -254,21 +229,6 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "tare sample: %s (see tare sample --bpf --help)\n", buf);
 	return EXIT_USAGE;
-}
-
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int parse_types(const char *s, unsigned *out)
@@ -335,7 +295,7 @@ static int parse_args(int argc, char **argv, struct bpf_opts *o)
 				return EXIT_USAGE;
 			break;
 		case 'F':
-			if (parse_u64(optarg, 1, 1000000, &v) < 0)
+			if (sample_parse_u64(optarg, 1, 1000000, &v) < 0)
 				return usage_error("-F %s: expected a rate in Hz, 1 to 1000000", optarg);
 			o->freq_hz = v;
 			break;
@@ -346,7 +306,7 @@ static int parse_args(int argc, char **argv, struct bpf_opts *o)
 			o->out = optarg;
 			break;
 		case 'p':
-			if (parse_u64(optarg, 1, INT_MAX, &v) < 0)
+			if (sample_parse_u64(optarg, 1, INT_MAX, &v) < 0)
 				return usage_error("-p %s: expected a process id", optarg);
 			o->pid = (pid_t)v;
 			have_pid = 1;
@@ -370,24 +330,24 @@ static int parse_args(int argc, char **argv, struct bpf_opts *o)
 				return usage_error("--flush %s: expected seconds, 0 or more", optarg);
 			break;
 		case OPT_MAX_STACKS:
-			if (parse_u64(optarg, 16, 1u << 20, &v) < 0)
+			if (sample_parse_u64(optarg, 16, 1u << 20, &v) < 0)
 				return usage_error("--max-stacks %s: expected 16 to %u", optarg, 1u << 20);
 			o->max_stacks = (uint32_t)v;
 			break;
 		case OPT_DEPTH:
-			if (parse_u64(optarg, 1, TARE_MAX_DEPTH, &v) < 0)
+			if (sample_parse_u64(optarg, 1, TARE_MAX_DEPTH, &v) < 0)
 				return usage_error("--stack-depth %s: expected 1 to %d", optarg,
 						   TARE_MAX_DEPTH);
 			o->depth = (uint32_t)v;
 			break;
 		case OPT_OFFCPU_MIN:
-			if (parse_u64(optarg, 0, 1000000000, &v) < 0)
+			if (sample_parse_u64(optarg, 0, 1000000000, &v) < 0)
 				return usage_error("--offcpu-min-us %s: expected microseconds, 0 to 1e9",
 						   optarg);
 			o->offcpu_min_ns = v * 1000;
 			break;
 		case OPT_ALLOC_RATE:
-			if (parse_u64(optarg, 1, TARE_ALLOC_MAX_MEAN, &v) < 0)
+			if (sample_parse_u64(optarg, 1, TARE_ALLOC_MAX_MEAN, &v) < 0)
 				return usage_error("--alloc-rate %s: expected bytes, 1 to %llu", optarg,
 						   (unsigned long long)TARE_ALLOC_MAX_MEAN);
 			o->alloc_mean = v;
@@ -427,31 +387,6 @@ static char *typed_name(const char *path, const char *type)
 	if (!dot)
 		return xasprintf("%s.%s", path, type);
 	return xasprintf("%.*s.%s%s", (int)(dot - path), path, type, dot);
-}
-
-static int check_writable(const char *path)
-{
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), e = errno;
-
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	free(tmp);
-	if (fd < 0) {
-		say_err("cannot write %s: %s", path, strerror(e));
-		return -1;
-	}
-	return 0;
-}
-
-static uint64_t cpu_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* ---- processes -------------------------------------------------------------------------- */
@@ -560,7 +495,7 @@ static void mirror_refresh(struct bsampler *S, int force)
 		count = MIRROR_BATCH;
 		err = bpf_map_lookup_batch(fd, inp, &out, S->sbuf, S->svbuf, &count, NULL);
 		if (err && errno != ENOENT) {
-			say_debug("reading the stacks: %s", strerror(errno));
+			sample_debug("reading the stacks: %s", strerror(errno));
 			return;	/* stacks_mirrored unchanged: the next ingest reads again */
 		}
 		for (uint32_t i = 0; i < count; i++) {
@@ -878,7 +813,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	switch (e->kind) {
 	case TARE_EV_FORK:
-		say_debug("pid %u forked %u", e->ppid, e->pid);
+		sample_debug("pid %u forked %u", e->ppid, e->pid);
 		if (maps_mm(&S->s.maps, (int32_t)e->ppid))
 			maps_fork(&S->s.maps, (int32_t)e->ppid, (int32_t)e->pid);
 		else
@@ -888,7 +823,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		proc_cpu_update(p);
 		break;
 	case TARE_EV_EXEC:
-		say_debug("pid %u exec'd (generation %u)", e->pid, e->gen);
+		sample_debug("pid %u exec'd (generation %u)", e->pid, e->gen);
 		if (proc_find(S, (int32_t)e->pid)) {
 			/* name what the old program left first, with its mappings (ingest may add
 			 * processes: look this one up again after) */
@@ -899,7 +834,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		}
 		break;
 	case TARE_EV_EXIT:
-		say_debug("pid %u exited", e->pid);
+		sample_debug("pid %u exited", e->pid);
 		p = proc_find(S, (int32_t)e->pid);
 		if (p && !p->exited) {
 			proc_cpu_update(p);
@@ -978,7 +913,7 @@ static void type_values(const struct bsampler *S, int ty, struct profile_values 
 
 static void flush(struct bsampler *S, int final)
 {
-	uint64_t t0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID), st[TARE_NSTATS], drops = 0;
+	uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), st[TARE_NSTATS], drops = 0;
 	char err[512];
 	int failed = 0;
 
@@ -1003,16 +938,16 @@ static void flush(struct bsampler *S, int final)
 				    S->user_dropped[ty]);
 		pm.comment = comment;
 		if (T->out && pprof_write(T->out, &S->s, &pm, err, sizeof(err)) < 0)
-			say_err("%s", err), failed = 1;
+			sample_err("%s", err), failed = 1;
 		if (T->folded && folded_write(T->folded, &S->s, &pm, err, sizeof(err)) < 0)
-			say_err("%s", err), failed = 1;
+			sample_err("%s", err), failed = 1;
 		free(comment);
 	}
 	S->write_failed = failed;
 	S->flushes++;
-	S->flush_cpu_ns += cpu_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
-	say_debug("flush %" PRIu64 ": %.1f ms CPU", S->flushes,
-		  (double)(cpu_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6);
+	S->flush_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+	sample_debug("flush %" PRIu64 ": %.1f ms CPU", S->flushes,
+		  (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6);
 }
 
 /* The kernel memory of an object: "memlock:" of its /proc/self/fdinfo (maps: the values,
@@ -1084,7 +1019,7 @@ static uint64_t covered_ns(struct bsampler *S)
 static void report(struct bsampler *S, uint64_t wall_ns)
 {
 	struct rusage ru;
-	uint64_t cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID), run_cpu = cpu - S->ready_cpu_ns, rss = 0;
+	uint64_t cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), run_cpu = cpu - S->ready_cpu_ns, rss = 0;
 	uint64_t st[TARE_NSTATS], maps_b, progs_b, drops = 0, covered = covered_ns(S);
 	static const char *const drop_names[TARE_NSTATS - TARE_FIRST_DROP] = {
 		"counts_full", "stacks_full", "stack_fault", "stack_other", "task_storage",
@@ -1216,7 +1151,7 @@ static void report(struct bsampler *S, uint64_t wall_ns)
 		jd = jt = NULL;
 		line = json_dumps(j, JSON_COMPACT);
 		if (!line || write_file_atomic(S->o.stats, line, strlen(line)) < 0)
-			say_err("cannot write %s: %s", S->o.stats, strerror(errno)), S->write_failed = 1;
+			sample_err("cannot write %s: %s", S->o.stats, strerror(errno)), S->write_failed = 1;
 		free(line);
 	}
 	json_decref(j);
@@ -1232,13 +1167,13 @@ static void report(struct bsampler *S, uint64_t wall_ns)
 static int load_error(const char *what, int e)
 {
 	if (e == EPERM)
-		say_err("--bpf: %s: permission denied — run as root, or give tare CAP_BPF and "
+		sample_err("--bpf: %s: permission denied — run as root, or give tare CAP_BPF and "
 			"CAP_PERFMON", what);
 	else if (e == EACCES)
-		say_err("--bpf: %s: the kernel's verifier refused a program — run with -v for its "
+		sample_err("--bpf: %s: the kernel's verifier refused a program — run with -v for its "
 			"log", what);
 	else
-		say_err("--bpf: %s: %s — BPF is not usable here (run with -v for libbpf's "
+		sample_err("--bpf: %s: %s — BPF is not usable here (run with -v for libbpf's "
 			"messages)", what, strerror(e));
 	return EXIT_CANNOT;
 }
@@ -1262,32 +1197,6 @@ static int attach_auto(struct bsampler *S, struct bpf_program *prog, const char 
 		return load_error(what, errno);
 	keep_link(S, l, 0);
 	return 0;
-}
-
-/* The threads of a process, from /proc/PID/task; -1 when it is gone. */
-static int list_threads(pid_t pid, pid_t **out)
-{
-	char path[64];
-	DIR *d;
-	struct dirent *de;
-	int n = 0, cap = 16;
-	pid_t *v;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	v = xmalloc(sizeof(*v) * (size_t)cap);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		if (n == cap)
-			v = xrealloc(v, sizeof(*v) * (size_t)(cap *= 2));
-		v[n++] = (pid_t)atoi(de->d_name);
-	}
-	closedir(d);
-	*out = v;
-	return n;
 }
 
 /* One cpu-clock event with the cpu program on its overflows: on a thread (cpu -1), following
@@ -1317,7 +1226,7 @@ static int attach_cpu_event(struct bsampler *S, pid_t tid, int cpu)
 			return -1;	/* a thread that exited since it was listed */
 		code = perfevent_open_error(&S->ev, e, tid > 0 ? EVENT_TARGET_TASK : EVENT_TARGET_CPU,
 					    tid, msg, sizeof(msg));
-		say_err("--bpf: %s", msg);
+		sample_err("--bpf: %s", msg);
 		return code;
 	}
 	l = bpf_program__attach_perf_event(S->skel->progs.tare_cpu, fd);
@@ -1334,31 +1243,6 @@ static int attach_cpu_event(struct bsampler *S, pid_t tid, int cpu)
 	}
 	S->cpu_fds[S->ncpu_fds++] = fcntl(fd, F_DUPFD_CLOEXEC, 0);	/* ours, to read */
 	return 0;
-}
-
-/* The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"). */
-static int online_cpus(int **out)
-{
-	char *s = read_line("/sys/devices/system/cpu/online"), *p, *save = NULL;
-	int n = 0, cap = 8, *v = xmalloc(sizeof(int) * 8);
-
-	for (p = s ? strtok_r(s, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
-		int a, b;
-
-		if (sscanf(p, "%d-%d", &a, &b) != 2)
-			b = a = atoi(p);
-		for (int c = a; c <= b && c >= 0; c++) {
-			if (n == cap)
-				v = xrealloc(v, sizeof(int) * (size_t)(cap *= 2));
-			v[n++] = c;
-		}
-	}
-	free(s);
-	if (!n)
-		for (; n < ncpus_online() && n < cap; n++)
-			v[n] = n;
-	*out = v;
-	return n;
 }
 
 /* cpu, per CPU: one cpu-clock event on each CPU, sampling whatever runs there; the program
@@ -1520,17 +1404,17 @@ static int attach_uprobes(struct bsampler *S, const struct uprobe_spec *specs, i
 		int r = find_libc(S);
 
 		if (r == -2) {
-			say_debug("pid %d exited before its probes were placed", (int)S->o.pid);
+			sample_debug("pid %d exited before its probes were placed", (int)S->o.pid);
 			S->target_gone = 1;	/* nothing to profile: the loop ends at once */
 			return 0;
 		}
 		if (r < 0) {
-			say_err("--bpf -t %s: pid %d maps no glibc (libc.so.6): lock and alloc probe "
+			sample_err("--bpf -t %s: pid %d maps no glibc (libc.so.6): lock and alloc probe "
 				"glibc's pthread_mutex_lock and malloc family", type, (int)S->o.pid);
 			return EXIT_CANNOT;
 		}
 		S->libc_done = 1;
-		say_debug("C library of pid %d: %s", (int)S->o.pid, S->libc_path);
+		sample_debug("C library of pid %d: %s", (int)S->o.pid, S->libc_path);
 	}
 	for (int pass = 1; pass >= 0; pass--) {
 		for (int i = 0; i < n; i++) {
@@ -1547,14 +1431,14 @@ static int attach_uprobes(struct bsampler *S, const struct uprobe_spec *specs, i
 				return 0;
 			}
 			if (!off) {
-				say_err("--bpf -t %s: %s has no symbol %s", type, S->libc_path,
+				sample_err("--bpf -t %s: %s has no symbol %s", type, S->libc_path,
 					specs[i].func);
 				return EXIT_CANNOT;
 			}
 			l = bpf_program__attach_uprobe_opts(specs[i].prog, S->o.pid, S->libc_path,
 							    (size_t)off, &uo);
 			if (!l && errno == ESRCH) {
-				say_debug("pid %d exited while its probes were placed", (int)S->o.pid);
+				sample_debug("pid %d exited while its probes were placed", (int)S->o.pid);
 				S->target_gone = 1;
 				return 0;
 			}
@@ -1564,7 +1448,7 @@ static int attach_uprobes(struct bsampler *S, const struct uprobe_spec *specs, i
 				return load_error(what, errno);
 			}
 			keep_link(S, l, 0);
-			say_debug("%sprobe on %s at 0x%" PRIx64, specs[i].ret ? "uret" : "u",
+			sample_debug("%sprobe on %s at 0x%" PRIx64, specs[i].ret ? "uret" : "u",
 				  specs[i].func, off);
 		}
 	}
@@ -1627,7 +1511,7 @@ static int load(struct bsampler *S)
 		ntypes += S->t[ty].on ? 1 : 0;
 	libbpf_set_print(libbpf_print);
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		say_err("--bpf: this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs "
+		sample_err("--bpf: this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs "
 			"cannot load — build the kernel with CONFIG_DEBUG_INFO_BTF=y");
 		return EXIT_CANNOT;
 	}
@@ -1668,12 +1552,12 @@ static int load(struct bsampler *S)
 
 		getrusage(RUSAGE_SELF, &ru);
 		/* most of it is libbpf's parse of the kernel's BTF (CO-RE, tp_btf), freed by now */
-		say_debug("loaded: peak RSS %.1f MB so far", (double)ru.ru_maxrss / 1024.0);
+		sample_debug("loaded: peak RSS %.1f MB so far", (double)ru.ru_maxrss / 1024.0);
 	}
 	if (S->o.prog_stats) {
 		S->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 		if (S->stats_fd < 0)
-			say_err("warning: --prog-stats: %s; not counted", strerror(errno));
+			sample_err("warning: --prog-stats: %s; not counted", strerror(errno));
 	}
 	S->rb = ring_buffer__new(bpf_map__fd(sk->maps.tare_events), on_event, S, NULL);
 	if (!S->rb)
@@ -1687,13 +1571,13 @@ static int fork_command(struct bsampler *S, int gate[2], int errp[2], const sigs
 			const struct sigaction *old)
 {
 	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		say_err("pipe: %s", strerror(errno));
+		sample_err("pipe: %s", strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
 	S->child = fork();
 	if (S->child < 0) {
-		say_err("fork: %s", strerror(errno));
+		sample_err("fork: %s", strerror(errno));
 		return -1;
 	}
 	if (S->child == 0) {
@@ -1736,7 +1620,7 @@ static int release_command(struct bsampler *S, int gate[2], int errp[2])
 	if (n == (ssize_t)sizeof(e)) {
 		waitpid(S->child, NULL, 0);
 		S->child_reaped = 1;
-		say_err("cannot run '%s': %s", S->o.cmd[0], strerror(e));
+		sample_err("cannot run '%s': %s", S->o.cmd[0], strerror(e));
 		return e == ENOENT ? 127 : 126;
 	}
 	return 0;
@@ -1839,7 +1723,7 @@ static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 			next_poll = now + BPF_POLL_NS;
 		}
 		if (S->o.mode == BPF_TARGET_PID && S->live_targets <= 0) {
-			say_debug("pid %d and its children have exited", (int)S->o.pid);
+			sample_debug("pid %d and its children have exited", (int)S->o.pid);
 			break;
 		}
 		if (next_flush && now >= next_flush) {
@@ -1849,17 +1733,6 @@ static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 				next_flush = now_ns() + flush_every;
 		}
 	}
-}
-
-static int pidfd_open_(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
 }
 
 /* Destroy the cpu event links (cpu_only), or all that are left, newest first. */
@@ -1946,7 +1819,7 @@ int sample_bpf_main(int argc, char **argv)
 		goto out;
 	}
 	if (S.o.mode == BPF_TARGET_PID && kill(S.o.pid, 0) < 0 && errno == ESRCH) {
-		say_err("pid %d: no such process", (int)S.o.pid);
+		sample_err("pid %d: no such process", (int)S.o.pid);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -1958,13 +1831,13 @@ int sample_bpf_main(int argc, char **argv)
 		T->on = 1;
 		T->out = S.o.out ? typed_name(S.o.out, type_names[ty]) : NULL;
 		T->folded = S.o.folded ? typed_name(S.o.folded, type_names[ty]) : NULL;
-		if ((T->out && check_writable(T->out) < 0) ||
-		    (T->folded && check_writable(T->folded) < 0)) {
+		if ((T->out && sample_check_writable(T->out) < 0) ||
+		    (T->folded && sample_check_writable(T->folded) < 0)) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
 	}
-	if (S.o.stats && check_writable(S.o.stats) < 0) {
+	if (S.o.stats && sample_check_writable(S.o.stats) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -2046,7 +1919,7 @@ int sample_bpf_main(int argc, char **argv)
 		rc = release_command(&S, gate, errp);
 		if (rc)
 			goto out;
-		S.child_pidfd = pidfd_open_(S.child);
+		S.child_pidfd = sys_pidfd_open(S.child);
 		if (S.child_pidfd >= 0) {
 			struct epoll_event e = { .events = EPOLLIN, .data.u32 = 1 };
 
@@ -2059,15 +1932,15 @@ int sample_bpf_main(int argc, char **argv)
 	}
 	S.start_ns = now_ns();
 	S.start_wall_ns = wall_ns();
-	S.ready_cpu_ns = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
-	say_debug("%s, %u stacks per type, %u frames per stack, %d links", S.ev.name,
+	S.ready_cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	sample_debug("%s, %u stacks per type, %u frames per stack, %d links", S.ev.name,
 		  S.o.max_stacks, S.o.depth, S.nlinks);
 	fprintf(stderr, "tare-sample: ready\n");
 	fflush(stderr);
 
 	run_loop(&S, &orig);
 	if (bpf_stop)
-		say_debug("stopping on %s", strsignal(bpf_stop));
+		sample_debug("stopping on %s", strsignal(bpf_stop));
 	/* Stop sampling CPU first and take the CPU time it covered at that moment (detaching
 	 * uprobes takes a while, RCU grace periods, and the cpu samples must not run on), then the
 	 * rest; then read what they left. */

@@ -6,6 +6,7 @@
  * symbolization and encoding wait for a flush.
  */
 #include "sample.h"
+#include "samplecli.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -90,32 +91,6 @@ static void on_sigchld(int sig)
 	sample_sigchld = 1;
 }
 
-static void say_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say_err(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: %s\n", buf);
-}
-
-static void say_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say_debug(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-
-	if (!tare_verbose)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: debug: %s\n", buf);
-}
-
 static const char sample_usage_text[] =
 	"usage: tare sample [-F HZ | -c PERIOD] [-e EVENT] [-o FILE] [--folded FILE]\n"
 	"                   [--stats FILE] [--flush SECONDS] [--max-stacks N] [-m PAGES] [-v]\n"
@@ -161,21 +136,6 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct sample_opts *o)
 {
 	enum { OPT_FOLDED = 256, OPT_STATS, OPT_FLUSH, OPT_MAX_STACKS, OPT_BPF };
@@ -209,12 +169,12 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 	while ((c = getopt_long(argc, argv, "+:F:c:e:o:p:am:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
-			if (parse_u64(optarg, 1, 1000000, &v) < 0)
+			if (sample_parse_u64(optarg, 1, 1000000, &v) < 0)
 				return usage_error("-F %s: expected a rate in Hz, 1 to 1000000", optarg);
 			o->freq_hz = v;
 			break;
 		case 'c':
-			if (parse_u64(optarg, 1, UINT64_MAX / 2, &v) < 0)
+			if (sample_parse_u64(optarg, 1, UINT64_MAX / 2, &v) < 0)
 				return usage_error("-c %s: expected a positive period", optarg);
 			o->period = v;
 			break;
@@ -225,7 +185,7 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 			o->out = optarg;
 			break;
 		case 'p':
-			if (parse_u64(optarg, 1, INT_MAX, &v) < 0)
+			if (sample_parse_u64(optarg, 1, INT_MAX, &v) < 0)
 				return usage_error("-p %s: expected a process id", optarg);
 			o->pid = (pid_t)v;
 			have_pid = 1;
@@ -234,7 +194,7 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 			have_all = 1;
 			break;
 		case 'm':
-			if (parse_u64(optarg, 1, 1u << 20, &v) < 0 || (v & (v - 1)))
+			if (sample_parse_u64(optarg, 1, 1u << 20, &v) < 0 || (v & (v - 1)))
 				return usage_error("-m %s: expected a power of two number of pages",
 						   optarg);
 			o->ring_pages = v;
@@ -258,7 +218,7 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 				return usage_error("--flush %s: expected seconds, 0 or more", optarg);
 			break;
 		case OPT_MAX_STACKS:
-			if (parse_u64(optarg, 1, STACKS_MAX_MAX, &v) < 0)
+			if (sample_parse_u64(optarg, 1, STACKS_MAX_MAX, &v) < 0)
 				return usage_error("--max-stacks %s: expected 1 to %u", optarg,
 						   STACKS_MAX_MAX);
 			o->max_stacks = (uint32_t)v;
@@ -282,75 +242,6 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 	if (!o->out && !o->folded)
 		o->out = SAMPLE_DEFAULT_OUT;
 	return 0;
-}
-
-/* An output that cannot be written should fail now, not after a long run. */
-static int check_writable(const char *path)
-{
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), e = errno;
-
-	if (fd >= 0) {
-		close(fd);
-		unlink(tmp);
-	}
-	free(tmp);
-	if (fd < 0) {
-		say_err("cannot write %s: %s", path, strerror(e));
-		return -1;
-	}
-	return 0;
-}
-
-/* The online CPUs, from /sys/devices/system/cpu/online ("0-3,6"). */
-static int online_cpus(int **out)
-{
-	char *s = read_line("/sys/devices/system/cpu/online"), *p, *save = NULL;
-	int n = 0, cap = 8, *v = xmalloc(sizeof(int) * 8);
-
-	for (p = s ? strtok_r(s, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
-		int a, b;
-
-		if (sscanf(p, "%d-%d", &a, &b) != 2)
-			b = a = atoi(p);
-		for (int c = a; c <= b && c >= 0; c++) {
-			if (n == cap)
-				v = xrealloc(v, sizeof(int) * (size_t)(cap *= 2));
-			v[n++] = c;
-		}
-	}
-	free(s);
-	if (!n)
-		for (; n < ncpus_online() && n < cap; n++)
-			v[n] = n;
-	*out = v;
-	return n;
-}
-
-/* The threads of a process, from /proc/PID/task. */
-static int list_threads(pid_t pid, pid_t **out)
-{
-	char path[64];
-	DIR *d;
-	struct dirent *de;
-	int n = 0, cap = 16;
-	pid_t *v;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -1;
-	v = xmalloc(sizeof(*v) * (size_t)cap);
-	while ((de = readdir(d))) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		if (n == cap)
-			v = xrealloc(v, sizeof(*v) * (size_t)(cap *= 2));
-		v[n++] = (pid_t)atoi(de->d_name);
-	}
-	closedir(d);
-	*out = v;
-	return n;
 }
 
 static void add_fd(struct sampler *S, int fd)
@@ -383,7 +274,7 @@ static int open_on(struct sampler *S, pid_t tid, int *code)
 			e = errno;
 			if (fd >= 0) {
 				S->exclude_kernel = 1;
-				say_err("warning: kernel frames left out: kernel.perf_event_paranoid "
+				sample_err("warning: kernel frames left out: kernel.perf_event_paranoid "
 					"is above 1 — run as root or set it to 1 to see them");
 			} else
 				S->attr.exclude_kernel = 0;
@@ -394,7 +285,7 @@ static int open_on(struct sampler *S, pid_t tid, int *code)
 			*code = perfevent_open_error(&S->ev, e, S->o.mode == TARGET_SYSTEM ?
 						 EVENT_TARGET_CPU : EVENT_TARGET_TASK,
 						 tid > 0 ? tid : S->o.pid, msg, sizeof(msg));
-			say_err("%s", msg);
+			sample_err("%s", msg);
 			return -1;
 		}
 		if (!S->rings[i].meta) {
@@ -404,7 +295,7 @@ static int open_on(struct sampler *S, pid_t tid, int *code)
 			while (ring_map(&S->rings[i], fd, S->cpus[i], pages) < 0) {
 				e = errno;
 				if (e != EPERM || pages <= 1) {
-					say_err("mmap of the ring for CPU %d (%zu pages): %s%s",
+					sample_err("mmap of the ring for CPU %d (%zu pages): %s%s",
 						S->cpus[i], pages, strerror(e), e == EPERM ?
 						" — raise kernel.perf_event_mlock_kb or run as root" : "");
 					close(fd);
@@ -414,10 +305,10 @@ static int open_on(struct sampler *S, pid_t tid, int *code)
 				pages /= 2;
 			}
 			if (pages != S->o.ring_pages)
-				say_debug("ring of CPU %d: %zu pages (perf_event_mlock_kb)",
+				sample_debug("ring of CPU %d: %zu pages (perf_event_mlock_kb)",
 					  S->cpus[i], pages);
 		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, S->rings[i].fd) < 0) {
-			say_err("PERF_EVENT_IOC_SET_OUTPUT on CPU %d: %s", S->cpus[i], strerror(errno));
+			sample_err("PERF_EVENT_IOC_SET_OUTPUT on CPU %d: %s", S->cpus[i], strerror(errno));
 			close(fd);
 			*code = EXIT_FAIL;
 			return -1;
@@ -440,7 +331,7 @@ static int open_pid(struct sampler *S, int *code)
 
 		if (n < 0) {
 			if (!ndone) {
-				say_err("pid %d: no such process", (int)S->o.pid);
+				sample_err("pid %d: no such process", (int)S->o.pid);
 				*code = EXIT_USAGE;
 				free(done);
 				return -1;
@@ -468,7 +359,7 @@ static int open_pid(struct sampler *S, int *code)
 		if (!fresh)
 			break;
 	}
-	say_debug("pid %d: %d threads, %d events on %d CPUs", (int)S->o.pid, ndone, S->nfds,
+	sample_debug("pid %d: %d threads, %d events on %d CPUs", (int)S->o.pid, ndone, S->nfds,
 		  S->ncpus);
 	free(done);
 	return 0;
@@ -480,13 +371,13 @@ static int fork_command(struct sampler *S, int gate[2], int errp[2], const sigse
 			const struct sigaction *old)
 {
 	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		say_err("pipe: %s", strerror(errno));
+		sample_err("pipe: %s", strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
 	S->child = fork();
 	if (S->child < 0) {
-		say_err("fork: %s", strerror(errno));
+		sample_err("fork: %s", strerror(errno));
 		return -1;
 	}
 	if (S->child == 0) {
@@ -530,18 +421,10 @@ static int release_command(struct sampler *S, int gate[2], int errp[2])
 	if (n == (ssize_t)sizeof(e)) {
 		waitpid(S->child, NULL, 0);
 		S->child_reaped = 1;
-		say_err("cannot run '%s': %s", S->o.cmd[0], strerror(e));
+		sample_err("cannot run '%s': %s", S->o.cmd[0], strerror(e));
 		return e == ENOENT ? 127 : 126;
 	}
 	return 0;
-}
-
-static uint64_t cpu_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t requested_period(const struct sampler *S)
@@ -597,7 +480,7 @@ static void drain(struct sampler *S)
 
 static void flush(struct sampler *S, int final)
 {
-	uint64_t t0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+	uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	struct profile_meta pm = { .event = &S->ev, .period = requested_period(S),
 				   .start_wall_ns = S->start_wall_ns,
 				   .duration_ns = now_ns() - S->start_ns,
@@ -612,23 +495,23 @@ static void flush(struct sampler *S, int final)
 			    S->s.samples, S->s.lost, S->s.throttled, S->s.stacks.dropped);
 	pm.comment = comment;
 	if (S->o.out && pprof_write(S->o.out, &S->s, &pm, err, sizeof(err)) < 0)
-		say_err("%s", err), failed = 1;
+		sample_err("%s", err), failed = 1;
 	if (S->o.folded && folded_write(S->o.folded, &S->s, &pm, err, sizeof(err)) < 0)
-		say_err("%s", err), failed = 1;
+		sample_err("%s", err), failed = 1;
 	free(comment);
 	S->write_failed = failed;
 	S->flushes++;
-	S->flush_cpu_ns += cpu_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
-	say_debug("flush %" PRIu64 ": %u stacks, %u locations, %.1f ms CPU", S->flushes,
+	S->flush_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+	sample_debug("flush %" PRIu64 ": %u stacks, %u locations, %.1f ms CPU", S->flushes,
 		  S->s.stacks.nstacks, S->s.stacks.nlocs - 1,
-		  (double)(cpu_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6);
+		  (double)(clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0) / 1e6);
 }
 
 /* What the sampler says about itself at exit: stderr, and --stats as one JSON line. */
 static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 {
 	struct rusage ru;
-	uint64_t cpu = cpu_ns(CLOCK_PROCESS_CPUTIME_ID), run_cpu = cpu - S->ready_cpu_ns;
+	uint64_t cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID), run_cpu = cpu - S->ready_cpu_ns;
 	uint64_t rss = 0;
 	double effective = covered ? (double)S->s.samples / ((double)covered / 1e9) : 0;
 	double requested = 0, sym = symbolized_pct(&S->s);
@@ -675,20 +558,9 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 			S->exclude_kernel ? "false" : "true");
 
 		if (write_file_atomic(S->o.stats, line, strlen(line)) < 0)
-			say_err("cannot write %s: %s", S->o.stats, strerror(errno)), S->write_failed = 1;
+			sample_err("cannot write %s: %s", S->o.stats, strerror(errno)), S->write_failed = 1;
 		free(line);
 	}
-}
-
-static int pidfd_open_(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return -1;
-#endif
 }
 
 static void reap_child(struct sampler *S, int block)
@@ -768,7 +640,7 @@ static void run_loop(struct sampler *S, const sigset_t *waitmask)
 				break;
 		}
 		if (S->o.mode == TARGET_PID && S->live_fds == 0) {
-			say_debug("pid %d and its children have exited", (int)S->o.pid);
+			sample_debug("pid %d and its children have exited", (int)S->o.pid);
 			break;
 		}
 		if (next_flush && now_ns() >= next_flush) {
@@ -828,12 +700,12 @@ int sample_main(int argc, char **argv)
 				   "); use a lower rate or raise the sysctl",
 				   S.o.freq_hz, perfevent_max_sample_rate());
 	if (S.o.mode == TARGET_PID && kill(S.o.pid, 0) < 0 && errno == ESRCH) {
-		say_err("pid %d: no such process", (int)S.o.pid);
+		sample_err("pid %d: no such process", (int)S.o.pid);
 		return EXIT_USAGE;
 	}
-	if ((S.o.out && check_writable(S.o.out) < 0) ||
-	    (S.o.folded && check_writable(S.o.folded) < 0) ||
-	    (S.o.stats && check_writable(S.o.stats) < 0))
+	if ((S.o.out && sample_check_writable(S.o.out) < 0) ||
+	    (S.o.folded && sample_check_writable(S.o.folded) < 0) ||
+	    (S.o.stats && sample_check_writable(S.o.stats) < 0))
 		return EXIT_USAGE;
 	raise_nofile();
 
@@ -861,7 +733,7 @@ int sample_main(int argc, char **argv)
 	perfevent_attr(&S.ev, S.o.freq_hz, S.o.period, S.o.mode != TARGET_SYSTEM,
 		   S.o.mode == TARGET_COMMAND, 0, &S.attr);
 	S.attr.wakeup_watermark = (uint32_t)(S.o.ring_pages * (size_t)sysconf(_SC_PAGESIZE) / 2);
-	say_debug("%s, %s %" PRIu64 ", %d CPUs, rings of %zu pages, at most %u stacks (%.1f MB)",
+	sample_debug("%s, %s %" PRIu64 ", %d CPUs, rings of %zu pages, at most %u stacks (%.1f MB)",
 		  S.ev.name, S.o.freq_hz ? "frequency" : "period",
 		  S.o.freq_hz ? S.o.freq_hz : S.o.period, S.ncpus, S.o.ring_pages, S.o.max_stacks,
 		  (double)stacks_cap_bytes(S.o.max_stacks) / 1048576.0);
@@ -893,7 +765,7 @@ int sample_main(int argc, char **argv)
 		rc = release_command(&S, gate, errp);
 		if (rc)
 			goto out;
-		S.child_pidfd = pidfd_open_(S.child);
+		S.child_pidfd = sys_pidfd_open(S.child);
 		if (S.child_pidfd >= 0) {
 			struct epoll_event e = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
 
@@ -902,13 +774,13 @@ int sample_main(int argc, char **argv)
 	}
 	S.start_ns = now_ns();
 	S.start_wall_ns = wall_ns();
-	S.ready_cpu_ns = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+	S.ready_cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	fprintf(stderr, "tare-sample: ready\n");
 	fflush(stderr);
 
 	run_loop(&S, &orig);
 	if (sample_stop)
-		say_debug("stopping on %s", strsignal(sample_stop));
+		sample_debug("stopping on %s", strsignal(sample_stop));
 	stop_child(&S);
 	/* stop sampling, then take what the rings still hold */
 	for (int i = 0; i < S.nfds; i++)

@@ -64,36 +64,18 @@ static int load_empty(char *log, size_t loglen)
 	return (int)sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
 }
 
-/* The online CPUs ("0-3,6"). */
-static int online_cpus(int *cpus)
-{
-	char *s = read_line("/sys/devices/system/cpu/online"), *p, *save = NULL;
-	int n = 0;
-
-	for (p = s ? strtok_r(s, ",", &save) : NULL; p; p = strtok_r(NULL, ",", &save)) {
-		int a, b;
-
-		if (sscanf(p, "%d-%d", &a, &b) != 2)
-			b = a = atoi(p);
-		for (int c = a; c <= b && c >= 0 && n < MAX_CPUS; c++)
-			cpus[n++] = c;
-	}
-	free(s);
-	for (; !n && n < ncpus_online(); n++)
-		cpus[n] = n;
-	return n;
-}
-
 /* One cpu-clock event per online CPU with the program attached: profile.c's attributes. */
 static int attach_percpu(int prog, uint64_t hz, int *fds, int *nfds, char *err, size_t errlen)
 {
 	struct event_spec ev;
-	int cpus[MAX_CPUS], n = online_cpus(cpus);
+	int *cpus, n = online_cpus(&cpus), rc = 0;
 
 	*nfds = 0;
+	if (n > MAX_CPUS)
+		n = MAX_CPUS;
 	if (perfevent_lookup("cpu-clock", &ev, err, errlen) < 0)
-		return 1;
-	for (int i = 0; i < n; i++) {
+		n = 0, rc = 1;
+	for (int i = 0; i < n && !rc; i++) {
 		struct perf_event_attr a;
 		int fd;
 
@@ -108,16 +90,19 @@ static int attach_percpu(int prog, uint64_t hz, int *fds, int *nfds, char *err, 
 		if (fd < 0) {
 			int code = perfevent_open_error(&ev, errno, EVENT_TARGET_CPU, -1, err, errlen);
 
-			return code ? code : 1;
+			rc = code ? code : 1;
+			break;
 		}
 		fds[(*nfds)++] = fd;
 		if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) < 0) {
 			snprintf(err, errlen, "PERF_EVENT_IOC_SET_BPF: %s", strerror(errno));
-			return errno == EPERM || errno == EACCES ? 3 : 1;
+			rc = errno == EPERM || errno == EACCES ? 3 : 1;
+			break;
 		}
 		ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
 	}
-	return 0;
+	free(cpus);
+	return rc;
 }
 
 static void close_all(int *fds, int n)
@@ -157,7 +142,7 @@ static int floor_main(int argc, char **argv)
 			"-p PID)\n");
 		return 2;
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	pidfd = sys_pidfd_open(pid);
 	if (pidfd < 0 && errno == ESRCH) {
 		fprintf(stderr, "bench_bpf floor: pid %d: no such process\n", (int)pid);
 		return 2;
