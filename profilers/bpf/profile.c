@@ -144,9 +144,8 @@ struct bsampler {
 	char libc_path[PATH_MAX];
 	int *cpu_fds, ncpu_fds, capcpu_fds;	/* the cpu events (dups), to read time_running */
 	/* the command */
-	pid_t child;
-	int child_pidfd, child_status, child_reaped;
-	struct rusage child_ru;
+	struct sample_cmd cmd;
+	int child_pidfd;
 	/* accounting */
 	uint64_t start_ns, start_wall_ns, ready_cpu_ns, flushes, flush_cpu_ns;
 	uint64_t user_dropped[TARE_NTYPES];	/* stacks the user-space table could not keep */
@@ -1005,11 +1004,11 @@ static uint64_t covered_ns(struct bsampler *S)
 		}
 		return total;
 	}
-	if (S->o.mode == BPF_TARGET_COMMAND && S->child_reaped)
-		return (uint64_t)S->child_ru.ru_utime.tv_sec * 1000000000ull +
-		       (uint64_t)S->child_ru.ru_utime.tv_usec * 1000ull +
-		       (uint64_t)S->child_ru.ru_stime.tv_sec * 1000000000ull +
-		       (uint64_t)S->child_ru.ru_stime.tv_usec * 1000ull;
+	if (S->o.mode == BPF_TARGET_COMMAND && S->cmd.reaped)
+		return (uint64_t)S->cmd.ru.ru_utime.tv_sec * 1000000000ull +
+		       (uint64_t)S->cmd.ru.ru_utime.tv_usec * 1000ull +
+		       (uint64_t)S->cmd.ru.ru_stime.tv_sec * 1000000000ull +
+		       (uint64_t)S->cmd.ru.ru_stime.tv_usec * 1000ull;
 	for (int i = 0; i < S->nprocs; i++)
 		if (S->procs[i].cpu_known)
 			total += S->procs[i].cpu_last_ns - S->procs[i].cpu_start_ns;
@@ -1567,79 +1566,10 @@ static int load(struct bsampler *S)
 
 /* ---- the command -------------------------------------------------------------------------- */
 
-static int fork_command(struct bsampler *S, int gate[2], int errp[2], const sigset_t *mask,
-			const struct sigaction *old)
-{
-	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		sample_err("pipe: %s", strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	S->child = fork();
-	if (S->child < 0) {
-		sample_err("fork: %s", strerror(errno));
-		return -1;
-	}
-	if (S->child == 0) {
-		char c;
-		int e;
-
-		for (int i = 0; i < 4; i++)
-			sigaction(i == 0 ? SIGINT : i == 1 ? SIGTERM : i == 2 ? SIGHUP : SIGCHLD,
-				  &old[i], NULL);
-		sigprocmask(SIG_SETMASK, mask, NULL);
-		close(gate[1]);
-		close(errp[0]);
-		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-			;
-		execvp(S->o.cmd[0], S->o.cmd);
-		e = errno;
-		if (write(errp[1], &e, sizeof(e)) < 0)
-			_exit(126);
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	close(gate[0]);
-	close(errp[1]);
-	gate[0] = errp[1] = -1;
-	S->o.pid = S->child;
-	return 0;
-}
-
-static int release_command(struct bsampler *S, int gate[2], int errp[2])
-{
-	int e = 0;
-	ssize_t n;
-
-	close(gate[1]);
-	gate[1] = -1;
-	do
-		n = read(errp[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(errp[0]);
-	errp[0] = -1;
-	if (n == (ssize_t)sizeof(e)) {
-		waitpid(S->child, NULL, 0);
-		S->child_reaped = 1;
-		sample_err("cannot run '%s': %s", S->o.cmd[0], strerror(e));
-		return e == ENOENT ? 127 : 126;
-	}
-	return 0;
-}
-
 static void reap_child(struct bsampler *S, int block)
 {
-	int st;
-	pid_t r;
-
-	if (S->o.mode != BPF_TARGET_COMMAND || S->child_reaped || S->child <= 0)
-		return;
-	do
-		r = wait4(S->child, &st, block ? 0 : WNOHANG, &S->child_ru);
-	while (r < 0 && errno == EINTR);
-	if (r == S->child || (r < 0 && errno == ECHILD)) {
-		S->child_reaped = 1;
-		S->child_status = r == S->child ? st : 0;
-	}
+	if (S->o.mode == BPF_TARGET_COMMAND)
+		sample_cmd_reap(&S->cmd, block);
 }
 
 static void stop_child(struct bsampler *S)
@@ -1647,16 +1577,16 @@ static void stop_child(struct bsampler *S)
 	uint64_t deadline;
 
 	reap_child(S, 0);
-	if (S->o.mode != BPF_TARGET_COMMAND || S->child_reaped || S->child <= 0)
+	if (S->o.mode != BPF_TARGET_COMMAND || S->cmd.reaped || S->cmd.pid <= 0)
 		return;
-	kill(S->child, SIGTERM);
+	kill(S->cmd.pid, SIGTERM);
 	deadline = now_ns() + (uint64_t)(BPF_WAIT_CHILD_S * 1e9);
-	while (!S->child_reaped && now_ns() < deadline) {
+	while (!S->cmd.reaped && now_ns() < deadline) {
 		sleep_ns(10000000);
 		reap_child(S, 0);
 	}
-	if (!S->child_reaped) {
-		kill(S->child, SIGKILL);
+	if (!S->cmd.reaped) {
+		kill(S->cmd.pid, SIGKILL);
 		reap_child(S, 1);
 	}
 }
@@ -1708,7 +1638,7 @@ static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 		if (bpf_sigchld) {
 			bpf_sigchld = 0;
 			reap_child(S, 0);
-			if (S->child_reaped)
+			if (S->cmd.reaped)
 				break;
 		}
 		now = now_ns();
@@ -1795,10 +1725,9 @@ static void sampler_free(struct bsampler *S)
 
 int sample_bpf_main(int argc, char **argv)
 {
-	struct bsampler S = { .epfd = -1, .child_pidfd = -1, .stats_fd = -1 };
+	struct bsampler S = { .epfd = -1, .child_pidfd = -1, .cmd = SAMPLE_CMD_INIT, .stats_fd = -1 };
 	struct sigaction sa = { .sa_handler = on_stop }, sc = { .sa_handler = on_sigchld }, old[4];
 	sigset_t block, orig;
-	int gate[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int rc, signals_set = 0;
 	char err[256];
 	uint64_t wall, cache_n = 16;
@@ -1897,9 +1826,12 @@ int sample_bpf_main(int argc, char **argv)
 		epoll_ctl(S.epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(S.rb), &e);
 	}
 
-	if (S.o.mode == BPF_TARGET_COMMAND && fork_command(&S, gate, errp, &orig, old) < 0) {
-		rc = EXIT_FAIL;
-		goto out;
+	if (S.o.mode == BPF_TARGET_COMMAND) {
+		if (sample_cmd_fork(&S.cmd, S.o.cmd, &orig, old) < 0) {
+			rc = EXIT_FAIL;
+			goto out;
+		}
+		S.o.pid = S.cmd.pid;
 	}
 	{
 		struct bproc *p = proc_add(&S, S.o.pid);
@@ -1909,17 +1841,17 @@ int sample_bpf_main(int argc, char **argv)
 	}
 	rc = attach_all(&S);
 	if (rc) {
-		if (S.child > 0) {
-			kill(S.child, SIGKILL);
+		if (S.cmd.pid > 0) {
+			kill(S.cmd.pid, SIGKILL);
 			reap_child(&S, 1);
 		}
 		goto out;
 	}
 	if (S.o.mode == BPF_TARGET_COMMAND) {
-		rc = release_command(&S, gate, errp);
+		rc = sample_cmd_release(&S.cmd, S.o.cmd[0]);
 		if (rc)
 			goto out;
-		S.child_pidfd = sys_pidfd_open(S.child);
+		S.child_pidfd = sys_pidfd_open(S.cmd.pid);
 		if (S.child_pidfd >= 0) {
 			struct epoll_event e = { .events = EPOLLIN, .data.u32 = 1 };
 
@@ -1953,19 +1885,10 @@ int sample_bpf_main(int argc, char **argv)
 	flush(&S, 1);
 	report(&S, wall);
 	rc = S.write_failed ? EXIT_FAIL : 0;
-	if (S.o.mode == BPF_TARGET_COMMAND && S.child_reaped && !rc) {
-		if (WIFEXITED(S.child_status))
-			rc = WEXITSTATUS(S.child_status);
-		else if (WIFSIGNALED(S.child_status))
-			rc = 128 + WTERMSIG(S.child_status);
-	}
+	if (S.o.mode == BPF_TARGET_COMMAND && !rc)
+		rc = sample_cmd_exit_code(&S.cmd);
 out:
-	for (int i = 0; i < 2; i++) {
-		if (gate[i] >= 0)
-			close(gate[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-	}
+	sample_cmd_close(&S.cmd);
 	sampler_free(&S);
 	if (signals_set) {
 		sigaction(SIGINT, &old[0], NULL);

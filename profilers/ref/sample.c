@@ -69,9 +69,8 @@ struct sampler {
 	struct evfd *fds;
 	int nfds, cap_fds, live_fds;
 	int epfd;
-	pid_t child;          /* the command, TARGET_COMMAND */
+	struct sample_cmd cmd;  /* the command, TARGET_COMMAND */
 	int child_pidfd;
-	int child_status, child_reaped;
 	struct session s;
 	uint64_t start_ns, start_wall_ns, ready_cpu_ns;
 	uint64_t flushes, flush_cpu_ns;
@@ -365,68 +364,6 @@ static int open_pid(struct sampler *S, int *code)
 	return 0;
 }
 
-/* -- CMD: fork, hold the child at a gate until its events exist (enable_on_exec, so they start
- * counting at its exec), then let it exec.  Its errno comes back on a close-on-exec pipe. */
-static int fork_command(struct sampler *S, int gate[2], int errp[2], const sigset_t *mask,
-			const struct sigaction *old)
-{
-	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		sample_err("pipe: %s", strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	S->child = fork();
-	if (S->child < 0) {
-		sample_err("fork: %s", strerror(errno));
-		return -1;
-	}
-	if (S->child == 0) {
-		char c;
-		int e;
-
-		sigaction(SIGINT, &old[0], NULL);
-		sigaction(SIGTERM, &old[1], NULL);
-		sigaction(SIGHUP, &old[2], NULL);
-		sigaction(SIGCHLD, &old[3], NULL);
-		sigprocmask(SIG_SETMASK, mask, NULL);
-		close(gate[1]);
-		close(errp[0]);
-		while (read(gate[0], &c, 1) < 0 && errno == EINTR)
-			;
-		execvp(S->o.cmd[0], S->o.cmd);
-		e = errno;
-		if (write(errp[1], &e, sizeof(e)) < 0)
-			_exit(126);
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	close(gate[0]);
-	close(errp[1]);
-	gate[0] = errp[1] = -1;
-	return 0;
-}
-
-/* Release the gate; the command's exec error, or 0 once it runs. */
-static int release_command(struct sampler *S, int gate[2], int errp[2])
-{
-	int e = 0;
-	ssize_t n;
-
-	close(gate[1]);
-	gate[1] = -1;
-	do
-		n = read(errp[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(errp[0]);
-	errp[0] = -1;
-	if (n == (ssize_t)sizeof(e)) {
-		waitpid(S->child, NULL, 0);
-		S->child_reaped = 1;
-		sample_err("cannot run '%s': %s", S->o.cmd[0], strerror(e));
-		return e == ENOENT ? 127 : 126;
-	}
-	return 0;
-}
-
 static uint64_t requested_period(const struct sampler *S)
 {
 	if (S->o.period)
@@ -565,18 +502,8 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 
 static void reap_child(struct sampler *S, int block)
 {
-	int st;
-	pid_t r;
-
-	if (S->o.mode != TARGET_COMMAND || S->child_reaped || S->child <= 0)
-		return;
-	do
-		r = waitpid(S->child, &st, block ? 0 : WNOHANG);
-	while (r < 0 && errno == EINTR);
-	if (r == S->child || (r < 0 && errno == ECHILD)) {
-		S->child_reaped = 1;
-		S->child_status = r == S->child ? st : 0;
-	}
+	if (S->o.mode == TARGET_COMMAND)
+		sample_cmd_reap(&S->cmd, block);
 }
 
 /* Stop a command we started that is still running: SIGTERM, a grace period, then SIGKILL. */
@@ -585,17 +512,17 @@ static void stop_child(struct sampler *S)
 	uint64_t deadline;
 
 	reap_child(S, 0);
-	if (S->o.mode != TARGET_COMMAND || S->child_reaped)
+	if (S->o.mode != TARGET_COMMAND || S->cmd.reaped)
 		return;
-	kill(S->child, SIGTERM);
+	kill(S->cmd.pid, SIGTERM);
 	deadline = now_ns() + (uint64_t)(SAMPLE_WAIT_CHILD_S * 1e9);
-	while (!S->child_reaped && now_ns() < deadline) {
+	while (!S->cmd.reaped && now_ns() < deadline) {
 		sleep_ns(10000000);
 		reap_child(S, 0);
 		drain(S);
 	}
-	if (!S->child_reaped) {
-		kill(S->child, SIGKILL);
+	if (!S->cmd.reaped) {
+		kill(S->cmd.pid, SIGKILL);
 		reap_child(S, 1);
 	}
 }
@@ -636,7 +563,7 @@ static void run_loop(struct sampler *S, const sigset_t *waitmask)
 		if (sample_sigchld) {
 			sample_sigchld = 0;
 			reap_child(S, 0);
-			if (S->child_reaped)
+			if (S->cmd.reaped)
 				break;
 		}
 		if (S->o.mode == TARGET_PID && S->live_fds == 0) {
@@ -680,10 +607,9 @@ static void sampler_free(struct sampler *S)
 
 int sample_main(int argc, char **argv)
 {
-	struct sampler S = { .epfd = -1, .child_pidfd = -1 };
+	struct sampler S = { .epfd = -1, .child_pidfd = -1, .cmd = SAMPLE_CMD_INIT };
 	struct sigaction sa = { .sa_handler = on_stop }, sc = { .sa_handler = on_sigchld }, old[4];
 	sigset_t block, orig;
-	int gate[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	int rc, code = EXIT_FAIL, r;
 	char err[256];
 	uint64_t covered, wall;
@@ -748,11 +674,11 @@ int sample_main(int argc, char **argv)
 		r = open_on(&S, -1, &code);
 		break;
 	default:
-		r = fork_command(&S, gate, errp, &orig, old);
+		r = sample_cmd_fork(&S.cmd, S.o.cmd, &orig, old);
 		if (r == 0)
-			r = open_on(&S, S.child, &code);
-		if (r < 0 && S.child > 0) {
-			kill(S.child, SIGKILL);
+			r = open_on(&S, S.cmd.pid, &code);
+		if (r < 0 && S.cmd.pid > 0) {
+			kill(S.cmd.pid, SIGKILL);
 			reap_child(&S, 1);
 		}
 		break;
@@ -762,10 +688,10 @@ int sample_main(int argc, char **argv)
 		goto out;
 	}
 	if (S.o.mode == TARGET_COMMAND) {
-		rc = release_command(&S, gate, errp);
+		rc = sample_cmd_release(&S.cmd, S.o.cmd[0]);
 		if (rc)
 			goto out;
-		S.child_pidfd = sys_pidfd_open(S.child);
+		S.child_pidfd = sys_pidfd_open(S.cmd.pid);
 		if (S.child_pidfd >= 0) {
 			struct epoll_event e = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
 
@@ -790,19 +716,10 @@ int sample_main(int argc, char **argv)
 	covered = covered_ns(&S);
 	report(&S, covered, wall);
 	rc = S.write_failed ? EXIT_FAIL : 0;
-	if (S.o.mode == TARGET_COMMAND && S.child_reaped && !rc) {
-		if (WIFEXITED(S.child_status))
-			rc = WEXITSTATUS(S.child_status);
-		else if (WIFSIGNALED(S.child_status))
-			rc = 128 + WTERMSIG(S.child_status);
-	}
+	if (S.o.mode == TARGET_COMMAND && !rc)
+		rc = sample_cmd_exit_code(&S.cmd);
 out:
-	for (int i = 0; i < 2; i++) {
-		if (gate[i] >= 0)
-			close(gate[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-	}
+	sample_cmd_close(&S.cmd);
 	sampler_free(&S);
 	sigaction(SIGINT, &old[0], NULL);
 	sigaction(SIGTERM, &old[1], NULL);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -65,4 +66,100 @@ int sample_check_writable(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mask,
+		    const struct sigaction *old)
+{
+	static const int sigs[4] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
+
+	if (pipe2(c->gate, O_CLOEXEC) < 0 || pipe2(c->errp, O_CLOEXEC) < 0) {
+		sample_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	c->pid = fork();
+	if (c->pid < 0) {
+		sample_err("fork: %s", strerror(errno));
+		return -1;
+	}
+	if (c->pid == 0) {
+		char ch;
+		int e;
+
+		for (int i = 0; i < 4; i++)
+			sigaction(sigs[i], &old[i], NULL);
+		sigprocmask(SIG_SETMASK, mask, NULL);
+		close(c->gate[1]);
+		close(c->errp[0]);
+		while (read(c->gate[0], &ch, 1) < 0 && errno == EINTR)
+			;
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(c->errp[1], &e, sizeof(e)) < 0)
+			_exit(126);
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	close(c->gate[0]);
+	close(c->errp[1]);
+	c->gate[0] = c->errp[1] = -1;
+	return 0;
+}
+
+int sample_cmd_release(struct sample_cmd *c, const char *name)
+{
+	int e = 0;
+	ssize_t n;
+
+	close(c->gate[1]);
+	c->gate[1] = -1;
+	do
+		n = read(c->errp[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(c->errp[0]);
+	c->errp[0] = -1;
+	if (n == (ssize_t)sizeof(e)) {
+		sample_cmd_reap(c, 1);
+		sample_err("cannot run '%s': %s", name, strerror(e));
+		return e == ENOENT ? 127 : 126;
+	}
+	return 0;
+}
+
+void sample_cmd_reap(struct sample_cmd *c, int block)
+{
+	int st;
+	pid_t r;
+
+	if (c->reaped || c->pid <= 0)
+		return;
+	do
+		r = wait4(c->pid, &st, block ? 0 : WNOHANG, &c->ru);
+	while (r < 0 && errno == EINTR);
+	if (r == c->pid || (r < 0 && errno == ECHILD)) {
+		c->reaped = 1;
+		c->status = r == c->pid ? st : 0;
+	}
+}
+
+int sample_cmd_exit_code(const struct sample_cmd *c)
+{
+	if (!c->reaped)
+		return 0;
+	if (WIFEXITED(c->status))
+		return WEXITSTATUS(c->status);
+	if (WIFSIGNALED(c->status))
+		return 128 + WTERMSIG(c->status);
+	return 0;
+}
+
+void sample_cmd_close(struct sample_cmd *c)
+{
+	for (int i = 0; i < 2; i++) {
+		if (c->gate[i] >= 0)
+			close(c->gate[i]);
+		if (c->errp[i] >= 0)
+			close(c->errp[i]);
+		c->gate[i] = c->errp[i] = -1;
+	}
 }

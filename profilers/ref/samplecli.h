@@ -3,7 +3,10 @@
 #ifndef TARE_REF_SAMPLECLI_H
 #define TARE_REF_SAMPLECLI_H
 
+#include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
+#include <sys/types.h>
 
 /* "tare sample: MESSAGE" on stderr; sample_debug only with -v (tare_verbose). */
 void sample_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -13,5 +16,29 @@ int sample_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Whether an output can be written where it is asked for (a file beside it is created and
  * removed), before anything is measured; -1 after one line saying why not. */
 int sample_check_writable(const char *path);
+
+/* A command the sampler starts itself: forked and held at a gate until its profiling is
+ * attached (the events exist, the programs are loaded), then let exec.  Its exec errno comes
+ * back on a close-on-exec pipe. */
+struct sample_cmd {
+	pid_t pid;
+	int reaped, status;	/* its wait status once reaped */
+	struct rusage ru;
+	int gate[2], errp[2];	/* -1 once closed */
+};
+#define SAMPLE_CMD_INIT { .pid = -1, .gate = { -1, -1 }, .errp = { -1, -1 } }
+
+/* Fork argv[0] (PATH searched) held at the gate; in the child, the signal dispositions old[]
+ * (SIGINT, SIGTERM, SIGHUP, SIGCHLD) and the mask are put back.  -1 after one line. */
+int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mask,
+		    const struct sigaction *old);
+/* Open the gate: 0 once it runs; 127 (not found) or 126 (cannot run) after one line, reaped. */
+int sample_cmd_release(struct sample_cmd *c, const char *name);
+/* Reap it if it has exited; with block, wait until it has. */
+void sample_cmd_reap(struct sample_cmd *c, int block);
+/* The sampler's exit code from the command's status: its exit status, 128 + a signal. */
+int sample_cmd_exit_code(const struct sample_cmd *c);
+/* Close what is left of the gate and the error pipe (a start that failed half-way). */
+void sample_cmd_close(struct sample_cmd *c);
 
 #endif
