@@ -77,58 +77,22 @@ echo "bpf_overhead: tare run, $BLOCKS blocks of off/ref/ref-bpf/floor at 999 Hz,
 	> "$T/run.out" 2>&1 || { echo "bpf_overhead: tare run failed:"; tail -n 20 "$T/run.out"; exit 1; }
 res=$(ls "$T"/results/*/results.json) || { echo "bpf_overhead: no results.json"; exit 1; }
 
-python3 - "$res" <<'PY'
-import json, math, sys
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT/tests/bench" python3 - "$res" <<'PY'
+import json, sys
+from benchlib import arm_name, by_block, fmt, goal_paired, hl, med, overhead, per_unit
 doc = json.load(open(sys.argv[1]))
-def arm_name(label):
-    return label.split()[0].replace("./floor.lua", "floor")
-arms = {arm_name(a["label"]): a for a in doc["summary"]["arms"]}
 trials = {}
 for t in doc["trials"]:
     trials.setdefault(arm_name(t["label"]), []).append(t)
-def med(xs):
-    xs = sorted(xs); n = len(xs)
-    return (xs[n // 2] + xs[(n - 1) // 2]) / 2 if n else float("nan")
+blocks = by_block(doc)
 def ov(name, metric):
-    o = arms[name]["overhead"].get(metric, {})
-    return o.get("estimate"), o.get("lo"), o.get("hi")
-def fmt(e, lo, hi):
-    if e is None or math.isnan(e): return "-"
-    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi): return f"{e:+.2f}%"
-    return f"{e:+.2f}% [{lo:+.2f}, {hi:+.2f}]"
-# Hodges-Lehmann estimate and exact Wilcoxon signed-rank 95% interval of per-block values
-def hl(g):
-    n = len(g)
-    walsh = sorted((g[i] + g[j]) / 2 for i in range(n) for j in range(i, n))
-    if not walsh:
-        return float("nan"), float("nan"), float("nan")
-    m = len(walsh)
-    est = (walsh[m // 2] + walsh[(m - 1) // 2]) / 2
-    dist = [1] + [0] * m
-    for r in range(1, n + 1):
-        for v in range(m, r - 1, -1):
-            dist[v] += dist[v - r]
-    cum, c = 0, 0
-    for v in range(m + 1):
-        if (cum + dist[v]) / 2 ** n > 0.025:
-            break
-        cum += dist[v]; c = v + 1
-    if c == 0:
-        return est, float("nan"), float("nan")
-    return est, walsh[c - 1], walsh[m - c]
-by_block = {}
-for t in doc["trials"]:
-    if t["state"] == "ok" and t["units"]:
-        by_block.setdefault(t["block"], {})[arm_name(t["label"])] = t
-def per_pass(t):
-    return (t["workload_cpu_ns"] + t["profiler_cpu_ns"] + t["unattributed_ns"]) / t["units"]
+    return overhead(doc, name, metric)
 def machine(t):
     return t["machine_busy_ns"] / t["units"]
 def ovs(a, f):
-    return [100 * (f(v[a]) / f(v["off"]) - 1) for v in by_block.values() if a in v and "off" in v]
+    return [100 * (f(v[a]) / f(v["off"]) - 1) for v in blocks.values() if a in v and "off" in v]
 names = ["ref", "ref-bpf", "floor"]
-blocks = len(by_block)
-print(f"bpf_overhead: 999 Hz, cpu workload (1 thread), {blocks} blocks; overhead = CPU per pass vs off, "
+print(f"bpf_overhead: 999 Hz, cpu workload (1 thread), {len(blocks)} blocks; overhead = CPU per pass vs off, "
       f"measured window (95% CI)")
 print(f"  {'arm':<8} {'total':<27} {'workload':>9} {'profiler':>9} {'unattrib.':>9}  {'machine':<25} {'RSS+kernel':>10} {'start+stop':>11}")
 print(f"  {'':<8} {'':<27} {'':>9} {'':>9} {'':>9}  {'(all CPUs, others too)':<25} {'MB':>10} {'ms/trial':>11}")
@@ -136,33 +100,13 @@ for n in names:
     tr = [t for t in trials[n] if t["state"] == "ok"]
     outside = med([(t["profiler_cpu_total_ns"] - t["profiler_cpu_ns"]) / 1e6 for t in tr])
     mem = med([(t.get("profiler_rss_peak_bytes") or 0) + (t.get("profiler_kernel_bytes") or 0) for t in tr])
-    me, mlo, mhi = hl(ovs(n, machine))
     print(f"  {n:<8} {fmt(*ov(n, 'cpu_total')):<27} {ov(n, 'cpu_workload')[0]:>+8.2f}% "
           f"{ov(n, 'cpu_profiler')[0]:>+8.3f}% {ov(n, 'cpu_unattributed')[0]:>+8.2f}%  "
-          f"{fmt(me, mlo, mhi):<25} {mem/1e6:>10.1f} {outside:>11.1f}")
-def paired(a, k, b):
-    g = [100 * ((per_pass(v[a]) / per_pass(v["off"]) - 1) - k * (per_pass(v[b]) / per_pass(v["off"]) - 1))
-         for v in by_block.values() if all(x in v for x in ("off", a, b))]
-    return hl(g) + (len(g),)
-ok = True
-def goal_paired(a, k, b, what):
-    global ok
-    est, lo, hi, n = paired(a, k, b)
-    ra, rb = ov(a, "cpu_total")[0], ov(b, "cpu_total")[0]
-    v = "PASS" if hi <= 0 else "FAIL" if lo > 0 else "INCONCLUSIVE"
-    ratio = f"{ra / rb:.2f}x" if rb else "-"
-    print(f"{v}: {what} ({ra:+.2f}% vs {rb:+.2f}%, {ratio}; per block {a} - {k:g} x {b} = "
-          f"{est:+.2f} points [{lo:+.2f}, {hi:+.2f}], {n} blocks)")
-    if v == "INCONCLUSIVE" and math.isnan(lo):
-        print("  too few blocks for an interval (6 or more)")
-    elif v == "INCONCLUSIVE":
-        print("  the interval holds 0: this run cannot tell on this machine; more blocks "
-              "(BPF_BLOCKS) narrow it as 1/sqrt(blocks)")
-    ok &= v != "FAIL"
+          f"{fmt(*hl(ovs(n, machine))):<25} {mem/1e6:>10.1f} {outside:>11.1f}")
 rb, fl, rf = ov("ref-bpf", "cpu_total")[0], ov("floor", "cpu_total")[0], ov("ref", "cpu_total")[0]
 print(f"ratios from this run: ref-bpf / ref {rb / rf:.2f}x, ref-bpf / floor {rb / fl:.2f}x, "
       f"ref / floor {rf / fl:.2f}x (totals; each has the interval above)")
-goal_paired("ref-bpf", 1.2, "floor", "ref-bpf's overhead ≤ 1.2x the floor's")
-goal_paired("ref-bpf", 1.0, "ref", "ref-bpf's overhead ≤ 1.0x ref's")
+ok = goal_paired(doc, blocks, "ref-bpf", 1.2, "floor", "ref-bpf's overhead ≤ 1.2x the floor's", "BPF_BLOCKS")
+ok &= goal_paired(doc, blocks, "ref-bpf", 1.0, "ref", "ref-bpf's overhead ≤ 1.0x ref's", "BPF_BLOCKS")
 sys.exit(0 if ok else 1)
 PY

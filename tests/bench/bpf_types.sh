@@ -68,48 +68,17 @@ EOF
 		{ echo "bpf_types: tare run on $w failed:"; tail -n 20 "$T/$w.out"; exit 1; }
 done
 
-python3 - "$T" <<'PY'
-import glob, json, math, sys
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT/tests/bench" python3 - "$T" <<'PY'
+import glob, json, sys
+from benchlib import by_block, fmt, hl, per_unit
 T = sys.argv[1]
-def hl(g):
-    """Hodges-Lehmann estimate and exact Wilcoxon signed-rank 95% interval."""
-    n = len(g)
-    walsh = sorted((g[i] + g[j]) / 2 for i in range(n) for j in range(i, n))
-    if not walsh:
-        return float("nan"), float("nan"), float("nan")
-    m = len(walsh)
-    est = (walsh[m // 2] + walsh[(m - 1) // 2]) / 2
-    dist = [1] + [0] * m
-    for r in range(1, n + 1):
-        for v in range(m, r - 1, -1):
-            dist[v] += dist[v - r]
-    cum, c = 0, 0
-    for v in range(m + 1):
-        if (cum + dist[v]) / 2 ** n > 0.025:
-            break
-        cum += dist[v]; c = v + 1
-    if c == 0:
-        return est, float("nan"), float("nan")
-    return est, walsh[c - 1], walsh[m - c]
-def fmt(e, lo, hi, unit="", prec=2):
-    if math.isnan(e):
-        return "-"
-    s = f"{e:+.{prec}f}{unit}"
-    if not (math.isnan(lo) or math.isnan(hi)):
-        s += f" [{lo:+.{prec}f}, {hi:+.{prec}f}]"
-    return s
 def arm(label):
     return "off" if label.split()[0] == "off" else \
         next((w[6:] for w in label.split() if w.startswith("types=")), "cpu")
-def per_unit(t):
-    return (t["workload_cpu_ns"] + t["profiler_cpu_ns"] + t["unattributed_ns"]) / t["units"]
 units = {"alloc": "allocations", "lock": "acquisitions"}
 for w in ("alloc", "lock"):
     doc = json.load(open(glob.glob(f"{T}/{w}/*/results.json")[0]))
-    blocks = {}
-    for t in doc["trials"]:
-        if t["state"] == "ok" and t["units"]:
-            blocks.setdefault(t["block"], {})[arm(t["label"])] = t
+    blocks = by_block(doc, arm)
     offs = [per_unit(v["off"]) for v in blocks.values() if "off" in v]
     off_rate = sorted(v["off"]["units"] / v["off"]["wall_s"] for v in blocks.values() if "off" in v)
     print(f"\n{w} workload: {len(blocks)} blocks; a unit is one of its {units[w]}; off: "
@@ -127,7 +96,7 @@ for w in ("alloc", "lock"):
         if a != "cpu":
             d = hl([(per_unit(v[a]) - per_unit(v["cpu"])) * 1e6 / 1e9 for v in blocks.values()
                     if a in v and "cpu" in v])
-            extra = fmt(*d, prec=3) + " s"
+            extra = fmt(*d, unit="", prec=3) + " s"
         cpu_unit = pu[len(pu) // 2]
         cu = f"{cpu_unit / 1e3:.2f} us" if cpu_unit >= 1e3 else f"{cpu_unit:.0f} ns"
         print(f"  {a:<12} {cu:>10} {rate[len(rate) // 2] / 1e3:>8.1f} k  {fmt(*vs_off, unit='%'):<30} {extra}")

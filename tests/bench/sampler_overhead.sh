@@ -109,33 +109,22 @@ b=$(cut -d' ' -f1 "/proc/$spid/schedstat"); tb=$(date +%s.%N)
 kill -INT "$spid"; wait "$spid"; spid=
 kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; wpid=
 
-python3 - "$res" "$T" "$have_perf" "$a" "$b" "$t_ready" "$ta" "$tb" <<'PY'
-import glob, json, math, os, re, sys
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT/tests/bench" python3 - "$res" "$T" "$have_perf" "$a" "$b" "$t_ready" "$ta" "$tb" <<'PY'
+import glob, json, os, re, sys
+from benchlib import arm_name, by_block, fmt, goal_paired, med, overhead
 res, T, have_perf = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 a, b, t_ready, ta, tb = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]), float(sys.argv[8])
 doc = json.load(open(res))
 rdir = os.path.dirname(res)
-arms = {}
-for arm in doc["summary"]["arms"]:
-    name = arm["label"].split()[0].replace("./floor.lua", "floor")
-    arms[name] = arm
+arms = {arm_name(a["label"]): a for a in doc["summary"]["arms"]}
 trials = {}
 for t in doc["trials"]:
-    name = t["label"].split()[0].replace("./floor.lua", "floor")
-    trials.setdefault(name, []).append(t)
-def med(xs):
-    xs = sorted(xs); n = len(xs)
-    return (xs[n // 2] + xs[(n - 1) // 2]) / 2 if n else float("nan")
+    trials.setdefault(arm_name(t["label"]), []).append(t)
+blocks = by_block(doc)
 def ov(name, metric):
-    o = arms[name]["overhead"].get(metric, {})
-    return o.get("estimate"), o.get("lo"), o.get("hi")
-def fmt(e, lo, hi):
-    if e is None: return "-"
-    if lo is None or hi is None: return f"{e:+.2f}%"
-    return f"{e:+.2f}% [{lo:+.2f}, {hi:+.2f}]"
+    return overhead(doc, name, metric)
 names = ["ref", "perf", "floor"] if have_perf else ["ref", "floor"]
-blocks = doc["summary"]["arms"][0]["trials"]
-print(f"sampler_overhead: 999 Hz, cpu workload (1 thread), {blocks} blocks; overhead = CPU per pass vs off, "
+print(f"sampler_overhead: 999 Hz, cpu workload (1 thread), {len(blocks)} blocks; overhead = CPU per pass vs off, "
       f"measured window (95% CI)")
 print(f"  {'arm':<6} {'total':<27} {'workload':>9} {'profiler':>9} {'unattrib.':>9} {'prof. RSS':>10} {'start+stop':>11}")
 print(f"  {'':<6} {'':<27} {'':>9} {'':>9} {'':>9} {'MB':>10} {'ms/trial':>11}")
@@ -145,39 +134,6 @@ for n in names:
     rss = arms[n].get("profiler_rss_bytes") or float("nan")
     print(f"  {n:<6} {fmt(*ov(n, 'cpu_total')):<27} {ov(n, 'cpu_workload')[0]:>+8.2f}% "
           f"{ov(n, 'cpu_profiler')[0]:>+8.3f}% {ov(n, 'cpu_unattributed')[0]:>+8.2f}% {rss/1e6:>10.1f} {outside:>11.1f}")
-ref_t, floor_t = ov("ref", "cpu_total")[0], ov("floor", "cpu_total")[0]
-perf_t = ov("perf", "cpu_total")[0] if have_perf else None
-# The goals compare arms of the same block directly: per block, g = ov_ref - k ov_other (points),
-# where ov = total CPU per pass / the off trial's - 1; a Hodges-Lehmann estimate and an exact
-# Wilcoxon signed-rank interval over the blocks, judged as tare judges a budget (harness/budget.h):
-# PASS when the interval lies at or below 0, FAIL when it lies above, else INCONCLUSIVE.
-def per_pass(t):
-    return (t["workload_cpu_ns"] + t["profiler_cpu_ns"] + t["unattributed_ns"]) / t["units"]
-by_block = {}
-for t in doc["trials"]:
-    if t["state"] == "ok" and t["units"]:
-        by_block.setdefault(t["block"], {})[t["label"].split()[0].replace("./floor.lua", "floor")] = per_pass(t)
-def paired(a, k, b):
-    g = [100 * ((v[a] / v["off"] - 1) - k * (v[b] / v["off"] - 1))
-         for v in by_block.values() if all(x in v for x in ("off", a, b))]
-    n = len(g)
-    walsh = sorted((g[i] + g[j]) / 2 for i in range(n) for j in range(i, n))
-    if not walsh:
-        return float("nan"), float("nan"), float("nan"), n
-    m = len(walsh)
-    est = (walsh[m // 2] + walsh[(m - 1) // 2]) / 2
-    dist = [1] + [0] * m                      # null distribution of the signed-rank statistic
-    for r in range(1, n + 1):
-        for v in range(m, r - 1, -1):
-            dist[v] += dist[v - r]
-    cum, c = 0, 0
-    for v in range(m + 1):
-        if (cum + dist[v]) / 2 ** n > 0.025:
-            break
-        cum += dist[v]; c = v + 1
-    if c == 0:
-        return est, float("nan"), float("nan"), n
-    return est, walsh[c - 1], walsh[m - c], n
 print(f"  the consumers' own processes in the window (cgroup CPU, precise): ref {ov('ref', 'cpu_profiler')[0]:+.3f}%"
       + (f", perf {ov('perf', 'cpu_profiler')[0]:+.3f}%" if have_perf else "")
       + f", floor {ov('floor', 'cpu_profiler')[0]:+.3f}%; the rest of each total is the workload's and the "
@@ -205,24 +161,11 @@ def goal(cond, msg):
     global ok
     print(("PASS" if cond else "FAIL") + ": " + msg)
     ok &= bool(cond)
-def goal_paired(a, k, b, what):
-    global ok
-    est, lo, hi, n = paired(a, k, b)
-    ra, rb = ov(a, "cpu_total")[0], ov(b, "cpu_total")[0]
-    v = "PASS" if hi <= 0 else "FAIL" if lo > 0 else "INCONCLUSIVE"
-    print(f"{v}: {what} ({ra:+.2f}% vs {rb:+.2f}%, {ra / rb:.2f}x; per block {a} - {k:g} x {b} = "
-          f"{est:+.2f} points [{lo:+.2f}, {hi:+.2f}], {n} blocks)")
-    if v == "INCONCLUSIVE" and math.isnan(lo):
-        print(f"  too few blocks for an interval (6 or more)")
-    elif v == "INCONCLUSIVE":
-        print(f"  the interval holds 0: this run cannot tell on this machine; more blocks "
-              f"(SAMPLER_BLOCKS) narrow it as 1/sqrt(blocks)")
-    ok &= v != "FAIL"
 if have_perf:
-    goal_paired("ref", 0.5, "perf", "ref's overhead ≤ 0.5x perf record's")
+    ok &= goal_paired(doc, blocks, "ref", 0.5, "perf", "ref's overhead ≤ 0.5x perf record's", "SAMPLER_BLOCKS")
 else:
     print("SKIP: ref vs perf record: perf is not installed")
-goal_paired("ref", 1.2, "floor", "ref's overhead ≤ 1.2x the floor's")
+ok &= goal_paired(doc, blocks, "ref", 1.2, "floor", "ref's overhead ≤ 1.2x the floor's", "SAMPLER_BLOCKS")
 rss = max(ref_rss + [s99["peak_rss_bytes"]])
 goal(rss <= 8e6, f"sampler peak RSS ≤ 8 MB ({rss/1e6:.1f} MB, the largest of {len(ref_rss) + 1} runs)")
 if win_s < 75:
