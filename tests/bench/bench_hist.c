@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "hist.h"
+#include "latdist.h"
 #include "prng.h"
 
 #define N 1000000
@@ -29,45 +30,6 @@
 #define SIGFIGS 3
 #define HIGHEST_NS INT64_C(3600000000000) /* an hour: the layout the harness uses */
 #define GOAL_RECORD_NS 5.0
-
-enum dist { UNIFORM, EXPONENTIAL, LOGNORMAL, BIMODAL_TAIL, NDIST };
-static const char *dist_name[NDIST] = { "uniform", "exponential", "lognormal", "bimodal+tail" };
-
-static double normal(struct prng *r)
-{
-	double u = 1 - prng_unit(r), v = prng_unit(r);
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
-
-/* Latency-like values in ns (the same shapes as tests/unit/test_hist.c). */
-static int64_t draw(struct prng *r, enum dist d)
-{
-	double x = 0;
-	switch (d) {
-	case UNIFORM: /* 1 ns .. 10 ms */
-		x = 1 + (double)prng_below(r, 10000000);
-		break;
-	case EXPONENTIAL: /* mean 100 µs */
-		x = -log(1 - prng_unit(r)) * 1e5;
-		break;
-	case LOGNORMAL: /* median 50 µs, sigma 1 */
-		x = exp(log(5e4) + normal(r));
-		break;
-	case BIMODAL_TAIL: { /* 70% ~20 µs, 29% ~200 µs, 1% Pareto(1 ms, 1.2) tail */
-		double u = prng_unit(r);
-		if (u < 0.70)
-			x = 2e4 + 2e3 * normal(r);
-		else if (u < 0.99)
-			x = 2e5 + 2e4 * normal(r);
-		else
-			x = 1e6 * pow(1 - prng_unit(r), -1 / 1.2);
-		break;
-	}
-	default:
-		break;
-	}
-	return x < 0 ? 0 : x > 1e12 ? (int64_t)1e12 : (int64_t)x;
-}
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -162,7 +124,7 @@ int main(void)
 	for (int d = 0; d < NDIST; d++) {
 		hist_reset(&h);
 		for (int i = 0; i < N; i++) {
-			v[i] = draw(&r, (enum dist)d);
+			v[i] = dist_draw(&r, (enum dist)d);
 			hist_record(&h, v[i]);
 		}
 		qsort(v, N, sizeof *v, cmp_i64);

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "hist.h"
+#include "latdist.h"
 #include "prng.h"
 
 #define LEN(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -91,50 +92,6 @@ static int same_hist(const struct hist *a, const struct hist *b)
 	       a->counts_len == b->counts_len && a->total == b->total &&
 	       a->saturated == b->saturated && a->min == b->min && a->max == b->max &&
 	       !memcmp(a->counts, b->counts, (size_t)a->counts_len * sizeof *a->counts);
-}
-
-/* Latency-like distributions, in ns. */
-enum dist { UNIFORM, EXPONENTIAL, LOGNORMAL, BIMODAL_TAIL, NDIST };
-static const char *dist_name[NDIST] = { "uniform", "exponential", "lognormal", "bimodal+tail" };
-
-static double normal(struct prng *r)
-{
-	/* Box-Muller; 1 - u keeps log's argument in (0, 1]. */
-	double u = 1 - prng_unit(r), v = prng_unit(r);
-	return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
-
-static int64_t draw(struct prng *r, enum dist d)
-{
-	double x = 0;
-	switch (d) {
-	case UNIFORM: /* 1 ns .. 10 ms */
-		x = 1 + (double)prng_below(r, 10000000);
-		break;
-	case EXPONENTIAL: /* mean 100 µs */
-		x = -log(1 - prng_unit(r)) * 1e5;
-		break;
-	case LOGNORMAL: /* median 50 µs, sigma 1 */
-		x = exp(log(5e4) + normal(r));
-		break;
-	case BIMODAL_TAIL: { /* 70% ~20 µs, 29% ~200 µs, 1% Pareto(1 ms, 1.2) tail */
-		double u = prng_unit(r);
-		if (u < 0.70)
-			x = 2e4 + 2e3 * normal(r);
-		else if (u < 0.99)
-			x = 2e5 + 2e4 * normal(r);
-		else
-			x = 1e6 * pow(1 - prng_unit(r), -1 / 1.2);
-		break;
-	}
-	default:
-		break;
-	}
-	if (x < 0)
-		x = 0;
-	if (x > 1e12)
-		x = 1e12; /* inside every layout used here: no saturation in precision tests */
-	return (int64_t)x;
 }
 
 /* ------------------------------------------------------------------ layout */
@@ -380,7 +337,7 @@ static void test_merge_equals_recording_everything(void)
 		hist_init(&c, 1, INT64_C(100000000000), 3);
 		hist_init(&all, 1, INT64_C(100000000000), 3);
 		for (int i = 0; i < 30000; i++) {
-			int64_t v = draw(&r, (enum dist)d) * (d == BIMODAL_TAIL ? 100000 : 1);
+			int64_t v = dist_draw(&r, (enum dist)d) * (d == BIMODAL_TAIL ? 100000 : 1);
 			struct hist *part = i % 3 == 0 ? &a : i % 3 == 1 ? &b : &c;
 			hist_record(part, v);
 			hist_record(&all, v);
@@ -404,7 +361,7 @@ static void test_merge_different_layouts(void)
 	int n = 20000;
 	int64_t *v = malloc((size_t)n * sizeof *v);
 	for (int i = 0; i < n; i++) {
-		v[i] = draw(&r, LOGNORMAL);
+		v[i] = dist_draw(&r, LOGNORMAL);
 		hist_record(i % 2 ? &fine : &coarse, v[i]);
 	}
 	CHECK(hist_merge(&dst, &fine) == 0 && hist_merge(&dst, &coarse) == 0, "merge failed");
@@ -505,7 +462,7 @@ static void test_precision_vs_exact_quantiles(void)
 	prng_seed(&r, 20240601);
 	for (int d = 0; d < NDIST && !check_failed_here; d++) {
 		for (int i = 0; i < N; i++)
-			v[i] = draw(&r, (enum dist)d);
+			v[i] = dist_draw(&r, (enum dist)d);
 		for (int l = 0; l < LEN(lay) && !check_failed_here; l++) {
 			struct hist h;
 			CHECK(hist_init(&h, lay[l].lowest, HOUR_NS, lay[l].sigfigs) == 0, "init");
@@ -776,7 +733,7 @@ static void test_hgrm_round_trip(void)
 		double exact_mean = 0;
 		int n = 50000;
 		for (int i = 0; i < n; i++) {
-			int64_t v = draw(&r, (enum dist)d);
+			int64_t v = dist_draw(&r, (enum dist)d);
 			exact_mean += (double)v / n;
 			hist_record(&h, v);
 		}
@@ -819,7 +776,7 @@ static void test_save_load_round_trip(void)
 	struct hist h, back;
 	hist_init(&h, 3, 100000000, 2);
 	for (int i = 0; i < 20000; i++)
-		hist_record(&h, draw(&r, (enum dist)(i % NDIST)));
+		hist_record(&h, dist_draw(&r, (enum dist)(i % NDIST)));
 	hist_record(&h, INT64_C(500000000)); /* saturated, as some of the tail */
 	size_t len, len2;
 	char *s = save_text(&h, &len);
@@ -941,7 +898,7 @@ static void test_load_survives_garbage(void)
 	struct hist h;
 	hist_init(&h, 1, 10000000, 2);
 	for (int i = 0; i < 300; i++)
-		hist_record(&h, draw(&r, LOGNORMAL) / 10);
+		hist_record(&h, dist_draw(&r, LOGNORMAL) / 10);
 	size_t len;
 	char *orig = save_text(&h, &len);
 	hist_free(&h);
