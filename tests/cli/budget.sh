@@ -27,10 +27,12 @@ LUA
 f=$(ls -d results/*-aa)/results.json
 lo=$(json "$f" "[a for a in d['summary']['arms'] if a['label']=='A/A'][0]['overhead']['cpu_total']['lo']")
 hi=$(json "$f" "[a for a in d['summary']['arms'] if a['label']=='A/A'][0]['overhead']['cpu_total']['hi']")
-python3 -c "import sys; sys.exit(0 if $lo <= 0 <= $hi else 1)" || fail "A/A interval [$lo, $hi] excludes 0"
+# (Whether that interval holds 0 is truth.sh's check: a 95% one misses in 5% of correct runs.)
 case $rc in
-0) grep -q "verdict: PASS" out || fail "exit 0 without PASS: $(cat out)" ;;
-4) skip "A/A stayed INCONCLUSIVE for a 1% budget after 30 blocks: interval [$lo, $hi] (machine too noisy)" ;;
+0) grep -q "verdict: PASS" out || fail "exit 0 without PASS: $(cat out)"
+   python3 -c "import sys; sys.exit(0 if $hi <= 1 else 1)" || fail "PASS with the interval [$lo, $hi] reaching past 1%" ;;
+4) python3 -c "import sys; sys.exit(0 if $lo <= 1 < $hi else 1)" || fail "INCONCLUSIVE with the interval [$lo, $hi]"
+   skip "A/A stayed INCONCLUSIVE for a 1% budget after 30 blocks: interval [$lo, $hi] (machine too noisy)" ;;
 *) fail "A/A against a 1% budget: exit $rc: $(cat out)" ;;
 esac
 exit 0

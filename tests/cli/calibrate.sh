@@ -1,5 +1,8 @@
 # tare calibrate: a short calibration writes calibration.json with the noise floor, every
-# injected level's recovery, and the minimum detectable effect; the A/A interval contains 0.
+# injected level's recovery, and the minimum detectable effect, and its estimates are the
+# Hodges-Lehmann medians of the per-block log ratios in the run's own trials.csv.  (Whether
+# the intervals cover the truth is tests/cli/truth.sh's job: a 95% A/A interval from 7 blocks
+# misses 0 in 4.7% of correct runs, too often for a CI gate.)
 # The same for p50 latency (metric=latency).
 . "$ROOT/tests/lib.sh"
 need_root
@@ -7,21 +10,34 @@ cd "$T"
 "$TARE" calibrate seconds=25 levels=1,5 duration=0.4 -q > out 2>&1 || fail "calibrate failed: $(cat out)"
 f=$(ls results/*-calibrate/calibration.json) || fail "no calibration.json: $(cat out)"
 [ "$(json "$f" '[l["truth_pct"] for l in d["levels"]]')" = "[1.0, 5.0]" ] || fail "levels: $(cat "$f")"
-python3 - "$f" <<'PY' || fail "calibration: $(cat "$f")"
-import json, sys
+python3 - "$f" "$(dirname "$f")/trials.csv" <<'PY' || fail "calibration: $(cat "$f")"
+import csv, json, math, statistics, sys
 c = json.load(open(sys.argv[1]))
-assert c["aa_lo_pct"] <= 0 <= c["aa_hi_pct"], "A/A interval excludes 0"
+assert c["aa_lo_pct"] <= c["aa_estimate_pct"] <= c["aa_hi_pct"], "A/A estimate outside its interval"
 assert c["minimum_detectable_effect_pct"] > 0 and c["block_sd_points"] >= 0
 five = [l for l in c["levels"] if l["truth_pct"] == 5][0]
-assert five["lo_pct"] <= 5 <= five["hi_pct"] or abs(five["estimate_pct"] - 5) < 1, five
+assert five["detected"] and five["estimate_pct"] > c["aa_estimate_pct"], five
+# Total CPU per unit of each trial, by block and label, from trials.csv.
+t = {}
+for r in csv.DictReader(open(sys.argv[2])):
+    if r["state"] == "ok":
+        ns = sum(float(r[k]) for k in ("workload_cpu_ns", "profiler_cpu_ns", "unattributed_ns"))
+        t.setdefault(r["block"], {})[r["label"]] = ns / float(r["units"])
+def hl(label):  # the paired Hodges-Lehmann estimate against "off", as a percentage
+    d = [math.log(b[label] / b["off"]) for b in t.values() if label in b and "off" in b]
+    d = [x for x in d if x != 0]
+    return 100 * math.expm1(statistics.median((d[i] + d[j]) / 2 for i in range(len(d)) for j in range(i, len(d))))
+for label, got in [("A/A", c["aa_estimate_pct"])] + [(l["label"], l["estimate_pct"]) for l in c["levels"]]:
+    assert abs(hl(label) - got) < 1e-6, (label, hl(label), got)
 PY
 grep -q "minimum detectable effect" out || fail "no MDE line: $(cat out)"
 
 # metric=latency: the server under a light open-loop load, a known delay on every reply.  A
-# 100 µs delay is ~4-8 per-block SDs of the p50 change here (13-27 µs), so every block sees it:
-# detected, and its estimate within half of the truth either way (tests/cli/latency.sh has
-# how close it comes).
-"$TARE" calibrate metric=latency us=100 seconds=15 duration=0.5 -q > lout 2>&1 || fail "calibrate metric=latency failed: $(cat lout)"
+# 300 µs delay is 3-20 per-block SDs of the p50 change here (13-27 µs on a quiet host; 44-96 µs
+# while the hypervisor stole 10-180 ms of each trial, when a 100 µs delay went undetected), so
+# every block sees it: detected, and its estimate within half of the truth either way
+# (tests/cli/latency.sh has how close it comes).
+"$TARE" calibrate metric=latency us=300 seconds=15 duration=0.5 -q > lout 2>&1 || fail "calibrate metric=latency failed: $(cat lout)"
 f=$(ls results/*-calibrate-latency/calibration.json) || fail "no latency calibration.json: $(cat lout)"
 python3 - "$f" <<'PY' || fail "latency calibration: $(cat "$f")"
 import json, sys
@@ -29,8 +45,8 @@ c = json.load(open(sys.argv[1]))
 assert c["metric"] == "latency", c["metric"]
 assert c["minimum_detectable_effect_us"] > 0 and c["block_sd_us"] >= 0
 (l,) = c["levels"]
-assert l["truth_us"] == 100 and l["detected"], l
-assert 50 <= l["estimate_us"] <= 150, l
+assert l["truth_us"] == 300 and l["detected"], l
+assert 150 <= l["estimate_us"] <= 450, l
 assert "goals" not in c, "CPU goals in a latency calibration"
 PY
 grep -q "^calibration of p50 latency: " lout || fail "no latency calibration line: $(cat lout)"
