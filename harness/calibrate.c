@@ -225,7 +225,7 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 
 	/* Half-width of the HL interval for K blocks ~ z s / sqrt(K 3/pi) (HWC 2014 §3.2). */
 	mde = (stats_normal_quantile(1 - (1 - conf) / 2) + stats_normal_quantile(0.90)) * sigma / sqrt(k_run * 3 / M_PI);
-	fprintf(out, "\n  a two-arm run of %.0f s (%.0f blocks of %.2f s trials) detects, at %.0f%% confidence and 90%% power,\n"
+	fprintf(out, "\n  a two-arm run of %.0f s (%.0f blocks of %.2f s trials) detects, at %g%% confidence and 90%% power,\n"
 		"  %s of %.2f%s or more (minimum detectable effect, from the A/A spread)\n",
 		run_s, k_run, trial_s, 100 * conf, cm->log_ratio ? "an overhead" : "a p50 latency change", mde, cm->unit);
 	json_object_set_new(cal, "run_s", json_real(run_s));

@@ -808,7 +808,7 @@ static void text_table(FILE *f, const struct comparison *cmp)
 	int width[TEXT_COLS] = { 0 }, ncols = cmp->overall != V_NONE ? TEXT_COLS : TEXT_COLS - 1;
 	snprintf(cells[0][1], 160, "baseline");
 	snprintf(cells[0][2], 160, "current");
-	snprintf(cells[0][3], 160, "change [%.0f%% CI]", 100 * cmp->conf);
+	snprintf(cells[0][3], 160, "change [%g%% CI]", 100 * cmp->conf);
 	snprintf(cells[0][4], 160, "p");
 	snprintf(cells[0][5], 160, "verdict");
 	for (int i = 0; i < cmp->nrows; i++)
@@ -972,7 +972,7 @@ static void render_markdown(FILE *f, const struct comparison *cmp)
 	fputs("\n- current: ", f);
 	compare_md_escape(f, run);
 	fputc('\n', f);
-	fprintf(f, "\n| configuration | metric | baseline | current | change [%.0f%% CI] | p |%s\n", 100 * cmp->conf,
+	fprintf(f, "\n| configuration | metric | baseline | current | change [%g%% CI] | p |%s\n", 100 * cmp->conf,
 		gated ? " verdict |" : "");
 	fprintf(f, "| --- | --- | ---: | ---: | ---: | ---: |%s\n", gated ? " --- |" : "");
 	for (int i = 0; i < cmp->nrows; i++)

@@ -39,8 +39,9 @@
  * involuntary context switches: ~4 µs per switch on the 2-CPU VM, +5% in all with a JVM on the
  * other CPU (measured; the likely cause is that perf stops a task's clock in
  * perf_event_task_sched_out(), after the scheduler has stopped charging it, so part of each
- * switch is counted by one and not the other).  Keep cgroup CPU as the CPU figure and
- * task-clock as a cross-check.
+ * switch is counted by one and not the other).  Under steal it reads higher again: it runs on
+ * the perf clock, which goes on while the hypervisor has the vCPU, where the scheduler's charge
+ * leaves stolen time out.  Keep cgroup CPU as the CPU figure and task-clock as a cross-check.
  *
  * Events that are known but cannot be counted here (no hardware PMU, not this machine's PMU,
  * permission, a per-CPU uncore event) are not errors: they are marked unsupported, with the

@@ -1489,7 +1489,7 @@ static void summary_header(struct table *t, const struct rrun *r, const char *on
 {
 	table_cell(t, "configuration");
 	table_cell(t, "CPU/%s", one);
-	table_cell(t, "CPU overhead [%.0f%% CI]", 100 * r->an.conf);
+	table_cell(t, "CPU overhead [%g%% CI]", 100 * r->an.conf);
 	table_cell(t, "in workload");
 	table_cell(t, "profiler");
 	table_cell(t, "unattributed");

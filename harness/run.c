@@ -200,6 +200,7 @@ static void print_truth(FILE *f, const char *label, const char *what, double tru
 			const struct overhead *o, const char *above)
 {
 	const char *verdict = "";
+	char why[96];
 
 	if (!isfinite(truth) || !o->n)
 		return;
@@ -207,6 +208,11 @@ static void print_truth(FILE *f, const char *label, const char *what, double tru
 		verdict = " (inside the interval)";
 	else if (o->e.ok)
 		verdict = " (OUTSIDE the interval)";
+	else {
+		/* ties (quantized latencies) leave only the normal approximation, which needs more */
+		snprintf(why, sizeof(why), " (no interval at this confidence from %d blocks: run more)", o->n);
+		verdict = why;
+	}
 	fprintf(f, "%s: known %s %+.2f%s, measured %+.2f%s%s\n", label, what, truth, unit, o->e.est, unit, verdict);
 	if (o->e.ok && truth < o->e.lo && above)
 		fprintf(f, "  (%s)\n", above);
@@ -226,7 +232,7 @@ void run_print_summary(FILE *f, const struct run *r)
 	cells = xcalloc((size_t)an->narms + 1, sizeof(*cells));
 	snprintf(cells[0][0], 96, "configuration");
 	snprintf(cells[0][1], 96, "CPU/%s", one);
-	snprintf(cells[0][2], 96, "CPU overhead [%.0f%% CI]", 100 * an->conf);
+	snprintf(cells[0][2], 96, "CPU overhead [%g%% CI]", 100 * an->conf);
 	snprintf(cells[0][3], 96, "workload");
 	snprintf(cells[0][4], 96, "profiler");
 	snprintf(cells[0][5], 96, "unattrib.");

@@ -47,6 +47,9 @@ for c in "$ROOT"/tests/cli/*.sh; do
 	else
 		note "not ok - cli/$name (exit $rc, ${secs}s)"
 		printf '%s\n' "$out" | tail -n 40 | sed 's/^/    /'
+		# the reason comes first in a long message: keep it in view
+		printf '%s\n' "$out" | tail -n 40 | grep -q '^FAIL:' ||
+			printf '%s\n' "$out" | grep -m 1 '^FAIL:' | sed 's/^/    /'
 		fail=$((fail + 1)); failed="$failed cli/$name"
 	fi
 	rm -rf "$T"

@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "proc.h"
+#include "sysstat.h"
 #include "util.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
@@ -137,11 +138,14 @@ static double cpu_before_gate_ns(pid_t pid)
 
 /* Run argv gated, counting names; results in r (n of them), the child's rusage in ru, and the
  * CPU it used before its counters were opened in pre_ns. */
+/* stolen_ns: the machine's steal (and interrupt time, where the kernel accounts it apart) over
+ * the window, time that task-clock counts and the task's CPU accounting does not. */
 static int count_child(char *const *argv, const char *const *names, int nnames, struct counter_result *r,
-		       struct rusage *ru, double *pre_ns, int *opened, char *err, size_t errlen)
+		       struct rusage *ru, double *pre_ns, double *stolen_ns, int *opened, char *err, size_t errlen)
 {
 	struct counter_set *cs;
 	struct counter_snap a, b;
+	struct procstat ps0 = { 0 }, ps1 = { 0 }, d;
 	struct spawn_opts o = { 0 };
 	struct child c;
 	struct child *one[1] = { &c };
@@ -163,6 +167,7 @@ static int count_child(char *const *argv, const char *const *names, int nnames, 
 		counters_free(cs);
 		return -1;
 	}
+	procstat_read(&ps0);
 	counters_snapshot(cs, &a);
 	if (child_release(&c, argv[0], err, errlen) < 0 || child_wait_any(one, 1, 60ull * 1000000000) != 0) {
 		if (!err[0])
@@ -174,6 +179,9 @@ static int count_child(char *const *argv, const char *const *names, int nnames, 
 	}
 	/* After the child has exited and been reaped: the counts are still there. */
 	counters_snapshot(cs, &b);
+	procstat_read(&ps1);
+	procstat_delta(&ps0, &ps1, &d);
+	*stolen_ns = (double)d.steal_ns + (sysstat_irq_time_accounted() ? (double)(d.irq_ns + d.softirq_ns) : 0);
 	n = counters_window(cs, &a, &b, r, COUNTERS_MAX);
 	*ru = c.ru;
 	child_close(&c);
@@ -401,8 +409,10 @@ static void test_other_machines_event(void)
  * proportion to the involuntary context switches (see counters.h; likely perf stopping a task's
  * clock later in a switch than the scheduler stops charging it).  Measured here: ~4 µs a switch
  * under a wakeup-heavy load, up to +5% in all while another engineer's JVM shared the 2 CPUs.
- * So the upper bound allows 20 µs per context switch counted in the same window; the lower
- * bound stays at 2%. */
+ * So the upper bound allows 20 µs per context switch counted in the same window.  It allows the
+ * machine's steal in the window too: task-clock runs on the perf clock, which goes on while the
+ * hypervisor has the vCPU, and the scheduler's charge does not (CI saw +2.48% with 11 switches
+ * while 12% of the CPU time was stolen).  The lower bound stays at 2%. */
 static void test_task_clock_matches_rusage(void)
 {
 	char cpu[PATH_MAX + 32], err[512] = "";
@@ -411,13 +421,13 @@ static void test_task_clock_matches_rusage(void)
 	const struct counter_result *tc, *pf, *cy, *cs;
 	struct rusage ru;
 	int opened, n;
-	double want, pre, slack;
+	double want, pre, slack, stolen;
 	snprintf(cpu, sizeof(cpu), "%s/workloads/cpu", build_dir());
 	if (access(cpu, X_OK) != 0)
 		SKIP("build/workloads/cpu is missing: run make");
 	{
 		char *argv[] = { cpu, "--units", "10000", "--threads", "2", NULL };
-		n = count_child(argv, names, 5, r, &ru, &pre, &opened, err, sizeof(err));
+		n = count_child(argv, names, 5, r, &ru, &pre, &stolen, &opened, err, sizeof(err));
 	}
 	CHECK(n == 5, "count_child: %d: %s", n, err);
 	if (n != 5)
@@ -427,12 +437,13 @@ static void test_task_clock_matches_rusage(void)
 	cy = find(r, n, "cycles");
 	cs = find(r, n, "context-switches");
 	want = ru_cpu_ns(&ru) - pre;
-	slack = cs->counted ? 20e3 * cs->value : 0;
+	slack = (cs->counted ? 20e3 * cs->value : 0) + stolen;
 	CHECK(tc->supported && tc->counted && !strcmp(tc->unit, "ns"), "task-clock: %s", tc->reason);
 	CHECK(want > 50e6, "the workload used %.1f ms of CPU; too little to compare", want / 1e6);
 	CHECK(tc->value >= 0.98 * want && tc->value <= 1.02 * want + slack,
-	      "task-clock %.3f ms, rusage %.3f ms (%+.2f%%; allowed -2%%..+2%% + %.3f ms for %.0f context switches; %.3f ms before the gate left out)",
-	      tc->value / 1e6, want / 1e6, 100 * (tc->value - want) / want, slack / 1e6, cs->value, pre / 1e6);
+	      "task-clock %.3f ms, rusage %.3f ms (%+.2f%%; allowed -2%%..+2%% + %.3f ms for %.0f context switches and %.0f ms "
+	      "stolen; %.3f ms before the gate left out)",
+	      tc->value / 1e6, want / 1e6, 100 * (tc->value - want) / want, slack / 1e6, cs->value, stolen / 1e6, pre / 1e6);
 	CHECK(!tc->scaled && tc->running_ratio == 1, "task-clock scaled %d ratio %g", tc->scaled, tc->running_ratio);
 	CHECK(pf->counted && pf->value > 10, "page-faults %g: %s", pf->value, pf->reason);
 	/* Software events share one group: one read takes both. */
@@ -459,11 +470,11 @@ static void test_context_switches_of_sleeping_children(void)
 	const struct counter_result *cs, *tc, *mf;
 	struct rusage ru;
 	int opened, n;
-	double cpu, pre;
+	double cpu, pre, stolen;
 	snprintf(script, sizeof(script), "i=0; while [ $i -lt %d ]; do sleep 0.01; i=$((i+1)); done", N);
 	{
 		char *argv[] = { "/bin/sh", "-c", script, NULL };
-		n = count_child(argv, names, 4, r, &ru, &pre, &opened, err, sizeof(err));
+		n = count_child(argv, names, 4, r, &ru, &pre, &stolen, &opened, err, sizeof(err));
 	}
 	CHECK(n == 4 && opened == 4, "count_child: %d opened %d: %s", n, opened, err);
 	if (n != 4)
@@ -476,8 +487,9 @@ static void test_context_switches_of_sleeping_children(void)
 	CHECK(mf->counted && mf->value >= 20.0 * N, "minor-faults %g: the sleeps' faults are missing", mf->value);
 	/* wait4's rusage includes the children the shell reaped; so must task-clock. */
 	cpu = ru_cpu_ns(&ru) - pre;
-	CHECK(tc->value >= 0.8 * cpu && tc->value <= 1.2 * cpu + 2e6, "task-clock %.2f ms, rusage of sh and its children %.2f ms",
-	      tc->value / 1e6, cpu / 1e6);
+	CHECK(tc->value >= 0.8 * cpu && tc->value <= 1.2 * cpu + 2e6 + stolen,
+	      "task-clock %.2f ms, rusage of sh and its children %.2f ms (%.0f ms stolen)", tc->value / 1e6, cpu / 1e6,
+	      stolen / 1e6);
 }
 
 /* The default set: software events count; the hardware ones are optional and, without a PMU,
