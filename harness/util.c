@@ -201,9 +201,29 @@ int write_str(const char *path, const char *s)
 	return (size_t)w == len ? 0 : -1;
 }
 
+char *atomic_tmp_name(const char *path)
+{
+	return xasprintf("%s.tmp.%d", path, (int)getpid());
+}
+
+int atomic_commit(const char *tmp, const char *path, int failed, char *err, size_t errlen)
+{
+	if (failed) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
+		unlink(tmp);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
 int write_file_atomic(const char *path, const char *data, size_t len)
 {
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	char *tmp = atomic_tmp_name(path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	size_t off = 0;
 	if (fd < 0)

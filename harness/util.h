@@ -51,6 +51,11 @@ int read_u64(const char *path, uint64_t *out);
 int write_str(const char *path, const char *s);
 /* Write via a temporary file and rename, so a reader never sees half a file. */
 int write_file_atomic(const char *path, const char *data, size_t len);
+/* The same for writers of their own (stdio, zlib): write into atomic_tmp_name(path) (free it),
+ * then atomic_commit() with failed set when a write or the close failed (errno then says why);
+ * it renames the temporary into place.  0, or -1 with err set and the temporary removed. */
+char *atomic_tmp_name(const char *path);
+int atomic_commit(const char *tmp, const char *path, int failed, char *err, size_t errlen);
 int mkdir_p(const char *path, unsigned mode);
 int rm_rf(const char *path);
 int path_exists(const char *path);

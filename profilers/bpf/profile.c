@@ -63,17 +63,13 @@ static const char *const type_names[TARE_NTYPES] = { "cpu", "offcpu", "lock", "a
 enum bpf_mode { BPF_TARGET_PID, BPF_TARGET_COMMAND };
 
 struct bpf_opts {
+	struct sample_common c;		/* -F -e -o -p -v --folded --stats --flush */
 	unsigned types;			/* 1 << TARE_* */
-	uint64_t freq_hz;
-	const char *event;
-	const char *out, *folded, *stats;
-	double flush_s;
 	uint32_t max_stacks, depth;
 	uint64_t offcpu_min_ns, alloc_mean;
 	int prog_stats;
 	int per_thread;			/* cpu: an event per thread, not per CPU */
 	enum bpf_mode mode;
-	pid_t pid;
 	char **cmd;
 };
 
@@ -217,18 +213,8 @@ static const char usage_text[] =
 	"outputs and exit 0.  2: usage or a PID that does not exist; 3: cannot profile here\n"
 	"(no CAP_BPF/CAP_PERFMON, no BPF, no glibc in the target for lock and alloc).\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: %s (see tare sample --bpf --help)\n", buf);
-	return EXIT_USAGE;
-}
+#define BPF_HELP "tare sample --bpf --help"
+#define usage_error(...) sample_usage(BPF_HELP, __VA_ARGS__)
 
 static int parse_types(const char *s, unsigned *out)
 {
@@ -256,19 +242,12 @@ static int parse_types(const char *s, unsigned *out)
 /* argv[1] is "--bpf". */
 static int parse_args(int argc, char **argv, struct bpf_opts *o)
 {
-	enum { OPT_FOLDED = 256, OPT_STATS, OPT_FLUSH, OPT_MAX_STACKS, OPT_DEPTH, OPT_OFFCPU_MIN,
-	       OPT_ALLOC_RATE, OPT_PROG_STATS, OPT_PER_THREAD };
+	enum { OPT_MAX_STACKS = SAMPLE_OPT_OWN, OPT_DEPTH, OPT_OFFCPU_MIN, OPT_ALLOC_RATE,
+	       OPT_PROG_STATS, OPT_PER_THREAD };
 	static const struct option opts[] = {
+		SAMPLE_COMMON_LONGOPTS,
 		{ "types",         required_argument, NULL, 't' },
-		{ "freq",          required_argument, NULL, 'F' },
-		{ "event",         required_argument, NULL, 'e' },
-		{ "output",        required_argument, NULL, 'o' },
-		{ "pid",           required_argument, NULL, 'p' },
-		{ "verbose",       no_argument,       NULL, 'v' },
 		{ "help",          no_argument,       NULL, 'h' },
-		{ "folded",        required_argument, NULL, OPT_FOLDED },
-		{ "stats",         required_argument, NULL, OPT_STATS },
-		{ "flush",         required_argument, NULL, OPT_FLUSH },
 		{ "max-stacks",    required_argument, NULL, OPT_MAX_STACKS },
 		{ "stack-depth",   required_argument, NULL, OPT_DEPTH },
 		{ "offcpu-min-us", required_argument, NULL, OPT_OFFCPU_MIN },
@@ -277,57 +256,29 @@ static int parse_args(int argc, char **argv, struct bpf_opts *o)
 		{ "per-thread",    no_argument,       NULL, OPT_PER_THREAD },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, have_pid = 0;
+	int c, taken;
 	uint64_t v;
-	char *end;
 
-	*o = (struct bpf_opts){ .types = 1u << TARE_CPU, .freq_hz = BPF_DEFAULT_HZ,
-				.event = "cpu-clock", .flush_s = BPF_DEFAULT_FLUSH_S,
-				.max_stacks = STACKS_DEFAULT_MAX, .depth = TARE_DEFAULT_DEPTH,
-				.alloc_mean = BPF_DEFAULT_ALLOC_MEAN };
+	*o = (struct bpf_opts){ .c = { .freq_hz = BPF_DEFAULT_HZ, .event = "cpu-clock",
+				       .flush_s = BPF_DEFAULT_FLUSH_S },
+				.types = 1u << TARE_CPU, .max_stacks = STACKS_DEFAULT_MAX,
+				.depth = TARE_DEFAULT_DEPTH, .alloc_mean = BPF_DEFAULT_ALLOC_MEAN };
 	optind = 2;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:t:F:e:o:p:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:" SAMPLE_COMMON_SHORTOPTS "t:h", opts, NULL)) != -1) {
+		if ((taken = sample_common_opt(c, optarg, &o->c, BPF_HELP)) != 0) {
+			if (taken != 1)
+				return taken;
+			continue;
+		}
 		switch (c) {
 		case 't':
 			if (parse_types(optarg, &o->types))
 				return EXIT_USAGE;
 			break;
-		case 'F':
-			if (sample_parse_u64(optarg, 1, 1000000, &v) < 0)
-				return usage_error("-F %s: expected a rate in Hz, 1 to 1000000", optarg);
-			o->freq_hz = v;
-			break;
-		case 'e':
-			o->event = optarg;
-			break;
-		case 'o':
-			o->out = optarg;
-			break;
-		case 'p':
-			if (sample_parse_u64(optarg, 1, INT_MAX, &v) < 0)
-				return usage_error("-p %s: expected a process id", optarg);
-			o->pid = (pid_t)v;
-			have_pid = 1;
-			break;
-		case 'v':
-			tare_verbose = 1;
-			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return -1;
-		case OPT_FOLDED:
-			o->folded = optarg;
-			break;
-		case OPT_STATS:
-			o->stats = optarg;
-			break;
-		case OPT_FLUSH:
-			errno = 0;
-			o->flush_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->flush_s >= 0) || o->flush_s > 1e7)
-				return usage_error("--flush %s: expected seconds, 0 or more", optarg);
-			break;
 		case OPT_MAX_STACKS:
 			if (sample_parse_u64(optarg, 16, 1u << 20, &v) < 0)
 				return usage_error("--max-stacks %s: expected 16 to %u", optarg, 1u << 20);
@@ -366,12 +317,12 @@ static int parse_args(int argc, char **argv, struct bpf_opts *o)
 			return usage_error("%s: unknown option", argv[optind - 1]);
 		}
 	}
-	if (have_pid + (optind < argc) != 1)
+	if (o->c.have_pid + (optind < argc) != 1)
 		return usage_error("what to profile? -p PID, or a command after --");
-	o->mode = have_pid ? BPF_TARGET_PID : BPF_TARGET_COMMAND;
+	o->mode = o->c.have_pid ? BPF_TARGET_PID : BPF_TARGET_COMMAND;
 	o->cmd = argv + optind;
-	if (!o->out && !o->folded)
-		o->out = BPF_DEFAULT_OUT;
+	if (!o->c.out && !o->c.folded)
+		o->c.out = BPF_DEFAULT_OUT;
 	return 0;
 }
 
@@ -880,7 +831,7 @@ static void type_values(const struct bsampler *S, int ty, struct profile_values 
 		pv->type[1] = S->ev.value_type, pv->unit[1] = S->ev.value_unit;
 		pv->period_type = S->ev.value_type, pv->period_unit = S->ev.value_unit;
 		pv->folded_index = 0;
-		*period = S->ev.period_is_ns ? 1000000000ull / S->o.freq_hz : 0;
+		*period = S->ev.period_is_ns ? 1000000000ull / S->o.c.freq_hz : 0;
 		break;
 	case TARE_OFFCPU:
 		pv->type[0] = "blocks", pv->unit[0] = "count";
@@ -1024,7 +975,7 @@ static void report(struct bsampler *S, uint64_t wall_ns)
 		"counts_full", "stacks_full", "stack_fault", "stack_other", "task_storage",
 		"live_full", "targets_full", "events" };
 	json_t *j = json_object(), *jt = json_object(), *jd = json_object(), *jm = json_object();
-	double effective = 0, requested = (double)S->o.freq_hz, pct_core;
+	double effective = 0, requested = (double)S->o.c.freq_hz, pct_core;
 	char *line;
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
@@ -1102,7 +1053,7 @@ static void report(struct bsampler *S, uint64_t wall_ns)
 		(double)cpu / 1e6, pct_core, (double)wall_ns / 1e9, (double)rss / 1048576.0,
 		(double)maps_b / 1048576.0, (double)progs_b / 1024.0, S->flushes,
 		S->flushes == 1 ? "" : "es");
-	if (S->o.stats) {
+	if (S->o.c.stats) {
 		json_object_set_new(j, "sampler", json_string("bpf"));
 		json_object_set_new(j, "mode", json_string(S->o.mode == BPF_TARGET_PID ? "pid" : "command"));
 		json_object_set_new(j, "event", json_string(S->ev.name));
@@ -1149,8 +1100,8 @@ static void report(struct bsampler *S, uint64_t wall_ns)
 		}
 		jd = jt = NULL;
 		line = json_dumps(j, JSON_COMPACT);
-		if (!line || write_file_atomic(S->o.stats, line, strlen(line)) < 0)
-			sample_err("cannot write %s: %s", S->o.stats, strerror(errno)), S->write_failed = 1;
+		if (!line || write_file_atomic(S->o.c.stats, line, strlen(line)) < 0)
+			sample_err("cannot write %s: %s", S->o.c.stats, strerror(errno)), S->write_failed = 1;
 		free(line);
 	}
 	json_decref(j);
@@ -1213,7 +1164,7 @@ static int attach_cpu_event(struct bsampler *S, pid_t tid, int cpu)
 	a.type = S->ev.type;
 	a.config = S->ev.config;
 	a.freq = 1;
-	a.sample_freq = S->o.freq_hz;
+	a.sample_freq = S->o.c.freq_hz;
 	a.inherit = tid > 0;
 	/* the CPU time it covered, for the effective rate (inherited clones folded in) */
 	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
@@ -1221,7 +1172,7 @@ static int attach_cpu_event(struct bsampler *S, pid_t tid, int cpu)
 	if (fd < 0) {
 		int e = errno, code;
 
-		if (e == ESRCH && tid > 0 && tid != S->o.pid)
+		if (e == ESRCH && tid > 0 && tid != S->o.c.pid)
 			return -1;	/* a thread that exited since it was listed */
 		code = perfevent_open_error(&S->ev, e, tid > 0 ? EVENT_TARGET_TASK : EVENT_TARGET_CPU,
 					    tid, msg, sizeof(msg));
@@ -1270,7 +1221,7 @@ static int attach_cpu(struct bsampler *S)
 
 	for (int round = 0; round < 8 && !rc; round++) {
 		pid_t *tids;
-		int n = list_threads(S->o.pid, &tids), fresh = 0;
+		int n = list_threads(S->o.c.pid, &tids), fresh = 0;
 
 		if (n < 0)
 			break;	/* it exited while we attached */
@@ -1362,9 +1313,9 @@ static int find_libc(struct bsampler *S)
 	char path[64], *text, *line, *save = NULL;
 	int found = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)S->o.pid);
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)S->o.c.pid);
 	text = read_file(path, NULL);
-	if (!text && kill(S->o.pid, 0) < 0 && errno == ESRCH)
+	if (!text && kill(S->o.c.pid, 0) < 0 && errno == ESRCH)
 		return -2;
 	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && !found;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -1377,7 +1328,7 @@ static int find_libc(struct bsampler *S)
 		base = strrchr(name, '/');
 		base = base ? base + 1 : name;
 		if (!strncmp(base, "libc.so", 7) || !strncmp(base, "libc-", 5)) {
-			snprintf(S->libc_path, sizeof(S->libc_path), "/proc/%d/root%s", (int)S->o.pid,
+			snprintf(S->libc_path, sizeof(S->libc_path), "/proc/%d/root%s", (int)S->o.c.pid,
 				 name);
 			found = 1;
 		}
@@ -1403,17 +1354,17 @@ static int attach_uprobes(struct bsampler *S, const struct uprobe_spec *specs, i
 		int r = find_libc(S);
 
 		if (r == -2) {
-			sample_debug("pid %d exited before its probes were placed", (int)S->o.pid);
+			sample_debug("pid %d exited before its probes were placed", (int)S->o.c.pid);
 			S->target_gone = 1;	/* nothing to profile: the loop ends at once */
 			return 0;
 		}
 		if (r < 0) {
 			sample_err("--bpf -t %s: pid %d maps no glibc (libc.so.6): lock and alloc probe "
-				"glibc's pthread_mutex_lock and malloc family", type, (int)S->o.pid);
+				"glibc's pthread_mutex_lock and malloc family", type, (int)S->o.c.pid);
 			return EXIT_CANNOT;
 		}
 		S->libc_done = 1;
-		sample_debug("C library of pid %d: %s", (int)S->o.pid, S->libc_path);
+		sample_debug("C library of pid %d: %s", (int)S->o.c.pid, S->libc_path);
 	}
 	for (int pass = 1; pass >= 0; pass--) {
 		for (int i = 0; i < n; i++) {
@@ -1425,7 +1376,7 @@ static int attach_uprobes(struct bsampler *S, const struct uprobe_spec *specs, i
 			if (specs[i].ret != pass)
 				continue;
 			off = elf_func_offset(S->libc_path, specs[i].func);
-			if (!off && kill(S->o.pid, 0) < 0 && errno == ESRCH) {
+			if (!off && kill(S->o.c.pid, 0) < 0 && errno == ESRCH) {
 				S->target_gone = 1;	/* its /proc/PID/root went with it */
 				return 0;
 			}
@@ -1434,10 +1385,10 @@ static int attach_uprobes(struct bsampler *S, const struct uprobe_spec *specs, i
 					specs[i].func);
 				return EXIT_CANNOT;
 			}
-			l = bpf_program__attach_uprobe_opts(specs[i].prog, S->o.pid, S->libc_path,
+			l = bpf_program__attach_uprobe_opts(specs[i].prog, S->o.c.pid, S->libc_path,
 							    (size_t)off, &uo);
 			if (!l && errno == ESRCH) {
-				sample_debug("pid %d exited while its probes were placed", (int)S->o.pid);
+				sample_debug("pid %d exited while its probes were placed", (int)S->o.c.pid);
 				S->target_gone = 1;
 				return 0;
 			}
@@ -1459,7 +1410,7 @@ static int attach_all(struct bsampler *S)
 {
 	struct profile_bpf *sk = S->skel;
 	struct tare_target tg = { 0 };
-	__u32 pid = (__u32)S->o.pid;
+	__u32 pid = (__u32)S->o.c.pid;
 	int rc;
 
 	if (bpf_map_update_elem(bpf_map__fd(sk->maps.tare_targets), &pid, &tg, BPF_ANY))
@@ -1611,7 +1562,7 @@ static void poll_targets(struct bsampler *S)
 
 static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 {
-	uint64_t flush_every = (uint64_t)(S->o.flush_s * 1e9), next_flush = 0;
+	uint64_t flush_every = (uint64_t)(S->o.c.flush_s * 1e9), next_flush = 0;
 	uint64_t next_poll = now_ns() + BPF_POLL_NS;
 	struct epoll_event evs[8];
 
@@ -1653,7 +1604,7 @@ static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 			next_poll = now + BPF_POLL_NS;
 		}
 		if (S->o.mode == BPF_TARGET_PID && S->live_targets <= 0) {
-			sample_debug("pid %d and its children have exited", (int)S->o.pid);
+			sample_debug("pid %d and its children have exited", (int)S->o.c.pid);
 			break;
 		}
 		if (next_flush && now >= next_flush) {
@@ -1736,19 +1687,19 @@ int sample_bpf_main(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	session_init(&S.s, 1);
-	if (perfevent_lookup(S.o.event, &S.ev, err, sizeof(err)) < 0) {
+	if (perfevent_lookup(S.o.c.event, &S.ev, err, sizeof(err)) < 0) {
 		rc = usage_error("%s", err);
 		goto out;
 	}
 	if ((S.o.types & (1u << TARE_CPU)) && perfevent_max_sample_rate() &&
-	    S.o.freq_hz > perfevent_max_sample_rate()) {
+	    S.o.c.freq_hz > perfevent_max_sample_rate()) {
 		rc = usage_error("-F %" PRIu64 ": above kernel.perf_event_max_sample_rate (%" PRIu64
 				 "); use a lower rate or raise the sysctl",
-				 S.o.freq_hz, perfevent_max_sample_rate());
+				 S.o.c.freq_hz, perfevent_max_sample_rate());
 		goto out;
 	}
-	if (S.o.mode == BPF_TARGET_PID && kill(S.o.pid, 0) < 0 && errno == ESRCH) {
-		sample_err("pid %d: no such process", (int)S.o.pid);
+	if (S.o.mode == BPF_TARGET_PID && kill(S.o.c.pid, 0) < 0 && errno == ESRCH) {
+		sample_err("pid %d: no such process", (int)S.o.c.pid);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -1758,15 +1709,15 @@ int sample_bpf_main(int argc, char **argv)
 		if (!(S.o.types & (1u << ty)))
 			continue;
 		T->on = 1;
-		T->out = S.o.out ? typed_name(S.o.out, type_names[ty]) : NULL;
-		T->folded = S.o.folded ? typed_name(S.o.folded, type_names[ty]) : NULL;
+		T->out = S.o.c.out ? typed_name(S.o.c.out, type_names[ty]) : NULL;
+		T->folded = S.o.c.folded ? typed_name(S.o.c.folded, type_names[ty]) : NULL;
 		if ((T->out && sample_check_writable(T->out) < 0) ||
 		    (T->folded && sample_check_writable(T->folded) < 0)) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
 	}
-	if (S.o.stats && sample_check_writable(S.o.stats) < 0) {
+	if (S.o.c.stats && sample_check_writable(S.o.c.stats) < 0) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -1831,12 +1782,12 @@ int sample_bpf_main(int argc, char **argv)
 			rc = EXIT_FAIL;
 			goto out;
 		}
-		S.o.pid = S.cmd.pid;
+		S.o.c.pid = S.cmd.pid;
 	}
 	{
-		struct bproc *p = proc_add(&S, S.o.pid);
+		struct bproc *p = proc_add(&S, S.o.c.pid);
 
-		maps_load(&S.s.maps, S.o.pid, 0);	/* what it maps now; an exec reloads */
+		maps_load(&S.s.maps, S.o.c.pid, 0);	/* what it maps now; an exec reloads */
 		proc_cpu_update(p);
 	}
 	rc = attach_all(&S);
@@ -1857,7 +1808,7 @@ int sample_bpf_main(int argc, char **argv)
 
 			epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.child_pidfd, &e);
 		}
-	} else if (kill(S.o.pid, 0) < 0 && errno == ESRCH) {
+	} else if (kill(S.o.c.pid, 0) < 0 && errno == ESRCH) {
 		/* it exited while we attached: nothing to profile, but the outputs are written */
 		S.procs[0].exited = 1;
 		S.live_targets--;

@@ -82,7 +82,7 @@ int folded_write(const char *path, struct session *s, const struct profile_meta 
 	const struct profile_values *pv = pm->values;
 	struct folded_ctx c = { s, t, pm->comm_root };
 	uint32_t *order = xmalloc(sizeof(*order) * (t->nstacks ? t->nstacks : 1)), n = 0;
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	char *tmp = atomic_tmp_name(path);
 	FILE *f = fopen(tmp, "we");
 	int rc = -1;
 
@@ -109,17 +109,7 @@ int folded_write(const char *path, struct session *s, const struct profile_meta 
 		}
 		fprintf(f, " %llu\n", (unsigned long long)count);
 	}
-	if (ferror(f) | fclose(f)) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
+	rc = atomic_commit(tmp, path, ferror(f) | fclose(f), err, errlen);
 out:
 	free(tmp);
 	free(order);

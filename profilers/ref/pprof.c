@@ -278,7 +278,7 @@ int pprof_write(const char *path, struct session *s, const struct profile_meta *
 	struct usage u;
 	Mapping *maps = xcalloc(m->ndso, sizeof(Mapping));
 	Mapping **mapp = xcalloc(m->ndso, sizeof(Mapping *));
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	char *tmp = atomic_tmp_name(path);
 	struct gz_sink sink = { .base = { .append = gz_append } };
 	/* every string the profile uses is interned before the string table is written */
 	uint32_t k_pid = strtab_intern(&s->strs, "pid"),
@@ -330,17 +330,7 @@ int pprof_write(const char *path, struct session *s, const struct profile_meta *
 	pack_one(&sink, &prof);
 	write_locations(&sink, t, m, &u);
 	write_samples(&sink, t, &u, pv, k_pid, k_comm);
-	if (gzclose(sink.gz) != Z_OK || sink.failed) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno ? errno : EIO));
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
+	rc = atomic_commit(tmp, path, (gzclose(sink.gz) != Z_OK) | sink.failed, err, errlen);
 out:
 	free(tmp);
 	usage_free(&u);

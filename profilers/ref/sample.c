@@ -43,14 +43,11 @@
 enum target_mode { TARGET_PID, TARGET_COMMAND, TARGET_SYSTEM };
 
 struct sample_opts {
-	uint64_t freq_hz, period;
-	const char *event;
-	const char *out, *folded, *stats;
-	double flush_s;
+	struct sample_common c;	/* -F -e -o -p -v --folded --stats --flush */
+	uint64_t period;
 	uint32_t max_stacks;
 	size_t ring_pages;
 	enum target_mode mode;
-	pid_t pid;
 	char **cmd;
 };
 
@@ -122,72 +119,42 @@ static const char sample_usage_text[] =
 	"its status (127: not found, 126: cannot be run).  2: usage or a PID that does not\n"
 	"exist; 3: cannot sample here (permission, no hardware PMU).\n";
 
-static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: %s (see tare sample --help)\n", buf);
-	return EXIT_USAGE;
-}
+#define SAMPLE_HELP "tare sample --help"
+#define usage_error(...) sample_usage(SAMPLE_HELP, __VA_ARGS__)
 
 static int parse_args(int argc, char **argv, struct sample_opts *o)
 {
-	enum { OPT_FOLDED = 256, OPT_STATS, OPT_FLUSH, OPT_MAX_STACKS, OPT_BPF };
+	enum { OPT_MAX_STACKS = SAMPLE_OPT_OWN, OPT_BPF };
 	static const struct option opts[] = {
-		{ "freq",       required_argument, NULL, 'F' },
+		SAMPLE_COMMON_LONGOPTS,
 		{ "count",      required_argument, NULL, 'c' },
-		{ "event",      required_argument, NULL, 'e' },
-		{ "output",     required_argument, NULL, 'o' },
-		{ "pid",        required_argument, NULL, 'p' },
 		{ "all-cpus",   no_argument,       NULL, 'a' },
 		{ "mmap-pages", required_argument, NULL, 'm' },
-		{ "verbose",    no_argument,       NULL, 'v' },
 		{ "help",       no_argument,       NULL, 'h' },
-		{ "folded",     required_argument, NULL, OPT_FOLDED },
-		{ "stats",      required_argument, NULL, OPT_STATS },
-		{ "flush",      required_argument, NULL, OPT_FLUSH },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 		{ "bpf",        no_argument,       NULL, OPT_BPF },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, have_pid = 0, have_all = 0;
+	int c, have_all = 0, taken;
 	uint64_t v;
-	char *end;
 
-	*o = (struct sample_opts){ .event = "cpu-clock", .flush_s = SAMPLE_DEFAULT_FLUSH_S,
+	*o = (struct sample_opts){ .c = { .event = "cpu-clock", .flush_s = SAMPLE_DEFAULT_FLUSH_S },
 				   .max_stacks = STACKS_DEFAULT_MAX,
 				   .ring_pages = SAMPLE_DEFAULT_PAGES };
 	optind = 1;
 	opterr = 0;
 	/* "+": the first non-option starts the command, as with perf record and env */
-	while ((c = getopt_long(argc, argv, "+:F:c:e:o:p:am:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:" SAMPLE_COMMON_SHORTOPTS "c:am:h", opts, NULL)) != -1) {
+		if ((taken = sample_common_opt(c, optarg, &o->c, SAMPLE_HELP)) != 0) {
+			if (taken != 1)
+				return taken;
+			continue;
+		}
 		switch (c) {
-		case 'F':
-			if (sample_parse_u64(optarg, 1, 1000000, &v) < 0)
-				return usage_error("-F %s: expected a rate in Hz, 1 to 1000000", optarg);
-			o->freq_hz = v;
-			break;
 		case 'c':
 			if (sample_parse_u64(optarg, 1, UINT64_MAX / 2, &v) < 0)
 				return usage_error("-c %s: expected a positive period", optarg);
 			o->period = v;
-			break;
-		case 'e':
-			o->event = optarg;
-			break;
-		case 'o':
-			o->out = optarg;
-			break;
-		case 'p':
-			if (sample_parse_u64(optarg, 1, INT_MAX, &v) < 0)
-				return usage_error("-p %s: expected a process id", optarg);
-			o->pid = (pid_t)v;
-			have_pid = 1;
 			break;
 		case 'a':
 			have_all = 1;
@@ -198,24 +165,9 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 						   optarg);
 			o->ring_pages = v;
 			break;
-		case 'v':
-			tare_verbose = 1;
-			break;
 		case 'h':
 			fputs(sample_usage_text, stdout);
 			return -1;
-		case OPT_FOLDED:
-			o->folded = optarg;
-			break;
-		case OPT_STATS:
-			o->stats = optarg;
-			break;
-		case OPT_FLUSH:
-			errno = 0;
-			o->flush_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(o->flush_s >= 0) || o->flush_s > 1e7)
-				return usage_error("--flush %s: expected seconds, 0 or more", optarg);
-			break;
 		case OPT_MAX_STACKS:
 			if (sample_parse_u64(optarg, 1, STACKS_MAX_MAX, &v) < 0)
 				return usage_error("--max-stacks %s: expected 1 to %u", optarg,
@@ -230,16 +182,16 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 			return usage_error("%s: unknown option", argv[optind - 1]);
 		}
 	}
-	if (o->freq_hz && o->period)
+	if (o->c.freq_hz && o->period)
 		return usage_error("-F and -c: give a rate or a period, not both");
-	if (!o->freq_hz && !o->period)
-		o->freq_hz = SAMPLE_DEFAULT_HZ;
-	if (have_pid + have_all + (optind < argc) != 1)
+	if (!o->c.freq_hz && !o->period)
+		o->c.freq_hz = SAMPLE_DEFAULT_HZ;
+	if (o->c.have_pid + have_all + (optind < argc) != 1)
 		return usage_error("what to sample? one of -p PID, -a, or a command after --");
-	o->mode = have_pid ? TARGET_PID : have_all ? TARGET_SYSTEM : TARGET_COMMAND;
+	o->mode = o->c.have_pid ? TARGET_PID : have_all ? TARGET_SYSTEM : TARGET_COMMAND;
 	o->cmd = argv + optind;
-	if (!o->out && !o->folded)
-		o->out = SAMPLE_DEFAULT_OUT;
+	if (!o->c.out && !o->c.folded)
+		o->c.out = SAMPLE_DEFAULT_OUT;
 	return 0;
 }
 
@@ -279,11 +231,11 @@ static int open_on(struct sampler *S, pid_t tid, int *code)
 				S->attr.exclude_kernel = 0;
 		}
 		if (fd < 0) {
-			if (e == ESRCH && tid != S->o.pid && S->o.mode == TARGET_PID)
+			if (e == ESRCH && tid != S->o.c.pid && S->o.mode == TARGET_PID)
 				return 1;	/* a thread that exited since it was listed */
 			*code = perfevent_open_error(&S->ev, e, S->o.mode == TARGET_SYSTEM ?
 						 EVENT_TARGET_CPU : EVENT_TARGET_TASK,
-						 tid > 0 ? tid : S->o.pid, msg, sizeof(msg));
+						 tid > 0 ? tid : S->o.c.pid, msg, sizeof(msg));
 			sample_err("%s", msg);
 			return -1;
 		}
@@ -326,11 +278,11 @@ static int open_pid(struct sampler *S, int *code)
 
 	for (int round = 0; round < 8; round++) {
 		pid_t *tids;
-		int n = list_threads(S->o.pid, &tids), fresh = 0;
+		int n = list_threads(S->o.c.pid, &tids), fresh = 0;
 
 		if (n < 0) {
 			if (!ndone) {
-				sample_err("pid %d: no such process", (int)S->o.pid);
+				sample_err("pid %d: no such process", (int)S->o.c.pid);
 				*code = EXIT_USAGE;
 				free(done);
 				return -1;
@@ -358,7 +310,7 @@ static int open_pid(struct sampler *S, int *code)
 		if (!fresh)
 			break;
 	}
-	sample_debug("pid %d: %d threads, %d events on %d CPUs", (int)S->o.pid, ndone, S->nfds,
+	sample_debug("pid %d: %d threads, %d events on %d CPUs", (int)S->o.c.pid, ndone, S->nfds,
 		  S->ncpus);
 	free(done);
 	return 0;
@@ -369,7 +321,7 @@ static uint64_t requested_period(const struct sampler *S)
 	if (S->o.period)
 		return S->o.period;
 	/* the kernel turns a clock's frequency into this fixed period (perf_swevent_init_hrtimer) */
-	return S->ev.period_is_ns ? 1000000000ull / S->o.freq_hz : 0;
+	return S->ev.period_is_ns ? 1000000000ull / S->o.c.freq_hz : 0;
 }
 
 /* The CPU time the events covered: time_running summed over every event (inherited clones
@@ -431,9 +383,9 @@ static void flush(struct sampler *S, int final)
 			    " throttled, %" PRIu64 " dropped (stack table full)", S->ev.name,
 			    S->s.samples, S->s.lost, S->s.throttled, S->s.stacks.dropped);
 	pm.comment = comment;
-	if (S->o.out && pprof_write(S->o.out, &S->s, &pm, err, sizeof(err)) < 0)
+	if (S->o.c.out && pprof_write(S->o.c.out, &S->s, &pm, err, sizeof(err)) < 0)
 		sample_err("%s", err), failed = 1;
-	if (S->o.folded && folded_write(S->o.folded, &S->s, &pm, err, sizeof(err)) < 0)
+	if (S->o.c.folded && folded_write(S->o.c.folded, &S->s, &pm, err, sizeof(err)) < 0)
 		sample_err("%s", err), failed = 1;
 	free(comment);
 	S->write_failed = failed;
@@ -457,8 +409,8 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		rss = (uint64_t)ru.ru_maxrss * 1024;
-	if (S->o.freq_hz)
-		requested = (double)S->o.freq_hz;
+	if (S->o.c.freq_hz)
+		requested = (double)S->o.c.freq_hz;
 	else if (S->ev.period_is_ns)
 		requested = 1e9 / (double)S->o.period;
 	fprintf(stderr, "tare-sample: %" PRIu64 " samples over %.3f CPU-s sampled: %.1f Hz "
@@ -473,7 +425,7 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 		wall_ns ? 100.0 * (double)run_cpu / (double)wall_ns : 0.0, (double)wall_ns / 1e9,
 		(double)rss / 1048576.0, S->s.stacks.nstacks, S->s.stacks.nlocs - 1, sym,
 		S->flushes, S->flushes == 1 ? "" : "es");
-	if (S->o.stats) {
+	if (S->o.c.stats) {
 		char *line = xasprintf(
 			"{\"event\":\"%s\",\"mode\":\"%s\",\"requested_hz\":%.3f,"
 			"\"effective_hz\":%.3f,\"rate_ratio\":%.5f,\"samples\":%" PRIu64 ","
@@ -494,8 +446,8 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 			S->s.stacks.nlocs - 1, sym, S->s.unmapped_frames,
 			S->exclude_kernel ? "false" : "true");
 
-		if (write_file_atomic(S->o.stats, line, strlen(line)) < 0)
-			sample_err("cannot write %s: %s", S->o.stats, strerror(errno)), S->write_failed = 1;
+		if (write_file_atomic(S->o.c.stats, line, strlen(line)) < 0)
+			sample_err("cannot write %s: %s", S->o.c.stats, strerror(errno)), S->write_failed = 1;
 		free(line);
 	}
 }
@@ -530,7 +482,7 @@ static void stop_child(struct sampler *S)
 /* epoll loop: drain on wake-ups, flush on time, notice hangups and the command's exit. */
 static void run_loop(struct sampler *S, const sigset_t *waitmask)
 {
-	uint64_t flush_every = (uint64_t)(S->o.flush_s * 1e9), next_flush = 0;
+	uint64_t flush_every = (uint64_t)(S->o.c.flush_s * 1e9), next_flush = 0;
 	struct epoll_event evs[64];
 
 	if (flush_every)
@@ -567,7 +519,7 @@ static void run_loop(struct sampler *S, const sigset_t *waitmask)
 				break;
 		}
 		if (S->o.mode == TARGET_PID && S->live_fds == 0) {
-			sample_debug("pid %d and its children have exited", (int)S->o.pid);
+			sample_debug("pid %d and its children have exited", (int)S->o.c.pid);
 			break;
 		}
 		if (next_flush && now_ns() >= next_flush) {
@@ -619,19 +571,19 @@ int sample_main(int argc, char **argv)
 	rc = parse_args(argc, argv, &S.o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (perfevent_lookup(S.o.event, &S.ev, err, sizeof(err)) < 0)
+	if (perfevent_lookup(S.o.c.event, &S.ev, err, sizeof(err)) < 0)
 		return usage_error("%s", err);
-	if (S.o.freq_hz && perfevent_max_sample_rate() && S.o.freq_hz > perfevent_max_sample_rate())
+	if (S.o.c.freq_hz && perfevent_max_sample_rate() && S.o.c.freq_hz > perfevent_max_sample_rate())
 		return usage_error("-F %" PRIu64 ": above kernel.perf_event_max_sample_rate (%" PRIu64
 				   "); use a lower rate or raise the sysctl",
-				   S.o.freq_hz, perfevent_max_sample_rate());
-	if (S.o.mode == TARGET_PID && kill(S.o.pid, 0) < 0 && errno == ESRCH) {
-		sample_err("pid %d: no such process", (int)S.o.pid);
+				   S.o.c.freq_hz, perfevent_max_sample_rate());
+	if (S.o.mode == TARGET_PID && kill(S.o.c.pid, 0) < 0 && errno == ESRCH) {
+		sample_err("pid %d: no such process", (int)S.o.c.pid);
 		return EXIT_USAGE;
 	}
-	if ((S.o.out && sample_check_writable(S.o.out) < 0) ||
-	    (S.o.folded && sample_check_writable(S.o.folded) < 0) ||
-	    (S.o.stats && sample_check_writable(S.o.stats) < 0))
+	if ((S.o.c.out && sample_check_writable(S.o.c.out) < 0) ||
+	    (S.o.c.folded && sample_check_writable(S.o.c.folded) < 0) ||
+	    (S.o.c.stats && sample_check_writable(S.o.c.stats) < 0))
 		return EXIT_USAGE;
 	raise_nofile();
 
@@ -656,18 +608,18 @@ int sample_main(int argc, char **argv)
 	for (int i = 0; i < S.ncpus; i++)
 		S.rings[i].fd = -1;
 	S.epfd = epoll_create1(EPOLL_CLOEXEC);
-	perfevent_attr(&S.ev, S.o.freq_hz, S.o.period, S.o.mode != TARGET_SYSTEM,
+	perfevent_attr(&S.ev, S.o.c.freq_hz, S.o.period, S.o.mode != TARGET_SYSTEM,
 		   S.o.mode == TARGET_COMMAND, 0, &S.attr);
 	S.attr.wakeup_watermark = (uint32_t)(S.o.ring_pages * (size_t)sysconf(_SC_PAGESIZE) / 2);
 	sample_debug("%s, %s %" PRIu64 ", %d CPUs, rings of %zu pages, at most %u stacks (%.1f MB)",
-		  S.ev.name, S.o.freq_hz ? "frequency" : "period",
-		  S.o.freq_hz ? S.o.freq_hz : S.o.period, S.ncpus, S.o.ring_pages, S.o.max_stacks,
+		  S.ev.name, S.o.c.freq_hz ? "frequency" : "period",
+		  S.o.c.freq_hz ? S.o.c.freq_hz : S.o.period, S.ncpus, S.o.ring_pages, S.o.max_stacks,
 		  (double)stacks_cap_bytes(S.o.max_stacks) / 1048576.0);
 
 	switch (S.o.mode) {
 	case TARGET_PID:
 		/* what it has mapped already; MMAP2 records bring the rest */
-		maps_load(&S.s.maps, S.o.pid, 0);
+		maps_load(&S.s.maps, S.o.c.pid, 0);
 		r = open_pid(&S, &code);
 		break;
 	case TARGET_SYSTEM:

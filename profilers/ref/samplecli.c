@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,60 @@ void sample_debug(const char *fmt, ...)
 	fprintf(stderr, "tare sample: debug: %s\n", buf);
 }
 
+int sample_usage(const char *help, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "tare sample: %s (see %s)\n", buf, help);
+	return EXIT_USAGE;
+}
+
+int sample_common_opt(int c, const char *arg, struct sample_common *o, const char *help)
+{
+	uint64_t v;
+	char *end;
+
+	switch (c) {
+	case 'F':
+		if (sample_parse_u64(arg, 1, 1000000, &v) < 0)
+			return sample_usage(help, "-F %s: expected a rate in Hz, 1 to 1000000", arg);
+		o->freq_hz = v;
+		return 1;
+	case 'e':
+		o->event = arg;
+		return 1;
+	case 'o':
+		o->out = arg;
+		return 1;
+	case 'p':
+		if (sample_parse_u64(arg, 1, INT_MAX, &v) < 0)
+			return sample_usage(help, "-p %s: expected a process id", arg);
+		o->pid = (pid_t)v;
+		o->have_pid = 1;
+		return 1;
+	case 'v':
+		tare_verbose = 1;
+		return 1;
+	case SAMPLE_OPT_FOLDED:
+		o->folded = arg;
+		return 1;
+	case SAMPLE_OPT_STATS:
+		o->stats = arg;
+		return 1;
+	case SAMPLE_OPT_FLUSH:
+		errno = 0;
+		o->flush_s = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->flush_s >= 0) || o->flush_s > 1e7)
+			return sample_usage(help, "--flush %s: expected seconds, 0 or more", arg);
+		return 1;
+	}
+	return 0;
+}
+
 int sample_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -53,7 +108,7 @@ int sample_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 
 int sample_check_writable(const char *path)
 {
-	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	char *tmp = atomic_tmp_name(path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644), e = errno;
 
 	if (fd >= 0) {

@@ -13,6 +13,30 @@ void sample_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sample_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A decimal in [min, max] into *out; -1 when s is not one. */
 int sample_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* "tare sample: MESSAGE (see HELP)" on stderr; returns EXIT_USAGE. */
+int sample_usage(const char *help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The options both commands take, into the same fields: -F -e -o -p -v and --folded, --stats,
+ * --flush.  A command lists SAMPLE_COMMON_LONGOPTS among its long options, numbers its own from
+ * SAMPLE_OPT_OWN, and hands each getopt result to sample_common_opt() first. */
+struct sample_common {
+	uint64_t freq_hz;	/* 0 until -F */
+	const char *event, *out, *folded, *stats;
+	double flush_s;
+	pid_t pid;
+	int have_pid;
+};
+enum { SAMPLE_OPT_FOLDED = 256, SAMPLE_OPT_STATS, SAMPLE_OPT_FLUSH, SAMPLE_OPT_OWN };
+#define SAMPLE_COMMON_SHORTOPTS "F:e:o:p:v"
+#define SAMPLE_COMMON_LONGOPTS                                                                  \
+	{ "freq", required_argument, NULL, 'F' }, { "event", required_argument, NULL, 'e' },     \
+	{ "output", required_argument, NULL, 'o' }, { "pid", required_argument, NULL, 'p' },     \
+	{ "verbose", no_argument, NULL, 'v' }, { "folded", required_argument, NULL, SAMPLE_OPT_FOLDED }, \
+	{ "stats", required_argument, NULL, SAMPLE_OPT_STATS },                                   \
+	{ "flush", required_argument, NULL, SAMPLE_OPT_FLUSH }
+/* 1: c was a common option, taken; 0: it is not one; EXIT_USAGE after one line naming help. */
+int sample_common_opt(int c, const char *arg, struct sample_common *o, const char *help);
+
 /* Whether an output can be written where it is asked for (a file beside it is created and
  * removed), before anything is measured; -1 after one line saying why not. */
 int sample_check_writable(const char *path);

@@ -1,8 +1,9 @@
 # tare calibrate: a short calibration writes calibration.json with the noise floor, every
 # injected level's recovery, and the minimum detectable effect, and its estimates are the
-# Hodges-Lehmann medians of the per-block log ratios in the run's own trials.csv.  (Whether
-# the intervals cover the truth is tests/cli/truth.sh's job: a 95% A/A interval from 7 blocks
-# misses 0 in 4.7% of correct runs, too often for a CI gate.)
+# Hodges-Lehmann medians of the per-block log ratios in the run's own trials.csv.  Whether the
+# intervals cover the truth is tests/cli/truth.sh's job: a 95% A/A interval from 7 blocks
+# misses 0 in 4.7% of correct runs, too often for a CI gate, and under load (a sanitizer run
+# beside a build) a 5% level went undetected with per-block SDs of 5-8 points.
 # The same for p50 latency (metric=latency).
 . "$ROOT/tests/lib.sh"
 need_root
@@ -13,10 +14,12 @@ f=$(ls results/*-calibrate/calibration.json) || fail "no calibration.json: $(cat
 python3 - "$f" "$(dirname "$f")/trials.csv" <<'PY' || fail "calibration: $(cat "$f")"
 import csv, json, math, statistics, sys
 c = json.load(open(sys.argv[1]))
+assert c["blocks"] >= 6, "too few blocks for a 95% interval"
 assert c["aa_lo_pct"] <= c["aa_estimate_pct"] <= c["aa_hi_pct"], "A/A estimate outside its interval"
 assert c["minimum_detectable_effect_pct"] > 0 and c["block_sd_points"] >= 0
-five = [l for l in c["levels"] if l["truth_pct"] == 5][0]
-assert five["detected"] and five["estimate_pct"] > c["aa_estimate_pct"], five
+for l in c["levels"]:  # detected: the interval lies above 0 (whether it does is the noise's say)
+    assert l["lo_pct"] <= l["estimate_pct"] <= l["hi_pct"], l
+    assert l["detected"] == (l["lo_pct"] > 0), l
 # Total CPU per unit of each trial, by block and label, from trials.csv.
 t = {}
 for r in csv.DictReader(open(sys.argv[2])):
