@@ -15,7 +15,8 @@
 # samples the same 3 points would be 2.5 SEs (~2% false failures), so a machine too busy to
 # give the workload 15 CPU-seconds skips the accuracy check rather than flake.  The rate bound
 # is not statistical at all: cpu-clock fires every 1e9/99 ns of the task's CPU, so only lost,
-# throttled or unaccounted samples move it.
+# throttled or unaccounted samples move it, and steal: the perf clock runs on while the vCPU is
+# stolen, wait4's CPU does not, so the upper bound allows s/(1-s) for a share s stolen.
 . "$ROOT/tests/lib.sh"
 cd "$T"
 "$TARE" validate --help >/dev/null 2>&1 || skip "tare validate is not wired into harness/main.c yet"
@@ -70,8 +71,9 @@ def check(cond, msg):
     ok &= bool(cond)
 check(ref["attribution_error_max_pp"] <= 3,
       f"attribution error {ref['attribution_error_max_pp']:.2f} points <= 3 (se {ref['binomial_se_pp']:.2f}, n {n:.0f})")
-check(abs(ref["effective_rate_hz"] / ref["requested_hz"] - 1) <= 0.05,
-      f"effective rate {ref['effective_rate_hz']:.1f} Hz within 5% of {ref['requested_hz']}")
+s = ref["steal_pct"] / 100  # stolen time runs the perf clock, not wait4's CPU (docs/validate.md)
+check(0.95 <= ref["effective_rate_hz"] / ref["requested_hz"] <= 1.05 + s / (1 - s),
+      f"effective rate {ref['effective_rate_hz']:.1f} Hz within 5% of {ref['requested_hz']} ({100 * s:.1f}% stolen)")
 check(ref["lost"] == 0 and ref["dropped"] == 0, f"lost {ref['lost']}, dropped {ref['dropped']}")
 check(abs(sum(ref["truth"].values()) - 1) < 1e-6 and set(ref["truth"]) == set(ref["measured"]),
       "truth and measured over the same sites")
