@@ -33,6 +33,9 @@
 
 #define SUBSAMPLES 2000
 #define SUB_BLOCKS 8
+/* Subsets of 8 from fewer than 16 blocks share most of their blocks (from 10 there are only 45
+ * of them), so their rates would restate the few blocks there are, not 8-block runs. */
+#define SUB_MIN_BLOCKS (2 * SUB_BLOCKS)
 #define GOAL_RUN_S 120.0
 
 /* What is calibrated: CPU per unit of work (per-block log ratios, shown as percent) or the p50
@@ -156,7 +159,7 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 	stats_signed_rank(d, n, conf, &e);
 	/* log ratios: x100 is percentage points at these sizes */
 	sigma = (cm->log_ratio ? 100 : 1) * stats_sd(d, n);
-	if (n >= k)
+	if (n >= SUB_MIN_BLOCKS)
 		fpr = subsample(cm, d, n, k, conf, 2, 0, 0, 1);
 	fprintf(out, "\ncalibration of %s: %d blocks of %d trials, %.2f s per trial (%.0f s of trials)\n",
 		cm->log_ratio ? "CPU per unit" : "p50 latency", ex->blocks, ex->nconfigs, trial_s, trial_s * lr->ntrials);
@@ -191,7 +194,7 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 		s = (cm->log_ratio ? 100 : 1) * stats_sd(d, n);
 		if (cm->log_ratio && fabs(truth - 1) < 1e-9)
 			sigma_1 = s;
-		if (n >= k) {
+		if (n >= SUB_MIN_BLOCKS) {
 			det = subsample(cm, d, n, k, conf, 1, truth, 0, 2 + (uint64_t)c);
 			close = subsample(cm, d, n, k, conf, 3, truth, tol, 3 + (uint64_t)c);
 		}
@@ -200,7 +203,7 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 			if (isfinite(det))
 				snprintf(sub, sizeof(sub), "detected %3.0f%%, %s %3.0f%%", 100 * det, cm->within, 100 * close);
 			else
-				snprintf(sub, sizeof(sub), "- (needs %d blocks)", k);
+				snprintf(sub, sizeof(sub), "- (needs %d blocks)", SUB_MIN_BLOCKS);
 			if (e.ok)
 				snprintf(iv, sizeof(iv), "[%+.2f, %+.2f]%s", lo, hi, lo <= truth && truth <= hi ? " ok" : " MISS");
 			else
