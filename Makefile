@@ -30,7 +30,7 @@ msg = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test bench clean check-deps sanitize check-bpf
+.PHONY: all test bench clean check-deps sanitize check-bpf FORCE
 
 # The eBPF sampler (profilers/bpf/, `tare sample --bpf`, profiler ref-bpf) needs the kernel's
 # BTF (for vmlinux.h), clang, bpftool and libbpf.  Where one is missing tare is built without
@@ -135,8 +135,12 @@ $(BUILD)/profilers/bpf/nobpf.o: TARE_CFLAGS += -DTARE_NO_BPF_REASON='"$(NO_BPF)"
 
 # Rebuild everything when the compiler or its flags change (make sanitize, CFLAGS=-O0): a tree
 # built with other flags would otherwise keep its old objects (workloads built with ASan, say).
+# A recipe, not a parse-time $(shell), so `make -n` and `make clean` leave the stamp alone; it
+# runs every time and touches the file only when the flags differ (git's GIT-CFLAGS).
 FLAGS := $(CC) $(CFLAGS) | $(SAN) | $(TARE_CFLAGS)
-$(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/flags.txt 2>/dev/null)" = '$(FLAGS)' ] || echo '$(FLAGS)' > $(BUILD)/flags.txt)
+$(BUILD)/flags.txt: FORCE
+	@mkdir -p $(@D); [ "$$(cat $@ 2>/dev/null)" = '$(FLAGS)' ] || echo '$(FLAGS)' > $@
+FORCE:
 
 # Rebuild version.o when `git describe` changes, not on every make.
 $(shell mkdir -p $(BUILD); [ "$$(cat $(BUILD)/version.txt 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > $(BUILD)/version.txt)
