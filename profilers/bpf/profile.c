@@ -54,7 +54,6 @@
 #define BPF_POLL_NS		1000000000ull	/* look for new stacks this often */
 #define BPF_EXEC_SETTLE_NS	20000000ull	/* after an exec, let ld.so map the libraries */
 #define BPF_RELOAD_NS		1000000000ull	/* a missed address re-reads /proc at most this often */
-#define BPF_WAIT_CHILD_S	5.0
 #define BPF_MAX_TARGETS		1024
 #define BPF_LIVE_PER_STACK	2		/* live sampled allocations tracked: 2 x max-stacks */
 
@@ -149,19 +148,6 @@ struct bsampler {
 	int stats_fd;			/* BPF_ENABLE_STATS, with --prog-stats */
 	int write_failed;
 };
-
-static volatile sig_atomic_t bpf_stop, bpf_sigchld;
-
-static void on_stop(int sig)
-{
-	bpf_stop = sig;
-}
-
-static void on_sigchld(int sig)
-{
-	(void)sig;
-	bpf_sigchld = 1;
-}
 
 /* libbpf's own messages (the verifier's log among them) only with -v. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -1523,25 +1509,6 @@ static void reap_child(struct bsampler *S, int block)
 		sample_cmd_reap(&S->cmd, block);
 }
 
-static void stop_child(struct bsampler *S)
-{
-	uint64_t deadline;
-
-	reap_child(S, 0);
-	if (S->o.mode != BPF_TARGET_COMMAND || S->cmd.reaped || S->cmd.pid <= 0)
-		return;
-	kill(S->cmd.pid, SIGTERM);
-	deadline = now_ns() + (uint64_t)(BPF_WAIT_CHILD_S * 1e9);
-	while (!S->cmd.reaped && now_ns() < deadline) {
-		sleep_ns(10000000);
-		reap_child(S, 0);
-	}
-	if (!S->cmd.reaped) {
-		kill(S->cmd.pid, SIGKILL);
-		reap_child(S, 1);
-	}
-}
-
 /* ---- the loop ----------------------------------------------------------------------------- */
 
 static void poll_targets(struct bsampler *S)
@@ -1560,6 +1527,21 @@ static void poll_targets(struct bsampler *S)
 	}
 }
 
+/* Processes whose exec has settled take their new mappings now, keys or not: a program that is
+ * never sampled (a sleep) would otherwise keep its settle time in the past, and the loop would
+ * wake at once, forever, with no chance for a signal to land. */
+static void settle_execs(struct bsampler *S, uint64_t now)
+{
+	for (int i = 0; i < S->nprocs; i++) {
+		struct bproc *p = &S->procs[i];
+
+		if (p->gen_seen > p->gen && !p->exited && now >= p->exec_ns + BPF_EXEC_SETTLE_NS) {
+			maps_load(&S->s.maps, p->pid, 0);
+			p->gen = p->gen_seen;
+		}
+	}
+}
+
 static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 {
 	uint64_t flush_every = (uint64_t)(S->o.c.flush_s * 1e9), next_flush = 0;
@@ -1568,7 +1550,7 @@ static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 
 	if (flush_every)
 		next_flush = now_ns() + flush_every;
-	while (!bpf_stop) {
+	while (!sample_stop) {
 		uint64_t now = now_ns(), wake = next_poll, settle = UINT64_MAX, nk;
 		int n, timeout;
 
@@ -1584,10 +1566,10 @@ static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 		n = epoll_pwait(S->epfd, evs, 8, timeout, waitmask);
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.u32 == 1)
-				bpf_sigchld = 1;	/* the command's pidfd */
+				sample_sigchld = 1;	/* the command's pidfd */
 		ring_buffer__consume(S->rb);
-		if (bpf_sigchld) {
-			bpf_sigchld = 0;
+		if (sample_sigchld) {
+			sample_sigchld = 0;
 			reap_child(S, 0);
 			if (S->cmd.reaped)
 				break;
@@ -1598,6 +1580,8 @@ static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 			/* new stacks: name them while their processes' mappings are current */
 			S->new_keys_seen = nk;
 			ingest(S);
+			if (now >= settle)
+				settle_execs(S, now);
 		}
 		if (now >= next_poll) {
 			poll_targets(S);
@@ -1677,9 +1661,8 @@ static void sampler_free(struct bsampler *S)
 int sample_bpf_main(int argc, char **argv)
 {
 	struct bsampler S = { .epfd = -1, .child_pidfd = -1, .cmd = SAMPLE_CMD_INIT, .stats_fd = -1 };
-	struct sigaction sa = { .sa_handler = on_stop }, sc = { .sa_handler = on_sigchld }, old[4];
-	sigset_t block, orig;
-	int rc, signals_set = 0;
+	struct sample_signals sig = { .taken = 0 };
+	int rc;
 	char err[256];
 	uint64_t wall, cache_n = 16;
 
@@ -1722,20 +1705,7 @@ int sample_bpf_main(int argc, char **argv)
 		goto out;
 	}
 
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&sc.sa_mask);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	sigaction(SIGINT, &sa, &old[0]);
-	sigaction(SIGTERM, &sa, &old[1]);
-	sigaction(SIGHUP, &sa, &old[2]);
-	sigaction(SIGCHLD, &sc, &old[3]);
-
-	signals_set = 1;
+	sample_signals_take(&sig);
 	rc = load(&S);
 	if (rc)
 		goto out;
@@ -1778,7 +1748,7 @@ int sample_bpf_main(int argc, char **argv)
 	}
 
 	if (S.o.mode == BPF_TARGET_COMMAND) {
-		if (sample_cmd_fork(&S.cmd, S.o.cmd, &orig, old) < 0) {
+		if (sample_cmd_fork(&S.cmd, S.o.cmd, &sig.orig, sig.old) < 0) {
 			rc = EXIT_FAIL;
 			goto out;
 		}
@@ -1821,13 +1791,14 @@ int sample_bpf_main(int argc, char **argv)
 	fprintf(stderr, "tare-sample: ready\n");
 	fflush(stderr);
 
-	run_loop(&S, &orig);
-	if (bpf_stop)
-		sample_debug("stopping on %s", strsignal(bpf_stop));
+	run_loop(&S, &sig.orig);
+	if (sample_stop)
+		sample_debug("stopping on %s", strsignal(sample_stop));
 	/* Stop sampling CPU first and take the CPU time it covered at that moment (detaching
 	 * uprobes takes a while, RCU grace periods, and the cpu samples must not run on), then the
 	 * rest; then read what they left. */
-	stop_child(&S);
+	if (S.o.mode == BPF_TARGET_COMMAND)
+		sample_cmd_stop(&S.cmd, SAMPLE_WAIT_CHILD_S, NULL, NULL);
 	detach(&S, 1);
 	poll_targets(&S);
 	wall = now_ns() - S.start_ns;
@@ -1841,12 +1812,6 @@ int sample_bpf_main(int argc, char **argv)
 out:
 	sample_cmd_close(&S.cmd);
 	sampler_free(&S);
-	if (signals_set) {
-		sigaction(SIGINT, &old[0], NULL);
-		sigaction(SIGTERM, &old[1], NULL);
-		sigaction(SIGHUP, &old[2], NULL);
-		sigaction(SIGCHLD, &old[3], NULL);
-		sigprocmask(SIG_SETMASK, &orig, NULL);
-	}
+	sample_signals_restore(&sig);
 	return rc;
 }

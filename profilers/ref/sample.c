@@ -38,7 +38,6 @@
 #define SAMPLE_DEFAULT_FLUSH_S	15.0
 #define SAMPLE_DEFAULT_PAGES	32	/* 128 KiB of data per CPU: ~0.4 s at 999 Hz of shallow stacks */
 #define SAMPLE_DEFAULT_OUT	"profile.pb.gz"
-#define SAMPLE_WAIT_CHILD_S	5.0	/* after SIGTERM to a command we started, before SIGKILL */
 
 enum target_mode { TARGET_PID, TARGET_COMMAND, TARGET_SYSTEM };
 
@@ -73,19 +72,6 @@ struct sampler {
 	uint64_t flushes, flush_cpu_ns;
 	int write_failed;
 };
-
-static volatile sig_atomic_t sample_stop, sample_sigchld;
-
-static void on_stop(int sig)
-{
-	sample_stop = sig;
-}
-
-static void on_sigchld(int sig)
-{
-	(void)sig;
-	sample_sigchld = 1;
-}
 
 static const char sample_usage_text[] =
 	"usage: tare sample [-F HZ | -c PERIOD] [-e EVENT] [-o FILE] [--folded FILE]\n"
@@ -458,25 +444,9 @@ static void reap_child(struct sampler *S, int block)
 		sample_cmd_reap(&S->cmd, block);
 }
 
-/* Stop a command we started that is still running: SIGTERM, a grace period, then SIGKILL. */
-static void stop_child(struct sampler *S)
+static void drain_cb(void *S)
 {
-	uint64_t deadline;
-
-	reap_child(S, 0);
-	if (S->o.mode != TARGET_COMMAND || S->cmd.reaped)
-		return;
-	kill(S->cmd.pid, SIGTERM);
-	deadline = now_ns() + (uint64_t)(SAMPLE_WAIT_CHILD_S * 1e9);
-	while (!S->cmd.reaped && now_ns() < deadline) {
-		sleep_ns(10000000);
-		reap_child(S, 0);
-		drain(S);
-	}
-	if (!S->cmd.reaped) {
-		kill(S->cmd.pid, SIGKILL);
-		reap_child(S, 1);
-	}
+	drain(S);
 }
 
 /* epoll loop: drain on wake-ups, flush on time, notice hangups and the command's exit. */
@@ -560,8 +530,7 @@ static void sampler_free(struct sampler *S)
 int sample_main(int argc, char **argv)
 {
 	struct sampler S = { .epfd = -1, .child_pidfd = -1, .cmd = SAMPLE_CMD_INIT };
-	struct sigaction sa = { .sa_handler = on_stop }, sc = { .sa_handler = on_sigchld }, old[4];
-	sigset_t block, orig;
+	struct sample_signals sig = { .taken = 0 };
 	int rc, code = EXIT_FAIL, r;
 	char err[256];
 	uint64_t covered, wall;
@@ -587,20 +556,7 @@ int sample_main(int argc, char **argv)
 		return EXIT_USAGE;
 	raise_nofile();
 
-	/* Signals are blocked except inside epoll_pwait, so a stop request is never missed
-	 * between checking the flag and going to sleep. */
-	sigemptyset(&sa.sa_mask);
-	sigemptyset(&sc.sa_mask);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	sigaddset(&block, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	sigaction(SIGINT, &sa, &old[0]);
-	sigaction(SIGTERM, &sa, &old[1]);
-	sigaction(SIGHUP, &sa, &old[2]);
-	sigaction(SIGCHLD, &sc, &old[3]);
+	sample_signals_take(&sig);
 
 	session_init(&S.s, S.o.max_stacks);
 	S.ncpus = online_cpus(&S.cpus);
@@ -626,7 +582,7 @@ int sample_main(int argc, char **argv)
 		r = open_on(&S, -1, &code);
 		break;
 	default:
-		r = sample_cmd_fork(&S.cmd, S.o.cmd, &orig, old);
+		r = sample_cmd_fork(&S.cmd, S.o.cmd, &sig.orig, sig.old);
 		if (r == 0)
 			r = open_on(&S, S.cmd.pid, &code);
 		if (r < 0 && S.cmd.pid > 0) {
@@ -656,10 +612,11 @@ int sample_main(int argc, char **argv)
 	fprintf(stderr, "tare-sample: ready\n");
 	fflush(stderr);
 
-	run_loop(&S, &orig);
+	run_loop(&S, &sig.orig);
 	if (sample_stop)
 		sample_debug("stopping on %s", strsignal(sample_stop));
-	stop_child(&S);
+	if (S.o.mode == TARGET_COMMAND)
+		sample_cmd_stop(&S.cmd, SAMPLE_WAIT_CHILD_S, drain_cb, &S);
 	/* stop sampling, then take what the rings still hold */
 	for (int i = 0; i < S.nfds; i++)
 		ioctl(S.fds[i].fd, PERF_EVENT_IOC_DISABLE, 0);
@@ -673,10 +630,6 @@ int sample_main(int argc, char **argv)
 out:
 	sample_cmd_close(&S.cmd);
 	sampler_free(&S);
-	sigaction(SIGINT, &old[0], NULL);
-	sigaction(SIGTERM, &old[1], NULL);
-	sigaction(SIGHUP, &old[2], NULL);
-	sigaction(SIGCHLD, &old[3], NULL);
-	sigprocmask(SIG_SETMASK, &orig, NULL);
+	sample_signals_restore(&sig);
 	return rc;
 }

@@ -13,6 +13,51 @@
 
 #include "util.h"
 
+volatile sig_atomic_t sample_stop, sample_sigchld;
+
+static void on_stop(int sig)
+{
+	sample_stop = sig;
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	sample_sigchld = 1;
+}
+
+void sample_signals_take(struct sample_signals *s)
+{
+	struct sigaction sa = { .sa_handler = on_stop }, sc = { .sa_handler = on_sigchld };
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&sc.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &s->orig);
+	sigaction(SIGINT, &sa, &s->old[0]);
+	sigaction(SIGTERM, &sa, &s->old[1]);
+	sigaction(SIGHUP, &sa, &s->old[2]);
+	sigaction(SIGCHLD, &sc, &s->old[3]);
+	s->taken = 1;
+}
+
+void sample_signals_restore(struct sample_signals *s)
+{
+	if (!s->taken)
+		return;
+	sigaction(SIGINT, &s->old[0], NULL);
+	sigaction(SIGTERM, &s->old[1], NULL);
+	sigaction(SIGHUP, &s->old[2], NULL);
+	sigaction(SIGCHLD, &s->old[3], NULL);
+	sigprocmask(SIG_SETMASK, &s->orig, NULL);
+	s->taken = 0;
+}
+
 void sample_err(const char *fmt, ...)
 {
 	va_list ap;
@@ -194,6 +239,27 @@ void sample_cmd_reap(struct sample_cmd *c, int block)
 	if (r == c->pid || (r < 0 && errno == ECHILD)) {
 		c->reaped = 1;
 		c->status = r == c->pid ? st : 0;
+	}
+}
+
+void sample_cmd_stop(struct sample_cmd *c, double wait_s, void (*each)(void *), void *arg)
+{
+	uint64_t deadline;
+
+	sample_cmd_reap(c, 0);
+	if (c->reaped || c->pid <= 0)
+		return;
+	kill(c->pid, SIGTERM);
+	deadline = now_ns() + (uint64_t)(wait_s * 1e9);
+	while (!c->reaped && now_ns() < deadline) {
+		sleep_ns(10000000);
+		sample_cmd_reap(c, 0);
+		if (each)
+			each(arg);
+	}
+	if (!c->reaped) {
+		kill(c->pid, SIGKILL);
+		sample_cmd_reap(c, 1);
 	}
 }
 

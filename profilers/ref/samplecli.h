@@ -41,6 +41,23 @@ int sample_common_opt(int c, const char *arg, struct sample_common *o, const cha
  * removed), before anything is measured; -1 after one line saying why not. */
 int sample_check_writable(const char *path);
 
+/* Set by the handlers sample_signals_take() installs: the stop signal's number (SIGINT,
+ * SIGTERM, SIGHUP), and whether a SIGCHLD came. */
+extern volatile sig_atomic_t sample_stop, sample_sigchld;
+
+/* The signals a sampler handles: the three stop signals and SIGCHLD, blocked so that the loop
+ * takes them only inside epoll_pwait/ppoll with orig as the mask (a stop request is never
+ * missed between checking the flag and going to sleep).  The previous dispositions go to old[]
+ * and the mask to orig: sample_cmd_fork() gives them back to the command,
+ * sample_signals_restore() to the sampler's caller. */
+struct sample_signals {
+	sigset_t orig;
+	struct sigaction old[4];	/* SIGINT, SIGTERM, SIGHUP, SIGCHLD */
+	int taken;
+};
+void sample_signals_take(struct sample_signals *s);
+void sample_signals_restore(struct sample_signals *s);
+
 /* A command the sampler starts itself: forked and held at a gate until its profiling is
  * attached (the events exist, the programs are loaded), then let exec.  Its exec errno comes
  * back on a close-on-exec pipe. */
@@ -62,6 +79,10 @@ int sample_cmd_release(struct sample_cmd *c, const char *name);
 void sample_cmd_reap(struct sample_cmd *c, int block);
 /* The sampler's exit code from the command's status: its exit status, 128 + a signal. */
 int sample_cmd_exit_code(const struct sample_cmd *c);
+#define SAMPLE_WAIT_CHILD_S 5.0	/* after SIGTERM to a command we started, before SIGKILL */
+/* Stop it if it still runs: SIGTERM, up to wait_s seconds for it to exit (each, when not NULL,
+ * runs every 10 ms meanwhile: the perf-ring sampler drains its rings), then SIGKILL. */
+void sample_cmd_stop(struct sample_cmd *c, double wait_s, void (*each)(void *), void *arg);
 /* Close what is left of the gate and the error pipe (a start that failed half-way). */
 void sample_cmd_close(struct sample_cmd *c);
 

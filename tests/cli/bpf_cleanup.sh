@@ -1,7 +1,7 @@
 # tare sample --bpf leaves nothing attached: no BPF program, link or map of its own (all named
 # tare_*) outlives it — after a normal run, a run that fails half-way through attaching, -p of a
-# process that exits at once, SIGINT (with every type attached, outputs written, exit 0) and
-# SIGKILL.  Also: -p follows a process
+# process that exits at once, SIGINT (with every type attached, outputs written, exit 0; and to
+# a command that is never sampled) and SIGKILL.  Also: -p follows a process
 # and ends when it exits, and `go tool pprof -top` reads every type's profile (skipped without
 # go).
 #
@@ -89,6 +89,33 @@ check_clean "after SIGINT" $s
 kill -0 $w 2>/dev/null || fail "the target died with the sampler"
 grep -q lock_site_a i.lock.folded || { kill $w; fail "no lock stacks after SIGINT: $(cat i.lock.folded)"; }
 kill $w; wait $w 2>/dev/null
+
+# 4b. SIGINT to a command that is never sampled (a sleep): the sampler idles while it waits (a
+#     settled exec with no keys once kept its loop waking at once: a core's worth of CPU, and
+#     SIGINT never landed), then stops the command with SIGTERM and exits with its status
+"$TARE" sample --bpf -t cpu -o z.pb.gz --stats z.json -- sleep 30 2> errz & s=$!
+i=0
+until grep -q '^tare-sample: ready$' errz 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 100 ] || { kill -KILL $s; fail "not ready after 10 s: $(cat errz)"; }
+	sleep 0.1
+done
+sleep 2
+kill -INT $s
+i=0
+while kill -0 $s 2>/dev/null; do
+	i=$((i + 1)); [ $i -lt 100 ] || { kill -KILL $s; fail "SIGINT to a sampler with a sleeping command: still running after 10 s"; }
+	sleep 0.1
+done
+wait $s; rc=$?
+[ $rc -eq 143 ] || fail "SIGINT with a command: exit $rc, want 143 (its SIGTERM): $(cat errz)"
+check_clean "after SIGINT with a command" $s
+python3 - z.json <<'PY' || fail "the sampler was busy while nothing ran: $(cat z.json)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+busy = d["sampler_run_cpu_ns"] - d["flush_cpu_ns"]
+print(f"loop CPU {busy / 1e6:.1f} ms over {d['wall_ns'] / 1e6:.0f} ms")
+assert busy < 0.25 * d["wall_ns"]
+PY
 
 # 5. SIGKILL: the kernel detaches everything with the last descriptor
 "$CPU" --duration 30 > /dev/null & w=$!
