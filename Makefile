@@ -135,7 +135,7 @@ $(BUILD)/profilers/bpf/nobpf.o: TARE_CFLAGS += -DTARE_NO_BPF_REASON='"$(NO_BPF)"
 
 # Rebuild everything when the compiler or its flags change (make sanitize, CFLAGS=-O0): a tree
 # built with other flags would otherwise keep its old objects (workloads built with ASan, say).
-# A recipe, not a parse-time $(shell), so `make -n` and `make clean` leave the stamp alone; it
+# A recipe, not a parse-time $(shell), so `make -n CFLAGS=...` does not rewrite the stamp; it
 # runs every time and touches the file only when the flags differ (git's GIT-CFLAGS).
 FLAGS := $(CC) $(CFLAGS) | $(SAN) | $(TARE_CFLAGS)
 $(BUILD)/flags.txt: FORCE

@@ -1536,7 +1536,12 @@ static void settle_execs(struct bsampler *S, uint64_t now)
 		struct bproc *p = &S->procs[i];
 
 		if (p->gen_seen > p->gen && !p->exited && now >= p->exec_ns + BPF_EXEC_SETTLE_NS) {
-			maps_load(&S->s.maps, p->pid, 0);
+			struct mm *mm = maps_load(&S->s.maps, p->pid, 0);
+
+			/* read before any frame asked for it: let the first miss (a library loaded
+			 * later) read again rather than wait out the reload limit */
+			if (mm)
+				mm->reloaded_ns = 0;
 			p->gen = p->gen_seen;
 		}
 	}

@@ -84,7 +84,7 @@ int folded_write(const char *path, struct session *s, const struct profile_meta 
 	uint32_t *order = xmalloc(sizeof(*order) * (t->nstacks ? t->nstacks : 1)), n = 0;
 	char *tmp = atomic_tmp_name(path);
 	FILE *f = fopen(tmp, "we");
-	int rc = -1;
+	int rc = -1, failed;
 
 	if (!f) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
@@ -109,7 +109,9 @@ int folded_write(const char *path, struct session *s, const struct profile_meta 
 		}
 		fprintf(f, " %llu\n", (unsigned long long)count);
 	}
-	rc = atomic_commit(tmp, path, ferror(f) | fclose(f), err, errlen);
+	failed = ferror(f);	/* before fclose: the order of a | b's operands is unspecified */
+	failed |= fclose(f) != 0;
+	rc = atomic_commit(tmp, path, failed, err, errlen);
 out:
 	free(tmp);
 	free(order);

@@ -284,7 +284,7 @@ int pprof_write(const char *path, struct session *s, const struct profile_meta *
 	uint32_t k_pid = strtab_intern(&s->strs, "pid"),
 		 k_comm = strtab_intern(&s->strs, "comm");
 	int64_t comment = pm->comment ? strtab_intern(&s->strs, pm->comment) : 0;
-	int rc = -1, nv = pv ? pv->n : 2;
+	int rc = -1, failed, nv = pv ? pv->n : 2;
 
 	for (int k = 0; k <= PROFILE_MAX_VALUES; k++) {
 		perftools__profiles__value_type__init(&vt[k]);
@@ -330,7 +330,8 @@ int pprof_write(const char *path, struct session *s, const struct profile_meta *
 	pack_one(&sink, &prof);
 	write_locations(&sink, t, m, &u);
 	write_samples(&sink, t, &u, pv, k_pid, k_comm);
-	rc = atomic_commit(tmp, path, (gzclose(sink.gz) != Z_OK) | sink.failed, err, errlen);
+	failed = gzclose(sink.gz) != Z_OK;
+	rc = atomic_commit(tmp, path, failed || sink.failed, err, errlen);
 out:
 	free(tmp);
 	usage_free(&u);

@@ -1931,7 +1931,8 @@ static int do_run(struct vstate *st, struct vcase **cs, int n, int index)
 	int rc = 0, code = EXIT_FAIL, released = 0, w;
 	uint64_t t_released = 0;
 	double timeout, steal = 0;
-	struct procstat ps0 = { 0 }, ps1, d;
+	struct procstat ps0, ps1, d;
+	int have_ps0 = 0;
 
 	for (int i = 0; i < n; i++) {
 		slots[i] = (struct vslot){ .c = cs[i], .ctl_fd = -1, .ack_fd = -1 };
@@ -1990,7 +1991,7 @@ static int do_run(struct vstate *st, struct vcase **cs, int n, int index)
 	}
 	released = 1;
 	t_released = now_ns();
-	procstat_read(&ps0);
+	have_ps0 = procstat_read(&ps0) == 0;
 	timeout = cs[0]->duration_s + VALIDATE_WORKLOAD_SLACK_S;
 	w = wait_exit(&r.wl, timeout);
 	if (w == -2) {
@@ -2006,9 +2007,12 @@ static int do_run(struct vstate *st, struct vcase **cs, int n, int index)
 					 "the workload did not finish in %.0f s", timeout);
 		goto done;
 	}
-	if (procstat_read(&ps1) == 0 && r.wl.reaped_ns > t_released) {
+	/* The stolen share of the time the CPUs wanted: an idle vCPU is not stolen from, so the
+	 * whole machine's wall time would understate what the workload's vCPU lost. */
+	if (have_ps0 && procstat_read(&ps1) == 0) {
 		procstat_delta(&ps0, &ps1, &d);
-		steal = (double)d.steal_ns / ((double)(r.wl.reaped_ns - t_released) * ncpus_online());
+		if (procstat_busy_ns(&d) + d.steal_ns > 0)
+			steal = (double)d.steal_ns / (double)(procstat_busy_ns(&d) + d.steal_ns);
 	}
 	/* the samplers stop by themselves once the workload has exited */
 	for (int i = 0; i < n; i++) {

@@ -96,14 +96,14 @@ kill $w; wait $w 2>/dev/null
 "$TARE" sample --bpf -t cpu -o z.pb.gz --stats z.json -- sleep 30 2> errz & s=$!
 i=0
 until grep -q '^tare-sample: ready$' errz 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || { kill -KILL $s; fail "not ready after 10 s: $(cat errz)"; }
+	i=$((i + 1)); [ $i -lt 100 ] || { pkill -KILL -P $s; kill -KILL $s; fail "not ready after 10 s: $(cat errz)"; }
 	sleep 0.1
 done
 sleep 2
 kill -INT $s
 i=0
 while kill -0 $s 2>/dev/null; do
-	i=$((i + 1)); [ $i -lt 100 ] || { kill -KILL $s; fail "SIGINT to a sampler with a sleeping command: still running after 10 s"; }
+	i=$((i + 1)); [ $i -lt 100 ] || { pkill -KILL -P $s; kill -KILL $s; fail "SIGINT to a sampler with a sleeping command: still running after 10 s"; }
 	sleep 0.1
 done
 wait $s; rc=$?

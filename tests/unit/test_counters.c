@@ -145,7 +145,8 @@ static int count_child(char *const *argv, const char *const *names, int nnames, 
 {
 	struct counter_set *cs;
 	struct counter_snap a, b;
-	struct procstat ps0 = { 0 }, ps1 = { 0 }, d;
+	struct procstat ps0, ps1, d;
+	int have_ps;
 	struct spawn_opts o = { 0 };
 	struct child c;
 	struct child *one[1] = { &c };
@@ -167,7 +168,7 @@ static int count_child(char *const *argv, const char *const *names, int nnames, 
 		counters_free(cs);
 		return -1;
 	}
-	procstat_read(&ps0);
+	have_ps = procstat_read(&ps0) == 0;
 	counters_snapshot(cs, &a);
 	if (child_release(&c, argv[0], err, errlen) < 0 || child_wait_any(one, 1, 60ull * 1000000000) != 0) {
 		if (!err[0])
@@ -179,9 +180,11 @@ static int count_child(char *const *argv, const char *const *names, int nnames, 
 	}
 	/* After the child has exited and been reaped: the counts are still there. */
 	counters_snapshot(cs, &b);
-	procstat_read(&ps1);
-	procstat_delta(&ps0, &ps1, &d);
-	*stolen_ns = (double)d.steal_ns + (sysstat_irq_time_accounted() ? (double)(d.irq_ns + d.softirq_ns) : 0);
+	*stolen_ns = 0;
+	if (have_ps && procstat_read(&ps1) == 0) {
+		procstat_delta(&ps0, &ps1, &d);
+		*stolen_ns = (double)d.steal_ns + (sysstat_irq_time_accounted() ? (double)(d.irq_ns + d.softirq_ns) : 0);
+	}
 	n = counters_window(cs, &a, &b, r, COUNTERS_MAX);
 	*ru = c.ru;
 	child_close(&c);
