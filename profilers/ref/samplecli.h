@@ -1,5 +1,5 @@
 /* samplecli.h — what the two samplers' commands share (tare sample, profilers/ref/sample.c;
- * tare sample --bpf, profilers/bpf/profile.c): their messages and argument checks. */
+ * tare sample --bpf, profilers/bpf/profile.c): messages, common options, signals, the command. */
 #ifndef TARE_REF_SAMPLECLI_H
 #define TARE_REF_SAMPLECLI_H
 
