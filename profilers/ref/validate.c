@@ -812,7 +812,7 @@ struct vcase {
 	uint64_t workload_cpu_ns, workload_wall_ns;
 	double effective_hz;
 	double rate_lo, rate_hi;  /* cpu: the bound on effective / requested */
-	double steal_share;       /* the machine's CPU time the hypervisor took during the run */
+	double steal_share;       /* of the CPU time wanted (busy + steal) the hypervisor took */
 	double alloc_mean;        /* alloc: the sampler's mean bytes between samples */
 	double calls_truth, bytes_truth;	/* alloc: the workload's malloc/calloc/realloc calls */
 	uint64_t calls_seen, bytes_seen;	/* ... as the sampler counted them */
