@@ -375,23 +375,11 @@ static void alloc_usage(FILE *f)
 static void alloc_parse_mix(const char *arg)
 {
 	const char *what = "4 comma-separated weights in [0, 1000000], not all 0";
-	char buf[128];
-	char *save = NULL, *tok;
-	int n = 0;
-	uint64_t sum = 0;
+	uint64_t v[ALLOC_NMIX], sum = 0;
+	int n = workload_arg_list("--mix", arg, 0, 1000000, v, ALLOC_NMIX, what);
 
-	if (strlen(arg) >= sizeof(buf) || !*arg || strstr(arg, ",,") || arg[0] == ',' ||
-	    arg[strlen(arg) - 1] == ',')	/* strtok_r would skip empty fields */
-		workload_bad_arg("--mix", arg, what);
-	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-
-		if (n == ALLOC_NMIX || !workload_parse_u64(tok, 0, 1000000, &v))
-			workload_bad_arg("--mix", arg, what);
-		cfg.mix[n++] = (uint32_t)v;
-		sum += v;
-	}
+	for (int i = 0; i < n; i++)
+		sum += (cfg.mix[i] = (uint32_t)v[i]);
 	if (n != ALLOC_NMIX || !sum)
 		workload_bad_arg("--mix", arg, what);
 }

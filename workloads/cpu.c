@@ -245,24 +245,12 @@ static void cpu_usage(FILE *f)
 static void cpu_parse_split(const char *arg)
 {
 	const char *what = "1 to 8 comma-separated integers in [0, 100] summing to 100";
-	char buf[256];
-	char *save = NULL, *tok;
-	int n = 0, sum = 0;
+	uint64_t v[CPU_MAX_PARTS];
+	int n = workload_arg_list("--split", arg, 0, 100, v, CPU_MAX_PARTS, what), sum = 0;
 
-	if (strlen(arg) >= sizeof(buf))
-		workload_bad_arg("--split", arg, what);
-	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-
-		if (n == CPU_MAX_PARTS || !workload_parse_u64(tok, 0, 100, &v))
-			workload_bad_arg("--split", arg, what);
-		cfg.split[n++] = (int)v;
-		sum += (int)v;
-	}
-	/* strtok_r skips empty fields; "70,,30" must not pass as "70,30" */
-	if (n == 0 || sum != 100 || strstr(arg, ",,") || arg[0] == ',' ||
-	    arg[strlen(arg) - 1] == ',')
+	for (int i = 0; i < n; i++)
+		sum += (int)(cfg.split[i] = (int)v[i]);
+	if (sum != 100)
 		workload_bad_arg("--split", arg, what);
 	cfg.nparts = n;
 }

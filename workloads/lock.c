@@ -312,22 +312,12 @@ static void lock_usage(FILE *f)
 
 static void lock_parse_holds(const char *arg)
 {
-	const char *what = "1 to 4 comma-separated microseconds in [1, 1000000]";
-	char buf[128];
-	char *save = NULL, *tok;
-	int n = 0;
+	uint64_t v[LOCK_MAX_SITES];
+	int n = workload_arg_list("--hold-us", arg, 1, LOCK_MAX_HOLD_US, v, LOCK_MAX_SITES,
+				  "1 to 4 comma-separated microseconds in [1, 1000000]");
 
-	if (strlen(arg) >= sizeof(buf) || !*arg || strstr(arg, ",,") || arg[0] == ',' ||
-	    arg[strlen(arg) - 1] == ',')	/* strtok_r would skip empty fields */
-		workload_bad_arg("--hold-us", arg, what);
-	strcpy(buf, arg);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		uint64_t v;
-
-		if (n == LOCK_MAX_SITES || !workload_parse_u64(tok, 1, LOCK_MAX_HOLD_US, &v))
-			workload_bad_arg("--hold-us", arg, what);
-		cfg.hold_us[n++] = (uint32_t)v;
-	}
+	for (int i = 0; i < n; i++)
+		cfg.hold_us[i] = (uint32_t)v[i];
 	cfg.nsites = n;
 }
 

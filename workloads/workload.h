@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 
 #define WORKLOAD_EXIT_USAGE 2	/* tare's EXIT_USAGE: a bad command line */
@@ -87,6 +88,32 @@ static inline uint64_t workload_arg_int(const char *opt, const char *arg, uint64
 		workload_bad_arg(opt, arg, expected);
 	}
 	return v;
+}
+
+/* OPT's ARG as 1 to maxn comma-separated integers in [min, max], into out[]; their count, or
+ * exit through workload_bad_arg with "expected WHAT".  An empty field ("70,,30", a leading or
+ * trailing comma) is an error, not skipped as strtok would. */
+static inline int workload_arg_list(const char *opt, const char *arg, uint64_t min, uint64_t max,
+				    uint64_t *out, int maxn, const char *what)
+{
+	const char *p = arg;
+	int n = 0;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		char field[32];
+
+		if (n == maxn || len == 0 || len >= sizeof(field))
+			workload_bad_arg(opt, arg, what);
+		memcpy(field, p, len);
+		field[len] = '\0';
+		if (!workload_parse_u64(field, min, max, &out[n++]))
+			workload_bad_arg(opt, arg, what);
+		if (!comma)
+			return n;
+		p = comma + 1;
+	}
 }
 
 /* --duration SECONDS: a number in (0, 1e7]. */

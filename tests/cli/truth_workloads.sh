@@ -168,6 +168,13 @@ for w in alloc lock offcpu; do
 	expect_exit 2 "$W/$w" --threads x
 	one_line; contains "$w: --threads x: expected"
 done
+# list options: an empty field, too many or too few values, a value out of range
+for bad in "cpu --split 70,,30" "cpu --split 100," "cpu --split 50,40" "alloc --mix 1,2,3" \
+	"alloc --mix 0,0,0,0" "lock --hold-us ,100" "lock --hold-us 5,5,5,5,5" "lock --hold-us 0"; do
+	set -- $bad
+	expect_exit 2 "$W/$1" "$2" "$3"
+	one_line; contains "^$1: $2 $3: expected"
+done
 
 # Independent counts, from outside the process: uprobes and perf stat (root only).
 if [ "$(id -u)" -ne 0 ] || ! command -v perf >/dev/null 2>&1; then
