@@ -1161,16 +1161,6 @@ static int copy_script(const struct report *rp, const char *name, char *why, siz
 }
 
 /* The last non-empty line of what gnuplot said: its error message. */
-static void last_line(char *buf, char *why, size_t len)
-{
-	char *end = buf + strlen(buf), *start;
-	while (end > buf && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
-		*--end = '\0';
-	start = strrchr(buf, '\n');
-	*why = '\0';	/* catf: a truncated message is fine, and says nothing to -Wformat-truncation */
-	catf(why, len, "%s", start ? start + 1 : *buf ? buf : "no message");
-}
-
 static void gnuplot_child(const struct report *rp, const char *setfmt, const char *script, int errfd)
 {
 	int null = open("/dev/null", O_RDWR);
@@ -1233,7 +1223,9 @@ static int gnuplot_draw(const struct report *rp, const char *name, const char *f
 		snprintf(why, len, "cannot run %s", rp->gnuplot);
 	else {
 		char line[300];
-		last_line(msg, line, sizeof(line));
+		text_last_line(msg, NULL, line, sizeof(line));
+		if (!line[0])
+			catf(line, sizeof(line), "no message");
 		snprintf(why, len, "gnuplot failed on %s (%s): %s", script, fmt, line);
 	}
 	free(outp);

@@ -71,21 +71,6 @@ static void interrupted(struct trial_ctx *t)
 	snprintf(t->tr->error, sizeof(t->tr->error), "interrupted");
 }
 
-/* The last non-empty line of a log file: the most useful thing to show about a failure. */
-static void last_line(const char *path, char *out, size_t len)
-{
-	char *s = read_file(path, NULL), *end, *start;
-	out[0] = '\0';
-	if (!s)
-		return;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(s, '\n');
-	snprintf(out, len, "%s", start ? start + 1 : s);
-	free(s);
-}
-
 static void role_log(const struct trial_ctx *t, const struct role *r, const char *ext, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/%s.%s", t->dir, r->name, ext);
@@ -97,7 +82,7 @@ static void fail_exited(struct trial_ctx *t, const struct role *r, const char *w
 	char why[160], line[256], path[PATH_MAX + 16];
 	describe_status(r->c.status, why, sizeof(why));
 	role_log(t, r, "err", path, sizeof(path));
-	last_line(path, line, sizeof(line));
+	file_last_line(path, NULL, line, sizeof(line));
 	fail(t, "%s %s %s%s%s", r->name, why, when, line[0] ? ": " : "", line);
 }
 

@@ -201,6 +201,30 @@ int write_str(const char *path, const char *s)
 	return (size_t)w == len ? 0 : -1;
 }
 
+void text_last_line(char *text, const char *prefix, char *out, size_t len)
+{
+	char *end = text + strlen(text), *start;
+
+	while (end > text && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+		*--end = '\0';
+	start = strrchr(text, '\n');
+	start = start ? start + 1 : text;
+	if (prefix && !strncmp(start, prefix, strlen(prefix)))
+		start += strlen(prefix);
+	snprintf(out, len, "%s", start);
+}
+
+void file_last_line(const char *path, const char *prefix, char *out, size_t len)
+{
+	char *s = read_file(path, NULL);
+
+	out[0] = '\0';
+	if (!s)
+		return;
+	text_last_line(s, prefix, out, len);
+	free(s);
+}
+
 char *atomic_tmp_name(const char *path)
 {
 	return xasprintf("%s.tmp.%d", path, (int)getpid());

@@ -49,6 +49,11 @@ char *read_file(const char *path, size_t *len);
 char *read_line(const char *path);
 int read_u64(const char *path, uint64_t *out);
 int write_str(const char *path, const char *s);
+/* The last non-empty line of text (trailing newlines, blanks and CRs dropped; text is cut
+ * there), without prefix where it starts with it (NULL: none), into out: what a failed
+ * program's log says went wrong.  file_last_line() reads it from a file; "" when it cannot. */
+void text_last_line(char *text, const char *prefix, char *out, size_t len);
+void file_last_line(const char *path, const char *prefix, char *out, size_t len);
 /* Write via a temporary file and rename, so a reader never sees half a file. */
 int write_file_atomic(const char *path, const char *data, size_t len);
 /* The same for writers of their own (stdio, zlib): write into atomic_tmp_name(path) (free it),

@@ -885,25 +885,6 @@ static void verr(const char *fmt, ...)
 	fprintf(stderr, "tare validate: %s\n", buf);
 }
 
-/* The last non-empty line of a log, without a "tare sample: " prefix: what went wrong. */
-static void last_line(const char *path, char *out, size_t len)
-{
-	char *s = read_file(path, NULL), *end, *start;
-
-	out[0] = '\0';
-	if (!s)
-		return;
-	end = s + strlen(s);
-	while (end > s && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = '\0';
-	start = strrchr(s, '\n');
-	start = start ? start + 1 : s;
-	if (!strncmp(start, "tare sample: ", 13))
-		start += 13;
-	snprintf(out, len, "%s", start);
-	free(s);
-}
-
 static int file_has(const char *path, const char *text)
 {
 	char *s = read_file(path, NULL);
@@ -972,7 +953,7 @@ static int sample_start(struct vslot *s, char **argv, const char *out, const cha
 		if (w == 1) {
 			char line[400];
 
-			last_line(errp, line, sizeof(line));
+			file_last_line(errp, "tare sample: ", line, sizeof(line));
 			if (WIFEXITED(s->ch.status) && WEXITSTATUS(s->ch.status) == EXIT_CANNOT)
 				*code = EXIT_CANNOT;
 			snprintf(err, len, "%s", line[0] ? line : "tare sample exited before it was ready");
@@ -1087,7 +1068,7 @@ static int bpf_available(const struct vopts *o, char *why, size_t len)
 	} else if (!(WIFEXITED(ch.status) && WEXITSTATUS(ch.status) == 0)) {
 		char line[400];
 
-		last_line(errp, line, sizeof(line));
+		file_last_line(errp, "tare sample: ", line, sizeof(line));
 		snprintf(why, len, "%s", line[0] ? line : "tare sample --bpf failed");
 	} else {
 		rc = 0;
@@ -1241,7 +1222,7 @@ static int perf_start(struct vslot *s, struct vrun *r, char *err, size_t len, in
 		if (w == 1) {
 			char line[400];
 
-			last_line(errp, line, sizeof(line));
+			file_last_line(errp, "tare sample: ", line, sizeof(line));
 			snprintf(err, len, "perf record: %s", line[0] ? line : "exited before it was ready");
 			if (strstr(line, "ermission") || strstr(line, "paranoid"))
 				*code = EXIT_CANNOT;
@@ -1308,7 +1289,7 @@ static int reader_wait(pid_t pid, FILE *f, const char *what, const char *errpath
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		char line[400];
 
-		last_line(errpath, line, sizeof(line));
+		file_last_line(errpath, "tare sample: ", line, sizeof(line));
 		snprintf(err, len, "%s: %s", what, line[0] ? line : "failed");
 		return -1;
 	}
@@ -2028,7 +2009,7 @@ static int do_run(struct vstate *st, struct vcase **cs, int n, int index)
 		char how[128], line[400];
 
 		describe_status(r.wl.status, how, sizeof(how));
-		last_line(errp, line, sizeof(line));
+		file_last_line(errp, "tare sample: ", line, sizeof(line));
 		for (int i = 0; i < n; i++)
 			if (cs[i]->status == CASE_PENDING)
 				cs[i]->status = CASE_FAILED,
