@@ -1160,7 +1160,6 @@ static int copy_script(const struct report *rp, const char *name, char *why, siz
 	return rc;
 }
 
-/* The last non-empty line of what gnuplot said: its error message. */
 static void gnuplot_child(const struct report *rp, const char *setfmt, const char *script, int errfd)
 {
 	int null = open("/dev/null", O_RDWR);
@@ -1223,7 +1222,7 @@ static int gnuplot_draw(const struct report *rp, const char *name, const char *f
 		snprintf(why, len, "cannot run %s", rp->gnuplot);
 	else {
 		char line[300];
-		text_last_line(msg, NULL, line, sizeof(line));
+		text_last_line(msg, NULL, line, sizeof(line));	/* gnuplot's error message */
 		if (!line[0])
 			catf(line, sizeof(line), "no message");
 		snprintf(why, len, "gnuplot failed on %s (%s): %s", script, fmt, line);

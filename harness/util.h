@@ -41,6 +41,8 @@ void ptrvec_push(struct ptrvec *pv, void *p);
 uint64_t now_ns(void);           /* CLOCK_MONOTONIC */
 uint64_t wall_ns(void);          /* CLOCK_REALTIME */
 uint64_t clock_ns(clockid_t id); /* any clock: CLOCK_PROCESS_CPUTIME_ID, ... */
+struct rusage;
+uint64_t rusage_cpu_ns(const struct rusage *ru);	/* user + system */
 void sleep_ns(uint64_t ns);
 
 /* Whole file into a NUL-terminated buffer; NULL with errno on failure. */

@@ -942,10 +942,7 @@ static uint64_t covered_ns(struct bsampler *S)
 		return total;
 	}
 	if (S->o.mode == BPF_TARGET_COMMAND && S->cmd.reaped)
-		return (uint64_t)S->cmd.ru.ru_utime.tv_sec * 1000000000ull +
-		       (uint64_t)S->cmd.ru.ru_utime.tv_usec * 1000ull +
-		       (uint64_t)S->cmd.ru.ru_stime.tv_sec * 1000000000ull +
-		       (uint64_t)S->cmd.ru.ru_stime.tv_usec * 1000ull;
+		return rusage_cpu_ns(&S->cmd.ru);
 	for (int i = 0; i < S->nprocs; i++)
 		if (S->procs[i].cpu_known)
 			total += S->procs[i].cpu_last_ns - S->procs[i].cpu_start_ns;
@@ -1503,12 +1500,6 @@ static int load(struct bsampler *S)
 
 /* ---- the command -------------------------------------------------------------------------- */
 
-static void reap_child(struct bsampler *S, int block)
-{
-	if (S->o.mode == BPF_TARGET_COMMAND)
-		sample_cmd_reap(&S->cmd, block);
-}
-
 /* ---- the loop ----------------------------------------------------------------------------- */
 
 static void poll_targets(struct bsampler *S)
@@ -1575,7 +1566,7 @@ static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 		ring_buffer__consume(S->rb);
 		if (sample_sigchld) {
 			sample_sigchld = 0;
-			reap_child(S, 0);
+			sample_cmd_reap(&S->cmd, 0);
 			if (S->cmd.reaped)
 				break;
 		}
@@ -1769,7 +1760,7 @@ int sample_bpf_main(int argc, char **argv)
 	if (rc) {
 		if (S.cmd.pid > 0) {
 			kill(S.cmd.pid, SIGKILL);
-			reap_child(&S, 1);
+			sample_cmd_reap(&S.cmd, 1);
 		}
 		goto out;
 	}
@@ -1802,8 +1793,7 @@ int sample_bpf_main(int argc, char **argv)
 	/* Stop sampling CPU first and take the CPU time it covered at that moment (detaching
 	 * uprobes takes a while, RCU grace periods, and the cpu samples must not run on), then the
 	 * rest; then read what they left. */
-	if (S.o.mode == BPF_TARGET_COMMAND)
-		sample_cmd_stop(&S.cmd, SAMPLE_WAIT_CHILD_S, NULL, NULL);
+	sample_cmd_stop(&S.cmd, SAMPLE_WAIT_CHILD_S, NULL, NULL);	/* a command we started */
 	detach(&S, 1);
 	poll_targets(&S);
 	wall = now_ns() - S.start_ns;

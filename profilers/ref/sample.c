@@ -438,12 +438,6 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 	}
 }
 
-static void reap_child(struct sampler *S, int block)
-{
-	if (S->o.mode == TARGET_COMMAND)
-		sample_cmd_reap(&S->cmd, block);
-}
-
 static void drain_cb(void *S)
 {
 	drain(S);
@@ -484,7 +478,7 @@ static void run_loop(struct sampler *S, const sigset_t *waitmask)
 		drain(S);
 		if (sample_sigchld) {
 			sample_sigchld = 0;
-			reap_child(S, 0);
+			sample_cmd_reap(&S->cmd, 0);
 			if (S->cmd.reaped)
 				break;
 		}
@@ -587,7 +581,7 @@ int sample_main(int argc, char **argv)
 			r = open_on(&S, S.cmd.pid, &code);
 		if (r < 0 && S.cmd.pid > 0) {
 			kill(S.cmd.pid, SIGKILL);
-			reap_child(&S, 1);
+			sample_cmd_reap(&S.cmd, 1);
 		}
 		break;
 	}
@@ -615,8 +609,7 @@ int sample_main(int argc, char **argv)
 	run_loop(&S, &sig.orig);
 	if (sample_stop)
 		sample_debug("stopping on %s", strsignal(sample_stop));
-	if (S.o.mode == TARGET_COMMAND)
-		sample_cmd_stop(&S.cmd, SAMPLE_WAIT_CHILD_S, drain_cb, &S);
+	sample_cmd_stop(&S.cmd, SAMPLE_WAIT_CHILD_S, drain_cb, &S);	/* a command we started */
 	/* stop sampling, then take what the rings still hold */
 	for (int i = 0; i < S.nfds; i++)
 		ioctl(S.fds[i].fd, PERF_EVENT_IOC_DISABLE, 0);

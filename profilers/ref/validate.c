@@ -894,12 +894,6 @@ static int file_has(const char *path, const char *text)
 	return yes;
 }
 
-static uint64_t ru_cpu_ns(const struct rusage *ru)
-{
-	return ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) * 1000000000ull +
-	       ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) * 1000ull;
-}
-
 /* Wait for c to exit for up to timeout_s; 1 exited, 0 not yet, -2 interrupted. */
 static int wait_exit(struct child *c, double timeout_s)
 {
@@ -1285,7 +1279,7 @@ static int reader_wait(pid_t pid, FILE *f, const char *what, const char *errpath
 	while (wait4(pid, &status, 0, &ru) < 0)
 		if (errno != EINTR)
 			return -1;
-	*cpu_ns += ru_cpu_ns(&ru);
+	*cpu_ns += rusage_cpu_ns(&ru);
 	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		char line[400];
 
@@ -2023,10 +2017,10 @@ static int do_run(struct vstate *st, struct vcase **cs, int n, int index)
 
 		if (c->status != CASE_PENDING)
 			continue;
-		c->workload_cpu_ns = ru_cpu_ns(&r.wl.ru);
+		c->workload_cpu_ns = rusage_cpu_ns(&r.wl.ru);
 		c->workload_wall_ns = r.wl.reaped_ns > t_released ? r.wl.reaped_ns - t_released : 0;
 		c->steal_share = steal;
-		c->sampler_cpu_ns = ru_cpu_ns(&slots[i].ch.ru);
+		c->sampler_cpu_ns = rusage_cpu_ns(&slots[i].ch.ru);
 		c->sampler_rss_bytes = (uint64_t)slots[i].ch.ru.ru_maxrss * 1024;
 		if (!(WIFEXITED(slots[i].ch.status) && WEXITSTATUS(slots[i].ch.status) == 0)) {
 			char how[128];

@@ -192,11 +192,6 @@ static int count_child(char *const *argv, const char *const *names, int nnames, 
 	return n;
 }
 
-static double ru_cpu_ns(const struct rusage *ru)
-{
-	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1e9 + (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1e3;
-}
-
 /* ---- encodings -------------------------------------------------------------------------- */
 
 static void test_generic_encodings(void)
@@ -439,7 +434,7 @@ static void test_task_clock_matches_rusage(void)
 	pf = find(r, n, "page-faults");
 	cy = find(r, n, "cycles");
 	cs = find(r, n, "context-switches");
-	want = ru_cpu_ns(&ru) - pre;
+	want = (double)rusage_cpu_ns(&ru) - pre;
 	slack = (cs->counted ? 20e3 * cs->value : 0) + stolen;
 	CHECK(tc->supported && tc->counted && !strcmp(tc->unit, "ns"), "task-clock: %s", tc->reason);
 	CHECK(want > 50e6, "the workload used %.1f ms of CPU; too little to compare", want / 1e6);
@@ -489,7 +484,7 @@ static void test_context_switches_of_sleeping_children(void)
 	/* The shell alone takes a few hundred faults; each exec of sleep, about a hundred more. */
 	CHECK(mf->counted && mf->value >= 20.0 * N, "minor-faults %g: the sleeps' faults are missing", mf->value);
 	/* wait4's rusage includes the children the shell reaped; so must task-clock. */
-	cpu = ru_cpu_ns(&ru) - pre;
+	cpu = (double)rusage_cpu_ns(&ru) - pre;
 	CHECK(tc->value >= 0.8 * cpu && tc->value <= 1.2 * cpu + 2e6 + stolen,
 	      "task-clock %.2f ms, rusage of sh and its children %.2f ms (%.0f ms stolen)", tc->value / 1e6, cpu / 1e6,
 	      stolen / 1e6);
