@@ -39,7 +39,7 @@ int env_has_pmu(char *why, size_t len)
 	return 0;
 }
 
-static char *cpuinfo_field(const char *name)
+char *env_cpuinfo_field(const char *name)
 {
 	char *s = read_file("/proc/cpuinfo", NULL), *p, *out = NULL;
 	size_t n = strlen(name);
@@ -88,7 +88,7 @@ json_t *env_capture(const struct cgroup_sys *cg)
 	json_t *o = json_object(), *tools = json_object();
 	struct utsname u;
 	char why[256], host[256];
-	char *model = cpuinfo_field("model name"), *flags = cpuinfo_field("flags");
+	char *model = env_cpuinfo_field("model name"), *flags = env_cpuinfo_field("flags");
 	int pmu = env_has_pmu(why, sizeof(why));
 	if (uname(&u) == 0) {
 		json_object_set_new(o, "kernel", json_sprintf("%s %s", u.sysname, u.release));

@@ -11,5 +11,7 @@
 /* Does this machine have a hardware PMU (can it count cycles)?  1 yes, 0 no; why says which. */
 int env_has_pmu(char *why, size_t len);
 json_t *env_capture(const struct cgroup_sys *cg);
+/* The first /proc/cpuinfo line's value for a field ("cpu family"), malloc'd; NULL if absent. */
+char *env_cpuinfo_field(const char *name);
 
 #endif

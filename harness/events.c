@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "util.h"
 
 static const char events_usage[] =
@@ -199,13 +200,28 @@ static void print_rows(const struct listing *l)
 	}
 }
 
-/* A note for PMUs libpfm4 recognises from CPUID that the kernel does not expose (a VM without
- * a virtual PMU): otherwise a page of "no hardware PMU" rows looks like a bug. */
+/* "AMD family 26 model 2", from /proc/cpuinfo, for a note about a CPU libpfm4 may not know. */
+static void cpu_identity(char *buf, size_t len)
+{
+	char *vendor = env_cpuinfo_field("vendor_id"), *family = env_cpuinfo_field("cpu family"),
+	     *model = env_cpuinfo_field("model");
+	const char *v = !vendor ? "" : !strcmp(vendor, "AuthenticAMD") ? "AMD " : !strcmp(vendor, "GenuineIntel") ? "Intel " : vendor;
+	if (family && model)
+		snprintf(buf, len, "%s%sfamily %s model %s", v, *v && v == vendor ? " " : "", family, model);
+	else
+		snprintf(buf, len, "%s", vendor ? vendor : "this CPU");
+	free(vendor), free(family), free(model);
+}
+
+/* A note when hardware events cannot open because the kernel exposes no PMU for the CPU (a VM
+ * without a virtual PMU): otherwise a page of "no hardware PMU" rows looks like a bug.  Said
+ * whether or not libpfm4 recognises the CPU: a newer CPU than libpfm4 knows (AMD family 26
+ * under libpfm4 4.13) has no core PMU listed at all, and needs the note most. */
 static void print_notes(const struct listing *l)
 {
 	pfm_pmu_t p;
-	char why[COUNTERS_REASON_LEN];
-	int pmu_ok = counters_probe("cycles:u", why, sizeof(why)) > 0;
+	char why[COUNTERS_REASON_LEN], cpu[128];
+	int pmu_ok = counters_probe("cycles:u", why, sizeof(why)) > 0, known = 0;
 	printf("\n%d event%s listed, %d open here.\n", l->n, l->n == 1 ? "" : "s", l->ok);
 	if (pmu_ok || !l->hw)
 		return;
@@ -217,11 +233,20 @@ static void print_notes(const struct listing *l)
 		pfm_pmu_info_t pi;
 		memset(&pi, 0, sizeof(pi));
 		pi.size = sizeof(pi);
-		if (pfm_get_pmu_info(p, &pi) == PFM_SUCCESS && pi.is_present && pi.type == PFM_PMU_TYPE_CORE)
+		if (pfm_get_pmu_info(p, &pi) == PFM_SUCCESS && pi.is_present && pi.type == PFM_PMU_TYPE_CORE) {
 			printf("%s: libpfm4 recognises this CPU, but the kernel exposes no hardware PMU for it\n"
 			       "  (a VM without a virtual PMU, or a kernel without the driver): only software events count here.\n",
 			       pi.name);
+			known = 1;
+		}
 	}
+	if (known)
+		return;
+	cpu_identity(cpu, sizeof(cpu));
+	printf("%s: the kernel exposes no hardware PMU for it (no core PMU in %s:\n"
+	       "  a VM without a virtual PMU, or a kernel without the driver), and libpfm4 does not recognise\n"
+	       "  this CPU, so it lists no model-specific events: only software events count here.\n",
+	       cpu, "/sys/bus/event_source/devices");
 }
 
 static int usage_err(const char *fmt, const char *arg)
