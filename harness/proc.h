@@ -9,6 +9,7 @@
 #define TARE_PROC_H
 
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -20,6 +21,7 @@ struct child {
 	int err_fd;             /* read end; exec's errno arrives here, EOF means exec succeeded */
 	int reaped;
 	int stopped;            /* child_stop ran: its group was killed once, never again */
+	enum { KILLED_NOT = 0, KILLED_AFTER_GRACE, KILLED_BY_SECOND_SIGNAL } killed;   /* by child_stop */
 	int status;             /* wait status once reaped */
 	struct rusage ru;       /* of the child itself and its waited-for descendants */
 	uint64_t reaped_ns;
@@ -47,14 +49,20 @@ int child_wait_any(struct child **cs, int n, uint64_t timeout_ns);
 int child_poll(struct child *c);
 /* Signal the child's whole process group. */
 void child_signal(struct child *c, int sig);
-/* Send sig to the group, wait up to grace_s, then SIGKILL the group; always reaps. */
+/* Send sig to the group, wait up to grace_s (cut short by a second SIGINT/SIGTERM/SIGHUP of the
+ * run), then SIGKILL the group; always reaps.  c->killed says whether and why it was killed. */
 void child_stop(struct child *c, int sig, double grace_s);
 void child_close(struct child *c);
 
 /* "exited with status 3", "killed by SIGSEGV" for a wait status. */
 void describe_status(int status, char *buf, size_t len);
 
-/* Set by the SIGINT/SIGTERM handler: the run should stop at the next safe point. */
-extern volatile int tare_interrupted;
+/* How many SIGINT/SIGTERM/SIGHUP arrived: the run stops at the next safe point after the
+ * first; a second cuts a stop's grace short.  Only the handler writes it. */
+extern volatile sig_atomic_t tare_interrupted;
+/* The handler that counts them, and its installation for the three (handler NULL: this one;
+ * another handler must call tare_on_signal). */
+void tare_on_signal(int sig);
+void tare_install_signals(void (*handler)(int));
 
 #endif

@@ -1,6 +1,7 @@
 /* results.c — results.json and trials.csv. */
 #include "results.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -406,17 +407,22 @@ int results_write(struct run *r)
 	char *path = xasprintf("%s/results.json", r->dir), *csv;
 	size_t csvlen;
 	int rc = 0;
+	int e = 0;
 	json_decref(root);
 	if (!json || write_file_atomic(path, json, strlen(json)) < 0)
-		rc = -1;
+		rc = -1, e = json ? errno : ENOMEM;
+	else
+		r->saved_trials = r->ntrials;
 	free(path);
 	free(json);
 	csv = build_csv(r, &csvlen);
 	path = xasprintf("%s/trials.csv", r->dir);
-	if (write_file_atomic(path, csv, csvlen) < 0)
-		rc = -1;
+	if (write_file_atomic(path, csv, csvlen) < 0 && !rc)
+		rc = -1, e = errno;
 	free(path);
 	free(csv);
+	r->save_errno = e;
+	errno = e;
 	return rc;
 }
 

@@ -28,6 +28,8 @@ struct run {
 	uint64_t started_unix_ns, finished_unix_ns;
 	int interrupted;
 	int complete;
+	int saved_trials;         /* trials in the results.json on disk (-1: none written yet) */
+	int save_errno;           /* why the last write failed, 0 when it did not */
 	json_t *environment;
 	json_t *placement;
 	struct ptrvec warnings;   /* char* */
@@ -54,6 +56,8 @@ struct trial_field {
 extern const struct trial_field trial_fields[];
 extern const int trial_nfields;
 
+/* Write results.json and trials.csv atomically; -1 with errno set when either failed (then
+ * r->save_errno says why, and r->saved_trials how many trials the file on disk still holds). */
 int results_write(struct run *r);
 
 /* A results.json read back: the experiment as it ran (labels, baselines, blocks, the plan) and

@@ -21,23 +21,6 @@
 #include "trial.h"
 #include "util.h"
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	tare_interrupted = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;   /* no SA_RESTART: waits return early and see the flag */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 static void cpulist(const cpu_set_t *set, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -179,7 +162,7 @@ static void print_counters(FILE *f, const struct run *r, const char *one)
 			if (k >= a->ncounters)
 				snprintf(cell, sizeof(cell), "-");
 			else if (c == plan_baseline(ex, ex->configs[c].workload))
-				snprintf(cell, sizeof(cell), "%.4g", a->counter_per_unit[k]);
+				snprintf(cell, sizeof(cell), isfinite(a->counter_per_unit[k]) ? "%.4g" : "-", a->counter_per_unit[k]);
 			else if (isfinite(a->counter_relative[0][k]))
 				snprintf(cell, sizeof(cell), "%s%+.2f%%", a->counter[k].significant ? "" : "~", a->counter_relative[0][k]);
 			else if (a->counter[k].n && a->counter[k].e.est == 0 && !a->counter[k].significant)
@@ -328,6 +311,32 @@ static void check_noise(struct run *r)
 			 r->an.blocks_suggested, r->an.blocks_suggested);
 }
 
+/* A configuration none of whose trials was measured has no answer: say so, and make the run
+ * fail (a CI job must not pass on it).  Returns how many such configurations there are. */
+static int check_unmeasured(struct run *r)
+{
+	const struct experiment *ex = r->ex;
+	int n = 0;
+	for (int c = 0; c < ex->nconfigs; c++) {
+		int tried = 0, measured = 0;
+		const struct trial_result *first = NULL;
+		for (int i = 0; i < r->ntrials; i++) {
+			if (r->trials[i].config != c)
+				continue;
+			tried++;
+			measured += r->trials[i].state == TRIAL_OK;
+			if (r->trials[i].state != TRIAL_OK && !first)
+				first = &r->trials[i];
+		}
+		if (tried && !measured) {
+			run_warn(r, "%s: none of its %d trial%s was measured; the first failure: %s", ex->configs[c].label, tried,
+				 tried > 1 ? "s" : "", first ? first->error : "?");
+			n++;
+		}
+	}
+	return n;
+}
+
 static void describe_outcome(const struct run *r, const struct trial_result *tr, char *buf, size_t len)
 {
 	if (tr->state == TRIAL_OK) {
@@ -402,7 +411,8 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 		analysis_run(ex, r->trials, r->ntrials, ex->confidence, &r->an);
 		evaluate(r);
 		if (results_write(r) < 0)
-			tare_warn("cannot write %s/results.json: %s", r->rel, strerror(errno));
+			tare_warn("cannot write %s/results.json: %s (the file on disk holds %d of the %d trials run)", r->rel,
+				  strerror(r->save_errno), r->saved_trials < 0 ? 0 : r->saved_trials, r->ntrials);
 	}
 	return ok;
 }
@@ -413,9 +423,10 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 	struct trial_env te;
 	struct run r;
 	struct progress pg;
-	int *schedule, ok = 0, rc = 0;
+	int *schedule, ok = 0, rc = 0, unmeasured;
 	memset(&r, 0, sizeof(r));
 	memset(&te, 0, sizeof(te));
+	r.saved_trials = -1;
 	cgroup_init(&cg);
 	if (!ex->seed)
 		ex->seed = prng_fresh_seed();
@@ -464,7 +475,7 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 	te.cg = &cg;
 	te.results_dir = r.dir;
 	r.placement = place(ex, &te, &r);
-	install_signals();
+	tare_install_signals(NULL);
 
 	if (!o->quiet) {
 		fprintf(stderr, "tare: %s: %d configuration%s x %d blocks = %d trials of %.3g s warm-up + ",
@@ -504,7 +515,9 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 	analysis_run(ex, r.trials, r.ntrials, ex->confidence, &r.an);
 	evaluate(&r);
 	check_noise(&r);
-	results_write(&r);
+	unmeasured = check_unmeasured(&r);
+	if (results_write(&r) < 0)
+		tare_warn("cannot write %s/results.json: %s", r.rel, strerror(r.save_errno));
 
 	run_print_summary(stdout, &r);
 	budget_print(stdout, ex, r.verdicts, r.nverdicts);
@@ -513,13 +526,21 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 	if (r.extended)
 		printf("\n%d block%s added to decide the verdict (max_blocks=%d).\n", r.extended, r.extended > 1 ? "s" : "",
 		       ex->max_blocks);
-	printf("\nresults: %s/results.json (%d of %d trials%s)\n", r.rel, r.ntrials, r.total,
-	       r.interrupted ? ", interrupted" : "");
-	if (!o->no_report && !r.interrupted && r.ntrials > 0)
+	if (r.save_errno)
+		printf("\nresults: NOT SAVED: %s/results.json holds %d of the %d trials run (%s)\n", r.rel,
+		       r.saved_trials < 0 ? 0 : r.saved_trials, r.ntrials, strerror(r.save_errno));
+	else
+		printf("\nresults: %s/results.json (%d of %d trials%s)\n", r.rel, r.ntrials, r.total,
+		       r.interrupted ? ", interrupted" : "");
+	if (!o->no_report && !r.interrupted && r.ntrials > 0 && !r.save_errno)
 		write_report(&r);
 	if (r.interrupted) {
-		tare_err("interrupted: %d finished trials kept in %s", r.ntrials, r.rel);
+		tare_err("interrupted: %d finished trials kept in %s", r.saved_trials < 0 ? 0 : r.saved_trials, r.rel);
 		rc = 130;
+	} else if (r.save_errno) {
+		tare_err("the results could not be written (%s): %d of %d trials are on disk in %s", strerror(r.save_errno),
+			 r.saved_trials < 0 ? 0 : r.saved_trials, r.ntrials, r.rel);
+		rc = EXIT_FAIL;
 	} else if (ok == 0) {
 		tare_err("no trial could be measured; the first failure: %s", r.ntrials ? r.trials[0].error : "none ran");
 		rc = EXIT_FAIL;
@@ -527,6 +548,12 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 		enum verdict v = budget_overall(r.verdicts, r.nverdicts);
 		printf("verdict: %s\n", verdict_name(v));
 		rc = verdict_exit_code(v);
+		/* FAIL is the worst verdict: a configuration that was never measured is as bad. */
+		if (unmeasured)
+			rc = EXIT_FAIL;
+	} else if (unmeasured) {
+		tare_err("%d configuration%s could not be measured (see the warnings above)", unmeasured, unmeasured > 1 ? "s" : "");
+		rc = EXIT_FAIL;
 	}
 	analysis_free(&r.an);
 	results_free_latency(&r);

@@ -485,6 +485,7 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 	struct trial_ctx t = { 0 };
 	struct snapshot a, b;
 	uint64_t timeout_ns, started;
+	int measured = 0;
 	t.env = env;
 	t.tr = tr;
 	t.cf = &env->ex->configs[tr->config];
@@ -534,6 +535,7 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 		goto out;
 	snap(&t, &b);
 	record_window(&t, &a, &b);
+	measured = 1;
 	if (tr->unit[0] && tr->units == 0)
 		fail(&t, "the workload reported no units of work in the measured window");
 	/* Peaks are read while the processes are alive; wait4's ru_maxrss covers the end. */
@@ -550,9 +552,12 @@ out:
 	}
 	if (t.p.have_child && !t.p.c.reaped) {
 		role_stop(&t.p, t.cf->stop_signal, t.cf->stop_grace_s);
-		if (WIFSIGNALED(t.p.c.status) && WTERMSIG(t.p.c.status) == SIGKILL && tr->state == TRIAL_OK)
+		if (t.p.c.killed == KILLED_AFTER_GRACE && tr->state == TRIAL_OK)
 			tare_warn("trial %d: profiler did not stop within %.0f s of SIG%s and was killed",
 				  tr->index + 1, t.cf->stop_grace_s, sigabbrev_np(t.cf->stop_signal));
+		else if (t.p.c.killed == KILLED_BY_SECOND_SIGNAL && tr->state == TRIAL_OK)
+			tare_warn("trial %d: profiler killed at the second interrupt (its output may be incomplete)",
+				  tr->index + 1);
 	}
 	if (t.p.have_cg) {
 		struct cg_cpu total;
@@ -572,7 +577,8 @@ out:
 		if (t.w.have_cg && cgroup_mem_peak(&t.w.cg, &peak) == 0)
 			tr->workload_mem_charged_peak_bytes = (int64_t)peak;
 	}
-	if (tare_interrupted && tr->state == TRIAL_OK)
+	/* A trial whose window was measured is kept: the interrupt came while it was stopping. */
+	if (tare_interrupted && tr->state == TRIAL_OK && !measured)
 		interrupted(&t);
 	if (t.counting)
 		counters_close(env->counters);

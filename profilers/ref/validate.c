@@ -2361,7 +2361,7 @@ static volatile sig_atomic_t validate_sig;
 static void on_signal(int sig)
 {
 	validate_sig = sig;
-	tare_interrupted = 1;
+	tare_on_signal(sig);
 }
 
 /* Which samplers cannot run here: asked once each, before any run. */
