@@ -88,6 +88,51 @@ static int base_dir(const char *controller, char *out, size_t len, char *mount, 
 	return snprintf(out, len, "%s%s", mnt, !strcmp(rel, "/") ? "" : rel) < (int)len;
 }
 
+/* Where to look for what other tare runs left: in every mounted hierarchy (v1 and v2), tare's
+ * own cgroup (whole = 0: where a run started from here makes its groups), or the mount point
+ * (whole = 1: the machine).  Returns the count; *dirs malloc'd, each entry too. */
+int cgroup_scan_dirs(int whole, char ***dirs)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+	int n = 0;
+	*dirs = NULL;
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char r[PATH_MAX], m[PATH_MAX], *sep, fstype[64], source[PATH_MAX], opts[1024], own[PATH_MAX] = "";
+		char *save = NULL, *tok, *dir;
+		int found = 0;
+		if (sscanf(line, "%*d %*d %*s %4095s %4095s", r, m) != 2 || !(sep = strstr(line, " - ")) ||
+		    sscanf(sep + 3, "%63s %4095s %1023s", fstype, source, opts) != 3)
+			continue;
+		if (!strcmp(fstype, "cgroup2"))
+			found = own_path(NULL, own, sizeof(own));
+		else if (!strcmp(fstype, "cgroup"))
+			for (tok = strtok_r(opts, ",", &save); tok && !found; tok = strtok_r(NULL, ",", &save))
+				found = own_path(tok, own, sizeof(own));
+		if (!found)
+			continue;
+		if (whole)
+			dir = xstrdup(m);
+		else {
+			const char *rel = own;
+			if (strcmp(r, "/") && !strncmp(own, r, strlen(r)))
+				rel = own + strlen(r);
+			dir = xasprintf("%s%s", m, !strcmp(rel, "/") ? "" : rel);
+		}
+		for (int i = 0; i < n && dir; i++)
+			if (!strcmp((*dirs)[i], dir))
+				free(dir), dir = NULL;
+		if (dir) {
+			*dirs = xrealloc(*dirs, (size_t)(n + 1) * sizeof(char *));
+			(*dirs)[n++] = dir;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
 /* Can we make a child here?  Try it: permissions on cgroupfs are not what access() says. */
 static int probe_writable(const char *base, char *why, size_t len)
 {

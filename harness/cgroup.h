@@ -55,6 +55,9 @@ int cgroup_mem_peak(const struct cgroup *cg, uint64_t *bytes);
 int cgroup_pids(const struct cgroup *cg, pid_t **pids);
 /* SIGKILL whatever is left in the group and wait (bounded) until it is empty. */
 void cgroup_kill_all(const struct cgroup *cg);
+/* Every mounted hierarchy's directory where a run from here makes its groups (whole = 0: tare's
+ * own cgroup in each), or its mount point (whole = 1); the count, *dirs and entries malloc'd. */
+int cgroup_scan_dirs(int whole, char ***dirs);
 /* Remove the group's directories; processes must be gone. */
 void cgroup_destroy(struct cgroup *cg);
 

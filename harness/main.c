@@ -12,6 +12,7 @@
 #include "run.h"
 #include "sample.h"
 #include "script.h"
+#include "sweep.h"
 #include "trace.h"
 #include "validate.h"
 #include "util.h"
@@ -23,7 +24,7 @@ static const char usage_text[] =
 	"costs in CPU, memory and latency, with confidence intervals.\n"
 	"\n"
 	"commands:\n"
-	"  run SCRIPT.lua [name=value ...] [-o DIR] [-q] [--no-report]\n"
+	"  run SCRIPT.lua [name=value ...] [-o DIR] [-q] [--no-report] [--concurrent]\n"
 	"                       run an experiment; `tare run SCRIPT --help` lists its options\n"
 	"  list                 workloads and profilers found, and whether each can run here\n"
 	"  compare BASELINE CURRENT [--budget LIST] [--tolerance LIST] [--format F] [-o FILE]\n"
@@ -42,6 +43,8 @@ static const char usage_text[] =
 	"                       the reference sampler against known truth, perf record beside it\n"
 	"  trace gen|import|check ...\n"
 	"                       make, import and check request traces (docs/traces.md)\n"
+	"  clean                kill and remove what tare runs that died (SIGKILL) left behind:\n"
+	"                       their processes, cgroups and the BPF objects those held\n"
 	"  help                 this text\n"
 	"  version              the version\n"
 	"\n"
@@ -53,6 +56,9 @@ static const char usage_text[] =
 	"exit codes: 0 done (or pass), 1 fail, 2 usage or configuration error,\n"
 	"            3 cannot measure here (permission, feature or tool missing), 4 inconclusive,\n"
 	"            130 interrupted (finished trials are kept)\n"
+	"\n"
+	"run, calibrate and validate measure one at a time: each refuses (exit 3) while another\n"
+	"is measuring on this machine, unless given --concurrent.\n"
 	"\n"
 	"Start with: tare run scripts/canary.lua\n";
 
@@ -91,7 +97,7 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		if (help) {
-			fputs("usage: tare run SCRIPT.lua [name=value ...] [-o DIR] [-q] [--no-report]\n", stdout);
+			fputs("usage: tare run SCRIPT.lua [name=value ...] [-o DIR] [-q] [--no-report] [--concurrent]\n", stdout);
 			return 0;
 		}
 		return usage_error("run: which script? e.g. tare run scripts/canary.lua%s", "");
@@ -168,6 +174,18 @@ int main(int argc, char **argv)
 	cmd = argv[i];
 	argc -= i;
 	argv += i;
+	/* --concurrent belongs to every measuring command: taken out here, once. */
+	if (!strcmp(cmd, "run") || !strcmp(cmd, "calibrate") || !strcmp(cmd, "validate")) {
+		int n = 1;
+		for (int k = 1; k < argc; k++) {
+			if (!strcmp(argv[k], "--concurrent"))
+				tare_concurrent = 1;
+			else
+				argv[n++] = argv[k];
+		}
+		argv[n] = NULL;
+		argc = n;
+	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc, argv);
 	if (!strcmp(cmd, "list"))
@@ -186,6 +204,8 @@ int main(int argc, char **argv)
 		return validate_main(argc, argv);
 	if (!strcmp(cmd, "trace"))
 		return trace_main(argc, argv);
+	if (!strcmp(cmd, "clean"))
+		return sweep_main(argc, argv);
 	if (!strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
 		return 0;

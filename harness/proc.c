@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,11 +45,18 @@ void tare_install_signals(void (*handler)(int))
 
 /* In the child, between fork and exec: only async-signal-safe-ish work, report failures by
  * writing errno to the error pipe (the parent turns it into a sentence). */
-static _Noreturn void child_main(const struct spawn_opts *o, int gate_rd, int err_wr)
+static _Noreturn void child_main(const struct spawn_opts *o, int gate_rd, int err_wr, pid_t parent)
 {
 	sigset_t none;
 	char c;
 	int e;
+	ssize_t n;
+	/* It dies with tare, however tare dies (SIGKILL from a CI timeout included): the profiler
+	 * and the load must not run on unobserved.  The setting survives exec; what the child forks
+	 * in turn is found by its cgroup (the stale-run sweep, tare clean). */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);    /* tare died before the line above */
 	setpgid(0, 0);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
@@ -73,9 +81,12 @@ static _Noreturn void child_main(const struct spawn_opts *o, int gate_rd, int er
 	}
 	for (char *const *e2 = o->env_add; e2 && *e2; e2++)
 		putenv(*e2);
-	/* Wait for the gate: EOF when the parent closes its end. */
-	while (read(gate_rd, &c, 1) < 0 && errno == EINTR)
-		;
+	/* Wait for the gate: one byte opens it; EOF means tare died holding it, so never run. */
+	do
+		n = read(gate_rd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(127);
 	close(gate_rd);
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		for (int fd = 3; fd < 1024; fd++)
@@ -94,6 +105,7 @@ static _Noreturn void child_main(const struct spawn_opts *o, int gate_rd, int er
 int child_spawn(struct child *c, const struct spawn_opts *o, char *err, size_t errlen)
 {
 	int gate[2], errp[2];
+	pid_t parent;
 	memset(c, 0, sizeof(*c));
 	c->pidfd = c->gate_fd = c->err_fd = -1;
 	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
@@ -101,6 +113,7 @@ int child_spawn(struct child *c, const struct spawn_opts *o, char *err, size_t e
 		return -1;
 	}
 	fflush(NULL);
+	parent = getpid();
 	c->pid = fork();
 	if (c->pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -110,7 +123,7 @@ int child_spawn(struct child *c, const struct spawn_opts *o, char *err, size_t e
 	if (c->pid == 0) {
 		close(gate[1]);
 		close(errp[0]);
-		child_main(o, gate[0], errp[1]);
+		child_main(o, gate[0], errp[1], parent);
 	}
 	/* Both sides call setpgid so neither order of scheduling leaves a window. */
 	setpgid(c->pid, c->pid);
@@ -126,6 +139,8 @@ int child_release(struct child *c, const char *what, char *err, size_t errlen)
 {
 	int e = 0;
 	ssize_t n;
+	/* The byte opens the gate; closing without it (tare died) makes the child exit. */
+	write_byte_nosigpipe(c->gate_fd, 'g');   /* a child that died already says so below */
 	close(c->gate_fd);
 	c->gate_fd = -1;
 	do

@@ -16,6 +16,7 @@
 #include "fmt.h"
 #include "progress.h"
 #include "report.h"
+#include "sweep.h"
 #include "proc.h"
 #include "prng.h"
 #include "trial.h"
@@ -459,6 +460,20 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 	r.an.counter_names = r.counter_names;
 	if (ex->budget && budget_parse_list(&r.budget, ex->budget, NULL, 0) < 0)
 		memset(&r.budget, 0, sizeof(r.budget));   /* validated at plan time; cannot happen */
+	{
+		char warning[512], err[512];
+		int rc2 = sweep_begin(warning, sizeof(warning), err, sizeof(err));
+		if (rc2) {
+			tare_err("%s", err);
+			free(schedule);
+			free(r.trials);
+			if (te.counters)
+				counters_free(te.counters);
+			return rc2;
+		}
+		if (warning[0])
+			run_warn(&r, "%s", warning);
+	}
 	r.started_unix_ns = wall_ns();
 	make_results_dir(&r, ex, o->out_base);
 	snprintf(o->dir, sizeof(o->dir), "%s", r.dir);

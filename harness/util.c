@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,4 +468,20 @@ int sys_pidfd_open(pid_t pid)
 	errno = ENOSYS;
 	return -1;
 #endif
+}
+
+int write_byte_nosigpipe(int fd, char c)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	ssize_t n;
+	int e;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old);
+	do
+		n = write(fd, &c, 1);
+	while (n < 0 && errno == EINTR);
+	e = errno;
+	sigaction(SIGPIPE, &old, NULL);
+	errno = e;
+	return n == 1 ? 0 : -1;
 }

@@ -83,6 +83,9 @@ int online_cpus(int **out);
 /* The threads of a process, from /proc/PID/task, into a malloc'd array; their count, or -1
  * when the process does not exist. */
 int list_threads(pid_t pid, pid_t **out);
+/* Write one byte to a pipe whose reader may be gone (a gated child that died): -1 with EPIPE,
+ * not a SIGPIPE that kills tare. */
+int write_byte_nosigpipe(int fd, char c);
 /* pidfd_open(2); -1 with ENOSYS where the C library's headers lack it. */
 int sys_pidfd_open(pid_t pid);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -172,12 +173,14 @@ int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mas
 		    const struct sigaction *old)
 {
 	static const int sigs[4] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
+	pid_t parent;
 
 	if (pipe2(c->gate, O_CLOEXEC) < 0 || pipe2(c->errp, O_CLOEXEC) < 0) {
 		sample_err("pipe: %s", strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
+	parent = getpid();
 	c->pid = fork();
 	if (c->pid < 0) {
 		sample_err("fork: %s", strerror(errno));
@@ -186,14 +189,23 @@ int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mas
 	if (c->pid == 0) {
 		char ch;
 		int e;
+		ssize_t n;
 
+		/* The command dies with its sampler (a SIGKILLed run must not leave it running), and
+		 * runs only when the gate is opened by a byte: EOF means the sampler died first. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		for (int i = 0; i < 4; i++)
 			sigaction(sigs[i], &old[i], NULL);
 		sigprocmask(SIG_SETMASK, mask, NULL);
 		close(c->gate[1]);
 		close(c->errp[0]);
-		while (read(c->gate[0], &ch, 1) < 0 && errno == EINTR)
-			;
+		do
+			n = read(c->gate[0], &ch, 1);
+		while (n < 0 && errno == EINTR);
+		if (n != 1)
+			_exit(127);
 		execvp(argv[0], argv);
 		e = errno;
 		if (write(c->errp[1], &e, sizeof(e)) < 0)
@@ -211,6 +223,7 @@ int sample_cmd_release(struct sample_cmd *c, const char *name)
 	int e = 0;
 	ssize_t n;
 
+	write_byte_nosigpipe(c->gate[1], 'g');
 	close(c->gate[1]);
 	c->gate[1] = -1;
 	do

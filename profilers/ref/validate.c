@@ -45,6 +45,7 @@
 #include "perfevent.h"
 #include "proc.h"
 #include "profile.pb-c.h"
+#include "sweep.h"
 #include "sysstat.h"
 #include "util.h"
 
@@ -2509,6 +2510,17 @@ int validate_main(int argc, char **argv)
 		strcpy(st.command_line, "tare");
 		for (int i = 0; i < argc; i++)
 			strcat(strcat(st.command_line, " "), argv[i]);
+	}
+	{
+		char warning[512], err[512];
+		int rc2 = sweep_begin(warning, sizeof(warning), err, sizeof(err));
+		if (rc2) {
+			tare_err("validate: %s", err);
+			rc = rc2;
+			goto out;
+		}
+		if (warning[0])
+			tare_warn("%s", warning);
 	}
 	cgroup_init(&cg);
 	st.environment = env_capture(&cg);
