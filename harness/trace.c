@@ -618,23 +618,36 @@ static int64_t trace_days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+static int trace_days_in_month(int64_t y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
 /* "[10/Oct/2023:13:55:36 +0200]" → Unix seconds (UTC). */
 static const char *trace_parse_log_time(const char **pp, int64_t *out)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	char mon[4], sign;
-	int day, year, hh, mm, ss, tzh, tzm, used = 0;
+	int day, month, year, hh, mm, ss, tzh, tzm, used = 0;
 	const char *m;
 
 	if (sscanf(*pp, "[%2d/%3[A-Za-z]/%4d:%2d:%2d:%2d %c%2d%2d]%n",
 		   &day, mon, &year, &hh, &mm, &ss, &sign, &tzh, &tzm, &used) != 9 || !used)
 		return "the [time] field is not like [10/Oct/2023:13:55:36 +0000]";
 	m = strlen(mon) == 3 ? strstr(months, mon) : NULL;
-	if (!m || (m - months) % 3 || day < 1 || day > 31 || year < 1970 || hh > 23 || mm > 59 ||
+	if (!m || (m - months) % 3 || day < 1 || year < 1970 || hh > 23 || mm > 59 ||
 	    ss > 60 || (sign != '+' && sign != '-') || tzh > 23 || tzm > 59 || hh < 0 || mm < 0 ||
 	    ss < 0 || tzh < 0 || tzm < 0)
 		return "the [time] field has an impossible date or time";
-	*out = trace_days_from_civil(year, (int)((m - months) / 3) + 1, day) * 86400 + hh * 3600 +
+	month = (int)((m - months) / 3) + 1;
+	/* days_from_civil would silently roll 31/Feb over into March */
+	if (day > trace_days_in_month(year, month))
+		return "the [time] field has an impossible date or time";
+	*out = trace_days_from_civil(year, month, day) * 86400 + hh * 3600 +
 	       mm * 60 + ss - (sign == '-' ? -1 : 1) * (tzh * 3600 + tzm * 60);
 	*pp += used;
 	return NULL;
@@ -739,11 +752,14 @@ const char *trace_import_parse_line(const char *line, enum trace_log_format fmt,
 	return NULL;
 }
 
+enum { TRACE_CLAMPED_WORK = 1, TRACE_CLAMPED_BYTES = 2 };
+
 struct trace_import_rec {
 	int64_t time_s;
 	uint64_t seq;
 	uint32_t work_us, reply_bytes;
 	uint16_t cls;
+	uint8_t clamped;	/* TRACE_CLAMPED_*: uncounted if the line turns out outlying */
 };
 
 static int trace_import_cmp(const void *a, const void *b)
@@ -753,6 +769,62 @@ static int trace_import_cmp(const void *a, const void *b)
 	if (x->time_s != y->time_s)
 		return x->time_s < y->time_s ? -1 : 1;
 	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The bulk of a log sorted by time: [*first, *first + return) of rec.  Lines split into
+ * clusters wherever two neighbours are at least TRACE_MAX_OFFSET_S apart; the bulk is the
+ * cluster holding more than half the lines, else (no such cluster) the whole log. */
+static size_t trace_import_bulk(const struct trace_import_rec *rec, size_t n, size_t *first)
+{
+	size_t start = 0;
+
+	for (size_t i = 1; i <= n; i++) {
+		if (i < n && rec[i].time_s - rec[i - 1].time_s < TRACE_MAX_OFFSET_S)
+			continue;
+		if (2 * (i - start) > n) {
+			*first = start;
+			return i - start;
+		}
+		start = i;
+	}
+	*first = 0;
+	return n;
+}
+
+/* Drop the lines outside the bulk from rec (sorted), counting them in st; under strict the
+ * first of them (in log order) is an error instead.  0 or -1 with err. */
+static int trace_import_outliers(struct trace_import_rec *rec, size_t *n, const char *name, int strict,
+				 struct trace_import_stats *st, char *err, size_t errlen)
+{
+	size_t first, kept = trace_import_bulk(rec, *n, &first), shown = 0;
+
+	if (kept == *n)
+		return 0;
+	for (size_t i = 0; i < *n; i++) {
+		if (i >= first && i < first + kept)
+			continue;
+		if (!st->first_outlier_line || rec[i].seq < st->first_outlier_line) {
+			st->first_outlier_line = rec[i].seq;
+			shown = i;
+		}
+		st->outliers++;
+		st->work_clamped -= (rec[i].clamped & TRACE_CLAMPED_WORK) != 0;
+		st->bytes_clamped -= (rec[i].clamped & TRACE_CLAMPED_BYTES) != 0;
+	}
+	if (strict) {
+		time_t t = (time_t)rec[shown].time_s;
+		char date[64] = "?";
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm))
+			strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm);
+		return trace_errf(err, errlen, name, rec[shown].seq,
+				  "dated %s UTC, %d s or more away from the bulk of the log (fix or delete the line, or import without --strict to skip lines with outlying dates)",
+				  date, TRACE_MAX_OFFSET_S);
+	}
+	memmove(rec, rec + first, kept * sizeof(*rec));
+	*n = kept;
+	return 0;
 }
 
 static const char *trace_log_format_name(enum trace_log_format f)
@@ -781,6 +853,7 @@ int trace_import(FILE *in, const char *name, const struct trace_import_opts *o, 
 		size_t len = (size_t)got;
 		double work;
 		int cls = -1;
+		uint8_t clamped;
 
 		st->lines++;
 		trace_rstrip(line, &len);
@@ -833,16 +906,20 @@ int trace_import(FILE *in, const char *name, const struct trace_import_opts *o, 
 			rec = xrealloc(rec, cap * sizeof(*rec));
 		}
 		work = nearbyint((double)l.work_us * scale);
+		clamped = 0;
 		if (work > TRACE_MAX_WORK_US) {
 			work = TRACE_MAX_WORK_US;
 			st->work_clamped++;
+			clamped |= TRACE_CLAMPED_WORK;
 		}
 		if (l.reply_bytes > TRACE_MAX_REPLY_BYTES) {
 			l.reply_bytes = TRACE_MAX_REPLY_BYTES;
 			st->bytes_clamped++;
+			clamped |= TRACE_CLAMPED_BYTES;
 		}
 		rec[n++] = (struct trace_import_rec){ .time_s = l.time_s, .seq = st->lines, .work_us = (uint32_t)work,
-						      .reply_bytes = (uint32_t)l.reply_bytes, .cls = (uint16_t)cls };
+						      .reply_bytes = (uint32_t)l.reply_bytes, .cls = (uint16_t)cls,
+						      .clamped = clamped };
 	}
 	if (ferror(in)) {
 		trace_errf(err, errlen, name, 0, "read error: %s", strerror(errno));
@@ -862,15 +939,23 @@ int trace_import(FILE *in, const char *name, const struct trace_import_opts *o, 
 	}
 	/* Apache logs at completion but stamps the arrival, so lines can be out of order. */
 	qsort(rec, n, sizeof(*rec), trace_import_cmp);
+	/* A line a whole span limit away from most of the log can never share a trace with it (a
+	 * 1970 or 2999 stamp); a genuine log has no such gap, keeps every line and meets the limit. */
+	if (trace_import_outliers(rec, &n, name, o->strict, st, err, errlen))
+		goto out;
+	st->requests = n;
 	if (rec[n - 1].time_s - rec[0].time_s >= TRACE_MAX_OFFSET_S) {
 		trace_errf(err, errlen, name, 0, "the log spans more than %d s: import a slice of it",
 			   TRACE_MAX_OFFSET_S);
 		goto out;
 	}
 	fprintf(out, "%s\n# generator: %s\n", TRACE_MAGIC, cmdline ? cmdline : "");
-	fprintf(out, "# source: %s, %s: %llu lines, %llu requests, %llu bad lines skipped\n", name,
+	fprintf(out, "# source: %s, %s: %llu lines, %llu requests, %llu bad lines skipped", name,
 		trace_log_format_name(st->format), (unsigned long long)st->lines,
 		(unsigned long long)n, (unsigned long long)st->skipped);
+	if (st->outliers)
+		fprintf(out, ", %llu with outlying dates skipped", (unsigned long long)st->outliers);
+	fprintf(out, "\n");
 	fprintf(out, "# note: access-log times have 1-second resolution; the n requests logged in one second are spread evenly over it, the k-th at +(k+0.5)/n s\n");
 	fprintf(out, "# note: work_us = request time x %g (%llu clamped to %u); reply_bytes = bytes sent (%llu clamped)\n",
 		scale, (unsigned long long)st->work_clamped, TRACE_MAX_WORK_US,
@@ -1228,7 +1313,8 @@ static const char trace_import_help[] =
 	"                    (the default: seconds if the field has a decimal point)\n"
 	"  --work-scale F    work_us = request time x F (default 1; request time is wall time,\n"
 	"                    most of it may be waiting, not CPU)\n"
-	"  --strict          the first bad line is an error (default: skip bad lines, count them)\n"
+	"  --strict          the first bad line is an error (default: skip bad lines, count them;\n"
+	"                    lines dated 1000000 s or more from the bulk of the log are skipped too)\n"
 	"  -o, --output FILE write FILE (atomically) instead of stdout\n"
 	"\n"
 	"Log times have 1-second resolution: requests within one second are spread evenly over it.\n"
@@ -1313,10 +1399,18 @@ static int trace_cmd_import(int argc, char **argv)
 	}
 	rc = trace_emit("import", out, buf, len);
 	free(buf);
-	if (st.skipped)
-		fprintf(stderr, "tare trace import: %s: %llu requests; %llu of %llu lines skipped (first: line %llu: %s)\n",
-			path, (unsigned long long)st.requests, (unsigned long long)st.skipped,
-			(unsigned long long)st.lines, (unsigned long long)st.first_bad_line, st.first_bad_why);
+	if (st.skipped || st.outliers) {
+		fprintf(stderr, "tare trace import: %s: %llu requests", path, (unsigned long long)st.requests);
+		if (st.skipped)
+			fprintf(stderr, "; %llu of %llu lines skipped (first: line %llu: %s)",
+				(unsigned long long)st.skipped, (unsigned long long)st.lines,
+				(unsigned long long)st.first_bad_line, st.first_bad_why);
+		if (st.outliers)
+			fprintf(stderr, "; %llu lines skipped for outlying dates, %d s or more from the bulk of the log (first: line %llu)",
+				(unsigned long long)st.outliers, TRACE_MAX_OFFSET_S,
+				(unsigned long long)st.first_outlier_line);
+		fputc('\n', stderr);
+	}
 	if (st.work_clamped || st.bytes_clamped)
 		fprintf(stderr, "tare trace import: %s: %llu request times clamped to %u us, %llu sizes to %u bytes\n",
 			path, (unsigned long long)st.work_clamped, TRACE_MAX_WORK_US,

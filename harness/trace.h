@@ -114,9 +114,11 @@ const char *trace_import_parse_line(const char *line, enum trace_log_format fmt,
 				    struct trace_import_line *out);
 
 struct trace_import_stats {
-	uint64_t lines, requests, skipped, blank;
+	uint64_t lines, requests, skipped, blank;	/* skipped: malformed lines */
 	uint64_t first_bad_line;	/* 0: none */
 	char first_bad_why[160];
+	uint64_t outliers;		/* well-formed lines dated far from the bulk, skipped too */
+	uint64_t first_outlier_line;	/* 0: none */
 	uint64_t work_clamped, bytes_clamped;
 	enum trace_log_format format;	/* what the good lines were (AUTO if mixed) */
 };
@@ -124,11 +126,12 @@ struct trace_import_stats {
 struct trace_import_opts {
 	enum trace_log_format format;
 	double work_scale;	/* work_us = request time × scale (default 1) */
-	int strict;		/* the first bad line is fatal */
+	int strict;		/* the first bad line is fatal (malformed, else outlying) */
 };
 
 /* Read an access log from in (named name), write a trace to out.  0; -1 with one line in err
- * (a bad line under strict, no usable line, a write error). */
+ * (a bad line under strict, no usable line, a span above TRACE_MAX_OFFSET_S once outliers are
+ * skipped, a write error). */
 int trace_import(FILE *in, const char *name, const struct trace_import_opts *o, const char *cmdline,
 		 FILE *out, struct trace_import_stats *st, char *err, size_t errlen);
 

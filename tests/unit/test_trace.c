@@ -261,6 +261,10 @@ static void test_import_lines(void)
 		{ "garbage", "missing the host" },
 		{ "1.2.3.4 - - 10/Oct/2023:13:55:36 \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" 0.1", "no [time]" },
 		{ "1.2.3.4 - - [10/Foo/2023:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" 0.1", "impossible date" },
+		{ "1.2.3.4 - - [31/Feb/2026:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" 0.1", "impossible date" },
+		{ "1.2.3.4 - - [31/Apr/2026:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" 0.1", "impossible date" },
+		{ "1.2.3.4 - - [29/Feb/2100:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" 0.1", "impossible date" },
+		{ "1.2.3.4 - - [10/13/2023:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" 0.1", "not like" },
 		{ "1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\"", "no request time" },
 		{ "1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] \"GET / HTTP/1.1 200 1 \"-\" \"-\" 0.1", "status" },
 		{ "1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 0.1", "referer" },
@@ -271,6 +275,10 @@ static void test_import_lines(void)
 		CHECK(why && strstr(why, bad[i].why), "bad line %zu: got '%s', want '%s'", i, why ? why : "(accepted)",
 		      bad[i].why);
 	}
+	why = trace_import_parse_line("1.2.3.4 - - [29/Feb/2000:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" 0.1",
+				      TRACE_LOG_AUTO, &l);
+	CHECK(!why && l.time_s == 951782400, "29/Feb/2000 (a leap year): %s %lld", why ? why : "",
+	      (long long)l.time_s);
 	why = trace_import_parse_line("1.2.3.4 - - [10/Oct/2023:13:55:36 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\" 0.1",
 				      TRACE_LOG_APACHE, &l);
 	CHECK(why && strstr(why, "--format nginx"), "nginx time under --format apache: '%s'", why ? why : "(accepted)");
@@ -350,6 +358,92 @@ static void test_import_log(void)
 	free(out);
 }
 
+/* One nginx line of the given date, method and bytes sent. */
+static void log_line(char *buf, size_t len, const char *date, const char *method, unsigned long bytes)
+{
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, len - used, "10.0.0.1 - - [%s +0000] \"%s / HTTP/1.1\" 200 %lu \"-\" \"c\" 0.010\n",
+		 date, method, bytes);
+}
+
+static void test_import_outliers(void)
+{
+	struct trace_import_opts o = { .format = TRACE_LOG_AUTO, .work_scale = 1 };
+	struct trace_import_stats st;
+	struct trace t;
+	char log[8192] = "", *out, err[512] = "";
+
+	log_line(log, sizeof(log), "12/Mar/2026:10:00:00", "GET", 1);
+	log_line(log, sizeof(log), "01/Jan/1970:00:00:00", "GET", 99999999);	/* line 2 */
+	log_line(log, sizeof(log), "12/Mar/2026:10:00:01", "GET", 2);
+	log_line(log, sizeof(log), "31/Feb/2026:10:00:01", "GET", 1);		/* line 4: malformed */
+	log_line(log, sizeof(log), "12/Mar/2026:10:00:01", "POST", 3);
+	log_line(log, sizeof(log), "12/Mar/2999:10:00:02", "GET", 1);		/* line 6 */
+	log_line(log, sizeof(log), "12/Mar/2026:10:00:03", "GET", 4);
+	CHECK(import_str(log, &o, &out, &st, err, sizeof(err)) == 0, "%s", err);
+	CHECK(st.lines == 7 && st.requests == 4 && st.skipped == 1 && st.first_bad_line == 4 &&
+	      st.outliers == 2 && st.first_outlier_line == 2,
+	      "lines %llu requests %llu skipped %llu (first %llu) outliers %llu (first %llu)",
+	      (unsigned long long)st.lines, (unsigned long long)st.requests, (unsigned long long)st.skipped,
+	      (unsigned long long)st.first_bad_line, (unsigned long long)st.outliers,
+	      (unsigned long long)st.first_outlier_line);
+	CHECK(st.bytes_clamped == 0, "an outlier's clamped size is counted: %llu", (unsigned long long)st.bytes_clamped);
+	if (parse_str(out ? out : "", &t, err, sizeof(err)) == 0) {
+		CHECK(t.n == 4 && t.req[0].offset_ns == 500000000 && t.req[0].reply_bytes == 1 &&
+		      t.req[3].offset_ns == 3500000000ll && t.req[3].reply_bytes == 4 && t.period_ns == 4000000000ll,
+		      "%zu requests, the bulk not kept as it was", t.n);
+		trace_free(&t);
+	} else {
+		CHECK(0, "the imported trace does not parse: %s", err);
+	}
+	free(out);
+	o.strict = 1;
+	log[0] = '\0';
+	log_line(log, sizeof(log), "12/Mar/2026:10:00:00", "GET", 1);
+	log_line(log, sizeof(log), "12/Mar/2026:10:00:01", "GET", 1);
+	log_line(log, sizeof(log), "12/Mar/2999:10:00:02", "GET", 1);
+	log_line(log, sizeof(log), "01/Jan/1970:00:00:00", "GET", 1);
+	log_line(log, sizeof(log), "12/Mar/2026:10:00:02", "GET", 1);
+	/* the first in the log, not the earliest in time */
+	CHECK(import_str(log, &o, &out, &st, err, sizeof(err)) == -1, "--strict accepted an outlying date");
+	CHECK(strstr(err, "access.log:3: dated 2999-03-12 10:00:02 UTC"), "strict error '%s'", err);
+	free(out);
+	o.strict = 0;
+
+	/* Within the span limit nothing is outlying, however lopsided: 1 line, a 10-day gap, 3. */
+	log[0] = '\0';
+	log_line(log, sizeof(log), "01/Mar/2026:10:00:00", "GET", 1);
+	log_line(log, sizeof(log), "11/Mar/2026:10:00:00", "GET", 1);
+	log_line(log, sizeof(log), "11/Mar/2026:10:00:00", "GET", 1);
+	log_line(log, sizeof(log), "11/Mar/2026:10:00:01", "GET", 1);
+	CHECK(import_str(log, &o, &out, &st, err, sizeof(err)) == 0 && st.requests == 4 && st.outliers == 0,
+	      "a 10-day log lost lines: %s, %llu requests", err, (unsigned long long)st.requests);
+	free(out);
+
+	/* A genuine long log (a line a day for 14 days) keeps every line and fails on the span. */
+	log[0] = '\0';
+	for (int d = 1; d <= 14; d++) {
+		char date[32];
+
+		snprintf(date, sizeof(date), "%02d/Mar/2026:10:00:00", d);
+		log_line(log, sizeof(log), date, "GET", 1);
+	}
+	CHECK(import_str(log, &o, &out, &st, err, sizeof(err)) == -1 && strstr(err, "spans more than") &&
+	      st.outliers == 0, "a 14-day log: '%s', %llu outliers", err, (unsigned long long)st.outliers);
+	free(out);
+
+	/* No cluster holds most of the lines: nothing is outlying, the span limit decides. */
+	log[0] = '\0';
+	log_line(log, sizeof(log), "12/Mar/2026:10:00:00", "GET", 1);
+	log_line(log, sizeof(log), "12/Mar/2026:10:00:01", "GET", 1);
+	log_line(log, sizeof(log), "01/Jan/1970:00:00:00", "GET", 1);
+	log_line(log, sizeof(log), "12/Mar/2999:10:00:02", "GET", 1);
+	CHECK(import_str(log, &o, &out, &st, err, sizeof(err)) == -1 && strstr(err, "spans more than") &&
+	      st.outliers == 0, "half a log made outliers: '%s', %llu outliers", err, (unsigned long long)st.outliers);
+	free(out);
+}
+
 static void test_wire_roundtrip(void)
 {
 	struct wire_req a = { .magic = WIRE_REQ_MAGIC, .cls = 3, .id = 0x0102030405060708ull, .work_us = 150,
@@ -378,6 +472,7 @@ int main(void)
 	RUN(test_generators_rates);
 	RUN(test_import_lines);
 	RUN(test_import_log);
+	RUN(test_import_outliers);
 	RUN(test_wire_roundtrip);
 	return CHECK_DONE();
 }
