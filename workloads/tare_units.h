@@ -26,7 +26,7 @@
 #include <sys/mman.h>
 
 #define TARE_UNITS_MAGIC   0x54415245554e4954ull /* "TAREUNIT" */
-#define TARE_UNITS_VERSION 2
+#define TARE_UNITS_VERSION 3
 #define TARE_UNITS_SLOTS   64
 #define TARE_UNITS_BYTES   (sizeof(struct tare_units))
 
@@ -42,7 +42,8 @@ struct tare_units {
 	uint32_t next_slot;   /* slot allocation; threads beyond nslots share slots atomically */
 	uint32_t phase;       /* enum tare_phase, written by the harness only */
 	char     unit[32];    /* what one unit is ("iterations", "requests"), NUL-terminated */
-	char     pad1[8];
+	uint32_t arm;         /* switchback: enum tare_arm of the current window, harness-written */
+	uint32_t window;      /* switchback: the current window's number, from 1 (0: none yet) */
 	struct tare_units_slot slot[TARE_UNITS_SLOTS];
 };
 
@@ -50,6 +51,14 @@ enum tare_phase {
 	TARE_PHASE_WARMUP = 0,   /* also: not run by tare at all */
 	TARE_PHASE_MEASURE = 1,
 	TARE_PHASE_DONE = 2,
+};
+
+/* Switchback (docs/switchback.md): one process, the profiler switched on and off in windows.
+ * An in-process agent (the inject shim) and a load driver read the arm here; it changes only in
+ * the guard time between two measured windows. */
+enum tare_arm {
+	TARE_ARM_OFF = 0,        /* also: not a switchback run */
+	TARE_ARM_ON = 1,
 };
 
 static inline struct tare_units *tare_units_open(const char *unit_name)
@@ -100,6 +109,17 @@ static inline enum tare_phase tare_units_phase(const struct tare_units *u)
 static inline void tare_units_set_phase(struct tare_units *u, enum tare_phase p)
 {
 	__atomic_store_n(&u->phase, (uint32_t)p, __ATOMIC_RELEASE);
+}
+
+static inline enum tare_arm tare_units_arm(const struct tare_units *u)
+{
+	return (enum tare_arm)__atomic_load_n(&u->arm, __ATOMIC_ACQUIRE);
+}
+
+static inline void tare_units_set_arm(struct tare_units *u, enum tare_arm a, uint32_t window)
+{
+	__atomic_store_n(&u->window, window, __ATOMIC_RELAXED);
+	__atomic_store_n(&u->arm, (uint32_t)a, __ATOMIC_RELEASE);
 }
 
 static inline uint64_t tare_units_total(const struct tare_units *u)
