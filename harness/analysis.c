@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "switchback.h"
 #include "util.h"
 
 const char *const metric_names[MET_COUNT] = {
@@ -335,6 +336,10 @@ void analysis_run(const struct experiment *ex, const struct trial_result *trials
 	out->conf = conf;
 	out->narms = ex->nconfigs;
 	out->arms = xcalloc((size_t)ex->nconfigs, sizeof(*out->arms));
+	if (ex->design == DESIGN_SWITCHBACK) {
+		switchback_analyse(ex, trials, ntrials, conf, out);
+		return;
+	}
 	for (int c = 0; c < ex->nconfigs; c++) {
 		out->arms[c].config = c;
 		summarize_arm(ex, trials, ntrials, conf, &out->arms[c]);

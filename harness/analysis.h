@@ -74,6 +74,13 @@ struct arm_summary {
 	int has_latency;
 	double p50_us, p90_us, p99_us, p999_us;  /* medians over this arm's trials */
 	double achieved_rate, target_rate;       /* medians, requests per second */
+	/* Switchback (switchback.h): processes and window pairs behind m[], the spread of one
+	 * pair's total-CPU log ratio within a process and of the processes' own effects (tau),
+	 * both in percentage points, and the carry-over check (% CPU per unit of an off window
+	 * right after an on window against the other off windows; n = 0 when not computed). */
+	int processes, pairs;
+	double within_sd, between_sd;
+	struct stats_est carryover;
 };
 
 struct analysis {

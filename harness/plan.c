@@ -112,6 +112,17 @@ int *plan_schedule(int blocks, int nconfigs, uint64_t seed)
 	return order;
 }
 
+const char *const control_names[] = { "none", "signal", "page", "perf-fifo", NULL };
+
+int plan_window_arm(uint64_t seed, int block, int config, int window)
+{
+	struct prng r;
+	/* One stream per (block, configuration, pair): splitmix64 in prng_seed decorrelates them. */
+	prng_seed(&r, seed ^ (0x9e3779b97f4a7c15ull * (uint64_t)(block + 1)) ^
+			      (0xc2b2ae3d27d4eb4full * (uint64_t)(config + 1)) ^ (0x165667b19e3779f9ull * (uint64_t)(window / 2 + 1)));
+	return (int)((prng_next(&r) >> 63) ^ (uint64_t)(window & 1));
+}
+
 char *plan_expand(const char *tmpl, int pid, const char *dir)
 {
 	size_t cap = strlen(tmpl) + 64, n = 0;

@@ -44,6 +44,20 @@ struct ready {
 	double timeout_s;
 };
 
+/* How a profiler is switched on and off inside one process (switchback; docs/switchback.md). */
+enum control {
+	CONTROL_NONE,         /* it cannot be: process trials only */
+	CONTROL_SIGNAL,       /* started paused; SIGUSR1 on, SIGUSR2 off (tare sample, sidecar) */
+	CONTROL_PAGE,         /* an agent in the workload reads the arm from the units page (inject) */
+	CONTROL_PERF_FIFO,    /* perf record -D -1 --control fifo:{dir}/control.fifo,{dir}/ack.fifo */
+};
+extern const char *const control_names[];   /* "none", "signal", "page", "perf-fifo" */
+
+enum design {
+	DESIGN_PROCESS,       /* one trial = one fresh process, one configuration */
+	DESIGN_SWITCHBACK,    /* one trial = one process, its profiler switched on and off in windows */
+};
+
 struct config {
 	int id;
 	char *label;              /* "perf hz=99": the name used in tables, CSV and JSON */
@@ -59,6 +73,7 @@ struct config {
 	struct ready ready;
 	int stop_signal;
 	double stop_grace_s;
+	enum control control;
 	double truth_cpu_pct;     /* known CPU inflation (inject), NaN when unknown */
 	double truth_latency_us;  /* known latency added to every request, NaN when unknown */
 };
@@ -94,6 +109,10 @@ struct experiment {
 	int max_blocks;           /* extend an INCONCLUSIVE run up to this many blocks; 0: never */
 	uint64_t seed;
 	int pin;                  /* pin the workload away from the harness when CPUs allow */
+	enum design design;
+	double window_s;          /* switchback: one measured window */
+	double guard_s;           /* switchback: unmeasured time after each switch */
+	int pairs;                /* switchback: window pairs (off, on) per process */
 
 	struct workload *workloads;
 	int nworkloads;
@@ -109,6 +128,12 @@ int plan_baseline(const struct experiment *ex, int workload);
 
 /* schedule[b * nconfigs + i] is the configuration run i-th in block b. */
 int *plan_schedule(int blocks, int nconfigs, uint64_t seed);
+
+/* Switchback: the arm (0 off, 1 on) of window w of the trial in block b of configuration c.
+ * Each pair of windows (2k, 2k+1) holds one of each, in an order drawn from the seed, the
+ * block and the configuration only: a run replays from its seed, an extended one keeps the
+ * order its first blocks had. */
+int plan_window_arm(uint64_t seed, int block, int config, int window);
 
 /* Replace {pid}, {dir}, {build} and {root} in a template argument. */
 char *plan_expand(const char *tmpl, int pid, const char *dir);

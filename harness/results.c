@@ -60,6 +60,24 @@ const struct trial_field trial_fields[] = {
 #undef FIELD
 const int trial_nfields = (int)(sizeof(trial_fields) / sizeof(trial_fields[0]));
 
+/* Switchback windows: results.json (each trial's "windows") and windows.csv, from one table. */
+#define FIELD(name, type) { #name, type, offsetof(struct window_result, name) }
+const struct trial_field window_fields[] = {
+	FIELD(index, F_INT),
+	FIELD(arm, F_INT),
+	FIELD(start_s, F_DOUBLE),
+	FIELD(wall_s, F_DOUBLE),
+	FIELD(units, F_U64),
+	FIELD(workload_cpu_ns, F_U64),
+	FIELD(profiler_cpu_ns, F_U64),
+	FIELD(unattributed_ns, F_U64),
+	FIELD(driver_cpu_ns, F_U64),
+	FIELD(machine_busy_ns, F_U64),
+	FIELD(machine_steal_ns, F_U64),
+};
+#undef FIELD
+const int window_nfields = (int)(sizeof(window_fields) / sizeof(window_fields[0]));
+
 static const char *state_name(enum trial_state s)
 {
 	return s == TRIAL_OK ? "ok" : s == TRIAL_FAILED ? "failed" : "interrupted";
@@ -117,12 +135,12 @@ static json_t *strv_json(char *const *v)
 	return a;
 }
 
-static json_t *trial_json(const struct run *r, const struct trial_result *tr)
+static json_t *fields_json(const struct trial_field *fields, int nfields, const void *rec)
 {
 	json_t *o = json_object();
-	for (int f = 0; f < trial_nfields; f++) {
-		const struct trial_field *fd = &trial_fields[f];
-		const char *p = (const char *)tr + fd->offset;
+	for (int f = 0; f < nfields; f++) {
+		const struct trial_field *fd = &fields[f];
+		const char *p = (const char *)rec + fd->offset;
 		json_t *v = NULL;
 		switch (fd->type) {
 		case F_INT: v = json_integer(*(const int *)p); break;
@@ -133,6 +151,12 @@ static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 		}
 		json_object_set_new(o, fd->name, v);
 	}
+	return o;
+}
+
+static json_t *trial_json(const struct run *r, const struct trial_result *tr)
+{
+	json_t *o = fields_json(trial_fields, trial_nfields, tr);
 	json_object_set_new(o, "label", json_string(r->ex->configs[tr->config].label));
 	json_object_set_new(o, "state", json_string(state_name(tr->state)));
 	json_object_set_new(o, "error", tr->error[0] ? json_string(tr->error) : json_null());
@@ -148,6 +172,12 @@ static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 		json_object_set_new(o, "counters", c);
 		/* Multiplexed events were counted part of the time and scaled up: say which. */
 		json_object_set_new(o, "counters_scaled", scaled);
+	}
+	if (r->ex->design == DESIGN_SWITCHBACK) {
+		json_t *ws = json_array();
+		for (int w = 0; w < tr->nwindows; w++)
+			json_array_append_new(ws, fields_json(window_fields, window_nfields, &tr->windows[w]));
+		json_object_set_new(o, "windows", ws);
 	}
 	return o;
 }
@@ -255,6 +285,12 @@ static json_t *plan_json(const struct run *r)
 	json_object_set_new(p, "timeout_s", json_real(ex->timeout_s));
 	json_object_set_new(p, "seed", json_integer((json_int_t)ex->seed));
 	json_object_set_new(p, "pin", json_boolean(ex->pin));
+	json_object_set_new(p, "design", json_string(ex->design == DESIGN_SWITCHBACK ? "switchback" : "process"));
+	if (ex->design == DESIGN_SWITCHBACK) {
+		json_object_set_new(p, "window_s", json_real(ex->window_s));
+		json_object_set_new(p, "guard_s", json_real(ex->guard_s));
+		json_object_set_new(p, "pairs", json_integer(ex->pairs));
+	}
 	json_object_set_new(p, "confidence", json_real(ex->confidence));
 	json_object_set_new(p, "options", kv_json(&ex->options));
 	for (int b = 0; b < ex->blocks; b++) {
@@ -317,6 +353,7 @@ static json_t *build_json(struct run *r)
 		json_object_set_new(j, "workload", json_integer(c->workload));
 		json_object_set_new(j, "profiler", json_string(c->profiler));
 		json_object_set_new(j, "baseline", json_boolean(c->baseline));
+		json_object_set_new(j, "control", json_string(control_names[c->control]));
 		json_object_set_new(j, "options", kv_json(&c->profiler_opts));
 		json_object_set_new(j, "argv", strv_json(c->profiler_argv));
 		json_object_set_new(j, "workload_env", strv_json(c->workload_env));
@@ -356,6 +393,21 @@ static void csv_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+static void csv_fields(FILE *f, const struct trial_field *fields, int nfields, const void *rec)
+{
+	for (int k = 0; k < nfields; k++) {
+		const char *p = (const char *)rec + fields[k].offset;
+		fputc(',', f);
+		switch (fields[k].type) {
+		case F_INT: fprintf(f, "%d", *(const int *)p); break;
+		case F_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)p); break;
+		case F_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
+		case F_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
+		case F_STR: csv_str(f, p); break;
+		}
+	}
+}
+
 static char *build_csv(const struct run *r, size_t *len)
 {
 	char *buf = NULL;
@@ -378,23 +430,35 @@ static char *build_csv(const struct run *r, size_t *len)
 			fprintf(f, ",%.3f", cpu);
 		else
 			fputc(',', f);
-		for (int k = 0; k < trial_nfields; k++) {
-			const char *p = (const char *)tr + trial_fields[k].offset;
-			fputc(',', f);
-			switch (trial_fields[k].type) {
-			case F_INT: fprintf(f, "%d", *(const int *)p); break;
-			case F_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)p); break;
-			case F_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
-			case F_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
-			case F_STR: csv_str(f, p); break;
-			}
-		}
+		csv_fields(f, trial_fields, trial_nfields, tr);
 		for (int k = 0; k < r->ncounter_info; k++) {
 			fputc(',', f);
 			if (k < tr->ncounters && isfinite(tr->counter_value[k]))
 				fprintf(f, "%.0f", tr->counter_value[k]);
 		}
 		fputc('\n', f);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* One row per switchback window: the trial it belongs to, then window_fields. */
+static char *build_windows_csv(const struct run *r, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	fputs("label,trial,block", f);
+	for (int k = 0; k < window_nfields; k++)
+		fprintf(f, ",%s", window_fields[k].name);
+	fputc('\n', f);
+	for (int i = 0; i < r->ntrials; i++) {
+		const struct trial_result *tr = &r->trials[i];
+		for (int w = 0; w < tr->nwindows; w++) {
+			csv_str(f, r->ex->configs[tr->config].label);
+			fprintf(f, ",%d,%d", tr->index, tr->block);
+			csv_fields(f, window_fields, window_nfields, &tr->windows[w]);
+			fputc('\n', f);
+		}
 	}
 	fclose(f);
 	return buf;
@@ -421,6 +485,14 @@ int results_write(struct run *r)
 		rc = -1, e = errno;
 	free(path);
 	free(csv);
+	if (r->ex->design == DESIGN_SWITCHBACK) {
+		csv = build_windows_csv(r, &csvlen);
+		path = xasprintf("%s/windows.csv", r->dir);
+		if (write_file_atomic(path, csv, csvlen) < 0 && !rc)
+			rc = -1, e = errno;
+		free(path);
+		free(csv);
+	}
 	r->save_errno = e;
 	errno = e;
 	return rc;
@@ -530,12 +602,11 @@ static char **strv_from_json(json_t *a)
 	return v;
 }
 
-static void trial_from_json(json_t *o, struct trial_result *tr)
+static void fields_from_json(json_t *o, const struct trial_field *fields, int nfields, void *rec)
 {
-	memset(tr, 0, sizeof(*tr));
-	for (int f = 0; f < trial_nfields; f++) {
-		const struct trial_field *fd = &trial_fields[f];
-		char *p = (char *)tr + fd->offset;
+	for (int f = 0; f < nfields; f++) {
+		const struct trial_field *fd = &fields[f];
+		char *p = (char *)rec + fd->offset;
 		json_t *v = json_object_get(o, fd->name);
 		switch (fd->type) {
 		case F_INT: *(int *)p = json_is_integer(v) ? (int)json_integer_value(v) : 0; break;
@@ -543,11 +614,25 @@ static void trial_from_json(json_t *o, struct trial_result *tr)
 		case F_I64: *(int64_t *)p = json_is_integer(v) ? (int64_t)json_integer_value(v) : -1; break;
 		case F_DOUBLE: *(double *)p = json_is_number(v) ? json_number_value(v) : NAN; break;
 		case F_STR:
-			/* The only string fields are fixed arrays: unit[32], dir[512]. */
-			snprintf(p, !strcmp(fd->name, "unit") ? sizeof(tr->unit) : sizeof(tr->dir), "%s",
+			/* The only string fields are the trial's fixed arrays: unit[32], dir[512]. */
+			snprintf(p, !strcmp(fd->name, "unit") ? sizeof(((struct trial_result *)0)->unit)
+							      : sizeof(((struct trial_result *)0)->dir), "%s",
 				 json_is_string(v) ? json_string_value(v) : "");
 			break;
 		}
+	}
+}
+
+static void trial_from_json(json_t *o, struct trial_result *tr)
+{
+	json_t *ws = json_object_get(o, "windows");
+	memset(tr, 0, sizeof(*tr));
+	fields_from_json(o, trial_fields, trial_nfields, tr);
+	if (json_is_array(ws) && json_array_size(ws)) {
+		tr->nwindows = (int)json_array_size(ws);
+		tr->windows = xcalloc((size_t)tr->nwindows, sizeof(*tr->windows));
+		for (int w = 0; w < tr->nwindows; w++)
+			fields_from_json(json_array_get(ws, (size_t)w), window_fields, window_nfields, &tr->windows[w]);
 	}
 	for (int i = 0; i < COUNTERS_MAX; i++)
 		tr->counter_value[i] = NAN;
@@ -607,6 +692,10 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	ex->seed = (uint64_t)jnum(plan, "seed", 0);
 	ex->confidence = jnum(plan, "confidence", 0.95);
 	ex->pin = json_is_true(json_object_get(plan, "pin"));
+	ex->design = !strcmp(jstr(plan, "design", "process"), "switchback") ? DESIGN_SWITCHBACK : DESIGN_PROCESS;
+	ex->window_s = jnum(plan, "window_s", 0);
+	ex->guard_s = jnum(plan, "guard_s", 0);
+	ex->pairs = (int)jnum(plan, "pairs", 0);
 	kv_from_json(json_object_get(plan, "options"), &ex->options);
 	ex->nworkloads = (int)json_array_size(wls);
 	ex->workloads = xcalloc((size_t)ex->nworkloads + 1, sizeof(*ex->workloads));
@@ -669,6 +758,8 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 void results_unload(struct loaded_results *lr)
 {
 	experiment_free(&lr->ex);
+	for (int i = 0; i < lr->ntrials; i++)
+		trial_result_free(&lr->trials[i]);
 	free(lr->trials);
 	json_decref(lr->root);
 	lr->trials = NULL;

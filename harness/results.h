@@ -55,6 +55,8 @@ struct trial_field {
 };
 extern const struct trial_field trial_fields[];
 extern const int trial_nfields;
+extern const struct trial_field window_fields[];   /* struct window_result */
+extern const int window_nfields;
 
 /* Write results.json and trials.csv atomically; -1 with errno set when either failed (then
  * r->save_errno says why, and r->saved_trials how many trials the file on disk still holds). */

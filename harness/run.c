@@ -22,6 +22,15 @@
 #include "trial.h"
 #include "util.h"
 
+/* Switchback runs no process for a baseline: its windows are the others' off windows. */
+static int trials_per_block(const struct experiment *ex)
+{
+	int n = 0;
+	for (int c = 0; c < ex->nconfigs; c++)
+		n += ex->design != DESIGN_SWITCHBACK || !ex->configs[c].baseline;
+	return n;
+}
+
 static void cpulist(const cpu_set_t *set, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -222,7 +231,7 @@ void run_print_summary(FILE *f, const struct run *r)
 	snprintf(cells[0][5], 96, "unattrib.");
 	snprintf(cells[0][6], 96, "p99 latency");
 	snprintf(cells[0][7], 96, "memory");
-	snprintf(cells[0][8], 96, "trials");
+	snprintf(cells[0][8], 96, ex->design == DESIGN_SWITCHBACK ? "processes x pairs" : "trials");
 	nrows = 1;
 	for (int c = 0; c < an->narms; c++, nrows++) {
 		const struct arm_summary *a = &an->arms[c];
@@ -230,7 +239,12 @@ void run_print_summary(FILE *f, const struct run *r)
 		char (*row)[96] = cells[nrows];
 		snprintf(row[0], 96, "%s", cf->label);
 		fmt_ns(a->cpu_per_unit_ns, row[1], 96);
-		if (a->failed)
+		if (ex->design == DESIGN_SWITCHBACK && c == plan_baseline(ex, cf->workload))
+			snprintf(row[8], 96, "(off windows)");
+		else if (ex->design == DESIGN_SWITCHBACK)
+			snprintf(row[8], 96, "%d x %d pairs%s", a->processes, a->processes ? a->pairs / a->processes : 0,
+				 a->failed ? " (some failed)" : "");
+		else if (a->failed)
 			snprintf(row[8], 96, "%d (%d failed)", a->ok, a->failed);
 		else
 			snprintf(row[8], 96, "%d", a->ok);
@@ -255,6 +269,22 @@ void run_print_summary(FILE *f, const struct run *r)
 	print_table(f, cells, nrows, skip);
 	free(cells);
 	print_counters(f, r, one);
+	if (ex->design == DESIGN_SWITCHBACK) {
+		fprintf(f, "\nSwitchback: the profiler switched on and off in %.3g s windows of one process (%.3g s guard after\n"
+			"each switch, not measured); CPU per %s of each on window against its pair's off window, split into\n"
+			"the workload's own cgroup, the profiler's processes, and CPU that neither was charged for.\n"
+			"Hodges-Lehmann per process, combined over processes as a random-effects meta-analysis\n"
+			"(DerSimonian-Laird, Hartung-Knapp interval); ~ marks an interval that contains 0.\n",
+			ex->window_s, ex->guard_s, one);
+		for (int c = 0; c < an->narms; c++) {
+			const struct arm_summary *a = &an->arms[c];
+			if (c == plan_baseline(ex, ex->configs[c].workload) || !a->processes)
+				continue;
+			fprintf(f, "%s: spread of one pair %.2f points within a process, %.2f between processes%s\n",
+				ex->configs[c].label, a->within_sd, isfinite(a->between_sd) ? a->between_sd : 0.0,
+				a->processes == 1 ? " (one process: the interval is within-process only)" : "");
+		}
+	} else
 	fprintf(f, "\nCPU overhead is CPU per %s against the same block's baseline trial, split into the\n"
 		"workload's own cgroup, the profiler's processes, and CPU that neither was charged for.\n"
 		"Hodges-Lehmann estimates; [lo, hi] from the Wilcoxon signed-rank test over paired blocks;\n"
@@ -307,6 +337,13 @@ static void check_noise(struct run *r)
 	if (busy && (double)steal / (double)(busy + steal) > 0.01)
 		run_warn(r, "the hypervisor stole %.1f%% of CPU time during measured windows; results are noisier",
 			 100.0 * (double)steal / (double)(busy + steal));
+	for (int c = 0; c < r->an.narms; c++) {
+		const struct stats_est *co = &r->an.arms[c].carryover;
+		if (co->ok && co->lo > 0)
+			run_warn(r, "%s: carry-over: an off window right after an on window costs %+.2f%% [%+.2f, %+.2f] more CPU "
+				 "per unit than the other off windows; the profiler's cost outlasts the switch (raise guard=%g)",
+				 ex->configs[c].label, co->est, co->lo, co->hi, ex->guard_s);
+	}
 	if (r->an.blocks_suggested > ex->blocks)
 		run_warn(r, "to resolve the total-CPU overheads (+-0.5 points, or a tenth of a large one), run about %d blocks (blocks=%d)",
 			 r->an.blocks_suggested, r->an.blocks_suggested);
@@ -389,6 +426,9 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 	for (int i = 0; i < ex->nconfigs && !tare_interrupted; i++) {
 		struct trial_result *tr = &r->trials[r->ntrials];
 		char outcome[640];
+		/* Switchback: the baseline has no process of its own; it is every process's off windows. */
+		if (ex->design == DESIGN_SWITCHBACK && ex->configs[r->schedule[b * ex->nconfigs + i]].baseline)
+			continue;
 		memset(tr, 0, sizeof(*tr));
 		tr->index = r->ntrials;
 		tr->block = b;
@@ -400,6 +440,7 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 			char *dir = xasprintf("%s/%s", r->dir, tr->dir);
 			rm_rf(dir);
 			free(dir);
+			trial_result_free(tr);
 			break;
 		}
 		r->ntrials++;
@@ -441,7 +482,7 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 	schedule = plan_schedule(ex->max_blocks > ex->blocks ? ex->max_blocks : ex->blocks, ex->nconfigs, ex->seed);
 	r.ex = ex;
 	r.schedule = schedule;
-	r.total = ex->blocks * ex->nconfigs;
+	r.total = ex->blocks * trials_per_block(ex);
 	r.trials = xcalloc((size_t)(ex->max_blocks > ex->blocks ? ex->max_blocks : ex->blocks) * (size_t)ex->nconfigs,
 			   sizeof(*r.trials));
 	if (!ex->counters_off) {
@@ -493,9 +534,16 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 	tare_install_signals(NULL);
 
 	if (!o->quiet) {
+		if (ex->design == DESIGN_SWITCHBACK)
+			fprintf(stderr, "tare: %s: switchback: %d processes (%d blocks x %d profilers) of %.3g s warm-up + %d pairs "
+				"of %.3g s windows (%.3g s guard)\n", ex->name, r.total, ex->blocks, trials_per_block(ex),
+				ex->warmup_s, ex->pairs, ex->window_s, ex->guard_s);
+		else
 		fprintf(stderr, "tare: %s: %d configuration%s x %d blocks = %d trials of %.3g s warm-up + ",
 			ex->name, ex->nconfigs, ex->nconfigs > 1 ? "s" : "", ex->blocks, r.total, ex->warmup_s);
-		if (ex->units)
+		if (ex->design == DESIGN_SWITCHBACK)
+			;
+		else if (ex->units)
 			fprintf(stderr, "%llu units\n", (unsigned long long)ex->units);
 		else
 			fprintf(stderr, "%.3g s measured\n", ex->duration_s);
@@ -505,7 +553,10 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 			tare_warn("%s", (char *)r.warnings.v[i]);
 	}
 	results_write(&r);
-	progress_init(&pg, r.total, ex->warmup_s + (ex->duration_s > 0 ? ex->duration_s : 5) + 0.3, o->quiet);
+	progress_init(&pg, r.total,
+		      ex->warmup_s + 0.3 + (ex->design == DESIGN_SWITCHBACK ? 2 * ex->pairs * (ex->window_s + ex->guard_s)
+									: ex->duration_s > 0 ? ex->duration_s : 5),
+		      o->quiet);
 	for (int b = 0; b < ex->blocks && !tare_interrupted; b++) {
 		ok += run_block(&r, &te, &pg, b);
 		/* The verdict is undecided and more blocks are allowed: add one and look again. */
@@ -517,7 +568,7 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 								  "decided or max_blocks=%d\n", ex->blocks, ex->max_blocks);
 				ex->blocks++;
 				r.extended++;
-				r.total += ex->nconfigs;
+				r.total += trials_per_block(ex);
 				pg.total = r.total;
 			}
 		}
@@ -578,6 +629,8 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 		free(r.warnings.v[i]);
 	free(r.warnings.v);
 	free(r.verdicts);
+	for (int i = 0; i < r.ntrials; i++)
+		trial_result_free(&r.trials[i]);
 	free(r.trials);
 	free(schedule);
 	if (te.counters)

@@ -25,7 +25,7 @@
 
 const char *const script_core_keys[] = {
 	"name", "blocks", "warmup", "duration", "units", "seed", "timeout", "pin", "confidence", "budget", "max_blocks",
-	"counters", NULL,
+	"counters", "design", "window", "guard", NULL,
 };
 
 struct script_ctx {
@@ -934,6 +934,9 @@ static void push_target(lua_State *L, const char *workload, const char *unit)
 	lua_setfield(L, -2, "build");
 	lua_pushinteger(L, ncpus_online());
 	lua_setfield(L, -2, "ncpus");
+	/* An adapter starts a switchable profiler paused when the run switches it (switchback). */
+	lua_pushboolean(L, get_ctx(L)->ex->design == DESIGN_SWITCHBACK);
+	lua_setfield(L, -2, "switchback");
 }
 
 static void require_available(lua_State *L, struct script_ctx *c, const struct adapter *a)
@@ -1095,6 +1098,25 @@ static void config_stop(lua_State *L, const struct adapter *a, int opts, struct 
 	lua_pop(L, 1);
 }
 
+/* control = "signal" | "page" | "perf-fifo": how the profiler is switched in one process.
+ * A switchback run refuses, at plan time, a profiler that cannot be switched. */
+static void config_control(lua_State *L, struct script_ctx *c, const struct adapter *a, struct config *cf)
+{
+	const char *s = adapter_string(L, a, "control", NULL);
+	cf->control = CONTROL_NONE;
+	if (s) {
+		int i;
+		for (i = 1; control_names[i] && strcmp(control_names[i], s); i++)
+			;
+		if (!control_names[i])
+			lraise(L, "%s: control '%s' is not one of signal, page, perf-fifo", a->path, s);
+		cf->control = (enum control)i;
+	}
+	if (c->ex->design == DESIGN_SWITCHBACK && !cf->baseline && cf->control == CONTROL_NONE)
+		plan_raise(L, c, "experiment: profiler %s cannot be switched on and off in one process (its adapter %s has no "
+			   "control): measure it with design = \"process\"", cf->label, a->path);
+}
+
 static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 {
 	struct experiment *ex = c->ex;
@@ -1155,6 +1177,7 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 			}
 			parse_ready(L, &a, opts, &cf->ready);
 			config_stop(L, &a, opts, cf);
+			config_control(L, c, &a, cf);
 			cf->truth_cpu_pct = cf->truth_latency_us = NAN;
 			lua_pushvalue(L, opts);
 			if (adapter_call(L, &a, "truth", 1)) {
@@ -1363,6 +1386,32 @@ static int build_plan(lua_State *L)
 		}
 	}
 
+	{
+		const char *d = core_override(c, L, "design");
+		if (!d) {
+			lua_getfield(L, t, "design");
+			d = lua_isstring(L, -1) ? lua_tostring(L, -1) : lua_isnil(L, -1) ? "process" : "?";
+			lua_pop(L, 1);   /* a string stays alive in the experiment table */
+		}
+		if (!strcmp(d, "process"))
+			ex->design = DESIGN_PROCESS;
+		else if (!strcmp(d, "switchback"))
+			ex->design = DESIGN_SWITCHBACK;
+		else
+			lraise(L, "%sdesign=%s: expected \"process\" (a fresh process per trial) or \"switchback\" "
+			       "(the profiler switched on and off in windows of one process)", c->where, d);
+	}
+	/* 0.25 s windows: the within-process noise of a CPU loop measured here is ~1.1% per pair at
+	 * that length (DESIGN.md); 25 ms of guard lets a switch settle and keeps the duty >= 90%. */
+	ex->window_s = core_number(L, c, t, "window", 0.25, 0.01, 3600, "seconds");
+	ex->guard_s = core_number(L, c, t, "guard", 0.025, 0, 3600, "seconds");
+	if (ex->design == DESIGN_SWITCHBACK) {
+		if (ex->units)
+			plan_raise(L, c, "experiment: a switchback run measures windows of time: give duration, not units");
+		ex->pairs = (int)(ex->duration_s / (2 * ex->window_s) + 0.5);
+		if (ex->pairs < 1)
+			plan_raise(L, c, "experiment: duration=%g holds no pair of window=%g windows", ex->duration_s, ex->window_s);
+	}
 	ex->max_blocks = (int)core_number(L, c, t, "max_blocks", 0, 0, 100000, "a number of blocks");
 	if (ex->max_blocks && ex->max_blocks < ex->blocks)
 		plan_raise(L, c, "experiment: max_blocks=%d is below blocks=%d", ex->max_blocks, ex->blocks);

@@ -193,6 +193,83 @@ double stats_normal_cdf(double x)
 	return 0.5 * erfc(-x / M_SQRT2);
 }
 
+/* Continued fraction for the regularized incomplete beta function (modified Lentz's method;
+ * Press et al., Numerical Recipes 3rd ed. §6.4), valid for x < (a + 1) / (a + b + 2). */
+static double beta_cf(double a, double b, double x)
+{
+	const double tiny = 1e-300;
+	double c = 1, d = 1 - (a + b) * x / (a + 1), h;
+	if (fabs(d) < tiny)
+		d = tiny;
+	d = 1 / d;
+	h = d;
+	for (int m = 1; m <= 10000; m++) {
+		double m2 = 2.0 * m, aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2)), del;
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = fabs(c) < tiny ? tiny : c;
+		h *= d * c;
+		aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = fabs(c) < tiny ? tiny : c;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-15)
+			break;
+	}
+	return h;
+}
+
+/* I_x(a, b), the regularized incomplete beta function. */
+static double beta_inc(double a, double b, double x)
+{
+	double front;
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+	if (x < (a + 1) / (a + b + 2))
+		return front * beta_cf(a, b, x) / a;
+	return 1 - front * beta_cf(b, a, 1 - x) / b;
+}
+
+double stats_t_cdf(double t, double df)
+{
+	double tail;
+	if (isnan(t) || !(df > 0))
+		return NAN;
+	if (isinf(t))
+		return t > 0 ? 1 : 0;
+	tail = 0.5 * beta_inc(df / 2, 0.5, df / (df + t * t));
+	return t > 0 ? 1 - tail : tail;
+}
+
+double stats_t_quantile(double p, double df)
+{
+	double lo = 0, hi = 1, q = p > 0.5 ? p : 1 - p;
+	if (isnan(p) || p < 0 || p > 1 || !(df > 0))
+		return NAN;
+	if (p == 0 || p == 1)
+		return p == 0 ? -INFINITY : INFINITY;
+	if (p == 0.5)
+		return 0;
+	/* Bracket, then bisect: the CDF is monotone and cheap enough for a few calls a run. */
+	while (stats_t_cdf(hi, df) < q && hi < 1e12)
+		lo = hi, hi *= 2;
+	for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+		double mid = (lo + hi) / 2;
+		if (stats_t_cdf(mid, df) < q)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return p > 0.5 ? (lo + hi) / 2 : -(lo + hi) / 2;
+}
+
 static double poly7(const double c[8], double r)
 {
 	double v = c[7];

@@ -130,6 +130,11 @@ int stats_bca(const double *d, int n, double (*statistic)(const double *x, int n
  * 1e-16, as R's qnorm): -Inf/+Inf at 0/1, NaN outside [0,1].  The CDF is erfc-based. */
 double stats_normal_quantile(double p);
 double stats_normal_cdf(double x);
+/* Student's t distribution with df degrees of freedom (df > 0, not necessarily whole): the CDF
+ * through the regularized incomplete beta function, the quantile by bisection on it (to ~1e-12
+ * relative).  NaN for bad arguments; the quantile is -Inf/+Inf at 0/1, as R's qt. */
+double stats_t_cdf(double t, double df);
+double stats_t_quantile(double p, double df);
 
 /* Planning aid: how many paired blocks would bring the half-width of the signed-rank
  * interval down to resolution (units of d).  With s the sample sd of d, z = Phi^-1(1 -

@@ -3,13 +3,16 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +54,8 @@ struct trial_ctx {
 	struct role w, p, d;
 	struct units_page units;
 	int counting;             /* the counter set is open on the workload */
+	int ctl_fd, ack_fd;       /* control = "perf-fifo": perf's control and ack FIFOs */
+	enum tare_arm arm;        /* switchback: the profiler's current state */
 };
 
 static void fail(struct trial_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -276,9 +281,31 @@ static int start_workload(struct trial_ctx *t)
 	return rc;
 }
 
+/* control = "perf-fifo": the FIFOs perf record -D -1 --control fifo:CTL,ACK opens.  Both ends
+ * open read-write and non-blocking, as perf does, so neither waits for the other. */
+static int make_fifos(struct trial_ctx *t)
+{
+	char ctl[PATH_MAX + 16], ack[PATH_MAX + 16];
+	snprintf(ctl, sizeof(ctl), "%s/control.fifo", t->dir);
+	snprintf(ack, sizeof(ack), "%s/ack.fifo", t->dir);
+	if ((mkfifo(ctl, 0600) < 0 && errno != EEXIST) || (mkfifo(ack, 0600) < 0 && errno != EEXIST)) {
+		fail(t, "profiler control FIFOs in %s: %s", t->dir, strerror(errno));
+		return -1;
+	}
+	t->ctl_fd = open(ctl, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	t->ack_fd = open(ack, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (t->ctl_fd < 0 || t->ack_fd < 0) {
+		fail(t, "cannot open the profiler control FIFOs in %s: %s", t->dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int start_profiler(struct trial_ctx *t)
 {
 	uint64_t started;
+	if (t->env->ex->design == DESIGN_SWITCHBACK && t->cf->control == CONTROL_PERF_FIFO && make_fifos(t) < 0)
+		return -1;
 	/* Profilers are not pinned: where they run is part of what they cost. */
 	if (role_spawn(t, &t->p, t->cf->profiler_argv, NULL, all_cpus(), -1) < 0)
 		return -1;
@@ -334,6 +361,111 @@ static int wait_window(struct trial_ctx *t, uint64_t ns, uint64_t units_from, ui
 			return -1;
 		}
 	}
+}
+
+/* Switch the profiler on or off, and publish the arm and window on the units page (an agent in
+ * the workload and the load driver read it there).  -1 fails the trial. */
+static int switch_profiler(struct trial_ctx *t, enum tare_arm arm, uint32_t window)
+{
+	tare_units_set_arm(t->units.page, arm, window);
+	if (arm == t->arm)
+		return 0;
+	t->arm = arm;
+	switch (t->cf->control) {
+	case CONTROL_SIGNAL:
+		/* the profiler's own process (the group leader), not its helpers */
+		if (kill(t->p.c.pid, arm == TARE_ARM_ON ? SIGUSR1 : SIGUSR2) < 0) {
+			fail(t, "cannot switch the profiler %s: %s", arm == TARE_ARM_ON ? "on" : "off", strerror(errno));
+			return -1;
+		}
+		return 0;
+	case CONTROL_PERF_FIFO: {
+		const char *cmd = arm == TARE_ARM_ON ? "enable\n" : "disable\n";
+		struct pollfd pfd = { .fd = t->ack_fd, .events = POLLIN };
+		char ack[64];
+		ssize_t n;
+		if (write(t->ctl_fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd)) {
+			fail(t, "cannot write to the profiler's control FIFO: %s", strerror(errno));
+			return -1;
+		}
+		/* perf answers each command with "ack": the switch has taken effect. */
+		if (poll(&pfd, 1, 2000) <= 0 || (n = read(t->ack_fd, ack, sizeof(ack) - 1)) <= 0) {
+			fail(t, "the profiler did not acknowledge '%.*s' on its control FIFO within 2 s", (int)strlen(cmd) - 1, cmd);
+			return -1;
+		}
+		return 0;
+	}
+	case CONTROL_PAGE:
+	case CONTROL_NONE:
+		return 0;
+	}
+	return 0;
+}
+
+static void window_record(const struct snapshot *a, const struct snapshot *b, uint64_t first_ns,
+			  struct window_result *w)
+{
+	struct procstat d;
+	w->start_s = (double)(a->t_ns - first_ns) / 1e9;
+	w->wall_s = (double)(b->t_ns - a->t_ns) / 1e9;
+	w->units = b->units - a->units;
+	w->workload_cpu_ns = b->w.total_ns - a->w.total_ns;
+	w->profiler_cpu_ns = b->p.total_ns - a->p.total_ns;
+	w->driver_cpu_ns = b->d.total_ns - a->d.total_ns;
+	procstat_delta(&a->ps, &b->ps, &d);
+	w->machine_busy_ns = procstat_busy_ns(&d);
+	w->machine_steal_ns = d.steal_ns;
+	w->unattributed_ns = (b->kthreads_ns > a->kthreads_ns ? b->kthreads_ns - a->kthreads_ns : 0) +
+			     (sysstat_irq_time_accounted() ? d.irq_ns + d.softirq_ns : 0);
+}
+
+/* Switchback: 2 x pairs windows, each after a guard time that is not measured; the arm of each
+ * comes from the plan (one of each per pair, in a seeded order).  An interrupt keeps the whole
+ * pairs measured so far.  Returns 0 when at least one pair was measured. */
+static int run_windows(struct trial_ctx *t)
+{
+	const struct experiment *ex = t->env->ex;
+	struct trial_result *tr = t->tr;
+	int n = 2 * ex->pairs;
+	uint64_t first_ns = 0;
+	tr->windows = xcalloc((size_t)n, sizeof(*tr->windows));
+	t->arm = TARE_ARM_OFF;   /* switchable profilers start paused */
+	for (int w = 0; w < n; w++) {
+		struct window_result *wr = &tr->windows[w];
+		struct snapshot a, b;
+		wr->index = w;
+		wr->arm = plan_window_arm(ex->seed, tr->block, tr->config, w);
+		if (switch_profiler(t, (enum tare_arm)wr->arm, (uint32_t)w + 1) < 0 ||
+		    wait_window(t, (uint64_t)(ex->guard_s * 1e9), 0, 0, "guard time") < 0)
+			break;
+		snap(t, &a);
+		if (!first_ns)
+			first_ns = a.t_ns;
+		if (wait_window(t, (uint64_t)(ex->window_s * 1e9), 0, 0, "measured window") < 0)
+			break;
+		snap(t, &b);
+		window_record(&a, &b, first_ns, wr);
+		tr->nwindows = w + 1;
+	}
+	tr->nwindows -= tr->nwindows % 2;    /* whole pairs only */
+	if (tr->state == TRIAL_INTERRUPTED && tr->nwindows >= 2) {
+		/* Ctrl-C: every finished pair is a measurement; keep them. */
+		tr->state = TRIAL_OK;
+		tr->error[0] = '\0';
+	}
+	for (int w = 0; w < tr->nwindows; w++) {
+		const struct window_result *wr = &tr->windows[w];
+		tr->wall_s += wr->wall_s;
+		tr->units += wr->units;
+		tr->workload_cpu_ns += wr->workload_cpu_ns;
+		tr->profiler_cpu_ns += wr->profiler_cpu_ns;
+		tr->unattributed_ns += wr->unattributed_ns;
+		tr->driver_cpu_ns += wr->driver_cpu_ns;
+		tr->machine_busy_ns += wr->machine_busy_ns;
+		tr->machine_steal_ns += wr->machine_steal_ns;
+	}
+	snprintf(tr->unit, sizeof(tr->unit), "%s", units_name(&t->units));
+	return tr->state == TRIAL_OK && tr->nwindows >= 2 ? 0 : -1;
 }
 
 static uint64_t group_rss_peak(const struct cgroup *cg, uint64_t *kernel)
@@ -491,6 +623,7 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 	t.cf = &env->ex->configs[tr->config];
 	t.wl = &env->ex->workloads[t.cf->workload];
 	t.units.fd = -1;
+	t.ctl_fd = t.ack_fd = -1;
 	t.w.name = "workload", t.w.tag = 'w';
 	t.p.name = "profiler", t.p.tag = 'p';
 	t.d.name = "driver", t.d.tag = 'd';
@@ -524,6 +657,15 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 	}
 	if (wait_window(&t, (uint64_t)(env->ex->warmup_s * 1e9), 0, 0, "warm-up") < 0)
 		goto out;
+	if (env->ex->design == DESIGN_SWITCHBACK) {
+		tare_units_set_phase(t.units.page, TARE_PHASE_MEASURE);
+		if (run_windows(&t) == 0)
+			measured = 1;
+		tare_units_set_phase(t.units.page, TARE_PHASE_DONE);
+		if (!measured)
+			goto out;
+		goto peaks;
+	}
 	snap(&t, &a);
 	tare_units_set_phase(t.units.page, TARE_PHASE_MEASURE);
 	if (env->ex->units)
@@ -538,6 +680,7 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 	measured = 1;
 	if (tr->unit[0] && tr->units == 0)
 		fail(&t, "the workload reported no units of work in the measured window");
+peaks:
 	/* Peaks are read while the processes are alive; wait4's ru_maxrss covers the end. */
 	tr->workload_rss_peak_bytes = group_rss_peak(&t.w.cg, &tr->workload_kernel_bytes);
 	if (t.p.have_cg)
@@ -586,6 +729,17 @@ out:
 	role_cleanup(&t.p);
 	role_cleanup(&t.w);
 	units_destroy(&t.units);
+	if (t.ctl_fd >= 0)
+		close(t.ctl_fd);
+	if (t.ack_fd >= 0)
+		close(t.ack_fd);
+}
+
+void trial_result_free(struct trial_result *tr)
+{
+	free(tr->windows);
+	tr->windows = NULL;
+	tr->nwindows = 0;
 }
 
 double trial_work(const struct trial_result *tr)

@@ -17,6 +17,19 @@
 
 enum trial_state { TRIAL_OK, TRIAL_FAILED, TRIAL_INTERRUPTED };
 
+/* Switchback: one measured window of a trial's process, the profiler on or off throughout
+ * (docs/switchback.md).  Figures as the trial's, over the window; windows 2k and 2k+1 are a
+ * pair, one of each arm. */
+struct window_result {
+	int index;                   /* in the trial, from 0 */
+	int arm;                     /* enum tare_arm: 0 off, 1 on */
+	double start_s;              /* from the trial's first window */
+	double wall_s;
+	uint64_t units;
+	uint64_t workload_cpu_ns, profiler_cpu_ns, unattributed_ns, driver_cpu_ns;
+	uint64_t machine_busy_ns, machine_steal_ns;
+};
+
 /* Raw figures over the measured window unless the name says otherwise. */
 struct trial_result {
 	int index;                   /* position in the run, from 0 */
@@ -69,6 +82,10 @@ struct trial_result {
 	unsigned char counter_scaled[COUNTERS_MAX];   /* multiplexed: value scaled up */
 
 	char dir[512];               /* trial directory, relative to the results directory */
+	/* Switchback: the process's measured windows (whole pairs only), malloc'd; the figures
+	 * above are their sums.  NULL and 0 in the process design. */
+	struct window_result *windows;
+	int nwindows;
 };
 
 struct trial_env {
@@ -91,6 +108,8 @@ int trial_load_latency(const char *trial_dir, struct hist *corrected, struct his
 /* Run trial tr->index of configuration tr->config.  Fills tr; never exits the process. */
 void trial_run(const struct trial_env *env, struct trial_result *tr);
 
+/* Free what a trial result owns (its windows). */
+void trial_result_free(struct trial_result *tr);
 /* Derived figures used by the analysis and the tables. */
 double trial_work(const struct trial_result *tr);     /* units, or seconds when none */
 double trial_unattributed_ns(const struct trial_result *tr);

@@ -19,9 +19,19 @@ return {
     return true
   end,
   command = function(o, t)
-    return { "perf", "record", "--quiet", "-F", o.hz, "--call-graph", o.callgraph,
-             "-p", t.pid, "-o", t.dir .. "/perf.data" }
+    local argv = { "perf", "record", "--quiet", "-F", o.hz, "--call-graph", o.callgraph,
+                   "-p", t.pid, "-o", t.dir .. "/perf.data" }
+    if t.switchback then
+      -- start with the events disabled; tare enables and disables them through the FIFOs
+      for _, a in ipairs({ "-D", "-1", "--control",
+                           "fifo:" .. t.dir .. "/control.fifo," .. t.dir .. "/ack.fifo" }) do
+        argv[#argv + 1] = a
+      end
+    end
+    return argv
   end,
+  -- switchback: `perf record --control` (perf 5.9 and later) switches its events on and off
+  control = "perf-fifo",
   -- perf opens its events on the held workload before the gate opens: ready when they exist.
   ready = { perf_event_fds = 1, timeout = 15 },
   -- SIGINT makes perf record finish writing perf.data.

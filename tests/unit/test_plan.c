@@ -64,6 +64,26 @@ static void test_prng_below_uniform(void)
 	CHECK(prng_below(&r, 1) == 0 && prng_below(&r, 0) == 0, "degenerate bounds");
 }
 
+/* Switchback windows: one of each arm per pair, both orders about equally often, the same
+ * sequence from the same seed, another from another seed or block. */
+static void test_window_arms(void)
+{
+	int on_first = 0, same = 1, other_seed = 0, other_block = 0;
+	for (int w = 0; w < 2000; w += 2) {
+		int a = plan_window_arm(42, 3, 1, w), b = plan_window_arm(42, 3, 1, w + 1);
+		CHECK((a == 0 || a == 1) && a + b == 1, "pair %d holds %d and %d", w / 2, a, b);
+		on_first += a;
+		same &= a == plan_window_arm(42, 3, 1, w);
+		other_seed += a != plan_window_arm(43, 3, 1, w);
+		other_block += a != plan_window_arm(42, 4, 1, w);
+	}
+	CHECK(same, "the same seed gives the same order");
+	/* 1000 fair coins: 500 +- 5 sd is 421..579; a bound a correct PRNG misses once in 1e6 */
+	CHECK(on_first > 421 && on_first < 579, "on first in %d of 1000 pairs", on_first);
+	CHECK(other_seed > 421 && other_seed < 579, "another seed differs in %d of 1000 pairs", other_seed);
+	CHECK(other_block > 421 && other_block < 579, "another block differs in %d of 1000 pairs", other_block);
+}
+
 static void test_expand(void)
 {
 	char *s = plan_expand("-p {pid} -o {dir}/perf.data {pid}", 4242, "/tmp/t");
@@ -88,6 +108,7 @@ int main(void)
 	RUN(test_schedule_is_shuffled);
 	RUN(test_schedule_prefix_stable);
 	RUN(test_prng_below_uniform);
+	RUN(test_window_arms);
 	RUN(test_expand);
 	RUN(test_slugify);
 	return CHECK_DONE();

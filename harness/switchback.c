@@ -1,0 +1,285 @@
+/* switchback.c — window pairs nested in processes: per-process estimates, random-effects
+ * combination, carry-over check (switchback.h has the method and its sources). */
+#include "switchback.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define NCPU_METRICS (MET_CPU_UNATTRIBUTED + 1)
+
+struct window_unit {
+	double w, p, u, t;        /* CPU per unit of work (ns), t = w + p + u */
+	double rate;              /* units per second */
+};
+
+static int window_unit(const struct trial_result *tr, const struct window_result *wr, struct window_unit *o)
+{
+	/* A workload that reports no units is measured per second of window, as a trial is. */
+	double work = tr->unit[0] ? (double)wr->units : wr->wall_s;
+	if (!(work > 0) || !(wr->wall_s > 0))
+		return -1;
+	o->w = (double)wr->workload_cpu_ns / work;
+	o->p = (double)wr->profiler_cpu_ns / work;
+	o->u = (double)wr->unattributed_ns / work;
+	o->t = o->w + o->p + o->u;
+	o->rate = work / wr->wall_s;
+	return o->t > 0 && o->w + o->p > 0 ? 0 : -1;
+}
+
+/* The pair values of one trial, metric-major: d[m * npairs + k].  Returns the pairs kept. */
+static int trial_pairs(const struct trial_result *tr, double *d, int cap)
+{
+	int n = 0;
+	for (int w = 0; w + 1 < tr->nwindows && n < cap; w += 2) {
+		const struct window_result *a = &tr->windows[w], *b = &tr->windows[w + 1];
+		const struct window_result *on = a->arm ? a : b, *off = a->arm ? b : a;
+		struct window_unit u1, u0;
+		double B;
+		if (on->arm == off->arm || window_unit(tr, on, &u1) < 0 || window_unit(tr, off, &u0) < 0)
+			continue;
+		B = u0.w + u0.p;
+		d[MET_CPU_TOTAL * cap + n] = log(u1.t / u0.t);
+		d[MET_CPU_WORKLOAD * cap + n] = 100 * (u1.w - u0.w) / B;
+		d[MET_CPU_PROFILER * cap + n] = 100 * (u1.p - u0.p) / B;
+		d[MET_CPU_UNATTRIBUTED * cap + n] = 100 * (u1.u - u0.u) / B;
+		n++;
+	}
+	return n;
+}
+
+void switchback_combine(const double *y, const double *se, int k, double conf, struct stats_est *out, double *tau2)
+{
+	double sw = 0, sw2 = 0, swy = 0, q = 0, t2 = 0, ws = 0, wsy = 0, est, v_dl, v_hk, half, crit;
+	memset(out, 0, sizeof(*out));
+	out->est = out->lo = out->hi = out->p = NAN;
+	if (tau2)
+		*tau2 = NAN;
+	if (k < 1)
+		return;
+	for (int j = 0; j < k; j++) {
+		double w = 1 / (se[j] * se[j]);
+		sw += w, sw2 += w * w, swy += w * y[j];
+	}
+	for (int j = 0; j < k; j++)
+		q += (y[j] - swy / sw) * (y[j] - swy / sw) / (se[j] * se[j]);
+	/* DerSimonian & Laird (1986): the method-of-moments between-cluster variance. */
+	if (k > 1 && sw - sw2 / sw > 0)
+		t2 = fmax(0, (q - (k - 1)) / (sw - sw2 / sw));
+	for (int j = 0; j < k; j++) {
+		double w = 1 / (se[j] * se[j] + t2);
+		ws += w, wsy += w * y[j];
+	}
+	est = wsy / ws;
+	v_dl = 1 / ws;
+	if (k == 1) {
+		crit = stats_normal_quantile(1 - (1 - conf) / 2);
+		half = crit * sqrt(v_dl);
+		out->p = 2 * stats_normal_cdf(-fabs(est) / sqrt(v_dl));
+	} else {
+		double qs = 0;
+		for (int j = 0; j < k; j++)
+			qs += (y[j] - est) * (y[j] - est) / (se[j] * se[j] + t2);
+		/* Hartung & Knapp (2001), Sidik & Jonkman (2002); never below DL's variance. */
+		v_hk = fmax(qs / (k - 1) / ws, v_dl);
+		crit = stats_t_quantile(1 - (1 - conf) / 2, k - 1);
+		half = crit * sqrt(v_hk);
+		out->p = 2 * stats_t_cdf(-fabs(est) / sqrt(v_hk), k - 1);
+	}
+	out->est = est;
+	out->lo = est - half;
+	out->hi = est + half;
+	out->conf = conf;
+	out->n = k;
+	out->ok = isfinite(half);
+	if (tau2)
+		*tau2 = t2;
+}
+
+/* One process's estimate of metric values d[0..n): HL, with a standard error from its 95%
+ * Wilcoxon interval (half-width / 1.96), or from the sd where that interval cannot be had
+ * (the HL estimator's asymptotic variance is pi/3 sigma^2 / n under normality). */
+static int process_estimate(const double *d, int n, double *y, double *se)
+{
+	struct stats_est e;
+	if (n < 2 || stats_signed_rank(d, n, 0.95, &e) < 0 || !isfinite(e.est))
+		return -1;
+	*y = e.est;
+	if (e.ok && e.hi > e.lo)
+		*se = (e.hi - e.lo) / (2 * stats_normal_quantile(0.975));
+	else
+		*se = stats_sd(d, n) * sqrt(M_PI / 3 / n);
+	/* Identical pairs (a profiler that costs nothing measurable, quantized clocks): keep the
+	 * process in with a floor rather than an infinite weight. */
+	if (!(*se > 1e-9))
+		*se = 1e-9;
+	return 0;
+}
+
+static void estimate_metric(const struct trial_result *trials, int ntrials, int config, int metric, double conf,
+			    struct arm_summary *s, int set_spread)
+{
+	double *y = xcalloc((size_t)ntrials + 1, sizeof(double)), *se = xcalloc((size_t)ntrials + 1, sizeof(double));
+	double within = 0, tau2 = NAN;
+	int k = 0, pairs = 0, nw = 0;
+	struct overhead *o = &s->m[metric];
+	const double *single = NULL;
+	double *keep = NULL;
+	int single_n = 0;
+	for (int i = 0; i < ntrials; i++) {
+		const struct trial_result *tr = &trials[i];
+		int cap = tr->nwindows / 2 + 1, n;
+		double *d;
+		if (tr->config != config || tr->state != TRIAL_OK || tr->nwindows < 2)
+			continue;
+		d = xcalloc((size_t)cap * NCPU_METRICS, sizeof(double));
+		n = trial_pairs(tr, d, cap);
+		if (process_estimate(d + metric * cap, n, &y[k], &se[k]) == 0) {
+			double sd = stats_sd(d + metric * cap, n);
+			if (isfinite(sd))
+				within += sd * sd, nw++;
+			pairs += n;
+			k++;
+			free(keep);
+			keep = xcalloc((size_t)n, sizeof(double));
+			memcpy(keep, d + metric * cap, (size_t)n * sizeof(double));
+			single = keep, single_n = n;
+		}
+		free(d);
+	}
+	o->n = pairs;
+	if (k == 1) {
+		/* One process: no between-process information; its own Wilcoxon interval. */
+		stats_signed_rank(single, single_n, conf, &o->e);
+	} else if (k > 1) {
+		switchback_combine(y, se, k, conf, &o->e, &tau2);
+		o->e.n = pairs;
+		o->e.exact = 0;
+	} else {
+		memset(&o->e, 0, sizeof(o->e));
+		o->e.est = o->e.lo = o->e.hi = NAN;
+	}
+	if (metric == MET_CPU_TOTAL && k > 0) {
+		o->e.est = 100 * expm1(o->e.est);
+		o->e.lo = 100 * expm1(o->e.lo);
+		o->e.hi = 100 * expm1(o->e.hi);
+	}
+	o->significant = o->e.ok && (o->e.lo > 0 || o->e.hi < 0);
+	if (set_spread) {
+		s->processes = k;
+		s->pairs = pairs;
+		s->within_sd = nw ? 100 * sqrt(within / nw) : NAN;
+		s->between_sd = isfinite(tau2) ? 100 * sqrt(tau2) : NAN;
+	}
+	free(keep);
+	free(y);
+	free(se);
+}
+
+/* Off windows right after an on window against the process's other off windows. */
+static void carryover(const struct trial_result *trials, int ntrials, int config, struct stats_est *out)
+{
+	int cap = 0, na = 0, nb = 0;
+	double *after, *other;
+	memset(out, 0, sizeof(*out));
+	out->est = out->lo = out->hi = NAN;
+	for (int i = 0; i < ntrials; i++)
+		if (trials[i].config == config && trials[i].state == TRIAL_OK)
+			cap += trials[i].nwindows;
+	if (!cap)
+		return;
+	after = xcalloc((size_t)cap, sizeof(double));
+	other = xcalloc((size_t)cap, sizeof(double));
+	for (int i = 0; i < ntrials; i++) {
+		const struct trial_result *tr = &trials[i];
+		double *lt, med;
+		int n = 0;
+		if (tr->config != config || tr->state != TRIAL_OK || tr->nwindows < 2)
+			continue;
+		lt = xcalloc((size_t)tr->nwindows, sizeof(double));
+		for (int w = 0; w < tr->nwindows; w++) {
+			struct window_unit u;
+			lt[w] = NAN;
+			if (!tr->windows[w].arm && window_unit(tr, &tr->windows[w], &u) == 0)
+				lt[w] = log(u.t), n++;
+		}
+		/* Relative to this process's own level: processes differ, windows within one less. */
+		med = stats_median(lt, tr->nwindows);
+		for (int w = 0; w < tr->nwindows && n; w++) {
+			if (!isfinite(lt[w]))
+				continue;
+			if (w > 0 && tr->windows[w - 1].arm)
+				after[na++] = lt[w] - med;
+			else
+				other[nb++] = lt[w] - med;
+		}
+		free(lt);
+	}
+	/* 99.9%: a warning that a correct harness raises once in a thousand runs, not in twenty. */
+	if (na >= 3 && nb >= 3 && stats_rank_sum(other, nb, after, na, 0.999, out) == 0) {
+		out->est = 100 * expm1(out->est);
+		out->lo = 100 * expm1(out->lo);
+		out->hi = 100 * expm1(out->hi);
+	}
+	free(after);
+	free(other);
+}
+
+void switchback_analyse(const struct experiment *ex, const struct trial_result *trials, int ntrials, double conf,
+			struct analysis *out)
+{
+	for (int c = 0; c < ex->nconfigs; c++) {
+		struct arm_summary *s = &out->arms[c];
+		const struct config *cf = &ex->configs[c];
+		int base = plan_baseline(ex, cf->workload), nv = 0, cap = 0;
+		double *cpu, *rate;
+		s->config = c;
+		s->workload_rss_bytes = s->profiler_rss_bytes = s->cv = NAN;
+		s->bca_lo = s->bca_hi = NAN;
+		s->unpaired.est = s->unpaired.lo = s->unpaired.hi = s->unpaired.p = NAN;
+		s->ipc = s->mpki = s->branch_mpki = NAN;
+		s->p50_us = s->p90_us = s->p99_us = s->p999_us = s->achieved_rate = s->target_rate = NAN;
+		s->within_sd = s->between_sd = NAN;
+		s->carryover.est = s->carryover.lo = s->carryover.hi = NAN;
+		for (int m = 0; m < MET_COUNT; m++)
+			s->m[m].e.est = s->m[m].e.lo = s->m[m].e.hi = NAN;
+		/* The baseline's figures are every process's off windows (of its workload); an arm's
+		 * are its on windows. */
+		for (int i = 0; i < ntrials; i++) {
+			const struct trial_result *tr = &trials[i];
+			if (tr->config == c) {
+				s->trials++;
+				s->ok += tr->state == TRIAL_OK;
+				s->failed += tr->state != TRIAL_OK;
+			}
+			if (tr->state == TRIAL_OK && ex->configs[tr->config].workload == cf->workload)
+				cap += tr->nwindows;
+		}
+		cpu = xcalloc((size_t)cap + 1, sizeof(double));
+		rate = xcalloc((size_t)cap + 1, sizeof(double));
+		for (int i = 0; i < ntrials; i++) {
+			const struct trial_result *tr = &trials[i];
+			if (tr->state != TRIAL_OK || ex->configs[tr->config].workload != cf->workload ||
+			    (c != base && tr->config != c))
+				continue;
+			for (int w = 0; w < tr->nwindows; w++) {
+				struct window_unit u;
+				if (tr->windows[w].arm != (c != base) || window_unit(tr, &tr->windows[w], &u) < 0)
+					continue;
+				cpu[nv] = u.w + u.p;
+				rate[nv++] = u.rate;
+			}
+		}
+		s->cpu_per_unit_ns = stats_median(cpu, nv);
+		s->work_rate = stats_median(rate, nv);
+		free(cpu);
+		free(rate);
+		if (c == base)
+			continue;
+		for (int m = 0; m < NCPU_METRICS; m++)
+			estimate_metric(trials, ntrials, c, m, conf, s, m == MET_CPU_TOTAL);
+		carryover(trials, ntrials, c, &s->carryover);
+	}
+}
