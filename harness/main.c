@@ -59,7 +59,7 @@ static const char usage_text[] =
 	"            130 interrupted (finished trials are kept)\n"
 	"\n"
 	"run, calibrate and validate measure one at a time: each refuses (exit 3) while another\n"
-	"is measuring on this machine, unless given --concurrent.\n"
+	"is measuring on this machine, unless given --concurrent (or TARE_CONCURRENT=1).\n"
 	"\n"
 	"Start with: tare run scripts/canary.lua\n";
 
@@ -175,9 +175,13 @@ int main(int argc, char **argv)
 	cmd = argv[i];
 	argc -= i;
 	argv += i;
-	/* --concurrent belongs to every measuring command: taken out here, once. */
+	/* --concurrent belongs to every measuring command: taken out here, once.  TARE_CONCURRENT=1
+	 * says the same for a whole session (a developer running two test suites). */
 	if (!strcmp(cmd, "run") || !strcmp(cmd, "calibrate") || !strcmp(cmd, "validate")) {
 		int n = 1;
+		const char *env = getenv("TARE_CONCURRENT");
+		if (env && !strcmp(env, "1"))
+			tare_concurrent = 1;
 		for (int k = 1; k < argc; k++) {
 			if (!strcmp(argv[k], "--concurrent"))
 				tare_concurrent = 1;

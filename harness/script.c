@@ -1387,7 +1387,7 @@ static int build_plan(lua_State *L)
 	}
 
 	{
-		const char *d = core_override(c, L, "design");
+		const char *d = core_override(c, L, "design"), *where = d ? "command line: " : c->where;
 		if (!d) {
 			lua_getfield(L, t, "design");
 			d = lua_isstring(L, -1) ? lua_tostring(L, -1) : lua_isnil(L, -1) ? "process" : "?";
@@ -1399,7 +1399,7 @@ static int build_plan(lua_State *L)
 			ex->design = DESIGN_SWITCHBACK;
 		else
 			lraise(L, "%sdesign=%s: expected \"process\" (a fresh process per trial) or \"switchback\" "
-			       "(the profiler switched on and off in windows of one process)", c->where, d);
+			       "(the profiler switched on and off in windows of one process)", where, d);
 	}
 	/* 0.25 s windows: the within-process noise of a CPU loop measured here is ~1.1% per pair at
 	 * that length (DESIGN.md); 25 ms of guard lets a switch settle and keeps the duty >= 90%. */
@@ -1580,6 +1580,10 @@ int script_describe(const char *script, FILE *out)
 			"  budget=LIST   e.g. cpu:2%%,p99:5%%,memory:50MB; verdicts PASS/FAIL/INCONCLUSIVE, exit codes\n"
 			"  max_blocks=K  extend an inconclusive run, block by block, up to K blocks\n"
 			"  counters=LIST perf events counted on the workload (tare events lists them; none: off)\n"
+			"  design=D      process (a fresh process per trial) or switchback (the profiler switched on\n"
+			"                and off in windows of one process: duration is per process; docs/switchback.md)\n"
+			"  window=S      switchback: seconds of one measured window (default 0.25)\n"
+			"  guard=S       switchback: unmeasured seconds after each switch (default 0.025)\n"
 			"  name=NAME     the run's name in results/<stamp>-<name>/\n");
 	}
 	lua_close(L);

@@ -1,0 +1,61 @@
+# Switchback (docs/switchback.md): the profiler switched on and off in windows of one process.
+#   - an adapter without a control is refused for switchback: one line, exit 2;
+#   - the window schedule replays from the run's seed: two runs with one seed switch alike;
+#   - every pair holds one window of each arm, guards are not measured (the windows' sum is
+#     below the process's window phase), and windows.csv has a row per window;
+#   - Ctrl-C mid-window keeps every finished pair: exit 130, the trial kept with whole pairs.
+. "$ROOT/tests/lib.sh"
+need_root
+command -v perf >/dev/null || skip "perf is not installed"
+cd "$T"
+cat > nc.lua <<'LUA'
+return { description = "no control", command = function() return { "sleep", "60" } end }
+LUA
+cat > refuse.lua <<'LUA'
+experiment { name = "refuse", workload = { "cpu" }, profilers = { "off", { "nc.lua" } }, design = "switchback" }
+LUA
+expect_exit 2 "$TARE" run refuse.lua
+one_line; contains "profiler nc.lua cannot be switched on and off in one process"; contains 'design = "process"'
+expect_exit 2 "$TARE" run refuse.lua design=sometimes
+one_line; contains "command line: design=sometimes"
+
+cat > sb.lua <<'LUA'
+experiment { name = "sb", workload = { "cpu" }, profilers = { "off", { "perf", hz = 99 } },
+  design = "switchback", blocks = 2, warmup = 0.1, duration = 1, window = 0.1, guard = 0.02 }
+LUA
+expect_exit 0 "$TARE" run sb.lua seed=11 --no-report -o a
+expect_exit 0 "$TARE" run sb.lua seed=11 --no-report -o b
+contains "processes x pairs"
+fa=$(ls a/*-sb/results.json) fb=$(ls b/*-sb/results.json)
+arms() { json "$1" '[[w["arm"] for w in t["windows"]] for t in d["trials"]]'; }
+[ "$(arms "$fa")" = "$(arms "$fb")" ] || fail "one seed, two schedules: $(arms "$fa") vs $(arms "$fb")"
+[ "$(json "$fa" 'd["plan"]["design"], d["plan"]["pairs"], len(d["trials"])')" = "switchback 5 2" ] ||
+	fail "plan and trials: $(json "$fa" 'd["plan"], [(t["state"], t["error"]) for t in d["trials"]]')"
+[ "$(json "$fa" 'all(len(t["windows"]) == 10 and all(t["windows"][i]["arm"] + t["windows"][i+1]["arm"] == 1 for i in range(0, 10, 2)) for t in d["trials"])')" = True ] ||
+	fail "a pair without one window of each arm: $(arms "$fa")"
+# guards are not measured: windows start at least a guard apart, and last a window each
+[ "$(json "$fa" 'all(b["start_s"] - a["start_s"] >= 0.1 + 0.02 - 0.005 and 0.095 < a["wall_s"] < 0.2 for t in d["trials"] for a, b in zip(t["windows"], t["windows"][1:]))')" = True ] ||
+	fail "windows overlap their guards: $(json "$fa" '[(w["start_s"], w["wall_s"]) for w in d["trials"][0]["windows"]]')"
+[ "$(cat a/*-sb/windows.csv | wc -l)" -eq 21 ] || fail "windows.csv: $(cat a/*-sb/windows.csv)"
+[ "$(json "$fa" 'd["summary"]["arms"][1]["overhead"]["cpu_total"]["n"]')" = 10 ] || fail "want 10 pairs analysed"
+
+# Ctrl-C in the middle of a process's windows: the pairs finished so far are kept
+cat > long.lua <<'LUA'
+experiment { name = "long", workload = { "cpu" }, profilers = { "off", { "perf", hz = 99 } },
+  design = "switchback", blocks = 1, warmup = 0.1, duration = 30, window = 0.1, guard = 0.02 }
+LUA
+tare_bg run long.lua --no-report
+for i in $(seq 1 100); do
+	pgrep -f "^perf record.*results/.*-long/" >/dev/null && break
+	sleep 0.05
+done
+sleep 2
+kill -INT $pid
+wait $pid; rc=$?
+[ $rc -eq 130 ] || fail "Ctrl-C: exit $rc, want 130: $(cat "$T/out")"
+f=$(ls results/*-long/results.json)
+n=$(json "$f" 'len(d["trials"][0]["windows"]) if d["trials"] else 0')
+[ "$n" -ge 4 ] && [ "$n" -lt 300 ] && [ $((n % 2)) -eq 0 ] || fail "Ctrl-C kept $n windows, want whole pairs: $(cat "$T/out")"
+[ "$(json "$f" 'd["trials"][0]["state"]')" = ok ] || fail "the interrupted process was not kept"
+no_leftovers $pid
+exit 0
