@@ -36,7 +36,7 @@ void kvlist_free(struct kvlist *l)
 	l->n = 0;
 }
 
-static void strv_free(char **v)
+void strv_free(char **v)
 {
 	if (!v)
 		return;
@@ -123,6 +123,18 @@ int plan_window_arm(uint64_t seed, int block, int config, int window)
 	return (int)((prng_next(&r) >> 63) ^ (uint64_t)(window & 1));
 }
 
+size_t plan_escape(char *dst, const char *src)
+{
+	size_t n = 0;
+	for (const char *p = src; *p; p++) {
+		dst[n++] = *p;
+		if (*p == '{')
+			dst[n++] = '{';
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 char *plan_expand(const char *tmpl, int pid, const char *dir)
 {
 	size_t cap = strlen(tmpl) + 64, n = 0;
@@ -131,7 +143,10 @@ char *plan_expand(const char *tmpl, int pid, const char *dir)
 		const char *val = NULL;
 		char pidbuf[24];
 		size_t skip = 0;
-		if (!strncmp(p, "{pid}", 5)) {
+		/* Left to right, so "{{pid}" is a literal "{pid}" and "{{{pid}" a brace and a PID. */
+		if (!strncmp(p, "{{", 2)) {
+			val = "{", skip = 2;
+		} else if (!strncmp(p, "{pid}", 5)) {
 			snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 			val = pidbuf, skip = 5;
 		} else if (!strncmp(p, "{dir}", 5)) {

@@ -10,6 +10,7 @@
 #ifndef TARE_PLAN_H
 #define TARE_PLAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct kv {
@@ -31,8 +32,8 @@ void kvlist_free(struct kvlist *l);
 enum ready_kind {
 	READY_START,          /* as soon as the process runs */
 	READY_PERF_FDS,       /* it holds at least `count` perf_event file descriptors */
-	READY_LINE,           /* its stdout or stderr contains `text` */
-	READY_FILE,           /* the file `text` ({dir}, {pid} expanded) exists */
+	READY_LINE,           /* its stdout or stderr contains `text` (a template) */
+	READY_FILE,           /* the file `text` (a template) exists */
 	READY_DELAY,          /* a fixed delay */
 };
 
@@ -68,8 +69,8 @@ struct config {
 	struct kvlist profiler_opts;  /* every option, defaults included */
 	struct kvlist given_opts;     /* only those the script set: they make the label */
 
-	char **profiler_argv;     /* NULL when the profiler runs no process of its own */
-	char **workload_env;      /* "NAME=value" added to the workload's environment */
+	char **profiler_argv;     /* templates; NULL when the profiler runs no process of its own */
+	char **workload_env;      /* "NAME=value" templates added to the workload's environment */
 	struct ready ready;
 	int stop_signal;
 	double stop_grace_s;
@@ -83,13 +84,13 @@ struct workload {
 	char *label;              /* "cpu threads=2" */
 	struct kvlist opts;
 	struct kvlist given_opts;
-	char **argv;
-	char **env;
+	char **argv;              /* templates, as profiler_argv */
+	char **env;               /* "NAME=value" templates */
 	char *unit;               /* what one unit of work is, when the workload reports units */
 	int threads;              /* CPUs it keeps busy, for placement */
 	double stop_grace_s;
 	struct ready ready;       /* before the driver starts */
-	char **driver_argv;       /* a load generator started once the workload is ready, or NULL */
+	char **driver_argv;       /* a load generator started once the workload is ready (templates), or NULL */
 };
 
 struct experiment {
@@ -123,6 +124,9 @@ struct experiment {
 
 void experiment_free(struct experiment *ex);
 
+/* Free a NULL-terminated array of strings and the strings (NULL is fine). */
+void strv_free(char **v);
+
 /* Baseline configuration of a workload: the trial every other arm is paired with. */
 int plan_baseline(const struct experiment *ex, int workload);
 
@@ -135,7 +139,17 @@ int *plan_schedule(int blocks, int nconfigs, uint64_t seed);
  * order its first blocks had. */
 int plan_window_arm(uint64_t seed, int block, int config, int window);
 
-/* Replace {pid}, {dir}, {build} and {root} in a template argument. */
+/* Templates.  Text an adapter returns (argv, driver argv, env values, ready file and line) is a
+ * template, filled in per trial: {pid}, {dir}, {build} and {root} are replaced, and {{ stands
+ * for a literal {.  Option values are not templates: they reach the adapter with every { doubled
+ * (plan_escape), so whatever the user typed is passed literally and never expanded, wherever the
+ * adapter puts it (python's str.format has the same rule).  Other text is kept as is. */
+
+/* Write src with every { doubled into dst, which holds 2 * strlen(src) + 1 bytes; returns the
+ * length written. */
+size_t plan_escape(char *dst, const char *src);
+
+/* Fill in a template: a new string. */
 char *plan_expand(const char *tmpl, int pid, const char *dir);
 
 char *slugify(const char *label);

@@ -501,10 +501,19 @@ static int l_read(lua_State *L)
 	return 1;
 }
 
+/* tare.unescape(s): an option value as the user gave it ({{ back to {, plan_escape undone), for
+ * a check an adapter makes at plan time, such as tare.exists on a path. */
+static int l_unescape(lua_State *L)
+{
+	luaL_gsub(L, luaL_checkstring(L, 1), "{{", "{");
+	return 1;
+}
+
 static void open_tare_lib(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
-		{ "which", l_which }, { "exists", l_exists }, { "read", l_read }, { NULL, NULL },
+		{ "which", l_which }, { "exists", l_exists }, { "read", l_read }, { "unescape", l_unescape },
+		{ NULL, NULL },
 	};
 	char *paranoid = read_line("/proc/sys/kernel/perf_event_paranoid");
 	luaL_newlib(L, fns);
@@ -639,8 +648,11 @@ static int adapter_call(lua_State *L, const struct adapter *a, const char *field
 		return 1;
 	}
 	lua_insert(L, -1 - nargs);
-	if (docall(L, nargs, 1) != LUA_OK)
-		lraise(L, "%s %s: %s(): %s", a->kind, a->name, field, lua_tostring(L, -1));
+	if (docall(L, nargs, 1) != LUA_OK) {
+		/* The message may quote an escaped option value: show it as the user gave it. */
+		const char *msg = luaL_gsub(L, lua_tostring(L, -1), "{{", "{");
+		lraise(L, "%s %s: %s(): %s", a->kind, a->name, field, msg);
+	}
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);   /* returning nothing means "not in this configuration" */
 		return 0;
@@ -893,6 +905,36 @@ static const char *spec_name(lua_State *L, struct script_ctx *c, int list, lua_I
 	return NULL;
 }
 
+/* Push a copy of the option value at idx as the adapter's functions get it: every string, and
+ * every string in a list, with its { doubled (plan_escape).  Once an adapter has joined a value
+ * into its own text nothing can tell the two apart, so values are escaped before the adapter sees
+ * them: then plan_expand fills in the adapter's own {pid}, {dir}, ... and passes whatever the
+ * user typed literally, wherever it lands (argv, env, ready).  Labels and results keep the
+ * values as given. */
+static void push_escaped(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_type(L, idx) == LUA_TSTRING) {
+		size_t len;
+		const char *s = lua_tolstring(L, idx, &len);
+		luaL_Buffer b;
+		char *p = luaL_buffinitsize(L, &b, 2 * len + 1);
+		luaL_pushresultsize(&b, plan_escape(p, s));
+	} else if (lua_type(L, idx) == LUA_TTABLE) {
+		lua_newtable(L);
+		lua_pushnil(L);
+		while (lua_next(L, idx)) {
+			push_escaped(L, -1);    /* options are scalars or flat lists: one level deep */
+			lua_remove(L, -2);
+			lua_pushvalue(L, -2);
+			lua_insert(L, -2);
+			lua_settable(L, -4);
+		}
+	} else {
+		lua_pushvalue(L, idx);
+	}
+}
+
 /* Label: the adapter name and the options the script set, in name order. */
 static char *make_label(lua_State *L, const char *name, int opts, int given, struct kvlist *all, struct kvlist *given_kv)
 {
@@ -927,6 +969,8 @@ static void push_target(lua_State *L, const char *workload, const char *unit)
 	lua_pushstring(L, "{dir}");
 	lua_setfield(L, -2, "dir");
 	lua_pushstring(L, workload);
+	push_escaped(L, -1);     /* the script's name for it, maybe a path: a value */
+	lua_remove(L, -2);
 	lua_setfield(L, -2, "workload");
 	lua_pushstring(L, unit ? unit : "");
 	lua_setfield(L, -2, "unit");
@@ -990,7 +1034,7 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 		combos = lua_gettop(L);
 		for (lua_Integer k = 1, nk = luaL_len(L, combos); k <= nk; k++) {
 			struct workload *w = new_workload(ex);
-			int opts, given;
+			int opts, given, eopts;
 			lua_geti(L, combos, k);
 			lua_getfield(L, -1, "opts");
 			opts = lua_gettop(L);
@@ -1000,33 +1044,35 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 			lua_getfield(L, -3, "label");
 			w->label = make_label(L, lua_isstring(L, -1) ? lua_tostring(L, -1) : name, opts, given, &w->opts, &w->given_opts);
 			lua_pop(L, 1);
+			push_escaped(L, opts);
+			eopts = lua_gettop(L);
 			w->unit = xstrdup(adapter_string(L, &a, "unit", ""));
-			lua_pushvalue(L, opts);
+			lua_pushvalue(L, eopts);
 			push_target(L, name, w->unit);
 			if (!adapter_call(L, &a, "command", 2))
 				lraise(L, "%s: a workload adapter needs command = function(o, t) returning argv", a.path);
 			w->argv = strv_from_table(L, -1, &a, "command()");
 			lua_pop(L, 1);
-			lua_pushvalue(L, opts);
+			lua_pushvalue(L, eopts);
 			if (adapter_call(L, &a, "env", 1)) {
 				w->env = env_from_table(L, -1, &a);
 				lua_pop(L, 1);
 			}
-			lua_pushvalue(L, opts);
+			lua_pushvalue(L, eopts);
 			w->threads = 1;
 			if (adapter_call(L, &a, "threads", 1)) {
 				w->threads = (int)lua_tointeger(L, -1);
 				lua_pop(L, 1);
 			}
 			w->stop_grace_s = field_number(L, a.idx, "stop_grace", 5);
-			parse_ready(L, &a, opts, &w->ready);
-			lua_pushvalue(L, opts);
+			parse_ready(L, &a, eopts, &w->ready);
+			lua_pushvalue(L, eopts);
 			push_target(L, name, w->unit);
 			if (adapter_call(L, &a, "driver", 2)) {
 				w->driver_argv = strv_from_table(L, -1, &a, "driver()");
 				lua_pop(L, 1);
 			}
-			lua_pop(L, 3);
+			lua_pop(L, 4);
 		}
 		lua_settop(L, spec - 1);
 	}
@@ -1143,7 +1189,7 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 		for (lua_Integer k = 1, nk = luaL_len(L, combos_all); k <= nk; k++) {
 			struct config *cf = new_config(ex);
 			struct adapter a;
-			int opts, given, top = lua_gettop(L);
+			int opts, given, eopts, top = lua_gettop(L);
 			char *plabel;
 			lua_geti(L, combos_all, k);
 			lua_getfield(L, -1, "name");
@@ -1160,26 +1206,28 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 			cf->label = ex->nworkloads > 1 ? xasprintf("%s / %s", ex->workloads[w].label, plabel) : xstrdup(plabel);
 			free(plabel);
 			cf->slug = slugify(cf->label);
+			push_escaped(L, opts);
+			eopts = lua_gettop(L);
 			lua_getfield(L, a.idx, "baseline");
 			cf->baseline = lua_toboolean(L, -1);
 			lua_pop(L, 1);
-			lua_pushvalue(L, opts);
+			lua_pushvalue(L, eopts);
 			push_target(L, ex->workloads[w].name, ex->workloads[w].unit);
 			if (adapter_call(L, &a, "command", 2)) {
 				cf->profiler_argv = strv_from_table(L, -1, &a, "command()");
 				lua_pop(L, 1);
 			}
-			lua_pushvalue(L, opts);
+			lua_pushvalue(L, eopts);
 			push_target(L, ex->workloads[w].name, ex->workloads[w].unit);
 			if (adapter_call(L, &a, "env", 2)) {
 				cf->workload_env = env_from_table(L, -1, &a);
 				lua_pop(L, 1);
 			}
-			parse_ready(L, &a, opts, &cf->ready);
-			config_stop(L, &a, opts, cf);
+			parse_ready(L, &a, eopts, &cf->ready);
+			config_stop(L, &a, eopts, cf);
 			config_control(L, c, &a, cf);
 			cf->truth_cpu_pct = cf->truth_latency_us = NAN;
-			lua_pushvalue(L, opts);
+			lua_pushvalue(L, eopts);
 			if (adapter_call(L, &a, "truth", 1)) {
 				if (lua_istable(L, -1)) {
 					cf->truth_cpu_pct = field_number(L, -1, "cpu_pct", NAN);

@@ -41,7 +41,8 @@ struct role {
 	int have_cg;
 	struct child c;
 	int have_child;
-	char **argv;              /* placeholders expanded */
+	char **argv;              /* templates filled in (plan_expand) */
+	char **env;               /* "NAME=value" added to its environment, filled in too */
 };
 
 /* Everything a trial holds, so one cleanup path can release it whatever went wrong. */
@@ -150,12 +151,16 @@ static int is_ready(struct trial_ctx *t, const struct role *r, const struct read
 		return 1;
 	case READY_PERF_FDS:
 		return count_perf_fds(r->c.pid) >= rd->count;
-	case READY_LINE:
+	case READY_LINE: {
+		char *line = plan_expand(rd->text, t->w.c.pid, t->dir);
+		int yes;
 		role_log(t, r, "err", path, sizeof(path));
-		if (file_has(path, rd->text))
-			return 1;
+		yes = file_has(path, line);
 		role_log(t, r, "out", path, sizeof(path));
-		return file_has(path, rd->text);
+		yes = yes || file_has(path, line);
+		free(line);
+		return yes;
+	}
 	case READY_FILE: {
 		char *p = plan_expand(rd->text, t->w.c.pid, t->dir);
 		int yes = path_exists(p);
@@ -192,28 +197,37 @@ static int wait_ready(struct trial_ctx *t, struct role *r, const struct ready *r
 	}
 }
 
-/* Fork r gated, in a fresh cgroup; it execs only when released. */
-static int role_spawn(struct trial_ctx *t, struct role *r, char *const *argv_tmpl, char *const *env,
+/* A new NULL-terminated array of the templates filled in for this trial. */
+static char **expand_all(const struct trial_ctx *t, char *const *tmpl)
+{
+	int n = 0;
+	char **v;
+	while (tmpl && tmpl[n])
+		n++;
+	v = xcalloc((size_t)n + 1, sizeof(char *));
+	for (int i = 0; i < n; i++)
+		v[i] = plan_expand(tmpl[i], t->w.c.pid, t->dir);
+	return v;
+}
+
+/* Fork r gated, in a fresh cgroup; it execs only when released.  argv and env are templates. */
+static int role_spawn(struct trial_ctx *t, struct role *r, char *const *argv_tmpl, char *const *env_tmpl,
 		      const cpu_set_t *cpus, int keep_fd)
 {
 	struct spawn_opts o = { 0 };
 	char err[512], name[64], out[PATH_MAX + 16], errp[PATH_MAX + 16];
-	int n = 0;
 	snprintf(name, sizeof(name), "tare-%d-t%d-%c", (int)getpid(), t->tr->index, r->tag);
 	if (cgroup_create(t->env->cg, name, &r->cg, err, sizeof(err)) < 0) {
 		fail(t, "%s cgroup: %s", r->name, err);
 		return -1;
 	}
 	r->have_cg = 1;
-	while (argv_tmpl[n])
-		n++;
-	r->argv = xcalloc((size_t)n + 1, sizeof(char *));
-	for (int i = 0; i < n; i++)
-		r->argv[i] = plan_expand(argv_tmpl[i], t->w.c.pid, t->dir);
+	r->argv = expand_all(t, argv_tmpl);
+	r->env = expand_all(t, env_tmpl);
 	role_log(t, r, "out", out, sizeof(out));
 	role_log(t, r, "err", errp, sizeof(errp));
 	o.argv = r->argv;
-	o.env_add = env;
+	o.env_add = r->env;
 	o.stdout_path = out;
 	o.stderr_path = errp;
 	o.cpus = cpus;
@@ -498,11 +512,8 @@ static void role_cleanup(struct role *r)
 		cgroup_kill_all(&r->cg);
 		cgroup_destroy(&r->cg);
 	}
-	if (r->argv) {
-		for (char **a = r->argv; *a; a++)
-			free(*a);
-		free(r->argv);
-	}
+	strv_free(r->argv);
+	strv_free(r->env);
 }
 
 static void record_window(struct trial_ctx *t, const struct snapshot *a, const struct snapshot *b)

@@ -28,9 +28,11 @@ return {
   end,
   command = function(o, t)
     -- A missing trace is a configuration error now, not a failed trial later.  (Its content
-    -- is checked by replay itself: a bad line fails the trial with FILE:LINE.)
-    if not tare.exists(resolve(o.trace)) then
-      error("trace " .. resolve(o.trace) .. " does not exist (make one with tare trace gen ...)", 0)
+    -- is checked by replay itself: a bad line fails the trial with FILE:LINE.)  o.trace has its
+    -- braces doubled for the command line (docs/adapters.md); the file is the path as given.
+    local path = tare.unescape(resolve(o.trace))
+    if not tare.exists(path) then
+      error("trace " .. path .. " does not exist (make one with tare trace gen ...)", 0)
     end
     return { prog("server"), "--port", 0, "--port-file", t.dir .. "/server.port", "--threads", o.threads }
   end,

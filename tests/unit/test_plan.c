@@ -94,6 +94,29 @@ static void test_expand(void)
 	free(s);
 }
 
+/* An option value is escaped before an adapter joins it into its text; filling in the template
+ * gives back the value as typed, never a placeholder expanded inside it. */
+static void test_escape(void)
+{
+	const char *values[] = { "{root}", "{pid}", "{{pid}}", "a{", "{", "}{dir}{", "plain", "" };
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		char esc[64], tmpl[160], want[160], *got;
+		size_t n = plan_escape(esc, values[i]);
+		CHECK(n == strlen(esc), "'%s': length %zu, wrote %zu", values[i], n, strlen(esc));
+		/* the adapter's own text on both sides, a lone { of its own before the value too */
+		snprintf(tmpl, sizeof(tmpl), "-p {pid} --x=%s {dir}/{{%s", esc, esc);
+		snprintf(want, sizeof(want), "-p 7 --x=%s /d/{%s", values[i], values[i]);
+		got = plan_expand(tmpl, 7, "/d");
+		CHECK(!strcmp(got, want), "'%s': template '%s' gave '%s', want '%s'", values[i], tmpl, got, want);
+		free(got);
+	}
+	{
+		char esc[16];
+		plan_escape(esc, "{pid}");
+		CHECK(!strcmp(esc, "{{pid}"), "braces doubled: '%s'", esc);
+	}
+}
+
 static void test_slugify(void)
 {
 	char *s = slugify("perf hz=99 type=cpu,offcpu / x");
@@ -110,6 +133,7 @@ int main(void)
 	RUN(test_prng_below_uniform);
 	RUN(test_window_arms);
 	RUN(test_expand);
+	RUN(test_escape);
 	RUN(test_slugify);
 	return CHECK_DONE();
 }

@@ -166,6 +166,48 @@ static void test_label_allows_aa(void)
 	experiment_free(&ex);
 }
 
+/* Option values are passed literally: the adapter gets them with { doubled, so filling in the
+ * templates gives back the value as given, while the adapter's own {dir} is filled in.  Labels
+ * and results keep the value as given. */
+static void test_values_are_literal(void)
+{
+	char adapter[300], lua[1024], err[2048];
+	char *args[] = { "text={root}/{pid}" };
+	struct experiment ex;
+	FILE *f;
+	int rc;
+	snprintf(adapter, sizeof(adapter), "%s.adapter.lua", script_path);
+	f = fopen(adapter, "w");
+	fputs("return { options = { text = { 'any text', 'x' } },\n"
+	      "  env = function(o) return { V = o.text } end,\n"
+	      "  command = function(o, t) return { 'echo', o.text, t.dir .. '/' .. o.text } end,\n"
+	      "  ready = function(o) return { file = '{dir}/' .. o.text } end }\n", f);
+	fclose(f);
+	snprintf(lua, sizeof(lua), "local o = options { text = { 'text', 'x' } }\n"
+		 "experiment { workload = {'cpu'}, profilers = { 'off', {'%s', text = o.text} } }\n", adapter);
+	rc = plan(lua, 1, args, &ex, err, sizeof(err));
+	unlink(adapter);
+	CHECK(rc == 0, "rc %d: %s", rc, err);
+	if (rc)
+		return;
+	{
+		const struct config *c = &ex.configs[1];
+		char *a1 = plan_expand(c->profiler_argv[1], 42, "/d");
+		char *a2 = plan_expand(c->profiler_argv[2], 42, "/d");
+		char *env = plan_expand(c->workload_env[0], 42, "/d");
+		char *ready = plan_expand(c->ready.text, 42, "/d");
+		CHECK(strstr(c->label, "text={root}/{pid}") != NULL, "label as given: %s", c->label);
+		CHECK(!strcmp(kvlist_get(&c->profiler_opts, "text"), "{root}/{pid}"), "results keep the value: %s",
+		      kvlist_get(&c->profiler_opts, "text"));
+		CHECK(!strcmp(a1, "{root}/{pid}"), "argv: '%s'", a1);
+		CHECK(!strcmp(a2, "/d/{root}/{pid}"), "argv: '%s'", a2);
+		CHECK(!strcmp(env, "V={root}/{pid}"), "env: '%s'", env);
+		CHECK(!strcmp(ready, "/d/{root}/{pid}"), "ready file: '%s'", ready);
+		free(a1), free(a2), free(env), free(ready);
+	}
+	experiment_free(&ex);
+}
+
 int main(void)
 {
 	snprintf(script_path, sizeof(script_path), "%s/tare-test-script-%d.lua", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
@@ -176,6 +218,7 @@ int main(void)
 	RUN(test_options_and_overrides);
 	RUN(test_errors);
 	RUN(test_label_allows_aa);
+	RUN(test_values_are_literal);
 	unlink(script_path);
 	{
 		char errpath[300];
