@@ -3,6 +3,9 @@
  * Every call into Lua is protected (lua_pcall with a message handler): a script error is one
  * line "file:line: message" and exit code 2, never a crash.  Planning itself runs as a C function
  * under lua_pcall, so a validation error anywhere unwinds through the same single path.
+ *
+ * Planning is bounded in time and memory (plan_limits): a script or adapter that loops, or
+ * allocates without end, is stopped with one line and exit code 2 instead of hanging tare.
  */
 #include "script.h"
 
@@ -23,6 +26,29 @@
 #include "counters.h"
 #include "util.h"
 
+/* The bounds on planning.  Generous: real scripts and adapters plan in milliseconds and a few
+ * MiB, so these only stop runaways (a loop that never ends, a table that grows for ever: 512 MiB
+ * of small strings take ~5 s here), never a script that is merely large; hence no option to
+ * change them.  TARE_PLAN_TIMEOUT_S and TARE_PLAN_MEMORY_MIB, read in new_state, are for the
+ * tests only, which should not wait 10 s or fill 512 MiB of a shared machine to see them work. */
+#define PLAN_TIMEOUT_S 10.0
+#define PLAN_MEMORY_MIB 512
+/* VM instructions between two looks at the clock: a few microseconds of Lua, so the looks cost
+ * nothing measurable and the deadline is overrun by as little. */
+#define PLAN_HOOK_INSTRUCTIONS 1000
+
+/* What the Lua state may use while planning; its allocator's user data, so the allocator and the
+ * hook reach it without touching the state (lua_getallocf). */
+struct plan_limits {
+	uint64_t deadline_ns;     /* CLOCK_MONOTONIC */
+	double timeout_s;
+	size_t bytes, cap_bytes;  /* in use by the Lua state, and its cap */
+	int capped;               /* the allocator refused a request past the cap */
+	int out_of_memory;        /* a call failed for want of memory (LUA_ERRMEM) */
+	int timed_out;            /* the deadline passed: every Lua instruction from now on fails */
+	char stopped_at[PATH_MAX + 32]; /* "x.lua:12", the line running when the time ran out */
+};
+
 const char *const script_core_keys[] = {
 	"name", "blocks", "warmup", "duration", "units", "seed", "timeout", "pin", "confidence", "budget", "max_blocks",
 	"counters", "design", "window", "guard", NULL,
@@ -30,6 +56,8 @@ const char *const script_core_keys[] = {
 
 struct script_ctx {
 	const char *script;
+	const char *subject;      /* "the script", or what else is planning, for the limits' errors */
+	struct plan_limits limits;
 	char *script_dir;
 	int nargs;
 	char **args;
@@ -84,6 +112,24 @@ static int msghandler(lua_State *L)
 	return 1;
 }
 
+static struct plan_limits *get_limits(lua_State *L)
+{
+	void *ud;
+	lua_getallocf(L, &ud);
+	return ud;
+}
+
+static void plan_hook(lua_State *L, lua_Debug *ar);
+
+/* A call failed for want of memory: planning is over, as when the time runs out (plan_hook). */
+static void over_memory(lua_State *L)
+{
+	get_limits(L)->out_of_memory = 1;
+	lua_sethook(L, plan_hook, LUA_MASKCOUNT, 1);
+}
+
+/* Every call into Lua goes through here (and every load through loadfile), so a memory error is
+ * noticed even when a caller turns it into a message of its own. */
 static int docall(lua_State *L, int nargs, int nres)
 {
 	int base = lua_gettop(L) - nargs;
@@ -92,7 +138,83 @@ static int docall(lua_State *L, int nargs, int nres)
 	lua_insert(L, base);
 	status = lua_pcall(L, nargs, nres, base);
 	lua_remove(L, base);
+	if (status == LUA_ERRMEM)
+		over_memory(L);
 	return status;
+}
+
+static int loadfile(lua_State *L, const char *path)
+{
+	int status = luaL_loadfile(L, path);
+	if (status == LUA_ERRMEM)
+		over_memory(L);
+	return status;
+}
+
+/* ---- the bounds on planning ----------------------------------------------------------------- */
+
+/* The Lua state's allocator: lua_Alloc's contract (realloc, free when nsize is 0), counting the
+ * bytes in use and refusing to grow past the cap.  Lua answers a refusal with an emergency
+ * collection and one more try, then a memory error (LUA_ERRMEM), which docall notes. */
+static void *plan_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct plan_limits *lim = ud;
+	void *p;
+	if (!ptr)
+		osize = 0;    /* then osize says what kind of object is being made, not a size */
+	if (nsize == 0) {
+		free(ptr);
+		lim->bytes -= osize;
+		return NULL;
+	}
+	if (nsize > osize && nsize - osize > lim->cap_bytes - lim->bytes) {
+		lim->capped = 1;
+		return NULL;
+	}
+	p = realloc(ptr, nsize);
+	if (p)
+		lim->bytes = lim->bytes - osize + nsize;
+	return p;
+}
+
+/* Count hook: past the deadline, fail, and fail again at every instruction after that (after a
+ * memory error too), so a script that catches the error with pcall cannot carry on.  It counts
+ * Lua instructions only: a long C call (a huge string.rep, os.execute) is not interrupted, only
+ * noticed when it returns. */
+static void plan_hook(lua_State *L, lua_Debug *ar)
+{
+	struct plan_limits *lim = get_limits(L);
+	if (!lim->timed_out && !lim->out_of_memory) {
+		if (now_ns() < lim->deadline_ns)
+			return;
+		lim->timed_out = 1;
+		if (lua_getinfo(L, "Sl", ar))
+			snprintf(lim->stopped_at, sizeof(lim->stopped_at), "%s:%d", ar->short_src, ar->currentline);
+		lua_sethook(L, plan_hook, LUA_MASKCOUNT, 1);
+	}
+	if (lim->timed_out)
+		luaL_error(L, "did not finish planning in %g s", lim->timeout_s);
+	luaL_error(L, "out of memory while planning");
+}
+
+/* After a call into Lua failed: if a bound was the cause, say so in one line and return 1. */
+static int limit_error(const struct script_ctx *c)
+{
+	const struct plan_limits *lim = &c->limits;
+	if (lim->timed_out) {
+		tare_err("%s: %s did not finish planning in %g s (stopped at %s); does it loop for ever?", c->script,
+			 c->subject, lim->timeout_s, lim->stopped_at[0] ? lim->stopped_at : "?");
+		return 1;
+	}
+	if (lim->out_of_memory) {
+		if (lim->capped)
+			tare_err("%s: %s needed more than %zu MiB of memory while planning; does it allocate without end?",
+				 c->script, c->subject, lim->cap_bytes >> 20);
+		else
+			tare_err("%s: %s ran out of memory while planning", c->script, c->subject);
+		return 1;
+	}
+	return 0;
 }
 
 /* ---- values ------------------------------------------------------------------------------ */
@@ -487,17 +609,45 @@ static int l_exists(lua_State *L)
 	return 1;
 }
 
+static int read_stream(lua_State *L)
+{
+	FILE *f = lua_touserdata(L, 1);
+	luaL_Buffer b;
+	size_t n;
+	luaL_buffinit(L, &b);
+	do {
+		n = fread(luaL_prepbuffer(&b), 1, LUAL_BUFFERSIZE, f);
+		luaL_addsize(&b, n);
+	} while (n == LUAL_BUFFERSIZE);
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* tare.read(path): the file's content, or nil and why.  Read into Lua's own memory, so the cap
+ * on planning holds for /dev/zero too; under lua_pcall, so the file is closed whatever happens. */
 static int l_read(lua_State *L)
 {
-	size_t len;
-	char *s = read_file(luaL_checkstring(L, 1), &len);
-	if (!s) {
+	FILE *f = fopen(luaL_checkstring(L, 1), "re");
+	int status, err;
+	if (!f) {
 		lua_pushnil(L);
 		lua_pushstring(L, strerror(errno));
 		return 2;
 	}
-	lua_pushlstring(L, s, len);
-	free(s);
+	lua_pushcfunction(L, read_stream);
+	lua_pushlightuserdata(L, f);
+	status = lua_pcall(L, 1, 1, 0);
+	err = ferror(f) ? errno : 0;
+	fclose(f);
+	if (status == LUA_ERRMEM)
+		over_memory(L);
+	if (status != LUA_OK)
+		return lua_error(L);
+	if (err) {
+		lua_pushnil(L);
+		lua_pushstring(L, strerror(err));
+		return 2;
+	}
 	return 1;
 }
 
@@ -537,9 +687,23 @@ static void open_tare_lib(lua_State *L)
 
 static lua_State *new_state(struct script_ctx *c)
 {
-	lua_State *L = luaL_newstate();
+	struct plan_limits *lim = &c->limits;
+	const char *test_timeout = getenv("TARE_PLAN_TIMEOUT_S"), *test_memory = getenv("TARE_PLAN_MEMORY_MIB");
+	lua_State *L;
+	memset(lim, 0, sizeof(*lim));
+	lim->timeout_s = test_timeout && atof(test_timeout) > 0 ? atof(test_timeout) : PLAN_TIMEOUT_S;
+	lim->deadline_ns = now_ns() + (uint64_t)(lim->timeout_s * 1e9);
+	lim->cap_bytes = (size_t)(test_memory && atoi(test_memory) > 0 ? atoi(test_memory) : PLAN_MEMORY_MIB) << 20;
+	if (!c->subject)
+		c->subject = "the script";
+	L = luaL_newstate();
 	if (!L)
 		tare_die(EXIT_FAIL, "cannot create a Lua state: out of memory");
+	/* luaL_newstate's panic and warning functions, with plan_alloc from here on: both allocators
+	 * are libc's realloc and free, and the count starts from what the state already holds. */
+	lim->bytes = (size_t)lua_gc(L, LUA_GCCOUNT) * 1024 + (size_t)lua_gc(L, LUA_GCCOUNTB);
+	lua_setallocf(L, plan_alloc, lim);
+	lua_sethook(L, plan_hook, LUA_MASKCOUNT, PLAN_HOOK_INSTRUCTIONS);
 	luaL_openlibs(L);
 	lua_pushlightuserdata(L, c);
 	lua_setfield(L, LUA_REGISTRYINDEX, "tare.ctx");
@@ -613,7 +777,7 @@ static void adapter_load(lua_State *L, struct script_ctx *c, const char *kind, c
 		adapter_names(kind, names, sizeof(names));
 		lraise(L, "%sunknown %s '%s' (available: %s)", c ? c->where : "", kind, name, names);
 	}
-	if (luaL_loadfile(L, a->path) != LUA_OK || docall(L, 0, 1) != LUA_OK)
+	if (loadfile(L, a->path) != LUA_OK || docall(L, 0, 1) != LUA_OK)
 		lraise(L, "%s", lua_tostring(L, -1));
 	if (!lua_istable(L, -1))
 		lraise(L, "%s: an adapter must return a table (got %s)", a->path, luaL_typename(L, -1));
@@ -1508,17 +1672,20 @@ static int build_plan(lua_State *L)
 
 static int run_script(lua_State *L, struct script_ctx *c)
 {
-	if (luaL_loadfile(L, c->script) != LUA_OK) {
+	if (loadfile(L, c->script) != LUA_OK) {
 		const char *msg = lua_tostring(L, -1);
 		/* "cannot open x.lua" from Lua is terse; say what to do. */
-		if (!path_exists(c->script))
+		if (limit_error(c))
+			;
+		else if (!path_exists(c->script))
 			tare_err("%s: no such script (try scripts/canary.lua)", c->script);
 		else
 			tare_err("%s", msg);
 		return EXIT_USAGE;
 	}
 	if (docall(L, 0, 0) != LUA_OK) {
-		tare_err("%s", lua_tostring(L, -1));
+		if (!limit_error(c))
+			tare_err("%s", lua_tostring(L, -1));
 		return EXIT_USAGE;
 	}
 	return 0;
@@ -1565,8 +1732,14 @@ int script_plan(const char *script, int nargs, char **args, struct experiment *e
 	ex->script = xstrdup(script);
 	lua_pushcfunction(L, build_plan);
 	if (docall(L, 0, 0) != LUA_OK) {
-		tare_err("%s", lua_tostring(L, -1));
-		rc = c.exit_code;
+		/* A bound overrides the exit code: an adapter's available() that never returns is
+		 * the adapter's fault, not this machine's. */
+		if (limit_error(&c)) {
+			rc = EXIT_USAGE;
+		} else {
+			tare_err("%s", lua_tostring(L, -1));
+			rc = c.exit_code;
+		}
 		experiment_free(ex);
 		goto out;
 	}
@@ -1640,24 +1813,29 @@ int script_describe(const char *script, FILE *out)
 	return rc;
 }
 
-static void list_kind(lua_State *L, const char *kind, FILE *out)
+/* One line per adapter of a kind; EXIT_USAGE, after the limits' line, when one exceeds them. */
+static int list_kind(lua_State *L, const char *kind, FILE *out)
 {
+	struct script_ctx *c = get_ctx(L);
 	char dir[PATH_MAX];
 	struct dirent **ents;
-	int n;
+	int n, rc = 0;
 	snprintf(dir, sizeof(dir), "%s/%ss", tare_root(), kind);
 	n = scandir(dir, &ents, NULL, alphasort);
 	fprintf(out, "%ss (%s):\n", kind, dir);
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(ents[i]->d_name);
-		if (l > 4 && !strcmp(ents[i]->d_name + l - 4, ".lua")) {
+		if (!rc && l > 4 && !strcmp(ents[i]->d_name + l - 4, ".lua")) {
 			struct adapter a;
 			char name[256], why[1024];
-			int top = lua_gettop(L);
+			int top = lua_gettop(L), ok;
 			snprintf(name, sizeof(name), "%.*s", (int)(l - 4), ents[i]->d_name);
 			adapter_path(NULL, kind, name, a.path, sizeof(a.path));
-			if (luaL_loadfile(L, a.path) != LUA_OK || docall(L, 0, 1) != LUA_OK || !lua_istable(L, -1)) {
-				fprintf(out, "  %-10s  cannot load: %s\n", name, lua_isstring(L, -1) ? lua_tostring(L, -1) : "does not return a table");
+			if (loadfile(L, a.path) != LUA_OK || docall(L, 0, 1) != LUA_OK || !lua_istable(L, -1)) {
+				if (limit_error(c))
+					rc = EXIT_USAGE;
+				else
+					fprintf(out, "  %-10s  cannot load: %s\n", name, lua_isstring(L, -1) ? lua_tostring(L, -1) : "does not return a table");
 				lua_settop(L, top);
 				free(ents[i]);
 				continue;
@@ -1665,7 +1843,10 @@ static void list_kind(lua_State *L, const char *kind, FILE *out)
 			a.kind = kind;
 			a.name = name;
 			a.idx = lua_gettop(L);
-			if (adapter_available(L, &a, why, sizeof(why)))
+			ok = adapter_available(L, &a, why, sizeof(why));
+			if (limit_error(c))
+				rc = EXIT_USAGE;
+			else if (ok)
 				fprintf(out, "  %-10s  ok           %s\n", name, adapter_string(L, &a, "description", ""));
 			else
 				fprintf(out, "  %-10s  cannot run   %s\n  %-10s               (%s)\n", name,
@@ -1678,16 +1859,18 @@ static void list_kind(lua_State *L, const char *kind, FILE *out)
 		free(ents);
 	else
 		fprintf(out, "  (cannot read %s: %s)\n", dir, strerror(errno));
+	return rc;
 }
 
 int script_list(FILE *out)
 {
-	struct script_ctx c = { 0 };
+	struct script_ctx c = { .script = "tare list", .subject = "the adapters" };
 	lua_State *L = new_state(&c);
-	c.script = "(list)";
-	list_kind(L, "workload", out);
-	fprintf(out, "\n");
-	list_kind(L, "profiler", out);
+	int rc = list_kind(L, "workload", out);
+	if (!rc) {
+		fprintf(out, "\n");
+		rc = list_kind(L, "profiler", out);
+	}
 	lua_close(L);
-	return 0;
+	return rc;
 }
