@@ -254,7 +254,19 @@ json_t *results_summary_json(const struct run *r)
 			json_object_set_new(j, "cache_misses_per_kilo_instruction", num(a->mpki));
 			json_object_set_new(j, "branch_misses_per_kilo_instruction", num(a->branch_mpki));
 		}
-		if (c != plan_baseline(r->ex, cf->workload)) {
+		if (r->ex->design == DESIGN_SWITCHBACK && c != plan_baseline(r->ex, cf->workload)) {
+			json_t *sb = json_object(), *co = json_object();
+			json_object_set_new(sb, "processes", json_integer(a->processes));
+			json_object_set_new(sb, "pairs", json_integer(a->pairs));
+			json_object_set_new(sb, "within_process_sd_pct", num(a->within_sd));
+			json_object_set_new(sb, "between_process_sd_pct", num(a->between_sd));
+			json_object_set_new(co, "estimate_pct", num(a->carryover.est));
+			json_object_set_new(co, "lo_pct", num(a->carryover.ok ? a->carryover.lo : NAN));
+			json_object_set_new(co, "hi_pct", num(a->carryover.ok ? a->carryover.hi : NAN));
+			json_object_set_new(co, "confidence", num(a->carryover.conf));
+			json_object_set_new(sb, "carryover", co);
+			json_object_set_new(j, "switchback", sb);
+		} else if (c != plan_baseline(r->ex, cf->workload)) {
 			json_t *x = json_object(), *u = json_object();
 			json_object_set_new(x, "bca_lo", num(a->bca_lo));
 			json_object_set_new(x, "bca_hi", num(a->bca_hi));
@@ -268,7 +280,10 @@ json_t *results_summary_json(const struct run *r)
 		json_array_append_new(arms, j);
 	}
 	json_object_set_new(s, "confidence", json_real(an->conf));
-	json_object_set_new(s, "method", json_string("paired per block; Hodges-Lehmann estimate, Wilcoxon signed-rank interval and p-value"));
+	json_object_set_new(s, "method", json_string(r->ex->design == DESIGN_SWITCHBACK
+		? "switchback: window pairs nested in processes; Hodges-Lehmann per process, combined by "
+		  "DerSimonian-Laird random effects with the modified Hartung-Knapp-Sidik-Jonkman interval"
+		: "paired per block; Hodges-Lehmann estimate, Wilcoxon signed-rank interval and p-value"));
 	json_object_set_new(s, "arms", arms);
 	json_object_set_new(s, "blocks_suggested", json_integer(an->blocks_suggested));
 	return s;

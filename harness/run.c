@@ -276,6 +276,22 @@ void run_print_summary(FILE *f, const struct run *r)
 			"Hodges-Lehmann per process, combined over processes as a random-effects meta-analysis\n"
 			"(DerSimonian-Laird, Hartung-Knapp interval); ~ marks an interval that contains 0.\n",
 			ex->window_s, ex->guard_s, one);
+		{
+			/* Duty: how much of the time spent switching was measured (guards and snapshots
+			 * are not), and how much of the whole run (start-up and warm-up neither). */
+			double measured = 0, phase = 0, run_s = (double)(r->finished_unix_ns - r->started_unix_ns) / 1e9;
+			for (int i = 0; i < r->ntrials; i++) {
+				const struct trial_result *tr = &r->trials[i];
+				if (!tr->nwindows)
+					continue;
+				for (int w = 0; w < tr->nwindows; w++)
+					measured += tr->windows[w].wall_s;
+				phase += ex->guard_s + tr->windows[tr->nwindows - 1].start_s + tr->windows[tr->nwindows - 1].wall_s;
+			}
+			if (phase > 0)
+				fprintf(f, "measured: %.0f%% of the switching time, %.0f%% of the run's %.0f s\n", 100 * measured / phase,
+					r->finished_unix_ns > r->started_unix_ns ? 100 * measured / run_s : NAN, run_s);
+		}
 		for (int c = 0; c < an->narms; c++) {
 			const struct arm_summary *a = &an->arms[c];
 			if (c == plan_baseline(ex, ex->configs[c].workload) || !a->processes)
