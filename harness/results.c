@@ -74,6 +74,10 @@ const struct trial_field window_fields[] = {
 	FIELD(driver_cpu_ns, F_U64),
 	FIELD(machine_busy_ns, F_U64),
 	FIELD(machine_steal_ns, F_U64),
+	FIELD(requests, F_U64),
+	FIELD(p50_us, F_DOUBLE),
+	FIELD(p90_us, F_DOUBLE),
+	FIELD(p99_us, F_DOUBLE),
 };
 #undef FIELD
 const int window_nfields = (int)(sizeof(window_fields) / sizeof(window_fields[0]));

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #define NCPU_METRICS (MET_CPU_UNATTRIBUTED + 1)
+#define NMETRICS (MET_P99 + 1)    /* memory, throughput and p99.9 have no per-window figure */
 
 struct window_unit {
 	double w, p, u, t;        /* CPU per unit of work (ns), t = w + p + u */
@@ -45,6 +46,10 @@ static int trial_pairs(const struct trial_result *tr, double *d, int cap)
 		d[MET_CPU_WORKLOAD * cap + n] = 100 * (u1.w - u0.w) / B;
 		d[MET_CPU_PROFILER * cap + n] = 100 * (u1.p - u0.p) / B;
 		d[MET_CPU_UNATTRIBUTED * cap + n] = 100 * (u1.u - u0.u) / B;
+		d[MET_MEMORY * cap + n] = d[MET_THROUGHPUT * cap + n] = NAN;
+		d[MET_P50 * cap + n] = on->p50_us - off->p50_us;   /* NaN where a window has too few */
+		d[MET_P90 * cap + n] = on->p90_us - off->p90_us;
+		d[MET_P99 * cap + n] = on->p99_us - off->p99_us;
 		n++;
 	}
 	return n;
@@ -134,8 +139,17 @@ static void estimate_metric(const struct trial_result *trials, int ntrials, int 
 		double *d;
 		if (tr->config != config || tr->state != TRIAL_OK || tr->nwindows < 2)
 			continue;
-		d = xcalloc((size_t)cap * NCPU_METRICS, sizeof(double));
+		d = xcalloc((size_t)cap * NMETRICS, sizeof(double));
 		n = trial_pairs(tr, d, cap);
+		{
+			/* latency pairs exist only where both windows had enough requests */
+			double *v = d + metric * cap;
+			int m = 0;
+			for (int i = 0; i < n; i++)
+				if (isfinite(v[i]))
+					v[m++] = v[i];
+			n = m;
+		}
 		if (process_estimate(d + metric * cap, n, &y[k], &se[k]) == 0) {
 			double sd = stats_sd(d + metric * cap, n);
 			if (isfinite(sd))
@@ -234,7 +248,7 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 		struct arm_summary *s = &out->arms[c];
 		const struct config *cf = &ex->configs[c];
 		int base = plan_baseline(ex, cf->workload), nv = 0, cap = 0;
-		double *cpu, *rate;
+		double *cpu, *rate, *p99;
 		s->config = c;
 		s->workload_rss_bytes = s->profiler_rss_bytes = s->cv = NAN;
 		s->bca_lo = s->bca_hi = NAN;
@@ -259,6 +273,7 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 		}
 		cpu = xcalloc((size_t)cap + 1, sizeof(double));
 		rate = xcalloc((size_t)cap + 1, sizeof(double));
+		p99 = xcalloc((size_t)cap + 1, sizeof(double));
 		for (int i = 0; i < ntrials; i++) {
 			const struct trial_result *tr = &trials[i];
 			if (tr->state != TRIAL_OK || ex->configs[tr->config].workload != cf->workload ||
@@ -269,17 +284,23 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 				if (tr->windows[w].arm != (c != base) || window_unit(tr, &tr->windows[w], &u) < 0)
 					continue;
 				cpu[nv] = u.w + u.p;
+				p99[nv] = tr->windows[w].p99_us;
 				rate[nv++] = u.rate;
 			}
 		}
 		s->cpu_per_unit_ns = stats_median(cpu, nv);
 		s->work_rate = stats_median(rate, nv);
+		s->p99_us = stats_median(p99, nv);    /* NaN skipped; NaN when no window has one */
+		s->has_latency = isfinite(s->p99_us);
 		free(cpu);
 		free(rate);
+		free(p99);
 		if (c == base)
 			continue;
-		for (int m = 0; m < NCPU_METRICS; m++)
-			estimate_metric(trials, ntrials, c, m, conf, s, m == MET_CPU_TOTAL);
+		for (int m = 0; m < NMETRICS; m++)
+			if (m < NCPU_METRICS || m >= MET_P50)
+				estimate_metric(trials, ntrials, c, m, conf, s, m == MET_CPU_TOTAL);
+		s->has_latency = s->m[MET_P50].n > 0;
 		carryover(trials, ntrials, c, &s->carryover);
 	}
 }

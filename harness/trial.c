@@ -379,9 +379,9 @@ static int wait_window(struct trial_ctx *t, uint64_t ns, uint64_t units_from, ui
 
 /* Switch the profiler on or off, and publish the arm and window on the units page (an agent in
  * the workload and the load driver read it there).  -1 fails the trial. */
-static int switch_profiler(struct trial_ctx *t, enum tare_arm arm, uint32_t window)
+static int switch_profiler(struct trial_ctx *t, enum tare_arm arm)
 {
-	tare_units_set_arm(t->units.page, arm, window);
+	tare_units_set_arm(t->units.page, arm);
 	if (arm == t->arm)
 		return 0;
 	t->arm = arm;
@@ -448,15 +448,20 @@ static int run_windows(struct trial_ctx *t)
 		struct window_result *wr = &tr->windows[w];
 		struct snapshot a, b;
 		wr->index = w;
+		wr->p50_us = wr->p90_us = wr->p99_us = NAN;
 		wr->arm = plan_window_arm(ex->seed, tr->block, tr->config, w);
-		if (switch_profiler(t, (enum tare_arm)wr->arm, (uint32_t)w + 1) < 0 ||
+		if (switch_profiler(t, (enum tare_arm)wr->arm) < 0 ||
 		    wait_window(t, (uint64_t)(ex->guard_s * 1e9), 0, 0, "guard time") < 0)
 			break;
 		snap(t, &a);
+		tare_units_set_window(t->units.page, (uint32_t)w + 1);
 		if (!first_ns)
 			first_ns = a.t_ns;
-		if (wait_window(t, (uint64_t)(ex->window_s * 1e9), 0, 0, "measured window") < 0)
+		if (wait_window(t, (uint64_t)(ex->window_s * 1e9), 0, 0, "measured window") < 0) {
+			tare_units_set_window(t->units.page, 0);
 			break;
+		}
+		tare_units_set_window(t->units.page, 0);
 		snap(t, &b);
 		window_record(&a, &b, first_ns, wr);
 		tr->nwindows = w + 1;
@@ -585,6 +590,37 @@ int trial_load_latency(const char *trial_dir, struct hist *corrected, struct his
 	return 0;
 }
 
+/* Switchback: the driver's per-window percentiles (latency-windows.txt), onto the windows. */
+static void record_window_latency(struct trial_ctx *t)
+{
+	struct trial_result *tr = t->tr;
+	char path[PATH_MAX + 32], line[256];
+	FILE *f;
+	for (int w = 0; w < tr->nwindows; w++)
+		tr->windows[w].p50_us = tr->windows[w].p90_us = tr->windows[w].p99_us = NAN;
+	snprintf(path, sizeof(path), "%s/latency-windows.txt", t->dir);
+	if (!(f = fopen(path, "re")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned w;
+		int arm;
+		unsigned long long n;
+		long long p50, p90, p99;
+		struct window_result *wr;
+		if (line[0] == '#' || sscanf(line, "%u %d %llu %lld %lld %lld", &w, &arm, &n, &p50, &p90, &p99) != 6)
+			continue;
+		if (w < 1 || (int)w > tr->nwindows || tr->windows[w - 1].arm != arm)
+			continue;
+		wr = &tr->windows[w - 1];
+		wr->requests = n;
+		/* a percentile says more than the maximum only from 10/(1-p) observations on */
+		wr->p50_us = n >= 20 ? (double)p50 / 1e3 : NAN;
+		wr->p90_us = n >= 100 ? (double)p90 / 1e3 : NAN;
+		wr->p99_us = n >= 1000 ? (double)p99 / 1e3 : NAN;
+	}
+	fclose(f);
+}
+
 /* The driver's last stdout line is its JSON summary; the histograms are the record. */
 static void record_latency(struct trial_ctx *t)
 {
@@ -703,6 +739,8 @@ out:
 		role_stop(&t.d, SIGTERM, 10);
 		if (tr->state == TRIAL_OK)
 			record_latency(&t);
+		if (tr->nwindows)
+			record_window_latency(&t);
 	}
 	if (t.p.have_child && !t.p.c.reaped) {
 		role_stop(&t.p, t.cf->stop_signal, t.cf->stop_grace_s);

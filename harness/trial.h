@@ -28,6 +28,10 @@ struct window_result {
 	uint64_t units;
 	uint64_t workload_cpu_ns, profiler_cpu_ns, unattributed_ns, driver_cpu_ns;
 	uint64_t machine_busy_ns, machine_steal_ns;
+	/* a load driver's requests sent and answered inside the window, and their latency from
+	 * the intended send time; NaN where the window has too few for the percentile (10/(1-p)) */
+	uint64_t requests;
+	double p50_us, p90_us, p99_us;
 };
 
 /* Raw figures over the measured window unless the name says otherwise. */

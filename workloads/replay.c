@@ -78,6 +78,7 @@ struct replay_conn {
 	/* the request in flight */
 	uint64_t id;
 	int64_t intended_ns, sent_ns;
+	uint32_t window;		/* switchback: the window it was sent in, 0 for none */
 	uint32_t reply_bytes;
 	unsigned char req[WIRE_REQ_BYTES];
 	size_t out_off, out_len;	/* header + payload written so far / in all */
@@ -121,6 +122,23 @@ static struct {
 } win;
 /* Over the whole run. */
 static uint64_t completed_total, errors_total, connect_errors;
+
+/* Switchback (docs/switchback.md): while tare measures a window its number is on the units
+ * page, 0 in the guards between.  Each window's latencies, of requests intended, sent and
+ * answered inside it, go to a histogram of their own; its percentiles are kept per window and
+ * written to PREFIX-windows.txt at the end, for tare to pair the on and off windows. */
+struct replay_window {
+	uint32_t window;
+	int arm;
+	uint64_t requests;
+	int64_t p50_ns, p90_ns, p99_ns;
+};
+static struct hist window_hist;
+static uint32_t cur_window;
+static int cur_arm;
+static int64_t cur_window_start;
+static struct replay_window *windows;
+static size_t nwindows, capwindows;
 
 /* ---- the schedule ----------------------------------------------------------------------- */
 
@@ -276,6 +294,7 @@ static void replay_send(struct replay_conn *c, int64_t intended)
 	c->rep_got = 0;
 	c->body_left = 0;
 	c->sent_ns = (int64_t)now_ns();
+	c->window = cur_window && intended >= cur_window_start ? cur_window : 0;
 	replay_flush(c, c->sent_ns);
 }
 
@@ -290,6 +309,8 @@ static void replay_complete(struct replay_conn *c, int64_t now)
 		if (c->sent_ns - c->intended_ns > REPLAY_LATE_NS)
 			win.sent_late++;
 	}
+	if (c->window && c->window == cur_window)
+		hist_record(&window_hist, now - c->intended_ns);
 	c->backoff_ns = REPLAY_BACKOFF_MIN_NS;
 	replay_idle_push(c);
 }
@@ -565,6 +586,56 @@ static bool replay_wait_port(void)
 	}
 }
 
+/* Follow tare's window number: close the window that ended, open the one that began. */
+static void replay_follow_window(int64_t now)
+{
+	uint32_t w = tare_units_window(units);
+	if (w == cur_window)
+		return;
+	if (cur_window && window_hist.total) {
+		struct replay_window *rw;
+		if (nwindows == capwindows)
+			windows = xrealloc(windows, (capwindows = capwindows ? 2 * capwindows : 256) * sizeof(*windows));
+		rw = &windows[nwindows++];
+		rw->window = cur_window;
+		rw->arm = cur_arm;
+		rw->requests = window_hist.total;
+		rw->p50_ns = hist_percentile(&window_hist, 50);
+		rw->p90_ns = hist_percentile(&window_hist, 90);
+		rw->p99_ns = hist_percentile(&window_hist, 99);
+	}
+	hist_reset(&window_hist);
+	cur_window = w;
+	cur_arm = (int)tare_units_arm(units);
+	cur_window_start = now;
+}
+
+static int replay_save_windows(void)
+{
+	char *path, *tmp;
+	FILE *f;
+	int rc = 0;
+	if (!nwindows || !cfg.latency_prefix)
+		return 0;
+	path = xasprintf("%s-windows.txt", cfg.latency_prefix);
+	tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	if ((f = fopen(tmp, "w"))) {
+		fprintf(f, "# window arm requests p50_ns p90_ns p99_ns\n");
+		for (size_t i = 0; i < nwindows; i++)
+			fprintf(f, "%u %d %llu %lld %lld %lld\n", windows[i].window, windows[i].arm,
+				(unsigned long long)windows[i].requests, (long long)windows[i].p50_ns,
+				(long long)windows[i].p90_ns, (long long)windows[i].p99_ns);
+	}
+	if (!f || fclose(f) || rename(tmp, path)) {
+		fprintf(stderr, "replay: cannot write %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	free(tmp);
+	free(path);
+	return rc;
+}
+
 static int replay_save_hist(const struct hist *h, const char *suffix)
 {
 	char *path = xasprintf("%s%s.hist", cfg.latency_prefix, suffix);
@@ -646,7 +717,8 @@ int main(int argc, char **argv)
 	units = tare_units_open("requests");
 	units_slot = tare_units_slot(units);
 	if (hist_init(&corrected, REPLAY_HIST_LOWEST_NS, REPLAY_HIST_HIGHEST_NS, REPLAY_HIST_SIGFIGS) ||
-	    hist_init(&uncorrected, REPLAY_HIST_LOWEST_NS, REPLAY_HIST_HIGHEST_NS, REPLAY_HIST_SIGFIGS)) {
+	    hist_init(&uncorrected, REPLAY_HIST_LOWEST_NS, REPLAY_HIST_HIGHEST_NS, REPLAY_HIST_SIGFIGS) ||
+	    hist_init(&window_hist, REPLAY_HIST_LOWEST_NS, REPLAY_HIST_HIGHEST_NS, REPLAY_HIST_SIGFIGS)) {
 		fprintf(stderr, "replay: cannot allocate the latency histograms\n");
 		return EXIT_FAIL;
 	}
@@ -692,6 +764,8 @@ int main(int argc, char **argv)
 		}
 		if (phase == TARE_PHASE_DONE)
 			break;
+		if (by_tare)
+			replay_follow_window(now);
 
 		replay_maintain(now, &wake);
 		/* Send what is due; what finds no free connection waits for one, unless none is
@@ -743,11 +817,16 @@ report:
 		if (conns[i].fd >= 0)
 			close(conns[i].fd);
 	}
-	if (cfg.latency_prefix && (replay_save_hist(&corrected, "") || replay_save_hist(&uncorrected, "-uncorrected")))
+	if (by_tare)
+		replay_follow_window(window_end);
+	if (cfg.latency_prefix && (replay_save_hist(&corrected, "") || replay_save_hist(&uncorrected, "-uncorrected") ||
+				   replay_save_windows()))
 		rc = EXIT_FAIL;
 	replay_report(measuring ? (double)(window_end - window_start) / 1e9 : 0, in_flight);
 	hist_free(&corrected);
 	hist_free(&uncorrected);
+	hist_free(&window_hist);
+	free(windows);
 	trace_free(&trace);
 	free(conns);
 	free(idle);

@@ -43,7 +43,7 @@ struct tare_units {
 	uint32_t phase;       /* enum tare_phase, written by the harness only */
 	char     unit[32];    /* what one unit is ("iterations", "requests"), NUL-terminated */
 	uint32_t arm;         /* switchback: enum tare_arm of the current window, harness-written */
-	uint32_t window;      /* switchback: the current window's number, from 1 (0: none yet) */
+	uint32_t window;      /* switchback: the window being measured, from 1 (0: none, a guard) */
 	struct tare_units_slot slot[TARE_UNITS_SLOTS];
 };
 
@@ -116,10 +116,22 @@ static inline enum tare_arm tare_units_arm(const struct tare_units *u)
 	return (enum tare_arm)__atomic_load_n(&u->arm, __ATOMIC_ACQUIRE);
 }
 
-static inline void tare_units_set_arm(struct tare_units *u, enum tare_arm a, uint32_t window)
+/* The arm changes at a switch, before the guard; the window number is set only while a window
+ * is being measured (0 in guards), so a driver attributes a request to a window only when it was
+ * sent and answered inside it. */
+static inline void tare_units_set_arm(struct tare_units *u, enum tare_arm a)
 {
-	__atomic_store_n(&u->window, window, __ATOMIC_RELAXED);
 	__atomic_store_n(&u->arm, (uint32_t)a, __ATOMIC_RELEASE);
+}
+
+static inline uint32_t tare_units_window(const struct tare_units *u)
+{
+	return __atomic_load_n(&u->window, __ATOMIC_ACQUIRE);
+}
+
+static inline void tare_units_set_window(struct tare_units *u, uint32_t window)
+{
+	__atomic_store_n(&u->window, window, __ATOMIC_RELEASE);
 }
 
 static inline uint64_t tare_units_total(const struct tare_units *u)
