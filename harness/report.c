@@ -2778,7 +2778,8 @@ static void val_method(struct doc *d, const struct report *rp)
 	enum { ANY, CPU, COUNTED, ALLOC };
 	static const struct { int types; const char *text; } items[] = {
 		{ ANY, "Truth: the workload's own measurement of its profile, per site (the function that does the work), "
-		  "not what it was asked for.  cpu: every 64th pass of each function timed with the thread's CPU clock; "
+		  "not what it was asked for.  cpu: every 64th pass of each function timed on the wall clock, passes during "
+		  "which the thread was descheduled left out; "
 		  "offcpu: each site's calls timed around them, and counted; lock: each site's wait for its mutex and its "
 		  "contentions; alloc: the bytes and objects each site allocated, and those still live at exit." },
 		{ ANY, "Measures: the shares of one quantity over the sites, each held to its own bounds.  cpu: samples.  "
