@@ -2,6 +2,7 @@
 # same CPUs): a second run refuses with exit 3 and one line naming the first, unless given
 # --concurrent, when it runs and warns in its results.  A run that ended lets the next start.
 . "$ROOT/tests/lib.sh"
+unset TARE_CONCURRENT   # this case is about the refusal
 need_root
 cd "$T"
 cat > long.lua <<'LUA'
