@@ -241,6 +241,34 @@ static void carryover(const struct trial_result *trials, int ntrials, int config
 	free(other);
 }
 
+/* Memory: a switched profiler is attached (paused or not) for the whole process, and the off
+ * arm has no process of its own, so what switchback can weigh is the profiler's own memory —
+ * its peak RSS and the kernel memory its processes and the workload hold for profiling (perf
+ * rings, BPF maps) — one value per process, as the sign-test median interval over processes.
+ * Memory an agent adds inside the workload is not seen here: that needs process trials. */
+static void profiler_memory(const struct trial_result *trials, int ntrials, int config, double conf,
+			    struct arm_summary *s)
+{
+	double *v = xcalloc((size_t)ntrials + 1, sizeof(double)), *w = xcalloc((size_t)ntrials + 1, sizeof(double));
+	int n = 0;
+	for (int i = 0; i < ntrials; i++) {
+		const struct trial_result *tr = &trials[i];
+		if (tr->config != config || tr->state != TRIAL_OK)
+			continue;
+		w[n] = (double)tr->profiler_rss_peak_bytes;
+		v[n++] = (double)tr->profiler_rss_peak_bytes + (double)tr->profiler_kernel_bytes +
+			 (double)tr->workload_kernel_bytes;
+	}
+	s->m[MET_MEMORY].n = n;
+	if (n) {
+		stats_sign_median(v, n, conf, &s->m[MET_MEMORY].e);
+		s->m[MET_MEMORY].significant = s->m[MET_MEMORY].e.ok && s->m[MET_MEMORY].e.lo > 0;
+		s->profiler_rss_bytes = stats_median(w, n);
+	}
+	free(v);
+	free(w);
+}
+
 void switchback_analyse(const struct experiment *ex, const struct trial_result *trials, int ntrials, double conf,
 			struct analysis *out)
 {
@@ -302,5 +330,6 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 				estimate_metric(trials, ntrials, c, m, conf, s, m == MET_CPU_TOTAL);
 		s->has_latency = s->m[MET_P50].n > 0;
 		carryover(trials, ntrials, c, &s->carryover);
+		profiler_memory(trials, ntrials, c, conf, s);
 	}
 }

@@ -21,6 +21,9 @@
  * no between-process information: the interval is the within-process Wilcoxon one, and the
  * summary says so.
  *
+ * Memory: the profiler's own (peak RSS plus kernel memory held for profiling), one value per
+ * process, the sign-test median interval over processes; the off arm has no process to compare.
+ *
  * Carry-over: the profiler's cost must not leak past a switch into the next window (a ring
  * still draining, caches refilling).  An off window right after an on window is compared with
  * the other off windows of the same process (log CPU per unit relative to the process's median
