@@ -15,6 +15,13 @@
  *     (3/pi of the t-test's under normality).
  * It writes calibration.json next to the run's results.json and prints the goal checks of
  * issue 6 as PASS/FAIL lines.
+ *
+ * For CPU it also calibrates the switchback design (docs/switchback.md) in the other half of
+ * the time: the same known overheads switched on and off in windows of one process, the A/A
+ * arm being the inject shim at 0% (switched like the others).  It reports that design's noise
+ * floor, its spreads (a pair's within a process, the processes'), each level's recovery, and the
+ * minimum detectable effect of a two-minute run in 6 processes; then the two designs side by
+ * side.
  */
 #include "calibrate.h"
 
@@ -266,24 +273,153 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 	return 0;
 }
 
+/* The switchback half: the same known overheads, switched on and off in windows of one process
+ * (docs/switchback.md).  Its spread is a pair's within one process, and the processes'; its
+ * minimum detectable effect, that of a run of run_s seconds with the pairs per second this run
+ * measured, in 6 processes (the interval's t quantile has 5 degrees of freedom). */
+static int analyse_switchback(const struct loaded_results *lr, double run_s, FILE *out, json_t *cal)
+{
+	const struct experiment *ex = &lr->ex;
+	struct analysis an = { 0 };
+	double conf = ex->confidence, trial_s = trial_seconds(lr), pairs_per_s, mde, se, sw = NAN, tau = 0;
+	int aa = -1, w = 16, k = 6;
+	json_t *levels = json_array();
+	analysis_run(ex, lr->trials, lr->ntrials, conf, &an);
+	for (int c = 0; c < ex->nconfigs; c++) {
+		if (!strcmp(ex->configs[c].label, "A/A"))
+			aa = c;
+		if ((int)strlen(ex->configs[c].label) > w)
+			w = (int)strlen(ex->configs[c].label);
+	}
+	if (aa < 0 || !an.arms[aa].processes) {
+		tare_err("%s: no measured A/A configuration; this is not a switchback calibration run", lr->path);
+		analysis_free(&an);
+		json_decref(levels);
+		return EXIT_USAGE;
+	}
+	{
+		const struct arm_summary *a = &an.arms[aa];
+		const struct stats_est *e = &a->m[MET_CPU_TOTAL].e;
+		sw = a->within_sd;
+		tau = isfinite(a->between_sd) ? a->between_sd : 0;
+		pairs_per_s = a->pairs / (a->processes * trial_s);
+		fprintf(out, "\ncalibration of CPU per unit by switchback: %d processes per arm, %d pairs each of %.3g s windows, "
+			"%.2f s per process\n", a->processes, a->pairs / a->processes, ex->window_s, trial_s);
+		fprintf(out, "  noise floor (A/A): %+.2f%% [%+.2f, %+.2f]%s; one pair's spread sd %.2f points within a process,\n"
+			"  %.2f between processes\n", e->est, e->ok ? e->lo : NAN, e->ok ? e->hi : NAN,
+			e->ok && (e->lo > 0 || e->hi < 0) ? " (a false positive)" : "", sw, tau);
+		json_object_set_new(cal, "design", json_string("switchback"));
+		json_object_set_new(cal, "processes", json_integer(a->processes));
+		json_object_set_new(cal, "pairs_per_process", json_integer(a->pairs / a->processes));
+		json_object_set_new(cal, "window_s", json_real(ex->window_s));
+		json_object_set_new(cal, "process_s", json_real(trial_s));
+		json_object_set_new(cal, "aa_estimate_pct", jreal_or_null(1, e->est));
+		json_object_set_new(cal, "aa_lo_pct", jreal_or_null(e->ok, e->lo));
+		json_object_set_new(cal, "aa_hi_pct", jreal_or_null(e->ok, e->hi));
+		json_object_set_new(cal, "within_process_sd_points", jreal_or_null(1, sw));
+		json_object_set_new(cal, "between_process_sd_points", jreal_or_null(1, tau));
+	}
+	fprintf(out, "\n  %-*s %9s  %-24s %8s\n", w, "injected", "estimate", "interval", "detected");
+	for (int c = 0; c < ex->nconfigs; c++) {
+		const struct config *cf = &ex->configs[c];
+		const struct stats_est *e = &an.arms[c].m[MET_CPU_TOTAL].e;
+		char iv[64];
+		json_t *j;
+		if (c == aa || !isfinite(cf->truth_cpu_pct) || !an.arms[c].processes)
+			continue;
+		if (e->ok)
+			snprintf(iv, sizeof(iv), "[%+.2f, %+.2f]%s", e->lo, e->hi,
+				 e->lo <= cf->truth_cpu_pct && cf->truth_cpu_pct <= e->hi ? " ok" : " MISS");
+		else
+			snprintf(iv, sizeof(iv), "-");
+		fprintf(out, "  %-*s %+8.2f%%  %-24s %8s\n", w, cf->label, e->est, iv, e->ok && e->lo > 0 ? "yes" : "no");
+		j = json_object();
+		json_object_set_new(j, "label", json_string(cf->label));
+		json_object_set_new(j, "truth_pct", json_real(cf->truth_cpu_pct));
+		json_object_set_new(j, "estimate_pct", jreal_or_null(1, e->est));
+		json_object_set_new(j, "lo_pct", jreal_or_null(e->ok, e->lo));
+		json_object_set_new(j, "hi_pct", jreal_or_null(e->ok, e->hi));
+		json_object_set_new(j, "detected", json_boolean(e->ok && e->lo > 0));
+		json_array_append_new(levels, j);
+	}
+	json_object_set_new(cal, "levels", levels);
+	/* A two-arm run of run_s seconds in k processes: N pairs, HL's efficiency 3/pi, and the
+	 * between-process variance over k, under a t(k-1) quantile (switchback.h). */
+	se = sqrt(sw * sw * M_PI / 3 / (pairs_per_s * run_s) + tau * tau / k);
+	mde = (stats_t_quantile(1 - (1 - conf) / 2, k - 1) + stats_normal_quantile(0.90)) * se;
+	fprintf(out, "\n  a two-arm switchback run of %.0f s (%d processes, %.0f pairs) detects, at %g%% confidence and\n"
+		"  90%% power, an overhead of %.2f%% or more; its %g%% half-width would be %.2f points\n", run_s, k,
+		pairs_per_s * run_s, 100 * conf, mde, 100 * conf, stats_t_quantile(1 - (1 - conf) / 2, k - 1) * se);
+	json_object_set_new(cal, "run_s", json_real(run_s));
+	json_object_set_new(cal, "minimum_detectable_effect_pct", jreal_or_null(1, mde));
+	json_object_set_new(cal, "half_width_points", jreal_or_null(1, stats_t_quantile(1 - (1 - conf) / 2, k - 1) * se));
+	analysis_free(&an);
+	return 0;
+}
+
+/* Plan and run scripts/calibrate.lua with args (plus design=D and seconds=S when given); the
+ * results directory into dir. */
+static int calibrate_run(const char *script, char **args, int nargs, const char *design, double seconds,
+			 struct run_opts *ro)
+{
+	struct experiment ex = { 0 };
+	char **a = xcalloc((size_t)nargs + 3, sizeof(char *)), dbuf[64], sbuf[64];
+	int n = 0, rc;
+	for (int i = 0; i < nargs; i++)
+		if ((!design || strncmp(args[i], "design=", 7)) && (!(seconds > 0) || strncmp(args[i], "seconds=", 8)))
+			a[n++] = args[i];
+	if (design)
+		snprintf(dbuf, sizeof(dbuf), "design=%s", design), a[n++] = dbuf;
+	if (seconds > 0)
+		snprintf(sbuf, sizeof(sbuf), "seconds=%g", seconds), a[n++] = sbuf;
+	rc = script_plan(script, n, a, &ex);
+	free(a);
+	if (rc)
+		return rc;
+	ex.command_line = xstrdup("tare calibrate");
+	ro->no_report = 1;
+	rc = run_experiment(&ex, ro);
+	experiment_free(&ex);
+	return rc;
+}
+
+static int write_calibration(const char *dir, json_t *cal)
+{
+	char *path = xasprintf("%s/calibration.json", dir);
+	char *text = json_dumps(cal, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	int rc = 0;
+	if (!text || write_file_atomic(path, text, strlen(text)) < 0) {
+		tare_warn("cannot write %s", path);
+		rc = -1;
+	} else {
+		printf("\ncalibration: %s\n", path);
+	}
+	free(text);
+	free(path);
+	return rc;
+}
+
 int calibrate_main(int argc, char **argv)
 {
 	struct run_opts ro = { .out_base = "results", .quiet = 0 };
-	struct experiment ex = { 0 };
 	struct loaded_results lr;
 	char *script = xasprintf("%s/scripts/calibrate.lua", tare_root()), err[512];
 	char **args = xcalloc((size_t)argc + 2, sizeof(char *));
+	const char *design = NULL, *metric = "cpu";
 	int nargs = 0, rc;
-	double run_s = GOAL_RUN_S;
+	double seconds = GOAL_RUN_S;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			printf("usage: tare calibrate [seconds=S] [levels=0.5,1,2,5] [duration=S] [-o DIR] [-q]\n"
+			printf("usage: tare calibrate [seconds=S] [levels=0.5,1,2,5] [duration=S] [design=D] [-o DIR] [-q]\n"
 			       "       tare calibrate metric=latency [us=10,25,50] [rate=1000] [seconds=S] ...\n\n"
 			       "Measures what this machine can tell apart: an A/A pair and known injected CPU\n"
 			       "overheads (or, with metric=latency, known delays on every reply of a server under\n"
-			       "an open-loop load), blocks sized to fit `seconds` (default 120), then the noise\n"
-			       "floor, the false-positive rate, recovery of each known overhead, and the minimum\n"
-			       "detectable effect of a two-arm run.  Writes calibration.json beside results.json.\n");
+			       "an open-loop load), sized to fit `seconds` (default 120), then the noise floor,\n"
+			       "the false-positive rate, recovery of each known overhead, and the minimum\n"
+			       "detectable effect of a two-arm run.  For CPU it measures both designs, each in\n"
+			       "half the seconds, and compares them: process trials and switchback\n"
+			       "(design=process or design=switchback for one).  Writes calibration.json beside\n"
+			       "each run's results.json.\n");
 			rc = script_describe(script, stdout);
 			goto out;
 		} else if (!strcmp(argv[i], "-q")) {
@@ -296,18 +432,66 @@ int calibrate_main(int argc, char **argv)
 			goto out;
 		} else {
 			if (!strncmp(argv[i], "seconds=", 8))
-				run_s = atof(argv[i] + 8) > 0 ? atof(argv[i] + 8) : run_s;
+				seconds = atof(argv[i] + 8) > 0 ? atof(argv[i] + 8) : seconds;
+			if (!strncmp(argv[i], "design=", 7))
+				design = argv[i] + 7;
+			if (!strncmp(argv[i], "metric=", 7))
+				metric = argv[i] + 7;
 			args[nargs++] = argv[i];
 		}
 	}
-	(void)run_s;   /* the goals are for a 2-minute run whatever this calibration's budget */
-	rc = script_plan(script, nargs, args, &ex);
-	if (rc)
+	if (!design && strcmp(metric, "latency")) {
+		/* Both designs, side by side, each in half the time. */
+		json_t *pcal = json_object(), *scal = json_object();
+		char pdir[4096];
+		double phw = NAN, shw = NAN;
+		rc = calibrate_run(script, args, nargs, "process", seconds / 2, &ro);
+		if (rc)
+			goto both_out;
+		snprintf(pdir, sizeof(pdir), "%s", ro.dir);
+		if ((rc = results_load(pdir, &lr, err, sizeof(err))) != 0) {
+			tare_err("%s", err);
+			goto both_out;
+		}
+		rc = analyse(&lr, GOAL_RUN_S, stdout, pcal);
+		results_unload(&lr);
+		if (rc)
+			goto both_out;
+		write_calibration(pdir, pcal);
+		rc = calibrate_run(script, args, nargs, "switchback", seconds / 2, &ro);
+		if (rc)
+			goto both_out;
+		if ((rc = results_load(ro.dir, &lr, err, sizeof(err))) != 0) {
+			tare_err("%s", err);
+			goto both_out;
+		}
+		rc = analyse_switchback(&lr, GOAL_RUN_S, stdout, scal);
+		if (!rc)
+			write_calibration(lr.dir, scal);
+		results_unload(&lr);
+		if (rc)
+			goto both_out;
+		{
+			double pm = json_number_value(json_object_get(pcal, "minimum_detectable_effect_pct"));
+			double sm = json_number_value(json_object_get(scal, "minimum_detectable_effect_pct"));
+			double sd = json_number_value(json_object_get(pcal, "block_sd_points"));
+			shw = json_number_value(json_object_get(scal, "half_width_points"));
+			/* the process design's 95% half-width for a 2-minute run, from its spread */
+			phw = stats_normal_quantile(0.975) * sd /
+			      sqrt(GOAL_RUN_S / (2 * json_number_value(json_object_get(pcal, "trial_s"))) * 3 / M_PI);
+			printf("\nthe two designs, for a %.0f s two-arm run on this machine:\n", GOAL_RUN_S);
+			printf("  %-32s %12s %12s\n", "", "process", "switchback");
+			printf("  %-32s %11.2f%% %11.2f%%\n", "minimum detectable effect", pm, sm);
+			printf("  %-32s %12.2f %12.2f\n", "95%% half-width, points", phw, shw);
+			if (isfinite(pm) && isfinite(sm) && sm > 0)
+				printf("  switchback resolves %.1fx finer here\n", pm / sm);
+		}
+both_out:
+		json_decref(pcal);
+		json_decref(scal);
 		goto out;
-	ex.command_line = xstrdup("tare calibrate");
-	ro.no_report = 1;
-	rc = run_experiment(&ex, &ro);
-	experiment_free(&ex);
+	}
+	rc = calibrate_run(script, args, nargs, NULL, 0, &ro);
 	if (rc)
 		goto out;
 	if ((rc = results_load(ro.dir, &lr, err, sizeof(err))) != 0) {
@@ -316,17 +500,11 @@ int calibrate_main(int argc, char **argv)
 	}
 	{
 		json_t *cal = json_object();
-		rc = analyse(&lr, GOAL_RUN_S, stdout, cal);
-		if (!rc) {
-			char *path = xasprintf("%s/calibration.json", lr.dir);
-			char *text = json_dumps(cal, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-			if (!text || write_file_atomic(path, text, strlen(text)) < 0)
-				tare_warn("cannot write %s", path);
-			else
-				printf("\ncalibration: %s\n", path);
-			free(text);
-			free(path);
-		}
+		const char *d = json_string_value(json_object_get(json_object_get(lr.root, "plan"), "design"));
+		rc = d && !strcmp(d, "switchback") ? analyse_switchback(&lr, GOAL_RUN_S, stdout, cal)
+						   : analyse(&lr, GOAL_RUN_S, stdout, cal);
+		if (!rc)
+			write_calibration(lr.dir, cal);
 		json_decref(cal);
 	}
 	results_unload(&lr);
