@@ -1701,7 +1701,7 @@ int sample_bpf_main(int argc, char **argv)
 		goto out;
 	}
 
-	sample_signals_take(&sig);
+	sample_signals_take(&sig, NULL);
 	rc = load(&S);
 	if (rc)
 		goto out;

@@ -1,9 +1,9 @@
 /* sample.c — `tare sample`: attach, sample, aggregate, flush, report (docs/sampler.md).
  *
  * One thread does everything, driven by epoll: it sleeps until a ring is half full, a flush is
- * due, a target exits or a signal asks it to stop.  The work per sample is decoding it,
- * resolving its user frames to (object, file offset) and counting it in the stack table;
- * symbolization and encoding wait for a flush.
+ * due, a target exits or a signal asks it to stop (or, with --paused, to switch sampling on or
+ * off).  The work per sample is decoding it, resolving its user frames to (object, file offset)
+ * and counting it in the stack table; symbolization and encoding wait for a flush.
  */
 #include "sample.h"
 #include "samplecli.h"
@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -46,6 +47,7 @@ struct sample_opts {
 	uint64_t period;
 	uint32_t max_stacks;
 	size_t ring_pages;
+	int paused;		/* switchable, starting off */
 	enum target_mode mode;
 	char **cmd;
 };
@@ -53,12 +55,14 @@ struct sample_opts {
 struct evfd {
 	int fd;
 	int live;             /* still in the epoll set (not hung up) */
+	int tracking;         /* --paused: a dummy event for the side-band records only */
 };
 
 struct sampler {
 	struct sample_opts o;
 	struct event_spec ev;
 	struct perf_event_attr attr;
+	struct perf_event_attr track_attr;	/* --paused: the side-band records' dummy event */
 	int exclude_kernel;
 	int *cpus, ncpus;
 	struct ring *rings;   /* by index into cpus */
@@ -68,6 +72,7 @@ struct sampler {
 	struct sample_cmd cmd;  /* the command, TARGET_COMMAND */
 	int child_pidfd;
 	struct session s;
+	struct sample_switch sw;
 	uint64_t start_ns, start_wall_ns, ready_cpu_ns;
 	uint64_t flushes, flush_cpu_ns;
 	int write_failed;
@@ -75,8 +80,8 @@ struct sampler {
 
 static const char sample_usage_text[] =
 	"usage: tare sample [-F HZ | -c PERIOD] [-e EVENT] [-o FILE] [--folded FILE]\n"
-	"                   [--stats FILE] [--flush SECONDS] [--max-stacks N] [-m PAGES] [-v]\n"
-	"                   (-p PID | -a | [--] COMMAND [ARGS...])\n"
+	"                   [--stats FILE] [--flush SECONDS] [--max-stacks N] [-m PAGES]\n"
+	"                   [--paused] [-v] (-p PID | -a | [--] COMMAND [ARGS...])\n"
 	"\n"
 	"Sample call stacks with perf events and write a pprof profile and folded stacks.\n"
 	"\n"
@@ -96,6 +101,8 @@ static const char sample_usage_text[] =
 	"  -p, --pid PID          the process PID, its threads, and the threads and\n"
 	"                         children it creates from now on\n"
 	"  -a, --all-cpus         every process, on every CPU\n"
+	"      --paused           start with sampling off (everything attached, no samples);\n"
+	"                         SIGUSR1 switches it on, SIGUSR2 off (--stats: intervals)\n"
 	"  -v, --verbose          say what it does\n"
 	"      --bpf ...          first: the eBPF sampler and its profile types (cpu, offcpu,\n"
 	"                         lock, alloc); tare sample --bpf --help\n"
@@ -103,14 +110,18 @@ static const char sample_usage_text[] =
 	"Ready when it prints \"tare-sample: ready\" on stderr.  SIGINT or SIGTERM: write the\n"
 	"outputs and exit 0.  With a command, it stops when the command exits and exits with\n"
 	"its status (127: not found, 126: cannot be run).  2: usage or a PID that does not\n"
-	"exist; 3: cannot sample here (permission, no hardware PMU).\n";
+	"exist; 3: cannot sample here (permission, no hardware PMU).\n"
+	"\n"
+	"With --paused, SIGUSR1 and SIGUSR2 switch sampling on and off (every event, on every\n"
+	"thread and CPU, by ioctl: no sampling interrupts while off), at once; --stats then\n"
+	"records each interval between switches: on or off, its wall time, its samples.\n";
 
 #define SAMPLE_HELP "tare sample --help"
 #define usage_error(...) sample_usage(SAMPLE_HELP, __VA_ARGS__)
 
 static int parse_args(int argc, char **argv, struct sample_opts *o)
 {
-	enum { OPT_MAX_STACKS = SAMPLE_OPT_OWN, OPT_BPF };
+	enum { OPT_MAX_STACKS = SAMPLE_OPT_OWN, OPT_BPF, OPT_PAUSED };
 	static const struct option opts[] = {
 		SAMPLE_COMMON_LONGOPTS,
 		{ "count",      required_argument, NULL, 'c' },
@@ -119,6 +130,7 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 		{ "help",       no_argument,       NULL, 'h' },
 		{ "max-stacks", required_argument, NULL, OPT_MAX_STACKS },
 		{ "bpf",        no_argument,       NULL, OPT_BPF },
+		{ "paused",     no_argument,       NULL, OPT_PAUSED },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, have_all = 0, taken;
@@ -162,6 +174,9 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 			break;
 		case OPT_BPF:
 			return usage_error("--bpf comes first: tare sample --bpf [OPTIONS] ...");
+		case OPT_PAUSED:
+			o->paused = 1;
+			break;
 		case ':':
 			return usage_error("%s: expected a value", argv[optind - 1]);
 		default:
@@ -181,7 +196,7 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 	return 0;
 }
 
-static void add_fd(struct sampler *S, int fd)
+static void add_fd(struct sampler *S, int fd, int tracking)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.u32 = (uint32_t)S->nfds };
 
@@ -189,9 +204,57 @@ static void add_fd(struct sampler *S, int fd)
 		S->cap_fds = S->cap_fds ? S->cap_fds * 2 : 16;
 		S->fds = xrealloc(S->fds, sizeof(*S->fds) * (size_t)S->cap_fds);
 	}
-	S->fds[S->nfds++] = (struct evfd){ .fd = fd, .live = 1 };
+	S->fds[S->nfds++] = (struct evfd){ .fd = fd, .live = 1, .tracking = tracking };
 	S->live_fds++;
 	epoll_ctl(S->epfd, EPOLL_CTL_ADD, fd, &e);
+}
+
+/* --paused: the sampling events are opened disabled and switched by ioctl, and they carry no
+ * side-band records: a disabled event gets none (perf_iterate_ctx skips it), so the mmaps,
+ * execs and forks of an off window would be missed and later samples misnamed.  A dummy
+ * software event beside each, never switched, carries them into the same ring, as perf
+ * record does for --delay and --control.  Both follow inherit into new threads and children
+ * in the state of their parent event at the fork: a thread made while off starts off. */
+static void paused_layout(struct sampler *S)
+{
+	struct perf_event_attr *a = &S->attr, *t = &S->track_attr;
+
+	*t = *a;	/* its disabled/enable_on_exec as the command mode has them */
+	t->type = PERF_TYPE_SOFTWARE;
+	t->config = PERF_COUNT_SW_DUMMY;
+	t->config1 = t->config2 = 0;
+	t->freq = 0;
+	t->sample_period = 1;	/* a dummy never counts: no samples, no interrupts */
+	a->mmap = a->mmap2 = a->comm = a->comm_exec = a->task = 0;
+	a->disabled = !S->sw.on;
+	a->enable_on_exec = 0;
+}
+
+/* The dummy event for the side-band records of (tid, the i-th CPU), into that CPU's ring.
+ * 0; 1 when the task is gone; -1 on an error (said), exit code in *code. */
+static int open_tracking(struct sampler *S, pid_t tid, int i, int *code)
+{
+	int fd, e;
+
+	S->track_attr.exclude_kernel = S->attr.exclude_kernel;
+	fd = perfevent_open(&S->track_attr, tid, S->cpus[i]);
+	if (fd < 0) {
+		e = errno;
+		if (e == ESRCH && tid != S->o.c.pid && S->o.mode == TARGET_PID)
+			return 1;	/* a thread that exited since its sampling event was opened */
+		sample_err("perf_event_open(dummy, for the mmap and exec records) on CPU %d: %s",
+			S->cpus[i], strerror(e));
+		*code = EXIT_FAIL;
+		return -1;
+	}
+	if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, S->rings[i].fd) < 0) {
+		sample_err("PERF_EVENT_IOC_SET_OUTPUT on CPU %d: %s", S->cpus[i], strerror(errno));
+		close(fd);
+		*code = EXIT_FAIL;
+		return -1;
+	}
+	add_fd(S, fd, 1);
+	return 0;
 }
 
 /* Open the event for one task (or every task: tid -1) on every CPU, each into that CPU's ring.
@@ -250,7 +313,13 @@ static int open_on(struct sampler *S, pid_t tid, int *code)
 			*code = EXIT_FAIL;
 			return -1;
 		}
-		add_fd(S, fd);
+		add_fd(S, fd, 0);
+		if (S->o.paused) {
+			int r = open_tracking(S, tid, i, code);
+
+			if (r)
+				return r;
+		}
 	}
 	return 0;
 }
@@ -320,7 +389,8 @@ static uint64_t covered_ns(const struct sampler *S)
 	for (int i = 0; i < S->nfds; i++) {
 		uint64_t v[3];
 
-		if (read(S->fds[i].fd, v, sizeof(v)) == (ssize_t)sizeof(v))
+		/* a dummy "runs" whenever its task does: not time sampled */
+		if (!S->fds[i].tracking && read(S->fds[i].fd, v, sizeof(v)) == (ssize_t)sizeof(v))
 			total += v[2];
 	}
 	return total;
@@ -411,8 +481,26 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 		wall_ns ? 100.0 * (double)run_cpu / (double)wall_ns : 0.0, (double)wall_ns / 1e9,
 		(double)rss / 1048576.0, S->s.stacks.nstacks, S->s.stacks.nlocs - 1, sym,
 		S->flushes, S->flushes == 1 ? "" : "es");
+	if (S->sw.switchable) {
+		uint64_t on_ns = 0;
+
+		for (uint32_t i = 0; i < S->sw.niv; i++)
+			on_ns += S->sw.iv[i].on ? S->sw.iv[i].wall_ns : 0;
+		fprintf(stderr, "tare-sample: %" PRIu64 " switches, sampling on %.3f s of %.3f s%s; "
+			"longest from a signal to its switch %.3f ms\n", S->sw.switches,
+			(double)on_ns / 1e9, (double)wall_ns / 1e9,
+			S->sw.not_kept ? " (in the intervals kept)" : "",
+			(double)S->sw.delay_max_ns / 1e6);
+	}
 	if (S->o.c.stats) {
-		char *line = xasprintf(
+		json_t *jsw = sample_switch_json(&S->sw, 0);
+		char *sw = json_dumps(jsw, JSON_COMPACT);
+		char *line;
+
+		json_decref(jsw);
+		if (!sw)
+			sw = xstrdup("{\"switches\":0}");
+		line = xasprintf(
 			"{\"event\":\"%s\",\"mode\":\"%s\",\"requested_hz\":%.3f,"
 			"\"effective_hz\":%.3f,\"rate_ratio\":%.5f,\"samples\":%" PRIu64 ","
 			"\"kept\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"lost_pct\":%.4f,"
@@ -422,7 +510,7 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 			"\"sampler_cpu_pct\":%.4f,\"flush_cpu_ns\":%" PRIu64 ",\"flushes\":%" PRIu64 ","
 			"\"peak_rss_bytes\":%" PRIu64 ",\"stacks\":%u,\"max_stacks\":%u,"
 			"\"locations\":%u,\"frames_symbolized_pct\":%.3f,\"unmapped_frames\":%" PRIu64 ","
-			"\"kernel_frames\":%s}\n",
+			"\"kernel_frames\":%s,%s\n",
 			S->ev.name, mode, requested, effective,
 			requested > 0 ? effective / requested : 0.0, S->s.samples, S->s.stacks.samples,
 			S->s.lost, pct(S->s.lost, S->s.lost + S->s.samples), S->s.throttled,
@@ -430,17 +518,49 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 			wall_ns ? 100.0 * (double)run_cpu / (double)wall_ns : 0.0, S->flush_cpu_ns,
 			S->flushes, rss, S->s.stacks.nstacks, S->s.stacks.max_stacks,
 			S->s.stacks.nlocs - 1, sym, S->s.unmapped_frames,
-			S->exclude_kernel ? "false" : "true");
+			S->exclude_kernel ? "false" : "true", sw + 1);	/* its "{" dropped */
 
 		if (write_file_atomic(S->o.c.stats, line, strlen(line)) < 0)
 			sample_err("cannot write %s: %s", S->o.c.stats, strerror(errno)), S->write_failed = 1;
 		free(line);
+		free(sw);
 	}
 }
 
 static void drain_cb(void *S)
 {
 	drain(S);
+}
+
+/* Every sampling event on or off.  An event on a task covers the clones it was inherited
+ * into (the ioctl walks its children), and a thread made later inherits the state of the
+ * moment: one ioctl per (thread listed at start, CPU). */
+static void set_sampling(struct sampler *S, int on)
+{
+	for (int i = 0; i < S->nfds; i++)
+		if (!S->fds[i].tracking)
+			ioctl(S->fds[i].fd, on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+}
+
+/* A switch the signals asked for, applied.  Off: the events are disabled first, then the rings
+ * drained, so the interval that ends holds every sample it took (a sample is in its ring
+ * before the disable returns: the disable runs on the event's CPU, after its interrupt).
+ * On: drained first, so the off interval ends with what it had (nothing). */
+static void apply_switch(struct sampler *S)
+{
+	uint64_t asked;
+	int on;
+
+	if (!sample_switch_asked(&S->sw, &on, &asked))
+		return;
+	if (!on)
+		set_sampling(S, 0);
+	drain(S);
+	sample_switch_mark(&S->sw, 1, on, asked, S->s.samples, S->s.samples);
+	if (on)
+		set_sampling(S, 1);
+	sample_debug("sampling %s (switch %" PRIu64 ", %.3f ms after the signal)", on ? "on" : "off",
+		  S->sw.switches, (double)(now_ns() - asked) / 1e6);
 }
 
 /* epoll loop: drain on wake-ups, flush on time, notice hangups and the command's exit. */
@@ -460,6 +580,7 @@ static void run_loop(struct sampler *S, const sigset_t *waitmask)
 			timeout = now >= next_flush ? 0 : (int)((next_flush - now + 999999) / 1000000);
 		}
 		n = epoll_pwait(S->epfd, evs, 64, timeout, waitmask);
+		apply_switch(S);
 		for (int i = 0; i < n; i++) {
 			uint32_t k = evs[i].data.u32;
 
@@ -467,6 +588,8 @@ static void run_loop(struct sampler *S, const sigset_t *waitmask)
 				sample_sigchld = 1;	/* the command's pidfd: it exited */
 				continue;
 			}
+			if (k == UINT32_MAX - 1)
+				continue;	/* the switching pipe: below */
 			if ((evs[i].events & (EPOLLHUP | EPOLLERR)) && k < (uint32_t)S->nfds &&
 			    S->fds[k].live) {
 				/* its task and all the task's children have exited */
@@ -523,7 +646,7 @@ static void sampler_free(struct sampler *S)
 
 int sample_main(int argc, char **argv)
 {
-	struct sampler S = { .epfd = -1, .child_pidfd = -1, .cmd = SAMPLE_CMD_INIT };
+	struct sampler S = { .epfd = -1, .child_pidfd = -1, .cmd = SAMPLE_CMD_INIT, .sw = { .fd = -1 } };
 	struct sample_signals sig = { .taken = 0 };
 	int rc, code = EXIT_FAIL, r;
 	char err[256];
@@ -550,7 +673,9 @@ int sample_main(int argc, char **argv)
 		return EXIT_USAGE;
 	raise_nofile();
 
-	sample_signals_take(&sig);
+	if (sample_switch_init(&S.sw, S.o.paused) < 0)
+		return EXIT_FAIL;
+	sample_signals_take(&sig, &S.sw);
 
 	session_init(&S.s, S.o.max_stacks);
 	S.ncpus = online_cpus(&S.cpus);
@@ -561,6 +686,13 @@ int sample_main(int argc, char **argv)
 	perfevent_attr(&S.ev, S.o.c.freq_hz, S.o.period, S.o.mode != TARGET_SYSTEM,
 		   S.o.mode == TARGET_COMMAND, 0, &S.attr);
 	S.attr.wakeup_watermark = (uint32_t)(S.o.ring_pages * (size_t)sysconf(_SC_PAGESIZE) / 2);
+	if (S.o.paused)
+		paused_layout(&S);
+	if (S.sw.fd >= 0) {
+		struct epoll_event e = { .events = EPOLLIN, .data.u32 = UINT32_MAX - 1 };
+
+		epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.sw.fd, &e);
+	}
 	sample_debug("%s, %s %" PRIu64 ", %d CPUs, rings of %zu pages, at most %u stacks (%.1f MB)",
 		  S.ev.name, S.o.c.freq_hz ? "frequency" : "period",
 		  S.o.c.freq_hz ? S.o.c.freq_hz : S.o.period, S.ncpus, S.o.ring_pages, S.o.max_stacks,
@@ -603,6 +735,7 @@ int sample_main(int argc, char **argv)
 	S.start_ns = now_ns();
 	S.start_wall_ns = wall_ns();
 	S.ready_cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	S.sw.since_ns = S.start_ns;
 	fprintf(stderr, "tare-sample: ready\n");
 	fflush(stderr);
 
@@ -614,6 +747,8 @@ int sample_main(int argc, char **argv)
 	for (int i = 0; i < S.nfds; i++)
 		ioctl(S.fds[i].fd, PERF_EVENT_IOC_DISABLE, 0);
 	wall = now_ns() - S.start_ns;
+	drain(&S);
+	sample_switch_mark(&S.sw, 0, 0, 0, S.s.samples, S.s.samples);	/* the last interval */
 	flush(&S, 1);
 	covered = covered_ns(&S);
 	report(&S, covered, wall);
@@ -624,5 +759,6 @@ out:
 	sample_cmd_close(&S.cmd);
 	sampler_free(&S);
 	sample_signals_restore(&sig);
+	sample_switch_free(&S.sw);
 	return rc;
 }

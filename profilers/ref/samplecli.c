@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,11 +11,19 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
 
 volatile sig_atomic_t sample_stop, sample_sigchld;
+
+/* The switching signals' state: what the last one asked for, and the pipe it writes to. */
+static volatile sig_atomic_t sample_want_on;
+static int sample_switch_wfd = -1;
+
+static const int sample_signo[SAMPLE_NSIGNALS] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1,
+						   SIGUSR2 };
 
 static void on_stop(int sig)
 {
@@ -27,13 +36,36 @@ static void on_sigchld(int sig)
 	sample_sigchld = 1;
 }
 
-void sample_signals_take(struct sample_signals *s)
+/* Async-signal-safe: clock_gettime and write.  A full pipe (4096 requests unread) loses the
+ * time, not the request: the state is in sample_want_on, and the bytes already there wake
+ * the loop. */
+static void on_switch(int sig)
+{
+	int saved = errno;
+	struct timespec ts;
+	uint64_t t;
+
+	sample_want_on = sig == SIGUSR1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (sample_switch_wfd >= 0 && write(sample_switch_wfd, &t, sizeof(t)) < 0) {
+		/* EAGAIN: see above */
+	}
+	errno = saved;
+}
+
+void sample_signals_take(struct sample_signals *s, const struct sample_switch *w)
 {
 	struct sigaction sa = { .sa_handler = on_stop }, sc = { .sa_handler = on_sigchld };
+	struct sigaction su = { .sa_handler = on_switch, .sa_flags = SA_RESTART };
 	sigset_t block;
 
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&sc.sa_mask);
+	/* one switching handler at a time: the state and the time are written together */
+	sigemptyset(&su.sa_mask);
+	sigaddset(&su.sa_mask, SIGUSR1);
+	sigaddset(&su.sa_mask, SIGUSR2);
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
@@ -44,6 +76,14 @@ void sample_signals_take(struct sample_signals *s)
 	sigaction(SIGTERM, &sa, &s->old[1]);
 	sigaction(SIGHUP, &sa, &s->old[2]);
 	sigaction(SIGCHLD, &sc, &s->old[3]);
+	if (w && w->switchable) {
+		sample_want_on = w->on;
+		sigaction(SIGUSR1, &su, &s->old[4]);
+		sigaction(SIGUSR2, &su, &s->old[5]);
+	} else {
+		sigaction(SIGUSR1, NULL, &s->old[4]);
+		sigaction(SIGUSR2, NULL, &s->old[5]);
+	}
 	s->taken = 1;
 }
 
@@ -51,12 +91,107 @@ void sample_signals_restore(struct sample_signals *s)
 {
 	if (!s->taken)
 		return;
-	sigaction(SIGINT, &s->old[0], NULL);
-	sigaction(SIGTERM, &s->old[1], NULL);
-	sigaction(SIGHUP, &s->old[2], NULL);
-	sigaction(SIGCHLD, &s->old[3], NULL);
+	for (int i = 0; i < SAMPLE_NSIGNALS; i++)
+		sigaction(sample_signo[i], &s->old[i], NULL);
 	sigprocmask(SIG_SETMASK, &s->orig, NULL);
 	s->taken = 0;
+}
+
+/* ---- switching ------------------------------------------------------------------------------ */
+
+int sample_switch_init(struct sample_switch *w, int paused)
+{
+	int p[2];
+
+	*w = (struct sample_switch){ .switchable = paused, .on = !paused, .fd = -1,
+				     .since_ns = now_ns() };
+	if (!paused)
+		return 0;
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+		sample_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	w->fd = p[0];
+	sample_want_on = 0;
+	sample_switch_wfd = p[1];
+	return 0;
+}
+
+int sample_switch_asked(struct sample_switch *w, int *on, uint64_t *asked_ns)
+{
+	uint64_t t[64], first = 0;
+	ssize_t n;
+
+	if (!w->switchable)
+		return 0;
+	/* the state is read after the pipe is emptied: a signal after it leaves a byte behind,
+	 * and the next call sees it */
+	while ((n = read(w->fd, t, sizeof(t))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0 && !first)
+			first = t[0];
+	*on = sample_want_on != 0;
+	*asked_ns = first ? first : now_ns();
+	return *on != w->on;
+}
+
+void sample_switch_mark(struct sample_switch *w, int flip, int on, uint64_t asked_ns,
+			uint64_t samples, uint64_t events)
+{
+	uint64_t now = now_ns();
+
+	if (w->niv < SAMPLE_MAX_INTERVALS) {
+		if (!w->iv)
+			w->iv = xcalloc(SAMPLE_MAX_INTERVALS, sizeof(*w->iv));
+		w->iv[w->niv++] = (struct sample_interval){ .on = w->on,
+			.wall_ns = now - w->since_ns, .samples = samples - w->samples0,
+			.events = events - w->events0 };
+	} else
+		w->not_kept++;
+	w->since_ns = now;
+	w->samples0 = samples;
+	w->events0 = events;
+	if (!flip)
+		return;
+	w->switches++;
+	w->on = on;
+	if (now > asked_ns && now - asked_ns > w->delay_max_ns)
+		w->delay_max_ns = now - asked_ns;
+}
+
+void sample_switch_free(struct sample_switch *w)
+{
+	int wfd = sample_switch_wfd;
+
+	if (w->fd >= 0 && wfd >= 0) {	/* ours (the signals are given back by now) */
+		sample_switch_wfd = -1;
+		close(wfd);
+	}
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->iv);
+	w->iv = NULL;
+	w->fd = -1;
+}
+
+json_t *sample_switch_json(const struct sample_switch *w, int with_events)
+{
+	json_t *j = json_object(), *a = json_array();
+
+	for (uint32_t i = 0; i < w->niv; i++) {
+		json_t *o = json_pack("{s:b, s:I, s:I}", "on", w->iv[i].on,
+				      "wall_ns", (json_int_t)w->iv[i].wall_ns,
+				      "samples", (json_int_t)w->iv[i].samples);
+
+		if (with_events)
+			json_object_set_new(o, "events", json_integer((json_int_t)w->iv[i].events));
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(j, "switchable", json_boolean(w->switchable));
+	json_object_set_new(j, "switches", json_integer((json_int_t)w->switches));
+	json_object_set_new(j, "switch_delay_max_ns", json_integer((json_int_t)w->delay_max_ns));
+	json_object_set_new(j, "intervals", a);
+	json_object_set_new(j, "intervals_not_kept", json_integer((json_int_t)w->not_kept));
+	return j;
 }
 
 void sample_err(const char *fmt, ...)
@@ -172,7 +307,6 @@ int sample_check_writable(const char *path)
 int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mask,
 		    const struct sigaction *old)
 {
-	static const int sigs[4] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
 	pid_t parent;
 
 	if (pipe2(c->gate, O_CLOEXEC) < 0 || pipe2(c->errp, O_CLOEXEC) < 0) {
@@ -196,8 +330,8 @@ int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mas
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(127);
-		for (int i = 0; i < 4; i++)
-			sigaction(sigs[i], &old[i], NULL);
+		for (int i = 0; i < SAMPLE_NSIGNALS; i++)
+			sigaction(sample_signo[i], &old[i], NULL);
 		sigprocmask(SIG_SETMASK, mask, NULL);
 		close(c->gate[1]);
 		close(c->errp[0]);

@@ -45,17 +45,67 @@ int sample_check_writable(const char *path);
  * SIGTERM, SIGHUP), and whether a SIGCHLD came. */
 extern volatile sig_atomic_t sample_stop, sample_sigchld;
 
+/* ---- switching (--paused; docs/switchback.md, "Switching a profiler") ----------------------
+ * A switchable sampler starts with sampling off; SIGUSR1 switches it on, SIGUSR2 off.  The
+ * handler only notes the state asked for and writes the time it came into a pipe that the
+ * sampler's epoll loop watches (the pipe wakes the loop, even in the middle of a flush the
+ * byte waits for it); the loop applies the request.  These two signals are not blocked, so
+ * requests are noted in the order they came (two blocked signals would be delivered lowest
+ * number first, whatever their order: SIGUSR2 then SIGUSR1 would end off).
+ *
+ * The record: per interval between two switches, whether sampling was on, how long it
+ * lasted and how many samples it took — the first SAMPLE_MAX_INTERVALS of them, the rest
+ * counted.  Without --paused there is one interval, on, the whole run. */
+#define SAMPLE_MAX_INTERVALS 4096
+struct sample_interval {
+	int on;
+	uint64_t wall_ns;
+	uint64_t samples;	/* --bpf: the cpu samples */
+	uint64_t events;	/* --bpf: every event its programs handled (cpu samples, offcpu
+				 * blocks, lock calls, allocation calls, frees); else = samples */
+};
+struct sample_switch {
+	int switchable;		/* --paused: SIGUSR1/SIGUSR2 are handled */
+	int on;			/* sampling now */
+	int fd;			/* the pipe's read end, for the epoll set; -1 when not switchable */
+	uint64_t switches;	/* state changes applied */
+	uint64_t since_ns, samples0, events0;	/* when the current interval began, its counts */
+	struct sample_interval *iv;
+	uint32_t niv;
+	uint64_t not_kept;	/* intervals past SAMPLE_MAX_INTERVALS */
+	uint64_t delay_max_ns;	/* from a signal to its switch applied, the longest */
+};
+/* Start the record (paused: switchable, off; else not switchable, on) at now_ns(); the pipe
+ * for a switchable one.  -1 after one line. */
+int sample_switch_init(struct sample_switch *w, int paused);
+/* The state asked for by the signals since the last call, and when the oldest of them came;
+ * 1 when it differs from w->on (a switch to apply), else 0.  Drains the pipe. */
+int sample_switch_asked(struct sample_switch *w, int *on, uint64_t *asked_ns);
+/* Close the current interval with the counts so far (samples and events are running totals)
+ * and begin one in state on.  flip: a switch (counted, its delay from asked_ns); else the end
+ * of the run (on is ignored). */
+void sample_switch_mark(struct sample_switch *w, int flip, int on, uint64_t asked_ns,
+			uint64_t samples, uint64_t events);
+/* After sample_signals_restore(): the handler must be gone before its pipe is. */
+void sample_switch_free(struct sample_switch *w);
+/* "switchable", "switches", "switch_delay_max_ns", "intervals" [{"on","wall_ns","samples"
+ * (,"events" with_events)}], "intervals_not_kept": a jansson object, for the --stats line. */
+struct json_t;
+struct json_t *sample_switch_json(const struct sample_switch *w, int with_events);
+
 /* The signals a sampler handles: the three stop signals and SIGCHLD, blocked so that the loop
  * takes them only inside epoll_pwait/ppoll with orig as the mask (a stop request is never
- * missed between checking the flag and going to sleep).  The previous dispositions go to old[]
- * and the mask to orig: sample_cmd_fork() gives them back to the command,
- * sample_signals_restore() to the sampler's caller. */
+ * missed between checking the flag and going to sleep), and with w switchable SIGUSR1 and
+ * SIGUSR2 (not blocked: above).  The previous dispositions go to old[] and the mask to orig:
+ * sample_cmd_fork() gives them back to the command, sample_signals_restore() to the
+ * sampler's caller. */
+#define SAMPLE_NSIGNALS 6	/* SIGINT, SIGTERM, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2 */
 struct sample_signals {
 	sigset_t orig;
-	struct sigaction old[4];	/* SIGINT, SIGTERM, SIGHUP, SIGCHLD */
+	struct sigaction old[SAMPLE_NSIGNALS];
 	int taken;
 };
-void sample_signals_take(struct sample_signals *s);
+void sample_signals_take(struct sample_signals *s, const struct sample_switch *w);
 void sample_signals_restore(struct sample_signals *s);
 
 /* A command the sampler starts itself: forked and held at a gate until its profiling is
@@ -70,7 +120,7 @@ struct sample_cmd {
 #define SAMPLE_CMD_INIT { .pid = -1, .gate = { -1, -1 }, .errp = { -1, -1 } }
 
 /* Fork argv[0] (PATH searched) held at the gate; in the child, the signal dispositions old[]
- * (SIGINT, SIGTERM, SIGHUP, SIGCHLD) and the mask are put back.  -1 after one line. */
+ * (sample_signals) and the mask are put back.  -1 after one line. */
 int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mask,
 		    const struct sigaction *old);
 /* Open the gate: 0 once it runs; 127 (not found) or 126 (cannot run) after one line, reaped. */
