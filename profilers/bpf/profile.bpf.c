@@ -18,6 +18,12 @@
  * Every program is a few map operations and at most two stack walks, with no loops; an event
  * that cannot be recorded (a map full, no stack to take) is dropped and counted in `stats`,
  * never retried: the profiled program is never made to wait.
+ *
+ * Switching (--paused): every program of a profile type first reads sampling_on, which user
+ * space writes through the mmap'd .data, and returns at once when it is 0, so an off interval
+ * costs each event only the program's entry (and for cpu, user space also disables the perf
+ * events, so there are no sampling interrupts at all).  The process tree's programs always run:
+ * the targets must stay right while off.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -46,6 +52,14 @@ const volatile __u32 stack_bytes = TARE_DEFAULT_DEPTH * sizeof(__u64);
 /* The next stack id: a fetch-and-add with its result (BPF_FETCH: kernel 5.12, and clang 12 or
  * later; LLVM 20 wants -mcpu=v3 for it, its default). */
 __u64 stack_ids_next = 0;
+
+/* Switching: 1 samples, 0 is an off interval (user space: --paused starts at 0).  switch_gen
+ * counts the switches: a pair of events (a block and its wake-up, a call and its return) is
+ * counted only when both halves saw the same generation. */
+__u32 sampling_on = 1;
+__u32 switch_gen = 0;
+#define SAMPLING_OFF() (!*(volatile __u32 *)&sampling_on)
+#define SWITCH_GEN() (*(volatile __u32 *)&switch_gen)
 
 /* Sizes are set by user space before load (bpf_map__set_max_entries / set_key_size).  The
  * stacks hash is preallocated, like every hash here: an insert never waits for memory or
@@ -261,13 +275,17 @@ static __always_inline struct tare_task *current_state(struct tare_target **tg, 
 SEC("perf_event")
 int tare_cpu(struct bpf_perf_event_data *ctx)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct tare_target *tg = bpf_map_lookup_elem(&tare_targets, &tgid);
-	struct tare_key k = { .type = TARE_CPU, .pid = tgid, .kstack = -1 };
-
+	__u32 tgid;
+	struct tare_target *tg;
+	struct tare_key k = { .type = TARE_CPU, .kstack = -1 };
 	struct tare_scratch *s;
 	long ustack, kstack = -1;
 
+	if (SAMPLING_OFF())
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	tg = bpf_map_lookup_elem(&tare_targets, &tgid);
+	k.pid = tgid;
 	if (!tg)
 		return 0;	/* another process on this CPU */
 	stat_add(TARE_ST_CPU_SAMPLES, 1);
@@ -303,10 +321,14 @@ int tare_cpu(struct bpf_perf_event_data *ctx)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(tare_offcpu, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now;
 	struct tare_task *t;
-	__u32 tgid;
+	__u32 tgid, gen;
 
+	if (SAMPLING_OFF())
+		return 0;
+	now = bpf_ktime_get_ns();
+	gen = SWITCH_GEN();
 	if (!preempt && task_state(prev) != TASK_RUNNING) {
 		struct tare_target *tg;
 
@@ -324,6 +346,7 @@ int BPF_PROG(tare_offcpu, bool preempt, struct task_struct *prev, struct task_st
 				t->off_ustack = (__s32)take_stack(ctx, s, BPF_F_USER_STACK);
 				t->off_kstack = (__s32)take_stack(ctx, s, 2 & BPF_F_SKIP_FIELD_MASK);
 				t->off_gen = tg->gen;
+				t->off_switch = gen;
 				t->off_ts = now;
 			} else if (!t)
 				stat_add(TARE_DROP_TASK_STORAGE, 1);
@@ -337,8 +360,8 @@ int BPF_PROG(tare_offcpu, bool preempt, struct task_struct *prev, struct task_st
 				      .ustack = t->off_ustack, .kstack = t->off_kstack };
 
 		t->off_ts = 0;
-		if (delta < offcpu_min_ns)
-			return 0;
+		if (t->off_switch != gen || delta < offcpu_min_ns)
+			return 0;	/* blocked in an earlier on interval: the time spans an off one */
 		k.pid = next->tgid;
 		if (k.ustack == -EFAULT)
 			k.ustack = -1;	/* a thread with no user stack: kernel frames only */
@@ -381,10 +404,13 @@ int BPF_KPROBE(tare_lock_in, void *mutex)
 	__u32 tgid;
 	int word[3] = {};
 
+	if (SAMPLING_OFF())
+		return 0;
 	t = current_state(&tg, &tgid);
 	if (!t)
 		return 0;
 	stat_add(TARE_ST_LOCK_CALLS, 1);
+	t->lock_switch = SWITCH_GEN();
 	bpf_probe_read_user(word, sizeof(word), mutex);
 	t->lock_held = word[0] != 0 && (__u32)word[2] != (__u32)bpf_get_current_pid_tgid();
 	t->lock_nvcsw = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nvcsw);
@@ -395,12 +421,17 @@ int BPF_KPROBE(tare_lock_in, void *mutex)
 SEC("uretprobe")
 int BPF_KRETPROBE(tare_lock_out)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct tare_target *tg = bpf_map_lookup_elem(&tare_targets, &tgid);
-	struct tare_key k = { .type = TARE_LOCK, .pid = tgid, .kstack = -1 };
+	__u32 tgid;
+	struct tare_target *tg;
+	struct tare_key k = { .type = TARE_LOCK, .kstack = -1 };
 	struct tare_task *t;
 	__u64 delta;
 
+	if (SAMPLING_OFF())
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	tg = bpf_map_lookup_elem(&tare_targets, &tgid);
+	k.pid = tgid;
 	if (!tg)
 		return 0;
 	t = bpf_task_storage_get(&tare_tasks, bpf_get_current_task_btf(), 0, 0);
@@ -408,6 +439,8 @@ int BPF_KRETPROBE(tare_lock_out)
 		return 0;	/* its entry was before attach */
 	delta = bpf_ktime_get_ns() - t->lock_ts;
 	t->lock_ts = 0;
+	if (t->lock_switch != SWITCH_GEN())
+		return 0;	/* entered in an earlier on interval */
 	if (!t->lock_held &&
 	    BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), nvcsw) == t->lock_nvcsw)
 		return 0;	/* not contended */
@@ -423,19 +456,23 @@ int BPF_KRETPROBE(tare_lock_out)
 /* ---- alloc: malloc, calloc, realloc (entry: size; return: address) and free -----------------
  * Sampling by bytes (profile.h): the countdown is per thread, in its task storage.  A call made
  * inside another probed call (glibc's realloc(NULL, n) calls malloc) is not counted again: the
- * depth counts entries and returns, and only the outermost call is looked at. */
+ * depth counts entries and returns, and only the outermost call is looked at.  A depth left by
+ * a call that entered before a switch off (its return not seen) is reset at the next entry. */
 
 static __always_inline int alloc_enter(__u64 size, __u64 old, __u32 kind)
 {
 	struct tare_target *tg;
 	struct tare_task *t;
-	__u32 tgid;
+	__u32 tgid, gen = SWITCH_GEN();
 
 	t = current_state(&tg, &tgid);
 	if (!t)
 		return 0;
+	if (t->alloc_depth && t->alloc_switch != gen)
+		t->alloc_depth = 0;	/* stale: from an earlier on interval */
 	if (t->alloc_depth++ > 0)
 		return 0;	/* nested */
+	t->alloc_switch = gen;
 	stat_add(TARE_ST_ALLOC_CALLS, 1);
 	stat_add(TARE_ST_ALLOC_BYTES, size);
 	if (!t->alloc_ready) {
@@ -460,6 +497,8 @@ static __always_inline int alloc_enter(__u64 size, __u64 old, __u32 kind)
 SEC("uprobe")
 int BPF_KPROBE(tare_malloc, __u64 size)
 {
+	if (SAMPLING_OFF())
+		return 0;
 	return alloc_enter(size, 0, TARE_MALLOC);
 }
 
@@ -468,6 +507,8 @@ int BPF_KPROBE(tare_calloc, __u64 nmemb, __u64 size)
 {
 	__u64 bytes = 0;
 
+	if (SAMPLING_OFF())
+		return 0;
 	/* Both below 2^32: the product fits.  Else only the obvious cases (clang turns an
 	 * overflow check into a 128-bit multiply, which BPF does not have); the rest would
 	 * overflow or be refused by glibc, and count as 0 bytes. */
@@ -481,6 +522,8 @@ int BPF_KPROBE(tare_calloc, __u64 nmemb, __u64 size)
 SEC("uprobe")
 int BPF_KPROBE(tare_realloc, __u64 old, __u64 size)
 {
+	if (SAMPLING_OFF())
+		return 0;
 	return alloc_enter(size, old, TARE_REALLOC);
 }
 
@@ -495,20 +538,29 @@ static __always_inline void live_forget(__u32 tgid, __u64 addr)
 SEC("uretprobe")
 int BPF_KRETPROBE(tare_alloc_ret, __u64 addr)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct tare_target *tg = bpf_map_lookup_elem(&tare_targets, &tgid);
-	struct tare_key k = { .type = TARE_ALLOC, .pid = tgid, .kstack = -1 };
-	struct tare_live_key lk = { .pid = tgid, .addr = addr };
+	__u32 tgid;
+	struct tare_target *tg;
+	struct tare_key k = { .type = TARE_ALLOC, .kstack = -1 };
+	struct tare_live_key lk = { .addr = addr };
 	struct tare_live lv = {};
 	struct tare_task *t;
 	struct tare_val *v;
 	__u64 bytes, objects;
 
+	if (SAMPLING_OFF())
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	tg = bpf_map_lookup_elem(&tare_targets, &tgid);
+	k.pid = lk.pid = tgid;
 	if (!tg)
 		return 0;
 	t = bpf_task_storage_get(&tare_tasks, bpf_get_current_task_btf(), 0, 0);
 	if (!t || !t->alloc_depth)
 		return 0;	/* its entry was before attach */
+	if (t->alloc_switch != SWITCH_GEN()) {
+		t->alloc_depth = 0;	/* entered in an earlier on interval */
+		return 0;
+	}
 	if (--t->alloc_depth > 0)
 		return 0;	/* a nested call returning */
 	/* realloc frees the old block when it succeeds (or when asked for 0 bytes) */
@@ -541,8 +593,11 @@ int BPF_KRETPROBE(tare_alloc_ret, __u64 addr)
 SEC("uprobe")
 int BPF_KPROBE(tare_free, __u64 addr)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid;
 
+	if (SAMPLING_OFF())
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!addr || !bpf_map_lookup_elem(&tare_targets, &tgid))
 		return 0;
 	stat_add(TARE_ST_FREES, 1);

@@ -8,7 +8,8 @@
  * its user addresses turned into (object, file offset) with the process's mappings of that
  * moment, as the perf-ring sampler does at ingestion — and at flush every type's table is
  * symbolized and written with the perf-ring sampler's own code (maps.c, symbols.c, pprof.c,
- * folded.c), one profile per type.
+ * folded.c), one profile per type.  With --paused it also wakes for SIGUSR1/SIGUSR2, which
+ * switch the programs (a flag in .data) and the cpu perf events on and off.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -68,6 +70,7 @@ struct bpf_opts {
 	uint64_t offcpu_min_ns, alloc_mean;
 	int prog_stats;
 	int per_thread;			/* cpu: an event per thread, not per CPU */
+	int paused;			/* switchable, starting off */
 	enum bpf_mode mode;
 	char **cmd;
 };
@@ -141,6 +144,9 @@ struct bsampler {
 	/* the command */
 	struct sample_cmd cmd;
 	int child_pidfd;
+	/* switching */
+	struct sample_switch sw;
+	uint64_t on_cpu_ns, on_mark_ns;	/* cpu per CPU: the targets' CPU time while on */
 	/* accounting */
 	uint64_t start_ns, start_wall_ns, ready_cpu_ns, flushes, flush_cpu_ns;
 	uint64_t user_dropped[TARE_NTYPES];	/* stacks the user-space table could not keep */
@@ -163,7 +169,7 @@ static const char usage_text[] =
 	"usage: tare sample --bpf [-t TYPES] [-F HZ] [-e EVENT] [--per-thread] [-o FILE]\n"
 	"                   [--folded FILE] [--stats FILE] [--flush SECONDS] [--max-stacks N]\n"
 	"                   [--stack-depth N] [--offcpu-min-us US] [--alloc-rate BYTES]\n"
-	"                   [--prog-stats] [-v]\n"
+	"                   [--prog-stats] [--paused] [-v]\n"
 	"                   (-p PID | [--] COMMAND [ARGS...])\n"
 	"\n"
 	"Profile with eBPF: stacks aggregated in the kernel, one pprof profile and one folded\n"
@@ -192,12 +198,19 @@ static const char usage_text[] =
 	"                         (default 524288, like tcmalloc and Go)\n"
 	"      --prog-stats       count the BPF programs' runs and run time (costs ~2 clock\n"
 	"                         reads a run) and report them\n"
+	"      --paused           start with every type off (attached, nothing recorded);\n"
+	"                         SIGUSR1 switches them on, SIGUSR2 off (--stats: intervals)\n"
 	"  -p, --pid PID          the process PID and the children it forks from now on\n"
 	"  -v, --verbose          say what it does, and show libbpf's messages\n"
 	"\n"
 	"Ready when it prints \"tare-sample: ready\" on stderr.  SIGINT or SIGTERM: write the\n"
 	"outputs and exit 0.  2: usage or a PID that does not exist; 3: cannot profile here\n"
-	"(no CAP_BPF/CAP_PERFMON, no BPF, no glibc in the target for lock and alloc).\n";
+	"(no CAP_BPF/CAP_PERFMON, no BPF, no glibc in the target for lock and alloc).\n"
+	"\n"
+	"With --paused, SIGUSR1 and SIGUSR2 switch every type on and off at once: the programs\n"
+	"return at their first instruction while off, and the cpu perf events are disabled (no\n"
+	"sampling interrupts); --stats records each interval: on or off, its wall time, its\n"
+	"cpu samples and every event the programs recorded.\n";
 
 #define BPF_HELP "tare sample --bpf --help"
 #define usage_error(...) sample_usage(BPF_HELP, __VA_ARGS__)
@@ -229,7 +242,7 @@ static int parse_types(const char *s, unsigned *out)
 static int parse_args(int argc, char **argv, struct bpf_opts *o)
 {
 	enum { OPT_MAX_STACKS = SAMPLE_OPT_OWN, OPT_DEPTH, OPT_OFFCPU_MIN, OPT_ALLOC_RATE,
-	       OPT_PROG_STATS, OPT_PER_THREAD };
+	       OPT_PROG_STATS, OPT_PER_THREAD, OPT_PAUSED };
 	static const struct option opts[] = {
 		SAMPLE_COMMON_LONGOPTS,
 		{ "types",         required_argument, NULL, 't' },
@@ -240,6 +253,7 @@ static int parse_args(int argc, char **argv, struct bpf_opts *o)
 		{ "alloc-rate",    required_argument, NULL, OPT_ALLOC_RATE },
 		{ "prog-stats",    no_argument,       NULL, OPT_PROG_STATS },
 		{ "per-thread",    no_argument,       NULL, OPT_PER_THREAD },
+		{ "paused",        no_argument,       NULL, OPT_PAUSED },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, taken;
@@ -293,6 +307,9 @@ static int parse_args(int argc, char **argv, struct bpf_opts *o)
 			break;
 		case OPT_PER_THREAD:
 			o->per_thread = 1;
+			break;
+		case OPT_PAUSED:
+			o->paused = 1;
 			break;
 		case ':':
 			return usage_error("%s: expected a value", argv[optind - 1]);
@@ -923,11 +940,23 @@ static void bpf_memory(struct bsampler *S, uint64_t *maps_bytes, uint64_t *progs
 			*progs_bytes += fd_memlock(bpf_program__fd(pr));
 }
 
+/* The targets' CPU time since attach, from /proc (poll_targets' last reads). */
+static uint64_t targets_cpu_ns(const struct bsampler *S)
+{
+	uint64_t total = 0;
+
+	for (int i = 0; i < S->nprocs; i++)
+		if (S->procs[i].cpu_known)
+			total += S->procs[i].cpu_last_ns - S->procs[i].cpu_start_ns;
+	return total;
+}
+
 /* The CPU time the cpu samples cover: the targets' CPU time while sampled.  Per thread, the
  * events' time_running, summed (inherited clones folded in by the kernel as they exit).  Per
  * CPU the events run all the time, so: the command's own rusage once it is reaped (it and the
  * children it waited for), else utime + stime from /proc, read every second and at the end
- * (clock ticks; a process that exits between two reads loses up to a second). */
+ * (clock ticks; a process that exits between two reads loses up to a second).  Switchable:
+ * the sum over the on intervals, read at each switch (targets_cpu_now; ticks again). */
 static uint64_t covered_ns(struct bsampler *S)
 {
 	uint64_t total = 0;
@@ -941,12 +970,11 @@ static uint64_t covered_ns(struct bsampler *S)
 		}
 		return total;
 	}
+	if (S->sw.switchable)
+		return S->on_cpu_ns;
 	if (S->o.mode == BPF_TARGET_COMMAND && S->cmd.reaped)
 		return rusage_cpu_ns(&S->cmd.ru);
-	for (int i = 0; i < S->nprocs; i++)
-		if (S->procs[i].cpu_known)
-			total += S->procs[i].cpu_last_ns - S->procs[i].cpu_start_ns;
-	return total;
+	return targets_cpu_ns(S);
 }
 
 static void report(struct bsampler *S, uint64_t wall_ns)
@@ -1031,6 +1059,17 @@ static void report(struct bsampler *S, uint64_t wall_ns)
 		json_object_set_new(jt, type_names[ty], o);
 	}
 	fprintf(stderr, "; dropped %" PRIu64 "\n", drops);
+	if (S->sw.switchable) {
+		uint64_t on_ns = 0;
+
+		for (uint32_t i = 0; i < S->sw.niv; i++)
+			on_ns += S->sw.iv[i].on ? S->sw.iv[i].wall_ns : 0;
+		fprintf(stderr, "tare-sample: %" PRIu64 " switches, sampling on %.3f s of %.3f s%s; "
+			"longest from a signal to its switch %.3f ms\n", S->sw.switches,
+			(double)on_ns / 1e9, (double)wall_ns / 1e9,
+			S->sw.not_kept ? " (in the intervals kept)" : "",
+			(double)S->sw.delay_max_ns / 1e6);
+	}
 	fprintf(stderr, "tare-sample: sampler CPU %.1f ms (%.3f%% of one core over %.2f s), peak RSS "
 		"%.1f MB, BPF maps %.1f MB, programs %.0f KB; %" PRIu64 " flush%s\n",
 		(double)cpu / 1e6, pct_core, (double)wall_ns / 1e9, (double)rss / 1048576.0,
@@ -1063,6 +1102,12 @@ static void report(struct bsampler *S, uint64_t wall_ns)
 		json_object_set_new(j, "max_stacks", json_integer((json_int_t)S->o.max_stacks));
 		json_object_set_new(j, "stack_depth", json_integer((json_int_t)S->o.depth));
 		json_object_set_new(j, "deferred_keys", json_integer((json_int_t)S->deferred));
+		{
+			json_t *jsw = sample_switch_json(&S->sw, 1);
+
+			json_object_update(j, jsw);
+			json_decref(jsw);
+		}
 		if (S->o.prog_stats) {
 			json_t *jp = json_object();
 			struct bpf_program *pr;
@@ -1174,7 +1219,14 @@ static int attach_cpu_event(struct bsampler *S, pid_t tid, int cpu)
 		S->capcpu_fds = S->capcpu_fds ? S->capcpu_fds * 2 : 8;
 		S->cpu_fds = xrealloc(S->cpu_fds, sizeof(*S->cpu_fds) * (size_t)S->capcpu_fds);
 	}
-	S->cpu_fds[S->ncpu_fds++] = fcntl(fd, F_DUPFD_CLOEXEC, 0);	/* ours, to read */
+	S->cpu_fds[S->ncpu_fds] = fcntl(fd, F_DUPFD_CLOEXEC, 0);	/* ours, to read and switch */
+	if (S->cpu_fds[S->ncpu_fds++] < 0 && S->o.paused) {
+		sample_err("--bpf: dup of a cpu event: %s — raise ulimit -n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	/* the attach enabled it; new threads inherit the state of the moment */
+	if (!S->sw.on)
+		ioctl(S->cpu_fds[S->ncpu_fds - 1], PERF_EVENT_IOC_DISABLE, 0);
 	return 0;
 }
 
@@ -1456,6 +1508,7 @@ static int load(struct bsampler *S)
 	tare_alloc_tables(S->o.alloc_mean, &sk->rodata->alloc_mean_ln2_q8, sk->rodata->log2_tab,
 			  sk->rodata->g_tab);
 	sk->rodata->follow_children = true;
+	sk->data->sampling_on = S->sw.on;
 	/* Stack parts are shared by the types and the keys (a key is a user and a kernel part,
 	 * and kernel parts repeat): room for two parts a stack of one type. */
 	sk->rodata->stack_bytes = S->o.depth * sizeof(__u64);
@@ -1538,6 +1591,77 @@ static void settle_execs(struct bsampler *S, uint64_t now)
 	}
 }
 
+/* The targets' CPU time since attach, read now: /proc, or a reaped command's rusage (which
+ * also has what it used after the last read). */
+static uint64_t targets_cpu_now(struct bsampler *S)
+{
+	uint64_t t;
+
+	poll_targets(S);
+	t = targets_cpu_ns(S);
+	if (S->o.mode == BPF_TARGET_COMMAND && S->cmd.reaped && S->nprocs) {
+		uint64_t r = rusage_cpu_ns(&S->cmd.ru), r0 = S->procs[0].cpu_start_ns;
+
+		if (r > r0 && r - r0 > t)
+			t = r - r0;
+	}
+	return t;
+}
+
+/* The running totals an interval is charged: the cpu samples, and every event recorded. */
+static void switch_counts(struct bsampler *S, uint64_t *samples, uint64_t *events)
+{
+	uint64_t st[TARE_NSTATS];
+
+	stats_all(S, st);
+	*samples = st[TARE_ST_CPU_SAMPLES];
+	*events = st[TARE_ST_CPU_SAMPLES] + st[TARE_ST_OFFCPU_BLOCKS] + st[TARE_ST_LOCK_CALLS] +
+		  st[TARE_ST_ALLOC_CALLS] + st[TARE_ST_FREES];
+}
+
+/* The programs' flag and the cpu events.  Off: the flag first (a program that starts after it
+ * returns at once), then the events (the disable runs on each event's CPU, after any sample in
+ * progress there: once it returns no cpu program is running).  On: the generation first, so a
+ * program that sees the flag set sees the new generation. */
+static void set_sampling(struct bsampler *S, int on)
+{
+	if (!on)
+		__atomic_store_n(&S->skel->data->sampling_on, 0, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&S->skel->bss->switch_gen, 1, __ATOMIC_SEQ_CST);
+	if (on)
+		__atomic_store_n(&S->skel->data->sampling_on, 1, __ATOMIC_SEQ_CST);
+	for (int i = 0; i < S->ncpu_fds; i++)
+		if (S->cpu_fds[i] >= 0)
+			ioctl(S->cpu_fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+}
+
+/* A switch the signals asked for, applied, and the interval it ends charged with the counters'
+ * growth.  (An event of a uprobe or tracepoint program that read the flag just before it was
+ * cleared may land in the off interval; the cpu program cannot: above.)  Per-CPU cpu events
+ * cover the targets' CPU only while on: their CPU time while off is read from /proc here. */
+static void apply_switch(struct bsampler *S)
+{
+	uint64_t asked, samples, events;
+	int on;
+
+	if (!sample_switch_asked(&S->sw, &on, &asked))
+		return;
+	if (!on)
+		set_sampling(S, 0);
+	switch_counts(S, &samples, &events);
+	sample_switch_mark(&S->sw, 1, on, asked, samples, events);
+	if (on)
+		set_sampling(S, 1);
+	if (S->t[TARE_CPU].on && !S->o.per_thread) {
+		if (on)
+			S->on_mark_ns = targets_cpu_now(S);
+		else
+			S->on_cpu_ns += targets_cpu_now(S) - S->on_mark_ns;
+	}
+	sample_debug("sampling %s (switch %" PRIu64 ", %.3f ms after the signal)", on ? "on" : "off",
+		  S->sw.switches, (double)(now_ns() - asked) / 1e6);
+}
+
 static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 {
 	uint64_t flush_every = (uint64_t)(S->o.c.flush_s * 1e9), next_flush = 0;
@@ -1560,6 +1684,7 @@ static void run_loop(struct bsampler *S, const sigset_t *waitmask)
 			wake = next_flush;
 		timeout = wake <= now ? 0 : (int)((wake - now + 999999) / 1000000);
 		n = epoll_pwait(S->epfd, evs, 8, timeout, waitmask);
+		apply_switch(S);	/* its pipe is data.u32 2 */
 		for (int i = 0; i < n; i++)
 			if (evs[i].data.u32 == 1)
 				sample_sigchld = 1;	/* the command's pidfd */
@@ -1656,7 +1781,8 @@ static void sampler_free(struct bsampler *S)
 
 int sample_bpf_main(int argc, char **argv)
 {
-	struct bsampler S = { .epfd = -1, .child_pidfd = -1, .cmd = SAMPLE_CMD_INIT, .stats_fd = -1 };
+	struct bsampler S = { .epfd = -1, .child_pidfd = -1, .cmd = SAMPLE_CMD_INIT, .stats_fd = -1,
+			      .sw = { .fd = -1 } };
 	struct sample_signals sig = { .taken = 0 };
 	int rc;
 	char err[256];
@@ -1701,7 +1827,11 @@ int sample_bpf_main(int argc, char **argv)
 		goto out;
 	}
 
-	sample_signals_take(&sig, NULL);
+	if (sample_switch_init(&S.sw, S.o.paused) < 0) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	sample_signals_take(&sig, &S.sw);
 	rc = load(&S);
 	if (rc)
 		goto out;
@@ -1741,6 +1871,10 @@ int sample_bpf_main(int argc, char **argv)
 		struct epoll_event e = { .events = EPOLLIN, .data.u32 = 0 };
 
 		epoll_ctl(S.epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(S.rb), &e);
+		if (S.sw.fd >= 0) {
+			e.data.u32 = 2;
+			epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.sw.fd, &e);
+		}
 	}
 
 	if (S.o.mode == BPF_TARGET_COMMAND) {
@@ -1782,6 +1916,7 @@ int sample_bpf_main(int argc, char **argv)
 	S.start_ns = now_ns();
 	S.start_wall_ns = wall_ns();
 	S.ready_cpu_ns = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
+	S.sw.since_ns = S.start_ns;
 	sample_debug("%s, %u stacks per type, %u frames per stack, %d links", S.ev.name,
 		  S.o.max_stacks, S.o.depth, S.nlinks);
 	fprintf(stderr, "tare-sample: ready\n");
@@ -1797,6 +1932,14 @@ int sample_bpf_main(int argc, char **argv)
 	detach(&S, 1);
 	poll_targets(&S);
 	wall = now_ns() - S.start_ns;
+	{
+		uint64_t samples, events;
+
+		switch_counts(&S, &samples, &events);
+		sample_switch_mark(&S.sw, 0, 0, 0, samples, events);	/* the last interval */
+		if (S.sw.switchable && S.sw.on && S.t[TARE_CPU].on && !S.o.per_thread)
+			S.on_cpu_ns += targets_cpu_now(&S) - S.on_mark_ns;
+	}
 	detach(&S, 0);
 	ring_buffer__consume(S.rb);
 	flush(&S, 1);
@@ -1808,5 +1951,6 @@ out:
 	sample_cmd_close(&S.cmd);
 	sampler_free(&S);
 	sample_signals_restore(&sig);
+	sample_switch_free(&S.sw);
 	return rc;
 }

@@ -92,18 +92,20 @@ struct tare_live {
 	__u64 objects_q16;	/* estimated objects (1/P), Q16 */
 };
 
-/* Per-thread state, in task-local storage (freed with the task). */
+/* Per-thread state, in task-local storage (freed with the task).  The *_switch fields hold
+ * switch_gen (profile.bpf.c) when the pair's first half ran: a pair whose halves fall in two
+ * different on intervals (sampling switched off and on between them) is dropped. */
 struct tare_task {
 	/* offcpu: when and where it blocked */
 	__u64 off_ts;
 	__s32 off_ustack, off_kstack;
 	__u32 off_gen;
-	__u32 pad0;
+	__u32 off_switch;
 	/* lock: the pthread_mutex_lock call in progress */
 	__u64 lock_ts;
 	__u64 lock_nvcsw;	/* voluntary switches at entry: a change means it slept */
 	__u32 lock_held;	/* the mutex was held by another thread at entry */
-	__u32 pad1;
+	__u32 lock_switch;
 	/* alloc: the byte countdown to the next sample, and the call in progress */
 	__u64 alloc_countdown;
 	__u64 alloc_size;
@@ -112,6 +114,8 @@ struct tare_task {
 	__u32 alloc_kind;
 	__u32 alloc_sampled;
 	__u32 alloc_ready;	/* the countdown has been drawn */
+	__u32 alloc_switch;
+	__u32 pad0;
 };
 
 enum tare_alloc_kind { TARE_MALLOC, TARE_CALLOC, TARE_REALLOC };
