@@ -162,10 +162,10 @@ $(BUILD)/workloads/%: workloads/%.c workloads/tare_units.h workloads/workload.h 
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -Iworkloads -Iharness $< $(WL_EXTRA_$*) -o $@ -lpthread -lm
 
-$(BUILD)/profilers/libtare-inject.so: profilers/inject/shim.c $(BUILD)/flags.txt
+$(BUILD)/profilers/libtare-inject.so: profilers/inject/shim.c workloads/tare_units.h $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -fPIC -shared $< -o $@ -lpthread -ldl -lrt
+	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -Iworkloads -fPIC -shared $< -o $@ -lpthread -ldl -lrt
 
 $(BUILD)/profilers/inject-sidecar: profilers/inject/sidecar.c $(BUILD)/flags.txt
 	$(call msg,CC,$<)

@@ -11,6 +11,7 @@
  *   TARE_INJECT_SEND_US=N	latency mode: spin N µs (thread CPU) before every send(2), so a
  *				server that replies with send() answers each request N µs later;
  *				without PCT or US set too, no CPU timers run at all
+ *   TARE_INJECT_SWITCHBACK=1	switchback: inject only while the units page's arm is ON (below)
  *   TARE_INJECT_VERBOSE=1	print the configuration at start and the totals at exit
  * With neither PCT nor US set the shim injects 1%.  An invalid variable gets one line on
  * stderr and the shim does nothing at all: it never kills or changes its host otherwise.
@@ -39,6 +40,17 @@
  * CPU a thread uses before its timer is armed or after it is deleted (clone, exit): it
  * matters only for very short-lived threads (20000 empty threads: +3.6% for +5%).
  *
+ * Switchback (docs/switchback.md): with TARE_INJECT_SWITCHBACK=1 the shim maps the units page
+ * the harness gave the workload (TARE_UNITS_FD, workloads/tare_units.h) and spins, on a tick
+ * or before a send, only while its arm is TARE_ARM_ON; the harness switches the arm in the
+ * guard time between two windows.  The timers keep running in off windows (re-arming every
+ * thread's timer at each switch would have to reach into every thread): a tick there costs
+ * only the signal's delivery and return, what TARE_INJECT_PCT=0 measures (~1-3 µs, ~0.02% at
+ * 100 Hz), and spins nothing; so the off windows carry that floor and the on windows the
+ * inflation asked for on top of it.  Ticks come at a phase of each thread's CPU clock, not of
+ * the windows: a window of W of a thread's CPU gets W / P ticks on average.  Without the page
+ * (no TARE_UNITS_FD, or not a v3 page) the shim says so in one line and injects nothing.
+ *
  * Limits: threads made by pthread_create (interposed here) and the main thread (from the
  * constructor, and again in the child after fork) are covered; threads made by raw clone()
  * are not.  Like any signal-based profiler, a tick can make a blocking call (nanosleep,
@@ -53,10 +65,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "inject.h"
+#include "tare_units.h"	/* the switchback arm (-Iworkloads) */
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid	/* glibc < 2.41 lacks the name */
@@ -80,6 +94,7 @@ struct inject_config {
 	bool verbose;
 	bool timers;		/* the CPU-time ticks; off in pure latency mode */
 	int64_t send_ns;	/* spin before each send(2); 0: send is not touched */
+	bool switchback;	/* spin only while units->arm is TARE_ARM_ON */
 };
 
 struct inject_thread {
@@ -102,12 +117,21 @@ static pthread_key_t inject_key;
 static inject_pthread_create_fn inject_real_create;
 static inject_send_fn inject_real_send;
 static uint64_t inject_sends;
+static const struct tare_units *inject_units;	/* switchback: the harness's page, read-only */
 
 /* Totals for TARE_INJECT_VERBOSE; updated with relaxed atomics (signal-safe, lock-free). */
 static uint64_t inject_ticks;		/* expirations, including overruns */
 static uint64_t inject_overruns;
 static uint64_t inject_spin_total_ns;
 static uint64_t inject_arm_failures;
+static uint64_t inject_ticks_off;	/* expirations in switchback off windows: not spun */
+static uint64_t inject_sends_off;
+
+/* Switchback: whether this is an off window (an atomic load of the page's arm). */
+static inline bool inject_off_window(void)
+{
+	return inject_units && tare_units_arm(inject_units) != TARE_ARM_ON;
+}
 
 static INJECT_TLS struct inject_thread inject_self;
 static INJECT_TLS int64_t inject_carry_ns;	/* spin owed (+) or overshot (-) */
@@ -126,6 +150,12 @@ static void inject_on_tick(int sig, siginfo_t *si, void *uc)
 		return;
 	}
 	expirations = 1 + (si->si_overrun > 0 ? si->si_overrun : 0);
+	if (inject_off_window()) {
+		__atomic_add_fetch(&inject_ticks, (uint64_t)expirations, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&inject_ticks_off, (uint64_t)expirations, __ATOMIC_RELAXED);
+		errno = saved_errno;
+		return;
+	}
 	owed = expirations * cfg.spin_ns + inject_carry_ns;
 	spun = inject_spin_ns(owed);
 	inject_carry_ns = owed - spun;
@@ -212,6 +242,7 @@ static void inject_disarm_thread(void *p)
 static void inject_after_fork_child(void)
 {
 	inject_ticks = inject_overruns = inject_spin_total_ns = inject_arm_failures = 0;
+	inject_ticks_off = 0;
 	inject_self.armed = false;
 	inject_arm_thread();
 }
@@ -279,8 +310,12 @@ ssize_t send(int fd, const void *buf, size_t len, int flags)
 	/* CPU time, like a profiler's work on the request path: a preempted spin still costs
 	 * the full amount, and the reply leaves that much later. */
 	if (cfg.send_ns > 0 && __atomic_load_n(&inject_enabled, __ATOMIC_ACQUIRE)) {
-		inject_spin_ns(cfg.send_ns);
-		__atomic_add_fetch(&inject_sends, 1, __ATOMIC_RELAXED);
+		if (inject_off_window()) {
+			__atomic_add_fetch(&inject_sends_off, 1, __ATOMIC_RELAXED);
+		} else {
+			inject_spin_ns(cfg.send_ns);
+			__atomic_add_fetch(&inject_sends, 1, __ATOMIC_RELAXED);
+		}
 	}
 	return next(fd, buf, len, flags);
 }
@@ -366,6 +401,44 @@ static bool inject_parse_env(struct inject_config *c)
 	c->sig_offset = (int)sig;
 	c->signo = SIGRTMIN + c->sig_offset;
 	c->verbose = verbose && *verbose && strcmp(verbose, "0") != 0;
+	{
+		const char *sb = getenv("TARE_INJECT_SWITCHBACK");
+
+		if (sb && strcmp(sb, "0") && strcmp(sb, "1")) {
+			fprintf(stderr, "tare-inject: TARE_INJECT_SWITCHBACK=%s: expected 1 (or 0)\n", sb);
+			return false;
+		}
+		c->switchback = sb && !strcmp(sb, "1");
+	}
+	return true;
+}
+
+/* Switchback: map the units page of TARE_UNITS_FD, read-only; false after one line. */
+static bool inject_map_units(void)
+{
+	const char *fd = getenv("TARE_UNITS_FD");
+	const struct tare_units *u;
+	void *p;
+
+	if (!fd || !*fd) {
+		fprintf(stderr, "tare-inject: TARE_INJECT_SWITCHBACK=1 without TARE_UNITS_FD: no arm "
+			"to follow; not injecting\n");
+		return false;
+	}
+	p = mmap(NULL, TARE_UNITS_BYTES, PROT_READ, MAP_SHARED, atoi(fd), 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "tare-inject: TARE_UNITS_FD=%s: cannot map the units page (%s); "
+			"not injecting\n", fd, strerror(errno));
+		return false;
+	}
+	u = p;
+	if (u->magic != TARE_UNITS_MAGIC || u->version < 3) {
+		fprintf(stderr, "tare-inject: TARE_UNITS_FD=%s: not a units page of version 3 or "
+			"later (no switchback arm); not injecting\n", fd);
+		munmap(p, TARE_UNITS_BYTES);
+		return false;
+	}
+	inject_units = u;
 	return true;
 }
 
@@ -396,10 +469,13 @@ __attribute__((constructor)) static void inject_init(void)
 {
 	if (!inject_parse_env(&cfg))
 		return;
+	if (cfg.switchback && !inject_map_units())
+		return;
 	if (!cfg.timers) {
 		if (cfg.verbose)
-			fprintf(stderr, "tare-inject: pid %d: latency mode, %lld ns before each send()\n",
-				(int)getpid(), (long long)cfg.send_ns);
+			fprintf(stderr, "tare-inject: pid %d: latency mode, %lld ns before each send()%s\n",
+				(int)getpid(), (long long)cfg.send_ns,
+				cfg.switchback ? " in on windows (switchback)" : "");
 		__atomic_store_n(&inject_enabled, true, __ATOMIC_RELEASE);
 		return;
 	}
@@ -414,9 +490,9 @@ __attribute__((constructor)) static void inject_init(void)
 	pthread_atfork(NULL, NULL, inject_after_fork_child);
 	if (cfg.verbose)
 		fprintf(stderr, "tare-inject: pid %d: %.6g Hz, spin %lld ns per %lld ns tick, "
-			"expected inflation +%.4f%%, signal SIGRTMIN+%d\n", (int)getpid(),
+			"expected inflation +%.4f%%, signal SIGRTMIN+%d%s\n", (int)getpid(),
 			cfg.hz, (long long)cfg.spin_ns, (long long)cfg.period_ns, cfg.pct,
-			cfg.sig_offset);
+			cfg.sig_offset, cfg.switchback ? ", in on windows (switchback)" : "");
 	__atomic_store_n(&inject_enabled, true, __ATOMIC_RELEASE);
 	inject_arm_thread();
 }
@@ -433,16 +509,21 @@ __attribute__((destructor)) static void inject_fini(void)
 	if (cfg.send_ns)
 		fprintf(stderr, "tare-inject: pid %d: %llu send() calls delayed by %lld ns\n", (int)getpid(),
 			(unsigned long long)__atomic_load_n(&inject_sends, __ATOMIC_RELAXED), (long long)cfg.send_ns);
+	if (cfg.switchback)
+		fprintf(stderr, "tare-inject: pid %d: switchback: %llu ticks and %llu send() calls in off "
+			"windows (not spun)\n", (int)getpid(),
+			(unsigned long long)__atomic_load_n(&inject_ticks_off, __ATOMIC_RELAXED),
+			(unsigned long long)__atomic_load_n(&inject_sends_off, __ATOMIC_RELAXED));
 	if (!cfg.timers)
 		return;
 	ticks = __atomic_load_n(&inject_ticks, __ATOMIC_RELAXED);
 	spin = __atomic_load_n(&inject_spin_total_ns, __ATOMIC_RELAXED);
 	cpu = inject_clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	fprintf(stderr, "tare-inject: pid %d: %llu ticks (%llu overruns), %llu spin ns, "
-		"%lld process CPU ns: inflation +%.4f%% (expected +%.4f%%)\n", (int)getpid(),
+		"%lld process CPU ns: inflation +%.4f%% (expected +%.4f%%%s)\n", (int)getpid(),
 		(unsigned long long)ticks,
 		(unsigned long long)__atomic_load_n(&inject_overruns, __ATOMIC_RELAXED),
 		(unsigned long long)spin, (long long)cpu,
 		cpu > (int64_t)spin ? 100.0 * (double)spin / (double)(cpu - (int64_t)spin) : 0.0,
-		cfg.pct);
+		cfg.pct, cfg.switchback ? " in on windows; this is the whole run's" : "");
 }
