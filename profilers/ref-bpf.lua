@@ -36,11 +36,16 @@ return {
     return true
   end,
   command = function(o, t)
-    return { tare.build .. "/tare", "sample", "--bpf", "-t", table.concat(o.types, ","),
-             "-F", o.hz, "-p", t.pid,
-             "-o", t.dir .. "/profile.pb.gz", "--folded", t.dir .. "/profile.folded",
-             "--stats", t.dir .. "/sampler.json" }
+    local c = { tare.build .. "/tare", "sample", "--bpf", "-t", table.concat(o.types, ","),
+                "-F", o.hz, "-p", t.pid,
+                "-o", t.dir .. "/profile.pb.gz", "--folded", t.dir .. "/profile.folded",
+                "--stats", t.dir .. "/sampler.json" }
+    -- switchback: started with sampling off; SIGUSR1 switches it on, SIGUSR2 off
+    if t.switchback then c[#c + 1] = "--paused" end
+    return c
   end,
+  -- switchback (docs/switchback.md): --paused, then switched by SIGUSR1 (on) and SIGUSR2 (off)
+  control = "signal",
   -- printed once every program of every type is attached to the (gated) workload
   ready = { line = "tare-sample: ready", timeout = 15 },
   -- SIGINT: detach, a final flush of every profile, then exit 0
