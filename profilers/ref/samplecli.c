@@ -143,8 +143,8 @@ void sample_switch_mark(struct sample_switch *w, int flip, int on, uint64_t aske
 		if (!w->iv)
 			w->iv = xcalloc(SAMPLE_MAX_INTERVALS, sizeof(*w->iv));
 		w->iv[w->niv++] = (struct sample_interval){ .on = w->on,
-			.wall_ns = now - w->since_ns, .samples = samples - w->samples0,
-			.events = events - w->events0 };
+			.wall_ns = now - w->since_ns, .delay_ns = w->delay_ns,
+			.samples = samples - w->samples0, .events = events - w->events0 };
 	} else
 		w->not_kept++;
 	w->since_ns = now;
@@ -154,8 +154,9 @@ void sample_switch_mark(struct sample_switch *w, int flip, int on, uint64_t aske
 		return;
 	w->switches++;
 	w->on = on;
-	if (now > asked_ns && now - asked_ns > w->delay_max_ns)
-		w->delay_max_ns = now - asked_ns;
+	w->delay_ns = now > asked_ns ? now - asked_ns : 0;
+	if (w->delay_ns > w->delay_max_ns)
+		w->delay_max_ns = w->delay_ns;
 }
 
 void sample_switch_free(struct sample_switch *w)
@@ -178,8 +179,9 @@ json_t *sample_switch_json(const struct sample_switch *w, int with_events)
 	json_t *j = json_object(), *a = json_array();
 
 	for (uint32_t i = 0; i < w->niv; i++) {
-		json_t *o = json_pack("{s:b, s:I, s:I}", "on", w->iv[i].on,
+		json_t *o = json_pack("{s:b, s:I, s:I, s:I}", "on", w->iv[i].on,
 				      "wall_ns", (json_int_t)w->iv[i].wall_ns,
+				      "delay_ns", (json_int_t)w->iv[i].delay_ns,
 				      "samples", (json_int_t)w->iv[i].samples);
 
 		if (with_events)

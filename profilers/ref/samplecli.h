@@ -54,12 +54,14 @@ extern volatile sig_atomic_t sample_stop, sample_sigchld;
  * number first, whatever their order: SIGUSR2 then SIGUSR1 would end off).
  *
  * The record: per interval between two switches, whether sampling was on, how long it
- * lasted and how many samples it took — the first SAMPLE_MAX_INTERVALS of them, the rest
- * counted.  Without --paused there is one interval, on, the whole run. */
+ * lasted, how late its switch came and how many samples it took — the first
+ * SAMPLE_MAX_INTERVALS of them, the rest counted.  Without --paused there is one interval, on,
+ * the whole run. */
 #define SAMPLE_MAX_INTERVALS 4096
 struct sample_interval {
 	int on;
 	uint64_t wall_ns;
+	uint64_t delay_ns;	/* from the signal to the switch that began it (0: the first) */
 	uint64_t samples;	/* --bpf: the cpu samples */
 	uint64_t events;	/* --bpf: every event its programs handled (cpu samples, offcpu
 				 * blocks, lock calls, allocation calls, frees); else = samples */
@@ -70,6 +72,7 @@ struct sample_switch {
 	int fd;			/* the pipe's read end, for the epoll set; -1 when not switchable */
 	uint64_t switches;	/* state changes applied */
 	uint64_t since_ns, samples0, events0;	/* when the current interval began, its counts */
+	uint64_t delay_ns;			/* ... and how late its switch came */
 	struct sample_interval *iv;
 	uint32_t niv;
 	uint64_t not_kept;	/* intervals past SAMPLE_MAX_INTERVALS */
@@ -88,8 +91,9 @@ void sample_switch_mark(struct sample_switch *w, int flip, int on, uint64_t aske
 			uint64_t samples, uint64_t events);
 /* After sample_signals_restore(): the handler must be gone before its pipe is. */
 void sample_switch_free(struct sample_switch *w);
-/* "switchable", "switches", "switch_delay_max_ns", "intervals" [{"on","wall_ns","samples"
- * (,"events" with_events)}], "intervals_not_kept": a jansson object, for the --stats line. */
+/* "switchable", "switches", "switch_delay_max_ns", "intervals" [{"on","wall_ns","delay_ns",
+ * "samples" (,"events" with_events)}], "intervals_not_kept": a jansson object, for the --stats
+ * line. */
 struct json_t;
 struct json_t *sample_switch_json(const struct sample_switch *w, int with_events);
 

@@ -57,6 +57,8 @@ for k, i in enumerate(iv):
     if not i["on"] and (i["samples"] or i["events"]):
         fail(f"off interval {k} has {i['samples']} samples, {i['events']} events")
 on_s = sum(i["wall_ns"] for i in iv if i["on"]) / 1e9
+if max(i["delay_ns"] for i in iv) != stats["switch_delay_max_ns"] or iv[0]["delay_ns"]:
+    fail("the intervals' delay_ns do not match switch_delay_max_ns")
 if stats["switch_delay_max_ns"] > 2e8:
     fail(f"a switch came {stats['switch_delay_max_ns']/1e6:.1f} ms after its signal")
 if kind == "offcpu":

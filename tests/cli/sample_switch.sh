@@ -71,6 +71,8 @@ if stats["covered_cpu_ns"] > threads * on_s * 1.05e9 + 5e7:
     fail(f"the events ran {stats['covered_cpu_ns']/1e9:.3f} CPU-s in {on_s:.3f} s on: they ran while off")
 if not 0.9 <= stats["rate_ratio"] <= 1.1:
     fail(f"effective rate {stats['effective_hz']:.1f} Hz vs {hz}")
+if max(i["delay_ns"] for i in iv) != stats["switch_delay_max_ns"] or iv[0]["delay_ns"]:
+    fail("the intervals' delay_ns do not match switch_delay_max_ns")
 if stats["switch_delay_max_ns"] > 2e8:
     fail(f"a switch came {stats['switch_delay_max_ns']/1e6:.1f} ms after its signal")
 if stats["lost"] or stats["frames_symbolized_pct"] < 99:
