@@ -1310,17 +1310,22 @@ static void config_stop(lua_State *L, const struct adapter *a, int opts, struct 
 
 /* control = "signal" | "page" | "perf-fifo": how the profiler is switched in one process.
  * A switchback run refuses, at plan time, a profiler that cannot be switched. */
-static void config_control(lua_State *L, struct script_ctx *c, const struct adapter *a, struct config *cf)
+static void config_control(lua_State *L, struct script_ctx *c, const struct adapter *a, int opts, struct config *cf)
 {
-	const char *s = adapter_string(L, a, "control", NULL);
 	cf->control = CONTROL_NONE;
-	if (s) {
+	/* a string, or a function of the options (inject: "signal" for its sidecar, "page" else) */
+	lua_pushvalue(L, opts);
+	if (adapter_call(L, a, "control", 1)) {
+		const char *s = lua_tostring(L, -1);
 		int i;
+		if (lua_type(L, -1) != LUA_TSTRING)
+			lraise(L, "%s: control must be \"signal\", \"page\" or \"perf-fifo\" (or a function returning one)", a->path);
 		for (i = 1; control_names[i] && strcmp(control_names[i], s); i++)
 			;
 		if (!control_names[i])
 			lraise(L, "%s: control '%s' is not one of signal, page, perf-fifo", a->path, s);
 		cf->control = (enum control)i;
+		lua_pop(L, 1);
 	}
 	if (c->ex->design == DESIGN_SWITCHBACK && !cf->baseline && cf->control == CONTROL_NONE)
 		plan_raise(L, c, "experiment: profiler %s cannot be switched on and off in one process (its adapter %s has no "
@@ -1389,7 +1394,7 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 			}
 			parse_ready(L, &a, eopts, &cf->ready);
 			config_stop(L, &a, eopts, cf);
-			config_control(L, c, &a, cf);
+			config_control(L, c, &a, eopts, cf);
 			cf->truth_cpu_pct = cf->truth_latency_us = NAN;
 			lua_pushvalue(L, eopts);
 			if (adapter_call(L, &a, "truth", 1)) {
