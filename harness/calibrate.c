@@ -286,7 +286,7 @@ static int analyse_switchback(const struct loaded_results *lr, double run_s, FIL
 	json_t *levels = json_array();
 	analysis_run(ex, lr->trials, lr->ntrials, conf, &an);
 	for (int c = 0; c < ex->nconfigs; c++) {
-		if (!strcmp(ex->configs[c].label, "A/A"))
+		if (!strncmp(ex->configs[c].label, "A/A", 3))   /* "A/A pct=0" */
 			aa = c;
 		if ((int)strlen(ex->configs[c].label) > w)
 			w = (int)strlen(ex->configs[c].label);

@@ -103,23 +103,13 @@ void switchback_combine(const double *y, const double *se, int k, double conf, s
 		*tau2 = t2;
 }
 
-/* One process's estimate of metric values d[0..n): HL, with a standard error from its 95%
- * Wilcoxon interval (half-width / 1.96), or from the sd where that interval cannot be had
- * (the HL estimator's asymptotic variance is pi/3 sigma^2 / n under normality). */
-static int process_estimate(const double *d, int n, double *y, double *se)
+/* One process's estimate of metric values d[0..n): the Hodges-Lehmann location of its pairs. */
+static int process_estimate(const double *d, int n, double *y)
 {
 	struct stats_est e;
 	if (n < 2 || stats_signed_rank(d, n, 0.95, &e) < 0 || !isfinite(e.est))
 		return -1;
 	*y = e.est;
-	if (e.ok && e.hi > e.lo)
-		*se = (e.hi - e.lo) / (2 * stats_normal_quantile(0.975));
-	else
-		*se = stats_sd(d, n) * sqrt(M_PI / 3 / n);
-	/* Identical pairs (a profiler that costs nothing measurable, quantized clocks): keep the
-	 * process in with a floor rather than an infinite weight. */
-	if (!(*se > 1e-9))
-		*se = 1e-9;
 	return 0;
 }
 
@@ -127,8 +117,9 @@ static void estimate_metric(const struct trial_result *trials, int ntrials, int 
 			    struct arm_summary *s, int set_spread)
 {
 	double *y = xcalloc((size_t)ntrials + 1, sizeof(double)), *se = xcalloc((size_t)ntrials + 1, sizeof(double));
-	double within = 0, tau2 = NAN;
-	int k = 0, pairs = 0, nw = 0;
+	int *np = xcalloc((size_t)ntrials + 1, sizeof(int));
+	double ss = 0, tau2 = NAN, pooled = NAN;
+	int k = 0, pairs = 0, df = 0;
 	struct overhead *o = &s->m[metric];
 	const double *single = NULL;
 	double *keep = NULL;
@@ -145,15 +136,16 @@ static void estimate_metric(const struct trial_result *trials, int ntrials, int 
 			/* latency pairs exist only where both windows had enough requests */
 			double *v = d + metric * cap;
 			int m = 0;
-			for (int i = 0; i < n; i++)
-				if (isfinite(v[i]))
-					v[m++] = v[i];
+			for (int j = 0; j < n; j++)
+				if (isfinite(v[j]))
+					v[m++] = v[j];
 			n = m;
 		}
-		if (process_estimate(d + metric * cap, n, &y[k], &se[k]) == 0) {
+		if (process_estimate(d + metric * cap, n, &y[k]) == 0) {
 			double sd = stats_sd(d + metric * cap, n);
 			if (isfinite(sd))
-				within += sd * sd, nw++;
+				ss += (n - 1) * sd * sd, df += n - 1;
+			np[k] = n;
 			pairs += n;
 			k++;
 			free(keep);
@@ -163,6 +155,13 @@ static void estimate_metric(const struct trial_result *trials, int ntrials, int 
 		}
 		free(d);
 	}
+	/* Each process's standard error from the within-process variance pooled over processes (its
+	 * own, from a few pairs, would be noise, and inverse-variance weights would follow the
+	 * noise), with the HL estimator's asymptotic variance pi/3 sigma^2 / n under normality. */
+	if (df > 0)
+		pooled = ss / df;
+	for (int j = 0; j < k; j++)
+		se[j] = fmax(sqrt(pooled * M_PI / 3 / np[j]), 1e-9);
 	o->n = pairs;
 	if (k == 1) {
 		/* One process: no between-process information; its own Wilcoxon interval. */
@@ -184,12 +183,13 @@ static void estimate_metric(const struct trial_result *trials, int ntrials, int 
 	if (set_spread) {
 		s->processes = k;
 		s->pairs = pairs;
-		s->within_sd = nw ? 100 * sqrt(within / nw) : NAN;
+		s->within_sd = 100 * sqrt(pooled);
 		s->between_sd = isfinite(tau2) ? 100 * sqrt(tau2) : NAN;
 	}
 	free(keep);
 	free(y);
 	free(se);
+	free(np);
 }
 
 /* Off windows right after an on window against the process's other off windows. */

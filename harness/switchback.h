@@ -11,8 +11,9 @@
  *
  * Pairs are not independent draws: they are nested in processes, and a process's effect can
  * differ from another's (where it was placed, what its neighbours did).  So each process gets
- * its own estimate — Hodges-Lehmann over its pairs, with a standard error from its Wilcoxon
- * interval — and the processes are combined as a random-effects meta-analysis:
+ * its own estimate — Hodges-Lehmann over its pairs, with a standard error from the
+ * within-process variance pooled over the processes (one process's own, from a few pairs, is
+ * too noisy to weigh by) — and the processes are combined as a random-effects meta-analysis:
  * DerSimonian-Laird's between-process variance tau^2, and the Hartung-Knapp-Sidik-Jonkman
  * interval (a t quantile with k - 1 degrees of freedom on a variance rescaled by how much the
  * processes really disagree), never narrower than DerSimonian-Laird's own (the "modified"

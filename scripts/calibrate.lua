@@ -31,9 +31,10 @@ local latency = o.metric == "latency"
 if o.design == "switchback" then
   if latency then error("design=switchback calibrates CPU only (metric=cpu)", 0) end
   local arms, blocks = 1 + #o.levels, 4
-  -- a process costs its warm-up and ~0.6 s of starting and stopping besides its windows
+  -- a process costs its warm-up and ~0.6 s of starting and stopping besides its windows; at
+  -- least 4 pairs of 0.25 s windows each
   local per_process = o.seconds / (arms * blocks)
-  local duration = math.max(1, (per_process - o.warmup - 0.6) * 0.9)
+  local duration = math.max(2, (per_process - o.warmup - 0.6) * 0.9)
   experiment {
     name      = "calibrate-switchback",
     workload  = { "cpu", threads = 1 },
