@@ -1377,11 +1377,25 @@ static void sec_head(struct doc *d, const struct report *rp)
 	doc_heading(d, 1, NULL, title);
 }
 
+/* Did any run of the report switch its profilers inside one process (docs/switchback.md)? */
+static int any_switchback(const struct report *rp)
+{
+	for (int i = 0; i < rp->nruns; i++)
+		if (rp->runs[i].lr.ex.design == DESIGN_SWITCHBACK)
+			return 1;
+	return 0;
+}
+
 static void intro(struct doc *d, const struct report *rp)
 {
 	int anchors = 0;
 	doc_p_begin(d);
-	if (rp->nruns)
+	if (rp->nruns && any_switchback(rp))
+		doc_text(d, "What each profiler configuration costs, measured by tare: the same workload with the "
+			 "profiler switched off and on in windows of one process (switchback), window pairs in a seeded "
+			 "order, processes in seeded blocks; every overhead is paired with the adjacent off window of the "
+			 "same process.  ");
+	else if (rp->nruns)
 		doc_text(d, "What each profiler configuration costs, measured by tare: the same workload run with the "
 			 "profiler off and on, one fresh process per trial, interleaved in a seeded random order in blocks; "
 			 "every overhead is paired with the same block's baseline trial.  ");
@@ -1630,10 +1644,18 @@ static void sec_summary(struct doc *d, const struct report *rp)
 	for (int i = 0; i < rp->nruns; i++)
 		summary_run(d, rp, &rp->runs[i]);
 	compare_table(d, rp);
-	doc_para(d, "Hodges-Lehmann estimates over the paired blocks; [lo, hi] is the confidence interval (Wilcoxon "
-		 "signed-rank; sign test for memory); `~` marks an interval that contains 0, and \"too few blocks\" an "
-		 "estimate whose interval needs more blocks.  \"in workload\", \"profiler\" and \"unattributed\" split "
-		 "the CPU overhead by where it was charged (see the plots).");
+	if (any_switchback(rp))
+		doc_para(d, "Switchback: Hodges-Lehmann estimates over each process's window pairs, combined over processes "
+			 "as a random-effects meta-analysis (DerSimonian-Laird; Hartung-Knapp interval); memory is the "
+			 "profiler's own (its peak RSS and the kernel memory held for it), the sign-test median over processes.  "
+			 "`~` marks an interval that contains 0.  \"in workload\", \"profiler\" and \"unattributed\" split "
+			 "the CPU overhead by where it was charged (see the plots).");
+	else {
+		doc_para(d, "Hodges-Lehmann estimates over the paired blocks; [lo, hi] is the confidence interval (Wilcoxon "
+			 "signed-rank; sign test for memory); `~` marks an interval that contains 0, and \"too few blocks\" an "
+			 "estimate whose interval needs more blocks.  \"in workload\", \"profiler\" and \"unattributed\" split "
+			 "the CPU overhead by where it was charged (see the plots).");
+	}
 }
 
 static void verdict_rows(struct doc *d, const struct rrun *r, json_t *v)
@@ -2893,11 +2915,32 @@ static void sec_method(struct doc *d, const struct report *rp)
 		val_method(d, rp);
 		return;
 	}
-	doc_para(d, "Each block runs every configuration once, in an order shuffled by a seeded PRNG (the seed replays "
-		 "it).  A trial is one fresh process of the workload in its own cgroup, the profiler in another; after "
-		 "the warm-up (not measured), the measured window is bracketed by snapshots of both cgroups' CPU, the "
-		 "units of work the workload reports, kernel threads' CPU and `/proc/stat`.  CPU is counted per unit of "
-		 "work, so a profiler that slows the workload down cannot hide its cost behind lower throughput.");
+	if (any_switchback(rp)) {
+		const struct experiment *ex = &rp->runs[0].lr.ex;
+		doc_para(d, "Switchback (docs/switchback.md).  A trial is one process of the workload in its own cgroup, "
+			 "the profiler in another, started paused; each block runs one process per profiler, in an order "
+			 "shuffled by a seeded PRNG.  After the warm-up (not measured, profiler off), the profiler is "
+			 "switched on and off in pairs of windows, one of each arm per pair in a seeded order; a guard "
+			 "after each switch is not measured.  Each window is bracketed by snapshots of both cgroups' CPU, "
+			 "the units of work the workload reports, kernel threads' CPU and `/proc/stat`; a load driver "
+			 "keeps each window's latencies.  CPU is counted per unit of work.");
+		doc_p_begin(d);
+		doc_textf(d, "Windows of %g s, a guard of %g s, %d pairs per process.  Per pair: the log ratio of all CPU "
+			  "per unit (on/off), the parts' differences in %% of the off window's CPU, latency percentiles' "
+			  "differences (from windows with at least 10/(1-p) requests).  Per process: the Hodges-Lehmann "
+			  "estimate, with a standard error from the within-process variance pooled over processes.  Over "
+			  "processes: DerSimonian-Laird's between-process variance and the modified Hartung-Knapp-Sidik-"
+			  "Jonkman interval (a t quantile with k-1 degrees of freedom, never narrower than DerSimonian-"
+			  "Laird's).  A carry-over check compares off windows right after an on window with the other off "
+			  "windows.", ex->window_s, ex->guard_s, ex->pairs);
+		doc_p_end(d);
+	} else {
+		doc_para(d, "Each block runs every configuration once, in an order shuffled by a seeded PRNG (the seed replays "
+			 "it).  A trial is one fresh process of the workload in its own cgroup, the profiler in another; after "
+			 "the warm-up (not measured), the measured window is bracketed by snapshots of both cgroups' CPU, the "
+			 "units of work the workload reports, kernel threads' CPU and `/proc/stat`.  CPU is counted per unit of "
+			 "work, so a profiler that slows the workload down cannot hide its cost behind lower throughput.");
+	}
 	method_table(d, rp);
 	doc_para(d, "Statistics, per configuration, over the blocks (each paired with the same block's baseline trial, "
 		 "which cancels the slow drift of a shared machine):");

@@ -300,13 +300,14 @@ void run_print_summary(FILE *f, const struct run *r)
 				ex->configs[c].label, a->within_sd, isfinite(a->between_sd) ? a->between_sd : 0.0,
 				a->processes == 1 ? " (one process: the interval is within-process only)" : "");
 		}
-	} else
-	fprintf(f, "\nCPU overhead is CPU per %s against the same block's baseline trial, split into the\n"
-		"workload's own cgroup, the profiler's processes, and CPU that neither was charged for.\n"
-		"Hodges-Lehmann estimates; [lo, hi] from the Wilcoxon signed-rank test over paired blocks;\n"
-		"~ marks an interval that contains 0.%s\n", one,
-		skip[6] ? "" : "\np99 latency is measured from each request's intended send time (no coordinated omission);\n"
-		"the baseline row shows its median p99, the others the paired change.");
+	} else {
+		fprintf(f, "\nCPU overhead is CPU per %s against the same block's baseline trial, split into the\n"
+			"workload's own cgroup, the profiler's processes, and CPU that neither was charged for.\n"
+			"Hodges-Lehmann estimates; [lo, hi] from the Wilcoxon signed-rank test over paired blocks;\n"
+			"~ marks an interval that contains 0.%s\n", one,
+			skip[6] ? "" : "\np99 latency is measured from each request's intended send time (no coordinated omission);\n"
+			"the baseline row shows its median p99, the others the paired change.");
+	}
 	for (int c = 0; c < an->narms; c++) {
 		const struct config *cf = &ex->configs[c];
 		print_truth(f, cf->label, "CPU overhead", cf->truth_cpu_pct, "%", &an->arms[c].m[MET_CPU_TOTAL], NULL);
@@ -554,15 +555,14 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 			fprintf(stderr, "tare: %s: switchback: %d processes (%d blocks x %d profilers) of %.3g s warm-up + %d pairs "
 				"of %.3g s windows (%.3g s guard)\n", ex->name, r.total, ex->blocks, trials_per_block(ex),
 				ex->warmup_s, ex->pairs, ex->window_s, ex->guard_s);
-		else
-		fprintf(stderr, "tare: %s: %d configuration%s x %d blocks = %d trials of %.3g s warm-up + ",
-			ex->name, ex->nconfigs, ex->nconfigs > 1 ? "s" : "", ex->blocks, r.total, ex->warmup_s);
-		if (ex->design == DESIGN_SWITCHBACK)
-			;
 		else if (ex->units)
-			fprintf(stderr, "%llu units\n", (unsigned long long)ex->units);
+			fprintf(stderr, "tare: %s: %d configuration%s x %d blocks = %d trials of %.3g s warm-up + %llu units\n",
+				ex->name, ex->nconfigs, ex->nconfigs > 1 ? "s" : "", ex->blocks, r.total, ex->warmup_s,
+				(unsigned long long)ex->units);
 		else
-			fprintf(stderr, "%.3g s measured\n", ex->duration_s);
+			fprintf(stderr, "tare: %s: %d configuration%s x %d blocks = %d trials of %.3g s warm-up + %.3g s measured\n",
+				ex->name, ex->nconfigs, ex->nconfigs > 1 ? "s" : "", ex->blocks, r.total, ex->warmup_s,
+				ex->duration_s);
 		fprintf(stderr, "tare: seed %llu (replay the order with seed=%llu); results in %s/\n",
 			(unsigned long long)ex->seed, (unsigned long long)ex->seed, r.rel);
 		for (int i = 0; i < r.warnings.n; i++)

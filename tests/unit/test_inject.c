@@ -110,7 +110,7 @@ static int run_cpu(struct tare_units *u, int fd, const char *const *env, const i
 		envp[n++] = (char *)env[i];
 	envp[n] = NULL;
 	if (u)
-		tare_units_set_arm(u, (enum tare_arm)arm[0], 1);
+		tare_units_set_arm(u, (enum tare_arm)arm[0]);
 	if (pipe2(err, O_CLOEXEC) < 0)
 		return -1;
 	fflush(NULL);
@@ -128,7 +128,7 @@ static int run_cpu(struct tare_units *u, int fd, const char *const *env, const i
 	close(err[1]);
 	for (int i = 0; i < nphases; i++) {
 		if (u)
-			tare_units_set_arm(u, (enum tare_arm)arm[i], (uint32_t)i + 1);
+			tare_units_set_arm(u, (enum tare_arm)arm[i]);
 		sleep_ms(phase_ms);
 	}
 	kill(pid, SIGTERM);
