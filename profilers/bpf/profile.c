@@ -1059,17 +1059,7 @@ static void report(struct bsampler *S, uint64_t wall_ns)
 		json_object_set_new(jt, type_names[ty], o);
 	}
 	fprintf(stderr, "; dropped %" PRIu64 "\n", drops);
-	if (S->sw.switchable) {
-		uint64_t on_ns = 0;
-
-		for (uint32_t i = 0; i < S->sw.niv; i++)
-			on_ns += S->sw.iv[i].on ? S->sw.iv[i].wall_ns : 0;
-		fprintf(stderr, "tare-sample: %" PRIu64 " switches, sampling on %.3f s of %.3f s%s; "
-			"longest from a signal to its switch %.3f ms\n", S->sw.switches,
-			(double)on_ns / 1e9, (double)wall_ns / 1e9,
-			S->sw.not_kept ? " (in the intervals kept)" : "",
-			(double)S->sw.delay_max_ns / 1e6);
-	}
+	sample_switch_print(&S->sw, wall_ns);
 	fprintf(stderr, "tare-sample: sampler CPU %.1f ms (%.3f%% of one core over %.2f s), peak RSS "
 		"%.1f MB, BPF maps %.1f MB, programs %.0f KB; %" PRIu64 " flush%s\n",
 		(double)cpu / 1e6, pct_core, (double)wall_ns / 1e9, (double)rss / 1048576.0,

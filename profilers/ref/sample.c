@@ -481,17 +481,7 @@ static void report(struct sampler *S, uint64_t covered, uint64_t wall_ns)
 		wall_ns ? 100.0 * (double)run_cpu / (double)wall_ns : 0.0, (double)wall_ns / 1e9,
 		(double)rss / 1048576.0, S->s.stacks.nstacks, S->s.stacks.nlocs - 1, sym,
 		S->flushes, S->flushes == 1 ? "" : "es");
-	if (S->sw.switchable) {
-		uint64_t on_ns = 0;
-
-		for (uint32_t i = 0; i < S->sw.niv; i++)
-			on_ns += S->sw.iv[i].on ? S->sw.iv[i].wall_ns : 0;
-		fprintf(stderr, "tare-sample: %" PRIu64 " switches, sampling on %.3f s of %.3f s%s; "
-			"longest from a signal to its switch %.3f ms\n", S->sw.switches,
-			(double)on_ns / 1e9, (double)wall_ns / 1e9,
-			S->sw.not_kept ? " (in the intervals kept)" : "",
-			(double)S->sw.delay_max_ns / 1e6);
-	}
+	sample_switch_print(&S->sw, wall_ns);
 	if (S->o.c.stats) {
 		json_t *jsw = sample_switch_json(&S->sw, 0);
 		char *sw = json_dumps(jsw, JSON_COMPACT);

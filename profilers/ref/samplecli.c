@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -432,4 +433,17 @@ void sample_cmd_close(struct sample_cmd *c)
 			close(c->errp[i]);
 		c->gate[i] = c->errp[i] = -1;
 	}
+}
+
+void sample_switch_print(const struct sample_switch *w, uint64_t wall_ns)
+{
+	uint64_t on_ns = 0;
+
+	if (!w->switchable)
+		return;
+	for (uint32_t i = 0; i < w->niv; i++)
+		on_ns += w->iv[i].on ? w->iv[i].wall_ns : 0;
+	fprintf(stderr, "tare-sample: %" PRIu64 " switches, sampling on %.3f s of %.3f s%s; "
+		"longest from a signal to its switch %.3f ms\n", w->switches, (double)on_ns / 1e9,
+		(double)wall_ns / 1e9, w->not_kept ? " (in the intervals kept)" : "", (double)w->delay_max_ns / 1e6);
 }

@@ -91,6 +91,8 @@ void sample_switch_mark(struct sample_switch *w, int flip, int on, uint64_t aske
 			uint64_t samples, uint64_t events);
 /* After sample_signals_restore(): the handler must be gone before its pipe is. */
 void sample_switch_free(struct sample_switch *w);
+/* The closing line on stderr of a switchable sampler: switches, time on, the slowest switch. */
+void sample_switch_print(const struct sample_switch *w, uint64_t wall_ns);
 /* "switchable", "switches", "switch_delay_max_ns", "intervals" [{"on","wall_ns","delay_ns",
  * "samples" (,"events" with_events)}], "intervals_not_kept": a jansson object, for the --stats
  * line. */
