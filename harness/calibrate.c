@@ -440,6 +440,12 @@ int calibrate_main(int argc, char **argv)
 			args[nargs++] = argv[i];
 		}
 	}
+	if (!design && strcmp(metric, "latency") && seconds < 20) {
+		tare_err("calibrate: seconds=%g is too short for both designs (each gets half, at least 10 s); give more, "
+			 "or design=process or design=switchback for one", seconds);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (!design && strcmp(metric, "latency")) {
 		/* Both designs, side by side, each in half the time. */
 		json_t *pcal = json_object(), *scal = json_object();

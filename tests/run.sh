@@ -16,6 +16,12 @@ failed=""
 pattern=${TESTS:-}
 
 note() { printf '%s\n' "$*"; }
+# leftovers DIR: PIDs of processes whose working directory is in DIR (a case's $T).
+leftovers() {
+	for p in /proc/[0-9]*; do
+		case "$(readlink "$p/cwd" 2>/dev/null)" in "$1"|"$1"/*) printf '%s ' "${p#/proc/}" ;; esac
+	done
+}
 
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
@@ -40,6 +46,14 @@ for c in "$ROOT"/tests/cli/*.sh; do
 	start=$(date +%s)
 	out=$(cd "$T" && sh "$c" 2>&1); rc=$?
 	secs=$(( $(date +%s) - start ))
+	# A case must not leave anything running (a tare left measuring makes every later run
+	# refuse): what still works in its directory is killed, and a passing case fails for it.
+	left=$(leftovers "$T")
+	if [ -n "$left" ]; then
+		kill -KILL $left 2>/dev/null
+		[ "$rc" -eq 0 ] && { rc=1; out="$out
+FAIL: left running: $left"; }
+	fi
 	if [ "$rc" -eq 0 ]; then
 		note "ok - cli/$name (${secs}s)"; pass=$((pass + 1))
 	elif [ "$rc" -eq 77 ]; then

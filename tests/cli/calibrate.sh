@@ -74,4 +74,6 @@ expect_exit 2 "$TARE" calibrate metric=bogus
 one_line
 expect_exit 2 "$TARE" calibrate --bogus
 one_line
+expect_exit 2 "$TARE" calibrate seconds=15
+one_line; contains "too short for both designs"
 exit 0

@@ -13,13 +13,14 @@ experiment { name = "quick", workload = { "cpu" }, profilers = { "off" }, blocks
 LUA
 tare_bg run long.lua --no-report
 first=$pid
+trap 'kill -INT $first 2>/dev/null; wait $first 2>/dev/null' EXIT   # never left measuring
 for i in $(seq 1 200); do
 	ls results/*-long/results.json >/dev/null 2>&1 && break
 	sleep 0.05
 done
 expect_exit 3 "$TARE" run quick.lua --no-report
 one_line; contains "another tare run (PID [0-9]*) is measuring on this machine"; contains "pass --concurrent"
-expect_exit 3 "$TARE" calibrate seconds=10
+expect_exit 3 "$TARE" calibrate design=process seconds=10
 contains "another tare run (PID [0-9]*)"
 expect_exit 0 "$TARE" run quick.lua --no-report --concurrent
 contains "warning: another tare run (PID [0-9]*) measured on this machine at the same time"
