@@ -488,9 +488,10 @@ int calibrate_main(int argc, char **argv)
 			printf("\nthe two designs, for a %.0f s two-arm run on this machine:\n", GOAL_RUN_S);
 			printf("  %-32s %12s %12s\n", "", "process", "switchback");
 			printf("  %-32s %11.2f%% %11.2f%%\n", "minimum detectable effect", pm, sm);
-			printf("  %-32s %12.2f %12.2f\n", "95%% half-width, points", phw, shw);
+			printf("  %-32s %12.2f %12.2f\n", "95% half-width, points", phw, shw);
 			if (isfinite(pm) && isfinite(sm) && sm > 0)
-				printf("  switchback resolves %.1fx finer here\n", pm / sm);
+				printf("  switchback resolves %.1fx %s here\n", pm / sm >= 1 ? pm / sm : sm / pm,
+				       pm / sm >= 1 ? "finer" : "coarser");
 		}
 both_out:
 		json_decref(pcal);
