@@ -311,16 +311,20 @@ static int scale_main(void)
 /* ---- floor ---- */
 
 static volatile sig_atomic_t floor_stop;
+static volatile sig_atomic_t floor_want = -1;    /* --paused: 1 on (SIGUSR1), 0 off (SIGUSR2) */
 
 static void floor_on_signal(int sig)
 {
-	floor_stop = sig;
+	if (sig == SIGUSR1 || sig == SIGUSR2)
+		floor_want = sig == SIGUSR1;
+	else
+		floor_stop = sig;
 }
 
 static int floor_usage(const char *why)
 {
 	fprintf(stderr, "bench_sampler floor: %s (usage: bench_sampler floor -F HZ -p PID "
-		"[-m PAGES])\n", why);
+		"[-m PAGES] [--paused])\n", why);
 	return 2;
 }
 
@@ -335,8 +339,19 @@ static int floor_main(int argc, char **argv)
 	pid_t pid = 0, *done = NULL;
 	int ncpus = ncpus_online(), epfd = epoll_create1(EPOLL_CLOEXEC), nfds = 0, live = 0, ndone = 0;
 	char err[512];
-	uint64_t wakeups = 0, discarded = 0;
+	uint64_t wakeups = 0, discarded = 0, switches = 0;
+	int paused = 0, *fds = NULL, on;
 
+	/* --paused: events opened disabled, switched by SIGUSR1 (on) and SIGUSR2 (off), as
+	 * tare sample --paused is (switchback, docs/switchback.md) */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--paused")) {
+			paused = 1;
+			memmove(&argv[i], &argv[i + 1], sizeof(*argv) * (size_t)(argc - i));
+			argc--;
+			break;
+		}
+	on = !paused;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "-F"))
 			hz = strtoul(argv[i + 1], NULL, 10);
@@ -353,6 +368,7 @@ static int floor_main(int argc, char **argv)
 	/* what sample.c does for -p: inherit, no enable_on_exec, kernel frames, the watermark */
 	perfevent_attr(&ev, hz, 0, 1, 0, 0, &attr);
 	attr.wakeup_watermark = (uint32_t)(pages * (size_t)sysconf(_SC_PAGESIZE) / 2);
+	attr.disabled = paused;
 	rings = xcalloc((size_t)ncpus, sizeof(*rings));
 
 	sigemptyset(&sa.sa_mask);
@@ -362,6 +378,13 @@ static int floor_main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (paused) {
+		sigaddset(&block, SIGUSR1);
+		sigaddset(&block, SIGUSR2);
+		sigprocmask(SIG_BLOCK, &block, NULL);
+		sigaction(SIGUSR1, &sa, NULL);
+		sigaction(SIGUSR2, &sa, NULL);
+	}
 
 	/* every thread, listed until nothing is new (as sample.c's open_pid) */
 	for (int round = 0; round < 8; round++) {
@@ -410,6 +433,8 @@ static int floor_main(int argc, char **argv)
 				}
 				e.data.u64 = (uint64_t)(uint32_t)fd << 32 | (uint32_t)c;
 				epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e);
+				fds = xrealloc(fds, sizeof(*fds) * (size_t)(nfds + 1));
+				fds[nfds] = fd;
 				nfds++, live++;
 			}
 			done = xrealloc(done, sizeof(*done) * (size_t)(ndone + 1));
@@ -425,6 +450,14 @@ static int floor_main(int argc, char **argv)
 	while (!floor_stop && live > 0) {
 		struct epoll_event evs[64];
 		int n = epoll_pwait(epfd, evs, 64, -1, &orig);
+
+		if (floor_want >= 0 && floor_want != on) {
+			/* an event with inherit switches its children too (perf_event_for_each_child) */
+			on = floor_want;
+			for (int k = 0; k < nfds; k++)
+				ioctl(fds[k], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+			switches++;
+		}
 
 		for (int i = 0; i < n; i++) {
 			struct ring *r = &rings[(uint32_t)evs[i].data.u64];
@@ -446,11 +479,12 @@ static int floor_main(int argc, char **argv)
 		wakeups += n > 0;
 	}
 	fprintf(stderr, "bench_sampler floor: %" PRIu64 " wake-ups, %d events, %" PRIu64
-		" bytes given back unread\n", wakeups, nfds, discarded);
+		" bytes given back unread, %" PRIu64 " switches\n", wakeups, nfds, discarded, switches);
 	for (int c = 0; c < ncpus; c++)
 		ring_unmap(&rings[c]);
 	free(rings);
 	free(done);
+	free(fds);
 	return 0;
 }
 
@@ -460,7 +494,7 @@ int main(int argc, char **argv)
 		return floor_main(argc - 1, argv + 1);
 	if (argc > 1) {
 		fprintf(stderr, "usage: bench_sampler            the scaling bench\n"
-				"       bench_sampler floor -F HZ -p PID [-m PAGES]\n");
+				"       bench_sampler floor -F HZ -p PID [-m PAGES] [--paused]\n");
 		return 2;
 	}
 	return scale_main();

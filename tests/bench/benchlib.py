@@ -102,3 +102,26 @@ def goal_paired(doc, blocks, a, k, b, what, knob):
         print(f"  the interval holds 0: this run cannot tell on this machine; more blocks "
               f"({knob}) narrow it as 1/sqrt(blocks)")
     return v != "FAIL"
+
+
+def goal_switchback(doc, a, k, b, what, knob):
+    """The verdict of 'a's overhead <= k x b's' from a switchback run, where each arm has its
+    own processes: the difference ov_a - k ov_b of two independent random-effects estimates,
+    its half-width sqrt(h_a^2 + k^2 h_b^2) from the arms' own half-widths (the same t quantile
+    when both have as many processes, as blocks give them).  False when it FAILs."""
+    ea, la, ha = overhead(doc, a, "cpu_total")
+    eb, lb, hb = overhead(doc, b, "cpu_total")
+    if any(missing(x) for x in (ea, la, ha, eb, lb, hb)):
+        print(f"INCONCLUSIVE: {what} (no interval for {a} or {b})")
+        return True
+    d = ea - k * eb
+    half = math.sqrt(((ha - la) / 2) ** 2 + (k * (hb - lb) / 2) ** 2)
+    lo, hi = d - half, d + half
+    v = "PASS" if hi <= 0 else "FAIL" if lo > 0 else "INCONCLUSIVE"
+    ratio = f"{ea / eb:.2f}x" if eb else "-"
+    print(f"{v}: {what} ({ea:+.2f}% vs {eb:+.2f}%, {ratio}; {a} - {k:g} x {b} = {d:+.2f} points "
+          f"[{lo:+.2f}, {hi:+.2f}], switchback)")
+    if v == "INCONCLUSIVE":
+        print(f"  the interval holds 0: this run cannot tell on this machine; more processes "
+              f"({knob}) or longer ones narrow it")
+    return v != "FAIL"

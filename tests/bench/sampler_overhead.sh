@@ -1,19 +1,20 @@
 #!/bin/sh
-# sampler_overhead.sh — what the reference sampler costs (issue 5's goals), against perf record and
+# sampler_overhead.sh — what the reference sampler costs (issues 5 and 13), against perf record and
 # against the floor.
 #
-# 999 Hz on the cpu workload (1 thread): `tare run` with four arms in seeded, interleaved blocks —
-# off, ref (tare sample -p, in its own process and cgroup), perf (perf record -g -p), and the
-# floor: build/bench/bench_sampler floor, which opens exactly the perf events tare sample opens
-# (same attributes, per thread and CPU with inherit, same ring size and wake-up watermark) and,
-# at every wake-up, gives the ring back without reading a record.  The floor is what any consumer
-# of these events pays — the kernel's sampling interrupt, unwinding and writing into the ring,
-# and the wake-ups — so ref minus floor is what ref's decoding and aggregation add.  Overheads
-# are tare's: CPU per unit of work against the same block's off trial (workload cgroup +
-# profiler cgroup + CPU neither was charged), Hodges-Lehmann estimates with Wilcoxon intervals,
-# counted over the measured window — a profiler that is left on pays its start and stop once
-# (README, "What the numbers mean").  Its start and stop are shown apart (ref's final flush reads
-# /proc/kallsyms; perf record post-processes perf.data for build ids when it stops).
+# 999 Hz on the cpu workload (1 thread), by switchback (docs/switchback.md): `tare run` with
+# each profiler in its own processes, switched on and off in 0.25 s windows — ref (tare sample
+# --paused -p, in its own process and cgroup), perf (perf record -D -1 --control), and the
+# floor: build/bench/bench_sampler floor --paused, which opens exactly the perf events tare
+# sample opens (same attributes, per thread and CPU with inherit, same ring size and wake-up
+# watermark) and, at every wake-up, gives the ring back without reading a record.  The floor
+# is what any consumer of these events pays — the kernel's sampling interrupt, unwinding and
+# writing into the ring, and the wake-ups — so ref minus floor is what ref's decoding and
+# aggregation add.  Overheads are tare's: CPU per unit of work in on windows against the
+# paired off windows (workload cgroup + profiler cgroup + CPU neither was charged),
+# Hodges-Lehmann per process combined over processes (random effects, Hartung-Knapp interval).
+# "outside" is each profiler's CPU outside the measured windows (start, guards, off windows,
+# stop), per process, in ms.
 #
 # 99 Hz: `tare sample -F 99 -p` on the cpu workload for a 20 s warm-up and a SAMPLER_WINDOW_S
 # (120 s) window; the sampler's CPU in the window from /proc/PID/schedstat (ns).  Its cost is
@@ -22,23 +23,23 @@
 # window shorter than ~75 s says nothing about the steady state, and the 20 s warm-up leaves out
 # the first read (start-up, paid once).  The window's flushes are itemized.
 #
-# Goals (issue 5): ref's total overhead <= 0.5x perf record's and <= 1.2x the floor's; the
-# sampler's peak RSS <= 8 MB; at 99 Hz its own CPU <= 0.1% of one core.  The two comparisons are
-# judged per block (ref against the other arm of the same block) on the interval's bounds, as
-# tare judges a budget (harness/budget.h): PASS when the whole interval meets the goal, FAIL when
-# none of it does, INCONCLUSIVE when this run cannot tell — on this VM the arms' totals are all
-# the kernel's ~2% at 999 Hz, and 8 blocks resolve about ±2 points.  Exit 1 only on a FAIL.
+# Goals (issue 13): ref's total overhead <= 1.1x the floor's and <= perf record's; the sampler's
+# peak RSS <= 8 MB; at 99 Hz its own CPU <= 0.1% of one core.  The two comparisons are judged
+# on the difference of two arms' switchback estimates (each arm has its own processes), as tare
+# judges a budget (harness/budget.h): PASS when the whole interval meets the goal, FAIL when
+# none of it does, INCONCLUSIVE when this run cannot tell.  Exit 1 only on a FAIL.
 #
-# SAMPLER_BLOCKS (8), SAMPLER_DURATION (2 s a trial), SAMPLER_WINDOW_S (120) change the run;
-# the whole takes ~2 min + the window.  Figures are from one run on this machine: ratios.
+# SAMPLER_BLOCKS (6 processes), SAMPLER_DURATION (8 s of windows each), SAMPLER_WINDOW_S (120)
+# change the run;
+# the whole takes ~4 min + the window.  Figures are from one run on this machine: ratios.
 set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$ROOT/build}
 TARE=$BUILD/tare
 FLOOR=$BUILD/bench/bench_sampler
 CPU=$BUILD/workloads/cpu
-BLOCKS=${SAMPLER_BLOCKS:-8}
-DURATION=${SAMPLER_DURATION:-2}
+BLOCKS=${SAMPLER_BLOCKS:-6}
+DURATION=${SAMPLER_DURATION:-8}
 WINDOW=${SAMPLER_WINDOW_S:-120}
 WARMUP=20
 for p in "$TARE" "$FLOOR" "$CPU"; do
@@ -67,25 +68,30 @@ cat > "$T/floor.lua" <<EOF
 return {
   description = "the sampler's perf events, rings given back unread",
   options = { hz = { "sampling frequency (Hz)", 999, type = "integer", min = 1, max = 100000 } },
-  command = function(o, t) return { "$FLOOR", "floor", "-F", o.hz, "-p", t.pid } end,
+  command = function(o, t)
+    local argv = { "$FLOOR", "floor", "-F", o.hz, "-p", t.pid }
+    if t.switchback then argv[#argv + 1] = "--paused" end
+    return argv
+  end,
+  control = "signal",
   ready = { line = "bench_sampler floor: ready", timeout = 15 },
   stop = { signal = "INT", grace = 10 },
 }
 EOF
 cat > "$T/overhead.lua" <<EOF
 local o = options {
-  blocks   = { "blocks", 8, type = "integer", min = 2 },
-  duration = { "measured seconds per trial", 2, min = 0.5 },
+  blocks   = { "processes per profiler", 6, type = "integer", min = 2 },
+  duration = { "measured seconds per process", 8, min = 0.5 },
   hz       = { "sampling rate (Hz)", 999, type = "integer", min = 1 },
 }
 experiment {
   name = "sampler-overhead",
   workload = { "cpu", threads = 1 },
   profilers = { { "off" }, { "ref", hz = o.hz }, $perf_arm { "./floor.lua", hz = o.hz } },
-  blocks = o.blocks, warmup = 1, duration = o.duration,
+  design = "switchback", blocks = o.blocks, warmup = 1, duration = o.duration,
 }
 EOF
-echo "sampler_overhead: tare run, $BLOCKS blocks of off/ref/perf/floor at 999 Hz, ${DURATION} s trials ..."
+echo "sampler_overhead: tare run by switchback, $BLOCKS processes each of ref/perf/floor at 999 Hz, ${DURATION} s of 0.25 s windows ..."
 "$TARE" run "$T/overhead.lua" blocks="$BLOCKS" duration="$DURATION" -q -o "$T/results" \
 	> "$T/run.out" 2>&1 || { echo "sampler_overhead: tare run failed:"; tail -n 20 "$T/run.out"; exit 1; }
 res=$(ls "$T"/results/*/results.json) || { echo "sampler_overhead: no results.json"; exit 1; }
@@ -111,7 +117,7 @@ kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; wpid=
 
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT/tests/bench" python3 - "$res" "$T" "$have_perf" "$a" "$b" "$t_ready" "$ta" "$tb" <<'PY'
 import glob, json, os, re, sys
-from benchlib import arm_name, by_block, fmt, goal_paired, med, overhead
+from benchlib import arm_name, by_block, fmt, goal_switchback, med, overhead
 res, T, have_perf = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 a, b, t_ready, ta, tb = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]), float(sys.argv[8])
 doc = json.load(open(res))
@@ -124,9 +130,9 @@ blocks = by_block(doc)
 def ov(name, metric):
     return overhead(doc, name, metric)
 names = ["ref", "perf", "floor"] if have_perf else ["ref", "floor"]
-print(f"sampler_overhead: 999 Hz, cpu workload (1 thread), {len(blocks)} blocks; overhead = CPU per pass vs off, "
+print(f"sampler_overhead: 999 Hz, cpu workload (1 thread), {len(blocks)} processes per profiler by switchback; overhead = CPU per pass, on windows vs off, "
       f"measured window (95% CI)")
-print(f"  {'arm':<6} {'total':<27} {'workload':>9} {'profiler':>9} {'unattrib.':>9} {'prof. RSS':>10} {'start+stop':>11}")
+print(f"  {'arm':<6} {'total':<27} {'workload':>9} {'profiler':>9} {'unattrib.':>9} {'prof. RSS':>10} {'outside':>11}")
 print(f"  {'':<6} {'':<27} {'':>9} {'':>9} {'':>9} {'MB':>10} {'ms/trial':>11}")
 for n in names:
     tr = [t for t in trials[n] if t["state"] == "ok"]
@@ -161,11 +167,14 @@ def goal(cond, msg):
     global ok
     print(("PASS" if cond else "FAIL") + ": " + msg)
     ok &= bool(cond)
+# Issue 13: a cpu-clock sampler's cost in the workload is mostly the sampling interrupt itself,
+# which perf record pays too, so "ref <= 0.5x perf" cannot be met; the goals are the physical
+# limit: ref within 1.1x the floor's and no more than perf record's, decided by switchback.
 if have_perf:
-    ok &= goal_paired(doc, blocks, "ref", 0.5, "perf", "ref's overhead ≤ 0.5x perf record's", "SAMPLER_BLOCKS")
+    ok &= goal_switchback(doc, "ref", 1.0, "perf", "ref's overhead ≤ perf record's", "SAMPLER_BLOCKS")
 else:
     print("SKIP: ref vs perf record: perf is not installed")
-ok &= goal_paired(doc, blocks, "ref", 1.2, "floor", "ref's overhead ≤ 1.2x the floor's", "SAMPLER_BLOCKS")
+ok &= goal_switchback(doc, "ref", 1.1, "floor", "ref's overhead ≤ 1.1x the floor's", "SAMPLER_BLOCKS")
 rss = max(ref_rss + [s99["peak_rss_bytes"]])
 goal(rss <= 8e6, f"sampler peak RSS ≤ 8 MB ({rss/1e6:.1f} MB, the largest of {len(ref_rss) + 1} runs)")
 if win_s < 75:
