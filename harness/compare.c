@@ -238,12 +238,37 @@ static int is_log_ratio(enum metric m)
 	return m == MET_CPU_TOTAL || m == MET_THROUGHPUT;
 }
 
+/* A switchback run's overheads come from its processes' window pairs, not from per-block values:
+ * the change is the difference of the two runs' estimates, independent of each other, with the
+ * root sum of squares of their half-widths (both at cmp->conf; exact when their t quantiles
+ * match, as equal process counts give them) and a normal p-value. */
+static void estimate_difference(struct comparison *cmp, struct cmp_row *r)
+{
+	double hb, hc, h, z = stats_normal_quantile(1 - (1 - cmp->conf) / 2);
+	if (!r->base.ok || !r->cur.ok)
+		return;
+	hb = (r->base.hi - r->base.lo) / 2, hc = (r->cur.hi - r->cur.lo) / 2, h = sqrt(hb * hb + hc * hc);
+	r->change.est = r->cur.est - r->base.est;
+	r->change.lo = r->change.est - h;
+	r->change.hi = r->change.est + h;
+	r->change.p = h > 0 ? 2 * stats_normal_cdf(-fabs(r->change.est) / (h / z)) : NAN;
+	r->change.conf = cmp->conf;
+	r->change.ok = h > 0;
+}
+
 static void overhead_change(struct comparison *cmp, struct cmp_row *r)
 {
 	const struct loaded_results *b = cmp->base, *c = cmp->cur;
-	double *x = xcalloc((size_t)b->ex.blocks + 1, sizeof(double)), *y = xcalloc((size_t)c->ex.blocks + 1, sizeof(double));
-	int nx = analysis_block_values(&b->ex, b->trials, b->ntrials, r->base_config, r->metric, x);
-	int ny = analysis_block_values(&c->ex, c->trials, c->ntrials, r->cur_config, r->metric, y);
+	double *x, *y;
+	int nx, ny;
+	if (b->ex.design == DESIGN_SWITCHBACK || c->ex.design == DESIGN_SWITCHBACK) {
+		estimate_difference(cmp, r);
+		settle(r);
+		return;
+	}
+	x = xcalloc((size_t)b->ex.blocks + 1, sizeof(double)), y = xcalloc((size_t)c->ex.blocks + 1, sizeof(double));
+	nx = analysis_block_values(&b->ex, b->trials, b->ntrials, r->base_config, r->metric, x);
+	ny = analysis_block_values(&c->ex, c->trials, c->ntrials, r->cur_config, r->metric, y);
 	shift(x, nx, y, ny, cmp->conf, &r->change);
 	if (is_log_ratio(r->metric)) {
 		/* A shift s of the log ratio multiplies the baseline's factor 1 + o_base by exp(s):
@@ -533,6 +558,9 @@ static void collect_notes(struct comparison *cmp)
 		note(cmp, "the baseline ran at %.3g%% confidence; both are compared at the current run's %.3g%%",
 		     100 * cmp->base->ex.confidence, 100 * cmp->conf);
 	note_environment(cmp);
+	if (cmp->base->ex.design == DESIGN_SWITCHBACK || cmp->cur->ex.design == DESIGN_SWITCHBACK)
+		note(cmp, "switchback: an overhead's change is the difference of the two runs' estimates, its interval "
+			  "the root sum of squares of their half-widths (not a rank-sum shift over blocks)");
 	note_failures(cmp);
 	if ((cmp->budget.n || cmp->tolerance.n) && cmp->overall == V_NONE)
 		note(cmp, "no row could be held to the budget or tolerance");

@@ -3,6 +3,7 @@
 #   - the window schedule replays from the run's seed: two runs with one seed switch alike;
 #   - every pair holds one window of each arm, guards are not measured (the windows' sum is
 #     below the process's window phase), and windows.csv has a row per window;
+#   - tare compare of two switchback runs gives each overhead's change with an interval;
 #   - Ctrl-C mid-window keeps every finished pair: exit 130, the trial kept with whole pairs.
 . "$ROOT/tests/lib.sh"
 need_root
@@ -38,6 +39,17 @@ arms() { json "$1" '[[w["arm"] for w in t["windows"]] for t in d["trials"]]'; }
 	fail "windows overlap their guards: $(json "$fa" '[(w["start_s"], w["wall_s"]) for w in d["trials"][0]["windows"]]')"
 [ "$(cat a/*-sb/windows.csv | wc -l)" -eq 21 ] || fail "windows.csv: $(cat a/*-sb/windows.csv)"
 [ "$(json "$fa" 'd["summary"]["arms"][1]["overhead"]["cpu_total"]["n"]')" = 10 ] || fail "want 10 pairs analysed"
+
+# tare compare of two switchback runs: the overhead's change from the two runs' estimates
+expect_exit 0 "$TARE" compare a/*-sb b/*-sb --format json
+printf '%s\n' "$out" > cmp.json
+python3 - <<'PY' || fail "compare: $(cat cmp.json)"
+import json
+d = json.load(open("cmp.json"))
+rows = [r for r in d["rows"] if r.get("metric") == "cpu_total"]
+assert rows and all(r["change"]["lo"] is not None and r["change"]["lo"] <= r["change"]["estimate"] <= r["change"]["hi"] for r in rows), rows
+assert any("switchback" in n for n in d["notes"]), d["notes"]
+PY
 
 # Ctrl-C in the middle of a process's windows: the pairs finished so far are kept
 cat > long.lua <<'LUA'
