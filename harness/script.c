@@ -1819,6 +1819,28 @@ int script_describe(const char *script, FILE *out)
 }
 
 /* One line per adapter of a kind; EXIT_USAGE, after the limits' line, when one exceeds them. */
+/* How a profiler can be measured, for tare list: switchback needs a control (docs/switchback.md). */
+static const char *list_control(lua_State *L, const struct adapter *a)
+{
+	static char buf[64];
+	int t;
+	if (strcmp(a->kind, "profiler"))
+		return "";
+	lua_getfield(L, a->idx, "baseline");
+	t = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	if (t)
+		return "";
+	lua_getfield(L, a->idx, "control");
+	t = lua_type(L, -1);
+	if (t == LUA_TSTRING)
+		snprintf(buf, sizeof(buf), " [switchback: %s]", lua_tostring(L, -1));
+	else
+		snprintf(buf, sizeof(buf), "%s", t == LUA_TFUNCTION ? " [switchback]" : " [process trials only]");
+	lua_pop(L, 1);
+	return buf;
+}
+
 static int list_kind(lua_State *L, const char *kind, FILE *out)
 {
 	struct script_ctx *c = get_ctx(L);
@@ -1852,10 +1874,11 @@ static int list_kind(lua_State *L, const char *kind, FILE *out)
 			if (limit_error(c))
 				rc = EXIT_USAGE;
 			else if (ok)
-				fprintf(out, "  %-10s  ok           %s\n", name, adapter_string(L, &a, "description", ""));
+				fprintf(out, "  %-10s  ok           %s%s\n", name, adapter_string(L, &a, "description", ""),
+					list_control(L, &a));
 			else
-				fprintf(out, "  %-10s  cannot run   %s\n  %-10s               (%s)\n", name,
-					adapter_string(L, &a, "description", ""), "", why);
+				fprintf(out, "  %-10s  cannot run   %s%s\n  %-10s               (%s)\n", name,
+					adapter_string(L, &a, "description", ""), list_control(L, &a), "", why);
 			lua_settop(L, top);
 		}
 		free(ents[i]);
