@@ -125,6 +125,9 @@ static uint64_t inject_overruns;
 static uint64_t inject_spin_total_ns;
 static uint64_t inject_arm_failures;
 static uint64_t inject_ticks_off;	/* expirations in switchback off windows: not spun */
+/* Set when the totals are read at exit: the other threads still tick meanwhile, and a tick
+ * counted between two of the reads would make the totals disagree with each other. */
+static int inject_reporting;
 static uint64_t inject_sends_off;
 
 /* Switchback: whether this is an off window (an atomic load of the page's arm). */
@@ -145,7 +148,8 @@ static void inject_on_tick(int sig, siginfo_t *si, void *uc)
 
 	(void)sig;
 	(void)uc;
-	if (si->si_code != SI_TIMER) {		/* someone else's kill(): not a tick */
+	if (si->si_code != SI_TIMER || __atomic_load_n(&inject_reporting, __ATOMIC_ACQUIRE)) {
+		/* someone else's kill(), not a tick; or the totals are being read */
 		errno = saved_errno;
 		return;
 	}
@@ -506,6 +510,7 @@ __attribute__((destructor)) static void inject_fini(void)
 
 	if (!inject_enabled || !cfg.verbose)
 		return;
+	__atomic_store_n(&inject_reporting, 1, __ATOMIC_RELEASE);
 	if (cfg.send_ns)
 		fprintf(stderr, "tare-inject: pid %d: %llu send() calls delayed by %lld ns\n", (int)getpid(),
 			(unsigned long long)__atomic_load_n(&inject_sends, __ATOMIC_RELAXED), (long long)cfg.send_ns);
