@@ -60,9 +60,9 @@ void describe_status(int status, char *buf, size_t len);
 /* How many SIGINT/SIGTERM/SIGHUP arrived: the run stops at the next safe point after the
  * first; a second cuts a stop's grace short.  Only the handler writes it. */
 extern volatile sig_atomic_t tare_interrupted;
-/* The handler that counts them, and its installation for the three (handler NULL: this one;
- * another handler must call tare_on_signal). */
+/* The handler that counts them (a command's own handler calls it too), and its installation
+ * for the three. */
 void tare_on_signal(int sig);
-void tare_install_signals(void (*handler)(int));
+void tare_install_signals(void);
 
 #endif

@@ -548,7 +548,7 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 	te.cg = &cg;
 	te.results_dir = r.dir;
 	r.placement = place(ex, &te, &r);
-	tare_install_signals(NULL);
+	tare_install_signals();
 
 	if (!o->quiet) {
 		if (ex->design == DESIGN_SWITCHBACK)
