@@ -51,8 +51,9 @@ enum control {
 	CONTROL_SIGNAL,       /* started paused; SIGUSR1 on, SIGUSR2 off (tare sample, sidecar) */
 	CONTROL_PAGE,         /* an agent in the workload reads the arm from the units page (inject) */
 	CONTROL_PERF_FIFO,    /* perf record -D -1 --control fifo:{dir}/control.fifo,{dir}/ack.fifo */
+	CONTROL_RESTART,      /* started for each on window and stopped after it (attaches to {pid}) */
 };
-extern const char *const control_names[];   /* "none", "signal", "page", "perf-fifo" */
+extern const char *const control_names[];   /* "none", "signal", "page", "perf-fifo", "restart" */
 
 enum design {
 	DESIGN_PROCESS,       /* one trial = one fresh process, one configuration */

@@ -65,12 +65,12 @@ static _Noreturn void child_main(const struct spawn_opts *o, int gate_rd, int er
 	if (o->cpus)
 		sched_setaffinity(0, sizeof(*o->cpus), o->cpus);
 	if (o->stdout_path) {
-		int fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fd = open(o->stdout_path, O_WRONLY | O_CREAT | (o->append ? O_APPEND : O_TRUNC), 0644);
 		if (fd >= 0)
 			dup2(fd, 1), close(fd);
 	}
 	if (o->stderr_path) {
-		int fd = open(o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int fd = open(o->stderr_path, O_WRONLY | O_CREAT | (o->append ? O_APPEND : O_TRUNC), 0644);
 		if (fd >= 0)
 			dup2(fd, 2), close(fd);
 	}

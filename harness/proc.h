@@ -34,6 +34,7 @@ struct spawn_opts {
 	const char *stderr_path;
 	const cpu_set_t *cpus;  /* NULL: inherit */
 	int keep_fd;            /* a descriptor the child keeps across exec, or -1 */
+	int append;             /* add to stdout_path/stderr_path instead of truncating them */
 };
 
 /* Fork the child, gated.  0, or -1 with the reason in err. */

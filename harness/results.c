@@ -28,6 +28,7 @@ const struct trial_field trial_fields[] = {
 	FIELD(profiler_cpu_ns, F_U64),
 	FIELD(profiler_cpu_total_ns, F_U64),
 	FIELD(profiler_ready_s, F_DOUBLE),
+	FIELD(profiler_starts, F_INT),
 	FIELD(unattributed_ns, F_U64),
 	FIELD(kthreads_ns, F_U64),
 	FIELD(other_ns, F_U64),

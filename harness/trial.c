@@ -43,6 +43,7 @@ struct role {
 	int have_child;
 	char **argv;              /* templates filled in (plan_expand) */
 	char **env;               /* "NAME=value" added to its environment, filled in too */
+	int spawns;               /* control = restart starts the profiler once per on window */
 };
 
 /* Everything a trial holds, so one cleanup path can release it whatever went wrong. */
@@ -210,20 +211,24 @@ static char **expand_all(const struct trial_ctx *t, char *const *tmpl)
 	return v;
 }
 
-/* Fork r gated, in a fresh cgroup; it execs only when released.  argv and env are templates. */
+/* Fork r gated, in a cgroup of its own; it execs only when released.  argv and env are
+ * templates.  Spawned again (control = restart), it joins the same cgroup, so the role's CPU and
+ * memory peak add up over its lives, and its output is appended to. */
 static int role_spawn(struct trial_ctx *t, struct role *r, char *const *argv_tmpl, char *const *env_tmpl,
 		      const cpu_set_t *cpus, int keep_fd)
 {
 	struct spawn_opts o = { 0 };
 	char err[512], name[64], out[PATH_MAX + 16], errp[PATH_MAX + 16];
-	snprintf(name, sizeof(name), "tare-%d-t%d-%c", (int)getpid(), t->tr->index, r->tag);
-	if (cgroup_create(t->env->cg, name, &r->cg, err, sizeof(err)) < 0) {
-		fail(t, "%s cgroup: %s", r->name, err);
-		return -1;
+	if (!r->have_cg) {
+		snprintf(name, sizeof(name), "tare-%d-t%d-%c", (int)getpid(), t->tr->index, r->tag);
+		if (cgroup_create(t->env->cg, name, &r->cg, err, sizeof(err)) < 0) {
+			fail(t, "%s cgroup: %s", r->name, err);
+			return -1;
+		}
+		r->have_cg = 1;
+		r->argv = expand_all(t, argv_tmpl);
+		r->env = expand_all(t, env_tmpl);
 	}
-	r->have_cg = 1;
-	r->argv = expand_all(t, argv_tmpl);
-	r->env = expand_all(t, env_tmpl);
 	role_log(t, r, "out", out, sizeof(out));
 	role_log(t, r, "err", errp, sizeof(errp));
 	o.argv = r->argv;
@@ -232,6 +237,7 @@ static int role_spawn(struct trial_ctx *t, struct role *r, char *const *argv_tmp
 	o.stderr_path = errp;
 	o.cpus = cpus;
 	o.keep_fd = keep_fd;
+	o.append = r->spawns++ > 0;
 	if (child_spawn(&r->c, &o, err, sizeof(err)) < 0) {
 		fail(t, "%s: %s", r->name, err);
 		return -1;
@@ -315,11 +321,15 @@ static int make_fifos(struct trial_ctx *t)
 	return 0;
 }
 
-static int start_profiler(struct trial_ctx *t)
+static void role_stop(struct role *r, int sig, double grace_s)
+{
+	if (r->have_child && !r->c.reaped)
+		child_stop(&r->c, sig, grace_s);
+}
+
+static int launch_profiler(struct trial_ctx *t)
 {
 	uint64_t started;
-	if (t->env->ex->design == DESIGN_SWITCHBACK && t->cf->control == CONTROL_PERF_FIFO && make_fifos(t) < 0)
-		return -1;
 	/* Profilers are not pinned: where they run is part of what they cost. */
 	if (role_spawn(t, &t->p, t->cf->profiler_argv, NULL, all_cpus(), -1) < 0)
 		return -1;
@@ -327,7 +337,35 @@ static int start_profiler(struct trial_ctx *t)
 	if (role_release(t, &t->p) < 0 || wait_ready(t, &t->p, &t->cf->ready, started) < 0)
 		return -1;
 	t->tr->profiler_ready_s = (double)(now_ns() - started) / 1e9;
+	t->tr->profiler_starts++;
 	return 0;
+}
+
+static void stop_profiler(struct trial_ctx *t)
+{
+	struct trial_result *tr = t->tr;
+	role_stop(&t->p, t->cf->stop_signal, t->cf->stop_grace_s);
+	if (t->p.c.killed == KILLED_AFTER_GRACE && tr->state == TRIAL_OK)
+		tare_warn("trial %d: profiler did not stop within %.0f s of SIG%s and was killed",
+			  tr->index + 1, t->cf->stop_grace_s, sigabbrev_np(t->cf->stop_signal));
+	else if (t->p.c.killed == KILLED_BY_SECOND_SIGNAL && tr->state == TRIAL_OK)
+		tare_warn("trial %d: profiler killed at the second interrupt (its output may be incomplete)",
+			  tr->index + 1);
+	/* wait4's ru_maxrss is of this life only: the peak is the largest of them */
+	if ((uint64_t)t->p.c.ru.ru_maxrss * 1024 > tr->profiler_rss_peak_bytes && tr->state == TRIAL_OK)
+		tr->profiler_rss_peak_bytes = (uint64_t)t->p.c.ru.ru_maxrss * 1024;
+}
+
+static int start_profiler(struct trial_ctx *t)
+{
+	if (t->env->ex->design == DESIGN_SWITCHBACK) {
+		if (t->cf->control == CONTROL_PERF_FIFO && make_fifos(t) < 0)
+			return -1;
+		/* control = restart: started in the first on window, not before */
+		if (t->cf->control == CONTROL_RESTART)
+			return 0;
+	}
+	return launch_profiler(t);
 }
 
 /* The load driver shares the units page: it counts completed requests and watches the phase. */
@@ -377,6 +415,33 @@ static int wait_window(struct trial_ctx *t, uint64_t ns, uint64_t units_from, ui
 	}
 }
 
+/* control = restart: a profiler is ready (its events exist, say) before it is working: perf
+ * record -p still reads the process's maps and writes them out before it enables its events, for
+ * ~100 ms here.  The switch settles once the profiler's cgroup has used less than a fifth of a
+ * CPU in each of two 20 ms steps: a start-up is CPU-bound, a sampler at work is not.  Bounded by the ready
+ * timeout; -1 fails the trial. */
+static int settle_profiler(struct trial_ctx *t)
+{
+	const uint64_t step = 20 * 1000000ull;
+	uint64_t started = now_ns();
+	struct cg_cpu a, b;
+	int quiet = 0;
+	cgroup_cpu(&t->p.cg, &a);
+	for (;;) {
+		if (wait_window(t, step, 0, 0, "start-up of a restarted profiler") < 0)
+			return -1;
+		cgroup_cpu(&t->p.cg, &b);
+		quiet = (b.total_ns - a.total_ns) * 5 < step ? quiet + 1 : 0;
+		if (quiet == 2)
+			return 0;
+		if (now_ns() - started > (uint64_t)(t->cf->ready.timeout_s * 1e9)) {
+			fail(t, "the restarted profiler was still busy starting up after %.0f s", t->cf->ready.timeout_s);
+			return -1;
+		}
+		a = b;
+	}
+}
+
 /* Switch the profiler on or off, and publish the arm and window on the units page (an agent in
  * the workload and the load driver read it there).  -1 fails the trial. */
 static int switch_profiler(struct trial_ctx *t, enum tare_arm arm)
@@ -409,6 +474,15 @@ static int switch_profiler(struct trial_ctx *t, enum tare_arm arm)
 		}
 		return 0;
 	}
+	case CONTROL_RESTART:
+		/* Its start-up and shutdown fall in the guard time after the switch, not in a window:
+		 * what is measured is its running cost (docs/switchback.md). */
+		if (arm == TARE_ARM_ON)
+			return launch_profiler(t) < 0 ? -1 : settle_profiler(t);
+		stop_profiler(t);
+		child_close(&t->p.c);
+		t->p.have_child = 0;
+		return t->tr->state == TRIAL_OK ? 0 : -1;
 	case CONTROL_PAGE:
 	case CONTROL_NONE:
 		return 0;
@@ -499,12 +573,6 @@ static uint64_t group_rss_peak(const struct cgroup *cg, uint64_t *kernel)
 	}
 	free(pids);
 	return sum;
-}
-
-static void role_stop(struct role *r, int sig, double grace_s)
-{
-	if (r->have_child && !r->c.reaped)
-		child_stop(&r->c, sig, grace_s);
 }
 
 static void role_cleanup(struct role *r)
@@ -730,8 +798,12 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 peaks:
 	/* Peaks are read while the processes are alive; wait4's ru_maxrss covers the end. */
 	tr->workload_rss_peak_bytes = group_rss_peak(&t.w.cg, &tr->workload_kernel_bytes);
-	if (t.p.have_cg)
-		tr->profiler_rss_peak_bytes = group_rss_peak(&t.p.cg, &tr->profiler_kernel_bytes);
+	if (t.p.have_cg) {
+		/* control = restart: earlier lives' peaks are in already, and it may be off now */
+		uint64_t peak = group_rss_peak(&t.p.cg, &tr->profiler_kernel_bytes);
+		if (peak > tr->profiler_rss_peak_bytes)
+			tr->profiler_rss_peak_bytes = peak;
+	}
 out:
 	/* The driver first (it writes its histograms on the way out), then the profiler (it may
 	 * need the workload alive to finish), then the workload. */
@@ -742,15 +814,8 @@ out:
 		if (tr->nwindows)
 			record_window_latency(&t);
 	}
-	if (t.p.have_child && !t.p.c.reaped) {
-		role_stop(&t.p, t.cf->stop_signal, t.cf->stop_grace_s);
-		if (t.p.c.killed == KILLED_AFTER_GRACE && tr->state == TRIAL_OK)
-			tare_warn("trial %d: profiler did not stop within %.0f s of SIG%s and was killed",
-				  tr->index + 1, t.cf->stop_grace_s, sigabbrev_np(t.cf->stop_signal));
-		else if (t.p.c.killed == KILLED_BY_SECOND_SIGNAL && tr->state == TRIAL_OK)
-			tare_warn("trial %d: profiler killed at the second interrupt (its output may be incomplete)",
-				  tr->index + 1);
-	}
+	if (t.p.have_child && !t.p.c.reaped)
+		stop_profiler(&t);
 	if (t.p.have_cg) {
 		struct cg_cpu total;
 		uint64_t peak;

@@ -50,7 +50,8 @@ struct trial_result {
 	uint64_t workload_user_ns, workload_sys_ns, workload_cpu_ns;
 	uint64_t profiler_user_ns, profiler_sys_ns, profiler_cpu_ns;
 	uint64_t profiler_cpu_total_ns;   /* its whole life: start-up, window, shutdown */
-	double profiler_ready_s;          /* from start to ready */
+	double profiler_ready_s;          /* from start to ready (the last start, for control = restart) */
+	int profiler_starts;              /* how often the profiler was started: 1, or its on windows (restart) */
 
 	/* Unattributed CPU: what the kernel did that neither cgroup was charged for — kernel threads
 	 * (ns, from schedstat) plus irq/softirq time where the kernel accounts it apart from tasks

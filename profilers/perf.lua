@@ -7,6 +7,8 @@ return {
     hz   = { "sampling frequency (Hz)", 99, type = "integer", min = 1, max = 100000 },
     type = { "profile type", "cpu", choices = { "cpu" } },
     callgraph = { "call-graph unwinder", "fp", choices = { "fp", "dwarf", "lbr" } },
+    switch = { "switchback: fifo (perf record --control, one perf for the whole process) or restart (a perf attached for each on window)",
+               "fifo", choices = { "fifo", "restart" } },
   },
   available = function()
     if not tare.which("perf") then
@@ -21,7 +23,7 @@ return {
   command = function(o, t)
     local argv = { "perf", "record", "--quiet", "-F", o.hz, "--call-graph", o.callgraph,
                    "-p", t.pid, "-o", t.dir .. "/perf.data" }
-    if t.switchback then
+    if t.switchback and o.switch == "fifo" then
       -- start with the events disabled; tare enables and disables them through the FIFOs
       for _, a in ipairs({ "-D", "-1", "--control",
                            "fifo:" .. t.dir .. "/control.fifo," .. t.dir .. "/ack.fifo" }) do
@@ -30,8 +32,10 @@ return {
     end
     return argv
   end,
-  -- switchback: `perf record --control` (perf 5.9 and later) switches its events on and off
-  control = "perf-fifo",
+  -- switchback: `perf record --control` (perf 5.9 and later) switches its events on and off;
+  -- restart attaches a fresh perf to the running workload for each on window (what a profiler
+  -- that cannot be paused gets; its start-up and shutdown fall in the unmeasured guard time)
+  control = function(o) return o.switch == "restart" and "restart" or "perf-fifo" end,
   -- perf opens its events on the held workload before the gate opens: ready when they exist.
   ready = { perf_event_fds = 1, timeout = 15 },
   -- SIGINT makes perf record finish writing perf.data.

@@ -18,7 +18,7 @@ local o = options {
   design   = { "switchback (profilers switched in windows of one process) or process (a fresh one per trial)",
                "switchback", choices = { "switchback", "process" } },
   blocks   = { "blocks (0: 6 for switchback, 8 for process)", 0, type = "integer", min = 0 },
-  warmup   = { "warm-up seconds per process, not measured", 1, min = 0 },
+  warmup   = { "warm-up seconds per process, not measured (a C server is warm in milliseconds)", 0.5, min = 0 },
   duration = { "measured seconds per process (0: 8 for switchback, 1.5 for process)", 0, min = 0 },
   hz       = { "perf sampling frequencies (Hz); a list sweeps them", { 99 }, type = "integer", min = 1 },
   rate     = { "requests per second sent to the server (open loop)", 2000, min = 1 },

@@ -7,7 +7,7 @@ $out"
 done
 contains "off .*ok"
 # whether a profiler can be measured by switchback, and how it is switched
-contains "perf .*\\[switchback: perf-fifo\\]"; contains "ref .*\\[switchback: signal\\]"
+contains "perf .*\\[switchback: perf-fifo by default\\]"; contains "inject .*\\[switchback: page by default\\]"; contains "ref .*\\[switchback: signal\\]"
 # An adapter that cannot run says why, on the next line.
 mkdir -p "$T/root/workloads" "$T/root/profilers"
 cat > "$T/root/profilers/never.lua" <<'LUA'

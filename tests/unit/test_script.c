@@ -126,7 +126,7 @@ static void test_errors(void)
 		{ "unknown profiler", "experiment { workload = {'cpu'}, profilers = { {'off'}, {'perff'} } }", NULL, EXIT_USAGE,
 		  "unknown profiler 'perff' (available: " },
 		{ "unknown adapter option", "experiment { workload = {'cpu'}, profilers = { {'off'}, {'perf', rate = 9} } }", NULL,
-		  EXIT_USAGE, "has no option 'rate' (it has: callgraph, hz, type)" },
+		  EXIT_USAGE, "has no option 'rate' (it has: callgraph, hz, switch, type)" },
 		{ "adapter option out of range", "experiment { workload = {'cpu'}, profilers = { {'off'}, {'perf', hz = 0} } }", NULL,
 		  EXIT_USAGE, "hz: 0 is below the minimum 1" },
 		{ "no baseline", "experiment { workload = {'cpu'}, profilers = { {'perf'} } }", NULL, EXIT_USAGE,
