@@ -83,11 +83,22 @@ static int block_pair(const struct experiment *ex, const struct trial_result *tr
 	return 0;
 }
 
+/* The blocks the trials span: what was run, which may be more than planned (a budget adds
+ * blocks while its verdict is undecided) or fewer (an interrupted run). */
+static int blocks_of(const struct trial_result *trials, int ntrials)
+{
+	int n = 0;
+	for (int i = 0; i < ntrials; i++)
+		if (trials[i].block + 1 > n)
+			n = trials[i].block + 1;
+	return n;
+}
+
 int analysis_block_values(const struct experiment *ex, const struct trial_result *trials, int ntrials, int config,
 			  enum metric m, double *out)
 {
 	int n = 0;
-	for (int b = 0; b < ex->blocks; b++) {
+	for (int b = 0, nb = blocks_of(trials, ntrials); b < nb; b++) {
 		double v[MET_COUNT];
 		if (block_pair(ex, trials, ntrials, b, config, v) == 0 && isfinite(v[m]))
 			out[n++] = v[m];
@@ -179,7 +190,7 @@ static void summarize_counters(const struct experiment *ex, const struct trial_r
 {
 	int base = plan_baseline(ex, ex->configs[s->config].workload), n = 0;
 	int cyc, ins, cm, bm;
-	double *v = xcalloc((size_t)ntrials + (size_t)ex->blocks + 1, sizeof(double));
+	double *v = xcalloc((size_t)ntrials + (size_t)blocks_of(trials, ntrials) + 1, sizeof(double));
 	double *ipc = xcalloc((size_t)ntrials + 1, sizeof(double)), *mpki = xcalloc((size_t)ntrials + 1, sizeof(double));
 	double *bmpki = xcalloc((size_t)ntrials + 1, sizeof(double));
 	int nr = 0;
@@ -222,7 +233,7 @@ static void summarize_counters(const struct experiment *ex, const struct trial_r
 				v[nv++] = tr->counter_value[k] / trial_work(tr);
 		}
 		base_median = stats_median(v, nv);
-		for (int b = 0; b < ex->blocks; b++) {
+		for (int b = 0, nb = blocks_of(trials, ntrials); b < nb; b++) {
 			const struct trial_result *on = find(trials, ntrials, b, s->config), *off = find(trials, ntrials, b, base);
 			if (on && off && trial_work(on) > 0 && trial_work(off) > 0)
 				v[nd++] = on->counter_value[k] / trial_work(on) - off->counter_value[k] / trial_work(off);
@@ -249,7 +260,7 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 	int nd = 0, nv = 0, nl[4] = { 0 };
 	double *lat[4], *rates, *targets;
 	for (int m = 0; m < MET_COUNT; m++)
-		d[m] = xcalloc((size_t)ex->blocks + 1, sizeof(double));
+		d[m] = xcalloc((size_t)blocks_of(trials, ntrials) + 1, sizeof(double));
 	cpu = xcalloc((size_t)ntrials + 1, sizeof(double));
 	rate = xcalloc((size_t)ntrials + 1, sizeof(double));
 	wrss = xcalloc((size_t)ntrials + 1, sizeof(double));
@@ -302,7 +313,7 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 	}
 
 	if (s->config != base) {
-		for (int b = 0; b < ex->blocks; b++) {
+		for (int b = 0, nb = blocks_of(trials, ntrials); b < nb; b++) {
 			double v[MET_COUNT];
 			if (block_pair(ex, trials, ntrials, b, s->config, v) < 0)
 				continue;
@@ -356,7 +367,7 @@ void analysis_run(const struct experiment *ex, const struct trial_result *trials
 		want = fmax(0.5, 0.1 * fabs(o->e.est));
 		if (o->e.ok && (o->e.hi - o->e.lo) / 2 <= want)
 			continue;
-		d = xcalloc((size_t)ex->blocks + 1, sizeof(double));
+		d = xcalloc((size_t)blocks_of(trials, ntrials) + 1, sizeof(double));
 		nd = analysis_block_values(ex, trials, ntrials, c, MET_CPU_TOTAL, d);
 		for (int i = 0; i < nd; i++)
 			d[i] *= 100;   /* log ratio to percentage points, near enough at these sizes */

@@ -25,7 +25,7 @@
 
 #include "plan.h"
 #include "stats.h"
-#include "trial.h"
+#include "trial_record.h"
 
 enum metric {
 	MET_CPU_TOTAL,

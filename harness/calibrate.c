@@ -377,6 +377,7 @@ static int calibrate_run(const char *script, char **args, int nargs, const char 
 	if (rc)
 		return rc;
 	ex.command_line = xstrdup("tare calibrate");
+	plan_seal(&ex);
 	ro->no_report = 1;
 	rc = run_experiment(&ex, ro);
 	experiment_free(&ex);

@@ -146,6 +146,7 @@ static int cmd_run(int argc, char **argv)
 			strcat(ex.command_line, argv[i]);
 		}
 	}
+	plan_seal(&ex);
 	rc = run_experiment(&ex, &ro);
 	experiment_free(&ex);
 	return rc;

@@ -123,6 +123,17 @@ int plan_window_arm(uint64_t seed, int block, int config, int window)
 	return (int)((prng_next(&r) >> 63) ^ (uint64_t)(window & 1));
 }
 
+void plan_seal(struct experiment *ex)
+{
+	if (!ex->seed)
+		ex->seed = prng_fresh_seed();
+	if (ex->command_line && !strstr(ex->command_line, " seed=")) {
+		char *cl = xasprintf("%s seed=%llu", ex->command_line, (unsigned long long)ex->seed);
+		free(ex->command_line);
+		ex->command_line = cl;
+	}
+}
+
 size_t plan_escape(char *dst, const char *src)
 {
 	size_t n = 0;

@@ -140,6 +140,11 @@ int *plan_schedule(int blocks, int nconfigs, uint64_t seed);
  * order its first blocks had. */
 int plan_window_arm(uint64_t seed, int block, int config, int window);
 
+/* The last step of planning: a run's seed, fresh when none was given, and its command line
+ * with "seed=N" appended so that it replays the run.  After this the plan is never changed: what
+ * a run does to it (blocks added by a budget, progress) lives in the run (run_record.h). */
+void plan_seal(struct experiment *ex);
+
 /* Templates.  Text an adapter returns (argv, driver argv, env values, ready file and line) is a
  * template, filled in per trial: {pid}, {dir}, {build} and {root} are replaced, and {{ stands
  * for a literal {.  Option values are not templates: they reach the adapter with every { doubled

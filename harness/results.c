@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "trial.h"   /* trial_load_latency */
+
 #define FIELD(name, type) { #name, type, offsetof(struct trial_result, name) }
 const struct trial_field trial_fields[] = {
 	FIELD(index, F_INT),
@@ -298,7 +300,7 @@ static json_t *plan_json(const struct run *r)
 {
 	const struct experiment *ex = r->ex;
 	json_t *p = json_object(), *sched = json_array();
-	json_object_set_new(p, "blocks", json_integer(ex->blocks));
+	json_object_set_new(p, "blocks", json_integer(r->blocks));   /* run: extended ones too */
 	json_object_set_new(p, "warmup_s", json_real(ex->warmup_s));
 	json_object_set_new(p, "duration_s", json_real(ex->duration_s));
 	json_object_set_new(p, "units", json_integer((json_int_t)ex->units));
@@ -313,7 +315,7 @@ static json_t *plan_json(const struct run *r)
 	}
 	json_object_set_new(p, "confidence", json_real(ex->confidence));
 	json_object_set_new(p, "options", kv_json(&ex->options));
-	for (int b = 0; b < ex->blocks; b++) {
+	for (int b = 0; b < r->blocks; b++) {
 		json_t *row = json_array();
 		for (int i = 0; i < ex->nconfigs; i++)
 			json_array_append_new(row, json_integer(r->schedule[b * ex->nconfigs + i]));

@@ -8,43 +8,9 @@
 
 #include <jansson.h>
 
-#include "analysis.h"
-#include "budget.h"
-#include "hist.h"
-#include "plan.h"
-#include "trial.h"
-#include "util.h"
+#include "run_record.h"
 
 #define RESULTS_SCHEMA_VERSION 1
-
-struct run {
-	const struct experiment *ex;
-	const int *schedule;
-	struct trial_result *trials;
-	int ntrials;              /* finished (or failed) so far */
-	int total;                /* planned */
-	char dir[4096];           /* absolute */
-	char rel[4096];           /* as shown to the user */
-	uint64_t started_unix_ns, finished_unix_ns;
-	int interrupted;
-	int complete;
-	int saved_trials;         /* trials in the results.json on disk (-1: none written yet) */
-	int save_errno;           /* why the last write failed, 0 when it did not */
-	json_t *environment;
-	json_t *placement;
-	struct ptrvec warnings;   /* char* */
-	struct analysis an;
-	struct budget budget;     /* from the experiment; n = 0 when none */
-	struct verdict_row *verdicts;
-	int nverdicts;
-	int extended;             /* blocks added because the verdict was inconclusive */
-	struct counter_result counter_info[COUNTERS_MAX];   /* names, units, support, reasons */
-	int ncounter_info;
-	const char *counter_names[COUNTERS_MAX];
-	struct hist *latency;     /* per configuration: every trial's corrected histogram merged */
-	struct hist *latency_uncorrected;
-	int *have_latency;
-};
 
 /* One trial field: the same list drives trials.csv and the trials array of results.json. */
 enum field_type { F_INT, F_U64, F_I64, F_DOUBLE, F_STR };

@@ -361,7 +361,7 @@ static void check_noise(struct run *r)
 				 "per unit than the other off windows; the profiler's cost outlasts the switch (raise guard=%g)",
 				 ex->configs[c].label, co->est, co->lo, co->hi, ex->guard_s);
 	}
-	if (r->an.blocks_suggested > ex->blocks)
+	if (r->an.blocks_suggested > r->blocks)
 		run_warn(r, "to resolve the total-CPU overheads (+-0.5 points, or a tenth of a large one), run about %d blocks (blocks=%d)",
 			 r->an.blocks_suggested, r->an.blocks_suggested);
 }
@@ -450,7 +450,7 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 		tr->index = r->ntrials;
 		tr->block = b;
 		tr->config = r->schedule[b * ex->nconfigs + i];
-		progress_start(pg, tr->index, b, ex->blocks, ex->configs[tr->config].label);
+		progress_start(pg, tr->index, b, r->blocks, ex->configs[tr->config].label);
 		trial_run(te, tr);
 		if (tr->state == TRIAL_INTERRUPTED) {
 			/* Not a measurement: dropped, with its directory. */
@@ -463,7 +463,7 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 		r->ntrials++;
 		ok += tr->state == TRIAL_OK;
 		describe_outcome(r, tr, outcome, sizeof(outcome));
-		progress_done(pg, tr->index, b, ex->blocks, ex->configs[tr->config].label, outcome);
+		progress_done(pg, tr->index, b, r->blocks, ex->configs[tr->config].label, outcome);
 		if (tr->state == TRIAL_OK && results_add_latency(r, tr) < 0)
 			tare_warn("trial %d: cannot merge its latency histograms", tr->index + 1);
 		analysis_free(&r->an);
@@ -476,7 +476,7 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 	return ok;
 }
 
-int run_experiment(struct experiment *ex, struct run_opts *o)
+int run_experiment(const struct experiment *ex, struct run_opts *o)
 {
 	struct cgroup_sys cg;
 	struct trial_env te;
@@ -487,18 +487,12 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 	memset(&te, 0, sizeof(te));
 	r.saved_trials = -1;
 	cgroup_init(&cg);
-	if (!ex->seed)
-		ex->seed = prng_fresh_seed();
-	if (ex->command_line && !strstr(ex->command_line, " seed=")) {
-		char *cl = xasprintf("%s seed=%llu", ex->command_line, (unsigned long long)ex->seed);
-		free(ex->command_line);
-		ex->command_line = cl;
-	}
 	/* Scheduled up to max_blocks: the order of a block depends only on the seed and its number,
 	 * so an extended run keeps the order its first blocks had. */
 	schedule = plan_schedule(ex->max_blocks > ex->blocks ? ex->max_blocks : ex->blocks, ex->nconfigs, ex->seed);
 	r.ex = ex;
 	r.schedule = schedule;
+	r.blocks = ex->blocks;
 	r.total = ex->blocks * trials_per_block(ex);
 	r.trials = xcalloc((size_t)(ex->max_blocks > ex->blocks ? ex->max_blocks : ex->blocks) * (size_t)ex->nconfigs,
 			   sizeof(*r.trials));
@@ -573,16 +567,16 @@ int run_experiment(struct experiment *ex, struct run_opts *o)
 		      ex->warmup_s + 0.3 + (ex->design == DESIGN_SWITCHBACK ? 2 * ex->pairs * (ex->window_s + ex->guard_s)
 									: ex->duration_s > 0 ? ex->duration_s : 5),
 		      o->quiet);
-	for (int b = 0; b < ex->blocks && !tare_interrupted; b++) {
+	for (int b = 0; b < r.blocks && !tare_interrupted; b++) {
 		ok += run_block(&r, &te, &pg, b);
 		/* The verdict is undecided and more blocks are allowed: add one and look again. */
-		if (b == ex->blocks - 1 && r.budget.n && ex->blocks < ex->max_blocks && !tare_interrupted) {
+		if (b == r.blocks - 1 && r.budget.n && r.blocks < ex->max_blocks && !tare_interrupted) {
 			evaluate(&r);
 			if (budget_overall(r.verdicts, r.nverdicts) == V_INCONCLUSIVE) {
 				if (!r.extended && !o->quiet)
 					progress_clear(&pg), fprintf(stderr, "tare: inconclusive after %d blocks; adding blocks until it is "
-								  "decided or max_blocks=%d\n", ex->blocks, ex->max_blocks);
-				ex->blocks++;
+								  "decided or max_blocks=%d\n", r.blocks, ex->max_blocks);
+				r.blocks++;
 				r.extended++;
 				r.total += trials_per_block(ex);
 				pg.total = r.total;

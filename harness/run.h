@@ -16,7 +16,7 @@ struct run_opts {
 
 /* Returns the process exit code: 0 when the run completed, 1 when no trial could be measured,
  * 3 when the machine cannot measure at all, 130 when interrupted (finished trials are kept). */
-int run_experiment(struct experiment *ex, struct run_opts *o);
+int run_experiment(const struct experiment *ex, struct run_opts *o);
 
 /* The summary table, as printed at the end of a run. */
 void run_print_summary(FILE *f, const struct run *r);

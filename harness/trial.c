@@ -848,20 +848,3 @@ out:
 	if (t.ack_fd >= 0)
 		close(t.ack_fd);
 }
-
-void trial_result_free(struct trial_result *tr)
-{
-	free(tr->windows);
-	tr->windows = NULL;
-	tr->nwindows = 0;
-}
-
-double trial_work(const struct trial_result *tr)
-{
-	return tr->unit[0] ? (double)tr->units : tr->wall_s;
-}
-
-double trial_unattributed_ns(const struct trial_result *tr)
-{
-	return (double)tr->unattributed_ns;
-}
