@@ -11,8 +11,8 @@
  * generic over (sampler, type, workload, truth, measure).  The pieces below are exposed for
  * tests/unit/test_validate.c.
  */
-#ifndef TARE_REF_VALIDATE_H
-#define TARE_REF_VALIDATE_H
+#ifndef TARE_VALIDATE_H
+#define TARE_VALIDATE_H
 
 #include <stdint.h>
 #include <stdio.h>
