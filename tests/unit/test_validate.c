@@ -14,8 +14,7 @@
 #include "check.h"
 #include "prng.h"
 #include "profile.pb-c.h"
-/* by path: harness/ is searched first */
-#include "../../profilers/ref/validate.h"
+#include "validate.h"
 
 static void truth_70_20_10(struct vtruth *t)
 {

@@ -8,11 +8,12 @@
  * the type (lock: delay and contentions) — and the metrics compare the two with the bound for
  * that many samples: binomial for a sampled CPU profile, Poisson-per-byte for sampled
  * allocations, measurement noise for the types that count every event.  Everything here is
- * generic over (sampler, type, workload, truth, measure).  The pieces below are exposed for
- * tests/unit/test_validate.c.
+ * generic over (sampler, type, workload, truth, measure).  The pieces below (validate_judge.c)
+ * are exposed for tests/unit/test_validate.c; what the parts of the command share among
+ * themselves is in validate_int.h.
  */
-#ifndef TARE_REF_VALIDATE_H
-#define TARE_REF_VALIDATE_H
+#ifndef TARE_VALIDATE_H
+#define TARE_VALIDATE_H
 
 #include <stdint.h>
 #include <stdio.h>
