@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "markup.h"
 
 /* ---- budgets and tolerances ------------------------------------------------------------- */
 
@@ -948,23 +949,10 @@ static void render_text(FILE *f, const struct comparison *cmp)
 
 /* ---- Markdown ----------------------------------------------------------------------------- */
 
-void compare_md_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\n' || *s == '\r')
-			fputc(' ', f);   /* a newline would end the table row */
-		else {
-			if (strchr("\\|`*_~<>", *s))
-				fputc('\\', f);
-			fputc(*s, f);
-		}
-	}
-}
-
 static void md_cell(FILE *f, const char *s)
 {
 	fputs(" ", f);
-	compare_md_escape(f, s);
+	md_escape(f, s, MD_GFM);
 	fputs(" |", f);
 }
 
@@ -985,20 +973,20 @@ static void render_markdown(FILE *f, const struct comparison *cmp)
 	char summary[600], run[4400];
 	int gated = cmp->overall != V_NONE;
 	fputs("### tare compare: ", f);
-	compare_md_escape(f, cmp->cur->ex.name);
+	md_escape(f, cmp->cur->ex.name, MD_GFM);
 	fputs("\n\n", f);
 	if (gated) {
 		verdict_summary(cmp, summary, sizeof(summary));
 		fputs("**verdict: ", f);
-		compare_md_escape(f, summary);
+		md_escape(f, summary, MD_GFM);
 		fputs("**\n\n", f);
 	}
 	run_line(cmp->base, run, sizeof(run));
 	fputs("- baseline: ", f);
-	compare_md_escape(f, run);
+	md_escape(f, run, MD_GFM);
 	run_line(cmp->cur, run, sizeof(run));
 	fputs("\n- current: ", f);
-	compare_md_escape(f, run);
+	md_escape(f, run, MD_GFM);
 	fputc('\n', f);
 	fprintf(f, "\n| configuration | metric | baseline | current | change [%g%% CI] | p |%s\n", 100 * cmp->conf,
 		gated ? " verdict |" : "");
@@ -1013,36 +1001,16 @@ static void render_markdown(FILE *f, const struct comparison *cmp)
 	if (only_lines(f, cmp, "- "))
 		fputc('\n', f);
 	fputs("<sub>", f);
-	compare_md_escape(f, legend);
+	md_escape(f, legend, MD_GFM);
 	fputs("</sub>\n", f);
 }
 
 /* ---- JUnit XML ---------------------------------------------------------------------------- */
 
-void compare_xml_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		switch (ch) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&apos;", f); break;
-		case '\n': fputs("&#10;", f); break;   /* kept through attribute normalization */
-		case '\t': fputs("&#9;", f); break;
-		default:
-			/* XML 1.0 cannot carry the other C0 controls, not even as references (DEL it
-			 * allows, but discourages). */
-			fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
-		}
-	}
-}
-
 static void xml_attr(FILE *f, const char *name, const char *value)
 {
 	fprintf(f, " %s=\"", name);
-	compare_xml_escape(f, value);
+	xml_escape(f, value, ESC_XML);
 	fputc('"', f);
 }
 
@@ -1086,7 +1054,7 @@ static void junit_case(FILE *f, const struct comparison *cmp, const struct cmp_r
 	}
 	snprintf(out, sizeof(out), "baseline %s; current %s; change %s, p %s", cells[1], cells[2], cells[3], cells[4]);
 	fputs("      <system-out>", f);
-	compare_xml_escape(f, out);
+	xml_escape(f, out, ESC_XML);
 	fputs("</system-out>\n    </testcase>\n", f);
 }
 

@@ -105,9 +105,4 @@ const char *cmp_change_unit(const struct cmp_row *r);
  * "p99_us", "rss_peak_bytes". */
 const char *cmp_row_metric(const struct cmp_row *r);
 
-/* Escapers, for the unit tests too: XML text and attribute values (& < > " ' and control
- * characters XML 1.0 cannot carry), and Markdown table cells (| and inline markup). */
-void compare_xml_escape(FILE *f, const char *s);
-void compare_md_escape(FILE *f, const char *s);
-
 #endif

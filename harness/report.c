@@ -33,6 +33,7 @@
 
 #include "analysis.h"
 #include "fmt.h"
+#include "markup.h"
 #include "plan.h"
 #include "results.h"
 #include "util.h"
@@ -123,19 +124,6 @@ struct report {
 	char generated[64];        /* UTC time the report was written */
 };
 
-static char *xvasprintf(const char *fmt, va_list ap)
-{
-	va_list aq;
-	int n;
-	char *s;
-	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
-	va_end(aq);
-	s = xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-	vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
-	return s;
-}
-
 /* ---- numbers as the report prints them ------------------------------------------------------ */
 
 /* What one unit of work was in this run, as the workload reported it. */
@@ -167,280 +155,6 @@ static void series_label(const struct report *rp, const struct rrun *run, const 
 		snprintf(buf, len, "%s (run %d)", label, run->index);
 	else
 		snprintf(buf, len, "%s", label);
-}
-
-/* ---- the document writer: Markdown and HTML at once ---------------------------------------- */
-
-struct doc {
-	FILE *md, *html;
-	char *mdbuf, *htmlbuf;
-	size_t mdlen, htmllen;
-};
-
-static void md_escape(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\n' || *s == '\r' || *s == '\t') {
-			fputc(' ', f);
-			continue;
-		}
-		if (strchr("\\`*_[]<>|#&", *s))
-			fputc('\\', f);
-		fputc(*s, f);
-	}
-}
-
-static void html_putc(FILE *f, char c)
-{
-	switch (c) {
-	case '&': fputs("&amp;", f); break;
-	case '<': fputs("&lt;", f); break;
-	case '>': fputs("&gt;", f); break;
-	case '"': fputs("&quot;", f); break;
-	case '\'': fputs("&#39;", f); break;
-	default: fputc(c, f);
-	}
-}
-
-static void html_escape(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		html_putc(f, *s);
-}
-
-/* This file's own text: Markdown as written; in HTML escaped, `x` made <code>x</code>. */
-static void doc_text(struct doc *d, const char *s)
-{
-	int code = 0;
-	fputs(s, d->md);
-	for (; *s; s++) {
-		if (*s == '`') {
-			fputs(code ? "</code>" : "<code>", d->html);
-			code = !code;
-		} else {
-			html_putc(d->html, *s);
-		}
-	}
-	if (code)
-		fputs("</code>", d->html);
-}
-
-static void doc_textf(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void doc_textf(struct doc *d, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	doc_text(d, s);
-	free(s);
-}
-
-/* A string from a run: plain text in both. */
-static void doc_user(struct doc *d, const char *s)
-{
-	md_escape(d->md, s);
-	html_escape(d->html, s);
-}
-
-/* The longest run of backticks in s: a Markdown code fence must be longer. */
-static int backtick_run(const char *s)
-{
-	int best = 0, cur = 0;
-	for (; *s; s++) {
-		cur = *s == '`' ? cur + 1 : 0;
-		if (cur > best)
-			best = cur;
-	}
-	return best;
-}
-
-/* A string from a run, as inline code. */
-static void doc_code(struct doc *d, const char *s)
-{
-	int n = backtick_run(s) + 1;
-	int pad = *s == '`' || (*s && s[strlen(s) - 1] == '`');
-	for (int i = 0; i < n; i++)
-		fputc('`', d->md);
-	fputs(pad ? " " : "", d->md);
-	for (const char *p = s; *p; p++)
-		fputc(*p == '\n' ? ' ' : *p, d->md);
-	fputs(pad ? " " : "", d->md);
-	for (int i = 0; i < n; i++)
-		fputc('`', d->md);
-	fputs("<code>", d->html);
-	html_escape(d->html, s);
-	fputs("</code>", d->html);
-}
-
-/* A string from a run, in bold. */
-static void doc_strong(struct doc *d, const char *s)
-{
-	fputs("**", d->md);
-	fputs("<strong>", d->html);
-	doc_user(d, s);
-	fputs("**", d->md);
-	fputs("</strong>", d->html);
-}
-
-static void doc_heading(struct doc *d, int level, const char *id, const char *text)
-{
-	fprintf(d->md, "%.*s ", level, "######");
-	md_escape(d->md, text);
-	fputs("\n\n", d->md);
-	fprintf(d->html, "<h%d%s%s%s>", level, id ? " id=\"" : "", id ? id : "", id ? "\"" : "");
-	html_escape(d->html, text);
-	fprintf(d->html, "</h%d>\n", level);
-}
-
-static void doc_p_begin(struct doc *d)
-{
-	fputs("<p>", d->html);
-}
-
-static void doc_p_end(struct doc *d)
-{
-	fputs("\n\n", d->md);
-	fputs("</p>\n", d->html);
-}
-
-static void doc_para(struct doc *d, const char *text)
-{
-	doc_p_begin(d);
-	doc_text(d, text);
-	doc_p_end(d);
-}
-
-static void doc_ul_begin(struct doc *d)
-{
-	fputs("<ul>\n", d->html);
-}
-
-static void doc_li_begin(struct doc *d)
-{
-	fputs("- ", d->md);
-	fputs("<li>", d->html);
-}
-
-static void doc_li_end(struct doc *d)
-{
-	fputs("\n", d->md);
-	fputs("</li>\n", d->html);
-}
-
-static void doc_ul_end(struct doc *d)
-{
-	fputs("\n", d->md);
-	fputs("</ul>\n", d->html);
-}
-
-/* A block of code from a run (the command), fenced so that nothing inside can close it. */
-static void doc_pre(struct doc *d, const char *s)
-{
-	int n = backtick_run(s) + 1;
-	n = n < 3 ? 3 : n;
-	fprintf(d->md, "%.*s\n%s\n%.*s\n\n", n, "``````````````````````````````", s, n, "``````````````````````````````");
-	fputs("<pre><code>", d->html);
-	html_escape(d->html, s);
-	fputs("</code></pre>\n", d->html);
-}
-
-/* A link to a heading of this report. */
-static void doc_anchor(struct doc *d, const char *id, const char *text)
-{
-	fprintf(d->md, "[%s](#%s)", text, id);
-	fprintf(d->html, "<a href=\"#%s\">%s</a>", id, text);
-}
-
-/* ---- tables --------------------------------------------------------------------------------- */
-
-struct table {
-	int ncols;
-	unsigned left;             /* bit c: column c is text (left-aligned); others are numbers */
-	struct ptrvec cells;       /* char *, row by row, the first row the header */
-};
-
-static void table_init(struct table *t, int ncols, unsigned left)
-{
-	memset(t, 0, sizeof(*t));
-	t->ncols = ncols;
-	t->left = left;
-}
-
-static void table_cell(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void table_cell(struct table *t, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	ptrvec_push(&t->cells, xvasprintf(fmt, ap));
-	va_end(ap);
-}
-
-static void table_free(struct table *t)
-{
-	for (int i = 0; i < t->cells.n; i++)
-		free(t->cells.v[i]);
-	free(t->cells.v);
-	memset(t, 0, sizeof(*t));
-}
-
-/* PASS, FAIL and INCONCLUSIVE cells get a colour in HTML. */
-static const char *verdict_class(const char *cell)
-{
-	if (!strncmp(cell, "PASS", 4))
-		return "pass";
-	if (!strncmp(cell, "FAIL", 4))
-		return "fail";
-	if (!strncmp(cell, "INCONCLUSIVE", 12))
-		return "inconclusive";
-	return "";
-}
-
-static void table_md(FILE *f, const struct table *t)
-{
-	for (int i = 0; i < t->cells.n; i++) {
-		int c = i % t->ncols;
-		const char *cell = t->cells.v[i];
-		fputs(c ? " " : "| ", f);
-		md_escape(f, *cell ? cell : " ");
-		fputs(" |", f);
-		if (c == t->ncols - 1)
-			fputc('\n', f);
-		if (i == t->ncols - 1) {
-			for (int k = 0; k < t->ncols; k++)
-				fputs(t->left >> k & 1 ? "| --- " : "| ---: ", f);
-			fputs("|\n", f);
-		}
-	}
-	fputc('\n', f);
-}
-
-static void table_html(FILE *f, const struct table *t)
-{
-	fputs("<div class=\"scroll\"><table>\n", f);
-	for (int i = 0; i < t->cells.n; i++) {
-		int c = i % t->ncols, head = i < t->ncols;
-		const char *cell = t->cells.v[i];
-		if (c == 0)
-			fputs(head ? "<thead><tr>" : "<tr>", f);
-		const char *num = t->left >> c & 1 ? "" : "num", *v = head ? "" : verdict_class(cell);
-		if (*num || *v)
-			fprintf(f, "<%s class=\"%s%s%s\">", head ? "th" : "td", num, *num && *v ? " " : "", v);
-		else
-			fputs(head ? "<th>" : "<td>", f);
-		html_escape(f, cell);
-		fprintf(f, "</%s>", head ? "th" : "td");
-		if (c == t->ncols - 1)
-			fputs(head ? "</tr></thead>\n" : "</tr>\n", f);
-	}
-	fputs("</table></div>\n", f);
-}
-
-static void doc_table(struct doc *d, const struct table *t)
-{
-	table_md(d->md, t);
-	table_html(d->html, t);
 }
 
 /* ---- data files for gnuplot ----------------------------------------------------------------- */
@@ -1297,7 +1011,7 @@ static void figure_html(struct doc *d, const struct report *rp, enum plot_id p)
 	fputs("<figure>", d->html);
 	if (bytes) {
 		fputs("<img alt=\"", d->html);
-		html_escape(d->html, plot_info[p].title);
+		xml_escape(d->html, plot_info[p].title, ESC_HTML);
 		fprintf(d->html, "\" width=\"960\" height=\"540\" src=\"data:%s;base64,", mime);
 		base64(d->html, (const unsigned char *)bytes, n);
 		fputs("\">", d->html);
@@ -1372,7 +1086,7 @@ static void sec_head(struct doc *d, const struct report *rp)
 	      /* Self-contained, and the browser enforces it: nothing may be fetched. */
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
 	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n<title>", d->html);
-	html_escape(d->html, title);
+	xml_escape(d->html, title, ESC_HTML);
 	fprintf(d->html, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", html_style);
 	doc_heading(d, 1, NULL, title);
 }

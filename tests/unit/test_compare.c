@@ -210,26 +210,6 @@ static void test_gate_parsing(void)
 	CHECK(compare_format_parse("md") == FMT_MARKDOWN && compare_format_parse("xml") < 0, "formats");
 }
 
-static char *escaped(void (*esc)(FILE *, const char *), const char *s)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	esc(f, s);
-	fclose(f);
-	return buf;
-}
-
-static void test_escaping(void)
-{
-	char *x = escaped(compare_xml_escape, "a<b & \"c\" 'd'>\x01\n");
-	char *m = escaped(compare_md_escape, "a|b_c *d* ~e~\n`f`");
-	CHECK(!strcmp(x, "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;?&#10;"), "xml: %s", x);
-	CHECK(!strcmp(m, "a\\|b\\_c \\*d\\* \\~e\\~ \\`f\\`"), "markdown: %s", m);
-	free(x);
-	free(m);
-}
-
 /* Every format renders; JUnit counts one testcase per row and escapes a hostile label. */
 static void test_render(void)
 {
@@ -273,7 +253,6 @@ int main(void)
 	RUN(test_unmatched_configurations);
 	RUN(test_different_workloads);
 	RUN(test_gate_parsing);
-	RUN(test_escaping);
 	RUN(test_render);
 	return CHECK_DONE();
 }
