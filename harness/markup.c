@@ -19,7 +19,7 @@ static char *xvasprintf(const char *fmt, va_list ap)
 	return s;
 }
 
-/* ---- escapers ----------------------------------------------------------------------------- */
+/* ---- escapers ------------------------------------------------------------------------------- */
 
 void md_escape(FILE *f, const char *s, enum md_set set)
 {
@@ -64,7 +64,7 @@ void xml_escape(FILE *f, const char *s, enum xml_set set)
 		xml_putc(f, (unsigned char)*s, set);
 }
 
-/* ---- the document writer ------------------------------------------------------------------ */
+/* ---- the document writer -------------------------------------------------------------------- */
 
 void doc_text(struct doc *d, const char *s)
 {
@@ -204,7 +204,7 @@ void doc_anchor(struct doc *d, const char *id, const char *text)
 	fprintf(d->html, "<a href=\"#%s\">%s</a>", id, text);
 }
 
-/* ---- tables ------------------------------------------------------------------------------- */
+/* ---- tables --------------------------------------------------------------------------------- */
 
 void table_init(struct table *t, int ncols, unsigned left)
 {

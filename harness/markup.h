@@ -22,7 +22,7 @@
 
 #include "util.h"
 
-/* ---- escapers ----------------------------------------------------------------------------- */
+/* ---- escapers ------------------------------------------------------------------------------- */
 
 /* Markdown: s as literal text.  A backslash goes before every character of the set that could be
  * markup; newlines and carriage returns become spaces (they would end a table row or a
@@ -43,7 +43,7 @@ void md_escape(FILE *f, const char *s, enum md_set set);
 enum xml_set { ESC_HTML, ESC_XML };
 void xml_escape(FILE *f, const char *s, enum xml_set set);
 
-/* ---- the document writer ------------------------------------------------------------------ */
+/* ---- the document writer -------------------------------------------------------------------- */
 
 /* Two streams written side by side (open_memstream(&mdbuf, &mdlen) and the same for HTML, say). */
 struct doc {
@@ -79,7 +79,7 @@ void doc_li_begin(struct doc *d);
 void doc_li_end(struct doc *d);
 void doc_ul_end(struct doc *d);
 
-/* ---- tables ------------------------------------------------------------------------------- */
+/* ---- tables --------------------------------------------------------------------------------- */
 
 /* Cells are added row by row, the first row the header; each is a string from outside.  In HTML
  * numbers are right-aligned (class "num"), and a body cell that begins with PASS, FAIL or

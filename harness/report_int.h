@@ -1,0 +1,114 @@
+/* report_int.h — what the parts of `tare report` share, and nothing else includes:
+ *   report.c             the command, loading the inputs, the run's sections, putting it together;
+ *   report_validation.c  a validation's sections (validation.json of `tare validate`);
+ *   plot.c               the plots: their data files, gnuplot, the Plots section.
+ * The rest of tare calls report.h.
+ */
+#ifndef TARE_REPORT_INT_H
+#define TARE_REPORT_INT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "analysis.h"
+#include "markup.h"
+#include "plot.h"
+#include "results.h"
+#include "util.h"
+
+/* ---- what a report is made of --------------------------------------------------------------- */
+
+struct rrun {
+	struct loaded_results lr;
+	struct analysis an;
+	int index;                 /* 1-based: "run 1" */
+	char name[256];            /* the results directory's base name */
+	const char *given;         /* the path as the user gave it */
+};
+
+/* A validation: the validation.json `tare validate` writes (docs/validate.md), a table of cases
+ * (sampler, type, workload, rate for cpu, threads), each held against the workload's known
+ * profile in one or more measures (cpu: samples; lock: delay and contentions; ...). */
+struct rval {
+	json_t *root;              /* the whole document */
+	char dir[4096];            /* the directory of validation.json */
+	char name[256];            /* the directory's base name */
+	int index;                 /* 1-based: "validation 1" */
+	const char *given;         /* the path as the user gave it */
+};
+
+struct report {
+	struct rrun *runs;         /* experiment runs (results.json) */
+	int nruns;
+	struct rval *vals;         /* validations (validation.json) */
+	int nvals;
+	const char *const *given;  /* the results directories as given, in that order */
+	int ngiven;
+	char first_dir[4096];      /* the first one's directory: the report goes in its report/ */
+	char out[4096];
+	char *gnuplot;             /* its path; NULL when not on PATH */
+	struct plot_state plots[PLOT_COUNT];
+	int plots_drawn;
+	char generated[64];        /* UTC time the report was written */
+};
+
+/* ---- report.c: helpers the other files use -------------------------------------------------- */
+
+/* A member of a JSON object: a number (NaN when absent or not a number), a string (dflt). */
+double jnumber(json_t *o, const char *key);
+const char *jstring(json_t *o, const char *key, const char *dflt);
+/* Add s (borrowed) to v unless it is there. */
+void push_unique(struct ptrvec *v, const char *s);
+/* Append to the string in buf (len bytes), truncating. */
+void catf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The last path component of dir, after resolving it: the name a results directory is shown by. */
+void base_name(const char *dir, char *buf, size_t len);
+
+int is_baseline(const struct experiment *ex, int c);
+int run_has_latency(const struct rrun *run);
+/* "perf hz=99", or "perf hz=99 (run 2)" when the report compares runs. */
+void series_label(const struct report *rp, const struct rrun *run, const char *label, char *buf, size_t len);
+
+/* One item of the Warnings list, tagged with where it comes from ("run 2: ", "validation: "). */
+void warn_item(struct doc *d, const char *tag, const char *text);
+/* Tables with one column per input of the report (runs, then validations) in [from, to): the
+ * header, and a row per plain key of each input's ROOT.member (or ROOT.member.sub). */
+void input_columns(struct table *t, const struct report *rp, int from, int to, const char *first);
+void object_rows(struct table *t, const struct report *rp, int from, int to, const char *member, const char *sub,
+		 const char *prefix);
+
+/* ---- report_validation.c -------------------------------------------------------------------- */
+
+/* validation.json at path (a file) as the report's next validation; root, when not NULL, is the
+ * document already parsed.  0, or EXIT_USAGE after one line in err. */
+int load_validation(struct report *rp, const char *path, json_t *root, const char *given, char *err, size_t errlen);
+/* The validations' section, their warnings (returns how many) and their part of the method. */
+void sec_validation(struct doc *d, const struct report *rp);
+int warn_validation(struct doc *d, const struct report *rp, const struct rval *v);
+void val_method(struct doc *d, const struct report *rp);
+
+/* A validation's cases, as its plot reads them. */
+json_t *val_cases(const struct rval *v);
+int case_ok(json_t *c);
+/* The rate asked for; NaN for the types that have none (offcpu, lock, alloc: "hz": null). */
+double case_hz(json_t *c);
+/* cpu, offcpu, lock or alloc. */
+const char *case_type(json_t *c);
+
+/* What a case measured: one view per measure, in the order validate wrote them (`measures`:
+ * cpu samples; offcpu off-cpu, blocks; lock delay, contentions; alloc alloc_space,
+ * alloc_objects, inuse_space), or, in a validation.json without them, the case's top-level
+ * fields as its one measure (they are its first measure's). */
+#define MAX_VIEWS 8
+struct mview {
+	const char *name;
+	json_t *m;                 /* measures.<name>; NULL: the case's top level */
+};
+/* Fills out[MAX_VIEWS]; returns how many. */
+int case_views(json_t *c, struct mview *out);
+/* A field of a view: its measure's, or the case's own. */
+json_t *mv_get(json_t *c, const struct mview *v, const char *key);
+double mv_num(json_t *c, const struct mview *v, const char *key);
+
+#endif

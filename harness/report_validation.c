@@ -1,0 +1,1037 @@
+/* report_validation.c — a validation in `tare report`: the validation.json `tare validate` writes
+ * (docs/validate.md), a table of cases (sampler, type, workload, rate for cpu, threads), each held
+ * against the workload's known profile in one or more measures (cpu: samples; lock: delay and
+ * contentions; ...).  It is shown as it recorded itself: its cases in tables (and a plot, in
+ * plot.c), its warnings, options, bounds and environment.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "report_int.h"
+#include "validate.h"
+
+/* ---- loading -------------------------------------------------------------------------------- */
+
+/* validation.json at path (a file); root, when not NULL, is the document already parsed (the
+ * reference passes to the report).  0, or EXIT_USAGE after one line in err. */
+int load_validation(struct report *rp, const char *path, json_t *root, const char *given, char *err,
+		    size_t errlen)
+{
+	struct rval *v = &rp->vals[rp->nvals];
+	json_error_t je;
+	memset(v, 0, sizeof(*v));
+	snprintf(v->dir, sizeof(v->dir), "%s", path);
+	if (strrchr(v->dir, '/'))
+		*strrchr(v->dir, '/') = '\0';
+	else
+		snprintf(v->dir, sizeof(v->dir), ".");
+	if (!root && !path_exists(path)) {
+		snprintf(err, errlen, "%s: no such file", path);
+		return EXIT_USAGE;
+	}
+	if (!root && !(root = json_load_file(path, 0, &je))) {
+		snprintf(err, errlen, "%s:%d: not JSON: %s", path, je.line, je.text);
+		return EXIT_USAGE;
+	}
+	v->root = root;
+	rp->nvals++;       /* freed with the report from here on */
+	if (strcmp(jstring(root, "kind", ""), "validation")) {
+		snprintf(err, errlen, "%s: not a tare validation file (no \"kind\": \"validation\")", path);
+		return EXIT_USAGE;
+	}
+	if (jnumber(root, "schema_version") != VALIDATE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: schema version %g, this tare reads %d", path, jnumber(root, "schema_version"),
+			 VALIDATE_SCHEMA_VERSION);
+		return EXIT_USAGE;
+	}
+	if (!json_is_array(json_object_get(root, "cases"))) {
+		snprintf(err, errlen, "%s: no cases", path);
+		return EXIT_USAGE;
+	}
+	v->index = rp->nvals;
+	v->given = given;
+	base_name(v->dir, v->name, sizeof(v->name));
+	return 0;
+}
+
+/* ---- the cases ------------------------------------------------------------------------------ */
+
+json_t *val_cases(const struct rval *v)
+{
+	return json_object_get(v->root, "cases");
+}
+
+int case_ok(json_t *c)
+{
+	return !strcmp(jstring(c, "status", ""), "ok");
+}
+
+/* The rate asked for; NaN for the types that have none (offcpu, lock, alloc: "hz": null). */
+double case_hz(json_t *c)
+{
+	double hz = jnumber(c, "requested_hz");
+	return isfinite(hz) ? hz : jnumber(c, "hz");
+}
+
+/* A case's profile type (cpu, offcpu, lock, alloc); a validation.json of before the types held
+ * cpu cases only, without the field. */
+const char *case_type(json_t *c)
+{
+	return jstring(c, "type", "cpu");
+}
+
+static int case_is_cpu(json_t *c)
+{
+	return !strcmp(case_type(c), "cpu");
+}
+
+/* A rate asked and got, as a cell or a label: "99", or "-" where the type has none. */
+static void hz_text(double hz, char *buf, size_t len)
+{
+	if (isfinite(hz))
+		snprintf(buf, len, "%g", hz);
+	else
+		snprintf(buf, len, "-");
+}
+
+int case_views(json_t *c, struct mview *out)
+{
+	json_t *x;
+	const char *k;
+	int n = 0;
+	json_object_foreach(json_object_get(c, "measures"), k, x)
+		if (json_is_object(x) && n < MAX_VIEWS)
+			out[n++] = (struct mview){ k, x };
+	if (!n)
+		out[n++] = (struct mview){ jstring(c, "measure", case_is_cpu(c) ? "samples" : "-"), NULL };
+	return n;
+}
+
+/* A field of a view: its measure's, or the case's own (se_max_pp is binomial_se_max_pp there,
+ * binomial_se_pp in the oldest files). */
+json_t *mv_get(json_t *c, const struct mview *v, const char *key)
+{
+	return json_object_get(v->m ? v->m : c, key);
+}
+
+double mv_num(json_t *c, const struct mview *v, const char *key)
+{
+	if (!v->m && !strcmp(key, "se_max_pp")) {
+		double x = jnumber(c, "binomial_se_max_pp");
+		return isfinite(x) ? x : jnumber(c, "binomial_se_pp");
+	}
+	return jnumber(v->m ? v->m : c, key);
+}
+
+/* Two amounts in a measure's unit, the unit once, as they read best: "3.62 / 3.70 s",
+ * "373.9 / 370.9 MiB", "5854 / 5855". */
+static void amounts_text(double x, double y, const char *unit, char *buf, size_t len)
+{
+	double m = fmax(fabs(x), fabs(y)), div = 1;
+	const char *u = "";
+	int prec = 0;
+	if (!strcmp(unit, "nanoseconds")) {
+		div = m >= 1e9 ? 1e9 : 1e6;
+		u = m >= 1e9 ? " s" : " ms";
+		prec = m >= 1e9 ? 2 : 1;
+	} else if (!strcmp(unit, "bytes")) {
+		div = m >= 1048576 ? 1048576.0 : 1024.0;
+		u = m >= 1048576 ? " MiB" : " KiB";
+		prec = 1;
+	}
+	buf[0] = '\0';
+	for (int k = 0; k < 2; k++) {
+		double v = k ? y : x;
+		if (isfinite(v))
+			catf(buf, len, "%s%.*f", k ? " / " : "", prec, v / div);
+		else
+			catf(buf, len, "%s-", k ? " / " : "");
+	}
+	catf(buf, len, "%s", u);
+}
+
+/* ---- the section: a table of the cases, their totals and shares ----------------------------- */
+
+/* A number from a case as a table cell: x * scale with fmt, "-" when absent. */
+static void num_cell(struct table *t, json_t *c, const char *key, double scale, const char *fmt)
+{
+	double x = jnumber(c, key);
+	if (isfinite(x))
+		table_cell(t, fmt, x * scale);
+	else
+		table_cell(t, "-");
+}
+
+/* "ref on cpu, 99 Hz, 1 thread", "ref-bpf on lock, 2 threads": a case, in warnings. */
+static void case_name(json_t *c, char *buf, size_t len)
+{
+	const char *w = jstring(c, "workload", "?");
+	double thr = jnumber(c, "threads");
+	buf[0] = '\0';
+	catf(buf, len, "%s on %s", jstring(c, "sampler", "?"), w);
+	if (strcmp(w, case_type(c)))
+		catf(buf, len, " (%s)", case_type(c));
+	if (isfinite(case_hz(c)))
+		catf(buf, len, ", %g Hz", case_hz(c));
+	if (isfinite(thr))
+		catf(buf, len, ", %g thread%s", thr, thr == 1 ? "" : "s");
+}
+
+/* The type, and the workload where it is not named as its type: "lock", "lock (mylock)". */
+static void type_cell(struct table *t, json_t *c)
+{
+	const char *w = jstring(c, "workload", "?");
+	if (strcmp(w, case_type(c)))
+		table_cell(t, "%s (%s)", case_type(c), w);
+	else
+		table_cell(t, "%s", w);
+}
+
+/* The reasons a case is out of its bounds that are its own, not a measure's (drops, the
+ * rate, the allocation calls): validate lists those first, then each measure's
+ * out of bounds ("name: reason"; a cpu case's without the name).  0 when they cannot be told
+ * apart: buf then has them all. */
+static int case_own_reasons(json_t *c, const struct mview *mv, int nv, char *buf, size_t len)
+{
+	const char *all = jstring(c, "out_of_bounds", "");
+	char tail[4096] = "";
+	size_t n, na = strlen(all);
+	for (int k = 0; k < nv; k++) {
+		const char *r = mv[k].m ? jstring(mv[k].m, "out_of_bounds", "") : "";
+		if (!*r)
+			continue;
+		catf(tail, sizeof(tail), "%s", *tail ? "; " : "");
+		if (case_is_cpu(c))
+			catf(tail, sizeof(tail), "%s", r);
+		else
+			catf(tail, sizeof(tail), "%s: %s", mv[k].name, r);
+	}
+	n = strlen(tail);
+	if (n && !(na >= n && !strcmp(all + na - n, tail))) {
+		snprintf(buf, len, "%s", all);
+		return 0;
+	}
+	na -= n;
+	while (n && na && (all[na - 1] == ' ' || all[na - 1] == ';'))
+		na--;
+	snprintf(buf, len, "%.*s", (int)na, all);
+	return 1;
+}
+
+/* Row k of a measured case: PASS or FAIL (coloured in HTML) with the reasons; the first row
+ * carries the case's own reasons beside its first measure's. */
+static void verdict_cell(struct table *t, json_t *c, const struct mview *mv, int nv, int k)
+{
+	const char *gate = json_is_false(json_object_get(c, "gating")) ? " (not gated)" : "";
+	char why[4096] = "";
+	int within;
+	if (k == 0) {
+		if (case_own_reasons(c, mv, nv, why, sizeof(why)) && mv[0].m && *jstring(mv[0].m, "out_of_bounds", ""))
+			catf(why, sizeof(why), "%s%s", *why ? "; " : "", jstring(mv[0].m, "out_of_bounds", ""));
+		within = !*why && !json_is_false(json_object_get(nv > 1 ? mv[0].m : c, "within_bounds"));
+	} else {
+		snprintf(why, sizeof(why), "%s", jstring(mv[k].m, "out_of_bounds", ""));
+		within = !*why && !json_is_false(json_object_get(mv[k].m, "within_bounds"));
+	}
+	if (within)
+		table_cell(t, "PASS%s", gate);
+	else
+		table_cell(t, "FAIL%s: %s", gate, *why ? why : "out of bounds");
+}
+
+/* A case not measured: its status and reason. */
+static void status_cell(struct table *t, json_t *c)
+{
+	table_cell(t, "%s: %s", jstring(c, "status", "?"), jstring(c, "reason", "no reason recorded"));
+}
+
+static void dropped_cell(struct table *t, json_t *c)
+{
+	double dropped = jnumber(c, "dropped");
+	char buf[96] = "-";
+	if (isfinite(dropped))
+		snprintf(buf, sizeof(buf), "%.0f", dropped);
+	table_cell(t, "%s", buf);
+}
+
+/* "9759 (0)": events, and those dropped. */
+static void events_cell(struct table *t, json_t *c)
+{
+	double n = jnumber(c, "samples"), dropped = jnumber(c, "dropped");
+	char buf[96] = "-";
+	if (isfinite(n))
+		snprintf(buf, sizeof(buf), "%.0f", n);
+	if (isfinite(dropped))
+		catf(buf, sizeof(buf), " (%.0f)", dropped);
+	table_cell(t, "%s", buf);
+}
+
+/* The largest share error, with its site. */
+static void error_cell(struct table *t, json_t *c, const struct mview *v)
+{
+	double e = mv_num(c, v, "attribution_error_max_pp");
+	json_t *site = mv_get(c, v, "worst_site");
+	if (!isfinite(e))
+		table_cell(t, "-");
+	else if (json_is_string(site))
+		table_cell(t, "%.2f (%s)", e, json_string_value(site));
+	else
+		table_cell(t, "%.2f", e);
+}
+
+/* The SE of the largest share's error by chance ("exact" for the types that count every
+ * event), and the bound the error is held to: "3.24 / 13.98". */
+static void se_bound_cell(struct table *t, json_t *c, const struct mview *v)
+{
+	double se = mv_num(c, v, "se_max_pp"), bound = jnumber(mv_get(c, v, "bounds"), "attribution_error_max_pp");
+	char s[32], b[32];
+	if (v->m && !strcmp(jstring(v->m, "kind", ""), "exact"))
+		snprintf(s, sizeof(s), "exact");
+	else if (isfinite(se))
+		snprintf(s, sizeof(s), "%.2f", se);
+	else
+		snprintf(s, sizeof(s), "-");
+	if (isfinite(bound))
+		snprintf(b, sizeof(b), "%.2f", bound);
+	else
+		snprintf(b, sizeof(b), "-");
+	table_cell(t, "%s / %s", s, b);
+}
+
+/* Two percentages of a view: "100.0 / 99.9" (stacks reaching main, frames symbolized). */
+static void pair_cell(struct table *t, json_t *o, const char *k1, const char *k2, double scale, const char *fmt)
+{
+	double x = jnumber(o, k1), y = jnumber(o, k2);
+	char a[32] = "-", b[32] = "-";
+	if (isfinite(x))
+		snprintf(a, sizeof(a), fmt, x * scale);
+	if (isfinite(y))
+		snprintf(b, sizeof(b), fmt, y * scale);
+	table_cell(t, "%s / %s", a, b);
+}
+
+static void tvd_cell(struct table *t, json_t *c, const struct mview *v)
+{
+	double tvd = mv_num(c, v, "tvd"), e = mv_num(c, v, "expected_tvd");
+	if (isfinite(tvd) && isfinite(e))
+		table_cell(t, "%.2f (%.2f)", 100 * tvd, 100 * e);
+	else if (isfinite(tvd))
+		table_cell(t, "%.2f", 100 * tvd);
+	else
+		table_cell(t, "-");
+}
+
+/* A bound in %: "80", "95.6". */
+static void pct_text(double x, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.1f", x);
+	if (strlen(buf) > 2 && !strcmp(buf + strlen(buf) - 2, ".0"))
+		buf[strlen(buf) - 2] = '\0';
+}
+
+/* The cases with a sampling rate (cpu): one row each. */
+static void val_rate_table(struct doc *d, const struct rval *v)
+{
+	static const char *const head[] = { "sampler", "type", "threads", "Hz asked", "Hz got", "samples",
+					    "lost / throttled %", "dropped", "max error (pt)", "SE / bound (pt)",
+					    "TVD (expected) (pt)", "main / symbolized %", "bounds" };
+	const int ncols = (int)(sizeof(head) / sizeof(head[0]));
+	struct table t;
+	json_t *c;
+	size_t i;
+	table_init(&t, ncols, 0x3 | 1u << (ncols - 1));
+	for (int k = 0; k < ncols; k++)
+		table_cell(&t, "%s", head[k]);
+	json_array_foreach(val_cases(v), i, c) {
+		struct mview mv[MAX_VIEWS];
+		int nv = case_views(c, mv);
+		double hz = case_hz(c), eff = jnumber(c, "effective_rate_hz");
+		if (!isfinite(hz))
+			continue;
+		table_cell(&t, "%s", jstring(c, "sampler", "?"));
+		type_cell(&t, c);
+		num_cell(&t, c, "threads", 1, "%g");
+		table_cell(&t, "%g", hz);
+		if (!case_ok(c)) {
+			for (int k = 4; k < ncols - 1; k++)
+				table_cell(&t, "-");
+			status_cell(&t, c);
+			continue;
+		}
+		if (isfinite(eff))
+			table_cell(&t, "%.1f (%.1f%%)", eff, hz > 0 ? 100 * eff / hz : NAN);
+		else
+			table_cell(&t, "-");
+		num_cell(&t, c, "samples", 1, "%.0f");
+		pair_cell(&t, c, "lost_pct", "throttled_pct", 1, "%.2f");
+		dropped_cell(&t, c);
+		error_cell(&t, c, &mv[0]);
+		se_bound_cell(&t, c, &mv[0]);
+		tvd_cell(&t, c, &mv[0]);
+		pair_cell(&t, c, "reached_main", "symbolized", 100, "%.1f");
+		verdict_cell(&t, c, mv, nv, 0);
+	}
+	doc_table(d, &t);
+	table_free(&t);
+}
+
+/* The cases without a rate (offcpu, lock, alloc): one row per measure, the case's own cells
+ * (sampler, events, drops) on its first. */
+static void val_measure_table(struct doc *d, const struct rval *v)
+{
+	static const char *const head[] = { "sampler", "type", "threads", "events (dropped)", "measure",
+					    "total, measured / true", "% of true [bound]", "max error (pt)", "SE / bound (pt)",
+					    "TVD (expected) (pt)", "main / symbolized %", "bounds" };
+	const int ncols = (int)(sizeof(head) / sizeof(head[0]));
+	struct table t;
+	json_t *c;
+	size_t i;
+	table_init(&t, ncols, 0x3 | 1u << 4 | 1u << (ncols - 1));
+	for (int k = 0; k < ncols; k++)
+		table_cell(&t, "%s", head[k]);
+	json_array_foreach(val_cases(v), i, c) {
+		struct mview mv[MAX_VIEWS];
+		int nv = case_views(c, mv);
+		if (isfinite(case_hz(c)))
+			continue;
+		for (int k = 0; k < nv; k++) {
+			const char *unit = jstring(mv[k].m, "unit", "");
+			json_t *b = mv_get(c, &mv[k], "bounds");
+			double ratio = mv_num(c, &mv[k], "total_ratio"), lo = jnumber(b, "total_ratio_min"),
+			       hi = jnumber(b, "total_ratio_max");
+			char totals[160];
+			if (k == 0) {
+				table_cell(&t, "%s", jstring(c, "sampler", "?"));
+				type_cell(&t, c);
+				num_cell(&t, c, "threads", 1, "%g");
+			} else {
+				for (int j = 0; j < 3; j++)
+					table_cell(&t, "%s", "");
+			}
+			if (!case_ok(c)) {
+				for (int j = 3; j < ncols - 1; j++)
+					table_cell(&t, "-");
+				status_cell(&t, c);
+				break;
+			}
+			if (k == 0)
+				events_cell(&t, c);
+			else
+				table_cell(&t, "%s", "");
+			table_cell(&t, "%s", mv[k].name);
+			amounts_text(mv_num(c, &mv[k], "total_measured"), mv_num(c, &mv[k], "total_truth"), unit, totals,
+				     sizeof(totals));
+			table_cell(&t, "%s", isfinite(mv_num(c, &mv[k], "total_measured")) ? totals : "-");
+			if (isfinite(ratio) && isfinite(lo) && isfinite(hi)) {
+				char l[32], h[32];
+				pct_text(100 * lo, l, sizeof(l));
+				pct_text(100 * hi, h, sizeof(h));
+				table_cell(&t, "%.1f [%s, %s]", 100 * ratio, l, h);
+			} else if (isfinite(ratio)) {
+				table_cell(&t, "%.1f", 100 * ratio);
+			} else {
+				table_cell(&t, "-");
+			}
+			error_cell(&t, c, &mv[k]);
+			se_bound_cell(&t, c, &mv[k]);
+			tvd_cell(&t, c, &mv[k]);
+			pair_cell(&t, mv[k].m ? mv[k].m : c, "reached_main", "symbolized", 100, "%.1f");
+			verdict_cell(&t, c, mv, nv, k);
+		}
+	}
+	doc_table(d, &t);
+	table_free(&t);
+}
+
+/* The allocation calls and bytes asked, which the allocation sampler counts at every call. */
+static void val_alloc_calls(struct doc *d, const struct rval *v)
+{
+	struct table t;
+	json_t *c;
+	size_t i;
+	int rows = 0;
+	table_init(&t, 6, 0x1);
+	table_cell(&t, "sampler");
+	table_cell(&t, "threads");
+	table_cell(&t, "calls counted");
+	table_cell(&t, "calls made");
+	table_cell(&t, "bytes counted");
+	table_cell(&t, "bytes asked");
+	json_array_foreach(val_cases(v), i, c) {
+		json_t *calls = json_object_get(c, "calls"), *bytes = json_object_get(c, "bytes");
+		double cc = jnumber(calls, "counted"), ct = jnumber(calls, "truth");
+		double bc = jnumber(bytes, "counted"), bt = jnumber(bytes, "truth");
+		if (!case_ok(c) || (!json_is_object(calls) && !json_is_object(bytes)))
+			continue;
+		table_cell(&t, "%s", jstring(c, "sampler", "?"));
+		num_cell(&t, c, "threads", 1, "%g");
+		if (isfinite(cc) && isfinite(ct))
+			table_cell(&t, "%.0f (%+.0f)", cc, cc - ct);
+		else
+			num_cell(&t, calls, "counted", 1, "%.0f");
+		num_cell(&t, calls, "truth", 1, "%.0f");
+		if (isfinite(bc) && isfinite(bt))
+			table_cell(&t, "%.0f (%+.0f)", bc, bc - bt);
+		else
+			num_cell(&t, bytes, "counted", 1, "%.0f");
+		num_cell(&t, bytes, "truth", 1, "%.0f");
+		rows++;
+	}
+	if (rows) {
+		doc_para(d, "Allocation calls (malloc, calloc, realloc) and the bytes they asked for, which the allocation "
+			 "sampler counts at every call, against the workload's own count (the difference in brackets; glibc's "
+			 "own allocations may add a few):");
+		doc_table(d, &t);
+	}
+	table_free(&t);
+}
+
+/* Measured and true shares of each site, one table per type (its sites as columns), a row per
+ * measure of each measured case. */
+static void val_shares(struct doc *d, const struct rval *v)
+{
+	struct ptrvec types = { 0 };
+	json_t *c;
+	size_t i;
+	json_array_foreach(val_cases(v), i, c)
+		if (case_ok(c))
+			push_unique(&types, case_type(c));
+	if (types.n)
+		doc_para(d, "Each site's share, measured (and true: the workload's own measurement of it), one table per "
+			 "type; a measure's shares are of its total over the sites (samples, off-CPU time, blocks, lock delay, "
+			 "contentions, bytes or objects allocated, bytes in use):");
+	for (int g = 0; g < types.n; g++) {
+		struct ptrvec sites = { 0 };
+		struct table t;
+		int hz = 0, measure = 0, ncols;
+		json_array_foreach(val_cases(v), i, c) {
+			struct mview mv[MAX_VIEWS];
+			int nv;
+			json_t *x;
+			const char *k;
+			if (!case_ok(c) || strcmp(case_type(c), types.v[g]))
+				continue;
+			nv = case_views(c, mv);
+			hz |= isfinite(case_hz(c));
+			measure |= nv > 1 || strcmp(mv[0].name, "samples");
+			for (int m = 0; m < nv; m++)
+				json_object_foreach(mv_get(c, &mv[m], "truth"), k, x)
+					push_unique(&sites, k);
+		}
+		ncols = 2 + hz + measure + sites.n;
+		table_init(&t, ncols, 0x1 | (measure ? 1u << (2 + hz) : 0));
+		table_cell(&t, "sampler");
+		table_cell(&t, "threads");
+		if (hz)
+			table_cell(&t, "Hz");
+		if (measure)
+			table_cell(&t, "measure");
+		for (int j = 0; j < sites.n; j++)
+			table_cell(&t, "%s", (const char *)sites.v[j]);
+		json_array_foreach(val_cases(v), i, c) {
+			struct mview mv[MAX_VIEWS];
+			int nv;
+			if (!case_ok(c) || strcmp(case_type(c), types.v[g]))
+				continue;
+			nv = case_views(c, mv);
+			for (int m = 0; m < nv; m++) {
+				char rate[32];
+				table_cell(&t, "%s", jstring(c, "sampler", "?"));
+				num_cell(&t, c, "threads", 1, "%g");
+				if (hz) {
+					hz_text(case_hz(c), rate, sizeof(rate));
+					table_cell(&t, "%s", rate);
+				}
+				if (measure)
+					table_cell(&t, "%s", mv[m].name);
+				for (int j = 0; j < sites.n; j++) {
+					double ms = jnumber(mv_get(c, &mv[m], "measured"), sites.v[j]);
+					double tr = jnumber(mv_get(c, &mv[m], "truth"), sites.v[j]);
+					if (isfinite(ms) && isfinite(tr))
+						table_cell(&t, "%.1f%% (%.1f%%)", 100 * ms, 100 * tr);
+					else
+						table_cell(&t, "-");
+				}
+			}
+		}
+		doc_p_begin(d);
+		doc_strong(d, types.v[g]);
+		doc_p_end(d);
+		doc_table(d, &t);
+		table_free(&t);
+		free(sites.v);
+	}
+	free(types.v);
+}
+
+/* What a validation's verdict says, in words. */
+static const char *val_verdict_text(const char *verdict)
+{
+	static const char *const words[][2] = {
+		{ "pass", "every gated case within its bounds" }, { "fail", "a gated case out of its bounds" },
+		{ "interrupted", "interrupted: only the finished cases are here" },
+		{ "running", "not finished (still running, or it stopped early)" },
+		{ "cannot", "the sampler could not sample here" },
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(verdict, words[i][0]))
+			return words[i][1];
+	return "";
+}
+
+/* "ref, perf", "99, 999": an array of strings or numbers, joined. */
+static void join_array(json_t *a, const char *unit, char *buf, size_t len)
+{
+	json_t *x;
+	size_t i;
+	buf[0] = '\0';
+	json_array_foreach(a, i, x) {
+		if (json_is_string(x))
+			catf(buf, len, "%s%s", *buf ? ", " : "", json_string_value(x));
+		else if (json_is_number(x))
+			catf(buf, len, "%s%g", *buf ? ", " : "", json_number_value(x));
+	}
+	if (*buf && *unit)
+		catf(buf, len, "%s", unit);
+	if (!*buf)
+		snprintf(buf, len, "-");
+}
+
+/* The workloads of a validation's cases: "cpu, lock", with the type where it is not the
+ * workload's name: "mylock (type lock)". */
+static void val_workloads(const struct rval *v, char *buf, size_t len)
+{
+	struct ptrvec seen = { 0 };
+	json_t *c;
+	size_t i;
+	buf[0] = '\0';
+	json_array_foreach(val_cases(v), i, c) {
+		const char *w = jstring(c, "workload", "?");
+		int k = seen.n;
+		push_unique(&seen, w);
+		if (seen.n == k)
+			continue;
+		catf(buf, len, "%s%s", *buf ? ", " : "", w);
+		if (strcmp(w, case_type(c)))
+			catf(buf, len, " (type %s)", case_type(c));
+	}
+	if (!*buf)
+		snprintf(buf, len, "-");
+	free(seen.v);
+}
+
+/* The profile types of a validation (options.types, else its cases'), and whether it has
+ * cases of the rated type (cpu) and of the others. */
+static void val_types(const struct rval *v, char *buf, size_t len, int *cpu, int *other, int *alloc)
+{
+	struct ptrvec seen = { 0 };
+	json_t *c, *types = json_object_get(json_object_get(v->root, "options"), "types");
+	size_t i;
+	buf[0] = '\0';
+	json_array_foreach(types, i, c)
+		if (json_is_string(c))
+			push_unique(&seen, json_string_value(c));
+	if (!seen.n)
+		json_array_foreach(val_cases(v), i, c)
+			push_unique(&seen, case_type(c));
+	*cpu = *other = *alloc = 0;
+	for (int k = 0; k < seen.n; k++) {
+		catf(buf, len, "%s%s", k ? ", " : "", (const char *)seen.v[k]);
+		*cpu |= !strcmp(seen.v[k], "cpu");
+		*other |= !!strcmp(seen.v[k], "cpu");
+		*alloc |= !strcmp(seen.v[k], "alloc");
+	}
+	if (!*buf)
+		snprintf(buf, len, "-");
+	free(seen.v);
+}
+
+static void val_section(struct doc *d, const struct report *rp, const struct rval *v)
+{
+	json_t *opts = json_object_get(v->root, "options"), *c;
+	const char *verdict = jstring(v->root, "verdict", "?");
+	char title[300], samplers[256], rates[256], threads[128], types[256], workloads[512];
+	int cpu, other, alloc, rated = 0, unrated = 0;
+	size_t i;
+	if (rp->nvals > 1) {
+		snprintf(title, sizeof(title), "Validation %d: %s", v->index, v->name);
+		doc_heading(d, 3, NULL, title);
+	}
+	join_array(json_object_get(opts, "samplers"), "", samplers, sizeof(samplers));
+	join_array(json_object_get(opts, "rates_hz"), " Hz", rates, sizeof(rates));
+	join_array(json_object_get(opts, "threads"), "", threads, sizeof(threads));
+	val_types(v, types, sizeof(types), &cpu, &other, &alloc);
+	val_workloads(v, workloads, sizeof(workloads));
+	doc_p_begin(d);
+	doc_text(d, "Types ");
+	doc_code(d, types);
+	if (strcmp(types, workloads)) {
+		doc_text(d, ", workloads ");
+		doc_code(d, workloads);
+	}
+	doc_text(d, "; samplers ");
+	doc_code(d, samplers);
+	if (cpu) {
+		doc_text(d, "; cpu at ");
+		doc_user(d, rates);
+		doc_text(d, " with ");
+		doc_user(d, threads);
+		doc_text(d, strcmp(threads, "1") ? " threads, event " : " thread, event ");
+		doc_code(d, jstring(opts, "event", "?"));
+	}
+	if (other && isfinite(jnumber(opts, "other_types_threads")))
+		doc_textf(d, "; the other types with %g thread%s", jnumber(opts, "other_types_threads"),
+			  jnumber(opts, "other_types_threads") == 1 ? "" : "s");
+	if (alloc && isfinite(jnumber(opts, "alloc_rate_bytes")))
+		doc_textf(d, ", allocations sampled every %g bytes on average", jnumber(opts, "alloc_rate_bytes"));
+	if (isfinite(jnumber(opts, "duration_s")))
+		doc_textf(d, "; %g s a run", jnumber(opts, "duration_s"));
+	doc_text(d, json_is_true(json_object_get(opts, "same_run")) ?
+		 "; the samplers of one workload, rate and thread count sampled the same run.  Verdict: " :
+		 "; each sampler on its own run.  Verdict: ");
+	doc_strong(d, verdict);
+	doc_text(d, *val_verdict_text(verdict) ? " (" : "");
+	doc_text(d, val_verdict_text(verdict));
+	doc_text(d, *val_verdict_text(verdict) ? ")." : ".");
+	doc_p_end(d);
+	if (!json_array_size(val_cases(v))) {
+		doc_para(d, "No case was measured.");
+		return;
+	}
+	json_array_foreach(val_cases(v), i, c) {
+		rated += isfinite(case_hz(c));
+		unrated += !isfinite(case_hz(c));
+	}
+	if (rated)
+		val_rate_table(d, v);
+	if (unrated) {
+		if (rated)
+			doc_para(d, "The types without a sampling rate, one row per measure:");
+		val_measure_table(d, v);
+	}
+	val_alloc_calls(d, v);
+	val_shares(d, v);
+}
+
+void sec_validation(struct doc *d, const struct report *rp)
+{
+	static const char *const items[] = {
+		"CPU samples (type cpu), a row per case.  Hz asked and got: the requested sampling rate and the "
+		"effective one (samples per CPU second of the workload, and its share of the requested); lost and "
+		"throttled samples, % of samples; dropped: samples received but not kept.",
+		"The other types (offcpu: off-CPU time and blocks; lock: delay and contentions; alloc: space and objects "
+		"allocated, space in use), a row per measure, the case's own cells on its first.  Events: what the "
+		"sampler recorded one at a time (blocks, contentions, sampled allocations), and in brackets those "
+		"dropped; total: the measure summed over the sites, "
+		"measured and true, and the measured as % of the true with the range its bound allows.",
+		"Every measure.  Max error: the largest absolute difference between a site's measured and true share, in "
+		"percentage points (pt), with the site; SE / bound: the standard error of that share by chance, at the "
+		"largest (binomial in the samples for cpu, Poisson sampling per byte for alloc; `exact` where every event "
+		"is counted), and the bound the error is held to; TVD: the total variation distance between the measured "
+		"and true shares, with its expectation by chance; main / symbolized: % of stacks unwound to a root frame "
+		"(main or a thread's start), % of frames given a name; bounds: whether the case (on a measure's row "
+		"after the first, the measure) is within the bounds the validation holds it to (the method below), and "
+		"if not why: drops, the rate, the totals, sites not found.  Only gated cases decide the "
+		"verdict; the others are shown beside them.",
+	};
+	int rated = 0, unrated = 0;
+	if (!rp->nvals)
+		return;
+	doc_heading(d, 2, "validation", "Validation of the samplers");
+	doc_para(d, "Each sampler against a workload whose true profile is known (`tare validate`), its stacks reduced to "
+		 "the workload's sites (the function nearest the leaf) and compared, measure by measure, with the "
+		 "workload's own measurement:");
+	for (int i = 0; i < rp->nvals; i++) {
+		json_t *c;
+		size_t k;
+		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
+			rated |= isfinite(case_hz(c));
+			unrated |= !isfinite(case_hz(c));
+		}
+	}
+	doc_ul_begin(d);
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		if ((i == 0 && !rated) || (i == 1 && !unrated))
+			continue;
+		doc_li_begin(d);
+		doc_text(d, items[i]);
+		doc_li_end(d);
+	}
+	doc_ul_end(d);
+	for (int i = 0; i < rp->nvals; i++)
+		val_section(d, rp, &rp->vals[i]);
+}
+
+/* ---- warnings ------------------------------------------------------------------------------- */
+
+/* A validation: not finished, gated cases out of bounds, cases not measured (one line per
+ * sampler and reason), lost, throttled or dropped samples or events. */
+int warn_validation(struct doc *d, const struct report *rp, const struct rval *v)
+{
+	const char *verdict = jstring(v->root, "verdict", "");
+	json_t *c, *x;
+	size_t i, j;
+	int n = 0;
+	char tag[32] = "", name[200];
+	if (rp->nruns + rp->nvals > 1)
+		snprintf(tag, sizeof(tag), rp->nvals > 1 ? "validation %d: " : "validation: ", v->index);
+	if (!strcmp(verdict, "interrupted") || !strcmp(verdict, "running") || !strcmp(verdict, "cannot"))
+		warn_item(d, tag, val_verdict_text(verdict)), n++;
+	json_array_foreach(json_object_get(v->root, "out_of_bounds"), i, x)
+		if (json_is_string(x)) {
+			char *s = xasprintf("out of bounds: %s", json_string_value(x));
+			warn_item(d, tag, s);
+			free(s);
+			n++;
+		}
+	json_array_foreach(val_cases(v), i, c) {
+		const char *sampler = jstring(c, "sampler", "?"), *status = jstring(c, "status", "?");
+		const char *reason = jstring(c, "reason", "no reason recorded");
+		double lost = jnumber(c, "lost_pct"), thr = jnumber(c, "throttled_pct"), dropped = jnumber(c, "dropped");
+		int same = 0, first = 1;
+		if (!case_ok(c)) {
+			/* once per sampler, status and reason: "perf: skipped in 2 cases: ..." */
+			json_array_foreach(val_cases(v), j, x) {
+				if (case_ok(x) || strcmp(sampler, jstring(x, "sampler", "?")) || strcmp(status, jstring(x, "status", "?")) ||
+				    strcmp(reason, jstring(x, "reason", "no reason recorded")))
+					continue;
+				first &= j >= i;
+				same++;
+			}
+			if (first) {
+				char *s = same > 1 ? xasprintf("%s: %s in %d cases: %s", sampler, status, same, reason)
+						   : (case_name(c, name, sizeof(name)), xasprintf("%s: %s: %s", name, status, reason));
+				warn_item(d, tag, s);
+				free(s);
+				n++;
+			}
+			continue;
+		}
+		{
+			/* what the sampler did not keep: lost and throttled samples, drops */
+			const char *of = isfinite(case_hz(c)) ? "samples" : "events";
+			double samples = jnumber(c, "samples");
+			char what[600] = "";
+			if (lost > 0)
+				catf(what, sizeof(what), "%.2f%% of %s lost", lost, of);
+			if (thr > 0)
+				catf(what, sizeof(what), "%s%.2f%% throttled", *what ? ", " : "", thr);
+			if (dropped > 0)
+				catf(what, sizeof(what), "%s%.0f %s dropped (%.2f%%)", *what ? ", " : "", dropped, of,
+				     isfinite(jnumber(c, "dropped_pct")) ? jnumber(c, "dropped_pct")
+				     : samples > 0 ? 100 * dropped / samples : 100.0);
+			if (!*what)
+				continue;
+			case_name(c, name, sizeof(name));
+			char *s = xasprintf("%s: %s", name, what);
+			warn_item(d, tag, s);
+			free(s);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* ---- method: options and bounds, one column per validation ---------------------------------- */
+
+/* One row of the method table for a validation: the text of its cell, "-" where it has none. */
+static void val_method_text(const struct rval *v, const char *what, char *buf, size_t len)
+{
+	json_t *root = v->root, *opts = json_object_get(root, "options"), *c;
+	int cpu, other, alloc, ok = 0;
+	char types[256];
+	size_t i;
+	val_types(v, types, sizeof(types), &cpu, &other, &alloc);
+	snprintf(buf, len, "-");
+	if (!strcmp(what, "validation"))
+		snprintf(buf, len, "%s", v->name);
+	else if (!strcmp(what, "started"))
+		snprintf(buf, len, "%s to %s", jstring(root, "started_utc", "?"), jstring(root, "finished_utc", "?"));
+	else if (!strcmp(what, "types"))
+		snprintf(buf, len, "%s", types);
+	else if (!strcmp(what, "workloads"))
+		val_workloads(v, buf, len);
+	else if (!strcmp(what, "samplers"))
+		join_array(json_object_get(opts, "samplers"), "", buf, len);
+	else if (!strcmp(what, "cpu: sampling rates") && cpu)
+		join_array(json_object_get(opts, "rates_hz"), " Hz", buf, len);
+	else if (!strcmp(what, "cpu: workload threads") && cpu)
+		join_array(json_object_get(opts, "threads"), "", buf, len);
+	else if (!strcmp(what, "cpu: event") && cpu)
+		snprintf(buf, len, "%s", jstring(opts, "event", "-"));
+	else if (!strcmp(what, "other types: workload threads") && other && isfinite(jnumber(opts, "other_types_threads")))
+		snprintf(buf, len, "%g", jnumber(opts, "other_types_threads"));
+	else if (!strcmp(what, "alloc: mean bytes between samples") && alloc && isfinite(jnumber(opts, "alloc_rate_bytes")))
+		snprintf(buf, len, "%g", jnumber(opts, "alloc_rate_bytes"));
+	else if (!strcmp(what, "each run") && isfinite(jnumber(opts, "duration_s")))
+		snprintf(buf, len, "%g s", jnumber(opts, "duration_s"));
+	else if (!strcmp(what, "samplers share a run"))
+		snprintf(buf, len, "%s", json_is_true(json_object_get(opts, "same_run")) ? "yes" : "no (--apart)");
+	else if (!strcmp(what, "cases")) {
+		json_array_foreach(val_cases(v), i, c)
+			ok += case_ok(c);
+		snprintf(buf, len, "%d measured of %zu", ok, json_array_size(val_cases(v)));
+	} else if (!strcmp(what, "verdict"))
+		snprintf(buf, len, "%s", jstring(root, "verdict", "?"));
+	else if (!strcmp(what, "tare version"))
+		snprintf(buf, len, "%s", jstring(root, "tare_version", "?"));
+}
+
+/* Does a validation hold cases of this type? */
+static int val_has_type(const struct rval *v, const char *type, size_t len)
+{
+	json_t *c;
+	size_t i;
+	json_array_foreach(val_cases(v), i, c)
+		if (strlen(case_type(c)) == len && !strncmp(case_type(c), type, len))
+			return 1;
+	return 0;
+}
+
+/* Why each measure's bounds are what they are (options.bounds.measures: "lock delay": "..."),
+ * one row per measure of a type some validation here holds. */
+static void measure_bound_rows(struct table *t, const struct report *rp)
+{
+	struct ptrvec keys = { 0 };
+	for (int i = 0; i < rp->nvals; i++) {
+		json_t *x;
+		const char *k;
+		json_object_foreach(json_object_get(json_object_get(json_object_get(rp->vals[i].root, "options"), "bounds"),
+						    "measures"), k, x)
+			if (json_is_string(x) && val_has_type(&rp->vals[i], k, strcspn(k, " ")))
+				push_unique(&keys, k);
+	}
+	for (int j = 0; j < keys.n; j++) {
+		table_cell(t, "bound: %s", (const char *)keys.v[j]);
+		for (int i = 0; i < rp->nvals; i++) {
+			json_t *x = json_object_get(json_object_get(json_object_get(json_object_get(rp->vals[i].root, "options"),
+										      "bounds"), "measures"), keys.v[j]);
+			const char *k = keys.v[j];
+			table_cell(t, "%s", json_is_string(x) && val_has_type(&rp->vals[i], k, strcspn(k, " ")) ?
+					    json_string_value(x) : "-");
+		}
+	}
+	free(keys.v);
+}
+
+void val_method(struct doc *d, const struct report *rp)
+{
+	static const char *const rows[] = { "validation", "started", "types", "workloads", "samplers", "cpu: sampling rates",
+					    "cpu: workload threads", "cpu: event", "other types: workload threads",
+					    "alloc: mean bytes between samples", "each run", "samplers share a run", "cases",
+					    "verdict", "tare version" };
+	/* what each type's rows mean and the bounds they are held to (docs/validate.md), for the
+	 * types the report's validations hold */
+	enum { ANY, CPU, COUNTED, ALLOC };
+	static const struct { int types; const char *text; } items[] = {
+		{ ANY, "Truth: the workload's own measurement of its profile, per site (the function that does the work), "
+		  "not what it was asked for.  cpu: every 64th pass of each function timed on the wall clock, passes during "
+		  "which the thread was descheduled left out; "
+		  "offcpu: each site's calls timed around them, and counted; lock: each site's wait for its mutex and its "
+		  "contentions; alloc: the bytes and objects each site allocated, and those still live at exit." },
+		{ ANY, "Measures: the shares of one quantity over the sites, each held to its own bounds.  cpu: samples.  "
+		  "offcpu: off-CPU time and blocks.  lock: delay (the wait) and contentions.  alloc: alloc_space (bytes "
+		  "allocated), alloc_objects (objects allocated) and inuse_space (bytes live at exit).  A sample counts for "
+		  "the truth's site nearest its leaf; the shares are of the sum over the sites, as the truth's are." },
+		{ ANY, "Attribution error: max over the sites of |measured share - true share|, in percentage points.  TVD: "
+		  "half the sum over the sites of |measured - true share|.  Each |share error| has the mean se_i "
+		  "sqrt(2/pi) by chance, so E[TVD] is the sum of the sites' standard errors over sqrt(2 pi)." },
+		{ CPU, "cpu, samples, binomial: if each of n samples lands in site i with probability p_i independently, the "
+		  "measured share has the standard error se_i = sqrt(p_i (1 - p_i) / n).  The bound is 4 of those SEs at "
+		  "the largest plus 1 point, or a fixed number of points (--max-error): 4 SEs, a site leaves it by chance "
+		  "with probability 6e-5; the point is for what is not sampling noise (the truth is itself measured, and "
+		  "moves ~0.3 points between runs).  TVD: within 4 E[TVD] + 1 point.  A periodic sampler is not a random "
+		  "one: the binomial figures are the yardstick, not a model of the sampler." },
+		{ CPU, "cpu, effective rate: the samples a sampler received over the workload's CPU seconds (user + system, "
+		  "from wait4).  A per-task clock (ref, perf) fires every 1/rate s of the task's CPU: only lost, throttled "
+		  "or unaccounted samples move the rate, so its bound is a tolerance, not a statistic.  ref-bpf's clocks "
+		  "are per CPU and fire every 1/rate s of the CPU's time on whatever runs: a workload that had the "
+		  "fraction u of its CPUs' time takes each tick with probability ~u, so its n samples are binomial, "
+		  "relative SE sqrt((1 - u) / n), and its bound adds 4 of those." },
+		{ COUNTED, "offcpu and lock, every event counted: every block and every contended pthread_mutex_lock is "
+		  "recorded, with its time, so there is no sampling error (SE `exact`).  What separates the profile from "
+		  "the truth is the measurement: the workload times each call with CLOCK_MONOTONIC around it; the profile "
+		  "counts switch-out to switch-in (offcpu) or the probed call's entry to return (lock).  Each event is "
+		  "short by d, the call's time on the CPU or runnable but not blocked: syscall entry and exit, the probes' "
+		  "traps (~10-20 us of a 300-1000 us block idle), and, on a loaded machine, the wait of a thread preempted "
+		  "inside the call.  A site with a share t_i of the time and b_i of the events moves by (n d / (T - n d)) "
+		  "(t_i - b_i): 0.6 points idle, up to 1.2 measured with four CPU hogs.  So the bounds are measurement "
+		  "noise: 4 points on the time shares (off-cpu, delay), the time within [80%, 101%] of the truth's; the "
+		  "events exact but for a spurious wake-up (a second block: blocks within [99%, 105%]) or a contention "
+		  "missed in a race of a few us (contentions within [95%, 100%]), their shares within 2 points." },
+		{ ALLOC, "alloc, Poisson sampling per byte: the eBPF sampler samples allocations as a Poisson process over the "
+		  "bytes allocated, mean N (the mean bytes between samples above): an allocation of s bytes is sampled with "
+		  "P(s) = 1 - exp(-s/N), and a sampled one stands for x/P (s bytes for alloc_space, 1 object for "
+		  "alloc_objects).  A site that made c allocations of s bytes gets an unbiased estimate with variance "
+		  "V = c x^2 (1 - P) / P, so the SE of its B bytes is s sqrt(c (1 - P) / P) -- for s << N, sqrt(B N): "
+		  "the SE of a Poisson count of B/N samples.  A share r_i, by the delta method around the true total T: "
+		  "Var r_i ~ ((1 - r_i)^2 V_i + r_i^2 sum_{j != i} V_j) / T^2, for s << N binomial in T/N, the expected "
+		  "number of samples; the total's relative SE is sqrt(sum V_j) / T.  The bound: 4 of those SEs plus 0.5 "
+		  "point (in use: 1) for what the normal approximation misses at 10 expected samples a site; the totals "
+		  "within 4 SEs + 1% (in use: 2%).  The allocation calls and the bytes they asked are counted at every "
+		  "call: exactly (+ at most 16 calls and 64 KiB of glibc's own)." },
+		{ ANY, "Drops: samples or events the sampler received but could not keep are out of bounds (lost "
+		  "and dropped, % at most)." },
+		{ ANY, "Every site with 10 or more expected events must be found; 90% of stacks must reach a root frame (main or "
+		  "a thread's start routine) and 99% of frames be symbolized.  Only gated cases (the reference samplers') "
+		  "decide the verdict; the others are measured and bounded the same way and shown beside them." },
+	};
+	struct table t;
+	int from = rp->nruns, to = rp->nruns + rp->nvals, cpu = 0, alloc = 0, exact = 0;
+	for (int i = 0; i < rp->nvals; i++) {
+		char types[256];
+		int c1, o1, a1;
+		json_t *c;
+		size_t k;
+		val_types(&rp->vals[i], types, sizeof(types), &c1, &o1, &a1);
+		cpu |= c1, alloc |= a1;
+		(void)o1;
+		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
+			exact |= !strcmp(case_type(c), "offcpu") || !strcmp(case_type(c), "lock");
+		}
+	}
+	if (rp->nruns)
+		doc_heading(d, 3, NULL, "Validation");
+	doc_para(d, "For each workload (cpu: each rate and thread count), the workload is forked and held at a gate; each "
+		 "sampler starts in its own process, attached to the workload's PID, and the gate opens once every sampler "
+		 "is ready.  The samplers' stacks are reduced to the workload's sites (the function nearest the leaf) and "
+		 "compared, measure by measure, with the workload's truth.  Each case's bounds, as numbers, are in the "
+		 "tables above and in validation.json.");
+	table_init(&t, rp->nvals + 1, ~0u);
+	input_columns(&t, rp, from, to, "validation");
+	for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++) {
+		char cell[1024];
+		int shown = 0;
+		if (k == 0 && rp->nvals == 1)
+			continue;
+		for (int i = 0; i < rp->nvals; i++) {
+			val_method_text(&rp->vals[i], rows[k], cell, sizeof(cell));
+			shown |= strcmp(cell, "-") != 0;
+		}
+		if (!shown && strchr(rows[k], ':'))
+			continue;	/* a type's row, of no validation here */
+		table_cell(&t, "%s", rows[k]);
+		for (int i = 0; i < rp->nvals; i++) {
+			val_method_text(&rp->vals[i], rows[k], cell, sizeof(cell));
+			table_cell(&t, "%s", cell);
+		}
+	}
+	object_rows(&t, rp, from, to, "options", "bounds", "bound: ");
+	measure_bound_rows(&t, rp);
+	doc_table(d, &t);
+	table_free(&t);
+	doc_ul_begin(d);
+	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		if (!(items[i].types == ANY || (items[i].types == CPU && cpu) || (items[i].types == COUNTED && exact) ||
+		      (items[i].types == ALLOC && alloc)))
+			continue;
+		doc_li_begin(d);
+		doc_text(d, items[i].text);
+		doc_li_end(d);
+	}
+	doc_ul_end(d);
+}
