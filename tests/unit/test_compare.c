@@ -1,5 +1,5 @@
 /* test_compare.c — tare compare on synthetic runs whose change is known, its gates' parsing,
- * and the escaping that keeps its Markdown and JUnit outputs well-formed. */
+ * and a hostile label in its Markdown and JUnit outputs (the escapers: test_markup.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,7 +210,8 @@ static void test_gate_parsing(void)
 	CHECK(compare_format_parse("md") == FMT_MARKDOWN && compare_format_parse("xml") < 0, "formats");
 }
 
-/* Every format renders; JUnit counts one testcase per row and escapes a hostile label. */
+/* Every format renders; JUnit counts one testcase per row and escapes a hostile label, and so
+ * does Markdown (markup.h's MD_GFM set: & as it is). */
 static void test_render(void)
 {
 	struct comparison cmp = { 0 };
@@ -235,6 +236,11 @@ static void test_render(void)
 		CHECK(strstr(buf, "name=\"probe &lt;&amp;&quot;x&quot;&gt;\"") != NULL, "escaped label");
 		CHECK(strstr(buf, "<failure ") != NULL, "a failure");
 	}
+	free(buf);
+	f = open_memstream(&buf, &len);
+	compare_render(f, &cmp, FMT_MARKDOWN);
+	fclose(f);
+	CHECK(strstr(buf, "| probe \\<&\"x\"\\> |") != NULL, "escaped label in Markdown: %s", buf);
 	free(buf);
 	for (int fmt = FMT_TEXT; fmt <= FMT_JSON; fmt++) {
 		f = open_memstream(&buf, &len);
