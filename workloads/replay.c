@@ -5,7 +5,7 @@
  * trace's arrival offsets (--trace, looped if it ends first).  There are --connections
  * connections, each with at most one request in flight (no pipelining); a request whose time
  * has come while every connection is busy waits in the schedule and goes out as soon as one
- * frees up.  Each reply is timed twice into HDR histograms (harness/hist.h, ns):
+ * frees up.  Each reply is timed twice into HDR histograms (common/hist.h, ns):
  *
  *	corrected   = completion - intended send time   (what a user waiting on it saw)
  *	uncorrected = completion - actual send time     (what a closed-loop tool would report)
@@ -51,8 +51,9 @@
 #define WORKLOAD_NAME "replay"
 #include "hist.h"
 #include "tare_units.h"
-#include "trace.h"
+#include "trace_format.h"
 #include "util.h"
+#include "wire.h"
 #include "workload.h"
 
 #define REPLAY_MAX_CONNECTIONS	10000

@@ -14,7 +14,7 @@
  * measured once at start-up with the thread CPU clock, so a sampler sees server_work's own
  * frames doing arithmetic, not clock_gettime.
  *
- * The protocol (harness/trace.h has the encoding):
+ * The protocol (common/wire.h has the encoding):
  *   request  32 bytes: magic "TRQ1" | class | id | work_us | alloc_bytes | reply_bytes |
  *                      payload_bytes, then payload_bytes bytes (read and discarded)
  *   reply    24 bytes: magic "TRP1" | status (0 ok) | id | reply_bytes | server_us, then
@@ -53,7 +53,7 @@
 
 #define WORKLOAD_NAME "server"
 #include "tare_units.h"
-#include "trace.h"	/* the wire protocol (header-only part) */
+#include "wire.h"
 #include "workload.h"
 
 #define SERVER_MAX_THREADS	256

@@ -1,7 +1,7 @@
 /* workload.h — the command line, stop and truth-line conventions the workloads share.
  *
  * Each workload is one program from one file (the Makefile builds workloads/NAME.c with
- * -Iworkloads), and all of them speak alike: a bad argument is one line naming the program,
+ * -Icommon), and all of them speak alike: a bad argument is one line naming the program,
  * the option and what it expected, and exit 2 (tare's EXIT_USAGE).  The ground-truth
  * workloads (cpu, alloc, lock, offcpu) also share a stop flag, set by SIGTERM, SIGINT and
  * --duration's timer, and the opening of the JSON truth line they print at exit; server and
