@@ -31,6 +31,8 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "parse.h"
+
 #define WORKLOAD_EXIT_USAGE 2	/* tare's EXIT_USAGE: a bad command line */
 
 /* "NAME: OPT ARG: expected EXPECTED (see NAME --help)" on stderr, and exit 2. */
@@ -42,52 +44,28 @@ static inline void __attribute__((noreturn)) workload_bad_arg(const char *opt, c
 	exit(WORKLOAD_EXIT_USAGE);
 }
 
-/* An integer in [min, max] written as plain digits: strtoull alone accepts "-1" (as a huge
- * value) and leading blanks. */
-static inline bool workload_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* A finite number in [min, max], the whole string in strtod's syntax ("5", "0.5", "1e2"). */
-static inline bool workload_parse_number(const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* The workload_arg_* return an option's value, or exit through workload_bad_arg. */
 
-/* OPT's ARG as workload_parse_u64 reads it: "expected an integer in [MIN, MAX]". */
-static inline uint64_t workload_arg_int(const char *opt, const char *arg, uint64_t min,
-					uint64_t max)
+/* OPT's ARG as parse_u64 reads it, or "expected NOUN in [MIN, MAX]" ("a whole number"). */
+static inline uint64_t workload_arg_u64(const char *opt, const char *arg, uint64_t min,
+					uint64_t max, const char *noun)
 {
 	char expected[80];
 	uint64_t v;
 
-	if (!workload_parse_u64(arg, min, max, &v)) {
-		snprintf(expected, sizeof(expected), "an integer in [%llu, %llu]",
+	if (!parse_u64(arg, min, max, &v)) {
+		snprintf(expected, sizeof(expected), "%s in [%llu, %llu]", noun,
 			 (unsigned long long)min, (unsigned long long)max);
 		workload_bad_arg(opt, arg, expected);
 	}
 	return v;
+}
+
+/* "expected an integer in [MIN, MAX]". */
+static inline uint64_t workload_arg_int(const char *opt, const char *arg, uint64_t min,
+					uint64_t max)
+{
+	return workload_arg_u64(opt, arg, min, max, "an integer");
 }
 
 /* OPT's ARG as 1 to maxn comma-separated integers in [min, max], into out[]; their count, or
@@ -108,7 +86,7 @@ static inline int workload_arg_list(const char *opt, const char *arg, uint64_t m
 			workload_bad_arg(opt, arg, what);
 		memcpy(field, p, len);
 		field[len] = '\0';
-		if (!workload_parse_u64(field, min, max, &out[n++]))
+		if (!parse_u64(field, min, max, &out[n++]))
 			workload_bad_arg(opt, arg, what);
 		if (!comma)
 			return n;
@@ -121,7 +99,7 @@ static inline double workload_arg_duration(const char *arg)
 {
 	double s;
 
-	if (!workload_parse_number(arg, 0, 1e7, &s) || !(s > 0))
+	if (!parse_number(arg, 0, 1e7, &s) || !(s > 0))
 		workload_bad_arg("--duration", arg, "a number of seconds in (0, 1e7]");
 	return s;
 }
@@ -131,7 +109,7 @@ static inline uint64_t workload_arg_units(const char *arg)
 {
 	uint64_t n;
 
-	if (!workload_parse_u64(arg, 1, UINT64_MAX / 2, &n))
+	if (!parse_u64(arg, 1, UINT64_MAX / 2, &n))
 		workload_bad_arg("--units", arg, "a positive integer");
 	return n;
 }

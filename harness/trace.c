@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "parse.h"
 #include "util.h"
 
 /* ---- generators ------------------------------------------------------------------------ */
@@ -629,24 +630,6 @@ static int trace_usage_err(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-static bool trace_arg_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool trace_arg_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	return trace_parse_whole(s, max, out) == TRACE_NUM_OK;
-}
-
 /* The command line, without -o FILE (the content does not depend on it), with the seed. */
 static char *trace_cmdline(const char *prefix, int argc, char **argv, int add_seed, uint64_t seed)
 {
@@ -741,16 +724,16 @@ static int trace_parse_class(const char *arg, uint32_t dflt_work, uint32_t dflt_
 	c->reply_bytes = dflt_reply;
 	c->weight = 1;
 	if (n > 1) {
-		if (!trace_arg_u64(parts[1], TRACE_MAX_WORK_US, &v))
+		if (!parse_u64(parts[1], 0, TRACE_MAX_WORK_US, &v))
 			return -1;
 		c->work_us = (uint32_t)v;
 	}
 	if (n > 2) {
-		if (!trace_arg_u64(parts[2], TRACE_MAX_REPLY_BYTES, &v))
+		if (!parse_u64(parts[2], 0, TRACE_MAX_REPLY_BYTES, &v))
 			return -1;
 		c->reply_bytes = (uint32_t)v;
 	}
-	if (n > 3 && !trace_arg_double(parts[3], 0, 1e9, &c->weight))
+	if (n > 3 && !parse_number(parts[3], 0, 1e9, &c->weight))
 		return -1;
 	return 0;
 }
@@ -824,17 +807,17 @@ static int trace_cmd_gen(int argc, char **argv)
 		case O_PERIOD: dst = &g.period_s; what = "seconds"; max = TRACE_MAX_OFFSET_S; break;
 		case O_DURATION: dst = &g.duration_s; what = "seconds"; max = TRACE_MAX_OFFSET_S; break;
 		case O_SEED:
-			if (!trace_arg_u64(optarg, UINT64_MAX, &g.seed))
+			if (!parse_u64(optarg, 0, UINT64_MAX, &g.seed))
 				return trace_usage_err("gen", "--seed '%s': expected a whole number", optarg);
 			seen_seed = 1;
 			break;
 		case O_WORK:
-			if (!trace_arg_u64(optarg, TRACE_MAX_WORK_US, &work))
+			if (!parse_u64(optarg, 0, TRACE_MAX_WORK_US, &work))
 				return trace_usage_err("gen", "--work-us '%s': expected whole us in [0, %u]",
 						       optarg, TRACE_MAX_WORK_US);
 			break;
 		case O_REPLY:
-			if (!trace_arg_u64(optarg, TRACE_MAX_REPLY_BYTES, &reply))
+			if (!parse_u64(optarg, 0, TRACE_MAX_REPLY_BYTES, &reply))
 				return trace_usage_err("gen", "--reply-bytes '%s': expected bytes in [0, %u]",
 						       optarg, TRACE_MAX_REPLY_BYTES);
 			break;
@@ -859,7 +842,7 @@ static int trace_cmd_gen(int argc, char **argv)
 		default:
 			return trace_usage_err("gen", "%s: unknown option", av[optind - 1]);
 		}
-		if (dst && !trace_arg_double(optarg, 0, max, dst))
+		if (dst && !parse_number(optarg, 0, max, dst))
 			return trace_usage_err("gen", "--%s '%s': expected %s", opts[li].name, optarg, what);
 	}
 	if (optind < ac)
@@ -978,7 +961,7 @@ static int trace_cmd_import(int argc, char **argv)
 				return trace_usage_err("import", "--format '%s': expected nginx, apache or auto", optarg);
 			break;
 		case O_SCALE:
-			if (!trace_arg_double(optarg, 1e-6, 1e6, &o.work_scale))
+			if (!parse_number(optarg, 1e-6, 1e6, &o.work_scale))
 				return trace_usage_err("import", "--work-scale '%s': expected a number in [1e-6, 1e6]", optarg);
 			break;
 		case O_STRICT:

@@ -406,7 +406,7 @@ static void alloc_parse_opt(int c, const char *arg)
 		break;
 	case OPT_RATE:	/* "0" is the default, unpaced; any other value must be > 0 */
 		if (strcmp(arg, "0") &&
-		    (!workload_parse_number(arg, 0, 1e9, &cfg.rate) || !(cfg.rate > 0)))
+		    (!parse_number(arg, 0, 1e9, &cfg.rate) || !(cfg.rate > 0)))
 			workload_bad_arg("--rate", arg, "calls per second in [0, 1e9]");
 		break;
 	case OPT_DURATION:

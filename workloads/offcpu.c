@@ -301,7 +301,7 @@ static uint32_t offcpu_parse_us(const char *opt, const char *arg)
 {
 	uint64_t v;
 
-	if (!workload_parse_u64(arg, 0, OFFCPU_MAX_US, &v))
+	if (!parse_u64(arg, 0, OFFCPU_MAX_US, &v))
 		workload_bad_arg(opt, arg, "microseconds in [0, 10000000]");
 	return (uint32_t)v;
 }

@@ -457,21 +457,14 @@ static double replay_arg_double(const char *opt, const char *s, double min, doub
 {
 	double v;
 
-	if (!workload_parse_number(s, min, max, &v))
+	if (!parse_number(s, min, max, &v))
 		workload_bad_arg(opt, s, want);
 	return v;
 }
 
 static uint32_t replay_arg_u32(const char *opt, const char *s, uint32_t min, uint32_t max)
 {
-	char want[64];
-	uint64_t v;
-
-	if (!workload_parse_u64(s, min, max, &v)) {
-		snprintf(want, sizeof(want), "a whole number in [%u, %u]", min, max);
-		workload_bad_arg(opt, s, want);
-	}
-	return (uint32_t)v;
+	return (uint32_t)workload_arg_u64(opt, s, min, max, "a whole number");
 }
 
 static void replay_parse_args(int argc, char **argv)

@@ -409,7 +409,7 @@ static void server_parse_args(int argc, char **argv)
 	while ((c = workload_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case O_PORT:
-			if (!workload_parse_u64(optarg, 0, 65535, &v))
+			if (!parse_u64(optarg, 0, 65535, &v))
 				workload_bad_arg("--port", optarg, "a port in [0, 65535] (0: any free one)");
 			cfg.port = (int)v;
 			break;
@@ -423,11 +423,11 @@ static void server_parse_args(int argc, char **argv)
 							    SERVER_MAX_THREADS);
 			break;
 		case O_STALL_EVERY:
-			if (!workload_parse_number(optarg, 0.001, 86400, &cfg.stall_every_s))
+			if (!parse_number(optarg, 0.001, 86400, &cfg.stall_every_s))
 				workload_bad_arg("--stall-every", optarg, "seconds in [0.001, 86400]");
 			break;
 		case O_STALL_MS:
-			if (!workload_parse_u64(optarg, 0, 86400000, &v))
+			if (!parse_u64(optarg, 0, 86400000, &v))
 				workload_bad_arg("--stall-ms", optarg, "whole milliseconds");
 			cfg.stall_ms = (int)v;
 			break;

@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "inject.h"
+#include "parse.h"
 #include "tare_units.h"	/* the switchback arm (-Iworkloads) */
 
 #ifndef sigev_notify_thread_id
@@ -336,8 +337,7 @@ static bool inject_env_number(const char *name, const char *range, double lo, bo
 
 	if (!v)
 		return true;
-	if (!inject_parse_number(v, &x) || x < lo || x > hi || (lo_open && x == lo) ||
-	    (hi_open && x == hi)) {
+	if (!parse_number(v, lo, hi, &x) || (lo_open && x == lo) || (hi_open && x == hi)) {
 		fprintf(stderr, "tare-inject: %s=%s: expected %s\n", name, v, range);
 		return false;
 	}

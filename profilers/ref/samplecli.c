@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "util.h"
 
 volatile sig_atomic_t sample_stop, sample_sigchld;
@@ -236,11 +237,10 @@ int sample_usage(const char *help, const char *fmt, ...)
 int sample_common_opt(int c, const char *arg, struct sample_common *o, const char *help)
 {
 	uint64_t v;
-	char *end;
 
 	switch (c) {
 	case 'F':
-		if (sample_parse_u64(arg, 1, 1000000, &v) < 0)
+		if (!parse_u64(arg, 1, 1000000, &v))
 			return sample_usage(help, "-F %s: expected a rate in Hz, 1 to 1000000", arg);
 		o->freq_hz = v;
 		return 1;
@@ -251,7 +251,7 @@ int sample_common_opt(int c, const char *arg, struct sample_common *o, const cha
 		o->out = arg;
 		return 1;
 	case 'p':
-		if (sample_parse_u64(arg, 1, INT_MAX, &v) < 0)
+		if (!parse_u64(arg, 1, INT_MAX, &v))
 			return sample_usage(help, "-p %s: expected a process id", arg);
 		o->pid = (pid_t)v;
 		o->have_pid = 1;
@@ -266,27 +266,10 @@ int sample_common_opt(int c, const char *arg, struct sample_common *o, const cha
 		o->stats = arg;
 		return 1;
 	case SAMPLE_OPT_FLUSH:
-		errno = 0;
-		o->flush_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !(o->flush_s >= 0) || o->flush_s > 1e7)
+		if (!parse_number(arg, 0, 1e7, &o->flush_s))
 			return sample_usage(help, "--flush %s: expected seconds, 0 or more", arg);
 		return 1;
 	}
-	return 0;
-}
-
-int sample_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
 	return 0;
 }
 

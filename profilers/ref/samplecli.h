@@ -11,8 +11,6 @@
 /* "tare sample: MESSAGE" on stderr; sample_debug only with -v (tare_verbose). */
 void sample_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sample_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A decimal in [min, max] into *out; -1 when s is not one. */
-int sample_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* "tare sample: MESSAGE (see HELP)" on stderr; returns EXIT_USAGE. */
 int sample_usage(const char *help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
