@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gated.h"
 #include "util.h"
 
 volatile sig_atomic_t tare_interrupted;
@@ -43,20 +43,14 @@ void tare_install_signals(void)
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-/* In the child, between fork and exec: only async-signal-safe-ish work, report failures by
- * writing errno to the error pipe (the parent turns it into a sentence). */
-static _Noreturn void child_main(const struct spawn_opts *o, int gate_rd, int err_wr, pid_t parent)
+/* In the child, before the gate (gated.h): only async-signal-safe-ish work. */
+static void child_setup(void *arg)
 {
+	const struct spawn_opts *o = arg;
 	sigset_t none;
-	char c;
-	int e;
-	ssize_t n;
-	/* It dies with tare, however tare dies (SIGKILL from a CI timeout included): the profiler
-	 * and the load must not run on unobserved.  The setting survives exec; what the child forks
-	 * in turn is found by its cgroup (the stale-run sweep, tare clean). */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);    /* tare died before the line above */
+	/* The setting PR_SET_PDEATHSIG (gated_fork) survives exec: the profiler and the load must
+	 * not run on unobserved.  What the child forks in turn is found by its cgroup (the
+	 * stale-run sweep, tare clean). */
 	setpgid(0, 0);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
@@ -81,74 +75,33 @@ static _Noreturn void child_main(const struct spawn_opts *o, int gate_rd, int er
 	}
 	for (char *const *e2 = o->env_add; e2 && *e2; e2++)
 		putenv(*e2);
-	/* Wait for the gate: one byte opens it; EOF means tare died holding it, so never run. */
-	do
-		n = read(gate_rd, &c, 1);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		_exit(127);
-	close(gate_rd);
+	/* Nothing of tare's leaks into the program but keep_fd (the gate's pipes are
+	 * close-on-exec already). */
 	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
 		for (int fd = 3; fd < 1024; fd++)
-			if (fd != err_wr)
-				fcntl(fd, F_SETFD, FD_CLOEXEC);
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 	if (o->keep_fd >= 0)
 		fcntl(o->keep_fd, F_SETFD, 0);
-	execvp(o->argv[0], o->argv);
-	e = errno;
-	if (write(err_wr, &e, sizeof(e)) < 0)
-		_exit(126);
-	_exit(127);
 }
 
 int child_spawn(struct child *c, const struct spawn_opts *o, char *err, size_t errlen)
 {
-	int gate[2], errp[2];
-	pid_t parent;
 	memset(c, 0, sizeof(*c));
 	c->pidfd = c->gate_fd = c->err_fd = -1;
-	if (pipe2(gate, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
+	c->pid = gated_fork(o->argv, child_setup, (void *)o, &c->gate_fd, &c->err_fd, err, errlen);
+	if (c->pid < 0)
 		return -1;
-	}
-	fflush(NULL);
-	parent = getpid();
-	c->pid = fork();
-	if (c->pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(gate[0]), close(gate[1]), close(errp[0]), close(errp[1]);
-		return -1;
-	}
-	if (c->pid == 0) {
-		close(gate[1]);
-		close(errp[0]);
-		child_main(o, gate[0], errp[1], parent);
-	}
 	/* Both sides call setpgid so neither order of scheduling leaves a window. */
 	setpgid(c->pid, c->pid);
-	close(gate[0]);
-	close(errp[1]);
-	c->gate_fd = gate[1];
-	c->err_fd = errp[0];
 	c->pidfd = sys_pidfd_open(c->pid);
 	return 0;
 }
 
 int child_release(struct child *c, const char *what, char *err, size_t errlen)
 {
-	int e = 0;
-	ssize_t n;
-	/* The byte opens the gate; closing without it (tare died) makes the child exit. */
-	write_byte_nosigpipe(c->gate_fd, 'g');   /* a child that died already says so below */
-	close(c->gate_fd);
-	c->gate_fd = -1;
-	do
-		n = read(c->err_fd, &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(c->err_fd);
-	c->err_fd = -1;
-	if (n == (ssize_t)sizeof(e)) {
+	int e = gated_open(&c->gate_fd, &c->err_fd);
+	if (e) {
 		snprintf(err, errlen, "cannot run %s: %s", what, strerror(e));
 		child_stop(c, SIGKILL, 0);
 		return -1;

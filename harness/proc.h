@@ -1,9 +1,9 @@
 /* proc.h — child processes: gated start, process groups, waiting on pidfds, stopping.
  *
- * A child is forked *gated*: it sets up (process group, CPU affinity, output files,
- * environment) and then blocks on a pipe before exec.  Meanwhile tare moves it into its cgroup
- * and, for the workload, attaches and readies the profiler — so the PID is known before the
- * program runs, and not one instruction of it runs outside its cgroup (perf stat's trick).
+ * A child is forked *gated* (common/gated.h): it sets up (process group, CPU affinity, output
+ * files, environment) and then blocks on a pipe before exec.  Meanwhile tare moves it into its
+ * cgroup and, for the workload, attaches and readies the profiler — so the PID is known before
+ * the program runs, and not one instruction of it runs outside its cgroup (perf stat's trick).
  */
 #ifndef TARE_PROC_H
 #define TARE_PROC_H

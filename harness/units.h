@@ -1,4 +1,4 @@
-/* units.h — the harness side of workloads/tare_units.h: a shared page of work counters. */
+/* units.h — the harness side of common/tare_units.h: a shared page of work counters. */
 #ifndef TARE_UNITS_HARNESS_H
 #define TARE_UNITS_HARNESS_H
 

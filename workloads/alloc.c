@@ -384,17 +384,14 @@ static void alloc_parse_mix(const char *arg)
 		workload_bad_arg("--mix", arg, what);
 }
 
-enum {
-	OPT_THREADS = 1, OPT_MIX, OPT_KEEP_EVERY, OPT_LIVE, OPT_RATE, OPT_DURATION, OPT_UNITS,
-	OPT_FREE_AT_EXIT, OPT_HELP,
-};
+enum { OPT_MIX = WORKLOAD_OPT_OWN, OPT_KEEP_EVERY, OPT_LIVE, OPT_RATE, OPT_FREE_AT_EXIT };
 
 static void alloc_parse_opt(int c, const char *arg)
 {
+	if (workload_common_opt(c, arg, 1, ALLOC_MAX_THREADS, &cfg.threads, &cfg.duration_s,
+				&cfg.max_units))
+		return;
 	switch (c) {
-	case OPT_THREADS:
-		cfg.threads = (int)workload_arg_int("--threads", arg, 1, ALLOC_MAX_THREADS);
-		break;
 	case OPT_MIX:
 		alloc_parse_mix(arg);
 		break;
@@ -406,14 +403,8 @@ static void alloc_parse_opt(int c, const char *arg)
 		break;
 	case OPT_RATE:	/* "0" is the default, unpaced; any other value must be > 0 */
 		if (strcmp(arg, "0") &&
-		    (!workload_parse_number(arg, 0, 1e9, &cfg.rate) || !(cfg.rate > 0)))
+		    (!parse_number(arg, 0, 1e9, &cfg.rate) || !(cfg.rate > 0)))
 			workload_bad_arg("--rate", arg, "calls per second in [0, 1e9]");
-		break;
-	case OPT_DURATION:
-		cfg.duration_s = workload_arg_duration(arg);
-		break;
-	case OPT_UNITS:
-		cfg.max_units = workload_arg_units(arg);
 		break;
 	case OPT_FREE_AT_EXIT:
 		cfg.free_at_exit = true;
@@ -424,28 +415,18 @@ static void alloc_parse_opt(int c, const char *arg)
 static void alloc_parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "threads",      required_argument, NULL, OPT_THREADS },
 		{ "mix",          required_argument, NULL, OPT_MIX },
 		{ "keep-every",   required_argument, NULL, OPT_KEEP_EVERY },
 		{ "live",         required_argument, NULL, OPT_LIVE },
 		{ "rate",         required_argument, NULL, OPT_RATE },
-		{ "duration",     required_argument, NULL, OPT_DURATION },
-		{ "units",        required_argument, NULL, OPT_UNITS },
 		{ "free-at-exit", no_argument,       NULL, OPT_FREE_AT_EXIT },
-		{ "help",         no_argument,       NULL, OPT_HELP },
+		WORKLOAD_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
 
 	cfg = (struct alloc_config){ .threads = 1, .mix = { 70, 20, 5, 5 }, .keep_every = 10,
 				     .live = 64 };
-	while ((c = workload_getopt(argc, argv, opts)) != -1) {
-		if (c == OPT_HELP) {
-			alloc_usage(stdout);
-			exit(0);
-		}
-		alloc_parse_opt(c, optarg);
-	}
+	workload_parse_args(argc, argv, opts, WORKLOAD_OPT_HELP, alloc_usage, alloc_parse_opt);
 }
 
 /* Threads and rings in mmap'd memory, not malloc'd: the workload's own bookkeeping stays out
@@ -576,16 +557,10 @@ static void alloc_print_truth(const struct alloc_thread *t)
 
 static int alloc_start_threads(struct alloc_thread *t, int *started)
 {
-	for (*started = 1; *started < cfg.threads; (*started)++) {
-		int err = pthread_create(&t[*started].tid, NULL, alloc_thread_main, &t[*started]);
-
-		if (err) {
-			fprintf(stderr, "alloc: pthread_create (thread %d of %d): %s\n",
-				*started + 1, cfg.threads, strerror(err));
-			workload_stop();
+	for (*started = 1; *started < cfg.threads; (*started)++)
+		if (workload_thread_start(&t[*started].tid, alloc_thread_main, &t[*started],
+					  *started, cfg.threads))
 			return 1;
-		}
-	}
 	return 0;
 }
 

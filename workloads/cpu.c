@@ -282,46 +282,37 @@ static void cpu_parse_split(const char *arg)
 	cfg.nparts = n;
 }
 
+enum { OPT_SPLIT = WORKLOAD_OPT_OWN, OPT_UNIT_ITER };
+
+static void cpu_parse_opt(int c, const char *arg)
+{
+	if (workload_common_opt(c, arg, 1, CPU_MAX_THREADS, &cfg.threads, &cfg.duration_s,
+				&cfg.max_units))
+		return;
+	switch (c) {
+	case OPT_SPLIT:
+		cpu_parse_split(arg);
+		break;
+	case OPT_UNIT_ITER:
+		cfg.unit_iterations = workload_arg_int("--unit-iterations", arg,
+						       CPU_MIN_UNIT_ITERATIONS,
+						       CPU_MAX_UNIT_ITERATIONS);
+		break;
+	}
+}
+
 static void cpu_parse_args(int argc, char **argv)
 {
-	enum { OPT_THREADS = 1, OPT_SPLIT, OPT_UNIT_ITER, OPT_DURATION, OPT_UNITS, OPT_HELP };
 	static const struct option opts[] = {
-		{ "threads",         required_argument, NULL, OPT_THREADS },
 		{ "split",           required_argument, NULL, OPT_SPLIT },
 		{ "unit-iterations", required_argument, NULL, OPT_UNIT_ITER },
-		{ "duration",        required_argument, NULL, OPT_DURATION },
-		{ "units",           required_argument, NULL, OPT_UNITS },
-		{ "help",            no_argument,       NULL, OPT_HELP },
+		WORKLOAD_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
 
 	cfg = (struct cpu_config){ .threads = 1, .nparts = 3, .split = { 70, 20, 10 },
 				   .unit_iterations = CPU_DEFAULT_UNIT_ITERATIONS };
-	while ((c = workload_getopt(argc, argv, opts)) != -1) {
-		switch (c) {
-		case OPT_THREADS:
-			cfg.threads = (int)workload_arg_int("--threads", optarg, 1, CPU_MAX_THREADS);
-			break;
-		case OPT_SPLIT:
-			cpu_parse_split(optarg);
-			break;
-		case OPT_UNIT_ITER:
-			cfg.unit_iterations = workload_arg_int("--unit-iterations", optarg,
-							       CPU_MIN_UNIT_ITERATIONS,
-							       CPU_MAX_UNIT_ITERATIONS);
-			break;
-		case OPT_DURATION:
-			cfg.duration_s = workload_arg_duration(optarg);
-			break;
-		case OPT_UNITS:
-			cfg.max_units = workload_arg_units(optarg);
-			break;
-		case OPT_HELP:
-			cpu_usage(stdout);
-			exit(0);
-		}
-	}
+	workload_parse_args(argc, argv, opts, WORKLOAD_OPT_HELP, cpu_usage, cpu_parse_opt);
 	for (int i = 0; i < cfg.nparts; i++)
 		cfg.part_iterations[i] = cfg.unit_iterations * (uint64_t)cfg.split[i] / 100;
 }
@@ -369,23 +360,14 @@ int main(int argc, char **argv)
 	cpu_units = tare_units_open("passes");   /* one pass: main -> worker -> every function */
 	cpu_calibrate_clock();
 
-	t = aligned_alloc(64, sizeof(*t) * (size_t)cfg.threads);
-	if (!t) {
-		fprintf(stderr, "cpu: out of memory for %d threads\n", cfg.threads);
-		return 1;
-	}
-	memset(t, 0, sizeof(*t) * (size_t)cfg.threads);
+	t = workload_threads_alloc(sizeof(*t), cfg.threads);
 	for (int k = 0; k < cfg.threads; k++)
 		t[k].index = k;
 
 	workload_arm_duration(cfg.duration_s);
 	for (; started < cfg.threads; started++) {
-		int err = pthread_create(&t[started].tid, NULL, cpu_thread_main, &t[started]);
-
-		if (err) {
-			fprintf(stderr, "cpu: pthread_create (thread %d of %d): %s\n",
-				started + 1, cfg.threads, strerror(err));
-			workload_stop();
+		if (workload_thread_start(&t[started].tid, cpu_thread_main, &t[started], started,
+					  cfg.threads)) {
 			rc = 1;
 			break;
 		}

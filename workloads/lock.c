@@ -321,14 +321,14 @@ static void lock_parse_holds(const char *arg)
 	cfg.nsites = n;
 }
 
-enum { OPT_THREADS = 1, OPT_HOLD, OPT_HOLD_MODE, OPT_DURATION, OPT_UNITS, OPT_HELP };
+enum { OPT_HOLD = WORKLOAD_OPT_OWN, OPT_HOLD_MODE };
 
 static void lock_parse_opt(int c, const char *arg)
 {
+	if (workload_common_opt(c, arg, 2, LOCK_MAX_THREADS, &cfg.threads, &cfg.duration_s,
+				&cfg.max_units))
+		return;
 	switch (c) {
-	case OPT_THREADS:
-		cfg.threads = (int)workload_arg_int("--threads", arg, 2, LOCK_MAX_THREADS);
-		break;
 	case OPT_HOLD:
 		lock_parse_holds(arg);
 		break;
@@ -337,37 +337,21 @@ static void lock_parse_opt(int c, const char *arg)
 			workload_bad_arg("--hold-mode", arg, "sleep or spin");
 		cfg.hold_sleep = !strcmp(arg, "sleep");
 		break;
-	case OPT_DURATION:
-		cfg.duration_s = workload_arg_duration(arg);
-		break;
-	case OPT_UNITS:
-		cfg.max_units = workload_arg_units(arg);
-		break;
 	}
 }
 
 static void lock_parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "threads",  required_argument, NULL, OPT_THREADS },
 		{ "hold-us",  required_argument, NULL, OPT_HOLD },
 		{ "hold-mode", required_argument, NULL, OPT_HOLD_MODE },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "units",    required_argument, NULL, OPT_UNITS },
-		{ "help",     no_argument,       NULL, OPT_HELP },
+		WORKLOAD_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
 
 	cfg = (struct lock_config){ .threads = 2, .nsites = 2, .hold_us = { 200, 50 },
 				    .hold_sleep = true };
-	while ((c = workload_getopt(argc, argv, opts)) != -1) {
-		if (c == OPT_HELP) {
-			lock_usage(stdout);
-			exit(0);
-		}
-		lock_parse_opt(c, optarg);
-	}
+	workload_parse_args(argc, argv, opts, WORKLOAD_OPT_HELP, lock_usage, lock_parse_opt);
 }
 
 static void lock_sum(const struct lock_thread *t, struct lock_site_stats *sum,
@@ -447,26 +431,16 @@ static void lock_print_truth(const struct lock_thread *t)
 int main(int argc, char **argv)
 {
 	struct lock_thread *t;
-	int err;
 
 	lock_parse_args(argc, argv);
 	workload_catch_stop_signals(0);
 	lock_units = tare_units_open("acquisitions");
-	t = aligned_alloc(64, sizeof(*t) * (size_t)cfg.threads);
-	if (!t) {
-		fprintf(stderr, "lock: out of memory for %d threads\n", cfg.threads);
-		return 1;
-	}
-	memset(t, 0, sizeof(*t) * (size_t)cfg.threads);
+	t = workload_threads_alloc(sizeof(*t), cfg.threads);
 	pthread_barrier_init(&lock_barrier, NULL, (unsigned)cfg.threads);
 	for (int k = 1; k < cfg.threads; k++) {
 		t[k].index = k;
-		err = pthread_create(&t[k].tid, NULL, lock_thread_main, &t[k]);
-		if (err) {
-			fprintf(stderr, "lock: pthread_create (thread %d of %d): %s\n", k + 1,
-				cfg.threads, strerror(err));
+		if (workload_thread_start(&t[k].tid, lock_thread_main, &t[k], k, cfg.threads))
 			exit(1);
-		}
 	}
 	workload_arm_duration(cfg.duration_s);
 	t[0].slot = tare_units_slot(lock_units);

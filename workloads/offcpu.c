@@ -301,22 +301,19 @@ static uint32_t offcpu_parse_us(const char *opt, const char *arg)
 {
 	uint64_t v;
 
-	if (!workload_parse_u64(arg, 0, OFFCPU_MAX_US, &v))
+	if (!parse_u64(arg, 0, OFFCPU_MAX_US, &v))
 		workload_bad_arg(opt, arg, "microseconds in [0, 10000000]");
 	return (uint32_t)v;
 }
 
-enum {
-	OPT_THREADS = 1, OPT_SLEEP, OPT_PIPE, OPT_FUTEX, OPT_WORK, OPT_DURATION, OPT_UNITS,
-	OPT_HELP,
-};
+enum { OPT_SLEEP = WORKLOAD_OPT_OWN, OPT_PIPE, OPT_FUTEX, OPT_WORK };
 
 static void offcpu_parse_opt(int c, const char *arg)
 {
+	if (workload_common_opt(c, arg, 1, OFFCPU_MAX_THREADS, &cfg.threads, &cfg.duration_s,
+				&cfg.max_units))
+		return;
 	switch (c) {
-	case OPT_THREADS:
-		cfg.threads = (int)workload_arg_int("--threads", arg, 1, OFFCPU_MAX_THREADS);
-		break;
 	case OPT_SLEEP:
 		cfg.block_us[SITE_SLEEP] = offcpu_parse_us("--sleep-us", arg);
 		break;
@@ -329,39 +326,23 @@ static void offcpu_parse_opt(int c, const char *arg)
 	case OPT_WORK:
 		cfg.work_us = offcpu_parse_us("--work-us", arg);
 		break;
-	case OPT_DURATION:
-		cfg.duration_s = workload_arg_duration(arg);
-		break;
-	case OPT_UNITS:
-		cfg.max_units = workload_arg_units(arg);
-		break;
 	}
 }
 
 static void offcpu_parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "threads",  required_argument, NULL, OPT_THREADS },
 		{ "sleep-us", required_argument, NULL, OPT_SLEEP },
 		{ "pipe-us",  required_argument, NULL, OPT_PIPE },
 		{ "futex-us", required_argument, NULL, OPT_FUTEX },
 		{ "work-us",  required_argument, NULL, OPT_WORK },
-		{ "duration", required_argument, NULL, OPT_DURATION },
-		{ "units",    required_argument, NULL, OPT_UNITS },
-		{ "help",     no_argument,       NULL, OPT_HELP },
+		WORKLOAD_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
 
 	cfg = (struct offcpu_config){ .threads = 1, .block_us = { 1000, 500, 250 },
 				      .work_us = 50 };
-	while ((c = workload_getopt(argc, argv, opts)) != -1) {
-		if (c == OPT_HELP) {
-			offcpu_usage(stdout);
-			exit(0);
-		}
-		offcpu_parse_opt(c, optarg);
-	}
+	workload_parse_args(argc, argv, opts, WORKLOAD_OPT_HELP, offcpu_usage, offcpu_parse_opt);
 	if (!cfg.block_us[SITE_SLEEP] && !cfg.block_us[SITE_PIPE] && !cfg.block_us[SITE_FUTEX]) {
 		fprintf(stderr, "offcpu: --sleep-us, --pipe-us and --futex-us are all 0: "
 			"at least one site must block (see offcpu --help)\n");
@@ -447,13 +428,8 @@ static void offcpu_print_truth(const struct offcpu_thread *t)
 
 static struct offcpu_thread *offcpu_threads_start(void)
 {
-	struct offcpu_thread *t = aligned_alloc(64, sizeof(*t) * (size_t)cfg.threads);
+	struct offcpu_thread *t = workload_threads_alloc(sizeof(*t), cfg.threads);
 
-	if (!t) {
-		fprintf(stderr, "offcpu: out of memory for %d threads\n", cfg.threads);
-		exit(1);
-	}
-	memset(t, 0, sizeof(*t) * (size_t)cfg.threads);
 	for (int k = 0; k < cfg.threads; k++) {
 		const char *err = offcpu_helper_start(&t[k]);
 		int rc = 0;

@@ -5,7 +5,7 @@
  * trace's arrival offsets (--trace, looped if it ends first).  There are --connections
  * connections, each with at most one request in flight (no pipelining); a request whose time
  * has come while every connection is busy waits in the schedule and goes out as soon as one
- * frees up.  Each reply is timed twice into HDR histograms (harness/hist.h, ns):
+ * frees up.  Each reply is timed twice into HDR histograms (common/hist.h, ns):
  *
  *	corrected   = completion - intended send time   (what a user waiting on it saw)
  *	uncorrected = completion - actual send time     (what a closed-loop tool would report)
@@ -51,8 +51,9 @@
 #define WORKLOAD_NAME "replay"
 #include "hist.h"
 #include "tare_units.h"
-#include "trace.h"
+#include "trace_format.h"
 #include "util.h"
+#include "wire.h"
 #include "workload.h"
 
 #define REPLAY_MAX_CONNECTIONS	10000
@@ -456,21 +457,14 @@ static double replay_arg_double(const char *opt, const char *s, double min, doub
 {
 	double v;
 
-	if (!workload_parse_number(s, min, max, &v))
+	if (!parse_number(s, min, max, &v))
 		workload_bad_arg(opt, s, want);
 	return v;
 }
 
 static uint32_t replay_arg_u32(const char *opt, const char *s, uint32_t min, uint32_t max)
 {
-	char want[64];
-	uint64_t v;
-
-	if (!workload_parse_u64(s, min, max, &v)) {
-		snprintf(want, sizeof(want), "a whole number in [%u, %u]", min, max);
-		workload_bad_arg(opt, s, want);
-	}
-	return (uint32_t)v;
+	return (uint32_t)workload_arg_u64(opt, s, min, max, "a whole number");
 }
 
 static void replay_parse_args(int argc, char **argv)

@@ -14,7 +14,7 @@
  * measured once at start-up with the thread CPU clock, so a sampler sees server_work's own
  * frames doing arithmetic, not clock_gettime.
  *
- * The protocol (harness/trace.h has the encoding):
+ * The protocol (common/wire.h has the encoding):
  *   request  32 bytes: magic "TRQ1" | class | id | work_us | alloc_bytes | reply_bytes |
  *                      payload_bytes, then payload_bytes bytes (read and discarded)
  *   reply    24 bytes: magic "TRP1" | status (0 ok) | id | reply_bytes | server_us, then
@@ -53,7 +53,7 @@
 
 #define WORKLOAD_NAME "server"
 #include "tare_units.h"
-#include "trace.h"	/* the wire protocol (header-only part) */
+#include "wire.h"
 #include "workload.h"
 
 #define SERVER_MAX_THREADS	256
@@ -409,7 +409,7 @@ static void server_parse_args(int argc, char **argv)
 	while ((c = workload_getopt(argc, argv, opts)) != -1) {
 		switch (c) {
 		case O_PORT:
-			if (!workload_parse_u64(optarg, 0, 65535, &v))
+			if (!parse_u64(optarg, 0, 65535, &v))
 				workload_bad_arg("--port", optarg, "a port in [0, 65535] (0: any free one)");
 			cfg.port = (int)v;
 			break;
@@ -423,11 +423,11 @@ static void server_parse_args(int argc, char **argv)
 							    SERVER_MAX_THREADS);
 			break;
 		case O_STALL_EVERY:
-			if (!workload_parse_number(optarg, 0.001, 86400, &cfg.stall_every_s))
+			if (!parse_number(optarg, 0.001, 86400, &cfg.stall_every_s))
 				workload_bad_arg("--stall-every", optarg, "seconds in [0.001, 86400]");
 			break;
 		case O_STALL_MS:
-			if (!workload_parse_u64(optarg, 0, 86400000, &v))
+			if (!parse_u64(optarg, 0, 86400000, &v))
 				workload_bad_arg("--stall-ms", optarg, "whole milliseconds");
 			cfg.stall_ms = (int)v;
 			break;

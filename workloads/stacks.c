@@ -16,19 +16,16 @@
  * At exit one JSON line on stdout: {"workload":"stacks","threads":..,"units":..,"paths":..,
  * "seed":..,"min_depth":..,"max_depth":..}.  Units are reported through tare_units.h.
  */
-#include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
+#define WORKLOAD_NAME "stacks"
 #include "tare_units.h"
+#include "workload.h"
 
 #define STK_NFUNCS		16
 #define STK_DEPTH_MAX		32
@@ -59,8 +56,7 @@ struct stk_thread {
 
 static struct stk_config cfg;
 static struct tare_units *stk_units;
-static int stk_stop;
-static uint64_t stk_claimed;
+static uint64_t stk_claimed;		/* only used with --units */
 
 static inline uint64_t splitmix64(uint64_t *s)
 {
@@ -120,24 +116,12 @@ static const stk_fn stk_fns[STK_NFUNCS] = {
 	stk_f8, stk_f9, stk_f10, stk_f11, stk_f12, stk_f13, stk_f14, stk_f15,
 };
 
-static bool stk_claim(void)
-{
-	if (__atomic_load_n(&stk_stop, __ATOMIC_RELAXED))
-		return false;
-	if (!cfg.max_units)
-		return true;
-	if (__atomic_fetch_add(&stk_claimed, 1, __ATOMIC_RELAXED) < cfg.max_units)
-		return true;
-	__atomic_store_n(&stk_stop, 1, __ATOMIC_RELAXED);
-	return false;
-}
-
 static __attribute__((noinline)) void worker(struct stk_thread *t)
 {
 	struct stk_walk w = { .x = 0x9e3779b97f4a7c15ull + (uint64_t)t->index };
 	uint64_t pick = cfg.seed * 31 + (uint64_t)t->index + 1;
 
-	while (stk_claim()) {
+	while (workload_claim_unit(&stk_claimed, cfg.max_units)) {
 		stk_path(splitmix64(&pick) % cfg.paths, &w);
 		stk_fns[w.fn[0]](&w, 0);
 		t->units++;
@@ -153,12 +137,6 @@ static void *stk_thread_main(void *arg)
 	t->slot = tare_units_slot(stk_units);
 	worker(t);
 	return NULL;
-}
-
-static void stk_on_signal(int sig)
-{
-	(void)sig;
-	__atomic_store_n(&stk_stop, 1, __ATOMIC_RELAXED);
 }
 
 static void stk_usage(FILE *f)
@@ -181,34 +159,38 @@ static void stk_usage(FILE *f)
 		STK_DEPTH_MAX);
 }
 
-static void __attribute__((noreturn)) stk_bad(const char *opt, const char *arg, const char *want)
-{
-	fprintf(stderr, "stacks: %s %s: expected %s (see stacks --help)\n", opt, arg, want);
-	exit(2);
-}
-
+/* "a whole number" where the value does not start with a digit, as this workload always said. */
 static uint64_t stk_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
 {
-	char *end;
-	unsigned long long v;
-
 	if (*s < '0' || *s > '9')
-		stk_bad(opt, s, "a whole number");
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max) {
-		char want[96];
+		workload_bad_arg(opt, s, "a whole number");
+	return workload_arg_u64(opt, s, min, max, "a whole number");
+}
 
-		snprintf(want, sizeof(want), "a whole number in [%llu, %llu]",
-			 (unsigned long long)min, (unsigned long long)max);
-		stk_bad(opt, s, want);
+enum { O_PATHS = 1, O_SEED, O_MIN, O_MAX, O_SPIN, O_THREADS, O_DURATION, O_UNITS, O_HELP };
+
+static void stk_parse_opt(int c, const char *arg)
+{
+	double d;
+
+	switch (c) {
+	case O_PATHS: cfg.paths = stk_u64("--paths", arg, 1, UINT64_MAX / 2); break;
+	case O_SEED: cfg.seed = stk_u64("--seed", arg, 0, UINT64_MAX); break;
+	case O_MIN: cfg.min_depth = (int)stk_u64("--min-depth", arg, 1, STK_DEPTH_MAX); break;
+	case O_MAX: cfg.max_depth = (int)stk_u64("--max-depth", arg, 1, STK_DEPTH_MAX); break;
+	case O_SPIN: cfg.spin = stk_u64("--spin", arg, 0, 1000000000); break;
+	case O_THREADS: cfg.threads = (int)stk_u64("--threads", arg, 1, STK_MAX_THREADS); break;
+	case O_DURATION:
+		if (!parse_number(arg, 0, 1e7, &d) || !(d > 0))
+			workload_bad_arg("--duration", arg, "seconds in (0, 1e7]");
+		cfg.duration_s = d;
+		break;
+	case O_UNITS: cfg.max_units = stk_u64("--units", arg, 1, UINT64_MAX / 2); break;
 	}
-	return v;
 }
 
 static void stk_parse(int argc, char **argv)
 {
-	enum { O_PATHS = 1, O_SEED, O_MIN, O_MAX, O_SPIN, O_THREADS, O_DURATION, O_UNITS, O_HELP };
 	static const struct option opts[] = {
 		{ "paths", required_argument, NULL, O_PATHS },
 		{ "seed", required_argument, NULL, O_SEED },
@@ -221,46 +203,10 @@ static void stk_parse(int argc, char **argv)
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
-	int c;
 
 	cfg = (struct stk_config){ .threads = 1, .paths = 100000, .seed = 1, .min_depth = 6,
 				   .max_depth = 12, .spin = 500 };
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case O_PATHS: cfg.paths = stk_u64("--paths", optarg, 1, UINT64_MAX / 2); break;
-		case O_SEED: cfg.seed = stk_u64("--seed", optarg, 0, UINT64_MAX); break;
-		case O_MIN: cfg.min_depth = (int)stk_u64("--min-depth", optarg, 1, STK_DEPTH_MAX); break;
-		case O_MAX: cfg.max_depth = (int)stk_u64("--max-depth", optarg, 1, STK_DEPTH_MAX); break;
-		case O_SPIN: cfg.spin = stk_u64("--spin", optarg, 0, 1000000000); break;
-		case O_THREADS:
-			cfg.threads = (int)stk_u64("--threads", optarg, 1, STK_MAX_THREADS);
-			break;
-		case O_DURATION:
-			errno = 0;
-			cfg.duration_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(cfg.duration_s > 0) || cfg.duration_s > 1e7)
-				stk_bad("--duration", optarg, "seconds in (0, 1e7]");
-			break;
-		case O_UNITS: cfg.max_units = stk_u64("--units", optarg, 1, UINT64_MAX / 2); break;
-		case O_HELP:
-			stk_usage(stdout);
-			exit(0);
-		case ':':
-			fprintf(stderr, "stacks: %s: expected a value (see stacks --help)\n",
-				argv[optind - 1]);
-			exit(2);
-		default:
-			fprintf(stderr, "stacks: %s: unknown option (see stacks --help)\n",
-				argv[optind - 1]);
-			exit(2);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "stacks: %s: unexpected argument (see stacks --help)\n", argv[optind]);
-		exit(2);
-	}
+	workload_parse_args(argc, argv, opts, O_HELP, stk_usage, stk_parse_opt);
 	if (cfg.min_depth > cfg.max_depth) {
 		fprintf(stderr, "stacks: --min-depth %d is above --max-depth %d\n", cfg.min_depth,
 			cfg.max_depth);
@@ -270,42 +216,20 @@ static void stk_parse(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = stk_on_signal };
 	struct stk_thread *t;
 	uint64_t units = 0;
 	int started = 1, rc = 0;
 
 	stk_parse(argc, argv);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
+	workload_catch_stop_signals(0);
 	stk_units = tare_units_open("walks");
-	t = aligned_alloc(64, sizeof(*t) * (size_t)cfg.threads);
-	if (!t) {
-		fprintf(stderr, "stacks: out of memory for %d threads\n", cfg.threads);
-		return 1;
-	}
-	memset(t, 0, sizeof(*t) * (size_t)cfg.threads);
+	t = workload_threads_alloc(sizeof(*t), cfg.threads);
 	for (int k = 0; k < cfg.threads; k++)
 		t[k].index = k;
-	if (cfg.duration_s) {
-		struct itimerval it = { 0 };
-		double whole, frac = modf(cfg.duration_s, &whole);
-
-		it.it_value.tv_sec = (time_t)whole;
-		it.it_value.tv_usec = (suseconds_t)(frac * 1e6);
-		if (!it.it_value.tv_sec && !it.it_value.tv_usec)
-			it.it_value.tv_usec = 1;
-		setitimer(ITIMER_REAL, &it, NULL);
-	}
+	workload_arm_duration(cfg.duration_s);
 	for (; started < cfg.threads; started++) {
-		int err = pthread_create(&t[started].tid, NULL, stk_thread_main, &t[started]);
-
-		if (err) {
-			fprintf(stderr, "stacks: pthread_create (thread %d of %d): %s\n", started + 1,
-				cfg.threads, strerror(err));
-			__atomic_store_n(&stk_stop, 1, __ATOMIC_RELAXED);
+		if (workload_thread_start(&t[started].tid, stk_thread_main, &t[started], started,
+					  cfg.threads)) {
 			rc = 1;
 			break;
 		}

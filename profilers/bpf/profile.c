@@ -42,6 +42,7 @@
 #include "profile.skel.h"
 
 #include "output.h"
+#include "parse.h"
 #include "perfevent.h"
 #include "record.h"
 #include "sample.h"
@@ -280,24 +281,24 @@ static int parse_args(int argc, char **argv, struct bpf_opts *o)
 			fputs(usage_text, stdout);
 			return -1;
 		case OPT_MAX_STACKS:
-			if (sample_parse_u64(optarg, 16, 1u << 20, &v) < 0)
+			if (!parse_u64(optarg, 16, 1u << 20, &v))
 				return usage_error("--max-stacks %s: expected 16 to %u", optarg, 1u << 20);
 			o->max_stacks = (uint32_t)v;
 			break;
 		case OPT_DEPTH:
-			if (sample_parse_u64(optarg, 1, TARE_MAX_DEPTH, &v) < 0)
+			if (!parse_u64(optarg, 1, TARE_MAX_DEPTH, &v))
 				return usage_error("--stack-depth %s: expected 1 to %d", optarg,
 						   TARE_MAX_DEPTH);
 			o->depth = (uint32_t)v;
 			break;
 		case OPT_OFFCPU_MIN:
-			if (sample_parse_u64(optarg, 0, 1000000000, &v) < 0)
+			if (!parse_u64(optarg, 0, 1000000000, &v))
 				return usage_error("--offcpu-min-us %s: expected microseconds, 0 to 1e9",
 						   optarg);
 			o->offcpu_min_ns = v * 1000;
 			break;
 		case OPT_ALLOC_RATE:
-			if (sample_parse_u64(optarg, 1, TARE_ALLOC_MAX_MEAN, &v) < 0)
+			if (!parse_u64(optarg, 1, TARE_ALLOC_MAX_MEAN, &v))
 				return usage_error("--alloc-rate %s: expected bytes, 1 to %llu", optarg,
 						   (unsigned long long)TARE_ALLOC_MAX_MEAN);
 			o->alloc_mean = v;

@@ -53,20 +53,4 @@ static inline int64_t inject_spin_ns(int64_t target_ns)
 	return now - start;
 }
 
-/* A whole-string, finite decimal number ("5", "0.5", "1e2"); false for "", "5x", "nan". */
-static inline bool inject_parse_number(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s)
-		return false;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || !isfinite(v))
-		return false;
-	*out = v;
-	return true;
-}
-
 #endif

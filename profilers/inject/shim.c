@@ -41,7 +41,7 @@
  * matters only for very short-lived threads (20000 empty threads: +3.6% for +5%).
  *
  * Switchback (docs/switchback.md): with TARE_INJECT_SWITCHBACK=1 the shim maps the units page
- * the harness gave the workload (TARE_UNITS_FD, workloads/tare_units.h) and spins, on a tick
+ * the harness gave the workload (TARE_UNITS_FD, common/tare_units.h) and spins, on a tick
  * or before a send, only while its arm is TARE_ARM_ON; the harness switches the arm in the
  * guard time between two windows.  The timers keep running in off windows (re-arming every
  * thread's timer at each switch would have to reach into every thread): a tick there costs
@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "inject.h"
+#include "parse.h"
 #include "tare_units.h"	/* the switchback arm (-Iworkloads) */
 
 #ifndef sigev_notify_thread_id
@@ -336,8 +337,7 @@ static bool inject_env_number(const char *name, const char *range, double lo, bo
 
 	if (!v)
 		return true;
-	if (!inject_parse_number(v, &x) || x < lo || x > hi || (lo_open && x == lo) ||
-	    (hi_open && x == hi)) {
+	if (!parse_number(v, lo, hi, &x) || (lo_open && x == lo) || (hi_open && x == hi)) {
 		fprintf(stderr, "tare-inject: %s=%s: expected %s\n", name, v, range);
 		return false;
 	}

@@ -73,7 +73,7 @@ static double sidecar_number(const char *opt, const char *arg, double lo, double
 {
 	double v;
 
-	if (!inject_parse_number(arg, &v) || v < lo || v > hi)
+	if (!parse_number(arg, lo, hi, &v))
 		workload_bad_arg(opt, arg, expected);
 	return v;
 }

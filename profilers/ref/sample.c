@@ -31,6 +31,7 @@
 
 #include "perfevent.h"
 #include "output.h"
+#include "parse.h"
 #include "record.h"
 #include "ring.h"
 #include "util.h"
@@ -150,7 +151,7 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 		}
 		switch (c) {
 		case 'c':
-			if (sample_parse_u64(optarg, 1, UINT64_MAX / 2, &v) < 0)
+			if (!parse_u64(optarg, 1, UINT64_MAX / 2, &v))
 				return usage_error("-c %s: expected a positive period", optarg);
 			o->period = v;
 			break;
@@ -158,7 +159,7 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 			have_all = 1;
 			break;
 		case 'm':
-			if (sample_parse_u64(optarg, 1, 1u << 20, &v) < 0 || (v & (v - 1)))
+			if (!parse_u64(optarg, 1, 1u << 20, &v) || (v & (v - 1)))
 				return usage_error("-m %s: expected a power of two number of pages",
 						   optarg);
 			o->ring_pages = v;
@@ -167,7 +168,7 @@ static int parse_args(int argc, char **argv, struct sample_opts *o)
 			fputs(sample_usage_text, stdout);
 			return -1;
 		case OPT_MAX_STACKS:
-			if (sample_parse_u64(optarg, 1, STACKS_MAX_MAX, &v) < 0)
+			if (!parse_u64(optarg, 1, STACKS_MAX_MAX, &v))
 				return usage_error("--max-stacks %s: expected 1 to %u", optarg,
 						   STACKS_MAX_MAX);
 			o->max_stacks = (uint32_t)v;

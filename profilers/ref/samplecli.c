@@ -10,11 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "gated.h"
+#include "parse.h"
 #include "util.h"
 
 volatile sig_atomic_t sample_stop, sample_sigchld;
@@ -236,11 +237,10 @@ int sample_usage(const char *help, const char *fmt, ...)
 int sample_common_opt(int c, const char *arg, struct sample_common *o, const char *help)
 {
 	uint64_t v;
-	char *end;
 
 	switch (c) {
 	case 'F':
-		if (sample_parse_u64(arg, 1, 1000000, &v) < 0)
+		if (!parse_u64(arg, 1, 1000000, &v))
 			return sample_usage(help, "-F %s: expected a rate in Hz, 1 to 1000000", arg);
 		o->freq_hz = v;
 		return 1;
@@ -251,7 +251,7 @@ int sample_common_opt(int c, const char *arg, struct sample_common *o, const cha
 		o->out = arg;
 		return 1;
 	case 'p':
-		if (sample_parse_u64(arg, 1, INT_MAX, &v) < 0)
+		if (!parse_u64(arg, 1, INT_MAX, &v))
 			return sample_usage(help, "-p %s: expected a process id", arg);
 		o->pid = (pid_t)v;
 		o->have_pid = 1;
@@ -266,27 +266,10 @@ int sample_common_opt(int c, const char *arg, struct sample_common *o, const cha
 		o->stats = arg;
 		return 1;
 	case SAMPLE_OPT_FLUSH:
-		errno = 0;
-		o->flush_s = strtod(arg, &end);
-		if (errno || end == arg || *end || !(o->flush_s >= 0) || o->flush_s > 1e7)
+		if (!parse_number(arg, 0, 1e7, &o->flush_s))
 			return sample_usage(help, "--flush %s: expected seconds, 0 or more", arg);
 		return 1;
 	}
-	return 0;
-}
-
-int sample_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
 	return 0;
 }
 
@@ -307,68 +290,41 @@ int sample_check_writable(const char *path)
 	return 0;
 }
 
+struct sample_cmd_setup {
+	const sigset_t *mask;
+	const struct sigaction *old;
+};
+
+/* In the child, before the gate: the caller's signal dispositions and mask, as if the sampler
+ * had not been there.  It stays in the sampler's process group, with its stdin. */
+static void sample_cmd_setup(void *arg)
+{
+	const struct sample_cmd_setup *s = arg;
+
+	for (int i = 0; i < SAMPLE_NSIGNALS; i++)
+		sigaction(sample_signo[i], &s->old[i], NULL);
+	sigprocmask(SIG_SETMASK, s->mask, NULL);
+}
+
 int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mask,
 		    const struct sigaction *old)
 {
-	pid_t parent;
+	struct sample_cmd_setup s = { mask, old };
+	char err[128];
 
-	if (pipe2(c->gate, O_CLOEXEC) < 0 || pipe2(c->errp, O_CLOEXEC) < 0) {
-		sample_err("pipe: %s", strerror(errno));
-		return -1;
-	}
-	fflush(NULL);
-	parent = getpid();
-	c->pid = fork();
+	c->pid = gated_fork(argv, sample_cmd_setup, &s, &c->gate_fd, &c->err_fd, err, sizeof(err));
 	if (c->pid < 0) {
-		sample_err("fork: %s", strerror(errno));
+		sample_err("%s", err);
 		return -1;
 	}
-	if (c->pid == 0) {
-		char ch;
-		int e;
-		ssize_t n;
-
-		/* The command dies with its sampler (a SIGKILLed run must not leave it running), and
-		 * runs only when the gate is opened by a byte: EOF means the sampler died first. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(127);
-		for (int i = 0; i < SAMPLE_NSIGNALS; i++)
-			sigaction(sample_signo[i], &old[i], NULL);
-		sigprocmask(SIG_SETMASK, mask, NULL);
-		close(c->gate[1]);
-		close(c->errp[0]);
-		do
-			n = read(c->gate[0], &ch, 1);
-		while (n < 0 && errno == EINTR);
-		if (n != 1)
-			_exit(127);
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(c->errp[1], &e, sizeof(e)) < 0)
-			_exit(126);
-		_exit(e == ENOENT ? 127 : 126);
-	}
-	close(c->gate[0]);
-	close(c->errp[1]);
-	c->gate[0] = c->errp[1] = -1;
 	return 0;
 }
 
 int sample_cmd_release(struct sample_cmd *c, const char *name)
 {
-	int e = 0;
-	ssize_t n;
+	int e = gated_open(&c->gate_fd, &c->err_fd);
 
-	write_byte_nosigpipe(c->gate[1], 'g');
-	close(c->gate[1]);
-	c->gate[1] = -1;
-	do
-		n = read(c->errp[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(c->errp[0]);
-	c->errp[0] = -1;
-	if (n == (ssize_t)sizeof(e)) {
+	if (e) {
 		sample_cmd_reap(c, 1);
 		sample_err("cannot run '%s': %s", name, strerror(e));
 		return e == ENOENT ? 127 : 126;
@@ -426,13 +382,11 @@ int sample_cmd_exit_code(const struct sample_cmd *c)
 
 void sample_cmd_close(struct sample_cmd *c)
 {
-	for (int i = 0; i < 2; i++) {
-		if (c->gate[i] >= 0)
-			close(c->gate[i]);
-		if (c->errp[i] >= 0)
-			close(c->errp[i]);
-		c->gate[i] = c->errp[i] = -1;
-	}
+	if (c->gate_fd >= 0)
+		close(c->gate_fd);
+	if (c->err_fd >= 0)
+		close(c->err_fd);
+	c->gate_fd = c->err_fd = -1;
 }
 
 void sample_switch_print(const struct sample_switch *w, uint64_t wall_ns)

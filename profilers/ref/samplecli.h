@@ -11,8 +11,6 @@
 /* "tare sample: MESSAGE" on stderr; sample_debug only with -v (tare_verbose). */
 void sample_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sample_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A decimal in [min, max] into *out; -1 when s is not one. */
-int sample_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* "tare sample: MESSAGE (see HELP)" on stderr; returns EXIT_USAGE. */
 int sample_usage(const char *help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -114,16 +112,15 @@ struct sample_signals {
 void sample_signals_take(struct sample_signals *s, const struct sample_switch *w);
 void sample_signals_restore(struct sample_signals *s);
 
-/* A command the sampler starts itself: forked and held at a gate until its profiling is
- * attached (the events exist, the programs are loaded), then let exec.  Its exec errno comes
- * back on a close-on-exec pipe. */
+/* A command the sampler starts itself: forked and held at a gate (common/gated.h) until its
+ * profiling is attached (the events exist, the programs are loaded), then let exec. */
 struct sample_cmd {
 	pid_t pid;
 	int reaped, status;	/* its wait status once reaped */
 	struct rusage ru;
-	int gate[2], errp[2];	/* -1 once closed */
+	int gate_fd, err_fd;	/* the parent's ends of the gate (gated.h); -1 once closed */
 };
-#define SAMPLE_CMD_INIT { .pid = -1, .gate = { -1, -1 }, .errp = { -1, -1 } }
+#define SAMPLE_CMD_INIT { .pid = -1, .gate_fd = -1, .err_fd = -1 }
 
 /* Fork argv[0] (PATH searched) held at the gate; in the child, the signal dispositions old[]
  * (sample_signals) and the mask are put back.  -1 after one line. */

@@ -1,4 +1,4 @@
-/* bench_hist.c — what harness/hist.c costs the load generator, and how close its
+/* bench_hist.c — what common/hist.c costs the load generator, and how close its
  * percentiles come to the truth.
  *
  * Record cost: two loops draw the same values from the same generator; one only folds them
@@ -166,7 +166,7 @@ int main(void)
 		cost_hi[d] = diff[RUNS - 1];
 	}
 
-	printf("bench_hist: harness/hist.c, layout [1, %" PRId64 "] ns at %d digits "
+	printf("bench_hist: common/hist.c, layout [1, %" PRId64 "] ns at %d digits "
 	       "(%d buckets x %d sub-buckets)\n",
 	       (int64_t)HIGHEST_NS, SIGFIGS, h.bucket_count, h.sub_bucket_count);
 	printf("record cost: %d values a run, median of %d paired runs, ns per value of this "

@@ -1,4 +1,4 @@
-/* test_hist.c — harness/hist.c: layout, exact counts, merge, precision against exact sorted
+/* test_hist.c — common/hist.c: layout, exact counts, merge, precision against exact sorted
  * quantiles, the .hgrm text (read back by a parser written here), save/load and its
  * validation of damaged files. */
 #include <inttypes.h>

@@ -5,6 +5,7 @@
 #include "check.h"
 #include "trace.h"
 #include "util.h"
+#include "wire.h"
 
 /* Parse a trace held in a string, as if it were the file "t.trace". */
 static int parse_str(const char *text, struct trace *t, char *err, size_t errlen)

@@ -1,4 +1,5 @@
-/* util.h — small helpers every harness module uses: errors, memory, clocks, files. */
+/* util.h — small helpers the harness, the samplers and the load driver share: errors, memory,
+ * clocks, files. */
 #ifndef TARE_UTIL_H
 #define TARE_UTIL_H
 

@@ -1,11 +1,12 @@
 /* workload.h — the command line, stop and truth-line conventions the workloads share.
  *
  * Each workload is one program from one file (the Makefile builds workloads/NAME.c with
- * -Iworkloads), and all of them speak alike: a bad argument is one line naming the program,
+ * -Icommon), and all of them speak alike: a bad argument is one line naming the program,
  * the option and what it expected, and exit 2 (tare's EXIT_USAGE).  The ground-truth
- * workloads (cpu, alloc, lock, offcpu) also share a stop flag, set by SIGTERM, SIGINT and
- * --duration's timer, and the opening of the JSON truth line they print at exit; server and
- * replay take their signals on a signalfd instead.  The including file names itself first:
+ * workloads (cpu, alloc, lock, offcpu) and stacks also share a stop flag, set by SIGTERM,
+ * SIGINT and --duration's timer, their threads' start, and (the first four) the opening of the
+ * JSON truth line they print at exit; server and replay take their signals on a signalfd
+ * instead.  The including file names itself first:
  *
  *	#define WORKLOAD_NAME "cpu"		// in every message: "cpu: ... (see cpu --help)"
  *	#include "workload.h"
@@ -23,6 +24,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+
+#include "parse.h"
 
 #define WORKLOAD_EXIT_USAGE 2	/* tare's EXIT_USAGE: a bad command line */
 
@@ -42,52 +46,28 @@ static inline void __attribute__((noreturn)) workload_bad_arg(const char *opt, c
 	exit(WORKLOAD_EXIT_USAGE);
 }
 
-/* An integer in [min, max] written as plain digits: strtoull alone accepts "-1" (as a huge
- * value) and leading blanks. */
-static inline bool workload_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* A finite number in [min, max], the whole string in strtod's syntax ("5", "0.5", "1e2"). */
-static inline bool workload_parse_number(const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v) || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 /* The workload_arg_* return an option's value, or exit through workload_bad_arg. */
 
-/* OPT's ARG as workload_parse_u64 reads it: "expected an integer in [MIN, MAX]". */
-static inline uint64_t workload_arg_int(const char *opt, const char *arg, uint64_t min,
-					uint64_t max)
+/* OPT's ARG as parse_u64 reads it, or "expected NOUN in [MIN, MAX]" ("a whole number"). */
+static inline uint64_t workload_arg_u64(const char *opt, const char *arg, uint64_t min,
+					uint64_t max, const char *noun)
 {
 	char expected[80];
 	uint64_t v;
 
-	if (!workload_parse_u64(arg, min, max, &v)) {
-		snprintf(expected, sizeof(expected), "an integer in [%llu, %llu]",
+	if (!parse_u64(arg, min, max, &v)) {
+		snprintf(expected, sizeof(expected), "%s in [%llu, %llu]", noun,
 			 (unsigned long long)min, (unsigned long long)max);
 		workload_bad_arg(opt, arg, expected);
 	}
 	return v;
+}
+
+/* "expected an integer in [MIN, MAX]". */
+static inline uint64_t workload_arg_int(const char *opt, const char *arg, uint64_t min,
+					uint64_t max)
+{
+	return workload_arg_u64(opt, arg, min, max, "an integer");
 }
 
 /* OPT's ARG as 1 to maxn comma-separated integers in [min, max], into out[]; their count, or
@@ -108,7 +88,7 @@ static inline int workload_arg_list(const char *opt, const char *arg, uint64_t m
 			workload_bad_arg(opt, arg, what);
 		memcpy(field, p, len);
 		field[len] = '\0';
-		if (!workload_parse_u64(field, min, max, &out[n++]))
+		if (!parse_u64(field, min, max, &out[n++]))
 			workload_bad_arg(opt, arg, what);
 		if (!comma)
 			return n;
@@ -121,7 +101,7 @@ static inline double workload_arg_duration(const char *arg)
 {
 	double s;
 
-	if (!workload_parse_number(arg, 0, 1e7, &s) || !(s > 0))
+	if (!parse_number(arg, 0, 1e7, &s) || !(s > 0))
 		workload_bad_arg("--duration", arg, "a number of seconds in (0, 1e7]");
 	return s;
 }
@@ -131,7 +111,7 @@ static inline uint64_t workload_arg_units(const char *arg)
 {
 	uint64_t n;
 
-	if (!workload_parse_u64(arg, 1, UINT64_MAX / 2, &n))
+	if (!parse_u64(arg, 1, UINT64_MAX / 2, &n))
 		workload_bad_arg("--units", arg, "a positive integer");
 	return n;
 }
@@ -156,6 +136,53 @@ static inline int workload_getopt(int argc, char **argv, const struct option *op
 		exit(WORKLOAD_EXIT_USAGE);
 	}
 	return c;
+}
+
+/* The options every truth workload takes have these vals: a workload numbers its own from
+ * WORKLOAD_OPT_OWN and ends its table with WORKLOAD_COMMON_OPTS. */
+enum { WORKLOAD_OPT_THREADS = 1, WORKLOAD_OPT_DURATION, WORKLOAD_OPT_UNITS, WORKLOAD_OPT_HELP,
+       WORKLOAD_OPT_OWN };
+#define WORKLOAD_COMMON_OPTS							\
+	{ "threads",  required_argument, NULL, WORKLOAD_OPT_THREADS },		\
+	{ "duration", required_argument, NULL, WORKLOAD_OPT_DURATION },		\
+	{ "units",    required_argument, NULL, WORKLOAD_OPT_UNITS },		\
+	{ "help",     no_argument,       NULL, WORKLOAD_OPT_HELP }
+
+/* --threads (in [min_threads, max_threads]), --duration and --units into the workload's
+ * configuration; false for any other option, which is the workload's own. */
+static inline bool workload_common_opt(int c, const char *arg, int min_threads, int max_threads,
+				       int *threads, double *duration_s, uint64_t *max_units)
+{
+	switch (c) {
+	case WORKLOAD_OPT_THREADS:
+		*threads = (int)workload_arg_int("--threads", arg, (uint64_t)min_threads,
+						 (uint64_t)max_threads);
+		return true;
+	case WORKLOAD_OPT_DURATION:
+		*duration_s = workload_arg_duration(arg);
+		return true;
+	case WORKLOAD_OPT_UNITS:
+		*max_units = workload_arg_units(arg);
+		return true;
+	}
+	return false;
+}
+
+/* The whole command line through workload_getopt: --help (the option whose val is help_val)
+ * prints usage to stdout and exits 0; every other option goes to parse_opt with its value. */
+static inline void workload_parse_args(int argc, char **argv, const struct option *opts,
+				       int help_val, void (*usage)(FILE *f),
+				       void (*parse_opt)(int c, const char *arg))
+{
+	int c;
+
+	while ((c = workload_getopt(argc, argv, opts)) != -1) {
+		if (c == help_val) {
+			usage(stdout);
+			exit(0);
+		}
+		parse_opt(c, optarg);
+	}
 }
 
 /* The stop flag: set by the stop signals and by a thread that reaches --units; every thread
@@ -219,6 +246,35 @@ static inline bool workload_claim_unit(uint64_t *claimed, uint64_t max_units)
 		return true;
 	workload_stop();
 	return false;
+}
+
+/* The per-thread records of n threads, zeroed, each size bytes (a multiple of 64: they are
+ * declared aligned(64), so no two threads share a cache line).  Out of memory: one line, exit 1. */
+static inline void *workload_threads_alloc(size_t size, int n)
+{
+	void *t = aligned_alloc(64, size * (size_t)n);
+
+	if (!t) {
+		fprintf(stderr, WORKLOAD_NAME ": out of memory for %d threads\n", n);
+		exit(1);
+	}
+	memset(t, 0, size * (size_t)n);
+	return t;
+}
+
+/* pthread_create for thread k (from 0) of n: 0, or after one line on stderr -1 with the stop
+ * flag set, so the threads already started finish their unit and return. */
+static inline int workload_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg, int k,
+					int n)
+{
+	int err = pthread_create(tid, NULL, fn, arg);
+
+	if (!err)
+		return 0;
+	fprintf(stderr, WORKLOAD_NAME ": pthread_create (thread %d of %d): %s\n", k + 1, n,
+		strerror(err));
+	workload_stop();
+	return -1;
 }
 
 /* The truth line's opening, the same in every workload: {"workload":NAME,"threads":T,"units":U
