@@ -339,6 +339,20 @@ static void require_available(lua_State *L, struct script_ctx *c, const struct a
 	}
 }
 
+/* The i-th spec of a workload or profiler list, its adapter loaded, available here, and its
+ * options expanded: pushes the spec, the adapter table and the combinations (expand_spec), and
+ * returns the adapter's name. */
+static const char *expand_entry(lua_State *L, struct script_ctx *c, int list, lua_Integer i, const char *kind,
+				struct adapter *a)
+{
+	const char *name = spec_name(L, c, list, i, kind);
+	int spec = lua_gettop(L);
+	adapter_load(L, c, kind, name, a);
+	require_available(L, c, a);
+	expand_spec(L, c, a, spec);
+	return name;
+}
+
 static double field_number(lua_State *L, int t, const char *key, double dflt)
 {
 	double x = dflt;
@@ -373,12 +387,9 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 	struct experiment *ex = c->ex;
 	for (lua_Integer i = 1, n = luaL_len(L, list); i <= n; i++) {
 		struct adapter a;
-		const char *name = spec_name(L, c, list, i, "workload");
-		int spec = lua_gettop(L), combos;
-		adapter_load(L, c, "workload", name, &a);
-		require_available(L, c, &a);
-		expand_spec(L, c, &a, spec);
-		combos = lua_gettop(L);
+		int top = lua_gettop(L);
+		const char *name = expand_entry(L, c, list, i, "workload", &a);
+		int combos = lua_gettop(L);
 		for (lua_Integer k = 1, nk = luaL_len(L, combos); k <= nk; k++) {
 			struct workload *w = new_workload(ex);
 			int opts, given, eopts;
@@ -421,7 +432,7 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 			}
 			lua_pop(L, 4);
 		}
-		lua_settop(L, spec - 1);
+		lua_settop(L, top);
 	}
 	if (ex->nworkloads == 0)
 		plan_raise(L, c, "experiment: workload is empty; name one, e.g. workload = { \"cpu\" }");
@@ -523,19 +534,16 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 	combos_all = lua_gettop(L);
 	for (lua_Integer i = 1, n = luaL_len(L, list), m = 0; i <= n; i++) {
 		struct adapter a;
-		const char *name = spec_name(L, c, list, i, "profiler");
-		int spec = lua_gettop(L), combos;
-		adapter_load(L, c, "profiler", name, &a);
-		require_available(L, c, &a);
-		expand_spec(L, c, &a, spec);
-		combos = lua_gettop(L);
+		int top = lua_gettop(L);
+		const char *name = expand_entry(L, c, list, i, "profiler", &a);
+		int combos = lua_gettop(L);
 		for (lua_Integer k = 1, nk = luaL_len(L, combos); k <= nk; k++) {
 			lua_geti(L, combos, k);
 			lua_pushstring(L, name);
 			lua_setfield(L, -2, "name");
 			lua_seti(L, combos_all, ++m);
 		}
-		lua_settop(L, spec - 1);
+		lua_settop(L, top);
 	}
 	for (int w = 0; w < ex->nworkloads; w++) {
 		for (lua_Integer k = 1, nk = luaL_len(L, combos_all); k <= nk; k++) {
