@@ -1,7 +1,8 @@
 # tare — build, test and benchmark.  `make V=1` shows the commands.
 #
 # Layout of the build tree (out of tree, under $(BUILD)):
-#   build/tare                      the harness (harness/*.c linked with the sampler in profilers/ref/)
+#   build/tare                      the harness (harness/*.c linked with the sampler in profilers/ref/
+#                                   and common/*.c, the code they share)
 #   build/workloads/<name>          one program per workloads/<name>.c
 #   build/profilers/libtare-inject.so, build/profilers/inject-sidecar
 #   build/tests/test_<name>         one unit-test program per tests/unit/test_<name>.c
@@ -56,7 +57,7 @@ endif
 PROTO       := $(wildcard profilers/ref/*.proto)
 PROTO_C     := $(PROTO:profilers/ref/%.proto=$(BUILD)/gen/%.pb-c.c)
 PROTO_OBJ   := $(PROTO_C:%.c=%.o)
-HARNESS_SRC := $(wildcard harness/*.c) $(wildcard profilers/ref/*.c) $(BPF_SRC)
+HARNESS_SRC := $(wildcard common/*.c) $(wildcard harness/*.c) $(wildcard profilers/ref/*.c) $(BPF_SRC)
 HARNESS_OBJ := $(HARNESS_SRC:%.c=$(BUILD)/%.o) $(PROTO_OBJ)
 LIB_OBJ     := $(filter-out $(BUILD)/harness/main.o,$(HARNESS_OBJ))
 
@@ -77,7 +78,12 @@ all: check-deps $(BUILD)/tare $(WORKLOADS) $(PROFILER_BINS)
 check-deps:
 	@pkg-config --exists $(PKGS) || { echo "tare: missing build dependencies ($(PKGS)); run scripts/setup.sh" >&2; exit 2; }
 
-INCLUDES := -Iharness -Iworkloads -Iprofilers/ref -I$(BUILD)/gen
+INCLUDES := -Icommon -Iharness -Iworkloads -Iprofilers/ref -I$(BUILD)/gen
+
+$(BUILD)/common/%.o: common/%.c $(BUILD)/flags.txt
+	$(call msg,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INCLUDES) -c $< -o $@
 
 $(BUILD)/harness/%.o: harness/%.c $(BUILD)/flags.txt
 	$(call msg,CC,$<)
