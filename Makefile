@@ -108,10 +108,6 @@ $(BUILD)/profilers/ref/%.o: profilers/ref/%.c $(PROTO_C) $(BUILD)/flags.txt
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INC_REF) -c $< -o $@
 
-# The one exception, until the perf_event module moves below both counters and the samplers
-# (issue 14, item 2): perfevent.c encodes PMU events through harness/counters.h.
-$(BUILD)/profilers/ref/perfevent.o: INC_REF += -Iharness
-
 # Generated sources are kept, not treated as intermediates make may delete.
 .SECONDARY: $(PROTO_C)
 

@@ -13,13 +13,14 @@
  *	n = counters_window(cs, &a, &b, r, COUNTERS_MAX);
  *	counters_close(cs); ... counters_free(cs);
  *
- * Names: perf's generic and software events ("cycles", "instructions", "cache-misses",
- * "task-clock", "context-switches", ...; `perf list` spells them), any event libpfm4 knows for
- * this host's PMUs ("RETIRED_INSTRUCTIONS", "INST_RETIRED:ANY_P", "pmu::EVENT:UMASK"), each with
- * modifiers ":u" (user only), ":k" (kernel only), ":h", or perf's letters (":uk").  Without a
- * modifier an event counts user and kernel space, as `perf stat` does as root — a profiler's
- * cost is largely in the kernel (interrupts, unwinding), and software events such as
- * context-switches happen there: "context-switches:u" is always 0.
+ * Names are common/perf_event.h's (perf_event_encode): perf's generic and software events
+ * ("cycles", "instructions", "cache-misses", "task-clock", "context-switches", ...; `perf list`
+ * spells them), any event libpfm4 knows for this host's PMUs ("RETIRED_INSTRUCTIONS",
+ * "INST_RETIRED:ANY_P", "pmu::EVENT:UMASK"), each with modifiers ":u" (user only), ":k" (kernel
+ * only), ":h", or perf's letters (":uk").  Without a modifier an event counts user and kernel
+ * space, as `perf stat` does as root — a profiler's cost is largely in the kernel (interrupts,
+ * unwinding), and software events such as context-switches happen there: "context-switches:u"
+ * is always 0.
  *
  * What a count covers (the kernel's inherit semantics, kernel/events/core.c): the events are
  * opened on the gated PID with inherit=1, so every thread and child it creates afterwards gets
@@ -50,16 +51,16 @@
 #ifndef TARE_COUNTERS_H
 #define TARE_COUNTERS_H
 
-/* Include this before <perfmon/pfmlib_perf_event.h>: libpfm4's copy of perf_event.h stands
- * aside only when the kernel's is already in. */
-#include <linux/perf_event.h>
+/* Include this before <perfmon/pfmlib_perf_event.h> (perf_event.h says why). */
+#include "perf_event.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define COUNTERS_MAX 32            /* events in one set */
 #define COUNTERS_NAME_LEN 128      /* longest name + 1 */
-#define COUNTERS_REASON_LEN 256
+#define COUNTERS_REASON_LEN PERF_EVENT_REASON_LEN
 
 struct counter_set;                /* opaque: parse results plus, once opened, the fds */
 
@@ -134,29 +135,9 @@ const char *counters_pmu(const struct counter_set *set, int i);
 void counters_close(struct counter_set *set);
 void counters_free(struct counter_set *set);
 
-/* Encode one name as counters_parse would, without a set: 1 when it encodes here, 0 when it
- * is known but cannot be counted on this machine (why in reason), -1 when it is not an event
- * (the one-line error in reason). */
-int counters_encode(const char *name, struct perf_event_attr *attr, char *pmu, size_t pmulen,
-		    char *reason, size_t len);
 /* Does name open here, on this process (disabled, then closed)?  1 yes; 0 no, and reason
  * (short, for a listing: "no hardware PMU (ENOENT)"); -1 not an event. */
 int counters_probe(const char *name, char *reason, size_t len);
-
-/* perf's generic and software event names, the ones tare knows without libpfm4. */
-struct counters_generic {
-	const char *name;          /* as perf spells it */
-	const char *alias;         /* perf's other spelling, or NULL */
-	uint32_t type;             /* PERF_TYPE_HARDWARE or PERF_TYPE_SOFTWARE */
-	uint64_t config;
-	const char *unit;
-	const char *desc;
-};
-extern const struct counters_generic counters_generic[];
-extern const int counters_generic_n;
-
-/* Release libpfm4's tables (for valgrind-clean exits); counters_* initialise it again. */
-void counters_shutdown(void);
 
 /* `tare events [--all] [--umasks] [PATTERN]`: the events this host knows, and whether each
  * opens here.  Returns the exit code. */

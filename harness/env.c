@@ -2,40 +2,29 @@
 #include "env.h"
 
 #include <errno.h>
-#include <linux/perf_event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "perf_event.h"
 #include "sysstat.h"
 #include "util.h"
 
 int env_has_pmu(char *why, size_t len)
 {
-	struct perf_event_attr attr;
-	int fd;
-	memset(&attr, 0, sizeof(attr));
-	attr.size = sizeof(attr);
-	attr.type = PERF_TYPE_HARDWARE;
-	attr.config = PERF_COUNT_HW_CPU_CYCLES;
-	attr.disabled = 1;
-	attr.exclude_kernel = 1;
-	attr.exclude_hv = 1;
-	fd = (int)syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
-	if (fd >= 0) {
-		close(fd);
+	int e = perf_event_pmu_errno();
+	if (!e) {
 		snprintf(why, len, "cycles can be counted");
 		return 1;
 	}
-	if (errno == ENOENT || errno == EOPNOTSUPP || errno == ENODEV)
-		snprintf(why, len, "no hardware PMU (cycles: %s); software events only", strerror(errno));
-	else if (errno == EACCES || errno == EPERM)
-		snprintf(why, len, "perf_event_open denied (%s): raise privileges or lower kernel.perf_event_paranoid", strerror(errno));
+	if (!perf_event_have_pmu())
+		snprintf(why, len, "no hardware PMU (cycles: %s); software events only", strerror(e));
+	else if (e == EACCES || e == EPERM)
+		snprintf(why, len, "perf_event_open denied (%s): raise privileges or lower kernel.perf_event_paranoid", strerror(e));
 	else
-		snprintf(why, len, "cycles: %s", strerror(errno));
+		snprintf(why, len, "cycles: %s", strerror(e));
 	return 0;
 }
 

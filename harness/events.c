@@ -1,6 +1,6 @@
 /* events.c — `tare events`: the perf events tare can count, and whether each opens here.
  *
- * Rows come from three places: perf's generic and software names (counters_generic), the rest
+ * Rows come from three places: perf's generic and software names (perf_event_names), the rest
  * of libpfm4's "perf" PMU (the hardware-cache events), and every PMU libpfm4 detected on this
  * host (with --all, every PMU it knows).  Each row that could open is tried on tare itself,
  * disabled, and closed at once: that is the only reliable test (a VM may report a CPU model
@@ -92,19 +92,10 @@ static void add_probed(struct listing *l, const char *name, const char *probe_na
 	add(l, name, pmu, r > 0 ? "ok" : why, desc);
 }
 
-static int is_generic(const char *name)
-{
-	for (int i = 0; i < counters_generic_n; i++)
-		if (!strcasecmp(counters_generic[i].name, name) ||
-		    (counters_generic[i].alias && !strcasecmp(counters_generic[i].alias, name)))
-			return 1;
-	return 0;
-}
-
 static void list_generic(struct listing *l)
 {
-	for (int i = 0; i < counters_generic_n; i++) {
-		const struct counters_generic *g = &counters_generic[i];
+	for (int i = 0; i < perf_event_names_n; i++) {
+		const struct perf_event_name *g = &perf_event_names[i];
 		const char *pmu = g->type == PERF_TYPE_HARDWARE ? "perf/hardware" : "perf/software";
 		char desc[256];
 		if (!matches(l, g->name, "perf") && !(g->alias && matches(l, g->alias, "perf")))
@@ -150,7 +141,7 @@ static void list_pmu(struct listing *l, pfm_pmu_t p, const pfm_pmu_info_t *pi)
 			continue;
 		/* The perf PMU's generic names are listed already, under perf's spelling; its
 		 * PERF_COUNT_HW_CACHE_* stems need unit masks that its named aliases spell out. */
-		if (perf && (is_generic(ei.name) || !strncmp(ei.name, "PERF_COUNT_", 11)))
+		if (perf && (perf_event_name_find(ei.name) || !strncmp(ei.name, "PERF_COUNT_", 11)))
 			continue;
 		if (matches(l, ei.name, pi->name) || (perf && matches(l, ei.name, "perf"))) {
 			snprintf(probe, sizeof(probe), "%s::%s", pi->name, ei.name);
@@ -331,6 +322,6 @@ int events_main(int argc, char **argv)
 		free(l.rows[i].desc);
 	}
 	free(l.rows);
-	counters_shutdown();
+	perf_event_shutdown();
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "perf_event.h"
 #include "script_int.h"
 #include "util.h"
 
@@ -611,7 +612,6 @@ static void open_tare_lib(lua_State *L)
 		{ "which", l_which }, { "exists", l_exists }, { "read", l_read }, { "unescape", l_unescape },
 		{ NULL, NULL },
 	};
-	char *paranoid = read_line("/proc/sys/kernel/perf_event_paranoid");
 	luaL_newlib(L, fns);
 	lua_pushstring(L, tare_version());
 	lua_setfield(L, -2, "version");
@@ -623,9 +623,8 @@ static void open_tare_lib(lua_State *L)
 	lua_setfield(L, -2, "ncpus");
 	lua_pushboolean(L, geteuid() == 0);
 	lua_setfield(L, -2, "is_root");
-	lua_pushinteger(L, paranoid ? atoi(paranoid) : 2);
+	lua_pushinteger(L, perf_event_paranoid());
 	lua_setfield(L, -2, "perf_event_paranoid");
-	free(paranoid);
 	lua_setglobal(L, "tare");
 	lua_register(L, "options", l_options);
 	lua_register(L, "experiment", l_experiment);

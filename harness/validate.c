@@ -380,17 +380,17 @@ static int probe(const struct vopts *o, char *msg, size_t len)
 	if (perfevent_lookup(o->event, &ev, msg, len) < 0)
 		return EXIT_USAGE;
 	perfevent_attr(&ev, o->rates[0], 0, 0, 0, 0, &attr);
-	fd = perfevent_open(&attr, 0, -1);
+	fd = perf_event_open_fd(&attr, 0, -1, -1);
 	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
 		attr.exclude_kernel = 1;
-		fd = perfevent_open(&attr, 0, -1);
+		fd = perf_event_open_fd(&attr, 0, -1, -1);
 	}
 	if (fd >= 0) {
 		close(fd);
 		return 0;
 	}
 	e = errno;
-	return perfevent_open_error(&ev, e, EVENT_TARGET_TASK, getpid(), msg, len);
+	return perf_event_why(e, ev.name, &attr, getpid(), PERF_EVENT_ERROR, msg, len);
 }
 
 static void print_verbose(const struct vcase *c)
@@ -443,7 +443,7 @@ int validate_main(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	{
-		uint64_t max = perfevent_max_sample_rate();
+		uint64_t max = perf_event_max_sample_rate();
 
 		for (int i = 0; i < o.nrates && (o.types & 1); i++)
 			if (max && o.rates[i] > max)

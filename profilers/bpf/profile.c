@@ -30,7 +30,6 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1187,14 +1186,14 @@ static int attach_cpu_event(struct bsampler *S, pid_t tid, int cpu)
 	a.inherit = tid > 0;
 	/* the CPU time it covered, for the effective rate (inherited clones folded in) */
 	a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-	fd = (int)syscall(SYS_perf_event_open, &a, tid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	fd = perf_event_open_fd(&a, tid, cpu, -1);
 	if (fd < 0) {
 		int e = errno, code;
 
 		if (e == ESRCH && tid > 0 && tid != S->o.c.pid)
 			return -1;	/* a thread that exited since it was listed */
-		code = perfevent_open_error(&S->ev, e, tid > 0 ? EVENT_TARGET_TASK : EVENT_TARGET_CPU,
-					    tid, msg, sizeof(msg));
+		code = perf_event_why(e, S->ev.name, &a, tid > 0 ? tid : -1, PERF_EVENT_ERROR, msg,
+				      sizeof(msg));
 		sample_err("--bpf: %s", msg);
 		return code;
 	}
@@ -1787,11 +1786,11 @@ int sample_bpf_main(int argc, char **argv)
 		rc = usage_error("%s", err);
 		goto out;
 	}
-	if ((S.o.types & (1u << TARE_CPU)) && perfevent_max_sample_rate() &&
-	    S.o.c.freq_hz > perfevent_max_sample_rate()) {
+	if ((S.o.types & (1u << TARE_CPU)) && perf_event_max_sample_rate() &&
+	    S.o.c.freq_hz > perf_event_max_sample_rate()) {
 		rc = usage_error("-F %" PRIu64 ": above kernel.perf_event_max_sample_rate (%" PRIu64
 				 "); use a lower rate or raise the sysctl",
-				 S.o.c.freq_hz, perfevent_max_sample_rate());
+				 S.o.c.freq_hz, perf_event_max_sample_rate());
 		goto out;
 	}
 	if (S.o.mode == BPF_TARGET_PID && kill(S.o.c.pid, 0) < 0 && errno == ESRCH) {

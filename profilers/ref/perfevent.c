@@ -1,52 +1,38 @@
-/* perfevent.c — perf_event_attr for the sampler, and what to say when the kernel refuses. */
+/* perfevent.c — the sampler's events: names and perf_event_attr. */
 #include "perfevent.h"
 
-#include "counters.h"
-
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "util.h"
-
-/* Software clocks work everywhere; the generic hardware events need a PMU (this VM has none).
- * Other names go to libpfm4 through harness/counters.h. */
-static const struct event_spec perfevent_known[] = {
-	{ "cpu-clock",    PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK,      1, "cpu", "nanoseconds", 0, 0 },
-	{ "task-clock",   PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK,     1, "cpu", "nanoseconds", 0, 0 },
-	{ "cycles",       PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES,     0, "cycles", "count", 0, 0 },
-	{ "cpu-cycles",   PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES,     0, "cycles", "count", 0, 0 },
-	{ "instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS,   0, "instructions", "count", 0, 0 },
-};
-
+/* perf's generic names from the one table, without libpfm4 (the sampler's common case);
+ * anything else is encoded as the counters encode it.  Modifiers are not taken here: the
+ * sampler sets the exclusions itself (perfevent_attr). */
 int perfevent_lookup(const char *name, struct event_spec *ev, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(perfevent_known) / sizeof(perfevent_known[0]); i++) {
-		if (!strcmp(name, perfevent_known[i].name)) {
-			*ev = perfevent_known[i];
-			return 0;
-		}
-	}
-	{
-		/* A PMU event by its libpfm4 name (e.g. INST_RETIRED:ANY_P): encoded as counters.c
-		 * does; whether it opens here is the kernel's answer, at open. */
-		static char held[COUNTERS_NAME_LEN];
-		struct perf_event_attr attr;
-		char pmu[64], reason[COUNTERS_REASON_LEN];
-		if (counters_encode(name, &attr, pmu, sizeof(pmu), reason, sizeof(reason)) < 0) {
-			snprintf(err, errlen, "-e %s: %s", name,
-				 strncmp(reason, "counters: ", 10) ? reason : reason + 10);
-			return -1;
-		}
-		snprintf(held, sizeof(held), "%s", name);
-		*ev = (struct event_spec){ .name = held, .type = attr.type, .config = attr.config,
-					   .config1 = attr.config1, .config2 = attr.config2,
-					   .value_type = held, .value_unit = "count" };
+	static char held[PERF_EVENT_NAME_LEN];
+	const struct perf_event_name *g = strchr(name, ':') ? NULL : perf_event_name_find(name);
+	struct perf_event_encoding enc;
+
+	snprintf(held, sizeof(held), "%s", name);
+	if (g) {
+		int ns = !strcmp(g->unit, "ns");
+
+		*ev = (struct event_spec){ .name = held, .type = g->type, .config = g->config,
+					   .period_is_ns = ns, .value_type = ns ? "cpu" : g->name,
+					   .value_unit = ns ? "nanoseconds" : "count" };
 		return 0;
 	}
+	/* A PMU event by its libpfm4 name (e.g. INST_RETIRED:ANY_P); whether it opens here is the
+	 * kernel's answer, at open. */
+	if (perf_event_encode(name, &enc) < 0) {
+		snprintf(err, errlen, "-e %s: %s", name, enc.reason);
+		return -1;
+	}
+	*ev = (struct event_spec){ .name = held, .type = enc.attr.type, .config = enc.attr.config,
+				   .config1 = enc.attr.config1, .config2 = enc.attr.config2,
+				   .value_type = held, .value_unit = "count" };
+	return 0;
 }
 
 void perfevent_attr(const struct event_spec *ev, uint64_t freq_hz, uint64_t period, int inherit,
@@ -82,71 +68,4 @@ void perfevent_attr(const struct event_spec *ev, uint64_t freq_hz, uint64_t peri
 	a->exclude_callchain_kernel = 0;
 	/* wake the reader when a share of the ring has filled, not at every sample */
 	a->watermark = 1;
-}
-
-int perfevent_open(struct perf_event_attr *attr, pid_t pid, int cpu)
-{
-	return (int)syscall(SYS_perf_event_open, attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-}
-
-static int paranoid(void)
-{
-	uint64_t v;
-
-	return read_u64("/proc/sys/kernel/perf_event_paranoid", &v) == 0 ? (int)v : 2;
-}
-
-uint64_t perfevent_max_sample_rate(void)
-{
-	uint64_t v;
-
-	return read_u64("/proc/sys/kernel/perf_event_max_sample_rate", &v) == 0 ? v : 0;
-}
-
-int perfevent_open_error(const struct event_spec *ev, int err, enum event_target target, pid_t pid,
-		     char *buf, size_t len)
-{
-	switch (err) {
-	case EACCES:
-	case EPERM:
-		if (target == EVENT_TARGET_CPU)
-			snprintf(buf, len, "perf_event_open(%s): permission denied — run as root or "
-				 "set kernel.perf_event_paranoid <= 0 (system-wide sampling)", ev->name);
-		else if (paranoid() > 2)
-			snprintf(buf, len, "perf_event_open(%s): permission denied — run as root or "
-				 "set kernel.perf_event_paranoid <= 1 (it is %d)", ev->name, paranoid());
-		else if (geteuid() != 0)
-			snprintf(buf, len, "perf_event_open(%s): permission denied on pid %d — run as "
-				 "root or as its owner", ev->name, (int)pid);
-		else
-			snprintf(buf, len, "perf_event_open(%s): permission denied — run as root or "
-				 "set kernel.perf_event_paranoid <= 1", ev->name);
-		return EXIT_CANNOT;
-	case ENOENT:
-	case EOPNOTSUPP:
-	case ENODEV:
-		if (ev->type == PERF_TYPE_HARDWARE)
-			snprintf(buf, len, "perf_event_open(%s): no hardware PMU here (the event is "
-				 "not supported) — sample with -e cpu-clock", ev->name);
-		else
-			snprintf(buf, len, "perf_event_open(%s): not supported by this kernel",
-				 ev->name);
-		return EXIT_CANNOT;
-	case ESRCH:
-		snprintf(buf, len, "pid %d: no such process", (int)pid);
-		return EXIT_USAGE;
-	case EMFILE:
-	case ENFILE:
-		snprintf(buf, len, "perf_event_open(%s): out of file descriptors (one per thread "
-			 "and CPU) — raise ulimit -n", ev->name);
-		return EXIT_FAIL;
-	case EINVAL:
-		snprintf(buf, len, "perf_event_open(%s): invalid argument — is the rate above "
-			 "kernel.perf_event_max_sample_rate (%llu)?", ev->name,
-			 (unsigned long long)perfevent_max_sample_rate());
-		return EXIT_USAGE;
-	default:
-		snprintf(buf, len, "perf_event_open(%s): %s", ev->name, strerror(err));
-		return EXIT_FAIL;
-	}
 }

@@ -1,4 +1,5 @@
-/* perfevent.h — the perf events the sampler opens: names, attributes, and errors a user can act on.
+/* perfevent.h — the perf events the sampler opens: names and attributes.  Opening them, and
+ * what to say when the kernel refuses, is common/perf_event.h's (included here).
  *
  * Every event samples PERF_SAMPLE_IP|TID|TIME|CALLCHAIN|PERIOD with sample_id_all, timestamps
  * from CLOCK_MONOTONIC (comparable across CPUs, so the rings can be merged in time order), and
@@ -8,7 +9,8 @@
 #ifndef TARE_REF_PERFEVENT_H
 #define TARE_REF_PERFEVENT_H
 
-#include <linux/perf_event.h>
+#include "perf_event.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -26,25 +28,13 @@ struct event_spec {
 	uint64_t config1, config2;   /* libpfm4-encoded events (raw PMU events) need these */
 };
 
-/* Look up an event by name: the clocks and generic hardware events directly, anything else
- * through libpfm4 (harness/counters.h), as `tare events` lists them; -1 (with a sentence in
+/* Look up an event by name: perf's generic names (perf_event_names) directly, anything else
+ * through libpfm4 (perf_event_encode), as `tare events` lists them; -1 (with a sentence in
  * err) when it is not an event at all. */
 int perfevent_lookup(const char *name, struct event_spec *ev, char *err, size_t errlen);
 
 /* The attributes of one sampling event.  freq_hz > 0: frequency mode; else period. */
 void perfevent_attr(const struct event_spec *ev, uint64_t freq_hz, uint64_t period, int inherit,
 		int enable_on_exec, int exclude_kernel, struct perf_event_attr *attr);
-
-/* perf_event_open(2); the fd, or -1 with errno. */
-int perfevent_open(struct perf_event_attr *attr, pid_t pid, int cpu);
-
-/* Why an open failed, in a sentence that says what to do.  Returns the exit code to use:
- * 3 (cannot measure here) for permission and missing hardware, 2 for a bad request, 1 else. */
-enum event_target { EVENT_TARGET_TASK, EVENT_TARGET_CPU };
-int perfevent_open_error(const struct event_spec *ev, int err, enum event_target target, pid_t pid,
-		     char *buf, size_t len);
-
-/* kernel.perf_event_max_sample_rate, or 0 when it cannot be read. */
-uint64_t perfevent_max_sample_rate(void);
 
 #endif

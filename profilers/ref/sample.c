@@ -24,7 +24,6 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -238,7 +237,7 @@ static int open_tracking(struct sampler *S, pid_t tid, int i, int *code)
 	int fd, e;
 
 	S->track_attr.exclude_kernel = S->attr.exclude_kernel;
-	fd = perfevent_open(&S->track_attr, tid, S->cpus[i]);
+	fd = perf_event_open_fd(&S->track_attr, tid, S->cpus[i], -1);
 	if (fd < 0) {
 		e = errno;
 		if (e == ESRCH && tid != S->o.c.pid && S->o.mode == TARGET_PID)
@@ -264,14 +263,14 @@ static int open_on(struct sampler *S, pid_t tid, int *code)
 {
 	for (int i = 0; i < S->ncpus; i++) {
 		char msg[512];
-		int fd = perfevent_open(&S->attr, tid, S->cpus[i]), e = errno;
+		int fd = perf_event_open_fd(&S->attr, tid, S->cpus[i], -1), e = errno;
 
 		/* Kernel frames need perf_event_paranoid <= 1 (or root); user frames do with 2,
 		 * so take those and say what is missing, as perf does. */
 		if (fd < 0 && (e == EACCES || e == EPERM) && !S->attr.exclude_kernel &&
 		    S->o.mode != TARGET_SYSTEM) {
 			S->attr.exclude_kernel = 1;
-			fd = perfevent_open(&S->attr, tid, S->cpus[i]);
+			fd = perf_event_open_fd(&S->attr, tid, S->cpus[i], -1);
 			e = errno;
 			if (fd >= 0) {
 				S->exclude_kernel = 1;
@@ -283,9 +282,8 @@ static int open_on(struct sampler *S, pid_t tid, int *code)
 		if (fd < 0) {
 			if (e == ESRCH && tid != S->o.c.pid && S->o.mode == TARGET_PID)
 				return 1;	/* a thread that exited since it was listed */
-			*code = perfevent_open_error(&S->ev, e, S->o.mode == TARGET_SYSTEM ?
-						 EVENT_TARGET_CPU : EVENT_TARGET_TASK,
-						 tid > 0 ? tid : S->o.c.pid, msg, sizeof(msg));
+			*code = perf_event_why(e, S->ev.name, &S->attr, S->o.mode == TARGET_SYSTEM ? -1 :
+					       tid > 0 ? tid : S->o.c.pid, PERF_EVENT_ERROR, msg, sizeof(msg));
 			sample_err("%s", msg);
 			return -1;
 		}
@@ -650,10 +648,10 @@ int sample_main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (perfevent_lookup(S.o.c.event, &S.ev, err, sizeof(err)) < 0)
 		return usage_error("%s", err);
-	if (S.o.c.freq_hz && perfevent_max_sample_rate() && S.o.c.freq_hz > perfevent_max_sample_rate())
+	if (S.o.c.freq_hz && perf_event_max_sample_rate() && S.o.c.freq_hz > perf_event_max_sample_rate())
 		return usage_error("-F %" PRIu64 ": above kernel.perf_event_max_sample_rate (%" PRIu64
 				   "); use a lower rate or raise the sysctl",
-				   S.o.c.freq_hz, perfevent_max_sample_rate());
+				   S.o.c.freq_hz, perf_event_max_sample_rate());
 	if (S.o.mode == TARGET_PID && kill(S.o.c.pid, 0) < 0 && errno == ESRCH) {
 		sample_err("pid %d: no such process", (int)S.o.c.pid);
 		return EXIT_USAGE;

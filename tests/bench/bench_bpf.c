@@ -86,9 +86,9 @@ static int attach_percpu(int prog, uint64_t hz, int *fds, int *nfds, char *err, 
 		a.freq = 1;
 		a.sample_freq = hz;
 		a.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
-		fd = (int)syscall(SYS_perf_event_open, &a, -1, cpus[i], -1, PERF_FLAG_FD_CLOEXEC);
+		fd = perf_event_open_fd(&a, -1, cpus[i], -1);
 		if (fd < 0) {
-			int code = perfevent_open_error(&ev, errno, EVENT_TARGET_CPU, -1, err, errlen);
+			int code = perf_event_why(errno, ev.name, &a, -1, PERF_EVENT_ERROR, err, errlen);
 
 			rc = code ? code : 1;
 			break;

@@ -412,13 +412,13 @@ static int floor_main(int argc, char **argv)
 			if (seen)
 				continue;
 			for (int c = 0; c < ncpus; c++) {
-				int fd = perfevent_open(&attr, tid, c);
+				int fd = perf_event_open_fd(&attr, tid, c, -1);
 				struct epoll_event e = { .events = EPOLLIN };
 
 				if (fd < 0) {
 					if (errno == ESRCH)
 						break;
-					perfevent_open_error(&ev, errno, EVENT_TARGET_TASK, tid, err, sizeof(err));
+					perf_event_why(errno, ev.name, &attr, tid, PERF_EVENT_ERROR, err, sizeof(err));
 					fprintf(stderr, "bench_sampler floor: %s\n", err);
 					return 3;
 				}

@@ -100,6 +100,19 @@ static const struct counter_result *find(const struct counter_result *r, int n, 
 	return NULL;
 }
 
+/* perf_event_encode, as counters_parse uses it: 1 here, 0 known but not here (why says
+ * why), -1 not an event (why is the error). */
+static int encode_name(const char *name, struct perf_event_attr *a, char *pmu, size_t pmulen, char *why, size_t len)
+{
+	struct perf_event_encoding enc;
+	int r = perf_event_encode(name, &enc);
+	*a = enc.attr;
+	if (pmu)
+		snprintf(pmu, pmulen, "%s", enc.pmu);
+	snprintf(why, len, "%s", enc.reason);
+	return r < 0 ? -1 : r;
+}
+
 static int pmu_here(void)
 {
 	char why[COUNTERS_REASON_LEN];
@@ -217,7 +230,7 @@ static void test_generic_encodings(void)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct perf_event_attr a;
 		char pmu[64], why[COUNTERS_REASON_LEN];
-		int r = counters_encode(want[i].name, &a, pmu, sizeof(pmu), why, sizeof(why));
+		int r = encode_name(want[i].name, &a, pmu, sizeof(pmu), why, sizeof(why));
 		CHECK(r == 1, "%s: encode returned %d: %s", want[i].name, r, why);
 		if (r != 1)
 			continue;
@@ -240,7 +253,7 @@ static void test_modifiers(void)
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		struct perf_event_attr a;
 		char why[COUNTERS_REASON_LEN];
-		int r = counters_encode(want[i].name, &a, NULL, 0, why, sizeof(why));
+		int r = encode_name(want[i].name, &a, NULL, 0, why, sizeof(why));
 		CHECK(r == 1, "%s: encode returned %d: %s", want[i].name, r, why);
 		if (r == 1)
 			CHECK(a.exclude_user == want[i].eu && a.exclude_kernel == want[i].ek,
@@ -269,7 +282,7 @@ static void test_encodings_match_perf(void)
 			CHECK(0, "%s stat -vv -e %s printed no perf_event_attr", perf, names[i]);
 			continue;
 		}
-		if (counters_encode(names[i], &a, NULL, 0, why, sizeof(why)) != 1) {
+		if (encode_name(names[i], &a, NULL, 0, why, sizeof(why)) != 1) {
 			CHECK(0, "%s: %s", names[i], why);
 			continue;
 		}
@@ -357,7 +370,7 @@ static void test_needs_umask(void)
 			if (pfm_get_event_info(i, PFM_OS_PERF_EVENT_EXT, &ei) != PFM_SUCCESS)
 				continue;
 			snprintf(full, sizeof(full), "%s::%s", pi.name, ei.name);
-			if (counters_encode(full, &a, NULL, 0, why, sizeof(why)) == -1 && strstr(why, "needs a unit mask"))
+			if (encode_name(full, &a, NULL, 0, why, sizeof(why)) == -1 && strstr(why, "needs a unit mask"))
 				snprintf(name, sizeof(name), "%s", full);
 		}
 	}
@@ -383,8 +396,8 @@ static void test_other_machines_event(void)
 	struct counter_result r[1];
 	char why[COUNTERS_REASON_LEN], err[512] = "";
 	/* Whichever of the two is not this machine's. */
-	names[0] = counters_encode(intel, &a, NULL, 0, why, sizeof(why)) == 0 ? intel
-		 : counters_encode(amd, &a, NULL, 0, why, sizeof(why)) == 0 ? amd : NULL;
+	names[0] = encode_name(intel, &a, NULL, 0, why, sizeof(why)) == 0 ? intel
+		 : encode_name(amd, &a, NULL, 0, why, sizeof(why)) == 0 ? amd : NULL;
 	if (!names[0])
 		SKIP("this machine's PMU knows both INST_RETIRED and RETIRED_INSTRUCTIONS");
 	CHECK(counters_parse(&cs, names, 1, err, sizeof(err)) == 0, "%s: %s", names[0], err);
@@ -617,6 +630,6 @@ int main(void)
 	RUN(test_window_scaling);
 	RUN(test_close_and_reopen);
 	RUN(test_open_on_missing_process);
-	counters_shutdown();
+	perf_event_shutdown();
 	return CHECK_DONE();
 }
