@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "symbols.h"
 #include "util.h"
 
 static uint32_t dso_slot_hash(uint32_t path, uint32_t maj, uint32_t min, uint64_t ino)
@@ -104,7 +103,8 @@ void maps_free(struct maps *m)
 		}
 	}
 	for (uint32_t i = 1; i < m->ndso; i++) {
-		symfile_free(m->dso[i]->sym);
+		if (m->dso[i]->sym && m->symfile_free)
+			m->symfile_free(m->dso[i]->sym);
 		free(m->dso[i]);
 	}
 	free(m->bucket);

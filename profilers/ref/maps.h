@@ -61,6 +61,9 @@ struct maps {
 	struct mm **bucket;      /* pid hash */
 	uint32_t nbuckets, nmm;
 	const char *proc;        /* "/proc"; tests point it elsewhere */
+	/* set by symbols.c when it gives a dso its symfile, so that maps_free can free them without
+	 * maps knowing symbols (which is built on maps) */
+	void (*symfile_free)(struct symfile *);
 };
 
 void maps_init(struct maps *m, struct strtab *strs);

@@ -692,8 +692,10 @@ void symbols_resolve(struct stacks *t, struct maps *m, struct symbols_stats *st,
 
 		for (j = i; j < n && t->loc[q[j].loc].dso == dso; j++)
 			;
-		if (d && !d->sym)
+		if (d && !d->sym) {
 			d->sym = xcalloc(1, sizeof(*d->sym));
+			m->symfile_free = symfile_free;
+		}
 		if (d && d->kind == DSO_KERNEL && !final && d->sym->read_ns &&
 		    now_ns() - d->sym->read_ns < SYMBOLS_KALLSYMS_EVERY_NS) {
 			for (size_t k = i; k < j; k++) {
