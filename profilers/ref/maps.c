@@ -103,8 +103,8 @@ void maps_free(struct maps *m)
 		}
 	}
 	for (uint32_t i = 1; i < m->ndso; i++) {
-		if (m->dso[i]->sym && m->symfile_free)
-			m->symfile_free(m->dso[i]->sym);
+		if (m->dso[i]->sym && m->sym_free)
+			m->sym_free(m->dso[i]->sym);
 		free(m->dso[i]);
 	}
 	free(m->bucket);

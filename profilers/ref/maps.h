@@ -63,7 +63,7 @@ struct maps {
 	const char *proc;        /* "/proc"; tests point it elsewhere */
 	/* set by symbols.c when it gives a dso its symfile, so that maps_free can free them without
 	 * maps knowing symbols (which is built on maps) */
-	void (*symfile_free)(struct symfile *);
+	void (*sym_free)(struct symfile *);
 };
 
 void maps_init(struct maps *m, struct strtab *strs);

@@ -694,7 +694,7 @@ void symbols_resolve(struct stacks *t, struct maps *m, struct symbols_stats *st,
 			;
 		if (d && !d->sym) {
 			d->sym = xcalloc(1, sizeof(*d->sym));
-			m->symfile_free = symfile_free;
+			m->sym_free = symfile_free;
 		}
 		if (d && d->kind == DSO_KERNEL && !final && d->sym->read_ns &&
 		    now_ns() - d->sym->read_ns < SYMBOLS_KALLSYMS_EVERY_NS) {
