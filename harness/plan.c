@@ -67,6 +67,7 @@ void experiment_free(struct experiment *ex)
 		strv_free(w->argv);
 		strv_free(w->env);
 		strv_free(w->driver_argv);
+		strv_free(w->files);
 		free(w->ready.text);
 		free(w->unit);
 	}
@@ -146,7 +147,7 @@ size_t plan_escape(char *dst, const char *src)
 	return n;
 }
 
-char *plan_expand(const char *tmpl, int pid, const char *dir)
+char *plan_expand(const char *tmpl, int pid, const char *dir, int port)
 {
 	size_t cap = strlen(tmpl) + 64, n = 0;
 	char *out = xmalloc(cap);
@@ -160,6 +161,9 @@ char *plan_expand(const char *tmpl, int pid, const char *dir)
 		} else if (!strncmp(p, "{pid}", 5)) {
 			snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 			val = pidbuf, skip = 5;
+		} else if (!strncmp(p, "{port}", 6)) {
+			snprintf(pidbuf, sizeof(pidbuf), "%d", port);
+			val = pidbuf, skip = 6;
 		} else if (!strncmp(p, "{dir}", 5)) {
 			val = dir ? dir : ".", skip = 5;
 		} else if (!strncmp(p, "{build}", 7)) {

@@ -35,6 +35,7 @@ enum ready_kind {
 	READY_LINE,           /* its stdout or stderr contains `text` (a template) */
 	READY_FILE,           /* the file `text` (a template) exists */
 	READY_DELAY,          /* a fixed delay */
+	READY_PORT,           /* 127.0.0.1:`text` (a template, e.g. "{port}") accepts a connection */
 };
 
 struct ready {
@@ -92,6 +93,8 @@ struct workload {
 	double stop_grace_s;
 	struct ready ready;       /* before the driver starts */
 	char **driver_argv;       /* a load generator started once the workload is ready (templates), or NULL */
+	char **files;             /* name, content, name, content, ..., NULL: written into the trial's
+	                           * directory before it starts (content a template: a config file) */
 };
 
 struct experiment {
@@ -146,7 +149,7 @@ int plan_window_arm(uint64_t seed, int block, int config, int window);
 void plan_seal(struct experiment *ex);
 
 /* Templates.  Text an adapter returns (argv, driver argv, env values, ready file and line) is a
- * template, filled in per trial: {pid}, {dir}, {build} and {root} are replaced, and {{ stands
+ * template, filled in per trial: {pid}, {dir}, {port}, {build} and {root} are replaced, and {{ stands
  * for a literal {.  Option values are not templates: they reach the adapter with every { doubled
  * (plan_escape), so whatever the user typed is passed literally and never expanded, wherever the
  * adapter puts it (python's str.format has the same rule).  Other text is kept as is. */
@@ -155,8 +158,9 @@ void plan_seal(struct experiment *ex);
  * length written. */
 size_t plan_escape(char *dst, const char *src);
 
-/* Fill in a template: a new string. */
-char *plan_expand(const char *tmpl, int pid, const char *dir);
+/* Fill in a template: a new string.  port is the trial's {port}: a loopback port that was free
+ * when the trial began, for a service the workload starts. */
+char *plan_expand(const char *tmpl, int pid, const char *dir, int port);
 
 char *slugify(const char *label);
 

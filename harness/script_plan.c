@@ -315,6 +315,8 @@ static void push_target(lua_State *L, const char *workload, const char *unit)
 	lua_setfield(L, -2, "pid");
 	lua_pushstring(L, "{dir}");
 	lua_setfield(L, -2, "dir");
+	lua_pushstring(L, "{port}");
+	lua_setfield(L, -2, "port");
 	lua_pushstring(L, workload);
 	push_escaped(L, -1);     /* the script's name for it, maybe a path: a value */
 	lua_remove(L, -2);
@@ -382,6 +384,42 @@ static struct config *new_config(struct experiment *ex)
 	return &ex->configs[ex->nconfigs++];
 }
 
+/* files(o, t) = { ["nginx.conf"] = "...{port}..." }: plain names in the trial's directory, each
+ * content a template.  Sorted by name, so a plan is the same whatever Lua's hash order. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char **files_from_table(lua_State *L, int idx, const struct adapter *a)
+{
+	struct ptrvec names = { 0 }, v = { 0 };
+	idx = lua_absindex(L, idx);
+	if (!lua_istable(L, idx))
+		script_raise(L, "%s: files() must return a table { [\"name\"] = \"content\" }", a->path);
+	lua_pushnil(L);
+	while (lua_next(L, idx)) {
+		const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+		if (!k || !*k || strchr(k, '/') || !strcmp(k, ".") || !strcmp(k, ".."))
+			script_raise(L, "%s: files(): '%s' is not a plain file name (it is written into the trial's directory)",
+				     a->path, k ? k : "(not a string)");
+		if (lua_type(L, -1) != LUA_TSTRING)
+			script_raise(L, "%s: files(): the content of '%s' must be a string", a->path, k);
+		ptrvec_push(&names, (void *)k);
+		lua_pop(L, 1);
+	}
+	qsort(names.v, (size_t)names.n, sizeof(char *), cmp_str);
+	for (int i = 0; i < names.n; i++) {
+		lua_getfield(L, idx, (const char *)names.v[i]);
+		ptrvec_push(&v, xstrdup((const char *)names.v[i]));
+		ptrvec_push(&v, xstrdup(lua_tostring(L, -1)));
+		lua_pop(L, 1);
+	}
+	ptrvec_push(&v, NULL);
+	free(names.v);
+	return (char **)v.v;
+}
+
 static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 {
 	struct experiment *ex = c->ex;
@@ -428,6 +466,12 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 			push_target(L, name, w->unit);
 			if (adapter_call(L, &a, "driver", 2)) {
 				w->driver_argv = strv_from_table(L, -1, &a, "driver()");
+				lua_pop(L, 1);
+			}
+			lua_pushvalue(L, eopts);
+			push_target(L, name, w->unit);
+			if (adapter_call(L, &a, "files", 2)) {
+				w->files = files_from_table(L, -1, &a);
 				lua_pop(L, 1);
 			}
 			lua_pop(L, 4);
@@ -479,6 +523,10 @@ static void parse_ready(lua_State *L, const struct adapter *a, int opts, struct 
 	lua_getfield(L, -1, "delay");
 	if (lua_isnumber(L, -1))
 		r->kind = READY_DELAY, r->delay_s = lua_tonumber(L, -1);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "port");
+	if (lua_isstring(L, -1))   /* a number or a template such as "{port}" */
+		r->kind = READY_PORT, r->text = xstrdup(lua_tostring(L, -1));
 	lua_pop(L, 2);
 }
 

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,6 +61,7 @@ struct trial_ctx {
 	int counting;             /* the counter set is open on the workload */
 	int ctl_fd, ack_fd;       /* control = "perf-fifo": perf's control and ack FIFOs */
 	enum tare_arm arm;        /* switchback: the profiler's current state */
+	int port;                 /* {port}: a loopback port free when the trial began */
 };
 
 static void fail(struct trial_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -144,6 +148,37 @@ static int file_has(const char *path, const char *text)
 	return yes;
 }
 
+/* A TCP connect to 127.0.0.1:port succeeds (a loopback connect completes or is refused at once). */
+static int loopback_accepts(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), yes;
+	if (fd < 0 || port <= 0 || port > 65535) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	yes = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return yes;
+}
+
+/* {port}: one the kernel hands out for 127.0.0.1 now.  Closed again at once, so a service can
+ * bind it; ports are handed out in turn, so it is not given again soon.  0 when none. */
+static int free_loopback_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = 0;
+	if (fd < 0)
+		return 0;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
 static int is_ready(struct trial_ctx *t, const struct role *r, const struct ready *rd, uint64_t started)
 {
 	char path[PATH_MAX + 32];
@@ -153,7 +188,7 @@ static int is_ready(struct trial_ctx *t, const struct role *r, const struct read
 	case READY_PERF_FDS:
 		return count_perf_fds(r->c.pid) >= rd->count;
 	case READY_LINE: {
-		char *line = plan_expand(rd->text, t->w.c.pid, t->dir);
+		char *line = plan_expand(rd->text, t->w.c.pid, t->dir, t->port);
 		int yes;
 		role_log(t, r, "err", path, sizeof(path));
 		yes = file_has(path, line);
@@ -163,13 +198,19 @@ static int is_ready(struct trial_ctx *t, const struct role *r, const struct read
 		return yes;
 	}
 	case READY_FILE: {
-		char *p = plan_expand(rd->text, t->w.c.pid, t->dir);
+		char *p = plan_expand(rd->text, t->w.c.pid, t->dir, t->port);
 		int yes = path_exists(p);
 		free(p);
 		return yes;
 	}
 	case READY_DELAY:
 		return now_ns() - started >= (uint64_t)(rd->delay_s * 1e9);
+	case READY_PORT: {
+		char *p = plan_expand(rd->text, t->w.c.pid, t->dir, t->port);
+		int yes = loopback_accepts(atoi(p));
+		free(p);
+		return yes;
+	}
 	}
 	return 1;
 }
@@ -207,7 +248,7 @@ static char **expand_all(const struct trial_ctx *t, char *const *tmpl)
 		n++;
 	v = xcalloc((size_t)n + 1, sizeof(char *));
 	for (int i = 0; i < n; i++)
-		v[i] = plan_expand(tmpl[i], t->w.c.pid, t->dir);
+		v[i] = plan_expand(tmpl[i], t->w.c.pid, t->dir, t->port);
 	return v;
 }
 
@@ -267,6 +308,24 @@ static const cpu_set_t *all_cpus(void)
 	for (int c = 0; c < ncpus_online() && c < CPU_SETSIZE; c++)
 		CPU_SET(c, &all);
 	return &all;
+}
+
+/* The workload's files(): config files, written into the trial's directory before it starts. */
+static int write_files(struct trial_ctx *t)
+{
+	for (char **f = t->wl->files; f && f[0] && f[1]; f += 2) {
+		char path[PATH_MAX + 300];
+		char *content = plan_expand(f[1], t->w.c.pid, t->dir, t->port);
+		int rc;
+		snprintf(path, sizeof(path), "%s/%s", t->dir, f[0]);
+		rc = write_file_atomic(path, content, strlen(content));
+		free(content);
+		if (rc < 0) {
+			fail(t, "cannot write %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int start_workload(struct trial_ctx *t)
@@ -758,8 +817,9 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 	}
 	timeout_ns = (uint64_t)(env->ex->timeout_s * 1e9);
 
+	t.port = free_loopback_port();
 	/* Held at its gate, the workload has a PID but runs nothing: the profiler attaches first. */
-	if (start_workload(&t) < 0)
+	if (start_workload(&t) < 0 || write_files(&t) < 0)
 		goto out;
 	if (t.cf->profiler_argv && start_profiler(&t) < 0)
 		goto out;

@@ -69,6 +69,7 @@
 #define REPLAY_BACKOFF_MAX_NS	1000000000	/* ... up to 1 s */
 #define REPLAY_READ_BYTES	65536
 #define REPLAY_MAX_EVENTS	64
+#define REPLAY_HTTP_HEAD_BYTES	8192	/* a longer status line and headers is a malformed reply */
 
 enum replay_conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
 
@@ -88,6 +89,10 @@ struct replay_conn {
 	unsigned char rep[WIRE_REP_BYTES];
 	size_t rep_got;
 	uint64_t body_left;
+	/* --http: the response's status line and headers, until the blank line */
+	char head[REPLAY_HTTP_HEAD_BYTES];
+	size_t head_got;
+	bool head_done, close_after;
 	/* reconnecting */
 	int64_t retry_ns, backoff_ns;
 };
@@ -101,6 +106,7 @@ static struct {
 	uint32_t work_us, alloc_bytes, reply_bytes, payload_bytes;
 	double duration_s, warmup_s, timeout_s, connect_timeout_s;
 	const char *latency_prefix;
+	const char *http_path;		/* --http PATH: HTTP/1.1 GET instead of tare's wire protocol */
 } cfg = { .connections = 16, .work_us = 100, .alloc_bytes = 4096, .reply_bytes = 512,
 	  .payload_bytes = 64, .timeout_s = 10, .connect_timeout_s = 10 };
 
@@ -120,7 +126,10 @@ static bool measuring;
 static struct hist corrected, uncorrected;
 static struct {
 	uint64_t requests, errors, sent_late, dropped, timeouts, bad_replies;
+	uint64_t status[6];		/* --http: responses by status class, [2] = 2xx ... [5] = 5xx */
 } win;
+static char *http_req;			/* --http: the one request every connection sends */
+static size_t http_req_len;
 /* Over the whole run. */
 static uint64_t completed_total, errors_total, connect_errors;
 
@@ -247,9 +256,11 @@ static int replay_flush(struct replay_conn *c, int64_t now)
 		int n = 0;
 		ssize_t w;
 
-		if (c->out_off < WIRE_REQ_BYTES)
+		if (cfg.http_path)
+			iov[n++] = (struct iovec){ http_req + c->out_off, c->out_len - c->out_off };
+		else if (c->out_off < WIRE_REQ_BYTES)
 			iov[n++] = (struct iovec){ c->req + c->out_off, WIRE_REQ_BYTES - c->out_off };
-		if (c->out_len > WIRE_REQ_BYTES) {
+		if (!cfg.http_path && c->out_len > WIRE_REQ_BYTES) {
 			size_t off = c->out_off > WIRE_REQ_BYTES ? c->out_off - WIRE_REQ_BYTES : 0;
 
 			iov[n++] = (struct iovec){ payload + off, c->out_len - WIRE_REQ_BYTES - off };
@@ -284,16 +295,19 @@ static void replay_send(struct replay_conn *c, int64_t intended)
 		r.work_us = t->work_us;
 		r.reply_bytes = t->reply_bytes;
 	}
-	wire_req_encode(&r, c->req);
+	if (!cfg.http_path)
+		wire_req_encode(&r, c->req);
 	replay_idle_remove(c);
 	c->state = CONN_BUSY;
 	c->id = r.id;
 	c->reply_bytes = r.reply_bytes;
 	c->intended_ns = intended;
 	c->out_off = 0;
-	c->out_len = WIRE_REQ_BYTES + r.payload_bytes;
+	c->out_len = cfg.http_path ? http_req_len : WIRE_REQ_BYTES + r.payload_bytes;
 	c->rep_got = 0;
 	c->body_left = 0;
+	c->head_got = 0;
+	c->head_done = c->close_after = false;
 	c->sent_ns = (int64_t)now_ns();
 	c->window = cur_window && intended >= cur_window_start ? cur_window : 0;
 	replay_flush(c, c->sent_ns);
@@ -323,6 +337,113 @@ static void replay_bad_reply(struct replay_conn *c, int64_t now)
 	replay_conn_fail(c, now);
 }
 
+/* The value of header NAME (case-insensitive) in a response head, or NULL. */
+static const char *http_header(const char *head, const char *name)
+{
+	size_t len = strlen(name);
+	for (const char *p = strstr(head, "\r\n"); p && p[2] != '\r'; p = strstr(p + 2, "\r\n")) {
+		if (!strncasecmp(p + 2, name, len) && p[2 + len] == ':') {
+			const char *v = p + 3 + len;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+/* Content-Length's value: digits up to the end of the line. */
+static bool http_length(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (p == s || (*p != '\r' && *p != '\0'))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* The head is complete (c->head holds it, NUL-terminated): status class, body length,
+ * keep-alive.  false for a malformed or unsupported response. */
+static bool http_parse_head(struct replay_conn *c)
+{
+	const char *te, *cl, *conn;
+	unsigned status;
+	if (sscanf(c->head, "HTTP/1.%*1[01] %3u", &status) != 1 || status < 100 || status > 599)
+		return false;
+	if ((te = http_header(c->head, "Transfer-Encoding")) && strncasecmp(te, "identity", 8))
+		return false;	/* chunked: not spoken here (docs/workloads.md) */
+	cl = http_header(c->head, "Content-Length");
+	if (!cl || !http_length(cl, &c->body_left))
+		return false;	/* a keep-alive response needs its length */
+	conn = http_header(c->head, "Connection");
+	c->close_after = (conn && !strncasecmp(conn, "close", 5)) || !strncmp(c->head, "HTTP/1.0", 8);
+	if (measuring) {
+		win.status[status / 100]++;
+		if (status >= 400)
+			win.errors++;	/* answered, and timed, but not a success */
+	}
+	if (status >= 400)
+		errors_total++;
+	return true;
+}
+
+/* --http: bytes of c's response. */
+static void replay_http_bytes(struct replay_conn *c, const unsigned char *p, size_t n, int64_t now)
+{
+	while (n > 0) {
+		if (!c->head_done) {
+			char *end;
+			size_t take = n < sizeof(c->head) - 1 - c->head_got ? n : sizeof(c->head) - 1 - c->head_got;
+			size_t before = c->head_got;
+			memcpy(c->head + c->head_got, p, take);
+			c->head_got += take;
+			c->head[c->head_got] = '\0';
+			if (!(end = strstr(c->head, "\r\n\r\n"))) {
+				if (c->head_got == sizeof(c->head) - 1) {
+					replay_bad_reply(c, now);
+					return;
+				}
+				return;	/* take == n: all used */
+			}
+			/* what follows the blank line is body */
+			end[2] = '\0';
+			take = (size_t)(end + 4 - c->head) - before;
+			p += take, n -= take;
+			c->head_done = true;
+			if (!http_parse_head(c)) {
+				replay_bad_reply(c, now);
+				return;
+			}
+		} else {
+			size_t take = c->body_left < (uint64_t)n ? (size_t)c->body_left : n;
+			c->body_left -= take, p += take, n -= take;
+		}
+		if (c->head_done && !c->body_left) {
+			bool close_after = c->close_after;
+			if (n > 0 || c->out_off < c->out_len) {
+				replay_bad_reply(c, now);	/* more than one reply, or before the request */
+				return;
+			}
+			replay_complete(c, now);
+			if (close_after) {
+				/* the server ends the connection: reconnect at once, no error */
+				replay_conn_fail(c, now);
+				c->retry_ns = now;
+				c->backoff_ns = REPLAY_BACKOFF_MIN_NS;
+			}
+			return;
+		}
+	}
+}
+
 static void replay_readable(struct replay_conn *c)
 {
 	ssize_t n = read(c->fd, scratch, sizeof(scratch));
@@ -337,6 +458,10 @@ static void replay_readable(struct replay_conn *c)
 			replay_bad_reply(c, now);
 		else
 			replay_conn_fail(c, now);
+		return;
+	}
+	if (cfg.http_path) {
+		replay_http_bytes(c, p, (size_t)n, now);
 		return;
 	}
 	while (n > 0) {
@@ -438,6 +563,8 @@ static void replay_usage(FILE *f)
 		"  --alloc-bytes N        bytes the server allocates per request (default 4096)\n"
 		"  --reply-bytes N        reply payload bytes (default 512; --rate mode)\n"
 		"  --payload-bytes N      request payload bytes (default 64)\n"
+		"  --http PATH            HTTP/1.1 GET PATH (keep-alive) to any HTTP server instead of\n"
+		"                         tare's server; responses need a Content-Length\n"
 		"  --timeout S            a reply slower than this is an error (default 10)\n"
 		"  --latency PREFIX       write PREFIX.hist and PREFIX-uncorrected.hist (hist_save)\n"
 		"  --warmup S             run by hand: seconds before measuring (default 0)\n"
@@ -470,7 +597,7 @@ static uint32_t replay_arg_u32(const char *opt, const char *s, uint32_t min, uin
 static void replay_parse_args(int argc, char **argv)
 {
 	enum { O_PORT = 1, O_PORT_FILE, O_CONNECT_TIMEOUT, O_RATE, O_TRACE, O_CONNECTIONS, O_WORK,
-	       O_ALLOC, O_REPLY, O_PAYLOAD, O_TIMEOUT, O_LATENCY, O_WARMUP, O_DURATION, O_HELP };
+	       O_ALLOC, O_REPLY, O_PAYLOAD, O_TIMEOUT, O_LATENCY, O_WARMUP, O_DURATION, O_HTTP, O_HELP };
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
@@ -486,6 +613,7 @@ static void replay_parse_args(int argc, char **argv)
 		{ "latency", required_argument, NULL, O_LATENCY },
 		{ "warmup", required_argument, NULL, O_WARMUP },
 		{ "duration", required_argument, NULL, O_DURATION },
+		{ "http", required_argument, NULL, O_HTTP },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -532,6 +660,13 @@ static void replay_parse_args(int argc, char **argv)
 		case O_DURATION:
 			cfg.duration_s = replay_arg_double("--duration", optarg, 1e-3, 1e6, "seconds in [0.001, 1e6]");
 			break;
+		case O_HTTP:
+			if (optarg[0] != '/' || strpbrk(optarg, " \r\n")) {
+				fprintf(stderr, "replay: --http %s: give a path such as / or /index.html (no spaces)\n", optarg);
+				exit(EXIT_USAGE);
+			}
+			cfg.http_path = optarg;
+			break;
 		case O_HELP:
 			replay_usage(stdout);
 			exit(0);
@@ -543,6 +678,11 @@ static void replay_parse_args(int argc, char **argv)
 	}
 	if ((cfg.rate > 0) == (cfg.trace_path != NULL)) {
 		fprintf(stderr, "replay: give --rate or --trace, one of them (see replay --help)\n");
+		exit(EXIT_USAGE);
+	}
+	if (cfg.http_path && (cfg.trace_path || rate_only)) {
+		fprintf(stderr, "replay: --http sends GET %s to any HTTP server: %s is for tare's own server\n", cfg.http_path,
+			cfg.trace_path ? "--trace" : rate_only);
 		exit(EXIT_USAGE);
 	}
 	if (cfg.trace_path && rate_only) {
@@ -678,6 +818,10 @@ static void replay_report(double measured_s, int in_flight)
 	       cfg.connections, (unsigned long long)completed_total);
 	if (cfg.trace_path)
 		printf(",\"trace_loops\":%llu", (unsigned long long)sched.loops);
+	if (cfg.http_path)
+		printf(",\"http_2xx\":%llu,\"http_3xx\":%llu,\"http_4xx\":%llu,\"http_5xx\":%llu",
+		       (unsigned long long)win.status[2], (unsigned long long)win.status[3],
+		       (unsigned long long)win.status[4], (unsigned long long)win.status[5]);
 	printf("}\n");
 	fflush(stdout);
 }
@@ -715,6 +859,10 @@ int main(int argc, char **argv)
 	    hist_init(&window_hist, REPLAY_HIST_LOWEST_NS, REPLAY_HIST_HIGHEST_NS, REPLAY_HIST_SIGFIGS)) {
 		fprintf(stderr, "replay: cannot allocate the latency histograms\n");
 		return EXIT_FAIL;
+	}
+	if (cfg.http_path) {
+		http_req = xasprintf("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: tare-replay\r\n\r\n", cfg.http_path);
+		http_req_len = strlen(http_req);
 	}
 	payload = xmalloc(cfg.payload_bytes ? cfg.payload_bytes : 1);
 	for (uint32_t i = 0; i < cfg.payload_bytes; i++)
