@@ -340,6 +340,23 @@ static void check_noise(struct run *r)
 		if (a->has_latency && isfinite(a->target_rate) && a->target_rate > 0 && a->achieved_rate < 0.98 * a->target_rate)
 			run_warn(r, "%s: the server completed %.0f of the %.0f requests/s sent; its latency is mostly queueing "
 				 "(lower the rate)", cf->label, a->achieved_rate, a->target_rate);
+		/* A profiler does not make a program faster: a cost below zero is a difference between
+		 * the arms that is not the profiler (warm-up still running, a JIT, placement). */
+		if (c != plan_baseline(ex, cf->workload) && a->m[MET_CPU_TOTAL].e.ok && a->m[MET_CPU_TOTAL].e.hi < 0)
+			run_warn(r, "%s: CPU overhead %+.2f%% [%+.2f, %+.2f] is below zero: the arms differ by something other "
+				 "than the profiler (a warm-up too short for a JIT or a cache? raise warmup=)", cf->label,
+				 a->m[MET_CPU_TOTAL].e.est, a->m[MET_CPU_TOTAL].e.lo, a->m[MET_CPU_TOTAL].e.hi);
+		{
+			/* Failed requests are not measured service: past 1%, the latencies describe errors. */
+			uint64_t req = 0, err = 0;
+			for (int i = 0; i < r->ntrials; i++)
+				if (r->trials[i].config == c && r->trials[i].state == TRIAL_OK)
+					req += r->trials[i].requests, err += r->trials[i].request_errors;
+			/* (an HTTP 4xx or 5xx is both answered and an error) */
+			if (err && err * 100 > req)
+				run_warn(r, "UNRELIABLE: %s: %llu requests failed in measured windows, against %llu answered: see "
+					 "each trial's driver.out", cf->label, (unsigned long long)err, (unsigned long long)req);
+		}
 	}
 	for (int i = 0; i < r->ntrials; i++)
 		steal += r->trials[i].machine_steal_ns, busy += r->trials[i].machine_busy_ns;

@@ -4,6 +4,7 @@
 #   - a switchback run of perf on nginx: every response a 2xx, counted as the units; {port} and
 #     {dir} filled in the generated nginx.conf; perf's samples include nginx's forked worker;
 #   - a service that never answers on its port fails the trial with one clear reason;
+#   - a service that answers every request with 404 makes the run say UNRELIABLE;
 #   - the driver against misbehaving HTTP servers: responses without a length are malformed
 #     (counted, the connection reopened), "Connection: close" is followed without an error,
 #     a server that stalls times requests out.
@@ -52,6 +53,21 @@ experiment { name = "deaf", workload = { "deaf.lua" }, profilers = { "off" }, bl
 LUA
 expect_exit 1 "$TARE" run deaf-run.lua --no-report
 contains "workload not ready after 1 s"
+
+# a service that answers 404 to every request: the run says its figures are unreliable
+cat > e404.lua <<'LUA'
+return { description = "python3's http.server, asked for a missing file", unit = "requests",
+  command = function(o, t) return { "python3", "-m", "http.server", t.port, "--bind", "127.0.0.1", "--directory", t.dir } end,
+  ready = { port = "{port}", timeout = 10 },
+  driver = function(o, t) return { tare.build .. "/workloads/replay", "--port", t.port, "--http", "/missing", "--rate", 50,
+                                   "--latency", t.dir .. "/latency" } end }
+LUA
+cat > e404-run.lua <<'LUA'
+experiment { name = "e404", workload = { "e404.lua" }, profilers = { "off", { "inject", mode = "sidecar", pct = 1 } },
+  blocks = 1, warmup = 0.2, duration = 1 }
+LUA
+expect_exit 0 "$TARE" run e404-run.lua --no-report
+contains "UNRELIABLE: off: [0-9][0-9]* requests failed in measured windows, against [0-9][0-9]* answered"
 
 # the driver against misbehaving servers (python3's socket server, each a few lines)
 serve() {   # serve KIND: a server on a free port, its port in $T/port.KIND
