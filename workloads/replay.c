@@ -89,10 +89,14 @@ struct replay_conn {
 	unsigned char rep[WIRE_REP_BYTES];
 	size_t rep_got;
 	uint64_t body_left;
-	/* --http: the response's status line and headers, until the blank line */
+	/* --http: the response's status line and headers, until the blank line; --redis: the
+	 * reply's first line */
 	char head[REPLAY_HTTP_HEAD_BYTES];
 	size_t head_got;
 	bool head_done, close_after;
+	/* --http, --redis: the request's bytes (--redis builds each in rbuf) */
+	const char *text;
+	char *rbuf;
 	/* reconnecting */
 	int64_t retry_ns, backoff_ns;
 };
@@ -107,8 +111,12 @@ static struct {
 	double duration_s, warmup_s, timeout_s, connect_timeout_s;
 	const char *latency_prefix;
 	const char *http_path;		/* --http PATH: HTTP/1.1 GET instead of tare's wire protocol */
+	bool redis;			/* --redis: RESP GET/SET instead */
+	double set_ratio;		/* --redis: the share of SETs */
+	uint32_t keys, value_bytes;
 } cfg = { .connections = 16, .work_us = 100, .alloc_bytes = 4096, .reply_bytes = 512,
-	  .payload_bytes = 64, .timeout_s = 10, .connect_timeout_s = 10 };
+	  .payload_bytes = 64, .timeout_s = 10, .connect_timeout_s = 10,
+	  .set_ratio = 0.1, .keys = 10000, .value_bytes = 64 };
 
 static struct trace trace;
 static struct replay_conn *conns;
@@ -256,11 +264,11 @@ static int replay_flush(struct replay_conn *c, int64_t now)
 		int n = 0;
 		ssize_t w;
 
-		if (cfg.http_path)
-			iov[n++] = (struct iovec){ http_req + c->out_off, c->out_len - c->out_off };
+		if (c->text)
+			iov[n++] = (struct iovec){ (char *)c->text + c->out_off, c->out_len - c->out_off };
 		else if (c->out_off < WIRE_REQ_BYTES)
 			iov[n++] = (struct iovec){ c->req + c->out_off, WIRE_REQ_BYTES - c->out_off };
-		if (!cfg.http_path && c->out_len > WIRE_REQ_BYTES) {
+		if (!c->text && c->out_len > WIRE_REQ_BYTES) {
 			size_t off = c->out_off > WIRE_REQ_BYTES ? c->out_off - WIRE_REQ_BYTES : 0;
 
 			iov[n++] = (struct iovec){ payload + off, c->out_len - WIRE_REQ_BYTES - off };
@@ -282,6 +290,24 @@ static int replay_flush(struct replay_conn *c, int64_t now)
 	return 0;
 }
 
+/* --redis: the next request into buf: GET or SET (--set-ratio) of one of --keys keys, drawn from
+ * a fixed-seed xorshift so that every run sends the same sequence.  Its length. */
+static size_t redis_request(char *buf)
+{
+	static uint64_t x = 0x9e3779b97f4a7c15ull;
+	char key[32];
+	int klen;
+	x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+	klen = snprintf(key, sizeof(key), "key:%llu", (unsigned long long)((x >> 11) % cfg.keys));
+	if ((double)(x & 0xffff) / 65536.0 < cfg.set_ratio) {
+		int n = sprintf(buf, "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$%u\r\n", klen, key, cfg.value_bytes);
+		memset(buf + n, 'v', cfg.value_bytes);
+		memcpy(buf + n + cfg.value_bytes, "\r\n", 2);
+		return (size_t)n + cfg.value_bytes + 2;
+	}
+	return (size_t)sprintf(buf, "*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n", klen, key);
+}
+
 static void replay_send(struct replay_conn *c, int64_t intended)
 {
 	struct wire_req r = { .magic = WIRE_REQ_MAGIC, .id = ++next_id, .work_us = cfg.work_us,
@@ -295,15 +321,23 @@ static void replay_send(struct replay_conn *c, int64_t intended)
 		r.work_us = t->work_us;
 		r.reply_bytes = t->reply_bytes;
 	}
-	if (!cfg.http_path)
+	if (cfg.http_path) {
+		c->text = http_req;
+		c->out_len = http_req_len;
+	} else if (cfg.redis) {
+		c->text = c->rbuf;
+		c->out_len = redis_request(c->rbuf);
+	} else {
 		wire_req_encode(&r, c->req);
+		c->text = NULL;
+		c->out_len = WIRE_REQ_BYTES + r.payload_bytes;
+	}
 	replay_idle_remove(c);
 	c->state = CONN_BUSY;
 	c->id = r.id;
 	c->reply_bytes = r.reply_bytes;
 	c->intended_ns = intended;
 	c->out_off = 0;
-	c->out_len = cfg.http_path ? http_req_len : WIRE_REQ_BYTES + r.payload_bytes;
 	c->rep_got = 0;
 	c->body_left = 0;
 	c->head_got = 0;
@@ -444,6 +478,62 @@ static void replay_http_bytes(struct replay_conn *c, const unsigned char *p, siz
 	}
 }
 
+/* --redis: bytes of c's reply: +OK, -ERR, :N, $N + N bytes, $-1 (a GET of a missing key).  An
+ * error reply is timed and counted as an error; arrays and the rest are malformed here. */
+static void replay_redis_bytes(struct replay_conn *c, const unsigned char *p, size_t n, int64_t now)
+{
+	while (n > 0) {
+		if (!c->head_done) {
+			char *nl = memchr(p, '\n', n), *end;
+			size_t take = nl ? (size_t)(nl - (char *)p) + 1 : n;
+			long long len;
+			if (c->head_got + take >= sizeof(c->head)) {
+				replay_bad_reply(c, now);
+				return;
+			}
+			memcpy(c->head + c->head_got, p, take);
+			c->head_got += take, p += take, n -= take;
+			if (!nl)
+				return;
+			c->head[c->head_got] = '\0';
+			c->head_done = true;
+			switch (c->head[0]) {
+			case '+': case ':':
+				c->body_left = 0;
+				break;
+			case '-':
+				c->body_left = 0;
+				errors_total++;
+				if (measuring)
+					win.errors++;
+				break;
+			case '$':
+				len = strtoll(c->head + 1, &end, 10);
+				if (end == c->head + 1 || *end != '\r' || len < -1) {
+					replay_bad_reply(c, now);
+					return;
+				}
+				c->body_left = len < 0 ? 0 : (uint64_t)len + 2;
+				break;
+			default:
+				replay_bad_reply(c, now);
+				return;
+			}
+		} else {
+			size_t take = c->body_left < (uint64_t)n ? (size_t)c->body_left : n;
+			c->body_left -= take, p += take, n -= take;
+		}
+		if (c->head_done && !c->body_left) {
+			if (n > 0 || c->out_off < c->out_len) {
+				replay_bad_reply(c, now);
+				return;
+			}
+			replay_complete(c, now);
+			return;
+		}
+	}
+}
+
 static void replay_readable(struct replay_conn *c)
 {
 	ssize_t n = read(c->fd, scratch, sizeof(scratch));
@@ -462,6 +552,10 @@ static void replay_readable(struct replay_conn *c)
 	}
 	if (cfg.http_path) {
 		replay_http_bytes(c, p, (size_t)n, now);
+		return;
+	}
+	if (cfg.redis) {
+		replay_redis_bytes(c, p, (size_t)n, now);
 		return;
 	}
 	while (n > 0) {
@@ -565,6 +659,10 @@ static void replay_usage(FILE *f)
 		"  --payload-bytes N      request payload bytes (default 64)\n"
 		"  --http PATH            HTTP/1.1 GET PATH (keep-alive) to any HTTP server instead of\n"
 		"                         tare's server; responses need a Content-Length\n"
+		"  --redis                RESP GET/SET to a Redis server instead of tare's server\n"
+		"  --set-ratio F          --redis: the share of SETs (default 0.1)\n"
+		"  --keys N               --redis: keys key:0 .. key:N-1 (default 10000)\n"
+		"  --value-bytes N        --redis: bytes of each SET's value (default 64)\n"
 		"  --timeout S            a reply slower than this is an error (default 10)\n"
 		"  --latency PREFIX       write PREFIX.hist and PREFIX-uncorrected.hist (hist_save)\n"
 		"  --warmup S             run by hand: seconds before measuring (default 0)\n"
@@ -597,7 +695,8 @@ static uint32_t replay_arg_u32(const char *opt, const char *s, uint32_t min, uin
 static void replay_parse_args(int argc, char **argv)
 {
 	enum { O_PORT = 1, O_PORT_FILE, O_CONNECT_TIMEOUT, O_RATE, O_TRACE, O_CONNECTIONS, O_WORK,
-	       O_ALLOC, O_REPLY, O_PAYLOAD, O_TIMEOUT, O_LATENCY, O_WARMUP, O_DURATION, O_HTTP, O_HELP };
+	       O_ALLOC, O_REPLY, O_PAYLOAD, O_TIMEOUT, O_LATENCY, O_WARMUP, O_DURATION, O_HTTP, O_REDIS,
+	       O_SET_RATIO, O_KEYS, O_VALUE_BYTES, O_HELP };
 	static const struct option opts[] = {
 		{ "port", required_argument, NULL, O_PORT },
 		{ "port-file", required_argument, NULL, O_PORT_FILE },
@@ -614,6 +713,10 @@ static void replay_parse_args(int argc, char **argv)
 		{ "warmup", required_argument, NULL, O_WARMUP },
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "http", required_argument, NULL, O_HTTP },
+		{ "redis", no_argument, NULL, O_REDIS },
+		{ "set-ratio", required_argument, NULL, O_SET_RATIO },
+		{ "keys", required_argument, NULL, O_KEYS },
+		{ "value-bytes", required_argument, NULL, O_VALUE_BYTES },
 		{ "help", no_argument, NULL, O_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -667,6 +770,12 @@ static void replay_parse_args(int argc, char **argv)
 			}
 			cfg.http_path = optarg;
 			break;
+		case O_REDIS: cfg.redis = true; break;
+		case O_SET_RATIO:
+			cfg.set_ratio = replay_arg_double("--set-ratio", optarg, 0, 1, "a share in [0, 1]");
+			break;
+		case O_KEYS: cfg.keys = replay_arg_u32("--keys", optarg, 1, 1000000000); break;
+		case O_VALUE_BYTES: cfg.value_bytes = replay_arg_u32("--value-bytes", optarg, 0, 16777216); break;
 		case O_HELP:
 			replay_usage(stdout);
 			exit(0);
@@ -680,9 +789,13 @@ static void replay_parse_args(int argc, char **argv)
 		fprintf(stderr, "replay: give --rate or --trace, one of them (see replay --help)\n");
 		exit(EXIT_USAGE);
 	}
-	if (cfg.http_path && (cfg.trace_path || rate_only)) {
-		fprintf(stderr, "replay: --http sends GET %s to any HTTP server: %s is for tare's own server\n", cfg.http_path,
-			cfg.trace_path ? "--trace" : rate_only);
+	if (cfg.http_path && cfg.redis) {
+		fprintf(stderr, "replay: --http and --redis are two protocols: give one of them\n");
+		exit(EXIT_USAGE);
+	}
+	if ((cfg.http_path || cfg.redis) && (cfg.trace_path || rate_only)) {
+		fprintf(stderr, "replay: %s speaks to a real server: %s is for tare's own server\n",
+			cfg.redis ? "--redis" : "--http", cfg.trace_path ? "--trace" : rate_only);
 		exit(EXIT_USAGE);
 	}
 	if (cfg.trace_path && rate_only) {
@@ -872,6 +985,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < cfg.connections; i++) {
 		conns[i].fd = -1;
 		conns[i].backoff_ns = REPLAY_BACKOFF_MIN_NS;
+		if (cfg.redis)
+			conns[i].rbuf = xmalloc(128 + cfg.value_bytes);
 	}
 	ev.data.ptr = &tfd;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, tfd, &ev);
