@@ -106,7 +106,7 @@ PY
 	for i in $(seq 1 100); do [ -f "$T/port.$1" ] && break; sleep 0.05; done
 }
 spids=""
-trap 'kill $spids 2>/dev/null' EXIT
+trap 'kill $spids 2>/dev/null; wait $spids 2>/dev/null' EXIT
 for k in nolength close stall; do serve $k; done
 drive() { "$BUILD/workloads/replay" --port "$(cat "$T/port.$1")" --http / --rate 200 --connections 4 --duration 1 --timeout 0.3 2>/dev/null | tail -n 1; }
 out=$(drive nolength)

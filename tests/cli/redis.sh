@@ -24,7 +24,7 @@ done
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --daemonize no --maxmemory 1 --maxmemory-policy noeviction >/dev/null 2>&1 &
 rpid=$!
-trap 'kill $rpid 2>/dev/null' EXIT
+trap 'kill $rpid 2>/dev/null; wait $rpid 2>/dev/null' EXIT
 for i in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 out=$("$BUILD/workloads/replay" --port "$port" --redis --set-ratio 1 --rate 200 --duration 1 2>/dev/null | tail -n 1)
 python3 -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["errors"] > 0 and d["requests"] >= d["errors"], d' "$out" ||
