@@ -17,7 +17,6 @@ return {
     connections = { "keep-alive client connections, at most one request in flight each", 16, type = "integer", min = 1, max = 10000 },
     workers     = { "nginx worker processes", 1, type = "integer", min = 1, max = 64 },
     body_bytes  = { "bytes of the response body", 512, type = "integer", min = 0, max = 1048576 },
-    path        = { "the URL path requested", "/", choices = { "/" } },
   },
   available = function()
     if not tare.which("nginx") and not tare.exists("/usr/sbin/nginx") then
@@ -60,7 +59,7 @@ return {
   -- SIGTERM is nginx's fast shutdown
   stop_grace = 5,
   driver = function(o, t)
-    return { prog("replay"), "--port", t.port, "--http", o.path, "--rate", o.rate,
+    return { prog("replay"), "--port", t.port, "--http", "/", "--rate", o.rate,
              "--connections", o.connections, "--latency", t.dir .. "/latency" }
   end,
 }
