@@ -73,6 +73,13 @@ static void child_setup(void *arg)
 		if (fd >= 0)
 			dup2(fd, 0), close(fd);
 	}
+	if (o->cwd && chdir(o->cwd) < 0) {
+		/* its stderr is the role's .err file by now: the trial's error quotes this line */
+		static const char msg[] = "tare: cannot enter the trial's directory\n";
+		if (write(2, msg, sizeof(msg) - 1) < 0)
+			_exit(126);
+		_exit(126);
+	}
 	for (char *const *e2 = o->env_add; e2 && *e2; e2++)
 		putenv(*e2);
 	/* Nothing of tare's leaks into the program but keep_fd (the gate's pipes are

@@ -35,6 +35,7 @@ struct spawn_opts {
 	const cpu_set_t *cpus;  /* NULL: inherit */
 	int keep_fd;            /* a descriptor the child keeps across exec, or -1 */
 	int append;             /* add to stdout_path/stderr_path instead of truncating them */
+	const char *cwd;        /* its working directory, or NULL: tare's */
 };
 
 /* Fork the child, gated.  0, or -1 with the reason in err. */

@@ -269,6 +269,15 @@ static int role_spawn(struct trial_ctx *t, struct role *r, char *const *argv_tmp
 		r->have_cg = 1;
 		r->argv = expand_all(t, argv_tmpl);
 		r->env = expand_all(t, env_tmpl);
+		/* it runs in the trial's folder: a command given relative to tare's is made absolute */
+		if (r->argv[0] && strchr(r->argv[0], '/') && r->argv[0][0] != '/') {
+			char cwd[PATH_MAX];
+			if (getcwd(cwd, sizeof(cwd))) {
+				char *abs = xasprintf("%s/%s", cwd, r->argv[0]);
+				free(r->argv[0]);
+				r->argv[0] = abs;
+			}
+		}
 	}
 	role_log(t, r, "out", out, sizeof(out));
 	role_log(t, r, "err", errp, sizeof(errp));
@@ -279,6 +288,9 @@ static int role_spawn(struct trial_ctx *t, struct role *r, char *const *argv_tmp
 	o.cpus = cpus;
 	o.keep_fd = keep_fd;
 	o.append = r->spawns++ > 0;
+	/* Each trial's processes work in its folder, so outputs they name relative to their working
+	 * directory (perf.data, a profile) stay apart and are kept with the trial. */
+	o.cwd = t->dir;
 	if (child_spawn(&r->c, &o, err, sizeof(err)) < 0) {
 		fail(t, "%s: %s", r->name, err);
 		return -1;

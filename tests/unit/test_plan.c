@@ -86,10 +86,13 @@ static void test_window_arms(void)
 
 static void test_expand(void)
 {
-	char *s = plan_expand("-p {pid} -o {dir}/perf.data {pid}", 4242, "/tmp/t");
+	char *s = plan_expand("-p {pid} -o {dir}/perf.data {pid}", 4242, "/tmp/t", 0);
 	CHECK(!strcmp(s, "-p 4242 -o /tmp/t/perf.data 4242"), "got '%s'", s);
 	free(s);
-	s = plan_expand("{nope} {pid", 1, "d");
+	s = plan_expand("listen 127.0.0.1:{port}; {{port}", 1, "d", 40123);
+	CHECK(!strcmp(s, "listen 127.0.0.1:40123; {port}"), "{port}: got '%s'", s);
+	free(s);
+	s = plan_expand("{nope} {pid", 1, "d", 0);
 	CHECK(!strcmp(s, "{nope} {pid"), "unknown placeholders stay: '%s'", s);
 	free(s);
 }
@@ -106,7 +109,7 @@ static void test_escape(void)
 		/* the adapter's own text on both sides, a lone { of its own before the value too */
 		snprintf(tmpl, sizeof(tmpl), "-p {pid} --x=%s {dir}/{{%s", esc, esc);
 		snprintf(want, sizeof(want), "-p 7 --x=%s /d/{%s", values[i], values[i]);
-		got = plan_expand(tmpl, 7, "/d");
+		got = plan_expand(tmpl, 7, "/d", 0);
 		CHECK(!strcmp(got, want), "'%s': template '%s' gave '%s', want '%s'", values[i], tmpl, got, want);
 		free(got);
 	}

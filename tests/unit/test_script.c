@@ -192,10 +192,10 @@ static void test_values_are_literal(void)
 		return;
 	{
 		const struct config *c = &ex.configs[1];
-		char *a1 = plan_expand(c->profiler_argv[1], 42, "/d");
-		char *a2 = plan_expand(c->profiler_argv[2], 42, "/d");
-		char *env = plan_expand(c->workload_env[0], 42, "/d");
-		char *ready = plan_expand(c->ready.text, 42, "/d");
+		char *a1 = plan_expand(c->profiler_argv[1], 42, "/d", 0);
+		char *a2 = plan_expand(c->profiler_argv[2], 42, "/d", 0);
+		char *env = plan_expand(c->workload_env[0], 42, "/d", 0);
+		char *ready = plan_expand(c->ready.text, 42, "/d", 0);
 		CHECK(strstr(c->label, "text={root}/{pid}") != NULL, "label as given: %s", c->label);
 		CHECK(!strcmp(kvlist_get(&c->profiler_opts, "text"), "{root}/{pid}"), "results keep the value: %s",
 		      kvlist_get(&c->profiler_opts, "text"));
