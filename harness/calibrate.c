@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "json_io.h"
 #include "prng.h"
 #include "results.h"
 #include "run.h"
@@ -128,11 +129,6 @@ static const char *key(const struct cmetric *cm, const char *name)
 	return buf;
 }
 
-static json_t *jreal_or_null(int ok, double v)
-{
-	return ok && isfinite(v) ? json_real(v) : json_null();
-}
-
 static double config_truth(const struct cmetric *cm, const struct config *cf)
 {
 	return cm->log_ratio ? cf->truth_cpu_pct : cf->truth_latency_us;
@@ -177,11 +173,11 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 	json_object_set_new(cal, "metric", json_string(cm->log_ratio ? "cpu" : "latency"));
 	json_object_set_new(cal, "blocks", json_integer(ex->blocks));
 	json_object_set_new(cal, "trial_s", json_real(trial_s));
-	json_object_set_new(cal, key(cm, "aa_estimate"), jreal_or_null(1, shown(cm, e.est)));
-	json_object_set_new(cal, key(cm, "aa_lo"), jreal_or_null(e.ok, shown(cm, e.lo)));
-	json_object_set_new(cal, key(cm, "aa_hi"), jreal_or_null(e.ok, shown(cm, e.hi)));
-	json_object_set_new(cal, cm->log_ratio ? "block_sd_points" : "block_sd_us", jreal_or_null(1, sigma));
-	json_object_set_new(cal, "aa_false_positive_rate", jreal_or_null(1, fpr));
+	json_object_set_new(cal, key(cm, "aa_estimate"), json_num_or_null(shown(cm, e.est)));
+	json_object_set_new(cal, key(cm, "aa_lo"), json_num_or_null(e.ok ? shown(cm, e.lo) : NAN));
+	json_object_set_new(cal, key(cm, "aa_hi"), json_num_or_null(e.ok ? shown(cm, e.hi) : NAN));
+	json_object_set_new(cal, cm->log_ratio ? "block_sd_points" : "block_sd_us", json_num_or_null(sigma));
+	json_object_set_new(cal, "aa_false_positive_rate", json_num_or_null(fpr));
 	json_object_set_new(cal, "subsample_blocks", json_integer(k));
 
 	for (int c = 0; c < ex->nconfigs; c++)
@@ -221,14 +217,14 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 		j = json_object();
 		json_object_set_new(j, "label", json_string(cf->label));
 		json_object_set_new(j, key(cm, "truth"), json_real(truth));
-		json_object_set_new(j, key(cm, "estimate"), jreal_or_null(1, est));
-		json_object_set_new(j, key(cm, "lo"), jreal_or_null(e.ok, lo));
-		json_object_set_new(j, key(cm, "hi"), jreal_or_null(e.ok, hi));
+		json_object_set_new(j, key(cm, "estimate"), json_num_or_null(est));
+		json_object_set_new(j, key(cm, "lo"), json_num_or_null(e.ok ? lo : NAN));
+		json_object_set_new(j, key(cm, "hi"), json_num_or_null(e.ok ? hi : NAN));
 		json_object_set_new(j, "detected", json_boolean(e.ok && e.lo > 0));
-		json_object_set_new(j, cm->log_ratio ? "block_sd_points" : "block_sd_us", jreal_or_null(1, s));
-		json_object_set_new(j, "subsampled_detection_rate", jreal_or_null(1, det));
+		json_object_set_new(j, cm->log_ratio ? "block_sd_points" : "block_sd_us", json_num_or_null(s));
+		json_object_set_new(j, "subsampled_detection_rate", json_num_or_null(det));
 		json_object_set_new(j, cm->log_ratio ? "subsampled_within_0_3_points" : "subsampled_within_10pct",
-				    jreal_or_null(1, close));
+				    json_num_or_null(close));
 		json_array_append_new(levels, j);
 	}
 	json_object_set_new(cal, "levels", levels);
@@ -239,7 +235,7 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 		"  %s of %.2f%s or more (minimum detectable effect, from the A/A spread)\n",
 		run_s, k_run, trial_s, 100 * conf, cm->log_ratio ? "an overhead" : "a p50 latency change", mde, cm->unit);
 	json_object_set_new(cal, "run_s", json_real(run_s));
-	json_object_set_new(cal, key(cm, "minimum_detectable_effect"), jreal_or_null(1, mde));
+	json_object_set_new(cal, key(cm, "minimum_detectable_effect"), json_num_or_null(mde));
 	if (cm->log_ratio) {
 		/* Goals (issue 6): in 2 minutes, FPR <= 5%, 1% detected >= 90%, estimate within 0.3 points. */
 		double s1 = isfinite(sigma_1) ? sigma_1 : sigma;
@@ -264,9 +260,9 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 			snprintf(line, sizeof(line), "1%% injected estimated as %+.2f%% (within 0.3 points)", est1);
 			fprintf(out, "  %-62s %s\n", line, goal(fabs(est1 - 1) <= 0.3));
 		}
-		json_object_set_new(g, "false_positive_rate", jreal_or_null(1, fpr));
+		json_object_set_new(g, "false_positive_rate", json_num_or_null(fpr));
 		json_object_set_new(g, "detection_probability_1pct", json_real(power));
-		json_object_set_new(g, "estimate_1pct", jreal_or_null(1, est1));
+		json_object_set_new(g, "estimate_1pct", json_num_or_null(est1));
 		json_object_set_new(cal, "goals", g);
 	}
 	free(d);
@@ -313,11 +309,11 @@ static int analyse_switchback(const struct loaded_results *lr, double run_s, FIL
 		json_object_set_new(cal, "pairs_per_process", json_integer(a->pairs / a->processes));
 		json_object_set_new(cal, "window_s", json_real(ex->window_s));
 		json_object_set_new(cal, "process_s", json_real(trial_s));
-		json_object_set_new(cal, "aa_estimate_pct", jreal_or_null(1, e->est));
-		json_object_set_new(cal, "aa_lo_pct", jreal_or_null(e->ok, e->lo));
-		json_object_set_new(cal, "aa_hi_pct", jreal_or_null(e->ok, e->hi));
-		json_object_set_new(cal, "within_process_sd_points", jreal_or_null(1, sw));
-		json_object_set_new(cal, "between_process_sd_points", jreal_or_null(1, tau));
+		json_object_set_new(cal, "aa_estimate_pct", json_num_or_null(e->est));
+		json_object_set_new(cal, "aa_lo_pct", json_num_or_null(e->ok ? e->lo : NAN));
+		json_object_set_new(cal, "aa_hi_pct", json_num_or_null(e->ok ? e->hi : NAN));
+		json_object_set_new(cal, "within_process_sd_points", json_num_or_null(sw));
+		json_object_set_new(cal, "between_process_sd_points", json_num_or_null(tau));
 	}
 	fprintf(out, "\n  %-*s %9s  %-24s %8s\n", w, "injected", "estimate", "interval", "detected");
 	for (int c = 0; c < ex->nconfigs; c++) {
@@ -336,9 +332,9 @@ static int analyse_switchback(const struct loaded_results *lr, double run_s, FIL
 		j = json_object();
 		json_object_set_new(j, "label", json_string(cf->label));
 		json_object_set_new(j, "truth_pct", json_real(cf->truth_cpu_pct));
-		json_object_set_new(j, "estimate_pct", jreal_or_null(1, e->est));
-		json_object_set_new(j, "lo_pct", jreal_or_null(e->ok, e->lo));
-		json_object_set_new(j, "hi_pct", jreal_or_null(e->ok, e->hi));
+		json_object_set_new(j, "estimate_pct", json_num_or_null(e->est));
+		json_object_set_new(j, "lo_pct", json_num_or_null(e->ok ? e->lo : NAN));
+		json_object_set_new(j, "hi_pct", json_num_or_null(e->ok ? e->hi : NAN));
 		json_object_set_new(j, "detected", json_boolean(e->ok && e->lo > 0));
 		json_array_append_new(levels, j);
 	}
@@ -351,8 +347,8 @@ static int analyse_switchback(const struct loaded_results *lr, double run_s, FIL
 		"  90%% power, an overhead of %.2f%% or more; its %g%% half-width would be %.2f points\n", run_s, k,
 		pairs_per_s * run_s, 100 * conf, mde, 100 * conf, stats_t_quantile(1 - (1 - conf) / 2, k - 1) * se);
 	json_object_set_new(cal, "run_s", json_real(run_s));
-	json_object_set_new(cal, "minimum_detectable_effect_pct", jreal_or_null(1, mde));
-	json_object_set_new(cal, "half_width_points", jreal_or_null(1, stats_t_quantile(1 - (1 - conf) / 2, k - 1) * se));
+	json_object_set_new(cal, "minimum_detectable_effect_pct", json_num_or_null(mde));
+	json_object_set_new(cal, "half_width_points", json_num_or_null(stats_t_quantile(1 - (1 - conf) / 2, k - 1) * se));
 	analysis_free(&an);
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "compare_int.h"
 #include "fmt.h"
+#include "json_io.h"
 #include "markup.h"
 
 /* ---- cells: one formatting for every output --------------------------------------------- */
@@ -484,20 +485,15 @@ static void render_junit(FILE *f, const struct comparison *cmp)
 
 /* ---- JSON --------------------------------------------------------------------------------- */
 
-static json_t *jreal(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *json_value(const struct cmp_value *v)
 {
 	json_t *o;
 	if (!isfinite(v->est))
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "estimate", jreal(v->est));
-	json_object_set_new(o, "lo", jreal(v->lo));
-	json_object_set_new(o, "hi", jreal(v->hi));
+	json_object_set_new(o, "estimate", json_num_or_null(v->est));
+	json_object_set_new(o, "lo", json_num_or_null(v->lo));
+	json_object_set_new(o, "hi", json_num_or_null(v->hi));
 	json_object_set_new(o, "n", json_integer(v->n));
 	return o;
 }
@@ -508,10 +504,10 @@ static json_t *json_change(const struct cmp_row *r)
 	if (!isfinite(r->change.est))
 		return json_null();
 	o = json_object();
-	json_object_set_new(o, "estimate", jreal(r->change.est));
-	json_object_set_new(o, "lo", jreal(r->change.lo));
-	json_object_set_new(o, "hi", jreal(r->change.hi));
-	json_object_set_new(o, "p", jreal(r->change.p));
+	json_object_set_new(o, "estimate", json_num_or_null(r->change.est));
+	json_object_set_new(o, "lo", json_num_or_null(r->change.lo));
+	json_object_set_new(o, "hi", json_num_or_null(r->change.hi));
+	json_object_set_new(o, "p", json_num_or_null(r->change.p));
 	json_object_set_new(o, "unit", json_string(cmp_change_unit(r)));
 	json_object_set_new(o, "significant", json_boolean(r->significant));
 	return o;
@@ -521,7 +517,7 @@ static json_t *json_gate(const struct budget_item *it, double limit, enum verdic
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "amount", json_string(it->text));
-	json_object_set_new(o, "limit", jreal(limit));
+	json_object_set_new(o, "limit", json_num_or_null(limit));
 	json_object_set_new(o, "verdict", json_string(verdict_name(v)));
 	return o;
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "json_io.h"
 #include "trial.h"   /* trial_load_latency */
 
 #define FIELD(name, type) { #name, type, offsetof(struct trial_result, name) }
@@ -108,11 +109,6 @@ void run_warn(struct run *r, const char *fmt, ...)
 	ptrvec_push(&r->warnings, s);
 }
 
-static json_t *num(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *iso8601(uint64_t unix_ns)
 {
 	char buf[64];
@@ -153,7 +149,7 @@ static json_t *fields_json(const struct trial_field *fields, int nfields, const 
 		case F_INT: v = json_integer(*(const int *)p); break;
 		case F_U64: v = json_integer((json_int_t) * (const uint64_t *)p); break;
 		case F_I64: v = *(const int64_t *)p < 0 ? json_null() : json_integer((json_int_t) * (const int64_t *)p); break;
-		case F_DOUBLE: v = num(*(const double *)p); break;
+		case F_DOUBLE: v = json_num_or_null(*(const double *)p); break;
 		case F_STR: v = json_string(p); break;
 		}
 		json_object_set_new(o, fd->name, v);
@@ -167,12 +163,12 @@ static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 	json_object_set_new(o, "label", json_string(r->ex->configs[tr->config].label));
 	json_object_set_new(o, "state", json_string(state_name(tr->state)));
 	json_object_set_new(o, "error", tr->error[0] ? json_string(tr->error) : json_null());
-	json_object_set_new(o, "cpu_per_unit_ns", num(tr->state == TRIAL_OK ? trial_cpu_per_unit_ns(tr) : NAN));
+	json_object_set_new(o, "cpu_per_unit_ns", json_num_or_null(tr->state == TRIAL_OK ? trial_cpu_per_unit_ns(tr) : NAN));
 	if (tr->ncounters && r->ncounter_info) {
 		json_t *c = json_object();
 		json_t *scaled = json_array();
 		for (int i = 0; i < tr->ncounters && i < r->ncounter_info; i++) {
-			json_object_set_new(c, r->counter_info[i].name, num(tr->counter_value[i]));
+			json_object_set_new(c, r->counter_info[i].name, json_num_or_null(tr->counter_value[i]));
 			if (tr->counter_scaled[i])
 				json_array_append_new(scaled, json_string(r->counter_info[i].name));
 		}
@@ -194,12 +190,12 @@ static json_t *overhead_json(const struct overhead *o, int metric, double conf)
 	json_t *j = json_object();
 	json_object_set_new(j, "n", json_integer(o->n));
 	json_object_set_new(j, "unit", json_string(metric < MET_COUNT ? metric_unit(metric) : "count per unit"));
-	json_object_set_new(j, "estimate", num(o->e.est));
-	json_object_set_new(j, "lo", num(o->e.ok ? o->e.lo : NAN));
-	json_object_set_new(j, "hi", num(o->e.ok ? o->e.hi : NAN));
+	json_object_set_new(j, "estimate", json_num_or_null(o->e.est));
+	json_object_set_new(j, "lo", json_num_or_null(o->e.ok ? o->e.lo : NAN));
+	json_object_set_new(j, "hi", json_num_or_null(o->e.ok ? o->e.hi : NAN));
 	json_object_set_new(j, "confidence_requested", json_real(conf));
-	json_object_set_new(j, "confidence", num(o->e.conf));
-	json_object_set_new(j, "p", num(o->e.p));
+	json_object_set_new(j, "confidence", json_num_or_null(o->e.conf));
+	json_object_set_new(j, "p", json_num_or_null(o->e.p));
 	json_object_set_new(j, "exact", json_boolean(o->e.exact));
 	json_object_set_new(j, "significant", json_boolean(o->significant));
 	return j;
@@ -219,20 +215,20 @@ json_t *results_summary_json(const struct run *r)
 		json_object_set_new(j, "trials", json_integer(a->trials));
 		json_object_set_new(j, "ok", json_integer(a->ok));
 		json_object_set_new(j, "failed", json_integer(a->failed));
-		json_object_set_new(j, "cpu_per_unit_ns", num(a->cpu_per_unit_ns));
-		json_object_set_new(j, "work_rate", num(a->work_rate));
-		json_object_set_new(j, "workload_rss_bytes", num(a->workload_rss_bytes));
-		json_object_set_new(j, "profiler_rss_bytes", num(a->profiler_rss_bytes));
-		json_object_set_new(j, "cv", num(a->cv));
+		json_object_set_new(j, "cpu_per_unit_ns", json_num_or_null(a->cpu_per_unit_ns));
+		json_object_set_new(j, "work_rate", json_num_or_null(a->work_rate));
+		json_object_set_new(j, "workload_rss_bytes", json_num_or_null(a->workload_rss_bytes));
+		json_object_set_new(j, "profiler_rss_bytes", json_num_or_null(a->profiler_rss_bytes));
+		json_object_set_new(j, "cv", json_num_or_null(a->cv));
 		json_object_set_new(j, "outliers", json_integer(a->outliers));
 		if (a->has_latency) {
 			json_t *l = json_object();
-			json_object_set_new(l, "p50_us", num(a->p50_us));
-			json_object_set_new(l, "p90_us", num(a->p90_us));
-			json_object_set_new(l, "p99_us", num(a->p99_us));
-			json_object_set_new(l, "p999_us", num(a->p999_us));
-			json_object_set_new(l, "achieved_rate", num(a->achieved_rate));
-			json_object_set_new(l, "target_rate", num(a->target_rate));
+			json_object_set_new(l, "p50_us", json_num_or_null(a->p50_us));
+			json_object_set_new(l, "p90_us", json_num_or_null(a->p90_us));
+			json_object_set_new(l, "p99_us", json_num_or_null(a->p99_us));
+			json_object_set_new(l, "p999_us", json_num_or_null(a->p999_us));
+			json_object_set_new(l, "achieved_rate", json_num_or_null(a->achieved_rate));
+			json_object_set_new(l, "target_rate", json_num_or_null(a->target_rate));
 			json_object_set_new(j, "latency", l);
 		}
 		if (isfinite(cf->truth_cpu_pct))
@@ -247,40 +243,40 @@ json_t *results_summary_json(const struct run *r)
 			json_t *cj = json_object();
 			for (int k = 0; k < a->ncounters && k < r->ncounter_info; k++) {
 				json_t *e = json_object();
-				json_object_set_new(e, "per_unit", num(a->counter_per_unit[k]));
+				json_object_set_new(e, "per_unit", json_num_or_null(a->counter_per_unit[k]));
 				if (c != plan_baseline(r->ex, cf->workload)) {
 					json_object_set_new(e, "change_per_unit", overhead_json(&a->counter[k], MET_COUNT, an->conf));
-					json_object_set_new(e, "change_pct", num(a->counter_relative[0][k]));
-					json_object_set_new(e, "change_pct_lo", num(a->counter_relative[1][k]));
-					json_object_set_new(e, "change_pct_hi", num(a->counter_relative[2][k]));
+					json_object_set_new(e, "change_pct", json_num_or_null(a->counter_relative[0][k]));
+					json_object_set_new(e, "change_pct_lo", json_num_or_null(a->counter_relative[1][k]));
+					json_object_set_new(e, "change_pct_hi", json_num_or_null(a->counter_relative[2][k]));
 				}
 				json_object_set_new(cj, r->counter_info[k].name, e);
 			}
 			json_object_set_new(j, "counters", cj);
-			json_object_set_new(j, "ipc", num(a->ipc));
-			json_object_set_new(j, "cache_misses_per_kilo_instruction", num(a->mpki));
-			json_object_set_new(j, "branch_misses_per_kilo_instruction", num(a->branch_mpki));
+			json_object_set_new(j, "ipc", json_num_or_null(a->ipc));
+			json_object_set_new(j, "cache_misses_per_kilo_instruction", json_num_or_null(a->mpki));
+			json_object_set_new(j, "branch_misses_per_kilo_instruction", json_num_or_null(a->branch_mpki));
 		}
 		if (r->ex->design == DESIGN_SWITCHBACK && c != plan_baseline(r->ex, cf->workload)) {
 			json_t *sb = json_object(), *co = json_object();
 			json_object_set_new(sb, "processes", json_integer(a->processes));
 			json_object_set_new(sb, "pairs", json_integer(a->pairs));
-			json_object_set_new(sb, "within_process_sd_pct", num(a->within_sd));
-			json_object_set_new(sb, "between_process_sd_pct", num(a->between_sd));
-			json_object_set_new(co, "estimate_pct", num(a->carryover.est));
-			json_object_set_new(co, "lo_pct", num(a->carryover.ok ? a->carryover.lo : NAN));
-			json_object_set_new(co, "hi_pct", num(a->carryover.ok ? a->carryover.hi : NAN));
-			json_object_set_new(co, "confidence", num(a->carryover.conf));
+			json_object_set_new(sb, "within_process_sd_pct", json_num_or_null(a->within_sd));
+			json_object_set_new(sb, "between_process_sd_pct", json_num_or_null(a->between_sd));
+			json_object_set_new(co, "estimate_pct", json_num_or_null(a->carryover.est));
+			json_object_set_new(co, "lo_pct", json_num_or_null(a->carryover.ok ? a->carryover.lo : NAN));
+			json_object_set_new(co, "hi_pct", json_num_or_null(a->carryover.ok ? a->carryover.hi : NAN));
+			json_object_set_new(co, "confidence", json_num_or_null(a->carryover.conf));
 			json_object_set_new(sb, "carryover", co);
 			json_object_set_new(j, "switchback", sb);
 		} else if (c != plan_baseline(r->ex, cf->workload)) {
 			json_t *x = json_object(), *u = json_object();
-			json_object_set_new(x, "bca_lo", num(a->bca_lo));
-			json_object_set_new(x, "bca_hi", num(a->bca_hi));
-			json_object_set_new(u, "estimate", num(a->unpaired.est));
-			json_object_set_new(u, "lo", num(a->unpaired.ok ? a->unpaired.lo : NAN));
-			json_object_set_new(u, "hi", num(a->unpaired.ok ? a->unpaired.hi : NAN));
-			json_object_set_new(u, "p", num(a->unpaired.p));
+			json_object_set_new(x, "bca_lo", json_num_or_null(a->bca_lo));
+			json_object_set_new(x, "bca_hi", json_num_or_null(a->bca_hi));
+			json_object_set_new(u, "estimate", json_num_or_null(a->unpaired.est));
+			json_object_set_new(u, "lo", json_num_or_null(a->unpaired.ok ? a->unpaired.lo : NAN));
+			json_object_set_new(u, "hi", json_num_or_null(a->unpaired.ok ? a->unpaired.hi : NAN));
+			json_object_set_new(u, "p", json_num_or_null(a->unpaired.p));
 			json_object_set_new(x, "unpaired_rank_sum", u);
 			json_object_set_new(j, "cpu_total_cross_check", x);
 		}
@@ -379,8 +375,8 @@ static json_t *build_json(struct run *r)
 		json_object_set_new(j, "options", kv_json(&c->profiler_opts));
 		json_object_set_new(j, "argv", strv_json(c->profiler_argv));
 		json_object_set_new(j, "workload_env", strv_json(c->workload_env));
-		json_object_set_new(j, "truth_cpu_pct", num(c->truth_cpu_pct));
-		json_object_set_new(j, "truth_latency_us", num(c->truth_latency_us));
+		json_object_set_new(j, "truth_cpu_pct", json_num_or_null(c->truth_cpu_pct));
+		json_object_set_new(j, "truth_latency_us", json_num_or_null(c->truth_latency_us));
 		json_array_append_new(cfs, j);
 	}
 	json_object_set_new(root, "configs", cfs);
@@ -590,18 +586,6 @@ void results_free_latency(struct run *r)
 
 /* ---- reading results.json back ------------------------------------------------------------ */
 
-static const char *jstr(json_t *o, const char *key, const char *dflt)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : dflt;
-}
-
-static double jnum(json_t *o, const char *key, double dflt)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : json_is_null(v) ? NAN : dflt;
-}
-
 static void kv_from_json(json_t *o, struct kvlist *l)
 {
 	const char *k;
@@ -659,9 +643,9 @@ static void trial_from_json(json_t *o, struct trial_result *tr)
 	for (int i = 0; i < COUNTERS_MAX; i++)
 		tr->counter_value[i] = NAN;
 	{
-		const char *st = jstr(o, "state", "failed");
+		const char *st = json_get_string(o, "state", "failed");
 		tr->state = !strcmp(st, "ok") ? TRIAL_OK : !strcmp(st, "interrupted") ? TRIAL_INTERRUPTED : TRIAL_FAILED;
-		snprintf(tr->error, sizeof(tr->error), "%s", jstr(o, "error", ""));
+		snprintf(tr->error, sizeof(tr->error), "%s", json_get_string(o, "error", ""));
 	}
 }
 
@@ -692,10 +676,10 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	out->root = json_load_file(out->path, 0, &je);
 	if (!out->root)
 		LOAD_FAIL("%s:%d: not JSON: %s", out->path, je.line, je.text);
-	if (strcmp(jstr(out->root, "schema", ""), "tare-results"))
+	if (strcmp(json_get_string(out->root, "schema", ""), "tare-results"))
 		LOAD_FAIL("%s: not a tare results file (no \"schema\": \"tare-results\")", out->path);
-	if (jnum(out->root, "schema_version", 0) != RESULTS_SCHEMA_VERSION)
-		LOAD_FAIL("%s: schema version %g, this tare reads %d", out->path, jnum(out->root, "schema_version", 0),
+	if (json_get_number(out->root, "schema_version", 0) != RESULTS_SCHEMA_VERSION)
+		LOAD_FAIL("%s: schema version %g, this tare reads %d", out->path, json_get_number(out->root, "schema_version", 0),
 			  RESULTS_SCHEMA_VERSION);
 	plan = json_object_get(out->root, "plan");
 	wls = json_object_get(out->root, "workloads");
@@ -703,30 +687,30 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	trials = json_object_get(out->root, "trials");
 	if (!json_is_object(plan) || !json_is_array(wls) || !json_is_array(cfs) || !json_is_array(trials))
 		LOAD_FAIL("%s: missing plan, workloads, configs or trials", out->path);
-	ex->name = xstrdup(jstr(out->root, "name", "?"));
-	ex->script = xstrdup(jstr(out->root, "script", "?"));
-	ex->command_line = xstrdup(jstr(out->root, "command", ""));
-	ex->blocks = (int)jnum(plan, "blocks", 0);
-	ex->warmup_s = jnum(plan, "warmup_s", 0);
-	ex->duration_s = jnum(plan, "duration_s", 0);
-	ex->units = (uint64_t)jnum(plan, "units", 0);
-	ex->timeout_s = jnum(plan, "timeout_s", 0);
-	ex->seed = (uint64_t)jnum(plan, "seed", 0);
-	ex->confidence = jnum(plan, "confidence", 0.95);
+	ex->name = xstrdup(json_get_string(out->root, "name", "?"));
+	ex->script = xstrdup(json_get_string(out->root, "script", "?"));
+	ex->command_line = xstrdup(json_get_string(out->root, "command", ""));
+	ex->blocks = (int)json_get_number(plan, "blocks", 0);
+	ex->warmup_s = json_get_number(plan, "warmup_s", 0);
+	ex->duration_s = json_get_number(plan, "duration_s", 0);
+	ex->units = (uint64_t)json_get_number(plan, "units", 0);
+	ex->timeout_s = json_get_number(plan, "timeout_s", 0);
+	ex->seed = (uint64_t)json_get_number(plan, "seed", 0);
+	ex->confidence = json_get_number(plan, "confidence", 0.95);
 	ex->pin = json_is_true(json_object_get(plan, "pin"));
-	ex->design = !strcmp(jstr(plan, "design", "process"), "switchback") ? DESIGN_SWITCHBACK : DESIGN_PROCESS;
-	ex->window_s = jnum(plan, "window_s", 0);
-	ex->guard_s = jnum(plan, "guard_s", 0);
-	ex->pairs = (int)jnum(plan, "pairs", 0);
+	ex->design = !strcmp(json_get_string(plan, "design", "process"), "switchback") ? DESIGN_SWITCHBACK : DESIGN_PROCESS;
+	ex->window_s = json_get_number(plan, "window_s", 0);
+	ex->guard_s = json_get_number(plan, "guard_s", 0);
+	ex->pairs = (int)json_get_number(plan, "pairs", 0);
 	kv_from_json(json_object_get(plan, "options"), &ex->options);
 	ex->nworkloads = (int)json_array_size(wls);
 	ex->workloads = xcalloc((size_t)ex->nworkloads + 1, sizeof(*ex->workloads));
 	for (i = 0; i < (size_t)ex->nworkloads; i++) {
 		json_t *w = json_array_get(wls, i);
 		struct workload *wl = &ex->workloads[i];
-		wl->name = xstrdup(jstr(w, "name", "?"));
-		wl->label = xstrdup(jstr(w, "label", wl->name));
-		wl->unit = xstrdup(jstr(w, "unit", ""));
+		wl->name = xstrdup(json_get_string(w, "name", "?"));
+		wl->label = xstrdup(json_get_string(w, "label", wl->name));
+		wl->unit = xstrdup(json_get_string(w, "unit", ""));
 		wl->argv = strv_from_json(json_object_get(w, "argv"));
 		kv_from_json(json_object_get(w, "options"), &wl->opts);
 	}
@@ -736,13 +720,13 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 		json_t *c = json_array_get(cfs, i);
 		struct config *cf = &ex->configs[i];
 		cf->id = (int)i;
-		cf->label = xstrdup(jstr(c, "label", "?"));
+		cf->label = xstrdup(json_get_string(c, "label", "?"));
 		cf->slug = slugify(cf->label);
-		cf->profiler = xstrdup(jstr(c, "profiler", "?"));
-		cf->workload = (int)jnum(c, "workload", 0);
+		cf->profiler = xstrdup(json_get_string(c, "profiler", "?"));
+		cf->workload = (int)json_get_number(c, "workload", 0);
 		cf->baseline = json_is_true(json_object_get(c, "baseline"));
-		cf->truth_cpu_pct = jnum(c, "truth_cpu_pct", NAN);
-		cf->truth_latency_us = jnum(c, "truth_latency_us", NAN);
+		cf->truth_cpu_pct = json_get_number(c, "truth_cpu_pct", NAN);
+		cf->truth_latency_us = json_get_number(c, "truth_latency_us", NAN);
 		cf->profiler_argv = strv_from_json(json_object_get(c, "argv"));
 		kv_from_json(json_object_get(c, "options"), &cf->profiler_opts);
 		if (cf->workload < 0 || cf->workload >= ex->nworkloads)
@@ -757,7 +741,7 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 		ex->ncounters = (int)(nc < COUNTERS_MAX ? nc : COUNTERS_MAX);
 		ex->counters = ex->ncounters ? xcalloc((size_t)ex->ncounters, sizeof(char *)) : NULL;
 		for (int k = 0; k < ex->ncounters; k++)
-			ex->counters[k] = xstrdup(jstr(json_array_get(cs, (size_t)k), "name", "?"));
+			ex->counters[k] = xstrdup(json_get_string(json_array_get(cs, (size_t)k), "name", "?"));
 	}
 	out->ntrials = (int)json_array_size(trials);
 	out->trials = xcalloc((size_t)out->ntrials + 1, sizeof(*out->trials));
@@ -768,7 +752,7 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 			json_t *tc = json_object_get(json_array_get(trials, i), "counters");
 			tr->ncounters = json_is_object(tc) ? ex->ncounters : 0;
 			for (int k = 0; k < tr->ncounters; k++)
-				tr->counter_value[k] = jnum(tc, ex->counters[k], NAN);
+				tr->counter_value[k] = json_get_number(tc, ex->counters[k], NAN);
 		}
 		if (tr->config < 0 || tr->config >= ex->nconfigs || tr->block < 0 || tr->block >= ex->blocks)
 			LOAD_FAIL("%s: trial %zu names configuration %d / block %d outside the plan", out->path, i + 1,
