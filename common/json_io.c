@@ -2,6 +2,9 @@
 #include "json_io.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 json_t *json_num_or_null(double x)
 {
@@ -18,4 +21,71 @@ const char *json_get_string(const json_t *o, const char *key, const char *dflt)
 {
 	json_t *v = json_object_get(o, key);
 	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+static json_t *field_json(const struct json_field *fd, const char *p)
+{
+	switch (fd->type) {
+	case FIELD_INT: return json_integer(*(const int *)p);
+	case FIELD_U64: return json_integer((json_int_t) * (const uint64_t *)p);
+	case FIELD_I64: return *(const int64_t *)p < 0 ? json_null() : json_integer((json_int_t) * (const int64_t *)p);
+	case FIELD_DOUBLE: return json_num_or_null(*(const double *)p);
+	case FIELD_STR: return json_string(p);
+	case FIELD_BOOL: return json_boolean(*(const int *)p);
+	case FIELD_ENUM: {
+		int v = *(const int *)p;
+		return v >= 0 && v < fd->nnames ? json_string(fd->names[v]) : json_null();
+	}
+	}
+	return json_null();
+}
+
+void json_set_fields(json_t *o, const struct json_field *fields, int n, const void *rec, unsigned groups)
+{
+	for (int f = 0; f < n; f++)
+		if (!fields[f].group || (fields[f].group & groups))
+			json_object_set_new(o, fields[f].name, field_json(&fields[f], (const char *)rec + fields[f].offset));
+}
+
+json_t *json_from_fields(const struct json_field *fields, int n, const void *rec)
+{
+	json_t *o = json_object();
+	json_set_fields(o, fields, n, rec, ~0u);
+	return o;
+}
+
+static void field_from_json(const struct json_field *fd, const json_t *v, char *p)
+{
+	switch (fd->type) {
+	case FIELD_INT:
+		*(int *)p = json_is_integer(v) ? (int)json_integer_value(v) : json_is_null(v) ? 0 : (int)fd->dflt;
+		break;
+	case FIELD_U64:
+		*(uint64_t *)p = json_is_integer(v) ? (uint64_t)json_integer_value(v) : json_is_null(v) ? 0 : (uint64_t)fd->dflt;
+		break;
+	case FIELD_I64:
+		*(int64_t *)p = json_is_integer(v) ? (int64_t)json_integer_value(v) : json_is_null(v) ? -1 : (int64_t)fd->dflt;
+		break;
+	case FIELD_DOUBLE:
+		*(double *)p = json_is_number(v) ? json_number_value(v) : json_is_null(v) ? NAN : fd->dflt;
+		break;
+	case FIELD_STR:
+		snprintf(p, fd->size, "%s", json_is_string(v) ? json_string_value(v) : "");
+		break;
+	case FIELD_BOOL:
+		*(int *)p = json_is_boolean(v) ? json_is_true(v) : (int)fd->dflt;
+		break;
+	case FIELD_ENUM:
+		*(int *)p = (int)fd->dflt;
+		for (int i = 0; json_is_string(v) && i < fd->nnames; i++)
+			if (!strcmp(json_string_value(v), fd->names[i]))
+				*(int *)p = i;
+		break;
+	}
+}
+
+void json_get_fields(const json_t *o, const struct json_field *fields, int n, void *rec)
+{
+	for (int f = 0; f < n; f++)
+		field_from_json(&fields[f], json_object_get(o, fields[f].name), (char *)rec + fields[f].offset);
 }

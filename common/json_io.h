@@ -7,6 +7,8 @@
 #ifndef TARE_JSON_IO_H
 #define TARE_JSON_IO_H
 
+#include <stddef.h>
+
 #include <jansson.h>
 
 /* x as a JSON real, or null when it is NaN or infinite (jansson refuses those). */
@@ -17,5 +19,53 @@ double json_get_number(const json_t *o, const char *key, double dflt);
 
 /* o[key] as a string (borrowed from o), dflt when it is missing or not a string. */
 const char *json_get_string(const json_t *o, const char *key, const char *dflt);
+
+/* ---- documents described by a table ----------------------------------------------------------
+ * A flat part of a document is a table of its struct's fields: the key, the C type and where the
+ * field lives.  One table drives the writer and the reader (and results.c's CSV), so a key is
+ * spelled once.  Absent figures: a double is NaN <-> null, an int64 below 0 <-> null. */
+enum json_field_type {
+	FIELD_INT,      /* int */
+	FIELD_U64,      /* uint64_t */
+	FIELD_I64,      /* int64_t, negative = unknown (null) */
+	FIELD_DOUBLE,   /* double, NaN = unknown (null) */
+	FIELD_STR,      /* char[size] */
+	FIELD_BOOL,     /* int, written as true/false */
+	FIELD_ENUM,     /* int (an enum) written as names[value] */
+};
+
+struct json_field {
+	const char *name;
+	enum json_field_type type;
+	size_t offset;
+	size_t size;                  /* of the C field (FIELD_STR: its array) */
+	double dflt;                  /* read back when the key is absent or of another type */
+	unsigned group;               /* 0: always written; else only when the writer's groups say */
+	const char *const *names;     /* FIELD_ENUM: the names, by value */
+	int nnames;
+};
+
+/* A field of struct S written under its own name, read back as dflt when absent. */
+#define JSON_FIELD(S, member, type, dflt) JSON_FIELD_AS(S, member, #member, type, dflt)
+#define JSON_FIELD_AS(S, member, key, type, dflt) \
+	{ key, type, offsetof(S, member), sizeof(((S *)0)->member), dflt, 0, NULL, 0 }
+/* ...written only when the writer is given a group bit of g. */
+#define JSON_FIELD_IN(S, member, type, dflt, g) \
+	{ #member, type, offsetof(S, member), sizeof(((S *)0)->member), dflt, g, NULL, 0 }
+/* An enum written as one of names[] (an array), read back as dflt when it names none of them. */
+#define JSON_FIELD_ENUM(S, member, key, names_, dflt) \
+	{ key, FIELD_ENUM, offsetof(S, member), sizeof(((S *)0)->member), dflt, 0, names_, \
+	  (int)(sizeof(names_) / sizeof((names_)[0])) }
+
+/* Set fields[0..n) of rec in o, in table order (after what o holds already), skipping those of a
+ * group not in groups. */
+void json_set_fields(json_t *o, const struct json_field *fields, int n, const void *rec, unsigned groups);
+
+/* A new object of fields[0..n) of rec (every group). */
+json_t *json_from_fields(const struct json_field *fields, int n, const void *rec);
+
+/* Read fields[0..n) of rec from o: a number (an integer for the integer types), null as the
+ * absent figure (NaN, -1; 0 for the other integers), anything else as the field's dflt. */
+void json_get_fields(const json_t *o, const struct json_field *fields, int n, void *rec);
 
 #endif

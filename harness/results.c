@@ -14,76 +14,79 @@
 #include "json_io.h"
 #include "trial.h"   /* trial_load_latency */
 
-#define FIELD(name, type) { #name, type, offsetof(struct trial_result, name) }
-const struct trial_field trial_fields[] = {
-	FIELD(index, F_INT),
-	FIELD(block, F_INT),
-	FIELD(config, F_INT),
-	FIELD(started_unix_ns, F_U64),
-	FIELD(wall_s, F_DOUBLE),
-	FIELD(units, F_U64),
-	FIELD(unit, F_STR),
-	FIELD(workload_user_ns, F_U64),
-	FIELD(workload_sys_ns, F_U64),
-	FIELD(workload_cpu_ns, F_U64),
-	FIELD(profiler_user_ns, F_U64),
-	FIELD(profiler_sys_ns, F_U64),
-	FIELD(profiler_cpu_ns, F_U64),
-	FIELD(profiler_cpu_total_ns, F_U64),
-	FIELD(profiler_ready_s, F_DOUBLE),
-	FIELD(profiler_starts, F_INT),
-	FIELD(unattributed_ns, F_U64),
-	FIELD(kthreads_ns, F_U64),
-	FIELD(other_ns, F_U64),
-	FIELD(machine_tasks_ns, F_U64),
-	FIELD(machine_busy_ns, F_U64),
-	FIELD(machine_irq_ns, F_U64),
-	FIELD(machine_softirq_ns, F_U64),
-	FIELD(machine_steal_ns, F_U64),
-	FIELD(machine_idle_ns, F_U64),
-	FIELD(workload_rss_peak_bytes, F_U64),
-	FIELD(profiler_rss_peak_bytes, F_U64),
-	FIELD(workload_kernel_bytes, F_U64),
-	FIELD(profiler_kernel_bytes, F_U64),
-	FIELD(workload_mem_charged_peak_bytes, F_I64),
-	FIELD(profiler_mem_charged_peak_bytes, F_I64),
-	FIELD(has_latency, F_INT),
-	FIELD(requests, F_U64),
-	FIELD(request_errors, F_U64),
-	FIELD(target_rate, F_DOUBLE),
-	FIELD(achieved_rate, F_DOUBLE),
-	FIELD(p50_us, F_DOUBLE),
-	FIELD(p90_us, F_DOUBLE),
-	FIELD(p99_us, F_DOUBLE),
-	FIELD(p999_us, F_DOUBLE),
-	FIELD(max_us, F_DOUBLE),
-	FIELD(p99_uncorrected_us, F_DOUBLE),
-	FIELD(driver_cpu_ns, F_U64),
-	FIELD(dir, F_STR),
+/* Read back, an absent figure is unknown: NaN, or -1 for the memory charged. */
+#define FIELD_DFLT(type) ((type) == FIELD_DOUBLE ? NAN : (type) == FIELD_I64 ? -1 : 0)
+#define TRIAL(name, type) JSON_FIELD(struct trial_result, name, FIELD_##type, FIELD_DFLT(FIELD_##type))
+const struct json_field trial_fields[] = {
+	TRIAL(index, INT),
+	TRIAL(block, INT),
+	TRIAL(config, INT),
+	TRIAL(started_unix_ns, U64),
+	TRIAL(wall_s, DOUBLE),
+	TRIAL(units, U64),
+	TRIAL(unit, STR),
+	TRIAL(workload_user_ns, U64),
+	TRIAL(workload_sys_ns, U64),
+	TRIAL(workload_cpu_ns, U64),
+	TRIAL(profiler_user_ns, U64),
+	TRIAL(profiler_sys_ns, U64),
+	TRIAL(profiler_cpu_ns, U64),
+	TRIAL(profiler_cpu_total_ns, U64),
+	TRIAL(profiler_ready_s, DOUBLE),
+	TRIAL(profiler_starts, INT),
+	TRIAL(unattributed_ns, U64),
+	TRIAL(kthreads_ns, U64),
+	TRIAL(other_ns, U64),
+	TRIAL(machine_tasks_ns, U64),
+	TRIAL(machine_busy_ns, U64),
+	TRIAL(machine_irq_ns, U64),
+	TRIAL(machine_softirq_ns, U64),
+	TRIAL(machine_steal_ns, U64),
+	TRIAL(machine_idle_ns, U64),
+	TRIAL(workload_rss_peak_bytes, U64),
+	TRIAL(profiler_rss_peak_bytes, U64),
+	TRIAL(workload_kernel_bytes, U64),
+	TRIAL(profiler_kernel_bytes, U64),
+	TRIAL(workload_mem_charged_peak_bytes, I64),
+	TRIAL(profiler_mem_charged_peak_bytes, I64),
+	TRIAL(has_latency, INT),
+	TRIAL(requests, U64),
+	TRIAL(request_errors, U64),
+	TRIAL(target_rate, DOUBLE),
+	TRIAL(achieved_rate, DOUBLE),
+	TRIAL(p50_us, DOUBLE),
+	TRIAL(p90_us, DOUBLE),
+	TRIAL(p99_us, DOUBLE),
+	TRIAL(p999_us, DOUBLE),
+	TRIAL(max_us, DOUBLE),
+	TRIAL(p99_uncorrected_us, DOUBLE),
+	TRIAL(driver_cpu_ns, U64),
+	TRIAL(dir, STR),
 };
-#undef FIELD
+#undef TRIAL
 const int trial_nfields = (int)(sizeof(trial_fields) / sizeof(trial_fields[0]));
 
 /* Switchback windows: results.json (each trial's "windows") and windows.csv, from one table. */
-#define FIELD(name, type) { #name, type, offsetof(struct window_result, name) }
-const struct trial_field window_fields[] = {
-	FIELD(index, F_INT),
-	FIELD(arm, F_INT),
-	FIELD(start_s, F_DOUBLE),
-	FIELD(wall_s, F_DOUBLE),
-	FIELD(units, F_U64),
-	FIELD(workload_cpu_ns, F_U64),
-	FIELD(profiler_cpu_ns, F_U64),
-	FIELD(unattributed_ns, F_U64),
-	FIELD(driver_cpu_ns, F_U64),
-	FIELD(machine_busy_ns, F_U64),
-	FIELD(machine_steal_ns, F_U64),
-	FIELD(requests, F_U64),
-	FIELD(p50_us, F_DOUBLE),
-	FIELD(p90_us, F_DOUBLE),
-	FIELD(p99_us, F_DOUBLE),
+#define WINDOW(name, type) JSON_FIELD(struct window_result, name, FIELD_##type, FIELD_DFLT(FIELD_##type))
+const struct json_field window_fields[] = {
+	WINDOW(index, INT),
+	WINDOW(arm, INT),
+	WINDOW(start_s, DOUBLE),
+	WINDOW(wall_s, DOUBLE),
+	WINDOW(units, U64),
+	WINDOW(workload_cpu_ns, U64),
+	WINDOW(profiler_cpu_ns, U64),
+	WINDOW(unattributed_ns, U64),
+	WINDOW(driver_cpu_ns, U64),
+	WINDOW(machine_busy_ns, U64),
+	WINDOW(machine_steal_ns, U64),
+	WINDOW(requests, U64),
+	WINDOW(p50_us, DOUBLE),
+	WINDOW(p90_us, DOUBLE),
+	WINDOW(p99_us, DOUBLE),
 };
-#undef FIELD
+#undef WINDOW
+#undef FIELD_DFLT
 const int window_nfields = (int)(sizeof(window_fields) / sizeof(window_fields[0]));
 
 static const char *state_name(enum trial_state s)
@@ -138,28 +141,9 @@ static json_t *strv_json(char *const *v)
 	return a;
 }
 
-static json_t *fields_json(const struct trial_field *fields, int nfields, const void *rec)
-{
-	json_t *o = json_object();
-	for (int f = 0; f < nfields; f++) {
-		const struct trial_field *fd = &fields[f];
-		const char *p = (const char *)rec + fd->offset;
-		json_t *v = NULL;
-		switch (fd->type) {
-		case F_INT: v = json_integer(*(const int *)p); break;
-		case F_U64: v = json_integer((json_int_t) * (const uint64_t *)p); break;
-		case F_I64: v = *(const int64_t *)p < 0 ? json_null() : json_integer((json_int_t) * (const int64_t *)p); break;
-		case F_DOUBLE: v = json_num_or_null(*(const double *)p); break;
-		case F_STR: v = json_string(p); break;
-		}
-		json_object_set_new(o, fd->name, v);
-	}
-	return o;
-}
-
 static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 {
-	json_t *o = fields_json(trial_fields, trial_nfields, tr);
+	json_t *o = json_from_fields(trial_fields, trial_nfields, tr);
 	json_object_set_new(o, "label", json_string(r->ex->configs[tr->config].label));
 	json_object_set_new(o, "state", json_string(state_name(tr->state)));
 	json_object_set_new(o, "error", tr->error[0] ? json_string(tr->error) : json_null());
@@ -179,7 +163,7 @@ static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 	if (r->ex->design == DESIGN_SWITCHBACK) {
 		json_t *ws = json_array();
 		for (int w = 0; w < tr->nwindows; w++)
-			json_array_append_new(ws, fields_json(window_fields, window_nfields, &tr->windows[w]));
+			json_array_append_new(ws, json_from_fields(window_fields, window_nfields, &tr->windows[w]));
 		json_object_set_new(o, "windows", ws);
 	}
 	return o;
@@ -411,17 +395,18 @@ static void csv_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void csv_fields(FILE *f, const struct trial_field *fields, int nfields, const void *rec)
+static void csv_fields(FILE *f, const struct json_field *fields, int nfields, const void *rec)
 {
 	for (int k = 0; k < nfields; k++) {
 		const char *p = (const char *)rec + fields[k].offset;
 		fputc(',', f);
 		switch (fields[k].type) {
-		case F_INT: fprintf(f, "%d", *(const int *)p); break;
-		case F_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)p); break;
-		case F_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
-		case F_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
-		case F_STR: csv_str(f, p); break;
+		case FIELD_INT: fprintf(f, "%d", *(const int *)p); break;
+		case FIELD_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)p); break;
+		case FIELD_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
+		case FIELD_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
+		case FIELD_STR: csv_str(f, p); break;
+		case FIELD_BOOL: case FIELD_ENUM: break;   /* no trial or window field is one */
 		}
 	}
 }
@@ -608,37 +593,16 @@ static char **strv_from_json(json_t *a)
 	return v;
 }
 
-static void fields_from_json(json_t *o, const struct trial_field *fields, int nfields, void *rec)
-{
-	for (int f = 0; f < nfields; f++) {
-		const struct trial_field *fd = &fields[f];
-		char *p = (char *)rec + fd->offset;
-		json_t *v = json_object_get(o, fd->name);
-		switch (fd->type) {
-		case F_INT: *(int *)p = json_is_integer(v) ? (int)json_integer_value(v) : 0; break;
-		case F_U64: *(uint64_t *)p = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0; break;
-		case F_I64: *(int64_t *)p = json_is_integer(v) ? (int64_t)json_integer_value(v) : -1; break;
-		case F_DOUBLE: *(double *)p = json_is_number(v) ? json_number_value(v) : NAN; break;
-		case F_STR:
-			/* The only string fields are the trial's fixed arrays: unit[32], dir[512]. */
-			snprintf(p, !strcmp(fd->name, "unit") ? sizeof(((struct trial_result *)0)->unit)
-							      : sizeof(((struct trial_result *)0)->dir), "%s",
-				 json_is_string(v) ? json_string_value(v) : "");
-			break;
-		}
-	}
-}
-
 static void trial_from_json(json_t *o, struct trial_result *tr)
 {
 	json_t *ws = json_object_get(o, "windows");
 	memset(tr, 0, sizeof(*tr));
-	fields_from_json(o, trial_fields, trial_nfields, tr);
+	json_get_fields(o, trial_fields, trial_nfields, tr);
 	if (json_is_array(ws) && json_array_size(ws)) {
 		tr->nwindows = (int)json_array_size(ws);
 		tr->windows = xcalloc((size_t)tr->nwindows, sizeof(*tr->windows));
 		for (int w = 0; w < tr->nwindows; w++)
-			fields_from_json(json_array_get(ws, (size_t)w), window_fields, window_nfields, &tr->windows[w]);
+			json_get_fields(json_array_get(ws, (size_t)w), window_fields, window_nfields, &tr->windows[w]);
 	}
 	for (int i = 0; i < COUNTERS_MAX; i++)
 		tr->counter_value[i] = NAN;
