@@ -504,9 +504,8 @@ both_out:
 	}
 	{
 		json_t *cal = json_object();
-		const char *d = json_string_value(json_object_get(json_object_get(lr.root, "plan"), "design"));
-		rc = d && !strcmp(d, "switchback") ? analyse_switchback(&lr, GOAL_RUN_S, stdout, cal)
-						   : analyse(&lr, GOAL_RUN_S, stdout, cal);
+		rc = lr.ex.design == DESIGN_SWITCHBACK ? analyse_switchback(&lr, GOAL_RUN_S, stdout, cal)
+						       : analyse(&lr, GOAL_RUN_S, stdout, cal);
 		if (!rc)
 			write_calibration(lr.dir, cal);
 		json_decref(cal);

@@ -276,24 +276,35 @@ json_t *results_summary_json(const struct run *r)
 	return s;
 }
 
+/* results.json's "plan": the experiment's scalars (then its options and the schedule, by hand).
+ * The window fields are a switchback plan's only; a process plan reads them back as 0. */
+#define PLAN_SWITCHBACK 1u
+static const char *const design_names[] = { [DESIGN_PROCESS] = "process", [DESIGN_SWITCHBACK] = "switchback" };
+_Static_assert(sizeof(enum design) == sizeof(int), "FIELD_ENUM reads and writes an int");
+#define PLAN(name, type, dflt) JSON_FIELD(struct experiment, name, FIELD_##type, dflt)
+static const struct json_field plan_fields[] = {
+	PLAN(blocks, INT, 0),
+	PLAN(warmup_s, DOUBLE, 0),
+	PLAN(duration_s, DOUBLE, 0),
+	PLAN(units, U64, 0),
+	PLAN(timeout_s, DOUBLE, 0),
+	PLAN(seed, U64, 0),
+	PLAN(pin, BOOL, 0),
+	JSON_FIELD_ENUM(struct experiment, design, "design", design_names, DESIGN_PROCESS),
+	JSON_FIELD_IN(struct experiment, window_s, FIELD_DOUBLE, 0, PLAN_SWITCHBACK),
+	JSON_FIELD_IN(struct experiment, guard_s, FIELD_DOUBLE, 0, PLAN_SWITCHBACK),
+	JSON_FIELD_IN(struct experiment, pairs, FIELD_INT, 0, PLAN_SWITCHBACK),
+	PLAN(confidence, DOUBLE, 0.95),
+};
+#undef PLAN
+#define PLAN_NFIELDS ((int)(sizeof(plan_fields) / sizeof(plan_fields[0])))
+
 static json_t *plan_json(const struct run *r)
 {
 	const struct experiment *ex = r->ex;
 	json_t *p = json_object(), *sched = json_array();
-	json_object_set_new(p, "blocks", json_integer(r->blocks));   /* run: extended ones too */
-	json_object_set_new(p, "warmup_s", json_real(ex->warmup_s));
-	json_object_set_new(p, "duration_s", json_real(ex->duration_s));
-	json_object_set_new(p, "units", json_integer((json_int_t)ex->units));
-	json_object_set_new(p, "timeout_s", json_real(ex->timeout_s));
-	json_object_set_new(p, "seed", json_integer((json_int_t)ex->seed));
-	json_object_set_new(p, "pin", json_boolean(ex->pin));
-	json_object_set_new(p, "design", json_string(ex->design == DESIGN_SWITCHBACK ? "switchback" : "process"));
-	if (ex->design == DESIGN_SWITCHBACK) {
-		json_object_set_new(p, "window_s", json_real(ex->window_s));
-		json_object_set_new(p, "guard_s", json_real(ex->guard_s));
-		json_object_set_new(p, "pairs", json_integer(ex->pairs));
-	}
-	json_object_set_new(p, "confidence", json_real(ex->confidence));
+	json_set_fields(p, plan_fields, PLAN_NFIELDS, ex, ex->design == DESIGN_SWITCHBACK ? PLAN_SWITCHBACK : 0);
+	json_object_set_new(p, "blocks", json_integer(r->blocks));   /* the run's: extended ones too */
 	json_object_set_new(p, "options", kv_json(&ex->options));
 	for (int b = 0; b < r->blocks; b++) {
 		json_t *row = json_array();
@@ -654,18 +665,7 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	ex->name = xstrdup(json_get_string(out->root, "name", "?"));
 	ex->script = xstrdup(json_get_string(out->root, "script", "?"));
 	ex->command_line = xstrdup(json_get_string(out->root, "command", ""));
-	ex->blocks = (int)json_get_number(plan, "blocks", 0);
-	ex->warmup_s = json_get_number(plan, "warmup_s", 0);
-	ex->duration_s = json_get_number(plan, "duration_s", 0);
-	ex->units = (uint64_t)json_get_number(plan, "units", 0);
-	ex->timeout_s = json_get_number(plan, "timeout_s", 0);
-	ex->seed = (uint64_t)json_get_number(plan, "seed", 0);
-	ex->confidence = json_get_number(plan, "confidence", 0.95);
-	ex->pin = json_is_true(json_object_get(plan, "pin"));
-	ex->design = !strcmp(json_get_string(plan, "design", "process"), "switchback") ? DESIGN_SWITCHBACK : DESIGN_PROCESS;
-	ex->window_s = json_get_number(plan, "window_s", 0);
-	ex->guard_s = json_get_number(plan, "guard_s", 0);
-	ex->pairs = (int)json_get_number(plan, "pairs", 0);
+	json_get_fields(plan, plan_fields, PLAN_NFIELDS, ex);
 	kv_from_json(json_object_get(plan, "options"), &ex->options);
 	ex->nworkloads = (int)json_array_size(wls);
 	ex->workloads = xcalloc((size_t)ex->nworkloads + 1, sizeof(*ex->workloads));
