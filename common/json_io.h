@@ -57,6 +57,8 @@ struct json_field {
 	{ key, FIELD_ENUM, offsetof(S, member), sizeof(((S *)0)->member), dflt, 0, names_, \
 	  (int)(sizeof(names_) / sizeof((names_)[0])) }
 
+#define NFIELDS(table) ((int)(sizeof(table) / sizeof((table)[0])))
+
 /* Set fields[0..n) of rec in o, in table order (after what o holds already), skipping those of a
  * group not in groups. */
 void json_set_fields(json_t *o, const struct json_field *fields, int n, const void *rec, unsigned groups);

@@ -185,6 +185,48 @@ static json_t *overhead_json(const struct overhead *o, int metric, double conf)
 	return j;
 }
 
+/* results.json's summary.arms[]: an arm's figures, one table per object (written only: tare
+ * reads the trials back and analyses them again).  The overheads and the intervals, whose
+ * bounds are written only when they reach the confidence asked, are written by hand. */
+#define ARM(name, type) JSON_FIELD(struct arm_summary, name, FIELD_##type, 0)
+#define ARM_AS(name, key, type) JSON_FIELD_AS(struct arm_summary, name, key, FIELD_##type, 0)
+static const struct json_field arm_fields[] = {
+	ARM(trials, INT),
+	ARM(ok, INT),
+	ARM(failed, INT),
+	ARM(cpu_per_unit_ns, DOUBLE),
+	ARM(work_rate, DOUBLE),
+	ARM(workload_rss_bytes, DOUBLE),
+	ARM(profiler_rss_bytes, DOUBLE),
+	ARM(cv, DOUBLE),
+	ARM(outliers, INT),
+};
+static const struct json_field arm_latency_fields[] = {   /* "latency" */
+	ARM(p50_us, DOUBLE),
+	ARM(p90_us, DOUBLE),
+	ARM(p99_us, DOUBLE),
+	ARM(p999_us, DOUBLE),
+	ARM(achieved_rate, DOUBLE),
+	ARM(target_rate, DOUBLE),
+};
+static const struct json_field arm_counter_ratio_fields[] = {   /* beside "counters" */
+	ARM(ipc, DOUBLE),
+	ARM_AS(mpki, "cache_misses_per_kilo_instruction", DOUBLE),
+	ARM_AS(branch_mpki, "branch_misses_per_kilo_instruction", DOUBLE),
+};
+static const struct json_field arm_switchback_fields[] = {   /* "switchback" */
+	ARM(processes, INT),
+	ARM(pairs, INT),
+	ARM_AS(within_sd, "within_process_sd_pct", DOUBLE),
+	ARM_AS(between_sd, "between_process_sd_pct", DOUBLE),
+};
+static const struct json_field arm_cross_check_fields[] = {   /* "cpu_total_cross_check" */
+	ARM(bca_lo, DOUBLE),
+	ARM(bca_hi, DOUBLE),
+};
+#undef ARM
+#undef ARM_AS
+
 json_t *results_summary_json(const struct run *r)
 {
 	json_t *s = json_object(), *arms = json_array();
@@ -196,25 +238,9 @@ json_t *results_summary_json(const struct run *r)
 		json_object_set_new(j, "config", json_integer(c));
 		json_object_set_new(j, "label", json_string(cf->label));
 		json_object_set_new(j, "baseline", json_boolean(c == plan_baseline(r->ex, cf->workload)));
-		json_object_set_new(j, "trials", json_integer(a->trials));
-		json_object_set_new(j, "ok", json_integer(a->ok));
-		json_object_set_new(j, "failed", json_integer(a->failed));
-		json_object_set_new(j, "cpu_per_unit_ns", json_num_or_null(a->cpu_per_unit_ns));
-		json_object_set_new(j, "work_rate", json_num_or_null(a->work_rate));
-		json_object_set_new(j, "workload_rss_bytes", json_num_or_null(a->workload_rss_bytes));
-		json_object_set_new(j, "profiler_rss_bytes", json_num_or_null(a->profiler_rss_bytes));
-		json_object_set_new(j, "cv", json_num_or_null(a->cv));
-		json_object_set_new(j, "outliers", json_integer(a->outliers));
-		if (a->has_latency) {
-			json_t *l = json_object();
-			json_object_set_new(l, "p50_us", json_num_or_null(a->p50_us));
-			json_object_set_new(l, "p90_us", json_num_or_null(a->p90_us));
-			json_object_set_new(l, "p99_us", json_num_or_null(a->p99_us));
-			json_object_set_new(l, "p999_us", json_num_or_null(a->p999_us));
-			json_object_set_new(l, "achieved_rate", json_num_or_null(a->achieved_rate));
-			json_object_set_new(l, "target_rate", json_num_or_null(a->target_rate));
-			json_object_set_new(j, "latency", l);
-		}
+		json_set_fields(j, arm_fields, NFIELDS(arm_fields), a, 0);
+		if (a->has_latency)
+			json_object_set_new(j, "latency", json_from_fields(arm_latency_fields, NFIELDS(arm_latency_fields), a));
 		if (isfinite(cf->truth_cpu_pct))
 			json_object_set_new(j, "truth_cpu_pct", json_real(cf->truth_cpu_pct));
 		if (isfinite(cf->truth_latency_us))
@@ -237,16 +263,10 @@ json_t *results_summary_json(const struct run *r)
 				json_object_set_new(cj, r->counter_info[k].name, e);
 			}
 			json_object_set_new(j, "counters", cj);
-			json_object_set_new(j, "ipc", json_num_or_null(a->ipc));
-			json_object_set_new(j, "cache_misses_per_kilo_instruction", json_num_or_null(a->mpki));
-			json_object_set_new(j, "branch_misses_per_kilo_instruction", json_num_or_null(a->branch_mpki));
+			json_set_fields(j, arm_counter_ratio_fields, NFIELDS(arm_counter_ratio_fields), a, 0);
 		}
 		if (r->ex->design == DESIGN_SWITCHBACK && c != plan_baseline(r->ex, cf->workload)) {
-			json_t *sb = json_object(), *co = json_object();
-			json_object_set_new(sb, "processes", json_integer(a->processes));
-			json_object_set_new(sb, "pairs", json_integer(a->pairs));
-			json_object_set_new(sb, "within_process_sd_pct", json_num_or_null(a->within_sd));
-			json_object_set_new(sb, "between_process_sd_pct", json_num_or_null(a->between_sd));
+			json_t *sb = json_from_fields(arm_switchback_fields, NFIELDS(arm_switchback_fields), a), *co = json_object();
 			json_object_set_new(co, "estimate_pct", json_num_or_null(a->carryover.est));
 			json_object_set_new(co, "lo_pct", json_num_or_null(a->carryover.ok ? a->carryover.lo : NAN));
 			json_object_set_new(co, "hi_pct", json_num_or_null(a->carryover.ok ? a->carryover.hi : NAN));
@@ -254,9 +274,7 @@ json_t *results_summary_json(const struct run *r)
 			json_object_set_new(sb, "carryover", co);
 			json_object_set_new(j, "switchback", sb);
 		} else if (c != plan_baseline(r->ex, cf->workload)) {
-			json_t *x = json_object(), *u = json_object();
-			json_object_set_new(x, "bca_lo", json_num_or_null(a->bca_lo));
-			json_object_set_new(x, "bca_hi", json_num_or_null(a->bca_hi));
+			json_t *x = json_from_fields(arm_cross_check_fields, NFIELDS(arm_cross_check_fields), a), *u = json_object();
 			json_object_set_new(u, "estimate", json_num_or_null(a->unpaired.est));
 			json_object_set_new(u, "lo", json_num_or_null(a->unpaired.ok ? a->unpaired.lo : NAN));
 			json_object_set_new(u, "hi", json_num_or_null(a->unpaired.ok ? a->unpaired.hi : NAN));
@@ -297,13 +315,12 @@ static const struct json_field plan_fields[] = {
 	PLAN(confidence, DOUBLE, 0.95),
 };
 #undef PLAN
-#define PLAN_NFIELDS ((int)(sizeof(plan_fields) / sizeof(plan_fields[0])))
 
 static json_t *plan_json(const struct run *r)
 {
 	const struct experiment *ex = r->ex;
 	json_t *p = json_object(), *sched = json_array();
-	json_set_fields(p, plan_fields, PLAN_NFIELDS, ex, ex->design == DESIGN_SWITCHBACK ? PLAN_SWITCHBACK : 0);
+	json_set_fields(p, plan_fields, NFIELDS(plan_fields), ex, ex->design == DESIGN_SWITCHBACK ? PLAN_SWITCHBACK : 0);
 	json_object_set_new(p, "blocks", json_integer(r->blocks));   /* the run's: extended ones too */
 	json_object_set_new(p, "options", kv_json(&ex->options));
 	for (int b = 0; b < r->blocks; b++) {
@@ -665,7 +682,7 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	ex->name = xstrdup(json_get_string(out->root, "name", "?"));
 	ex->script = xstrdup(json_get_string(out->root, "script", "?"));
 	ex->command_line = xstrdup(json_get_string(out->root, "command", ""));
-	json_get_fields(plan, plan_fields, PLAN_NFIELDS, ex);
+	json_get_fields(plan, plan_fields, NFIELDS(plan_fields), ex);
 	kv_from_json(json_object_get(plan, "options"), &ex->options);
 	ex->nworkloads = (int)json_array_size(wls);
 	ex->workloads = xcalloc((size_t)ex->nworkloads + 1, sizeof(*ex->workloads));
