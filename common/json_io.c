@@ -32,6 +32,7 @@ static json_t *field_json(const struct json_field *fd, const char *p)
 	case FIELD_DOUBLE: return json_num_or_null(*(const double *)p);
 	case FIELD_STR: return json_string(p);
 	case FIELD_BOOL: return json_boolean(*(const int *)p);
+	case FIELD_STRP: return *(const char *const *)p ? json_string(*(const char *const *)p) : json_null();
 	case FIELD_ENUM: {
 		int v = *(const int *)p;
 		return v >= 0 && v < fd->nnames ? json_string(fd->names[v]) : json_null();
@@ -74,6 +75,9 @@ static void field_from_json(const struct json_field *fd, const json_t *v, char *
 		break;
 	case FIELD_BOOL:
 		*(int *)p = json_is_boolean(v) ? json_is_true(v) : (int)fd->dflt;
+		break;
+	case FIELD_STRP:
+		*(const char **)p = json_is_string(v) ? json_string_value(v) : NULL;
 		break;
 	case FIELD_ENUM:
 		*(int *)p = (int)fd->dflt;

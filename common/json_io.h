@@ -32,6 +32,7 @@ enum json_field_type {
 	FIELD_STR,      /* char[size] */
 	FIELD_BOOL,     /* int, written as true/false */
 	FIELD_ENUM,     /* int (an enum) written as names[value] */
+	FIELD_STRP,     /* const char *, NULL written as null; read back borrowed from the document */
 };
 
 struct json_field {
@@ -45,13 +46,14 @@ struct json_field {
 	int nnames;
 };
 
-/* A field of struct S written under its own name, read back as dflt when absent. */
-#define JSON_FIELD(S, member, type, dflt) JSON_FIELD_AS(S, member, #member, type, dflt)
-#define JSON_FIELD_AS(S, member, key, type, dflt) \
-	{ key, type, offsetof(S, member), sizeof(((S *)0)->member), dflt, 0, NULL, 0 }
+/* Field member of struct S under key, read back as dflt when absent, in writer group g. */
+#define JSON_FIELD_KEY(S, member, key, type, dflt, g) \
+	{ key, type, offsetof(S, member), sizeof(((S *)0)->member), dflt, g, NULL, 0 }
+/* ...under its own name, always written. */
+#define JSON_FIELD(S, member, type, dflt) JSON_FIELD_KEY(S, member, #member, type, dflt, 0)
+#define JSON_FIELD_AS(S, member, key, type, dflt) JSON_FIELD_KEY(S, member, key, type, dflt, 0)
 /* ...written only when the writer is given a group bit of g. */
-#define JSON_FIELD_IN(S, member, type, dflt, g) \
-	{ #member, type, offsetof(S, member), sizeof(((S *)0)->member), dflt, g, NULL, 0 }
+#define JSON_FIELD_IN(S, member, type, dflt, g) JSON_FIELD_KEY(S, member, #member, type, dflt, g)
 /* An enum written as one of names[] (an array), read back as dflt when it names none of them. */
 #define JSON_FIELD_ENUM(S, member, key, names_, dflt) \
 	{ key, FIELD_ENUM, offsetof(S, member), sizeof(((S *)0)->member), dflt, 0, names_, \

@@ -434,7 +434,7 @@ static void csv_fields(FILE *f, const struct json_field *fields, int nfields, co
 		case FIELD_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
 		case FIELD_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
 		case FIELD_STR: csv_str(f, p); break;
-		case FIELD_BOOL: case FIELD_ENUM: break;   /* no trial or window field is one */
+		case FIELD_BOOL: case FIELD_ENUM: case FIELD_STRP: break;   /* no trial or window field is one */
 		}
 	}
 }
