@@ -72,32 +72,25 @@ struct cal_level {
 	double detection_rate;    /* of 8-block subsamples; NaN below SUB_MIN_BLOCKS blocks */
 	double close_rate;        /* of 8-block subsamples within the tolerance of the truth */
 };
+/* The keys carry the metric's units: pct (of an estimate), sd (of a spread), within (the
+ * tolerance); one list, instantiated for CPU and for latency. */
 #define LEVEL(m, key, type) JSON_FIELD_AS(struct cal_level, m, key, FIELD_##type, NAN)
-static const struct json_field level_cpu_fields[] = {
-	LEVEL(label, "label", STRP),
-	LEVEL(truth, "truth_pct", DOUBLE),
-	LEVEL(est, "estimate_pct", DOUBLE),
-	LEVEL(lo, "lo_pct", DOUBLE),
-	LEVEL(hi, "hi_pct", DOUBLE),
-	LEVEL(detected, "detected", BOOL),
-	LEVEL(block_sd, "block_sd_points", DOUBLE),
-	LEVEL(detection_rate, "subsampled_detection_rate", DOUBLE),
-	LEVEL(close_rate, "subsampled_within_0_3_points", DOUBLE),
-};
-#define LEVEL_SB 6
-static const struct json_field level_latency_fields[] = {
-	LEVEL(label, "label", STRP),
-	LEVEL(truth, "truth_us", DOUBLE),
-	LEVEL(est, "estimate_us", DOUBLE),
-	LEVEL(lo, "lo_us", DOUBLE),
-	LEVEL(hi, "hi_us", DOUBLE),
-	LEVEL(detected, "detected", BOOL),
-	LEVEL(block_sd, "block_sd_us", DOUBLE),
-	LEVEL(detection_rate, "subsampled_detection_rate", DOUBLE),
-	LEVEL(close_rate, "subsampled_within_10pct", DOUBLE),
-};
+#define LEVEL_FIELDS(pct, sd, within) {							\
+	LEVEL(label, "label", STRP),							\
+	LEVEL(truth, "truth_" pct, DOUBLE),						\
+	LEVEL(est, "estimate_" pct, DOUBLE),						\
+	LEVEL(lo, "lo_" pct, DOUBLE),							\
+	LEVEL(hi, "hi_" pct, DOUBLE),							\
+	LEVEL(detected, "detected", BOOL),						\
+	LEVEL(block_sd, "block_sd_" sd, DOUBLE),					\
+	LEVEL(detection_rate, "subsampled_detection_rate", DOUBLE),			\
+	LEVEL(close_rate, "subsampled_within_" within, DOUBLE),				\
+}
+static const struct json_field level_cpu_fields[] = LEVEL_FIELDS("pct", "points", "0_3_points");
+static const struct json_field level_latency_fields[] = LEVEL_FIELDS("us", "us", "10pct");
+#define LEVEL_SB 6   /* a switchback level: label .. detected */
+#undef LEVEL_FIELDS
 #undef LEVEL
-_Static_assert(NFIELDS(level_cpu_fields) == NFIELDS(level_latency_fields), "one struct cal_level, two sets of keys");
 
 /* The process design's calibration: the noise floor (before "levels"), the minimum detectable
  * effect (after), and for CPU issue 6's goals. */
@@ -113,32 +106,22 @@ struct cal_process {
 #define CAL_TAIL 2u   /* after */
 #define HEAD(m, key, type) JSON_FIELD_KEY(struct cal_process, m, key, FIELD_##type, NAN, CAL_HEAD)
 #define TAIL(m, key, type) JSON_FIELD_KEY(struct cal_process, m, key, FIELD_##type, NAN, CAL_TAIL)
-static const struct json_field cal_cpu_fields[] = {
-	HEAD(metric, "metric", STRP),
-	HEAD(blocks, "blocks", INT),
-	HEAD(trial_s, "trial_s", DOUBLE),
-	HEAD(aa_est, "aa_estimate_pct", DOUBLE),
-	HEAD(aa_lo, "aa_lo_pct", DOUBLE),
-	HEAD(aa_hi, "aa_hi_pct", DOUBLE),
-	HEAD(block_sd, "block_sd_points", DOUBLE),
-	HEAD(aa_fpr, "aa_false_positive_rate", DOUBLE),
-	HEAD(subsample_blocks, "subsample_blocks", INT),
-	TAIL(run_s, "run_s", DOUBLE),
-	TAIL(mde, "minimum_detectable_effect_pct", DOUBLE),
-};
-static const struct json_field cal_latency_fields[] = {
-	HEAD(metric, "metric", STRP),
-	HEAD(blocks, "blocks", INT),
-	HEAD(trial_s, "trial_s", DOUBLE),
-	HEAD(aa_est, "aa_estimate_us", DOUBLE),
-	HEAD(aa_lo, "aa_lo_us", DOUBLE),
-	HEAD(aa_hi, "aa_hi_us", DOUBLE),
-	HEAD(block_sd, "block_sd_us", DOUBLE),
-	HEAD(aa_fpr, "aa_false_positive_rate", DOUBLE),
-	HEAD(subsample_blocks, "subsample_blocks", INT),
-	TAIL(run_s, "run_s", DOUBLE),
-	TAIL(mde, "minimum_detectable_effect_us", DOUBLE),
-};
+#define CAL_FIELDS(pct, sd) {								\
+	HEAD(metric, "metric", STRP),							\
+	HEAD(blocks, "blocks", INT),							\
+	HEAD(trial_s, "trial_s", DOUBLE),						\
+	HEAD(aa_est, "aa_estimate_" pct, DOUBLE),					\
+	HEAD(aa_lo, "aa_lo_" pct, DOUBLE),						\
+	HEAD(aa_hi, "aa_hi_" pct, DOUBLE),						\
+	HEAD(block_sd, "block_sd_" sd, DOUBLE),						\
+	HEAD(aa_fpr, "aa_false_positive_rate", DOUBLE),					\
+	HEAD(subsample_blocks, "subsample_blocks", INT),				\
+	TAIL(run_s, "run_s", DOUBLE),							\
+	TAIL(mde, "minimum_detectable_effect_" pct, DOUBLE),				\
+}
+static const struct json_field cal_cpu_fields[] = CAL_FIELDS("pct", "points");
+static const struct json_field cal_latency_fields[] = CAL_FIELDS("us", "us");
+#undef CAL_FIELDS
 #undef HEAD
 #undef TAIL
 static const struct json_field goal_fields[] = {   /* "goals" (CPU) */
