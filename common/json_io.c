@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+
 json_t *json_num_or_null(double x)
 {
 	return isfinite(x) ? json_real(x) : json_null();
@@ -32,11 +34,13 @@ static json_t *field_json(const struct json_field *fd, const char *p)
 	case FIELD_DOUBLE: return json_num_or_null(*(const double *)p);
 	case FIELD_STR: return json_string(p);
 	case FIELD_BOOL: return json_boolean(*(const int *)p);
-	case FIELD_STRP: return *(const char *const *)p ? json_string(*(const char *const *)p) : json_null();
-	case FIELD_ENUM: {
-		int v = *(const int *)p;
-		return v >= 0 && v < fd->nnames ? json_string(fd->names[v]) : json_null();
-	}
+	case FIELD_STRP: return *(char *const *)p ? json_string(*(char *const *)p) : json_null();
+	case FIELD_ENUM:
+		for (int i = 0; fd->names[i]; i++)
+			if (i == *(const int *)p)
+				return json_string(fd->names[i]);
+		return json_null();
+	case FIELD_CUSTOM: return fd->codec->write(p);
 	}
 	return json_null();
 }
@@ -76,14 +80,19 @@ static void field_from_json(const struct json_field *fd, const json_t *v, char *
 	case FIELD_BOOL:
 		*(int *)p = json_is_boolean(v) ? json_is_true(v) : (int)fd->dflt;
 		break;
-	case FIELD_STRP:
-		*(const char **)p = json_is_string(v) ? json_string_value(v) : NULL;
+	case FIELD_STRP: {
+		const char *s = json_is_string(v) ? json_string_value(v) : fd->sdflt;
+		*(char **)p = s ? xstrdup(s) : NULL;
 		break;
+	}
 	case FIELD_ENUM:
 		*(int *)p = (int)fd->dflt;
-		for (int i = 0; json_is_string(v) && i < fd->nnames; i++)
+		for (int i = 0; json_is_string(v) && fd->names[i]; i++)
 			if (!strcmp(json_string_value(v), fd->names[i]))
 				*(int *)p = i;
+		break;
+	case FIELD_CUSTOM:
+		fd->codec->read(v, p);
 		break;
 	}
 }
@@ -93,3 +102,30 @@ void json_get_fields(const json_t *o, const struct json_field *fields, int n, vo
 	for (int f = 0; f < n; f++)
 		field_from_json(&fields[f], json_object_get(o, fields[f].name), (char *)rec + fields[f].offset);
 }
+
+static json_t *strv_write(const void *field)
+{
+	char *const *v = *(char *const *const *)field;
+	json_t *a;
+	if (!v)
+		return json_null();
+	a = json_array();
+	for (; *v; v++)
+		json_array_append_new(a, json_string(*v));
+	return a;
+}
+
+/* A non-string element reads as "", so the vector keeps its length. */
+static void strv_read(const json_t *a, void *field)
+{
+	char **v = NULL;
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
+	if (json_is_array(a)) {
+		v = xcalloc(n + 1, sizeof(char *));
+		for (size_t i = 0; i < n; i++)
+			v[i] = xstrdup(json_is_string(json_array_get(a, i)) ? json_string_value(json_array_get(a, i)) : "");
+	}
+	*(char ***)field = v;
+}
+
+const struct json_codec json_strv_codec = { strv_write, strv_read };

@@ -32,8 +32,16 @@ enum json_field_type {
 	FIELD_STR,      /* char[size] */
 	FIELD_BOOL,     /* int, written as true/false */
 	FIELD_ENUM,     /* int (an enum) written as names[value] */
-	FIELD_STRP,     /* const char *, NULL written as null; read back borrowed from the document */
+	FIELD_STRP,     /* char *, NULL written as null; read back as a copy (xstrdup) or sdflt's */
+	FIELD_CUSTOM,   /* anything else: its codec writes and reads it */
 };
+
+/* How a FIELD_CUSTOM field is written and read back; field points at it in the struct. */
+struct json_codec {
+	json_t *(*write)(const void *field);
+	void (*read)(const json_t *v, void *field);
+};
+extern const struct json_codec json_strv_codec;   /* char **, NULL-terminated; NULL <-> null */
 
 struct json_field {
 	const char *name;
@@ -42,22 +50,27 @@ struct json_field {
 	size_t size;                  /* of the C field (FIELD_STR: its array) */
 	double dflt;                  /* read back when the key is absent or of another type */
 	unsigned group;               /* 0: always written; else only when the writer's groups say */
-	const char *const *names;     /* FIELD_ENUM: the names, by value */
-	int nnames;
+	const char *const *names;     /* FIELD_ENUM: the names by value, NULL-terminated */
+	const char *sdflt;            /* FIELD_STRP: read back (copied) when absent; NULL: NULL */
+	const struct json_codec *codec;   /* FIELD_CUSTOM */
 };
 
+#define JSON_FIELD_AT_(S, member, key, type_) \
+	.name = key, .type = type_, .offset = offsetof(S, member), .size = sizeof(((S *)0)->member)
 /* Field member of struct S under key, read back as dflt when absent, in writer group g. */
-#define JSON_FIELD_KEY(S, member, key, type, dflt, g) \
-	{ key, type, offsetof(S, member), sizeof(((S *)0)->member), dflt, g, NULL, 0 }
+#define JSON_FIELD_KEY(S, member, key, type, dflt_, g) { JSON_FIELD_AT_(S, member, key, type), .dflt = dflt_, .group = g }
 /* ...under its own name, always written. */
 #define JSON_FIELD(S, member, type, dflt) JSON_FIELD_KEY(S, member, #member, type, dflt, 0)
 #define JSON_FIELD_AS(S, member, key, type, dflt) JSON_FIELD_KEY(S, member, key, type, dflt, 0)
 /* ...written only when the writer is given a group bit of g. */
 #define JSON_FIELD_IN(S, member, type, dflt, g) JSON_FIELD_KEY(S, member, #member, type, dflt, g)
-/* An enum written as one of names[] (an array), read back as dflt when it names none of them. */
-#define JSON_FIELD_ENUM(S, member, key, names_, dflt) \
-	{ key, FIELD_ENUM, offsetof(S, member), sizeof(((S *)0)->member), dflt, 0, names_, \
-	  (int)(sizeof(names_) / sizeof((names_)[0])) }
+/* An enum written as one of names_[] (NULL-terminated), read back as dflt_ when it names none. */
+#define JSON_FIELD_ENUM(S, member, key, names_, dflt_) \
+	{ JSON_FIELD_AT_(S, member, key, FIELD_ENUM), .dflt = dflt_, .names = names_ }
+/* A char * read back as a copy of the string, or of sdflt_ when absent (NULL: left NULL). */
+#define JSON_FIELD_STRP(S, member, key, sdflt_) { JSON_FIELD_AT_(S, member, key, FIELD_STRP), .sdflt = sdflt_ }
+/* A field of another type, with its codec. */
+#define JSON_FIELD_CODEC(S, member, key, codec_) { JSON_FIELD_AT_(S, member, key, FIELD_CUSTOM), .codec = codec_ }
 
 #define NFIELDS(table) ((int)(sizeof(table) / sizeof((table)[0])))
 

@@ -122,24 +122,50 @@ static json_t *iso8601(uint64_t unix_ns)
 	return json_string(buf);
 }
 
-static json_t *kv_json(const struct kvlist *l)
+/* A struct kvlist (the options) as an object of strings; read back, a value not a string is dropped. */
+static json_t *kv_write(const void *field)
 {
+	const struct kvlist *l = field;
 	json_t *o = json_object();
 	for (int i = 0; i < l->n; i++)
 		json_object_set_new(o, l->v[i].key, json_string(l->v[i].value));
 	return o;
 }
 
-static json_t *strv_json(char *const *v)
+static void kv_read(const json_t *o, void *field)
 {
-	json_t *a;
-	if (!v)
-		return json_null();
-	a = json_array();
-	for (; *v; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)o, k, v)
+		if (json_is_string(v))
+			kvlist_add(field, k, json_string_value(v));
 }
+
+static const struct json_codec kv_codec = { kv_write, kv_read };
+
+/* results.json's workloads[] and configs[] (after each config's "id", its position). */
+#define WL_STR(name, dflt) JSON_FIELD_STRP(struct workload, name, #name, dflt)
+static const struct json_field workload_fields[] = {
+	WL_STR(name, "?"),
+	WL_STR(label, NULL),   /* read back: the name when absent */
+	JSON_FIELD_CODEC(struct workload, opts, "options", &kv_codec),
+	JSON_FIELD_CODEC(struct workload, argv, "argv", &json_strv_codec),
+	WL_STR(unit, ""),
+};
+#undef WL_STR
+static const struct json_field config_fields[] = {
+	JSON_FIELD_STRP(struct config, label, "label", "?"),
+	JSON_FIELD(struct config, workload, FIELD_INT, 0),
+	JSON_FIELD_STRP(struct config, profiler, "profiler", "?"),
+	JSON_FIELD(struct config, baseline, FIELD_BOOL, 0),
+	JSON_FIELD_ENUM(struct config, control, "control", control_names, CONTROL_NONE),
+	JSON_FIELD_CODEC(struct config, profiler_opts, "options", &kv_codec),
+	JSON_FIELD_CODEC(struct config, profiler_argv, "argv", &json_strv_codec),
+	JSON_FIELD_CODEC(struct config, workload_env, "workload_env", &json_strv_codec),
+	JSON_FIELD(struct config, truth_cpu_pct, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct config, truth_latency_us, FIELD_DOUBLE, NAN),
+};
+_Static_assert(sizeof(enum control) == sizeof(int), "FIELD_ENUM reads and writes an int");
 
 static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 {
@@ -294,10 +320,10 @@ json_t *results_summary_json(const struct run *r)
 	return s;
 }
 
-/* results.json's "plan": the experiment's scalars (then its options and the schedule, by hand).
+/* results.json's "plan": the experiment's scalars and options (then the schedule, by hand).
  * The window fields are a switchback plan's only; a process plan reads them back as 0. */
 #define PLAN_SWITCHBACK 1u
-static const char *const design_names[] = { [DESIGN_PROCESS] = "process", [DESIGN_SWITCHBACK] = "switchback" };
+static const char *const design_names[] = { [DESIGN_PROCESS] = "process", [DESIGN_SWITCHBACK] = "switchback", NULL };
 _Static_assert(sizeof(enum design) == sizeof(int), "FIELD_ENUM reads and writes an int");
 #define PLAN(name, type, dflt) JSON_FIELD(struct experiment, name, FIELD_##type, dflt)
 static const struct json_field plan_fields[] = {
@@ -313,6 +339,7 @@ static const struct json_field plan_fields[] = {
 	JSON_FIELD_IN(struct experiment, guard_s, FIELD_DOUBLE, 0, PLAN_SWITCHBACK),
 	JSON_FIELD_IN(struct experiment, pairs, FIELD_INT, 0, PLAN_SWITCHBACK),
 	PLAN(confidence, DOUBLE, 0.95),
+	JSON_FIELD_CODEC(struct experiment, options, "options", &kv_codec),
 };
 #undef PLAN
 
@@ -322,7 +349,6 @@ static json_t *plan_json(const struct run *r)
 	json_t *p = json_object(), *sched = json_array();
 	json_set_fields(p, plan_fields, NFIELDS(plan_fields), ex, ex->design == DESIGN_SWITCHBACK ? PLAN_SWITCHBACK : 0);
 	json_object_set_new(p, "blocks", json_integer(r->blocks));   /* the run's: extended ones too */
-	json_object_set_new(p, "options", kv_json(&ex->options));
 	for (int b = 0; b < r->blocks; b++) {
 		json_t *row = json_array();
 		for (int i = 0; i < ex->nconfigs; i++)
@@ -351,16 +377,8 @@ static json_t *build_json(struct run *r)
 	json_object_set_new(root, "plan", plan_json(r));
 	json_object_set_new(root, "placement", json_incref(r->placement));
 	json_object_set_new(root, "environment", json_incref(r->environment));
-	for (int i = 0; i < ex->nworkloads; i++) {
-		const struct workload *w = &ex->workloads[i];
-		json_t *j = json_object();
-		json_object_set_new(j, "name", json_string(w->name));
-		json_object_set_new(j, "label", json_string(w->label));
-		json_object_set_new(j, "options", kv_json(&w->opts));
-		json_object_set_new(j, "argv", strv_json(w->argv));
-		json_object_set_new(j, "unit", json_string(w->unit));
-		json_array_append_new(wls, j);
-	}
+	for (int i = 0; i < ex->nworkloads; i++)
+		json_array_append_new(wls, json_from_fields(workload_fields, NFIELDS(workload_fields), &ex->workloads[i]));
 	json_object_set_new(root, "workloads", wls);
 	{
 		json_t *cs = json_array();
@@ -376,19 +394,9 @@ static json_t *build_json(struct run *r)
 		json_object_set_new(root, "counters", cs);
 	}
 	for (int i = 0; i < ex->nconfigs; i++) {
-		const struct config *c = &ex->configs[i];
 		json_t *j = json_object();
 		json_object_set_new(j, "id", json_integer(i));
-		json_object_set_new(j, "label", json_string(c->label));
-		json_object_set_new(j, "workload", json_integer(c->workload));
-		json_object_set_new(j, "profiler", json_string(c->profiler));
-		json_object_set_new(j, "baseline", json_boolean(c->baseline));
-		json_object_set_new(j, "control", json_string(control_names[c->control]));
-		json_object_set_new(j, "options", kv_json(&c->profiler_opts));
-		json_object_set_new(j, "argv", strv_json(c->profiler_argv));
-		json_object_set_new(j, "workload_env", strv_json(c->workload_env));
-		json_object_set_new(j, "truth_cpu_pct", json_num_or_null(c->truth_cpu_pct));
-		json_object_set_new(j, "truth_latency_us", json_num_or_null(c->truth_latency_us));
+		json_set_fields(j, config_fields, NFIELDS(config_fields), &ex->configs[i], 0);
 		json_array_append_new(cfs, j);
 	}
 	json_object_set_new(root, "configs", cfs);
@@ -434,7 +442,8 @@ static void csv_fields(FILE *f, const struct json_field *fields, int nfields, co
 		case FIELD_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
 		case FIELD_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
 		case FIELD_STR: csv_str(f, p); break;
-		case FIELD_BOOL: case FIELD_ENUM: case FIELD_STRP: break;   /* no trial or window field is one */
+		case FIELD_BOOL: case FIELD_ENUM: case FIELD_STRP: case FIELD_CUSTOM:
+			break;   /* no trial or window field is one */
 		}
 	}
 }
@@ -599,28 +608,6 @@ void results_free_latency(struct run *r)
 
 /* ---- reading results.json back ------------------------------------------------------------ */
 
-static void kv_from_json(json_t *o, struct kvlist *l)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(o, k, v)
-		if (json_is_string(v))
-			kvlist_add(l, k, json_string_value(v));
-}
-
-static char **strv_from_json(json_t *a)
-{
-	char **v;
-	size_t i, n;
-	if (!json_is_array(a))
-		return NULL;
-	n = json_array_size(a);
-	v = xcalloc(n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
-		v[i] = xstrdup(json_is_string(json_array_get(a, i)) ? json_string_value(json_array_get(a, i)) : "");
-	return v;
-}
-
 static void trial_from_json(json_t *o, struct trial_result *tr)
 {
 	json_t *ws = json_object_get(o, "windows");
@@ -683,17 +670,14 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	ex->script = xstrdup(json_get_string(out->root, "script", "?"));
 	ex->command_line = xstrdup(json_get_string(out->root, "command", ""));
 	json_get_fields(plan, plan_fields, NFIELDS(plan_fields), ex);
-	kv_from_json(json_object_get(plan, "options"), &ex->options);
 	ex->nworkloads = (int)json_array_size(wls);
 	ex->workloads = xcalloc((size_t)ex->nworkloads + 1, sizeof(*ex->workloads));
 	for (i = 0; i < (size_t)ex->nworkloads; i++) {
 		json_t *w = json_array_get(wls, i);
 		struct workload *wl = &ex->workloads[i];
-		wl->name = xstrdup(json_get_string(w, "name", "?"));
-		wl->label = xstrdup(json_get_string(w, "label", wl->name));
-		wl->unit = xstrdup(json_get_string(w, "unit", ""));
-		wl->argv = strv_from_json(json_object_get(w, "argv"));
-		kv_from_json(json_object_get(w, "options"), &wl->opts);
+		json_get_fields(w, workload_fields, NFIELDS(workload_fields), wl);
+		if (!wl->label)
+			wl->label = xstrdup(wl->name);
 	}
 	ex->nconfigs = (int)json_array_size(cfs);
 	ex->configs = xcalloc((size_t)ex->nconfigs + 1, sizeof(*ex->configs));
@@ -701,15 +685,8 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 		json_t *c = json_array_get(cfs, i);
 		struct config *cf = &ex->configs[i];
 		cf->id = (int)i;
-		cf->label = xstrdup(json_get_string(c, "label", "?"));
+		json_get_fields(c, config_fields, NFIELDS(config_fields), cf);
 		cf->slug = slugify(cf->label);
-		cf->profiler = xstrdup(json_get_string(c, "profiler", "?"));
-		cf->workload = (int)json_get_number(c, "workload", 0);
-		cf->baseline = json_is_true(json_object_get(c, "baseline"));
-		cf->truth_cpu_pct = json_get_number(c, "truth_cpu_pct", NAN);
-		cf->truth_latency_us = json_get_number(c, "truth_latency_us", NAN);
-		cf->profiler_argv = strv_from_json(json_object_get(c, "argv"));
-		kv_from_json(json_object_get(c, "options"), &cf->profiler_opts);
 		if (cf->workload < 0 || cf->workload >= ex->nworkloads)
 			LOAD_FAIL("%s: configuration '%s' names workload %d of %d", out->path, cf->label, cf->workload, ex->nworkloads);
 	}
