@@ -59,17 +59,23 @@ json_t *json_from_fields(const struct json_field *fields, int n, const void *rec
 	return o;
 }
 
+/* An integer field's default: a table of mostly doubles may give every field NaN. */
+static long long int_dflt(const struct json_field *fd)
+{
+	return isfinite(fd->dflt) ? (long long)fd->dflt : 0;
+}
+
 static void field_from_json(const struct json_field *fd, const json_t *v, char *p)
 {
 	switch (fd->type) {
 	case FIELD_INT:
-		*(int *)p = json_is_integer(v) ? (int)json_integer_value(v) : json_is_null(v) ? 0 : (int)fd->dflt;
+		*(int *)p = json_is_integer(v) ? (int)json_integer_value(v) : json_is_null(v) ? 0 : (int)int_dflt(fd);
 		break;
 	case FIELD_U64:
-		*(uint64_t *)p = json_is_integer(v) ? (uint64_t)json_integer_value(v) : json_is_null(v) ? 0 : (uint64_t)fd->dflt;
+		*(uint64_t *)p = json_is_integer(v) ? (uint64_t)json_integer_value(v) : json_is_null(v) ? 0 : (uint64_t)int_dflt(fd);
 		break;
 	case FIELD_I64:
-		*(int64_t *)p = json_is_integer(v) ? (int64_t)json_integer_value(v) : json_is_null(v) ? -1 : (int64_t)fd->dflt;
+		*(int64_t *)p = json_is_integer(v) ? (int64_t)json_integer_value(v) : json_is_null(v) ? -1 : (int64_t)int_dflt(fd);
 		break;
 	case FIELD_DOUBLE:
 		*(double *)p = json_is_number(v) ? json_number_value(v) : json_is_null(v) ? NAN : fd->dflt;
@@ -78,7 +84,7 @@ static void field_from_json(const struct json_field *fd, const json_t *v, char *
 		snprintf(p, fd->size, "%s", json_is_string(v) ? json_string_value(v) : "");
 		break;
 	case FIELD_BOOL:
-		*(int *)p = json_is_boolean(v) ? json_is_true(v) : (int)fd->dflt;
+		*(int *)p = json_is_boolean(v) ? json_is_true(v) : (int)int_dflt(fd);
 		break;
 	case FIELD_STRP: {
 		const char *s = json_is_string(v) ? json_string_value(v) : fd->sdflt;
@@ -86,7 +92,7 @@ static void field_from_json(const struct json_field *fd, const json_t *v, char *
 		break;
 	}
 	case FIELD_ENUM:
-		*(int *)p = (int)fd->dflt;
+		*(int *)p = (int)int_dflt(fd);
 		for (int i = 0; json_is_string(v) && fd->names[i]; i++)
 			if (!strcmp(json_string_value(v), fd->names[i]))
 				*(int *)p = i;

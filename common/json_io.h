@@ -48,7 +48,8 @@ struct json_field {
 	enum json_field_type type;
 	size_t offset;
 	size_t size;                  /* of the C field (FIELD_STR: its array) */
-	double dflt;                  /* read back when the key is absent or of another type */
+	double dflt;                  /* read back when the key is absent or of another type (an
+	                               * integer field whose dflt is NaN reads 0) */
 	unsigned group;               /* 0: always written; else only when the writer's groups say */
 	const char *const *names;     /* FIELD_ENUM: the names by value, NULL-terminated */
 	const char *sdflt;            /* FIELD_STRP: read back (copied) when absent; NULL: NULL */
@@ -58,7 +59,8 @@ struct json_field {
 #define JSON_FIELD_AT_(S, member, key, type_) \
 	.name = key, .type = type_, .offset = offsetof(S, member), .size = sizeof(((S *)0)->member)
 /* Field member of struct S under key, read back as dflt when absent, in writer group g. */
-#define JSON_FIELD_KEY(S, member, key, type, dflt_, g) { JSON_FIELD_AT_(S, member, key, type), .dflt = dflt_, .group = g }
+#define JSON_FIELD_KEY(S, member, key, type, dflt_, g) \
+	{ JSON_FIELD_AT_(S, member, key, type), .dflt = dflt_, .group = g }
 /* ...under its own name, always written. */
 #define JSON_FIELD(S, member, type, dflt) JSON_FIELD_KEY(S, member, #member, type, dflt, 0)
 #define JSON_FIELD_AS(S, member, key, type, dflt) JSON_FIELD_KEY(S, member, key, type, dflt, 0)
@@ -68,9 +70,11 @@ struct json_field {
 #define JSON_FIELD_ENUM(S, member, key, names_, dflt_) \
 	{ JSON_FIELD_AT_(S, member, key, FIELD_ENUM), .dflt = dflt_, .names = names_ }
 /* A char * read back as a copy of the string, or of sdflt_ when absent (NULL: left NULL). */
-#define JSON_FIELD_STRP(S, member, key, sdflt_) { JSON_FIELD_AT_(S, member, key, FIELD_STRP), .sdflt = sdflt_ }
+#define JSON_FIELD_STRP(S, member, key, sdflt_) \
+	{ JSON_FIELD_AT_(S, member, key, FIELD_STRP), .sdflt = sdflt_ }
 /* A field of another type, with its codec. */
-#define JSON_FIELD_CODEC(S, member, key, codec_) { JSON_FIELD_AT_(S, member, key, FIELD_CUSTOM), .codec = codec_ }
+#define JSON_FIELD_CODEC(S, member, key, codec_) \
+	{ JSON_FIELD_AT_(S, member, key, FIELD_CUSTOM), .codec = codec_ }
 
 #define NFIELDS(table) ((int)(sizeof(table) / sizeof((table)[0])))
 
