@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "json_io.h"
 #include "util.h"
 
 static const struct {
@@ -193,10 +194,10 @@ json_t *budget_json(const struct budget *b, const struct experiment *ex, const s
 		json_object_set_new(j, "metric", json_string(metric_short(r->item->metric)));
 		json_object_set_new(j, "unit", json_string(metric_unit(r->item->metric)));
 		json_object_set_new(j, "budget", json_string(r->item->text));
-		json_object_set_new(j, "limit", isfinite(r->limit) ? json_real(r->limit) : json_null());
-		json_object_set_new(j, "estimate", isfinite(r->est) ? json_real(r->est) : json_null());
-		json_object_set_new(j, "lo", isfinite(r->lo) ? json_real(r->lo) : json_null());
-		json_object_set_new(j, "hi", isfinite(r->hi) ? json_real(r->hi) : json_null());
+		json_object_set_new(j, "limit", json_num_or_null(r->limit));
+		json_object_set_new(j, "estimate", json_num_or_null(r->est));
+		json_object_set_new(j, "lo", json_num_or_null(r->lo));
+		json_object_set_new(j, "hi", json_num_or_null(r->hi));
 		json_object_set_new(j, "verdict", json_string(verdict_name(r->verdict)));
 		json_array_append_new(rj, j);
 	}

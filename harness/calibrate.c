@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "json_io.h"
 #include "prng.h"
 #include "results.h"
 #include "run.h"
@@ -51,13 +52,127 @@ struct cmetric {
 	enum metric m;
 	int log_ratio;
 	const char *unit;	/* after a figure */
-	const char *sfx;	/* of calibration.json's keys */
 	const char *spread;	/* the per-block spread's unit */
 	const char *within;	/* how close an estimate must be, in words */
+	const struct json_field *fields;	/* calibration.json (struct cal_process) */
+	int nfields;
+	const struct json_field *level_fields;	/* its levels[] (struct cal_level, as many) */
 };
 
-static const struct cmetric CM_CPU = { MET_CPU_TOTAL, 1, "%", "pct", "points", "within 0.3 points" };
-static const struct cmetric CM_P50 = { MET_P50, 0, " µs", "us", "µs", "within 10%" };
+/* ---- calibration.json ---------------------------------------------------------------------
+ * One struct per object, one table per struct and metric (the keys carry the metric's unit:
+ * _pct and _points for CPU, _us for latency).  Written only: tare does not read it back. */
+
+/* One injected level's recovery (levels[]).  A switchback level is the first LEVEL_SB fields. */
+struct cal_level {
+	const char *label;
+	double truth, est, lo, hi;
+	int detected;
+	double block_sd;
+	double detection_rate;    /* of 8-block subsamples; NaN below SUB_MIN_BLOCKS blocks */
+	double close_rate;        /* of 8-block subsamples within the tolerance of the truth */
+};
+/* The keys carry the metric's units: pct (of an estimate), sd (of a spread), within (the
+ * tolerance); one list, instantiated for CPU and for latency. */
+#define LEVEL(m, key, type) JSON_FIELD_AS(struct cal_level, m, key, FIELD_##type, NAN)
+#define LEVEL_FIELDS(pct, sd, within) {							\
+	LEVEL(label, "label", STRP),							\
+	LEVEL(truth, "truth_" pct, DOUBLE),						\
+	LEVEL(est, "estimate_" pct, DOUBLE),						\
+	LEVEL(lo, "lo_" pct, DOUBLE),							\
+	LEVEL(hi, "hi_" pct, DOUBLE),							\
+	LEVEL(detected, "detected", BOOL),						\
+	LEVEL(block_sd, "block_sd_" sd, DOUBLE),					\
+	LEVEL(detection_rate, "subsampled_detection_rate", DOUBLE),			\
+	LEVEL(close_rate, "subsampled_within_" within, DOUBLE),				\
+}
+static const struct json_field level_cpu_fields[] = LEVEL_FIELDS("pct", "points", "0_3_points");
+static const struct json_field level_latency_fields[] = LEVEL_FIELDS("us", "us", "10pct");
+#define LEVEL_SB 6   /* a switchback level: label .. detected */
+#undef LEVEL_FIELDS
+#undef LEVEL
+
+/* The process design's calibration: the noise floor (before "levels"), the minimum detectable
+ * effect (after), and for CPU issue 6's goals. */
+struct cal_process {
+	const char *metric;
+	int blocks;
+	double trial_s, aa_est, aa_lo, aa_hi, block_sd, aa_fpr;
+	int subsample_blocks;
+	double run_s, mde;
+	double goal_fpr, goal_power, goal_est1;
+};
+#define CAL_HEAD 1u   /* before "levels" */
+#define CAL_TAIL 2u   /* after */
+#define HEAD(m, key, type) JSON_FIELD_KEY(struct cal_process, m, key, FIELD_##type, NAN, CAL_HEAD)
+#define TAIL(m, key, type) JSON_FIELD_KEY(struct cal_process, m, key, FIELD_##type, NAN, CAL_TAIL)
+#define CAL_FIELDS(pct, sd) {								\
+	HEAD(metric, "metric", STRP),							\
+	HEAD(blocks, "blocks", INT),							\
+	HEAD(trial_s, "trial_s", DOUBLE),						\
+	HEAD(aa_est, "aa_estimate_" pct, DOUBLE),					\
+	HEAD(aa_lo, "aa_lo_" pct, DOUBLE),						\
+	HEAD(aa_hi, "aa_hi_" pct, DOUBLE),						\
+	HEAD(block_sd, "block_sd_" sd, DOUBLE),						\
+	HEAD(aa_fpr, "aa_false_positive_rate", DOUBLE),					\
+	HEAD(subsample_blocks, "subsample_blocks", INT),				\
+	TAIL(run_s, "run_s", DOUBLE),							\
+	TAIL(mde, "minimum_detectable_effect_" pct, DOUBLE),				\
+}
+static const struct json_field cal_cpu_fields[] = CAL_FIELDS("pct", "points");
+static const struct json_field cal_latency_fields[] = CAL_FIELDS("us", "us");
+#undef CAL_FIELDS
+#undef HEAD
+#undef TAIL
+static const struct json_field goal_fields[] = {   /* "goals" (CPU) */
+	JSON_FIELD_AS(struct cal_process, goal_fpr, "false_positive_rate", FIELD_DOUBLE, NAN),
+	JSON_FIELD_AS(struct cal_process, goal_power, "detection_probability_1pct", FIELD_DOUBLE, NAN),
+	JSON_FIELD_AS(struct cal_process, goal_est1, "estimate_1pct", FIELD_DOUBLE, NAN),
+};
+
+/* The switchback design's calibration (CPU only): its noise floor and spreads, then "levels",
+ * then its minimum detectable effect. */
+struct cal_switchback {
+	const char *design;
+	int processes, pairs_per_process;
+	double window_s, process_s, aa_est, aa_lo, aa_hi, within_sd, between_sd;
+	double run_s, mde, half_width;
+};
+#define SB(m, key, type, g) JSON_FIELD_KEY(struct cal_switchback, m, key, FIELD_##type, NAN, g)
+static const struct json_field cal_switchback_fields[] = {
+	SB(design, "design", STRP, CAL_HEAD),
+	SB(processes, "processes", INT, CAL_HEAD),
+	SB(pairs_per_process, "pairs_per_process", INT, CAL_HEAD),
+	SB(window_s, "window_s", DOUBLE, CAL_HEAD),
+	SB(process_s, "process_s", DOUBLE, CAL_HEAD),
+	SB(aa_est, "aa_estimate_pct", DOUBLE, CAL_HEAD),
+	SB(aa_lo, "aa_lo_pct", DOUBLE, CAL_HEAD),
+	SB(aa_hi, "aa_hi_pct", DOUBLE, CAL_HEAD),
+	SB(within_sd, "within_process_sd_points", DOUBLE, CAL_HEAD),
+	SB(between_sd, "between_process_sd_points", DOUBLE, CAL_HEAD),
+	SB(run_s, "run_s", DOUBLE, CAL_TAIL),
+	SB(mde, "minimum_detectable_effect_pct", DOUBLE, CAL_TAIL),
+	SB(half_width, "half_width_points", DOUBLE, CAL_TAIL),
+};
+#undef SB
+
+/* The document: head, levels[], tail. */
+static void calibration_json(json_t *cal, const struct json_field *fields, int n, const void *rec,
+			     const struct json_field *level_fields, int nlevel, const struct cal_level *levels,
+			     int nlevels)
+{
+	json_t *a = json_array();
+	json_set_fields(cal, fields, n, rec, CAL_HEAD);
+	for (int i = 0; i < nlevels; i++)
+		json_array_append_new(a, json_from_fields(level_fields, nlevel, &levels[i]));
+	json_object_set_new(cal, "levels", a);
+	json_set_fields(cal, fields, n, rec, CAL_TAIL);
+}
+
+static const struct cmetric CM_CPU = { MET_CPU_TOTAL, 1, "%", "points", "within 0.3 points",
+				       cal_cpu_fields, NFIELDS(cal_cpu_fields), level_cpu_fields };
+static const struct cmetric CM_P50 = { MET_P50, 0, " µs", "µs", "within 10%",
+				       cal_latency_fields, NFIELDS(cal_latency_fields), level_latency_fields };
 
 static double shown(const struct cmetric *cm, double v)
 {
@@ -115,22 +230,14 @@ static double trial_seconds(const struct loaded_results *lr)
 	       (lr->ntrials - 1);
 }
 
+static double known_or_0(double x)
+{
+	return isfinite(x) ? x : 0;
+}
+
 static const char *goal(int ok)
 {
 	return ok ? "PASS" : "FAIL";
-}
-
-/* calibration.json's key: name + "_pct" or "_us". */
-static const char *key(const struct cmetric *cm, const char *name)
-{
-	static char buf[64];
-	snprintf(buf, sizeof(buf), "%s_%s", name, cm->sfx);
-	return buf;
-}
-
-static json_t *jreal_or_null(int ok, double v)
-{
-	return ok && isfinite(v) ? json_real(v) : json_null();
 }
 
 static double config_truth(const struct cmetric *cm, const struct config *cf)
@@ -138,14 +245,15 @@ static double config_truth(const struct cmetric *cm, const struct config *cf)
 	return cm->log_ratio ? cf->truth_cpu_pct : cf->truth_latency_us;
 }
 
-static int analyse(const struct loaded_results *lr, double run_s, FILE *out, json_t *cal)
+/* The process design's calibration into cp (cal: calibration.json). */
+static int analyse(const struct loaded_results *lr, double run_s, FILE *out, json_t *cal, struct cal_process *cp)
 {
 	const struct experiment *ex = &lr->ex;
 	const struct cmetric *cm = &CM_CPU;
 	double *d = xcalloc((size_t)ex->blocks + 1, sizeof(double)), conf = ex->confidence;
 	double sigma = NAN, trial_s = trial_seconds(lr), k_run, mde, sigma_1 = NAN;
-	int aa = -1, n, k = SUB_BLOCKS, w = 16;
-	json_t *levels = json_array();
+	int aa = -1, n, k = SUB_BLOCKS, w = 16, nlevels = 0;
+	struct cal_level *levels = xcalloc((size_t)ex->nconfigs + 1, sizeof(*levels));
 	struct stats_est e;
 	double fpr = NAN;
 	for (int c = 0; c < ex->nconfigs; c++) {
@@ -157,7 +265,7 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 	if (aa < 0) {
 		tare_err("%s: no A/A configuration; this is not a calibration run", lr->path);
 		free(d);
-		json_decref(levels);
+		free(levels);
 		return EXIT_USAGE;
 	}
 	/* Two-arm runs of run_s seconds: K blocks of two trials each. */
@@ -174,15 +282,10 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 		shown(cm, e.est), cm->unit, e.ok ? shown(cm, e.lo) : NAN, e.ok ? shown(cm, e.hi) : NAN, sigma, cm->spread);
 	if (isfinite(fpr))
 		fprintf(out, "  A/A false positives of %d-block runs (subsampled %d times): %.1f%%\n", k, SUBSAMPLES, 100 * fpr);
-	json_object_set_new(cal, "metric", json_string(cm->log_ratio ? "cpu" : "latency"));
-	json_object_set_new(cal, "blocks", json_integer(ex->blocks));
-	json_object_set_new(cal, "trial_s", json_real(trial_s));
-	json_object_set_new(cal, key(cm, "aa_estimate"), jreal_or_null(1, shown(cm, e.est)));
-	json_object_set_new(cal, key(cm, "aa_lo"), jreal_or_null(e.ok, shown(cm, e.lo)));
-	json_object_set_new(cal, key(cm, "aa_hi"), jreal_or_null(e.ok, shown(cm, e.hi)));
-	json_object_set_new(cal, cm->log_ratio ? "block_sd_points" : "block_sd_us", jreal_or_null(1, sigma));
-	json_object_set_new(cal, "aa_false_positive_rate", jreal_or_null(1, fpr));
-	json_object_set_new(cal, "subsample_blocks", json_integer(k));
+	*cp = (struct cal_process){ .metric = cm->log_ratio ? "cpu" : "latency", .blocks = ex->blocks, .trial_s = trial_s,
+				    .aa_est = shown(cm, e.est), .aa_lo = e.ok ? shown(cm, e.lo) : NAN,
+				    .aa_hi = e.ok ? shown(cm, e.hi) : NAN, .block_sd = sigma, .aa_fpr = fpr,
+				    .subsample_blocks = k, .goal_fpr = NAN, .goal_power = NAN, .goal_est1 = NAN };
 
 	for (int c = 0; c < ex->nconfigs; c++)
 		if (isfinite(config_truth(cm, &ex->configs[c])) && (int)strlen(ex->configs[c].label) > w)
@@ -192,7 +295,6 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 		const struct config *cf = &ex->configs[c];
 		double truth = config_truth(cm, cf), det = NAN, close = NAN, s, tol = tolerance(cm, truth);
 		double est, lo, hi;
-		json_t *j;
 		if (!isfinite(truth))
 			continue;
 		n = analysis_block_values(ex, lr->trials, lr->ntrials, c, cm->m, d);
@@ -218,40 +320,26 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 			fprintf(out, "  %-*s %+8.2f%s  %-24s %8s  %s\n", w, cf->label, est, cm->log_ratio ? "%" : "",
 				iv, e.ok && e.lo > 0 ? "yes" : "no", sub);
 		}
-		j = json_object();
-		json_object_set_new(j, "label", json_string(cf->label));
-		json_object_set_new(j, key(cm, "truth"), json_real(truth));
-		json_object_set_new(j, key(cm, "estimate"), jreal_or_null(1, est));
-		json_object_set_new(j, key(cm, "lo"), jreal_or_null(e.ok, lo));
-		json_object_set_new(j, key(cm, "hi"), jreal_or_null(e.ok, hi));
-		json_object_set_new(j, "detected", json_boolean(e.ok && e.lo > 0));
-		json_object_set_new(j, cm->log_ratio ? "block_sd_points" : "block_sd_us", jreal_or_null(1, s));
-		json_object_set_new(j, "subsampled_detection_rate", jreal_or_null(1, det));
-		json_object_set_new(j, cm->log_ratio ? "subsampled_within_0_3_points" : "subsampled_within_10pct",
-				    jreal_or_null(1, close));
-		json_array_append_new(levels, j);
+		levels[nlevels++] = (struct cal_level){ cf->label, truth, est, e.ok ? lo : NAN, e.ok ? hi : NAN,
+							e.ok && e.lo > 0, s, det, close };
 	}
-	json_object_set_new(cal, "levels", levels);
 
 	/* Half-width of the HL interval for K blocks ~ z s / sqrt(K 3/pi) (HWC 2014 §3.2). */
 	mde = (stats_normal_quantile(1 - (1 - conf) / 2) + stats_normal_quantile(0.90)) * sigma / sqrt(k_run * 3 / M_PI);
 	fprintf(out, "\n  a two-arm run of %.0f s (%.0f blocks of %.2f s trials) detects, at %g%% confidence and 90%% power,\n"
 		"  %s of %.2f%s or more (minimum detectable effect, from the A/A spread)\n",
 		run_s, k_run, trial_s, 100 * conf, cm->log_ratio ? "an overhead" : "a p50 latency change", mde, cm->unit);
-	json_object_set_new(cal, "run_s", json_real(run_s));
-	json_object_set_new(cal, key(cm, "minimum_detectable_effect"), jreal_or_null(1, mde));
+	cp->run_s = run_s;
+	cp->mde = mde;
 	if (cm->log_ratio) {
 		/* Goals (issue 6): in 2 minutes, FPR <= 5%, 1% detected >= 90%, estimate within 0.3 points. */
 		double s1 = isfinite(sigma_1) ? sigma_1 : sigma;
 		double se = s1 / sqrt((GOAL_RUN_S / (2 * trial_s)) * 3 / M_PI);
 		double power = stats_normal_cdf(1.0 / se - stats_normal_quantile(1 - (1 - conf) / 2));
 		double est1 = NAN;
-		json_t *g = json_object();
-		for (size_t i = 0; i < json_array_size(levels); i++) {
-			json_t *l = json_array_get(levels, i);
-			if (fabs(json_real_value(json_object_get(l, "truth_pct")) - 1) < 1e-9)
-				est1 = json_real_value(json_object_get(l, "estimate_pct"));
-		}
+		for (int i = 0; i < nlevels; i++)
+			if (fabs(levels[i].truth - 1) < 1e-9)
+				est1 = known_or_0(levels[i].est);   /* as when read back from the JSON */
 		fprintf(out, "\ngoals for a %.0f s run on this machine:\n", GOAL_RUN_S);
 		char line[128];
 		if (isfinite(fpr)) {
@@ -264,11 +352,14 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
 			snprintf(line, sizeof(line), "1%% injected estimated as %+.2f%% (within 0.3 points)", est1);
 			fprintf(out, "  %-62s %s\n", line, goal(fabs(est1 - 1) <= 0.3));
 		}
-		json_object_set_new(g, "false_positive_rate", jreal_or_null(1, fpr));
-		json_object_set_new(g, "detection_probability_1pct", json_real(power));
-		json_object_set_new(g, "estimate_1pct", jreal_or_null(1, est1));
-		json_object_set_new(cal, "goals", g);
+		cp->goal_fpr = fpr;
+		cp->goal_power = power;
+		cp->goal_est1 = est1;
 	}
+	calibration_json(cal, cm->fields, cm->nfields, cp, cm->level_fields, NFIELDS(level_cpu_fields), levels, nlevels);
+	if (cm->log_ratio)
+		json_object_set_new(cal, "goals", json_from_fields(goal_fields, NFIELDS(goal_fields), cp));
+	free(levels);
 	free(d);
 	return 0;
 }
@@ -277,13 +368,14 @@ static int analyse(const struct loaded_results *lr, double run_s, FILE *out, jso
  * (docs/switchback.md).  Its spread is a pair's within one process, and the processes'; its
  * minimum detectable effect, that of a run of run_s seconds with the pairs per second this run
  * measured, in 6 processes (the interval's t quantile has 5 degrees of freedom). */
-static int analyse_switchback(const struct loaded_results *lr, double run_s, FILE *out, json_t *cal)
+static int analyse_switchback(const struct loaded_results *lr, double run_s, FILE *out, json_t *cal,
+			      struct cal_switchback *cs)
 {
 	const struct experiment *ex = &lr->ex;
 	struct analysis an = { 0 };
 	double conf = ex->confidence, trial_s = trial_seconds(lr), pairs_per_s, mde, se, sw = NAN, tau = 0;
-	int aa = -1, w = 16, k = 6;
-	json_t *levels = json_array();
+	int aa = -1, w = 16, k = 6, nlevels = 0;
+	struct cal_level *levels = xcalloc((size_t)ex->nconfigs + 1, sizeof(*levels));
 	analysis_run(ex, lr->trials, lr->ntrials, conf, &an);
 	for (int c = 0; c < ex->nconfigs; c++) {
 		if (!strncmp(ex->configs[c].label, "A/A", 3))   /* "A/A pct=0" */
@@ -294,7 +386,7 @@ static int analyse_switchback(const struct loaded_results *lr, double run_s, FIL
 	if (aa < 0 || !an.arms[aa].processes) {
 		tare_err("%s: no measured A/A configuration; this is not a switchback calibration run", lr->path);
 		analysis_free(&an);
-		json_decref(levels);
+		free(levels);
 		return EXIT_USAGE;
 	}
 	{
@@ -308,23 +400,16 @@ static int analyse_switchback(const struct loaded_results *lr, double run_s, FIL
 		fprintf(out, "  noise floor (A/A): %+.2f%% [%+.2f, %+.2f]%s; one pair's spread sd %.2f points within a process,\n"
 			"  %.2f between processes\n", e->est, e->ok ? e->lo : NAN, e->ok ? e->hi : NAN,
 			e->ok && (e->lo > 0 || e->hi < 0) ? " (a false positive)" : "", sw, tau);
-		json_object_set_new(cal, "design", json_string("switchback"));
-		json_object_set_new(cal, "processes", json_integer(a->processes));
-		json_object_set_new(cal, "pairs_per_process", json_integer(a->pairs / a->processes));
-		json_object_set_new(cal, "window_s", json_real(ex->window_s));
-		json_object_set_new(cal, "process_s", json_real(trial_s));
-		json_object_set_new(cal, "aa_estimate_pct", jreal_or_null(1, e->est));
-		json_object_set_new(cal, "aa_lo_pct", jreal_or_null(e->ok, e->lo));
-		json_object_set_new(cal, "aa_hi_pct", jreal_or_null(e->ok, e->hi));
-		json_object_set_new(cal, "within_process_sd_points", jreal_or_null(1, sw));
-		json_object_set_new(cal, "between_process_sd_points", jreal_or_null(1, tau));
+		*cs = (struct cal_switchback){ .design = "switchback", .processes = a->processes,
+					       .pairs_per_process = a->pairs / a->processes, .window_s = ex->window_s,
+					       .process_s = trial_s, .aa_est = e->est, .aa_lo = e->ok ? e->lo : NAN,
+					       .aa_hi = e->ok ? e->hi : NAN, .within_sd = sw, .between_sd = tau };
 	}
 	fprintf(out, "\n  %-*s %9s  %-24s %8s\n", w, "injected", "estimate", "interval", "detected");
 	for (int c = 0; c < ex->nconfigs; c++) {
 		const struct config *cf = &ex->configs[c];
 		const struct stats_est *e = &an.arms[c].m[MET_CPU_TOTAL].e;
 		char iv[64];
-		json_t *j;
 		if (c == aa || !isfinite(cf->truth_cpu_pct) || !an.arms[c].processes)
 			continue;
 		if (e->ok)
@@ -333,16 +418,9 @@ static int analyse_switchback(const struct loaded_results *lr, double run_s, FIL
 		else
 			snprintf(iv, sizeof(iv), "-");
 		fprintf(out, "  %-*s %+8.2f%%  %-24s %8s\n", w, cf->label, e->est, iv, e->ok && e->lo > 0 ? "yes" : "no");
-		j = json_object();
-		json_object_set_new(j, "label", json_string(cf->label));
-		json_object_set_new(j, "truth_pct", json_real(cf->truth_cpu_pct));
-		json_object_set_new(j, "estimate_pct", jreal_or_null(1, e->est));
-		json_object_set_new(j, "lo_pct", jreal_or_null(e->ok, e->lo));
-		json_object_set_new(j, "hi_pct", jreal_or_null(e->ok, e->hi));
-		json_object_set_new(j, "detected", json_boolean(e->ok && e->lo > 0));
-		json_array_append_new(levels, j);
+		levels[nlevels++] = (struct cal_level){ cf->label, cf->truth_cpu_pct, e->est, e->ok ? e->lo : NAN,
+							e->ok ? e->hi : NAN, e->ok && e->lo > 0, NAN, NAN, NAN };
 	}
-	json_object_set_new(cal, "levels", levels);
 	/* A two-arm run of run_s seconds in k processes: N pairs, HL's efficiency 3/pi, and the
 	 * between-process variance over k, under a t(k-1) quantile (switchback.h). */
 	se = sqrt(sw * sw * M_PI / 3 / (pairs_per_s * run_s) + tau * tau / k);
@@ -350,9 +428,12 @@ static int analyse_switchback(const struct loaded_results *lr, double run_s, FIL
 	fprintf(out, "\n  a two-arm switchback run of %.0f s (%d processes, %.0f pairs) detects, at %g%% confidence and\n"
 		"  90%% power, an overhead of %.2f%% or more; its %g%% half-width would be %.2f points\n", run_s, k,
 		pairs_per_s * run_s, 100 * conf, mde, 100 * conf, stats_t_quantile(1 - (1 - conf) / 2, k - 1) * se);
-	json_object_set_new(cal, "run_s", json_real(run_s));
-	json_object_set_new(cal, "minimum_detectable_effect_pct", jreal_or_null(1, mde));
-	json_object_set_new(cal, "half_width_points", jreal_or_null(1, stats_t_quantile(1 - (1 - conf) / 2, k - 1) * se));
+	cs->run_s = run_s;
+	cs->mde = mde;
+	cs->half_width = stats_t_quantile(1 - (1 - conf) / 2, k - 1) * se;
+	calibration_json(cal, cal_switchback_fields, NFIELDS(cal_switchback_fields), cs, level_cpu_fields, LEVEL_SB, levels,
+			 nlevels);
+	free(levels);
 	analysis_free(&an);
 	return 0;
 }
@@ -450,6 +531,8 @@ int calibrate_main(int argc, char **argv)
 	if (!design && strcmp(metric, "latency")) {
 		/* Both designs, side by side, each in half the time. */
 		json_t *pcal = json_object(), *scal = json_object();
+		struct cal_process pc;
+		struct cal_switchback sc;
 		char pdir[4096];
 		double phw = NAN, shw = NAN;
 		rc = calibrate_run(script, args, nargs, "process", seconds / 2, &ro);
@@ -460,7 +543,7 @@ int calibrate_main(int argc, char **argv)
 			tare_err("%s", err);
 			goto both_out;
 		}
-		rc = analyse(&lr, GOAL_RUN_S, stdout, pcal);
+		rc = analyse(&lr, GOAL_RUN_S, stdout, pcal, &pc);
 		results_unload(&lr);
 		if (rc)
 			goto both_out;
@@ -472,20 +555,18 @@ int calibrate_main(int argc, char **argv)
 			tare_err("%s", err);
 			goto both_out;
 		}
-		rc = analyse_switchback(&lr, GOAL_RUN_S, stdout, scal);
+		rc = analyse_switchback(&lr, GOAL_RUN_S, stdout, scal, &sc);
 		if (!rc)
 			write_calibration(lr.dir, scal);
 		results_unload(&lr);
 		if (rc)
 			goto both_out;
 		{
-			double pm = json_number_value(json_object_get(pcal, "minimum_detectable_effect_pct"));
-			double sm = json_number_value(json_object_get(scal, "minimum_detectable_effect_pct"));
-			double sd = json_number_value(json_object_get(pcal, "block_sd_points"));
-			shw = json_number_value(json_object_get(scal, "half_width_points"));
+			/* An unknown figure reads as 0 here (it did when this read calibration.json back). */
+			double pm = known_or_0(pc.mde), sm = known_or_0(sc.mde), sd = known_or_0(pc.block_sd);
+			shw = known_or_0(sc.half_width);
 			/* the process design's 95% half-width for a 2-minute run, from its spread */
-			phw = stats_normal_quantile(0.975) * sd /
-			      sqrt(GOAL_RUN_S / (2 * json_number_value(json_object_get(pcal, "trial_s"))) * 3 / M_PI);
+			phw = stats_normal_quantile(0.975) * sd / sqrt(GOAL_RUN_S / (2 * known_or_0(pc.trial_s)) * 3 / M_PI);
 			printf("\nthe two designs, for a %.0f s two-arm run on this machine:\n", GOAL_RUN_S);
 			printf("  %-32s %12s %12s\n", "", "process", "switchback");
 			printf("  %-32s %11.2f%% %11.2f%%\n", "minimum detectable effect", pm, sm);
@@ -508,9 +589,10 @@ both_out:
 	}
 	{
 		json_t *cal = json_object();
-		const char *d = json_string_value(json_object_get(json_object_get(lr.root, "plan"), "design"));
-		rc = d && !strcmp(d, "switchback") ? analyse_switchback(&lr, GOAL_RUN_S, stdout, cal)
-						   : analyse(&lr, GOAL_RUN_S, stdout, cal);
+		struct cal_process pc;
+		struct cal_switchback sc;
+		rc = lr.ex.design == DESIGN_SWITCHBACK ? analyse_switchback(&lr, GOAL_RUN_S, stdout, cal, &sc)
+						       : analyse(&lr, GOAL_RUN_S, stdout, cal, &pc);
 		if (!rc)
 			write_calibration(lr.dir, cal);
 		json_decref(cal);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "compare_int.h"
+#include "json_io.h"
 
 /* ---- budgets and tolerances ------------------------------------------------------------- */
 
@@ -513,9 +514,7 @@ static void note(struct comparison *cmp, const char *fmt, ...)
 
 const char *cmp_root_str(const struct loaded_results *lr, const char *obj, const char *key)
 {
-	json_t *o = obj ? json_object_get(lr->root, obj) : lr->root;
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
+	return json_get_string(obj ? json_object_get(lr->root, obj) : lr->root, key, NULL);
 }
 
 static void note_incomplete(struct comparison *cmp, const char *side, const struct loaded_results *lr)

@@ -8,6 +8,7 @@
 
 #include "compare_int.h"
 #include "fmt.h"
+#include "json_io.h"
 #include "markup.h"
 
 /* ---- cells: one formatting for every output --------------------------------------------- */
@@ -484,22 +485,24 @@ static void render_junit(FILE *f, const struct comparison *cmp)
 
 /* ---- JSON --------------------------------------------------------------------------------- */
 
-static json_t *jreal(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
+/* A row's "baseline" and "current" sides, and the numbers of its "change" (then its unit and
+ * significance, by hand). */
+static const struct json_field value_fields[] = {
+	JSON_FIELD_AS(struct cmp_value, est, "estimate", FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct cmp_value, lo, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct cmp_value, hi, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct cmp_value, n, FIELD_INT, 0),
+};
+static const struct json_field change_fields[] = {
+	JSON_FIELD_AS(struct stats_est, est, "estimate", FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct stats_est, lo, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct stats_est, hi, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct stats_est, p, FIELD_DOUBLE, NAN),
+};
 
 static json_t *json_value(const struct cmp_value *v)
 {
-	json_t *o;
-	if (!isfinite(v->est))
-		return json_null();
-	o = json_object();
-	json_object_set_new(o, "estimate", jreal(v->est));
-	json_object_set_new(o, "lo", jreal(v->lo));
-	json_object_set_new(o, "hi", jreal(v->hi));
-	json_object_set_new(o, "n", json_integer(v->n));
-	return o;
+	return isfinite(v->est) ? json_from_fields(value_fields, NFIELDS(value_fields), v) : json_null();
 }
 
 static json_t *json_change(const struct cmp_row *r)
@@ -507,11 +510,7 @@ static json_t *json_change(const struct cmp_row *r)
 	json_t *o;
 	if (!isfinite(r->change.est))
 		return json_null();
-	o = json_object();
-	json_object_set_new(o, "estimate", jreal(r->change.est));
-	json_object_set_new(o, "lo", jreal(r->change.lo));
-	json_object_set_new(o, "hi", jreal(r->change.hi));
-	json_object_set_new(o, "p", jreal(r->change.p));
+	o = json_from_fields(change_fields, NFIELDS(change_fields), &r->change);
 	json_object_set_new(o, "unit", json_string(cmp_change_unit(r)));
 	json_object_set_new(o, "significant", json_boolean(r->significant));
 	return o;
@@ -521,7 +520,7 @@ static json_t *json_gate(const struct budget_item *it, double limit, enum verdic
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "amount", json_string(it->text));
-	json_object_set_new(o, "limit", jreal(limit));
+	json_object_set_new(o, "limit", json_num_or_null(limit));
 	json_object_set_new(o, "verdict", json_string(verdict_name(v)));
 	return o;
 }

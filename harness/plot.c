@@ -380,7 +380,8 @@ struct vpoint {
 
 static struct vpoint vpoint_of(const struct rval *v, json_t *c, const struct mview *mv)
 {
-	return (struct vpoint){ v, case_type(c), jstring(c, "workload", "?"), mv->name, case_hz(c), jnumber(c, "threads"), 0 };
+	return (struct vpoint){ v, case_type(c), json_get_string(c, "workload", "?"), mv->name, case_hz(c),
+				 json_get_number(c, "threads", NAN), 0 };
 }
 
 static int same_num(double a, double b)
@@ -472,7 +473,7 @@ static void val_points(const struct report *rp, struct vpoint **points, int *npo
 			int nv;
 			if (!case_ok(c))
 				continue;
-			push_unique(samplers, jstring(c, "sampler", "?"));
+			push_unique(samplers, json_get_string(c, "sampler", "?"));
 			push_unique(types, case_type(c));
 			nv = case_views(c, mv);
 			for (int m = 0; m < nv; m++) {
@@ -509,7 +510,7 @@ static json_t *val_case_at(const struct vpoint *p, const char *sampler, struct m
 	json_array_foreach(val_cases(p->v), k, c) {
 		struct mview mv[MAX_VIEWS];
 		int nv;
-		if (!case_ok(c) || strcmp(jstring(c, "sampler", "?"), sampler))
+		if (!case_ok(c) || strcmp(json_get_string(c, "sampler", "?"), sampler))
 			continue;
 		nv = case_views(c, mv);
 		for (int m = 0; m < nv; m++) {
@@ -542,7 +543,7 @@ static int data_validation(const struct report *rp, FILE *f, char *why, size_t l
 			struct mview mv = { NULL, NULL };
 			json_t *c = val_case_at(&points[k], samplers.v[s], &mv), *b = c ? mv_get(c, &mv, "bounds") : NULL;
 			json_t *cb = json_object_get(c, "bounds");
-			double eff = jnumber(c, "effective_rate_hz"), req = case_hz(c);
+			double eff = json_get_number(c, "effective_rate_hz", NAN), req = case_hz(c);
 			char label[300];
 			vpoint_label(rp, points, npoints, k, label, sizeof(label));
 			fprintf(f, "%d ", k);
@@ -551,16 +552,16 @@ static int data_validation(const struct report *rp, FILE *f, char *why, size_t l
 			gp_num(f, c ? mv_num(c, &mv, "se_max_pp") : NAN);
 			if (isfinite(points[k].hz)) {
 				gp_num(f, req > 0 ? 100 * eff / req : NAN);
-				gp_num(f, 100 * jnumber(cb, "rate_ratio_min"));
-				gp_num(f, 100 * jnumber(cb, "rate_ratio_max"));
+				gp_num(f, 100 * json_get_number(cb, "rate_ratio_min", NAN));
+				gp_num(f, 100 * json_get_number(cb, "rate_ratio_max", NAN));
 			} else {
 				gp_num(f, c ? 100 * mv_num(c, &mv, "total_ratio") : NAN);
-				gp_num(f, 100 * jnumber(b, "total_ratio_min"));
-				gp_num(f, 100 * jnumber(b, "total_ratio_max"));
+				gp_num(f, 100 * json_get_number(b, "total_ratio_min", NAN));
+				gp_num(f, 100 * json_get_number(b, "total_ratio_max", NAN));
 			}
 			gp_num(f, eff);
 			gp_num(f, req);
-			gp_num(f, jnumber(b, "attribution_error_max_pp"));
+			gp_num(f, json_get_number(b, "attribution_error_max_pp", NAN));
 			fprintf(f, " %d\n", points[k].group);
 			rows++;
 		}

@@ -64,18 +64,6 @@ void series_label(const struct report *rp, const struct rrun *run, const char *l
 
 /* ---- small helpers (report_int.h) ----------------------------------------------------------- */
 
-double jnumber(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-const char *jstring(json_t *o, const char *key, const char *dflt)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : dflt;
-}
-
 /* Add s (borrowed) to v unless it is there. */
 void push_unique(struct ptrvec *v, const char *s)
 {
@@ -228,8 +216,8 @@ static void runs_table(struct doc *d, const struct report *rp)
 		table_cell(&t, "run %d", r->index);
 		table_cell(&t, "%s", r->name);
 		table_cell(&t, "%s (%s)", r->lr.ex.name, r->lr.ex.script);
-		table_cell(&t, "%s", jstring(root, "started", "?"));
-		table_cell(&t, "%d of %g%s", r->lr.ntrials, jnumber(root, "trials_planned"),
+		table_cell(&t, "%s", json_get_string(root, "started", "?"));
+		table_cell(&t, "%d of %g%s", r->lr.ntrials, json_get_number(root, "trials_planned", NAN),
 			   json_is_true(json_object_get(root, "interrupted")) ? ", interrupted" : "");
 	}
 	doc_table(d, &t);
@@ -252,14 +240,14 @@ static void config_verdict(const struct rrun *r, const char *label, char *buf, s
 	size_t i, n = 0;
 	char metrics[256] = "";
 	json_array_foreach(rows, i, row) {
-		const char *v = jstring(row, "verdict", "");
-		if (strcmp(jstring(row, "config", ""), label))
+		const char *v = json_get_string(row, "verdict", "");
+		if (strcmp(json_get_string(row, "config", ""), label))
 			continue;
 		for (int k = 0; k < 3; k++)
 			if (!strcmp(v, order[k]) && k > worst)
 				worst = k;
 		if (strcmp(v, "PASS") && n < sizeof(metrics))
-			n += (size_t)snprintf(metrics + n, sizeof(metrics) - n, "%s%s", n ? ", " : "", jstring(row, "metric", "?"));
+			n += (size_t)snprintf(metrics + n, sizeof(metrics) - n, "%s%s", n ? ", " : "", json_get_string(row, "metric", "?"));
 	}
 	if (worst < 0)
 		snprintf(buf, len, "-");
@@ -449,16 +437,16 @@ static void verdict_rows(struct doc *d, const struct rrun *r, json_t *v)
 	table_cell(&t, "budget");
 	table_cell(&t, "verdict");
 	json_array_foreach(json_object_get(v, "verdicts"), i, row) {
-		const char *unit = jstring(row, "unit", "%");
+		const char *unit = json_get_string(row, "unit", "%");
 		char est[48], lo[48], hi[48];
-		fmt_amount(unit, jnumber(row, "estimate"), est, sizeof(est));
-		fmt_amount(unit, jnumber(row, "lo"), lo, sizeof(lo));
-		fmt_amount(unit, jnumber(row, "hi"), hi, sizeof(hi));
-		table_cell(&t, "%s", jstring(row, "config", "?"));
-		table_cell(&t, "%s", jstring(row, "metric", "?"));
+		fmt_amount(unit, json_get_number(row, "estimate", NAN), est, sizeof(est));
+		fmt_amount(unit, json_get_number(row, "lo", NAN), lo, sizeof(lo));
+		fmt_amount(unit, json_get_number(row, "hi", NAN), hi, sizeof(hi));
+		table_cell(&t, "%s", json_get_string(row, "config", "?"));
+		table_cell(&t, "%s", json_get_string(row, "metric", "?"));
 		table_cell(&t, "%s [%s, %s]", est, lo, hi);
-		table_cell(&t, "%s", jstring(row, "budget", "?"));
-		table_cell(&t, "%s", jstring(row, "verdict", "?"));
+		table_cell(&t, "%s", json_get_string(row, "budget", "?"));
+		table_cell(&t, "%s", json_get_string(row, "verdict", "?"));
 	}
 	doc_table(d, &t);
 	table_free(&t);
@@ -487,9 +475,9 @@ static void sec_verdicts(struct doc *d, const struct report *rp)
 		verdict_rows(d, r, v);
 		doc_p_begin(d);
 		doc_text(d, "Overall: ");
-		doc_strong(d, jstring(v, "verdict", "?"));
-		if (jnumber(v, "blocks_added") > 0)
-			doc_textf(d, " (%g blocks were added to decide it).", jnumber(v, "blocks_added"));
+		doc_strong(d, json_get_string(v, "verdict", "?"));
+		if (json_get_number(v, "blocks_added", NAN) > 0)
+			doc_textf(d, " (%g blocks were added to decide it).", json_get_number(v, "blocks_added", NAN));
 		doc_p_end(d);
 	}
 }
@@ -627,9 +615,9 @@ static void plan_cell(struct table *t, const struct rrun *r, const char *what)
 	else if (!strcmp(what, "results"))
 		table_cell(t, "%s", r->name);
 	else if (!strcmp(what, "started"))
-		table_cell(t, "%s to %s", jstring(root, "started", "?"), jstring(root, "finished", "?"));
+		table_cell(t, "%s to %s", json_get_string(root, "started", "?"), json_get_string(root, "finished", "?"));
 	else if (!strcmp(what, "trials"))
-		table_cell(t, "%d of %g finished (%d configurations x %d blocks)", r->lr.ntrials, jnumber(root, "trials_planned"),
+		table_cell(t, "%d of %g finished (%d configurations x %d blocks)", r->lr.ntrials, json_get_number(root, "trials_planned", NAN),
 			   ex->nconfigs, ex->blocks);
 	else if (!strcmp(what, "seed"))
 		table_cell(t, "%llu", (unsigned long long)ex->seed);
@@ -646,7 +634,7 @@ static void plan_cell(struct table *t, const struct rrun *r, const char *what)
 	else if (!strcmp(what, "unit of work"))
 		table_cell(t, "%s", run_unit(r));
 	else if (!strcmp(what, "tare version"))
-		table_cell(t, "%s", jstring(root, "tare_version", "?"));
+		table_cell(t, "%s", json_get_string(root, "tare_version", "?"));
 	else
 		table_cell(t, "-");
 }
@@ -878,7 +866,7 @@ static void sec_reproduce(struct doc *d, const struct report *rp)
 		doc_pre(d, r->lr.ex.command_line && *r->lr.ex.command_line ? r->lr.ex.command_line : "(not recorded)");
 	}
 	for (int i = 0; i < rp->nvals; i++) {
-		const char *cmd = jstring(rp->vals[i].root, "command_line", "");
+		const char *cmd = json_get_string(rp->vals[i].root, "command_line", "");
 		doc_p_begin(d);
 		if (rp->nvals > 1)
 			doc_textf(d, "Validation %d, from the directory it ran in:", rp->vals[i].index);
@@ -1001,7 +989,7 @@ static int load_inputs(struct report *rp, const char *const *dirs, int n, char *
 			 * results_load to judge. */
 			const char *slash = strrchr(path, '/');
 			json_t *root = json_load_file(path, 0, NULL);
-			if ((root && !strcmp(jstring(root, "kind", ""), "validation")) ||
+			if ((root && !strcmp(json_get_string(root, "kind", ""), "validation")) ||
 			    !strcmp(slash ? slash + 1 : path, "validation.json"))
 				rc = load_validation(rp, path, root, dirs[i], err, errlen);
 			else

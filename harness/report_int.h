@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "analysis.h"
+#include "json_io.h"
 #include "markup.h"
 #include "plot.h"
 #include "results.h"
@@ -55,9 +56,6 @@ struct report {
 
 /* ---- report.c: helpers the other files use -------------------------------------------------- */
 
-/* A member of a JSON object: a number (NaN when absent or not a number), a string (dflt). */
-double jnumber(json_t *o, const char *key);
-const char *jstring(json_t *o, const char *key, const char *dflt);
 /* Add s (borrowed) to v unless it is there. */
 void push_unique(struct ptrvec *v, const char *s);
 /* Append to the string in buf (len bytes), truncating. */

@@ -39,12 +39,12 @@ int load_validation(struct report *rp, const char *path, json_t *root, const cha
 	}
 	v->root = root;
 	rp->nvals++;       /* freed with the report from here on */
-	if (strcmp(jstring(root, "kind", ""), "validation")) {
+	if (strcmp(json_get_string(root, "kind", ""), "validation")) {
 		snprintf(err, errlen, "%s: not a tare validation file (no \"kind\": \"validation\")", path);
 		return EXIT_USAGE;
 	}
-	if (jnumber(root, "schema_version") != VALIDATE_SCHEMA_VERSION) {
-		snprintf(err, errlen, "%s: schema version %g, this tare reads %d", path, jnumber(root, "schema_version"),
+	if (json_get_number(root, "schema_version", NAN) != VALIDATE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: schema version %g, this tare reads %d", path, json_get_number(root, "schema_version", NAN),
 			 VALIDATE_SCHEMA_VERSION);
 		return EXIT_USAGE;
 	}
@@ -67,21 +67,21 @@ json_t *val_cases(const struct rval *v)
 
 int case_ok(json_t *c)
 {
-	return !strcmp(jstring(c, "status", ""), "ok");
+	return !strcmp(json_get_string(c, "status", ""), "ok");
 }
 
 /* The rate asked for; NaN for the types that have none (offcpu, lock, alloc: "hz": null). */
 double case_hz(json_t *c)
 {
-	double hz = jnumber(c, "requested_hz");
-	return isfinite(hz) ? hz : jnumber(c, "hz");
+	double hz = json_get_number(c, "requested_hz", NAN);
+	return isfinite(hz) ? hz : json_get_number(c, "hz", NAN);
 }
 
 /* A case's profile type (cpu, offcpu, lock, alloc); a validation.json of before the types held
  * cpu cases only, without the field. */
 const char *case_type(json_t *c)
 {
-	return jstring(c, "type", "cpu");
+	return json_get_string(c, "type", "cpu");
 }
 
 static int case_is_cpu(json_t *c)
@@ -107,7 +107,7 @@ int case_views(json_t *c, struct mview *out)
 		if (json_is_object(x) && n < MAX_VIEWS)
 			out[n++] = (struct mview){ k, x };
 	if (!n)
-		out[n++] = (struct mview){ jstring(c, "measure", case_is_cpu(c) ? "samples" : "-"), NULL };
+		out[n++] = (struct mview){ json_get_string(c, "measure", case_is_cpu(c) ? "samples" : "-"), NULL };
 	return n;
 }
 
@@ -121,10 +121,10 @@ json_t *mv_get(json_t *c, const struct mview *v, const char *key)
 double mv_num(json_t *c, const struct mview *v, const char *key)
 {
 	if (!v->m && !strcmp(key, "se_max_pp")) {
-		double x = jnumber(c, "binomial_se_max_pp");
-		return isfinite(x) ? x : jnumber(c, "binomial_se_pp");
+		double x = json_get_number(c, "binomial_se_max_pp", NAN);
+		return isfinite(x) ? x : json_get_number(c, "binomial_se_pp", NAN);
 	}
-	return jnumber(v->m ? v->m : c, key);
+	return json_get_number(v->m ? v->m : c, key, NAN);
 }
 
 /* Two amounts in a measure's unit, the unit once, as they read best: "3.62 / 3.70 s",
@@ -159,7 +159,7 @@ static void amounts_text(double x, double y, const char *unit, char *buf, size_t
 /* A number from a case as a table cell: x * scale with fmt, "-" when absent. */
 static void num_cell(struct table *t, json_t *c, const char *key, double scale, const char *fmt)
 {
-	double x = jnumber(c, key);
+	double x = json_get_number(c, key, NAN);
 	if (isfinite(x))
 		table_cell(t, fmt, x * scale);
 	else
@@ -169,10 +169,10 @@ static void num_cell(struct table *t, json_t *c, const char *key, double scale, 
 /* "ref on cpu, 99 Hz, 1 thread", "ref-bpf on lock, 2 threads": a case, in warnings. */
 static void case_name(json_t *c, char *buf, size_t len)
 {
-	const char *w = jstring(c, "workload", "?");
-	double thr = jnumber(c, "threads");
+	const char *w = json_get_string(c, "workload", "?");
+	double thr = json_get_number(c, "threads", NAN);
 	buf[0] = '\0';
-	catf(buf, len, "%s on %s", jstring(c, "sampler", "?"), w);
+	catf(buf, len, "%s on %s", json_get_string(c, "sampler", "?"), w);
 	if (strcmp(w, case_type(c)))
 		catf(buf, len, " (%s)", case_type(c));
 	if (isfinite(case_hz(c)))
@@ -184,7 +184,7 @@ static void case_name(json_t *c, char *buf, size_t len)
 /* The type, and the workload where it is not named as its type: "lock", "lock (mylock)". */
 static void type_cell(struct table *t, json_t *c)
 {
-	const char *w = jstring(c, "workload", "?");
+	const char *w = json_get_string(c, "workload", "?");
 	if (strcmp(w, case_type(c)))
 		table_cell(t, "%s (%s)", case_type(c), w);
 	else
@@ -197,11 +197,11 @@ static void type_cell(struct table *t, json_t *c)
  * apart: buf then has them all. */
 static int case_own_reasons(json_t *c, const struct mview *mv, int nv, char *buf, size_t len)
 {
-	const char *all = jstring(c, "out_of_bounds", "");
+	const char *all = json_get_string(c, "out_of_bounds", "");
 	char tail[4096] = "";
 	size_t n, na = strlen(all);
 	for (int k = 0; k < nv; k++) {
-		const char *r = mv[k].m ? jstring(mv[k].m, "out_of_bounds", "") : "";
+		const char *r = mv[k].m ? json_get_string(mv[k].m, "out_of_bounds", "") : "";
 		if (!*r)
 			continue;
 		catf(tail, sizeof(tail), "%s", *tail ? "; " : "");
@@ -230,11 +230,11 @@ static void verdict_cell(struct table *t, json_t *c, const struct mview *mv, int
 	char why[4096] = "";
 	int within;
 	if (k == 0) {
-		if (case_own_reasons(c, mv, nv, why, sizeof(why)) && mv[0].m && *jstring(mv[0].m, "out_of_bounds", ""))
-			catf(why, sizeof(why), "%s%s", *why ? "; " : "", jstring(mv[0].m, "out_of_bounds", ""));
+		if (case_own_reasons(c, mv, nv, why, sizeof(why)) && mv[0].m && *json_get_string(mv[0].m, "out_of_bounds", ""))
+			catf(why, sizeof(why), "%s%s", *why ? "; " : "", json_get_string(mv[0].m, "out_of_bounds", ""));
 		within = !*why && !json_is_false(json_object_get(nv > 1 ? mv[0].m : c, "within_bounds"));
 	} else {
-		snprintf(why, sizeof(why), "%s", jstring(mv[k].m, "out_of_bounds", ""));
+		snprintf(why, sizeof(why), "%s", json_get_string(mv[k].m, "out_of_bounds", ""));
 		within = !*why && !json_is_false(json_object_get(mv[k].m, "within_bounds"));
 	}
 	if (within)
@@ -246,12 +246,12 @@ static void verdict_cell(struct table *t, json_t *c, const struct mview *mv, int
 /* A case not measured: its status and reason. */
 static void status_cell(struct table *t, json_t *c)
 {
-	table_cell(t, "%s: %s", jstring(c, "status", "?"), jstring(c, "reason", "no reason recorded"));
+	table_cell(t, "%s: %s", json_get_string(c, "status", "?"), json_get_string(c, "reason", "no reason recorded"));
 }
 
 static void dropped_cell(struct table *t, json_t *c)
 {
-	double dropped = jnumber(c, "dropped");
+	double dropped = json_get_number(c, "dropped", NAN);
 	char buf[96] = "-";
 	if (isfinite(dropped))
 		snprintf(buf, sizeof(buf), "%.0f", dropped);
@@ -261,7 +261,7 @@ static void dropped_cell(struct table *t, json_t *c)
 /* "9759 (0)": events, and those dropped. */
 static void events_cell(struct table *t, json_t *c)
 {
-	double n = jnumber(c, "samples"), dropped = jnumber(c, "dropped");
+	double n = json_get_number(c, "samples", NAN), dropped = json_get_number(c, "dropped", NAN);
 	char buf[96] = "-";
 	if (isfinite(n))
 		snprintf(buf, sizeof(buf), "%.0f", n);
@@ -287,9 +287,9 @@ static void error_cell(struct table *t, json_t *c, const struct mview *v)
  * event), and the bound the error is held to: "3.24 / 13.98". */
 static void se_bound_cell(struct table *t, json_t *c, const struct mview *v)
 {
-	double se = mv_num(c, v, "se_max_pp"), bound = jnumber(mv_get(c, v, "bounds"), "attribution_error_max_pp");
+	double se = mv_num(c, v, "se_max_pp"), bound = json_get_number(mv_get(c, v, "bounds"), "attribution_error_max_pp", NAN);
 	char s[32], b[32];
-	if (v->m && !strcmp(jstring(v->m, "kind", ""), "exact"))
+	if (v->m && !strcmp(json_get_string(v->m, "kind", ""), "exact"))
 		snprintf(s, sizeof(s), "exact");
 	else if (isfinite(se))
 		snprintf(s, sizeof(s), "%.2f", se);
@@ -305,7 +305,7 @@ static void se_bound_cell(struct table *t, json_t *c, const struct mview *v)
 /* Two percentages of a view: "100.0 / 99.9" (stacks reaching main, frames symbolized). */
 static void pair_cell(struct table *t, json_t *o, const char *k1, const char *k2, double scale, const char *fmt)
 {
-	double x = jnumber(o, k1), y = jnumber(o, k2);
+	double x = json_get_number(o, k1, NAN), y = json_get_number(o, k2, NAN);
 	char a[32] = "-", b[32] = "-";
 	if (isfinite(x))
 		snprintf(a, sizeof(a), fmt, x * scale);
@@ -349,10 +349,10 @@ static void val_rate_table(struct doc *d, const struct rval *v)
 	json_array_foreach(val_cases(v), i, c) {
 		struct mview mv[MAX_VIEWS];
 		int nv = case_views(c, mv);
-		double hz = case_hz(c), eff = jnumber(c, "effective_rate_hz");
+		double hz = case_hz(c), eff = json_get_number(c, "effective_rate_hz", NAN);
 		if (!isfinite(hz))
 			continue;
-		table_cell(&t, "%s", jstring(c, "sampler", "?"));
+		table_cell(&t, "%s", json_get_string(c, "sampler", "?"));
 		type_cell(&t, c);
 		num_cell(&t, c, "threads", 1, "%g");
 		table_cell(&t, "%g", hz);
@@ -399,13 +399,13 @@ static void val_measure_table(struct doc *d, const struct rval *v)
 		if (isfinite(case_hz(c)))
 			continue;
 		for (int k = 0; k < nv; k++) {
-			const char *unit = jstring(mv[k].m, "unit", "");
+			const char *unit = json_get_string(mv[k].m, "unit", "");
 			json_t *b = mv_get(c, &mv[k], "bounds");
-			double ratio = mv_num(c, &mv[k], "total_ratio"), lo = jnumber(b, "total_ratio_min"),
-			       hi = jnumber(b, "total_ratio_max");
+			double ratio = mv_num(c, &mv[k], "total_ratio"), lo = json_get_number(b, "total_ratio_min", NAN),
+			       hi = json_get_number(b, "total_ratio_max", NAN);
 			char totals[160];
 			if (k == 0) {
-				table_cell(&t, "%s", jstring(c, "sampler", "?"));
+				table_cell(&t, "%s", json_get_string(c, "sampler", "?"));
 				type_cell(&t, c);
 				num_cell(&t, c, "threads", 1, "%g");
 			} else {
@@ -463,11 +463,11 @@ static void val_alloc_calls(struct doc *d, const struct rval *v)
 	table_cell(&t, "bytes asked");
 	json_array_foreach(val_cases(v), i, c) {
 		json_t *calls = json_object_get(c, "calls"), *bytes = json_object_get(c, "bytes");
-		double cc = jnumber(calls, "counted"), ct = jnumber(calls, "truth");
-		double bc = jnumber(bytes, "counted"), bt = jnumber(bytes, "truth");
+		double cc = json_get_number(calls, "counted", NAN), ct = json_get_number(calls, "truth", NAN);
+		double bc = json_get_number(bytes, "counted", NAN), bt = json_get_number(bytes, "truth", NAN);
 		if (!case_ok(c) || (!json_is_object(calls) && !json_is_object(bytes)))
 			continue;
-		table_cell(&t, "%s", jstring(c, "sampler", "?"));
+		table_cell(&t, "%s", json_get_string(c, "sampler", "?"));
 		num_cell(&t, c, "threads", 1, "%g");
 		if (isfinite(cc) && isfinite(ct))
 			table_cell(&t, "%.0f (%+.0f)", cc, cc - ct);
@@ -540,7 +540,7 @@ static void val_shares(struct doc *d, const struct rval *v)
 			nv = case_views(c, mv);
 			for (int m = 0; m < nv; m++) {
 				char rate[32];
-				table_cell(&t, "%s", jstring(c, "sampler", "?"));
+				table_cell(&t, "%s", json_get_string(c, "sampler", "?"));
 				num_cell(&t, c, "threads", 1, "%g");
 				if (hz) {
 					hz_text(case_hz(c), rate, sizeof(rate));
@@ -549,8 +549,8 @@ static void val_shares(struct doc *d, const struct rval *v)
 				if (measure)
 					table_cell(&t, "%s", mv[m].name);
 				for (int j = 0; j < sites.n; j++) {
-					double ms = jnumber(mv_get(c, &mv[m], "measured"), sites.v[j]);
-					double tr = jnumber(mv_get(c, &mv[m], "truth"), sites.v[j]);
+					double ms = json_get_number(mv_get(c, &mv[m], "measured"), sites.v[j], NAN);
+					double tr = json_get_number(mv_get(c, &mv[m], "truth"), sites.v[j], NAN);
 					if (isfinite(ms) && isfinite(tr))
 						table_cell(&t, "%.1f%% (%.1f%%)", 100 * ms, 100 * tr);
 					else
@@ -610,7 +610,7 @@ static void val_workloads(const struct rval *v, char *buf, size_t len)
 	size_t i;
 	buf[0] = '\0';
 	json_array_foreach(val_cases(v), i, c) {
-		const char *w = jstring(c, "workload", "?");
+		const char *w = json_get_string(c, "workload", "?");
 		int k = seen.n;
 		push_unique(&seen, w);
 		if (seen.n == k)
@@ -653,7 +653,7 @@ static void val_types(const struct rval *v, char *buf, size_t len, int *cpu, int
 static void val_section(struct doc *d, const struct report *rp, const struct rval *v)
 {
 	json_t *opts = json_object_get(v->root, "options"), *c;
-	const char *verdict = jstring(v->root, "verdict", "?");
+	const char *verdict = json_get_string(v->root, "verdict", "?");
 	char title[300], samplers[256], rates[256], threads[128], types[256], workloads[512];
 	int cpu, other, alloc, rated = 0, unrated = 0;
 	size_t i;
@@ -681,15 +681,15 @@ static void val_section(struct doc *d, const struct report *rp, const struct rva
 		doc_text(d, " with ");
 		doc_user(d, threads);
 		doc_text(d, strcmp(threads, "1") ? " threads, event " : " thread, event ");
-		doc_code(d, jstring(opts, "event", "?"));
+		doc_code(d, json_get_string(opts, "event", "?"));
 	}
-	if (other && isfinite(jnumber(opts, "other_types_threads")))
-		doc_textf(d, "; the other types with %g thread%s", jnumber(opts, "other_types_threads"),
-			  jnumber(opts, "other_types_threads") == 1 ? "" : "s");
-	if (alloc && isfinite(jnumber(opts, "alloc_rate_bytes")))
-		doc_textf(d, ", allocations sampled every %g bytes on average", jnumber(opts, "alloc_rate_bytes"));
-	if (isfinite(jnumber(opts, "duration_s")))
-		doc_textf(d, "; %g s a run", jnumber(opts, "duration_s"));
+	if (other && isfinite(json_get_number(opts, "other_types_threads", NAN)))
+		doc_textf(d, "; the other types with %g thread%s", json_get_number(opts, "other_types_threads", NAN),
+			  json_get_number(opts, "other_types_threads", NAN) == 1 ? "" : "s");
+	if (alloc && isfinite(json_get_number(opts, "alloc_rate_bytes", NAN)))
+		doc_textf(d, ", allocations sampled every %g bytes on average", json_get_number(opts, "alloc_rate_bytes", NAN));
+	if (isfinite(json_get_number(opts, "duration_s", NAN)))
+		doc_textf(d, "; %g s a run", json_get_number(opts, "duration_s", NAN));
 	doc_text(d, json_is_true(json_object_get(opts, "same_run")) ?
 		 "; the samplers of one workload, rate and thread count sampled the same run.  Verdict: " :
 		 "; each sampler on its own run.  Verdict: ");
@@ -772,7 +772,7 @@ void sec_validation(struct doc *d, const struct report *rp)
  * sampler and reason), lost, throttled or dropped samples or events. */
 int warn_validation(struct doc *d, const struct report *rp, const struct rval *v)
 {
-	const char *verdict = jstring(v->root, "verdict", "");
+	const char *verdict = json_get_string(v->root, "verdict", "");
 	json_t *c, *x;
 	size_t i, j;
 	int n = 0;
@@ -789,15 +789,15 @@ int warn_validation(struct doc *d, const struct report *rp, const struct rval *v
 			n++;
 		}
 	json_array_foreach(val_cases(v), i, c) {
-		const char *sampler = jstring(c, "sampler", "?"), *status = jstring(c, "status", "?");
-		const char *reason = jstring(c, "reason", "no reason recorded");
-		double lost = jnumber(c, "lost_pct"), thr = jnumber(c, "throttled_pct"), dropped = jnumber(c, "dropped");
+		const char *sampler = json_get_string(c, "sampler", "?"), *status = json_get_string(c, "status", "?");
+		const char *reason = json_get_string(c, "reason", "no reason recorded");
+		double lost = json_get_number(c, "lost_pct", NAN), thr = json_get_number(c, "throttled_pct", NAN), dropped = json_get_number(c, "dropped", NAN);
 		int same = 0, first = 1;
 		if (!case_ok(c)) {
 			/* once per sampler, status and reason: "perf: skipped in 2 cases: ..." */
 			json_array_foreach(val_cases(v), j, x) {
-				if (case_ok(x) || strcmp(sampler, jstring(x, "sampler", "?")) || strcmp(status, jstring(x, "status", "?")) ||
-				    strcmp(reason, jstring(x, "reason", "no reason recorded")))
+				if (case_ok(x) || strcmp(sampler, json_get_string(x, "sampler", "?")) || strcmp(status, json_get_string(x, "status", "?")) ||
+				    strcmp(reason, json_get_string(x, "reason", "no reason recorded")))
 					continue;
 				first &= j >= i;
 				same++;
@@ -814,7 +814,7 @@ int warn_validation(struct doc *d, const struct report *rp, const struct rval *v
 		{
 			/* what the sampler did not keep: lost and throttled samples, drops */
 			const char *of = isfinite(case_hz(c)) ? "samples" : "events";
-			double samples = jnumber(c, "samples");
+			double samples = json_get_number(c, "samples", NAN);
 			char what[600] = "";
 			if (lost > 0)
 				catf(what, sizeof(what), "%.2f%% of %s lost", lost, of);
@@ -822,7 +822,7 @@ int warn_validation(struct doc *d, const struct report *rp, const struct rval *v
 				catf(what, sizeof(what), "%s%.2f%% throttled", *what ? ", " : "", thr);
 			if (dropped > 0)
 				catf(what, sizeof(what), "%s%.0f %s dropped (%.2f%%)", *what ? ", " : "", dropped, of,
-				     isfinite(jnumber(c, "dropped_pct")) ? jnumber(c, "dropped_pct")
+				     isfinite(json_get_number(c, "dropped_pct", NAN)) ? json_get_number(c, "dropped_pct", NAN)
 				     : samples > 0 ? 100 * dropped / samples : 100.0);
 			if (!*what)
 				continue;
@@ -850,7 +850,7 @@ static void val_method_text(const struct rval *v, const char *what, char *buf, s
 	if (!strcmp(what, "validation"))
 		snprintf(buf, len, "%s", v->name);
 	else if (!strcmp(what, "started"))
-		snprintf(buf, len, "%s to %s", jstring(root, "started_utc", "?"), jstring(root, "finished_utc", "?"));
+		snprintf(buf, len, "%s to %s", json_get_string(root, "started_utc", "?"), json_get_string(root, "finished_utc", "?"));
 	else if (!strcmp(what, "types"))
 		snprintf(buf, len, "%s", types);
 	else if (!strcmp(what, "workloads"))
@@ -862,13 +862,13 @@ static void val_method_text(const struct rval *v, const char *what, char *buf, s
 	else if (!strcmp(what, "cpu: workload threads") && cpu)
 		join_array(json_object_get(opts, "threads"), "", buf, len);
 	else if (!strcmp(what, "cpu: event") && cpu)
-		snprintf(buf, len, "%s", jstring(opts, "event", "-"));
-	else if (!strcmp(what, "other types: workload threads") && other && isfinite(jnumber(opts, "other_types_threads")))
-		snprintf(buf, len, "%g", jnumber(opts, "other_types_threads"));
-	else if (!strcmp(what, "alloc: mean bytes between samples") && alloc && isfinite(jnumber(opts, "alloc_rate_bytes")))
-		snprintf(buf, len, "%g", jnumber(opts, "alloc_rate_bytes"));
-	else if (!strcmp(what, "each run") && isfinite(jnumber(opts, "duration_s")))
-		snprintf(buf, len, "%g s", jnumber(opts, "duration_s"));
+		snprintf(buf, len, "%s", json_get_string(opts, "event", "-"));
+	else if (!strcmp(what, "other types: workload threads") && other && isfinite(json_get_number(opts, "other_types_threads", NAN)))
+		snprintf(buf, len, "%g", json_get_number(opts, "other_types_threads", NAN));
+	else if (!strcmp(what, "alloc: mean bytes between samples") && alloc && isfinite(json_get_number(opts, "alloc_rate_bytes", NAN)))
+		snprintf(buf, len, "%g", json_get_number(opts, "alloc_rate_bytes", NAN));
+	else if (!strcmp(what, "each run") && isfinite(json_get_number(opts, "duration_s", NAN)))
+		snprintf(buf, len, "%g s", json_get_number(opts, "duration_s", NAN));
 	else if (!strcmp(what, "samplers share a run"))
 		snprintf(buf, len, "%s", json_is_true(json_object_get(opts, "same_run")) ? "yes" : "no (--apart)");
 	else if (!strcmp(what, "cases")) {
@@ -876,9 +876,9 @@ static void val_method_text(const struct rval *v, const char *what, char *buf, s
 			ok += case_ok(c);
 		snprintf(buf, len, "%d measured of %zu", ok, json_array_size(val_cases(v)));
 	} else if (!strcmp(what, "verdict"))
-		snprintf(buf, len, "%s", jstring(root, "verdict", "?"));
+		snprintf(buf, len, "%s", json_get_string(root, "verdict", "?"));
 	else if (!strcmp(what, "tare version"))
-		snprintf(buf, len, "%s", jstring(root, "tare_version", "?"));
+		snprintf(buf, len, "%s", json_get_string(root, "tare_version", "?"));
 }
 
 /* Does a validation hold cases of this type? */

@@ -11,78 +11,82 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "json_io.h"
 #include "trial.h"   /* trial_load_latency */
 
-#define FIELD(name, type) { #name, type, offsetof(struct trial_result, name) }
-const struct trial_field trial_fields[] = {
-	FIELD(index, F_INT),
-	FIELD(block, F_INT),
-	FIELD(config, F_INT),
-	FIELD(started_unix_ns, F_U64),
-	FIELD(wall_s, F_DOUBLE),
-	FIELD(units, F_U64),
-	FIELD(unit, F_STR),
-	FIELD(workload_user_ns, F_U64),
-	FIELD(workload_sys_ns, F_U64),
-	FIELD(workload_cpu_ns, F_U64),
-	FIELD(profiler_user_ns, F_U64),
-	FIELD(profiler_sys_ns, F_U64),
-	FIELD(profiler_cpu_ns, F_U64),
-	FIELD(profiler_cpu_total_ns, F_U64),
-	FIELD(profiler_ready_s, F_DOUBLE),
-	FIELD(profiler_starts, F_INT),
-	FIELD(unattributed_ns, F_U64),
-	FIELD(kthreads_ns, F_U64),
-	FIELD(other_ns, F_U64),
-	FIELD(machine_tasks_ns, F_U64),
-	FIELD(machine_busy_ns, F_U64),
-	FIELD(machine_irq_ns, F_U64),
-	FIELD(machine_softirq_ns, F_U64),
-	FIELD(machine_steal_ns, F_U64),
-	FIELD(machine_idle_ns, F_U64),
-	FIELD(workload_rss_peak_bytes, F_U64),
-	FIELD(profiler_rss_peak_bytes, F_U64),
-	FIELD(workload_kernel_bytes, F_U64),
-	FIELD(profiler_kernel_bytes, F_U64),
-	FIELD(workload_mem_charged_peak_bytes, F_I64),
-	FIELD(profiler_mem_charged_peak_bytes, F_I64),
-	FIELD(has_latency, F_INT),
-	FIELD(requests, F_U64),
-	FIELD(request_errors, F_U64),
-	FIELD(target_rate, F_DOUBLE),
-	FIELD(achieved_rate, F_DOUBLE),
-	FIELD(p50_us, F_DOUBLE),
-	FIELD(p90_us, F_DOUBLE),
-	FIELD(p99_us, F_DOUBLE),
-	FIELD(p999_us, F_DOUBLE),
-	FIELD(max_us, F_DOUBLE),
-	FIELD(p99_uncorrected_us, F_DOUBLE),
-	FIELD(driver_cpu_ns, F_U64),
-	FIELD(dir, F_STR),
+/* Read back, an absent figure is unknown: NaN, or -1 for the memory charged. */
+#define FIELD_DFLT(type) ((type) == FIELD_DOUBLE ? NAN : (type) == FIELD_I64 ? -1 : 0)
+#define TRIAL(name, type) JSON_FIELD(struct trial_result, name, FIELD_##type, FIELD_DFLT(FIELD_##type))
+const struct json_field trial_fields[] = {
+	TRIAL(index, INT),
+	TRIAL(block, INT),
+	TRIAL(config, INT),
+	TRIAL(started_unix_ns, U64),
+	TRIAL(wall_s, DOUBLE),
+	TRIAL(units, U64),
+	TRIAL(unit, STR),
+	TRIAL(workload_user_ns, U64),
+	TRIAL(workload_sys_ns, U64),
+	TRIAL(workload_cpu_ns, U64),
+	TRIAL(profiler_user_ns, U64),
+	TRIAL(profiler_sys_ns, U64),
+	TRIAL(profiler_cpu_ns, U64),
+	TRIAL(profiler_cpu_total_ns, U64),
+	TRIAL(profiler_ready_s, DOUBLE),
+	TRIAL(profiler_starts, INT),
+	TRIAL(unattributed_ns, U64),
+	TRIAL(kthreads_ns, U64),
+	TRIAL(other_ns, U64),
+	TRIAL(machine_tasks_ns, U64),
+	TRIAL(machine_busy_ns, U64),
+	TRIAL(machine_irq_ns, U64),
+	TRIAL(machine_softirq_ns, U64),
+	TRIAL(machine_steal_ns, U64),
+	TRIAL(machine_idle_ns, U64),
+	TRIAL(workload_rss_peak_bytes, U64),
+	TRIAL(profiler_rss_peak_bytes, U64),
+	TRIAL(workload_kernel_bytes, U64),
+	TRIAL(profiler_kernel_bytes, U64),
+	TRIAL(workload_mem_charged_peak_bytes, I64),
+	TRIAL(profiler_mem_charged_peak_bytes, I64),
+	TRIAL(has_latency, INT),
+	TRIAL(requests, U64),
+	TRIAL(request_errors, U64),
+	TRIAL(target_rate, DOUBLE),
+	TRIAL(achieved_rate, DOUBLE),
+	TRIAL(p50_us, DOUBLE),
+	TRIAL(p90_us, DOUBLE),
+	TRIAL(p99_us, DOUBLE),
+	TRIAL(p999_us, DOUBLE),
+	TRIAL(max_us, DOUBLE),
+	TRIAL(p99_uncorrected_us, DOUBLE),
+	TRIAL(driver_cpu_ns, U64),
+	TRIAL(dir, STR),
 };
-#undef FIELD
+#undef TRIAL
 const int trial_nfields = (int)(sizeof(trial_fields) / sizeof(trial_fields[0]));
 
 /* Switchback windows: results.json (each trial's "windows") and windows.csv, from one table. */
-#define FIELD(name, type) { #name, type, offsetof(struct window_result, name) }
-const struct trial_field window_fields[] = {
-	FIELD(index, F_INT),
-	FIELD(arm, F_INT),
-	FIELD(start_s, F_DOUBLE),
-	FIELD(wall_s, F_DOUBLE),
-	FIELD(units, F_U64),
-	FIELD(workload_cpu_ns, F_U64),
-	FIELD(profiler_cpu_ns, F_U64),
-	FIELD(unattributed_ns, F_U64),
-	FIELD(driver_cpu_ns, F_U64),
-	FIELD(machine_busy_ns, F_U64),
-	FIELD(machine_steal_ns, F_U64),
-	FIELD(requests, F_U64),
-	FIELD(p50_us, F_DOUBLE),
-	FIELD(p90_us, F_DOUBLE),
-	FIELD(p99_us, F_DOUBLE),
+#define WINDOW(name, type) JSON_FIELD(struct window_result, name, FIELD_##type, FIELD_DFLT(FIELD_##type))
+const struct json_field window_fields[] = {
+	WINDOW(index, INT),
+	WINDOW(arm, INT),
+	WINDOW(start_s, DOUBLE),
+	WINDOW(wall_s, DOUBLE),
+	WINDOW(units, U64),
+	WINDOW(workload_cpu_ns, U64),
+	WINDOW(profiler_cpu_ns, U64),
+	WINDOW(unattributed_ns, U64),
+	WINDOW(driver_cpu_ns, U64),
+	WINDOW(machine_busy_ns, U64),
+	WINDOW(machine_steal_ns, U64),
+	WINDOW(requests, U64),
+	WINDOW(p50_us, DOUBLE),
+	WINDOW(p90_us, DOUBLE),
+	WINDOW(p99_us, DOUBLE),
 };
-#undef FIELD
+#undef WINDOW
+#undef FIELD_DFLT
 const int window_nfields = (int)(sizeof(window_fields) / sizeof(window_fields[0]));
 
 static const char *state_name(enum trial_state s)
@@ -108,11 +112,6 @@ void run_warn(struct run *r, const char *fmt, ...)
 	ptrvec_push(&r->warnings, s);
 }
 
-static json_t *num(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
 static json_t *iso8601(uint64_t unix_ns)
 {
 	char buf[64];
@@ -123,56 +122,63 @@ static json_t *iso8601(uint64_t unix_ns)
 	return json_string(buf);
 }
 
-static json_t *kv_json(const struct kvlist *l)
+/* A struct kvlist (the options) as an object of strings; read back, a value not a string is dropped. */
+static json_t *kv_write(const void *field)
 {
+	const struct kvlist *l = field;
 	json_t *o = json_object();
 	for (int i = 0; i < l->n; i++)
 		json_object_set_new(o, l->v[i].key, json_string(l->v[i].value));
 	return o;
 }
 
-static json_t *strv_json(char *const *v)
+static void kv_read(const json_t *o, void *field)
 {
-	json_t *a;
-	if (!v)
-		return json_null();
-	a = json_array();
-	for (; *v; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
+	const char *k;
+	json_t *v;
+	json_object_foreach((json_t *)o, k, v)
+		if (json_is_string(v))
+			kvlist_add(field, k, json_string_value(v));
 }
 
-static json_t *fields_json(const struct trial_field *fields, int nfields, const void *rec)
-{
-	json_t *o = json_object();
-	for (int f = 0; f < nfields; f++) {
-		const struct trial_field *fd = &fields[f];
-		const char *p = (const char *)rec + fd->offset;
-		json_t *v = NULL;
-		switch (fd->type) {
-		case F_INT: v = json_integer(*(const int *)p); break;
-		case F_U64: v = json_integer((json_int_t) * (const uint64_t *)p); break;
-		case F_I64: v = *(const int64_t *)p < 0 ? json_null() : json_integer((json_int_t) * (const int64_t *)p); break;
-		case F_DOUBLE: v = num(*(const double *)p); break;
-		case F_STR: v = json_string(p); break;
-		}
-		json_object_set_new(o, fd->name, v);
-	}
-	return o;
-}
+static const struct json_codec kv_codec = { kv_write, kv_read };
+
+/* results.json's workloads[] and configs[] (after each config's "id", its position). */
+#define WL_STR(name, dflt) JSON_FIELD_STRP(struct workload, name, #name, dflt)
+static const struct json_field workload_fields[] = {
+	WL_STR(name, "?"),
+	WL_STR(label, NULL),   /* read back: the name when absent */
+	JSON_FIELD_CODEC(struct workload, opts, "options", &kv_codec),
+	JSON_FIELD_CODEC(struct workload, argv, "argv", &json_strv_codec),
+	WL_STR(unit, ""),
+};
+#undef WL_STR
+static const struct json_field config_fields[] = {
+	JSON_FIELD_STRP(struct config, label, "label", "?"),
+	JSON_FIELD(struct config, workload, FIELD_INT, 0),
+	JSON_FIELD_STRP(struct config, profiler, "profiler", "?"),
+	JSON_FIELD(struct config, baseline, FIELD_BOOL, 0),
+	JSON_FIELD_ENUM(struct config, control, "control", control_names, CONTROL_NONE),
+	JSON_FIELD_CODEC(struct config, profiler_opts, "options", &kv_codec),
+	JSON_FIELD_CODEC(struct config, profiler_argv, "argv", &json_strv_codec),
+	JSON_FIELD_CODEC(struct config, workload_env, "workload_env", &json_strv_codec),
+	JSON_FIELD(struct config, truth_cpu_pct, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct config, truth_latency_us, FIELD_DOUBLE, NAN),
+};
+_Static_assert(sizeof(enum control) == sizeof(int), "FIELD_ENUM reads and writes an int");
 
 static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 {
-	json_t *o = fields_json(trial_fields, trial_nfields, tr);
+	json_t *o = json_from_fields(trial_fields, trial_nfields, tr);
 	json_object_set_new(o, "label", json_string(r->ex->configs[tr->config].label));
 	json_object_set_new(o, "state", json_string(state_name(tr->state)));
 	json_object_set_new(o, "error", tr->error[0] ? json_string(tr->error) : json_null());
-	json_object_set_new(o, "cpu_per_unit_ns", num(tr->state == TRIAL_OK ? trial_cpu_per_unit_ns(tr) : NAN));
+	json_object_set_new(o, "cpu_per_unit_ns", json_num_or_null(tr->state == TRIAL_OK ? trial_cpu_per_unit_ns(tr) : NAN));
 	if (tr->ncounters && r->ncounter_info) {
 		json_t *c = json_object();
 		json_t *scaled = json_array();
 		for (int i = 0; i < tr->ncounters && i < r->ncounter_info; i++) {
-			json_object_set_new(c, r->counter_info[i].name, num(tr->counter_value[i]));
+			json_object_set_new(c, r->counter_info[i].name, json_num_or_null(tr->counter_value[i]));
 			if (tr->counter_scaled[i])
 				json_array_append_new(scaled, json_string(r->counter_info[i].name));
 		}
@@ -183,7 +189,7 @@ static json_t *trial_json(const struct run *r, const struct trial_result *tr)
 	if (r->ex->design == DESIGN_SWITCHBACK) {
 		json_t *ws = json_array();
 		for (int w = 0; w < tr->nwindows; w++)
-			json_array_append_new(ws, fields_json(window_fields, window_nfields, &tr->windows[w]));
+			json_array_append_new(ws, json_from_fields(window_fields, window_nfields, &tr->windows[w]));
 		json_object_set_new(o, "windows", ws);
 	}
 	return o;
@@ -194,16 +200,58 @@ static json_t *overhead_json(const struct overhead *o, int metric, double conf)
 	json_t *j = json_object();
 	json_object_set_new(j, "n", json_integer(o->n));
 	json_object_set_new(j, "unit", json_string(metric < MET_COUNT ? metric_unit(metric) : "count per unit"));
-	json_object_set_new(j, "estimate", num(o->e.est));
-	json_object_set_new(j, "lo", num(o->e.ok ? o->e.lo : NAN));
-	json_object_set_new(j, "hi", num(o->e.ok ? o->e.hi : NAN));
+	json_object_set_new(j, "estimate", json_num_or_null(o->e.est));
+	json_object_set_new(j, "lo", json_num_or_null(o->e.ok ? o->e.lo : NAN));
+	json_object_set_new(j, "hi", json_num_or_null(o->e.ok ? o->e.hi : NAN));
 	json_object_set_new(j, "confidence_requested", json_real(conf));
-	json_object_set_new(j, "confidence", num(o->e.conf));
-	json_object_set_new(j, "p", num(o->e.p));
+	json_object_set_new(j, "confidence", json_num_or_null(o->e.conf));
+	json_object_set_new(j, "p", json_num_or_null(o->e.p));
 	json_object_set_new(j, "exact", json_boolean(o->e.exact));
 	json_object_set_new(j, "significant", json_boolean(o->significant));
 	return j;
 }
+
+/* results.json's summary.arms[]: an arm's figures, one table per object (written only: tare
+ * reads the trials back and analyses them again).  The overheads and the intervals, whose
+ * bounds are written only when they reach the confidence asked, are written by hand. */
+#define ARM(name, type) JSON_FIELD(struct arm_summary, name, FIELD_##type, 0)
+#define ARM_AS(name, key, type) JSON_FIELD_AS(struct arm_summary, name, key, FIELD_##type, 0)
+static const struct json_field arm_fields[] = {
+	ARM(trials, INT),
+	ARM(ok, INT),
+	ARM(failed, INT),
+	ARM(cpu_per_unit_ns, DOUBLE),
+	ARM(work_rate, DOUBLE),
+	ARM(workload_rss_bytes, DOUBLE),
+	ARM(profiler_rss_bytes, DOUBLE),
+	ARM(cv, DOUBLE),
+	ARM(outliers, INT),
+};
+static const struct json_field arm_latency_fields[] = {   /* "latency" */
+	ARM(p50_us, DOUBLE),
+	ARM(p90_us, DOUBLE),
+	ARM(p99_us, DOUBLE),
+	ARM(p999_us, DOUBLE),
+	ARM(achieved_rate, DOUBLE),
+	ARM(target_rate, DOUBLE),
+};
+static const struct json_field arm_counter_ratio_fields[] = {   /* beside "counters" */
+	ARM(ipc, DOUBLE),
+	ARM_AS(mpki, "cache_misses_per_kilo_instruction", DOUBLE),
+	ARM_AS(branch_mpki, "branch_misses_per_kilo_instruction", DOUBLE),
+};
+static const struct json_field arm_switchback_fields[] = {   /* "switchback" */
+	ARM(processes, INT),
+	ARM(pairs, INT),
+	ARM_AS(within_sd, "within_process_sd_pct", DOUBLE),
+	ARM_AS(between_sd, "between_process_sd_pct", DOUBLE),
+};
+static const struct json_field arm_cross_check_fields[] = {   /* "cpu_total_cross_check" */
+	ARM(bca_lo, DOUBLE),
+	ARM(bca_hi, DOUBLE),
+};
+#undef ARM
+#undef ARM_AS
 
 json_t *results_summary_json(const struct run *r)
 {
@@ -216,25 +264,9 @@ json_t *results_summary_json(const struct run *r)
 		json_object_set_new(j, "config", json_integer(c));
 		json_object_set_new(j, "label", json_string(cf->label));
 		json_object_set_new(j, "baseline", json_boolean(c == plan_baseline(r->ex, cf->workload)));
-		json_object_set_new(j, "trials", json_integer(a->trials));
-		json_object_set_new(j, "ok", json_integer(a->ok));
-		json_object_set_new(j, "failed", json_integer(a->failed));
-		json_object_set_new(j, "cpu_per_unit_ns", num(a->cpu_per_unit_ns));
-		json_object_set_new(j, "work_rate", num(a->work_rate));
-		json_object_set_new(j, "workload_rss_bytes", num(a->workload_rss_bytes));
-		json_object_set_new(j, "profiler_rss_bytes", num(a->profiler_rss_bytes));
-		json_object_set_new(j, "cv", num(a->cv));
-		json_object_set_new(j, "outliers", json_integer(a->outliers));
-		if (a->has_latency) {
-			json_t *l = json_object();
-			json_object_set_new(l, "p50_us", num(a->p50_us));
-			json_object_set_new(l, "p90_us", num(a->p90_us));
-			json_object_set_new(l, "p99_us", num(a->p99_us));
-			json_object_set_new(l, "p999_us", num(a->p999_us));
-			json_object_set_new(l, "achieved_rate", num(a->achieved_rate));
-			json_object_set_new(l, "target_rate", num(a->target_rate));
-			json_object_set_new(j, "latency", l);
-		}
+		json_set_fields(j, arm_fields, NFIELDS(arm_fields), a, 0);
+		if (a->has_latency)
+			json_object_set_new(j, "latency", json_from_fields(arm_latency_fields, NFIELDS(arm_latency_fields), a));
 		if (isfinite(cf->truth_cpu_pct))
 			json_object_set_new(j, "truth_cpu_pct", json_real(cf->truth_cpu_pct));
 		if (isfinite(cf->truth_latency_us))
@@ -247,40 +279,32 @@ json_t *results_summary_json(const struct run *r)
 			json_t *cj = json_object();
 			for (int k = 0; k < a->ncounters && k < r->ncounter_info; k++) {
 				json_t *e = json_object();
-				json_object_set_new(e, "per_unit", num(a->counter_per_unit[k]));
+				json_object_set_new(e, "per_unit", json_num_or_null(a->counter_per_unit[k]));
 				if (c != plan_baseline(r->ex, cf->workload)) {
 					json_object_set_new(e, "change_per_unit", overhead_json(&a->counter[k], MET_COUNT, an->conf));
-					json_object_set_new(e, "change_pct", num(a->counter_relative[0][k]));
-					json_object_set_new(e, "change_pct_lo", num(a->counter_relative[1][k]));
-					json_object_set_new(e, "change_pct_hi", num(a->counter_relative[2][k]));
+					json_object_set_new(e, "change_pct", json_num_or_null(a->counter_relative[0][k]));
+					json_object_set_new(e, "change_pct_lo", json_num_or_null(a->counter_relative[1][k]));
+					json_object_set_new(e, "change_pct_hi", json_num_or_null(a->counter_relative[2][k]));
 				}
 				json_object_set_new(cj, r->counter_info[k].name, e);
 			}
 			json_object_set_new(j, "counters", cj);
-			json_object_set_new(j, "ipc", num(a->ipc));
-			json_object_set_new(j, "cache_misses_per_kilo_instruction", num(a->mpki));
-			json_object_set_new(j, "branch_misses_per_kilo_instruction", num(a->branch_mpki));
+			json_set_fields(j, arm_counter_ratio_fields, NFIELDS(arm_counter_ratio_fields), a, 0);
 		}
 		if (r->ex->design == DESIGN_SWITCHBACK && c != plan_baseline(r->ex, cf->workload)) {
-			json_t *sb = json_object(), *co = json_object();
-			json_object_set_new(sb, "processes", json_integer(a->processes));
-			json_object_set_new(sb, "pairs", json_integer(a->pairs));
-			json_object_set_new(sb, "within_process_sd_pct", num(a->within_sd));
-			json_object_set_new(sb, "between_process_sd_pct", num(a->between_sd));
-			json_object_set_new(co, "estimate_pct", num(a->carryover.est));
-			json_object_set_new(co, "lo_pct", num(a->carryover.ok ? a->carryover.lo : NAN));
-			json_object_set_new(co, "hi_pct", num(a->carryover.ok ? a->carryover.hi : NAN));
-			json_object_set_new(co, "confidence", num(a->carryover.conf));
+			json_t *sb = json_from_fields(arm_switchback_fields, NFIELDS(arm_switchback_fields), a), *co = json_object();
+			json_object_set_new(co, "estimate_pct", json_num_or_null(a->carryover.est));
+			json_object_set_new(co, "lo_pct", json_num_or_null(a->carryover.ok ? a->carryover.lo : NAN));
+			json_object_set_new(co, "hi_pct", json_num_or_null(a->carryover.ok ? a->carryover.hi : NAN));
+			json_object_set_new(co, "confidence", json_num_or_null(a->carryover.conf));
 			json_object_set_new(sb, "carryover", co);
 			json_object_set_new(j, "switchback", sb);
 		} else if (c != plan_baseline(r->ex, cf->workload)) {
-			json_t *x = json_object(), *u = json_object();
-			json_object_set_new(x, "bca_lo", num(a->bca_lo));
-			json_object_set_new(x, "bca_hi", num(a->bca_hi));
-			json_object_set_new(u, "estimate", num(a->unpaired.est));
-			json_object_set_new(u, "lo", num(a->unpaired.ok ? a->unpaired.lo : NAN));
-			json_object_set_new(u, "hi", num(a->unpaired.ok ? a->unpaired.hi : NAN));
-			json_object_set_new(u, "p", num(a->unpaired.p));
+			json_t *x = json_from_fields(arm_cross_check_fields, NFIELDS(arm_cross_check_fields), a), *u = json_object();
+			json_object_set_new(u, "estimate", json_num_or_null(a->unpaired.est));
+			json_object_set_new(u, "lo", json_num_or_null(a->unpaired.ok ? a->unpaired.lo : NAN));
+			json_object_set_new(u, "hi", json_num_or_null(a->unpaired.ok ? a->unpaired.hi : NAN));
+			json_object_set_new(u, "p", json_num_or_null(a->unpaired.p));
 			json_object_set_new(x, "unpaired_rank_sum", u);
 			json_object_set_new(j, "cpu_total_cross_check", x);
 		}
@@ -296,25 +320,35 @@ json_t *results_summary_json(const struct run *r)
 	return s;
 }
 
+/* results.json's "plan": the experiment's scalars and options (then the schedule, by hand).
+ * The window fields are a switchback plan's only; a process plan reads them back as 0. */
+#define PLAN_SWITCHBACK 1u
+static const char *const design_names[] = { [DESIGN_PROCESS] = "process", [DESIGN_SWITCHBACK] = "switchback", NULL };
+_Static_assert(sizeof(enum design) == sizeof(int), "FIELD_ENUM reads and writes an int");
+#define PLAN(name, type, dflt) JSON_FIELD(struct experiment, name, FIELD_##type, dflt)
+static const struct json_field plan_fields[] = {
+	PLAN(blocks, INT, 0),
+	PLAN(warmup_s, DOUBLE, 0),
+	PLAN(duration_s, DOUBLE, 0),
+	PLAN(units, U64, 0),
+	PLAN(timeout_s, DOUBLE, 0),
+	PLAN(seed, U64, 0),
+	PLAN(pin, BOOL, 0),
+	JSON_FIELD_ENUM(struct experiment, design, "design", design_names, DESIGN_PROCESS),
+	JSON_FIELD_IN(struct experiment, window_s, FIELD_DOUBLE, 0, PLAN_SWITCHBACK),
+	JSON_FIELD_IN(struct experiment, guard_s, FIELD_DOUBLE, 0, PLAN_SWITCHBACK),
+	JSON_FIELD_IN(struct experiment, pairs, FIELD_INT, 0, PLAN_SWITCHBACK),
+	PLAN(confidence, DOUBLE, 0.95),
+	JSON_FIELD_CODEC(struct experiment, options, "options", &kv_codec),
+};
+#undef PLAN
+
 static json_t *plan_json(const struct run *r)
 {
 	const struct experiment *ex = r->ex;
 	json_t *p = json_object(), *sched = json_array();
-	json_object_set_new(p, "blocks", json_integer(r->blocks));   /* run: extended ones too */
-	json_object_set_new(p, "warmup_s", json_real(ex->warmup_s));
-	json_object_set_new(p, "duration_s", json_real(ex->duration_s));
-	json_object_set_new(p, "units", json_integer((json_int_t)ex->units));
-	json_object_set_new(p, "timeout_s", json_real(ex->timeout_s));
-	json_object_set_new(p, "seed", json_integer((json_int_t)ex->seed));
-	json_object_set_new(p, "pin", json_boolean(ex->pin));
-	json_object_set_new(p, "design", json_string(ex->design == DESIGN_SWITCHBACK ? "switchback" : "process"));
-	if (ex->design == DESIGN_SWITCHBACK) {
-		json_object_set_new(p, "window_s", json_real(ex->window_s));
-		json_object_set_new(p, "guard_s", json_real(ex->guard_s));
-		json_object_set_new(p, "pairs", json_integer(ex->pairs));
-	}
-	json_object_set_new(p, "confidence", json_real(ex->confidence));
-	json_object_set_new(p, "options", kv_json(&ex->options));
+	json_set_fields(p, plan_fields, NFIELDS(plan_fields), ex, ex->design == DESIGN_SWITCHBACK ? PLAN_SWITCHBACK : 0);
+	json_object_set_new(p, "blocks", json_integer(r->blocks));   /* the run's: extended ones too */
 	for (int b = 0; b < r->blocks; b++) {
 		json_t *row = json_array();
 		for (int i = 0; i < ex->nconfigs; i++)
@@ -343,16 +377,8 @@ static json_t *build_json(struct run *r)
 	json_object_set_new(root, "plan", plan_json(r));
 	json_object_set_new(root, "placement", json_incref(r->placement));
 	json_object_set_new(root, "environment", json_incref(r->environment));
-	for (int i = 0; i < ex->nworkloads; i++) {
-		const struct workload *w = &ex->workloads[i];
-		json_t *j = json_object();
-		json_object_set_new(j, "name", json_string(w->name));
-		json_object_set_new(j, "label", json_string(w->label));
-		json_object_set_new(j, "options", kv_json(&w->opts));
-		json_object_set_new(j, "argv", strv_json(w->argv));
-		json_object_set_new(j, "unit", json_string(w->unit));
-		json_array_append_new(wls, j);
-	}
+	for (int i = 0; i < ex->nworkloads; i++)
+		json_array_append_new(wls, json_from_fields(workload_fields, NFIELDS(workload_fields), &ex->workloads[i]));
 	json_object_set_new(root, "workloads", wls);
 	{
 		json_t *cs = json_array();
@@ -368,19 +394,9 @@ static json_t *build_json(struct run *r)
 		json_object_set_new(root, "counters", cs);
 	}
 	for (int i = 0; i < ex->nconfigs; i++) {
-		const struct config *c = &ex->configs[i];
 		json_t *j = json_object();
 		json_object_set_new(j, "id", json_integer(i));
-		json_object_set_new(j, "label", json_string(c->label));
-		json_object_set_new(j, "workload", json_integer(c->workload));
-		json_object_set_new(j, "profiler", json_string(c->profiler));
-		json_object_set_new(j, "baseline", json_boolean(c->baseline));
-		json_object_set_new(j, "control", json_string(control_names[c->control]));
-		json_object_set_new(j, "options", kv_json(&c->profiler_opts));
-		json_object_set_new(j, "argv", strv_json(c->profiler_argv));
-		json_object_set_new(j, "workload_env", strv_json(c->workload_env));
-		json_object_set_new(j, "truth_cpu_pct", num(c->truth_cpu_pct));
-		json_object_set_new(j, "truth_latency_us", num(c->truth_latency_us));
+		json_set_fields(j, config_fields, NFIELDS(config_fields), &ex->configs[i], 0);
 		json_array_append_new(cfs, j);
 	}
 	json_object_set_new(root, "configs", cfs);
@@ -415,17 +431,19 @@ static void csv_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void csv_fields(FILE *f, const struct trial_field *fields, int nfields, const void *rec)
+static void csv_fields(FILE *f, const struct json_field *fields, int nfields, const void *rec)
 {
 	for (int k = 0; k < nfields; k++) {
 		const char *p = (const char *)rec + fields[k].offset;
 		fputc(',', f);
 		switch (fields[k].type) {
-		case F_INT: fprintf(f, "%d", *(const int *)p); break;
-		case F_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)p); break;
-		case F_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
-		case F_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
-		case F_STR: csv_str(f, p); break;
+		case FIELD_INT: fprintf(f, "%d", *(const int *)p); break;
+		case FIELD_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)p); break;
+		case FIELD_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
+		case FIELD_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
+		case FIELD_STR: csv_str(f, p); break;
+		case FIELD_BOOL: case FIELD_ENUM: case FIELD_STRP: case FIELD_CUSTOM:
+			break;   /* no trial or window field is one */
 		}
 	}
 }
@@ -590,78 +608,23 @@ void results_free_latency(struct run *r)
 
 /* ---- reading results.json back ------------------------------------------------------------ */
 
-static const char *jstr(json_t *o, const char *key, const char *dflt)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_string(v) ? json_string_value(v) : dflt;
-}
-
-static double jnum(json_t *o, const char *key, double dflt)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : json_is_null(v) ? NAN : dflt;
-}
-
-static void kv_from_json(json_t *o, struct kvlist *l)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(o, k, v)
-		if (json_is_string(v))
-			kvlist_add(l, k, json_string_value(v));
-}
-
-static char **strv_from_json(json_t *a)
-{
-	char **v;
-	size_t i, n;
-	if (!json_is_array(a))
-		return NULL;
-	n = json_array_size(a);
-	v = xcalloc(n + 1, sizeof(char *));
-	for (i = 0; i < n; i++)
-		v[i] = xstrdup(json_is_string(json_array_get(a, i)) ? json_string_value(json_array_get(a, i)) : "");
-	return v;
-}
-
-static void fields_from_json(json_t *o, const struct trial_field *fields, int nfields, void *rec)
-{
-	for (int f = 0; f < nfields; f++) {
-		const struct trial_field *fd = &fields[f];
-		char *p = (char *)rec + fd->offset;
-		json_t *v = json_object_get(o, fd->name);
-		switch (fd->type) {
-		case F_INT: *(int *)p = json_is_integer(v) ? (int)json_integer_value(v) : 0; break;
-		case F_U64: *(uint64_t *)p = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0; break;
-		case F_I64: *(int64_t *)p = json_is_integer(v) ? (int64_t)json_integer_value(v) : -1; break;
-		case F_DOUBLE: *(double *)p = json_is_number(v) ? json_number_value(v) : NAN; break;
-		case F_STR:
-			/* The only string fields are the trial's fixed arrays: unit[32], dir[512]. */
-			snprintf(p, !strcmp(fd->name, "unit") ? sizeof(((struct trial_result *)0)->unit)
-							      : sizeof(((struct trial_result *)0)->dir), "%s",
-				 json_is_string(v) ? json_string_value(v) : "");
-			break;
-		}
-	}
-}
-
 static void trial_from_json(json_t *o, struct trial_result *tr)
 {
 	json_t *ws = json_object_get(o, "windows");
 	memset(tr, 0, sizeof(*tr));
-	fields_from_json(o, trial_fields, trial_nfields, tr);
+	json_get_fields(o, trial_fields, trial_nfields, tr);
 	if (json_is_array(ws) && json_array_size(ws)) {
 		tr->nwindows = (int)json_array_size(ws);
 		tr->windows = xcalloc((size_t)tr->nwindows, sizeof(*tr->windows));
 		for (int w = 0; w < tr->nwindows; w++)
-			fields_from_json(json_array_get(ws, (size_t)w), window_fields, window_nfields, &tr->windows[w]);
+			json_get_fields(json_array_get(ws, (size_t)w), window_fields, window_nfields, &tr->windows[w]);
 	}
 	for (int i = 0; i < COUNTERS_MAX; i++)
 		tr->counter_value[i] = NAN;
 	{
-		const char *st = jstr(o, "state", "failed");
+		const char *st = json_get_string(o, "state", "failed");
 		tr->state = !strcmp(st, "ok") ? TRIAL_OK : !strcmp(st, "interrupted") ? TRIAL_INTERRUPTED : TRIAL_FAILED;
-		snprintf(tr->error, sizeof(tr->error), "%s", jstr(o, "error", ""));
+		snprintf(tr->error, sizeof(tr->error), "%s", json_get_string(o, "error", ""));
 	}
 }
 
@@ -692,10 +655,10 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	out->root = json_load_file(out->path, 0, &je);
 	if (!out->root)
 		LOAD_FAIL("%s:%d: not JSON: %s", out->path, je.line, je.text);
-	if (strcmp(jstr(out->root, "schema", ""), "tare-results"))
+	if (strcmp(json_get_string(out->root, "schema", ""), "tare-results"))
 		LOAD_FAIL("%s: not a tare results file (no \"schema\": \"tare-results\")", out->path);
-	if (jnum(out->root, "schema_version", 0) != RESULTS_SCHEMA_VERSION)
-		LOAD_FAIL("%s: schema version %g, this tare reads %d", out->path, jnum(out->root, "schema_version", 0),
+	if (json_get_number(out->root, "schema_version", 0) != RESULTS_SCHEMA_VERSION)
+		LOAD_FAIL("%s: schema version %g, this tare reads %d", out->path, json_get_number(out->root, "schema_version", 0),
 			  RESULTS_SCHEMA_VERSION);
 	plan = json_object_get(out->root, "plan");
 	wls = json_object_get(out->root, "workloads");
@@ -703,32 +666,18 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 	trials = json_object_get(out->root, "trials");
 	if (!json_is_object(plan) || !json_is_array(wls) || !json_is_array(cfs) || !json_is_array(trials))
 		LOAD_FAIL("%s: missing plan, workloads, configs or trials", out->path);
-	ex->name = xstrdup(jstr(out->root, "name", "?"));
-	ex->script = xstrdup(jstr(out->root, "script", "?"));
-	ex->command_line = xstrdup(jstr(out->root, "command", ""));
-	ex->blocks = (int)jnum(plan, "blocks", 0);
-	ex->warmup_s = jnum(plan, "warmup_s", 0);
-	ex->duration_s = jnum(plan, "duration_s", 0);
-	ex->units = (uint64_t)jnum(plan, "units", 0);
-	ex->timeout_s = jnum(plan, "timeout_s", 0);
-	ex->seed = (uint64_t)jnum(plan, "seed", 0);
-	ex->confidence = jnum(plan, "confidence", 0.95);
-	ex->pin = json_is_true(json_object_get(plan, "pin"));
-	ex->design = !strcmp(jstr(plan, "design", "process"), "switchback") ? DESIGN_SWITCHBACK : DESIGN_PROCESS;
-	ex->window_s = jnum(plan, "window_s", 0);
-	ex->guard_s = jnum(plan, "guard_s", 0);
-	ex->pairs = (int)jnum(plan, "pairs", 0);
-	kv_from_json(json_object_get(plan, "options"), &ex->options);
+	ex->name = xstrdup(json_get_string(out->root, "name", "?"));
+	ex->script = xstrdup(json_get_string(out->root, "script", "?"));
+	ex->command_line = xstrdup(json_get_string(out->root, "command", ""));
+	json_get_fields(plan, plan_fields, NFIELDS(plan_fields), ex);
 	ex->nworkloads = (int)json_array_size(wls);
 	ex->workloads = xcalloc((size_t)ex->nworkloads + 1, sizeof(*ex->workloads));
 	for (i = 0; i < (size_t)ex->nworkloads; i++) {
 		json_t *w = json_array_get(wls, i);
 		struct workload *wl = &ex->workloads[i];
-		wl->name = xstrdup(jstr(w, "name", "?"));
-		wl->label = xstrdup(jstr(w, "label", wl->name));
-		wl->unit = xstrdup(jstr(w, "unit", ""));
-		wl->argv = strv_from_json(json_object_get(w, "argv"));
-		kv_from_json(json_object_get(w, "options"), &wl->opts);
+		json_get_fields(w, workload_fields, NFIELDS(workload_fields), wl);
+		if (!wl->label)
+			wl->label = xstrdup(wl->name);
 	}
 	ex->nconfigs = (int)json_array_size(cfs);
 	ex->configs = xcalloc((size_t)ex->nconfigs + 1, sizeof(*ex->configs));
@@ -736,15 +685,8 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 		json_t *c = json_array_get(cfs, i);
 		struct config *cf = &ex->configs[i];
 		cf->id = (int)i;
-		cf->label = xstrdup(jstr(c, "label", "?"));
+		json_get_fields(c, config_fields, NFIELDS(config_fields), cf);
 		cf->slug = slugify(cf->label);
-		cf->profiler = xstrdup(jstr(c, "profiler", "?"));
-		cf->workload = (int)jnum(c, "workload", 0);
-		cf->baseline = json_is_true(json_object_get(c, "baseline"));
-		cf->truth_cpu_pct = jnum(c, "truth_cpu_pct", NAN);
-		cf->truth_latency_us = jnum(c, "truth_latency_us", NAN);
-		cf->profiler_argv = strv_from_json(json_object_get(c, "argv"));
-		kv_from_json(json_object_get(c, "options"), &cf->profiler_opts);
 		if (cf->workload < 0 || cf->workload >= ex->nworkloads)
 			LOAD_FAIL("%s: configuration '%s' names workload %d of %d", out->path, cf->label, cf->workload, ex->nworkloads);
 	}
@@ -757,7 +699,7 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 		ex->ncounters = (int)(nc < COUNTERS_MAX ? nc : COUNTERS_MAX);
 		ex->counters = ex->ncounters ? xcalloc((size_t)ex->ncounters, sizeof(char *)) : NULL;
 		for (int k = 0; k < ex->ncounters; k++)
-			ex->counters[k] = xstrdup(jstr(json_array_get(cs, (size_t)k), "name", "?"));
+			ex->counters[k] = xstrdup(json_get_string(json_array_get(cs, (size_t)k), "name", "?"));
 	}
 	out->ntrials = (int)json_array_size(trials);
 	out->trials = xcalloc((size_t)out->ntrials + 1, sizeof(*out->trials));
@@ -768,7 +710,7 @@ int results_load(const char *path, struct loaded_results *out, char *err, size_t
 			json_t *tc = json_object_get(json_array_get(trials, i), "counters");
 			tr->ncounters = json_is_object(tc) ? ex->ncounters : 0;
 			for (int k = 0; k < tr->ncounters; k++)
-				tr->counter_value[k] = jnum(tc, ex->counters[k], NAN);
+				tr->counter_value[k] = json_get_number(tc, ex->counters[k], NAN);
 		}
 		if (tr->config < 0 || tr->config >= ex->nconfigs || tr->block < 0 || tr->block >= ex->blocks)
 			LOAD_FAIL("%s: trial %zu names configuration %d / block %d outside the plan", out->path, i + 1,

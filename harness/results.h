@@ -8,20 +8,16 @@
 
 #include <jansson.h>
 
+#include "json_io.h"
 #include "run_record.h"
 
 #define RESULTS_SCHEMA_VERSION 1
 
-/* One trial field: the same list drives trials.csv and the trials array of results.json. */
-enum field_type { F_INT, F_U64, F_I64, F_DOUBLE, F_STR };
-struct trial_field {
-	const char *name;
-	enum field_type type;
-	size_t offset;
-};
-extern const struct trial_field trial_fields[];
+/* The trial's fields: the same table drives trials.csv, the trials array of results.json and
+ * its reader. */
+extern const struct json_field trial_fields[];
 extern const int trial_nfields;
-extern const struct trial_field window_fields[];   /* struct window_result */
+extern const struct json_field window_fields[];   /* struct window_result */
 extern const int window_nfields;
 
 /* Write results.json and trials.csv atomically; -1 with errno set when either failed (then

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_io.h"
 #include "util.h"
 #include "validate_int.h"
 
@@ -20,17 +21,12 @@ static const char *kind_name(enum vkind k)
 	return names[k];
 }
 
-static json_t *jnum(double v)
-{
-	return isfinite(v) ? json_real(v) : json_null();
-}
-
 static json_t *dist_json(const struct vtruth *t, const double *v)
 {
 	json_t *o = json_object();
 
 	for (int i = 0; i < t->nsites; i++)
-		json_object_set_new(o, t->site[i], jnum(v[i]));
+		json_object_set_new(o, t->site[i], json_num_or_null(v[i]));
 	return o;
 }
 
@@ -43,22 +39,22 @@ static json_t *measure_json(const struct vmeas *ms)
 	json_object_set_new(j, "kind", json_string(kind_name(ms->def->kind)));
 	json_object_set_new(j, "within_bounds", json_boolean(ms->within));
 	json_object_set_new(j, "out_of_bounds", json_string(ms->out_of_bounds));
-	json_object_set_new(j, "n", jnum(m->n));
-	json_object_set_new(j, "attribution_error_max_pp", jnum(m->max_error_pp));
+	json_object_set_new(j, "n", json_num_or_null(m->n));
+	json_object_set_new(j, "attribution_error_max_pp", json_num_or_null(m->max_error_pp));
 	json_object_set_new(j, "worst_site", m->worst_site >= 0 ?
 			    json_string(ms->truth.site[m->worst_site]) : json_null());
-	json_object_set_new(j, "se_max_pp", jnum(m->se_max_pp));
-	json_object_set_new(j, "tvd", jnum(m->tvd));
-	json_object_set_new(j, "expected_tvd", jnum(m->expected_tvd));
-	json_object_set_new(j, "total_truth", jnum(m->total_truth));
-	json_object_set_new(j, "total_measured", jnum(ms->def->kind == VK_SAMPLES ? NAN : m->n));
-	json_object_set_new(j, "total_ratio", jnum(m->total_ratio));
-	json_object_set_new(j, "total_se_rel", jnum(m->total_se_rel));
-	json_object_set_new(j, "expected_samples_min", jnum(m->expected_min));
+	json_object_set_new(j, "se_max_pp", json_num_or_null(m->se_max_pp));
+	json_object_set_new(j, "tvd", json_num_or_null(m->tvd));
+	json_object_set_new(j, "expected_tvd", json_num_or_null(m->expected_tvd));
+	json_object_set_new(j, "total_truth", json_num_or_null(m->total_truth));
+	json_object_set_new(j, "total_measured", json_num_or_null(ms->def->kind == VK_SAMPLES ? NAN : m->n));
+	json_object_set_new(j, "total_ratio", json_num_or_null(m->total_ratio));
+	json_object_set_new(j, "total_se_rel", json_num_or_null(m->total_se_rel));
+	json_object_set_new(j, "expected_samples_min", json_num_or_null(m->expected_min));
 	json_object_set_new(j, "sites_found", json_integer(m->sites_found));
 	json_object_set_new(j, "sites_expected", json_integer(m->sites_expected));
-	json_object_set_new(j, "reached_main", jnum(m->reached_main));
-	json_object_set_new(j, "symbolized", jnum(m->symbolized));
+	json_object_set_new(j, "reached_main", json_num_or_null(m->reached_main));
+	json_object_set_new(j, "symbolized", json_num_or_null(m->symbolized));
 	json_object_set_new(j, "truth", dist_json(&ms->truth, ms->truth.share));
 	json_object_set_new(j, "measured", dist_json(&ms->truth, m->measured));
 	json_object_set_new(j, "se_pp", dist_json(&ms->truth, m->se_pp));
@@ -66,10 +62,10 @@ static json_t *measure_json(const struct vmeas *ms)
 		json_object_set_new(j, "truth_values", dist_json(&ms->truth, ms->truth.value));
 		json_object_set_new(j, "measured_values", dist_json(&ms->truth, ms->prof.site_weight));
 	}
-	json_object_set_new(b, "attribution_error_max_pp", jnum(ms->error_bound_pp));
-	json_object_set_new(b, "tvd", jnum(ms->tvd_bound));
-	json_object_set_new(b, "total_ratio_min", jnum(ms->total_lo));
-	json_object_set_new(b, "total_ratio_max", jnum(ms->total_hi));
+	json_object_set_new(b, "attribution_error_max_pp", json_num_or_null(ms->error_bound_pp));
+	json_object_set_new(b, "tvd", json_num_or_null(ms->tvd_bound));
+	json_object_set_new(b, "total_ratio_min", json_num_or_null(ms->total_lo));
+	json_object_set_new(b, "total_ratio_max", json_num_or_null(ms->total_hi));
 	json_object_set_new(b, "why", json_string(ms->def->why));
 	json_object_set_new(j, "bounds", b);
 	return j;
@@ -104,7 +100,7 @@ static json_t *case_json(const struct vopts *o, const struct vcase *c)
 	json_object_set_new(j, "measure", json_string(ms0->def->name));
 	json_object_set_new(j, "samples", json_integer((json_int_t)p->samples));
 	/* cpu: samples in the sites; the other types' n is their measure's weight (ns, bytes) */
-	json_object_set_new(j, "samples_in_sites", jnum(cpu ? m->n : NAN));
+	json_object_set_new(j, "samples_in_sites", json_num_or_null(cpu ? m->n : NAN));
 	json_object_set_new(j, "lost", json_integer((json_int_t)p->lost));
 	json_object_set_new(j, "lost_pct", json_real(validate_pct(p->lost, p->samples + p->lost)));
 	json_object_set_new(j, "throttled", json_integer((json_int_t)p->throttled));
@@ -113,30 +109,30 @@ static json_t *case_json(const struct vopts *o, const struct vcase *c)
 	json_object_set_new(j, "dropped_pct", json_real(validate_pct(p->dropped, p->samples)));
 	json_object_set_new(j, "workload_cpu_s", json_real((double)c->workload_cpu_ns / 1e9));
 	json_object_set_new(j, "workload_wall_s", json_real((double)c->workload_wall_ns / 1e9));
-	json_object_set_new(j, "steal_pct", jnum(100 * c->steal_share));
-	json_object_set_new(j, "effective_rate_hz", jnum(cpu ? c->effective_hz : NAN));
-	json_object_set_new(j, "rate_ratio", jnum(cpu ? c->effective_hz / c->hz : NAN));
-	json_object_set_new(j, "attribution_error_max_pp", jnum(m->max_error_pp));
+	json_object_set_new(j, "steal_pct", json_num_or_null(100 * c->steal_share));
+	json_object_set_new(j, "effective_rate_hz", json_num_or_null(cpu ? c->effective_hz : NAN));
+	json_object_set_new(j, "rate_ratio", json_num_or_null(cpu ? c->effective_hz / c->hz : NAN));
+	json_object_set_new(j, "attribution_error_max_pp", json_num_or_null(m->max_error_pp));
 	json_object_set_new(j, "worst_site", m->worst_site >= 0 ?
 			    json_string(ms0->truth.site[m->worst_site]) : json_null());
-	json_object_set_new(j, "tvd", jnum(m->tvd));
-	json_object_set_new(j, "binomial_se_pp", jnum(m->binomial_se_pp));
-	json_object_set_new(j, "binomial_se_max_pp", jnum(m->se_max_pp));
-	json_object_set_new(j, "expected_tvd", jnum(m->expected_tvd));
-	json_object_set_new(j, "reached_main", jnum(m->reached_main));
-	json_object_set_new(j, "symbolized", jnum(m->symbolized));
+	json_object_set_new(j, "tvd", json_num_or_null(m->tvd));
+	json_object_set_new(j, "binomial_se_pp", json_num_or_null(m->binomial_se_pp));
+	json_object_set_new(j, "binomial_se_max_pp", json_num_or_null(m->se_max_pp));
+	json_object_set_new(j, "expected_tvd", json_num_or_null(m->expected_tvd));
+	json_object_set_new(j, "reached_main", json_num_or_null(m->reached_main));
+	json_object_set_new(j, "symbolized", json_num_or_null(m->symbolized));
 	json_object_set_new(j, "truth", dist_json(&ms0->truth, ms0->truth.share));
 	json_object_set_new(j, "nominal", dist_json(&ms0->truth, ms0->truth.nominal));
 	json_object_set_new(j, "measured", dist_json(&ms0->truth, m->measured));
 	b = json_object();
-	json_object_set_new(b, "attribution_error_max_pp", jnum(ms0->error_bound_pp));
-	json_object_set_new(b, "tvd", jnum(ms0->tvd_bound));
+	json_object_set_new(b, "attribution_error_max_pp", json_num_or_null(ms0->error_bound_pp));
+	json_object_set_new(b, "tvd", json_num_or_null(ms0->tvd_bound));
 	if (cpu) {
-		json_object_set_new(b, "rate_ratio_min", jnum(c->rate_lo));
-		json_object_set_new(b, "rate_ratio_max", jnum(c->rate_hi));
+		json_object_set_new(b, "rate_ratio_min", json_num_or_null(c->rate_lo));
+		json_object_set_new(b, "rate_ratio_max", json_num_or_null(c->rate_hi));
 	} else {
-		json_object_set_new(b, "total_ratio_min", jnum(ms0->total_lo));
-		json_object_set_new(b, "total_ratio_max", jnum(ms0->total_hi));
+		json_object_set_new(b, "total_ratio_min", json_num_or_null(ms0->total_lo));
+		json_object_set_new(b, "total_ratio_max", json_num_or_null(ms0->total_hi));
 	}
 	json_object_set_new(b, "lost_pct_max", json_real(o->b.max_lost_pct));
 	json_object_set_new(b, "reached_main_min", json_real(o->b.min_reached_main));
@@ -147,11 +143,11 @@ static json_t *case_json(const struct vopts *o, const struct vcase *c)
 		json_object_set_new(mj, c->ms[k].def->name, measure_json(&c->ms[k]));
 	json_object_set_new(j, "measures", mj);
 	if (!strcmp(c->w->type, "alloc")) {
-		json_object_set_new(j, "alloc_rate_bytes", jnum(c->alloc_mean));
+		json_object_set_new(j, "alloc_rate_bytes", json_num_or_null(c->alloc_mean));
 		json_object_set_new(j, "calls", json_pack("{s:I, s:o}", "counted",
-			(json_int_t)c->calls_seen, "truth", jnum(c->calls_truth)));
+			(json_int_t)c->calls_seen, "truth", json_num_or_null(c->calls_truth)));
 		json_object_set_new(j, "bytes", json_pack("{s:I, s:o}", "counted",
-			(json_int_t)c->bytes_seen, "truth", jnum(c->bytes_truth)));
+			(json_int_t)c->bytes_seen, "truth", json_num_or_null(c->bytes_truth)));
 	}
 	json_object_set_new(j, "sampler_cpu_s", json_real((double)c->sampler_cpu_ns / 1e9));
 	json_object_set_new(j, "sampler_peak_rss_bytes", json_integer((json_int_t)c->sampler_rss_bytes));
