@@ -82,7 +82,8 @@ check-deps:
 # The layers, one way: common <- workloads, profilers <- harness.  Each folder's objects see
 # only their own folder and the layers below it, so an include that points up does not compile.
 #   common/           what all of them share (util, hist, the units page, the trace format and
-#                     wire protocol, the workloads' command line, strict number parsers)
+#                     wire protocol, the workloads' command line, strict number parsers, the
+#                     gated fork, perf_event, JSON helpers and field tables)
 #   workloads/, profilers/inject/   the subjects: common/ only, and never harness sources
 #   profilers/ref/, profilers/bpf/  the samplers: common/ (bpf also sees ref, its sibling)
 #   harness/          on top: sees everything below it
