@@ -12,9 +12,9 @@
 local o = options {
   design   = { "switchback (perf switched in windows of one nginx) or process (a fresh nginx per trial)",
                "switchback", choices = { "switchback", "process" } },
-  blocks   = { "blocks (0: 6 for switchback, 8 for process)", 0, type = "integer", min = 0 },
+  blocks   = { "blocks (0: 8 for switchback, 12 for process)", 0, type = "integer", min = 0 },
   warmup   = { "warm-up seconds per nginx, not measured", 0.5, min = 0 },
-  duration = { "measured seconds per nginx (0: 8 for switchback, 1.5 for process)", 0, min = 0 },
+  duration = { "measured seconds per nginx (0: 12 for switchback, 3 for process)", 0, min = 0 },
   hz       = { "perf sampling frequencies (Hz); a list sweeps them", { 99 }, type = "integer", min = 1 },
   rate     = { "requests per second (open loop)", 2000, min = 1 },
   workers  = { "nginx worker processes", 1, type = "integer", min = 1, max = 64 },
@@ -26,8 +26,10 @@ experiment {
   workload  = { "nginx", rate = o.rate, workers = o.workers },
   profilers = { { "off" }, { "perf", hz = o.hz } },
   design    = o.design,
-  blocks    = o.blocks > 0 and o.blocks or (switchback and 6 or 8),
+  -- one profiler arm: the whole two minutes go to it (a pair of windows spreads by ~10 points on
+  -- nginx here, three times the canary's server: its CPU per request is all wake-ups and syscalls)
+  blocks    = o.blocks > 0 and o.blocks or (switchback and 8 or 12),
   warmup    = o.warmup,
-  duration  = o.duration > 0 and o.duration or (switchback and 8 or 1.5),
+  duration  = o.duration > 0 and o.duration or (switchback and 12 or 3),
   window    = 0.5,
 }
