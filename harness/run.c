@@ -455,6 +455,7 @@ static void evaluate(struct run *r)
 /* Run every configuration once, in block b's order.  Returns how many trials succeeded. */
 static int run_block(struct run *r, struct trial_env *te, struct progress *pg, int b)
 {
+	struct trial_counters counters;
 	const struct experiment *ex = r->ex;
 	int ok = 0;
 	for (int i = 0; i < ex->nconfigs && !tare_interrupted; i++) {
@@ -468,7 +469,12 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 		tr->block = b;
 		tr->config = r->schedule[b * ex->nconfigs + i];
 		progress_start(pg, tr->index, b, r->blocks, ex->configs[tr->config].label);
-		trial_run(te, tr);
+		trial_run(te, tr, &counters);
+		/* names, units and reasons come from the first trial that counted */
+		if (!r->ncounter_info && counters.n) {
+			memcpy(r->counter_info, counters.r, (size_t)counters.n * sizeof(*counters.r));
+			r->ncounter_info = counters.n;
+		}
 		if (tr->state == TRIAL_INTERRUPTED) {
 			/* Not a measurement: dropped, with its directory. */
 			char *dir = xasprintf("%s/%s", r->dir, tr->dir);
@@ -521,8 +527,6 @@ int run_experiment(const struct experiment *ex, struct run_opts *o)
 			tare_warn("%s; counting nothing", err);
 			te.counters = NULL;
 		}
-		te.counter_info = r.counter_info;
-		te.ncounter_info = &r.ncounter_info;
 	}
 	for (int i = 0; i < COUNTERS_MAX; i++)
 		r.counter_names[i] = r.counter_info[i].name;

@@ -62,6 +62,7 @@ struct trial_ctx {
 	int ctl_fd, ack_fd;       /* control = "perf-fifo": perf's control and ack FIFOs */
 	enum tare_arm arm;        /* switchback: the profiler's current state */
 	int port;                 /* {port}: a loopback port free when the trial began */
+	struct trial_counters *counters_out;
 };
 
 static void fail(struct trial_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -690,9 +691,9 @@ static void record_window(struct trial_ctx *t, const struct snapshot *a, const s
 			tr->counter_value[i] = res[i].counted ? res[i].value : NAN;
 			tr->counter_scaled[i] = (unsigned char)res[i].scaled;
 		}
-		if (t->env->ncounter_info && *t->env->ncounter_info == 0) {
-			memcpy(t->env->counter_info, res, (size_t)n * sizeof(*res));
-			*t->env->ncounter_info = n;
+		if (t->counters_out) {
+			memcpy(t->counters_out->r, res, (size_t)n * sizeof(*res));
+			t->counters_out->n = n;
 		}
 	}
 	if (a->have_root && b->have_root) {
@@ -798,7 +799,7 @@ static void record_latency(struct trial_ctx *t)
 		fail(t, "the driver completed no requests in the measured window (see %s)", path);
 }
 
-void trial_run(const struct trial_env *env, struct trial_result *tr)
+void trial_run(const struct trial_env *env, struct trial_result *tr, struct trial_counters *counters)
 {
 	struct trial_ctx t = { 0 };
 	struct snapshot a, b;
@@ -806,6 +807,9 @@ void trial_run(const struct trial_env *env, struct trial_result *tr)
 	int measured = 0;
 	t.env = env;
 	t.tr = tr;
+	t.counters_out = counters;
+	if (counters)
+		counters->n = 0;
 	t.cf = &env->ex->configs[tr->config];
 	t.wl = &env->ex->workloads[t.cf->workload];
 	t.units.fd = -1;

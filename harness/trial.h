@@ -24,8 +24,13 @@ struct trial_env {
 	cpu_set_t driver_cpus;       /* the load generator's: away from the workload */
 	int pin_workload;
 	struct counter_set *counters;        /* NULL: none */
-	struct counter_result *counter_info; /* filled from the first trial that counted: names, */
-	int *ncounter_info;                  /* units, support and reasons for the results */
+};
+
+/* What a trial's counters were, beside their values in the record: names, units, support and
+ * the reasons an event was not counted.  n = 0 when it counted nothing. */
+struct trial_counters {
+	int n;
+	struct counter_result r[COUNTERS_MAX];
 };
 
 /* Latency histograms a driver left in a trial directory (latency.hist and
@@ -33,8 +38,9 @@ struct trial_env {
 struct hist;
 int trial_load_latency(const char *trial_dir, struct hist *corrected, struct hist *uncorrected, char *err, size_t errlen);
 
-/* Run trial tr->index of configuration tr->config.  Fills tr; never exits the process. */
-void trial_run(const struct trial_env *env, struct trial_result *tr);
+/* Run trial tr->index of configuration tr->config.  Fills tr, and counters when it counted;
+ * never exits the process. */
+void trial_run(const struct trial_env *env, struct trial_result *tr, struct trial_counters *counters);
 
 
 #endif
