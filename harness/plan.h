@@ -32,6 +32,8 @@ void kvlist_free(struct kvlist *l);
 enum ready_kind {
 	READY_START,          /* as soon as the process runs */
 	READY_PERF_FDS,       /* it holds at least `count` perf_event file descriptors */
+	READY_PERF_MMAPS,     /* it has mapped at least `count` perf rings (perf record maps them once
+	                       * every event is open: all of them, not the first) */
 	READY_LINE,           /* its stdout or stderr contains `text` (a template) */
 	READY_FILE,           /* the file `text` (a template) exists */
 	READY_DELAY,          /* a fixed delay */

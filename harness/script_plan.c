@@ -442,7 +442,16 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 			lua_pop(L, 1);
 			push_escaped(L, opts);
 			eopts = lua_gettop(L);
-			w->unit = xstrdup(adapter_string(L, &a, "unit", ""));
+			/* a string, or a function of the options (command: none when nothing loads it) */
+			lua_pushvalue(L, eopts);
+			if (adapter_call(L, &a, "unit", 1)) {
+				if (lua_type(L, -1) != LUA_TSTRING)
+					script_raise(L, "%s: unit must be a string such as \"requests\" (or a function returning one)", a.path);
+				w->unit = xstrdup(lua_tostring(L, -1));
+				lua_pop(L, 1);
+			} else {
+				w->unit = xstrdup("");
+			}
 			lua_pushvalue(L, eopts);
 			push_target(L, name, w->unit);
 			if (!adapter_call(L, &a, "command", 2))
@@ -496,7 +505,7 @@ static int signal_number(const char *s)
 	return -1;
 }
 
-/* ready = { perf_event_fds = N } | { line = "text" } | { file = "path" } | { delay = s }, timeout = s */
+/* ready = { perf_event_mmaps = N } | { perf_event_fds = N } | { line = "text" } | { file = "path" } | { delay = s }, timeout = s */
 static void parse_ready(lua_State *L, const struct adapter *a, int opts, struct ready *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -511,6 +520,10 @@ static void parse_ready(lua_State *L, const struct adapter *a, int opts, struct 
 	lua_getfield(L, -1, "perf_event_fds");
 	if (lua_isnumber(L, -1))
 		r->kind = READY_PERF_FDS, r->count = (int)lua_tointeger(L, -1);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "perf_event_mmaps");
+	if (lua_isnumber(L, -1))
+		r->kind = READY_PERF_MMAPS, r->count = (int)lua_tointeger(L, -1);
 	lua_pop(L, 1);
 	lua_getfield(L, -1, "line");
 	if (lua_isstring(L, -1))

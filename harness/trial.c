@@ -141,6 +141,20 @@ static int count_perf_fds(pid_t pid)
 	return n;
 }
 
+/* Perf rings the process has mapped: lines "anon_inode:[perf_event]" of /proc/PID/maps. */
+static int count_perf_mmaps(pid_t pid)
+{
+	char path[64], *maps, *p;
+	int n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	if (!(maps = read_file(path, NULL)))
+		return 0;
+	for (p = maps; (p = strstr(p, "[perf_event]")); p++)
+		n++;
+	free(maps);
+	return n;
+}
+
 static int file_has(const char *path, const char *text)
 {
 	char *s = read_file(path, NULL);
@@ -188,6 +202,8 @@ static int is_ready(struct trial_ctx *t, const struct role *r, const struct read
 		return 1;
 	case READY_PERF_FDS:
 		return count_perf_fds(r->c.pid) >= rd->count;
+	case READY_PERF_MMAPS:
+		return count_perf_mmaps(r->c.pid) >= rd->count;
 	case READY_LINE: {
 		char *line = plan_expand(rd->text, t->w.c.pid, t->dir, t->port);
 		int yes;

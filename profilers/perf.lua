@@ -36,8 +36,10 @@ return {
   -- restart attaches a fresh perf to the running workload for each on window (what a profiler
   -- that cannot be paused gets; its start-up and shutdown fall in the unmeasured guard time)
   control = function(o) return o.switch == "restart" and "restart" or "perf-fifo" end,
-  -- perf opens its events on the held workload before the gate opens: ready when they exist.
-  ready = { perf_event_fds = 1, timeout = 15 },
+  -- perf opens its events on the held workload before the gate opens: ready once it has mapped
+  -- its rings, which it does after opening every event (the first of its 4-6 descriptors came
+  -- too early: nginx forked its worker before the inherited sampling event existed).
+  ready = { perf_event_mmaps = 1, timeout = 15 },
   -- SIGINT makes perf record finish writing perf.data.
   stop = { signal = "INT", grace = 30 },
 }

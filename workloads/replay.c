@@ -94,6 +94,7 @@ struct replay_conn {
 	char head[REPLAY_HTTP_HEAD_BYTES];
 	size_t head_got;
 	bool head_done, close_after;
+	unsigned http_status;
 	/* --http, --redis: the request's bytes (--redis builds each in rbuf) */
 	const char *text;
 	char *rbuf;
@@ -419,13 +420,7 @@ static bool http_parse_head(struct replay_conn *c)
 		return false;	/* a keep-alive response needs its length */
 	conn = http_header(c->head, "Connection");
 	c->close_after = (conn && !strncasecmp(conn, "close", 5)) || !strncmp(c->head, "HTTP/1.0", 8);
-	if (measuring) {
-		win.status[status / 100]++;
-		if (status >= 400)
-			win.errors++;	/* answered, and timed, but not a success */
-	}
-	if (status >= 400)
-		errors_total++;
+	c->http_status = status;
 	return true;
 }
 
@@ -466,6 +461,14 @@ static void replay_http_bytes(struct replay_conn *c, const unsigned char *p, siz
 				replay_bad_reply(c, now);	/* more than one reply, or before the request */
 				return;
 			}
+			/* counted where the request is, so that a window's classes add up to its requests */
+			if (measuring) {
+				win.status[c->http_status / 100]++;
+				if (c->http_status >= 400)
+					win.errors++;	/* answered, and timed, but not a success */
+			}
+			if (c->http_status >= 400)
+				errors_total++;
 			replay_complete(c, now);
 			if (close_after) {
 				/* the server ends the connection: reconnect at once, no error */
