@@ -81,6 +81,9 @@ struct arm_summary {
 	int processes, pairs;
 	double within_sd, between_sd;
 	struct stats_est carryover;
+	/* Warm-up: % CPU per unit of the off windows in the first half of each process against
+	 * those of its second half (above 0: the workload was still getting faster). */
+	struct stats_est drift;
 };
 
 struct analysis {

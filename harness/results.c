@@ -298,6 +298,12 @@ json_t *results_summary_json(const struct run *r)
 			json_object_set_new(co, "hi_pct", json_num_or_null(a->carryover.ok ? a->carryover.hi : NAN));
 			json_object_set_new(co, "confidence", json_num_or_null(a->carryover.conf));
 			json_object_set_new(sb, "carryover", co);
+			co = json_object();
+			json_object_set_new(co, "estimate_pct", json_num_or_null(a->drift.est));
+			json_object_set_new(co, "lo_pct", json_num_or_null(a->drift.ok ? a->drift.lo : NAN));
+			json_object_set_new(co, "hi_pct", json_num_or_null(a->drift.ok ? a->drift.hi : NAN));
+			json_object_set_new(co, "confidence", json_num_or_null(a->drift.conf));
+			json_object_set_new(sb, "warmup_drift", co);
 			json_object_set_new(j, "switchback", sb);
 		} else if (c != plan_baseline(r->ex, cf->workload)) {
 			json_t *x = json_from_fields(arm_cross_check_fields, NFIELDS(arm_cross_check_fields), a), *u = json_object();

@@ -377,6 +377,13 @@ static void check_noise(struct run *r)
 			run_warn(r, "%s: carry-over: an off window right after an on window costs %+.2f%% [%+.2f, %+.2f] more CPU "
 				 "per unit than the other off windows; the profiler's cost outlasts the switch (raise guard=%g)",
 				 ex->configs[c].label, co->est, co->lo, co->hi, ex->guard_s);
+		/* A JIT or cold caches: the pairs still cancel a steady drift, but the cost measured is
+		 * partly that of a program that is not yet the one that will run. */
+		co = &r->an.arms[c].drift;
+		if (co->ok && co->lo > 0 && co->est > 1)
+			run_warn(r, "%s: warm-up: the off windows in the first half of each process cost %+.2f%% [%+.2f, %+.2f] "
+				 "more CPU per unit than those of the second half; the workload was still warming up "
+				 "(raise warmup=%g)", ex->configs[c].label, co->est, co->lo, co->hi, 2 * ex->warmup_s + 1);
 	}
 	if (r->an.blocks_suggested > r->blocks)
 		run_warn(r, "to resolve the total-CPU overheads (+-0.5 points, or a tenth of a large one), run about %d blocks (blocks=%d)",

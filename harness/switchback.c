@@ -192,11 +192,33 @@ static void estimate_metric(const struct trial_result *trials, int ntrials, int 
 	free(np);
 }
 
-/* Off windows right after an on window against the process's other off windows. */
-static void carryover(const struct trial_result *trials, int ntrials, int config, struct stats_est *out)
+/* The off windows of one process as log CPU per unit, centred on the process's median (processes
+ * differ; windows within one less); NaN where a window is on or has no figures.  n counts the
+ * finite ones.  A malloc'd array of tr->nwindows. */
+static double *off_levels(const struct trial_result *tr, int *n)
+{
+	double *lt = xcalloc((size_t)tr->nwindows, sizeof(double)), med;
+	*n = 0;
+	for (int w = 0; w < tr->nwindows; w++) {
+		struct window_unit u;
+		lt[w] = NAN;
+		if (!tr->windows[w].arm && window_unit(tr, &tr->windows[w], &u) == 0)
+			lt[w] = log(u.t), (*n)++;
+	}
+	med = stats_median(lt, tr->nwindows);
+	for (int w = 0; w < tr->nwindows && *n; w++)
+		lt[w] -= med;
+	return lt;
+}
+
+/* The off windows of a's group against b's, over every process of the configuration: b - a as %
+ * of CPU per unit, Wilcoxon rank-sum at 99.9% (a warning a correct harness raises once in a
+ * thousand runs, not in twenty).  pick(tr, w) says 0 for a, 1 for b, -1 for neither. */
+static void off_shift(const struct trial_result *trials, int ntrials, int config,
+		      int (*pick)(const struct trial_result *tr, int w), struct stats_est *out)
 {
 	int cap = 0, na = 0, nb = 0;
-	double *after, *other;
+	double *a, *b;
 	memset(out, 0, sizeof(*out));
 	out->est = out->lo = out->hi = NAN;
 	for (int i = 0; i < ntrials; i++)
@@ -204,41 +226,49 @@ static void carryover(const struct trial_result *trials, int ntrials, int config
 			cap += trials[i].nwindows;
 	if (!cap)
 		return;
-	after = xcalloc((size_t)cap, sizeof(double));
-	other = xcalloc((size_t)cap, sizeof(double));
+	a = xcalloc((size_t)cap, sizeof(double));
+	b = xcalloc((size_t)cap, sizeof(double));
 	for (int i = 0; i < ntrials; i++) {
 		const struct trial_result *tr = &trials[i];
-		double *lt, med;
-		int n = 0;
+		double *lt;
+		int n;
 		if (tr->config != config || tr->state != TRIAL_OK || tr->nwindows < 2)
 			continue;
-		lt = xcalloc((size_t)tr->nwindows, sizeof(double));
-		for (int w = 0; w < tr->nwindows; w++) {
-			struct window_unit u;
-			lt[w] = NAN;
-			if (!tr->windows[w].arm && window_unit(tr, &tr->windows[w], &u) == 0)
-				lt[w] = log(u.t), n++;
-		}
-		/* Relative to this process's own level: processes differ, windows within one less. */
-		med = stats_median(lt, tr->nwindows);
+		lt = off_levels(tr, &n);
 		for (int w = 0; w < tr->nwindows && n; w++) {
-			if (!isfinite(lt[w]))
-				continue;
-			if (w > 0 && tr->windows[w - 1].arm)
-				after[na++] = lt[w] - med;
-			else
-				other[nb++] = lt[w] - med;
+			int g = isfinite(lt[w]) ? pick(tr, w) : -1;
+			if (g == 0)
+				a[na++] = lt[w];
+			else if (g == 1)
+				b[nb++] = lt[w];
 		}
 		free(lt);
 	}
-	/* 99.9%: a warning that a correct harness raises once in a thousand runs, not in twenty. */
-	if (na >= 3 && nb >= 3 && stats_rank_sum(other, nb, after, na, 0.999, out) == 0) {
+	if (na >= 3 && nb >= 3 && stats_rank_sum(a, na, b, nb, 0.999, out) == 0) {
 		out->est = 100 * expm1(out->est);
 		out->lo = 100 * expm1(out->lo);
 		out->hi = 100 * expm1(out->hi);
 	}
-	free(after);
-	free(other);
+	free(a);
+	free(b);
+}
+
+/* carry-over: b = off windows right after an on window, a = the other off windows */
+static int pick_after_on(const struct trial_result *tr, int w)
+{
+	return w > 0 && tr->windows[w - 1].arm;
+}
+
+/* warm-up: b = the first half's off windows, a = the second half's */
+static int pick_first_half(const struct trial_result *tr, int w)
+{
+	return w < tr->nwindows / 2;
+}
+
+/* Off windows right after an on window against the process's other off windows. */
+static void carryover(const struct trial_result *trials, int ntrials, int config, struct stats_est *out)
+{
+	off_shift(trials, ntrials, config, pick_after_on, out);
 }
 
 /* Memory: a switched profiler is attached (paused or not) for the whole process, and the off
@@ -285,6 +315,7 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 		s->p50_us = s->p90_us = s->p99_us = s->p999_us = s->achieved_rate = s->target_rate = NAN;
 		s->within_sd = s->between_sd = NAN;
 		s->carryover.est = s->carryover.lo = s->carryover.hi = NAN;
+		s->drift.est = s->drift.lo = s->drift.hi = NAN;
 		for (int m = 0; m < MET_COUNT; m++)
 			s->m[m].e.est = s->m[m].e.lo = s->m[m].e.hi = NAN;
 		/* The baseline's figures are every process's off windows (of its workload); an arm's
@@ -330,6 +361,7 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 				estimate_metric(trials, ntrials, c, m, conf, s, m == MET_CPU_TOTAL);
 		s->has_latency = s->m[MET_P50].n > 0;
 		carryover(trials, ntrials, c, &s->carryover);
+		off_shift(trials, ntrials, c, pick_first_half, &s->drift);
 		profiler_memory(trials, ntrials, c, conf, s);
 	}
 }

@@ -68,6 +68,7 @@ static void test_combine_coverage(void)
 
 static struct config configs[2];
 static struct workload workload;
+static double sim_warm;   /* % more CPU per unit in the first half of each process (warm-up) */
 
 /* k processes of npairs pairs each; on windows cost (1 + pct/100) times the off windows' CPU
  * per unit, each window with multiplicative noise of sd `noise`, each process its own level;
@@ -91,6 +92,8 @@ static void simulate(struct trial_result *tr, int k, int npairs, double pct, dou
 			double cpu = level * exp(noise * gauss(&r));
 			if (w & 1)   /* pairs hold one of each: the second takes the other arm */
 				arm = !tr[j].windows[w - 1].arm;
+			if (w < tr[j].nwindows / 2)
+				cpu *= 1 + sim_warm / 100;
 			if (arm)
 				cpu *= 1 + pct / 100;
 			else if (w > 0 && tr[j].windows[w - 1].arm)
@@ -141,6 +144,8 @@ static void test_recovers_known_overhead(void)
 	CHECK_NEAR(an.arms[1].within_sd, 100 * sqrt(2) * 0.01, 0.4);
 	CHECK(an.arms[1].carryover.ok && an.arms[1].carryover.lo <= 0 && an.arms[1].carryover.hi >= 0,
 	      "no carry-over, yet [%g, %g]", an.arms[1].carryover.lo, an.arms[1].carryover.hi);
+	CHECK(an.arms[1].drift.ok && an.arms[1].drift.lo <= 0 && an.arms[1].drift.hi >= 0,
+	      "no warm-up, yet [%g, %g]", an.arms[1].drift.lo, an.arms[1].drift.hi);
 	CHECK(fabs(an.arms[0].cpu_per_unit_ns - 1100) < 150, "baseline %g ns/unit", an.arms[0].cpu_per_unit_ns);
 	analysis_free(&an);
 	for (int j = 0; j < 6; j++)
@@ -157,6 +162,28 @@ static void test_detects_carryover(void)
 	analysis_run(&ex, tr, 6, 0.95, &an);
 	CHECK(an.arms[1].carryover.ok && an.arms[1].carryover.lo > 1.0, "3%% carry-over: [%g, %g]",
 	      an.arms[1].carryover.lo, an.arms[1].carryover.hi);
+	analysis_free(&an);
+	for (int j = 0; j < 6; j++)
+		trial_result_free(&tr[j]);
+}
+
+/* A workload 4% slower in the first half of each process: the warm-up check sees it, and the
+ * pairs still recover the profiler's 1% (a pair shares its half). */
+static void test_detects_warmup(void)
+{
+	struct experiment ex;
+	struct trial_result tr[6];
+	struct analysis an = { 0 };
+	const struct overhead *o;
+	setup(&ex, 6);
+	sim_warm = 4.0;
+	simulate(tr, 6, 40, 1.0, 0.01, 0, 9);
+	sim_warm = 0;
+	analysis_run(&ex, tr, 6, 0.999, &an);
+	CHECK(an.arms[1].drift.ok && an.arms[1].drift.lo > 2.0 && an.arms[1].drift.hi < 6.0, "4%% warm-up: [%g, %g]",
+	      an.arms[1].drift.lo, an.arms[1].drift.hi);
+	o = &an.arms[1].m[MET_CPU_TOTAL];
+	CHECK(o->e.ok && o->e.lo <= 1.0 && 1.0 <= o->e.hi, "1%% in [%g, %g] despite the warm-up", o->e.lo, o->e.hi);
 	analysis_free(&an);
 	for (int j = 0; j < 6; j++)
 		trial_result_free(&tr[j]);
@@ -192,6 +219,7 @@ int main(void)
 	RUN(test_combine_coverage);
 	RUN(test_recovers_known_overhead);
 	RUN(test_detects_carryover);
+	RUN(test_detects_warmup);
 	RUN(test_analysis_coverage);
 	return CHECK_DONE();
 }
