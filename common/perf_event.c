@@ -121,25 +121,24 @@ static char *perf_letters_to_pfm(const char *name)
 
 /* pfm_get_os_event_encoding as perf_util.c calls it: attr.size and arg.size set first, user
  * and kernel by default (PFM_PLM0|PFM_PLM3) unless the name's modifiers say otherwise. */
+static int pfm_encode_once(const char *name, struct perf_event_attr *attr, pfm_perf_encode_arg_t *arg)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->size = sizeof(*attr);
+	memset(arg, 0, sizeof(*arg));
+	arg->size = sizeof(*arg);
+	arg->attr = attr;
+	return pfm_get_os_event_encoding(name, PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT, arg);
+}
+
 static int pfm_encode(const char *name, struct perf_event_attr *attr, int *idx)
 {
 	pfm_perf_encode_arg_t arg;
-	int r;
-	memset(attr, 0, sizeof(*attr));
-	attr->size = sizeof(*attr);
-	memset(&arg, 0, sizeof(arg));
-	arg.size = sizeof(arg);
-	arg.attr = attr;
-	r = pfm_get_os_event_encoding(name, PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT, &arg);
+	int r = pfm_encode_once(name, attr, &arg);
 	if (r == PFM_ERR_ATTR) {
 		char *alt = perf_letters_to_pfm(name);
 		if (alt) {
-			memset(attr, 0, sizeof(*attr));
-			attr->size = sizeof(*attr);
-			memset(&arg, 0, sizeof(arg));
-			arg.size = sizeof(arg);
-			arg.attr = attr;
-			r = pfm_get_os_event_encoding(alt, PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT, &arg);
+			r = pfm_encode_once(alt, attr, &arg);
 			free(alt);
 		}
 	}

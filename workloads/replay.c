@@ -372,6 +372,17 @@ static void replay_bad_reply(struct replay_conn *c, int64_t now)
 	replay_conn_fail(c, now);
 }
 
+/* A reply is complete with n bytes left over: any, or a request not yet all written, means more
+ * than one reply or one before its request; the connection is failed and false returned. */
+static bool replay_reply_alone(struct replay_conn *c, size_t n, int64_t now)
+{
+	if (n > 0 || c->out_off < c->out_len) {
+		replay_bad_reply(c, now);
+		return false;
+	}
+	return true;
+}
+
 /* The value of header NAME (case-insensitive) in a response head, or NULL. */
 static const char *http_header(const char *head, const char *name)
 {
@@ -457,10 +468,8 @@ static void replay_http_bytes(struct replay_conn *c, const unsigned char *p, siz
 		}
 		if (c->head_done && !c->body_left) {
 			bool close_after = c->close_after;
-			if (n > 0 || c->out_off < c->out_len) {
-				replay_bad_reply(c, now);	/* more than one reply, or before the request */
+			if (!replay_reply_alone(c, n, now))
 				return;
-			}
 			/* counted where the request is, so that a window's classes add up to its requests */
 			if (measuring) {
 				win.status[c->http_status / 100]++;
@@ -527,10 +536,8 @@ static void replay_redis_bytes(struct replay_conn *c, const unsigned char *p, si
 			c->body_left -= take, p += take, n -= take;
 		}
 		if (c->head_done && !c->body_left) {
-			if (n > 0 || c->out_off < c->out_len) {
-				replay_bad_reply(c, now);
+			if (!replay_reply_alone(c, n, now))
 				return;
-			}
 			replay_complete(c, now);
 			return;
 		}
@@ -583,10 +590,8 @@ static void replay_readable(struct replay_conn *c)
 			c->body_left -= take, p += take, n -= (ssize_t)take;
 		}
 		if (c->rep_got == WIRE_REP_BYTES && !c->body_left) {
-			if (n > 0 || c->out_off < c->out_len) {
-				replay_bad_reply(c, now);	/* more than one reply, or before the request */
+			if (!replay_reply_alone(c, (size_t)n, now))
 				return;
-			}
 			replay_complete(c, now);
 			return;
 		}
