@@ -338,6 +338,58 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 	free(targets);
 }
 
+/* Requests and errors, and what the profilers recorded: sums over the trials measured. */
+static void sum_trials(const struct trial_result *trials, int ntrials, struct analysis *out)
+{
+	for (int i = 0; i < ntrials; i++) {
+		const struct trial_result *tr = &trials[i];
+		struct arm_summary *s = &out->arms[tr->config];
+		if (tr->state != TRIAL_OK)
+			continue;
+		s->requests += tr->requests;
+		s->request_errors += tr->request_errors;
+		if (tr->profile_samples >= 0)
+			s->profile_counted++, s->profile_empty += tr->profile_samples == 0;
+	}
+}
+
+/* The first half of each window against its second: % CPU per unit. */
+static void steady_state(const struct trial_result *trials, int ntrials, struct arm_summary *s)
+{
+	double *d = xcalloc((size_t)ntrials + 1, sizeof(double)), mean, sd, crit;
+	int n = 0;
+	const double conf = 0.999;
+	for (int i = 0; i < ntrials; i++) {
+		const struct trial_result *tr = &trials[i];
+		double work, half, first, second;
+		if (tr->config != s->config || tr->state != TRIAL_OK || !(tr->half_wall_s > 0))
+			continue;
+		work = trial_work(tr);
+		half = tr->unit[0] ? (double)tr->half_units : tr->half_wall_s;
+		if (!(half > 0) || !(work - half > 0) || tr->half_cpu_ns == 0 ||
+		    tr->workload_cpu_ns + tr->profiler_cpu_ns <= tr->half_cpu_ns)
+			continue;
+		first = (double)tr->half_cpu_ns / half;
+		second = (double)(tr->workload_cpu_ns + tr->profiler_cpu_ns - tr->half_cpu_ns) / (work - half);
+		d[n++] = log(first / second);
+	}
+	memset(&s->steady, 0, sizeof(s->steady));
+	s->steady.n = n;
+	s->steady.conf = conf;
+	s->steady.est = s->steady.lo = s->steady.hi = NAN;
+	if (n >= 3) {
+		mean = stats_mean(d, n);
+		sd = stats_sd(d, n);
+		crit = stats_t_quantile(1 - (1 - conf) / 2, n - 1);
+		/* on the log scale, where a ratio's noise is symmetric; shown as percent */
+		s->steady.est = 100 * expm1(mean);
+		s->steady.lo = 100 * expm1(mean - crit * sd / sqrt(n));
+		s->steady.hi = 100 * expm1(mean + crit * sd / sqrt(n));
+		s->steady.ok = isfinite(s->steady.lo);
+	}
+	free(d);
+}
+
 void analysis_run(const struct experiment *ex, const struct trial_result *trials, int ntrials,
 		  double conf, struct analysis *out)
 {
@@ -349,13 +401,16 @@ void analysis_run(const struct experiment *ex, const struct trial_result *trials
 	out->arms = xcalloc((size_t)ex->nconfigs, sizeof(*out->arms));
 	if (ex->design == DESIGN_SWITCHBACK) {
 		switchback_analyse(ex, trials, ntrials, conf, out);
+		sum_trials(trials, ntrials, out);
 		return;
 	}
 	for (int c = 0; c < ex->nconfigs; c++) {
 		out->arms[c].config = c;
 		summarize_arm(ex, trials, ntrials, conf, &out->arms[c]);
 		summarize_counters(ex, trials, ntrials, conf, out, &out->arms[c]);
+		steady_state(trials, ntrials, &out->arms[c]);
 	}
+	sum_trials(trials, ntrials, out);
 	/* How many blocks would resolve each total-CPU overhead to +-0.5 percentage points, or to
 	 * a tenth of itself when it is large (nobody needs +-0.5 points of an 80% overhead)? */
 	for (int c = 0; c < ex->nconfigs; c++) {

@@ -84,6 +84,15 @@ struct arm_summary {
 	/* Warm-up: % CPU per unit of the off windows in the first half of each process against
 	 * those of its second half (above 0: the workload was still getting faster). */
 	struct stats_est drift;
+	/* Process design, fixed-length windows: % CPU per unit of the first half of each trial's
+	 * window against its second half: the mean log ratio over this arm's trials with a t interval
+	 * at 99.9%, as percent
+	 * (above 0: still warming up when measuring began; n = 0 when not computed). */
+	struct stats_est steady;
+	/* A load driver's requests answered and failed, summed over the trials measured. */
+	uint64_t requests, request_errors;
+	/* What the profiler recorded (profile_samples): trials counted, those with nothing. */
+	int profile_counted, profile_empty;
 };
 
 struct analysis {

@@ -83,3 +83,11 @@ int text_width(const char *s)
 		w += ((unsigned char)*s & 0xc0) != 0x80;
 	return w;
 }
+
+void fmt_errors(const struct arm_summary *a, char *buf, size_t len)
+{
+	if (!a->requests && !a->request_errors)
+		snprintf(buf, len, "%s", "");
+	else
+		snprintf(buf, len, "%.2f%%", 100.0 * (double)a->request_errors / (double)(a->requests ? a->requests : 1));
+}

@@ -10,6 +10,8 @@
 void fmt_ns(double ns, char *buf, size_t len);
 /* A latency in µs, as ms from 1 ms up. */
 void fmt_us(double us, char *buf, size_t len);
+/* Failed requests over those answered, "0.12%"; "" when the arm sent none. */
+void fmt_errors(const struct arm_summary *a, char *buf, size_t len);
 /* "+1.02% [+0.91, +1.15]"; "~+0.03% [-0.20, +0.30]" when the interval contains 0;
  * "+1.53% [too few blocks]" without an interval; "-" without an estimate.  Values are divided
  * by scale and followed by unit. */

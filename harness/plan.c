@@ -57,6 +57,11 @@ void experiment_free(struct experiment *ex)
 		strv_free(c->profiler_argv);
 		strv_free(c->workload_env);
 		free(c->ready.text);
+		free(c->samples.json);
+		free(c->samples.key);
+		strv_free(c->samples.argv);
+		free(c->samples.match);
+		free(c->samples.what);
 	}
 	for (int i = 0; i < ex->nworkloads; i++) {
 		struct workload *w = &ex->workloads[i];

@@ -63,6 +63,17 @@ enum design {
 	DESIGN_SWITCHBACK,    /* one trial = one process, its profiler switched on and off in windows */
 };
 
+/* How to count what a profiler recorded, read once it has stopped (adapter field `samples`):
+ * a number at a dotted key of a JSON file, or the first group of a POSIX extended regular
+ * expression matched against a command's output (no match: it recorded nothing).  Paths and
+ * arguments are templates.  Nothing set: not counted. */
+struct samples_spec {
+	char *json, *key;
+	char **argv;
+	char *match;
+	char *what;               /* what one is called, for messages: "samples" */
+};
+
 struct config {
 	int id;
 	char *label;              /* "perf hz=99": the name used in tables, CSV and JSON */
@@ -79,6 +90,7 @@ struct config {
 	int stop_signal;
 	double stop_grace_s;
 	enum control control;
+	struct samples_spec samples;
 	double truth_cpu_pct;     /* known CPU inflation (inject), NaN when unknown */
 	double truth_latency_us;  /* known latency added to every request, NaN when unknown */
 };

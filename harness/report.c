@@ -266,8 +266,10 @@ static void summary_header(struct table *t, const struct rrun *r, const char *on
 	table_cell(t, "profiler");
 	table_cell(t, "unattributed");
 	table_cell(t, "memory (RSS)");
-	if (lat)
+	if (lat) {
 		table_cell(t, "p99 latency");
+		table_cell(t, "errors");
+	}
 	table_cell(t, "trials");
 	if (verdict)
 		table_cell(t, "verdict");
@@ -293,6 +295,8 @@ static void summary_row(struct table *t, const struct rrun *r, int c, int lat, i
 		if (lat) {
 			fmt_us(a->p99_us, cell, sizeof(cell));
 			table_cell(t, "%s", cell);
+			fmt_errors(a, cell, sizeof(cell));
+			table_cell(t, "%s", cell);
 		}
 	} else {
 		static const enum metric cpu[4] = { MET_CPU_TOTAL, MET_CPU_WORKLOAD, MET_CPU_PROFILER, MET_CPU_UNATTRIBUTED };
@@ -304,6 +308,8 @@ static void summary_row(struct table *t, const struct rrun *r, int c, int lat, i
 		table_cell(t, "%s", cell);
 		if (lat) {
 			fmt_latency(&a->m[MET_P99], cell, sizeof(cell));
+			table_cell(t, "%s", cell);
+			fmt_errors(a, cell, sizeof(cell));
 			table_cell(t, "%s", cell);
 		}
 	}

@@ -61,6 +61,10 @@ const struct json_field trial_fields[] = {
 	TRIAL(max_us, DOUBLE),
 	TRIAL(p99_uncorrected_us, DOUBLE),
 	TRIAL(driver_cpu_ns, U64),
+	TRIAL(half_wall_s, DOUBLE),
+	TRIAL(half_units, U64),
+	TRIAL(half_cpu_ns, U64),
+	TRIAL(profile_samples, I64),
 	TRIAL(dir, STR),
 };
 #undef TRIAL

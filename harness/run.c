@@ -99,10 +99,10 @@ static void make_results_dir(struct run *r, const struct experiment *ex, const c
 		snprintf(r->dir, sizeof(r->dir), "%s", r->rel);
 }
 
-#define SUMMARY_COLS 9
+#define SUMMARY_COLS 10
 
 /* Print rows of cells with columns padded to their widest cell; column 0, the overhead and the
- * last two are left-aligned, the numbers right-aligned; a column with skip[c] set is left out. */
+ * columns from p99 on are left-aligned, the numbers right-aligned; a column with skip[c] set is left out. */
 static void print_table(FILE *f, char cells[][SUMMARY_COLS][96], int nrows, const int *skip)
 {
 	int width[SUMMARY_COLS] = { 0 }, last = SUMMARY_COLS - 1;
@@ -113,7 +113,7 @@ static void print_table(FILE *f, char cells[][SUMMARY_COLS][96], int nrows, cons
 	for (int r = 0; r < nrows; r++) {
 		for (int c = 0; c < SUMMARY_COLS; c++) {
 			int pad = width[c] - text_width(cells[r][c]);
-			int left = c == 0 || c == 2 || c >= SUMMARY_COLS - 3;
+			int left = c == 0 || c == 2 || c >= 6;
 			if (skip[c])
 				continue;
 			if (!left)
@@ -217,7 +217,7 @@ void run_print_summary(FILE *f, const struct run *r)
 	const struct analysis *an = &r->an;
 	const char *unit = NULL;
 	char one[48], (*cells)[SUMMARY_COLS][96];
-	int nrows = 0, skip[SUMMARY_COLS] = { 0, 0, 0, 0, 0, 0, 1, 0, 0 };
+	int nrows = 0, skip[SUMMARY_COLS] = { 0, 0, 0, 0, 0, 0, 1, 1, 0, 0 };
 	for (int i = 0; i < r->ntrials && !unit; i++)
 		if (r->trials[i].state == TRIAL_OK)
 			unit = r->trials[i].unit[0] ? r->trials[i].unit : "seconds";
@@ -230,8 +230,9 @@ void run_print_summary(FILE *f, const struct run *r)
 	snprintf(cells[0][4], 96, "profiler");
 	snprintf(cells[0][5], 96, "unattrib.");
 	snprintf(cells[0][6], 96, "p99 latency");
-	snprintf(cells[0][7], 96, "memory");
-	snprintf(cells[0][8], 96, ex->design == DESIGN_SWITCHBACK ? "processes x pairs" : "trials");
+	snprintf(cells[0][7], 96, "errors");
+	snprintf(cells[0][8], 96, "memory");
+	snprintf(cells[0][9], 96, ex->design == DESIGN_SWITCHBACK ? "processes x pairs" : "trials");
 	nrows = 1;
 	for (int c = 0; c < an->narms; c++, nrows++) {
 		const struct arm_summary *a = &an->arms[c];
@@ -240,20 +241,22 @@ void run_print_summary(FILE *f, const struct run *r)
 		snprintf(row[0], 96, "%s", cf->label);
 		fmt_ns(a->cpu_per_unit_ns, row[1], 96);
 		if (ex->design == DESIGN_SWITCHBACK && c == plan_baseline(ex, cf->workload))
-			snprintf(row[8], 96, "(off windows)");
+			snprintf(row[9], 96, "(off windows)");
 		else if (ex->design == DESIGN_SWITCHBACK)
-			snprintf(row[8], 96, "%d x %d pairs%s", a->processes, a->processes ? a->pairs / a->processes : 0,
+			snprintf(row[9], 96, "%d x %d pairs%s", a->processes, a->processes ? a->pairs / a->processes : 0,
 				 a->failed ? " (some failed)" : "");
 		else if (a->failed)
-			snprintf(row[8], 96, "%d (%d failed)", a->ok, a->failed);
+			snprintf(row[9], 96, "%d (%d failed)", a->ok, a->failed);
 		else
-			snprintf(row[8], 96, "%d", a->ok);
+			snprintf(row[9], 96, "%d", a->ok);
 		if (a->has_latency)
-			skip[6] = 0;
+			skip[6] = skip[7] = 0;
+		/* in switchback, over both arms' windows of the processes */
+		fmt_errors(a, row[7], 96);
 		if (c == plan_baseline(ex, cf->workload)) {
 			snprintf(row[2], 96, "(baseline)");
 			if (isfinite(a->workload_rss_bytes))
-				snprintf(row[7], 96, "%.1f MiB", (a->workload_rss_bytes + a->profiler_rss_bytes) / 1048576.0);
+				snprintf(row[8], 96, "%.1f MiB", (a->workload_rss_bytes + a->profiler_rss_bytes) / 1048576.0);
 			if (isfinite(a->p99_us))
 				fmt_us(a->p99_us, row[6], 96);
 			continue;
@@ -263,7 +266,7 @@ void run_print_summary(FILE *f, const struct run *r)
 		fmt_overhead(&a->m[MET_CPU_PROFILER], 1, "%", 0, row[4], 96);
 		fmt_overhead(&a->m[MET_CPU_UNATTRIBUTED], 1, "%", 0, row[5], 96);
 		fmt_latency(&a->m[MET_P99], row[6], 96);
-		fmt_overhead(&a->m[MET_MEMORY], 1048576.0, " MiB", 1, row[7], 96);
+		fmt_overhead(&a->m[MET_MEMORY], 1048576.0, " MiB", 1, row[8], 96);
 	}
 	fputc('\n', f);
 	print_table(f, cells, nrows, skip);
@@ -346,17 +349,24 @@ static void check_noise(struct run *r)
 			run_warn(r, "%s: CPU overhead %+.2f%% [%+.2f, %+.2f] is below zero: the arms differ by something other "
 				 "than the profiler (a warm-up too short for a JIT or a cache? raise warmup=)", cf->label,
 				 a->m[MET_CPU_TOTAL].e.est, a->m[MET_CPU_TOTAL].e.lo, a->m[MET_CPU_TOTAL].e.hi);
-		{
-			/* Failed requests are not measured service: past 1%, the latencies describe errors. */
-			uint64_t req = 0, err = 0;
-			for (int i = 0; i < r->ntrials; i++)
-				if (r->trials[i].config == c && r->trials[i].state == TRIAL_OK)
-					req += r->trials[i].requests, err += r->trials[i].request_errors;
-			/* (an HTTP 4xx or 5xx is both answered and an error) */
-			if (err && err * 100 > req)
-				run_warn(r, "UNRELIABLE: %s: %llu requests failed in measured windows, against %llu answered: see "
-					 "each trial's driver.out", cf->label, (unsigned long long)err, (unsigned long long)req);
-		}
+		/* Failed requests are not measured service: past 1%, the latencies describe errors
+		 * (an HTTP 4xx or 5xx is both answered and an error). */
+		if (a->request_errors && a->request_errors * 100 > a->requests)
+			run_warn(r, "UNRELIABLE: %s: %llu requests failed in measured windows, against %llu answered: see "
+				 "each trial's driver.out", cf->label, (unsigned long long)a->request_errors,
+				 (unsigned long long)a->requests);
+		/* A profiler that recorded nothing was not profiling this workload: its cost is real
+		 * and answers nothing (attached to a parent whose workers it does not follow, say). */
+		if (a->profile_empty)
+			run_warn(r, "UNRELIABLE: %s recorded no %s in %d of its %d trials: it did not profile the workload "
+				 "(attached to the wrong process? see profile_samples in trials.csv)", cf->label,
+				 cf->samples.what ? cf->samples.what : "samples", a->profile_empty, a->profile_counted);
+		/* A window that begins before the workload is steady measures its warm-up too: a JIT
+		 * compiling, caches filling.  1% is below what a profiler comparison can mistake. */
+		if (a->steady.ok && (a->steady.lo > 0 || a->steady.hi < 0) && fabs(a->steady.est) > 1)
+			run_warn(r, "%s: not steady: CPU per unit in the first half of each measured window is %+.1f%% "
+				 "[%+.1f, %+.1f] against the second half: the warm-up (%g s) is too short for this workload "
+				 "(raise warmup=)", cf->label, a->steady.est, a->steady.lo, a->steady.hi, ex->warmup_s);
 	}
 	for (int i = 0; i < r->ntrials; i++)
 		steal += r->trials[i].machine_steal_ns, busy += r->trials[i].machine_busy_ns;

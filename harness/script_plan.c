@@ -8,6 +8,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <math.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -563,6 +564,55 @@ static void config_stop(lua_State *L, const struct adapter *a, int opts, struct 
 	lua_pop(L, 1);
 }
 
+/* samples = { json = "{dir}/x.json", key = "a.b" } | { command = { argv }, match = "ERE with (group)" },
+ * what = "samples": how tare counts what the profiler recorded, once it has stopped.  The regular
+ * expression is compiled here, so a bad one is a planning error, not a trial's. */
+static void config_samples(lua_State *L, const struct adapter *a, int opts, struct samples_spec *s)
+{
+	const char *v;
+	memset(s, 0, sizeof(*s));
+	lua_pushvalue(L, opts);
+	if (!adapter_call(L, a, "samples", 1))
+		return;
+	if (!lua_istable(L, -1))
+		script_raise(L, "%s: samples must be a table such as { json = \"{dir}/stats.json\", key = \"samples\" }", a->path);
+	lua_getfield(L, -1, "json");
+	if ((v = lua_tostring(L, -1)))
+		s->json = xstrdup(v);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "key");
+	if ((v = lua_tostring(L, -1)))
+		s->key = xstrdup(v);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "match");
+	if ((v = lua_tostring(L, -1)))
+		s->match = xstrdup(v);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "what");
+	s->what = xstrdup((v = lua_tostring(L, -1)) ? v : "samples");
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "command");
+	if (!lua_isnil(L, -1))
+		s->argv = strv_from_table(L, -1, a, "samples.command");
+	lua_pop(L, 2);
+	if (!!s->json + !!s->argv != 1 || (s->json && !s->key) || (s->argv && !s->match))
+		script_raise(L, "%s: samples needs either json and key, or command and match", a->path);
+	if (s->match) {
+		regex_t re;
+		int rc = regcomp(&re, s->match, REG_EXTENDED);
+		if (rc) {
+			char why[128];
+			regerror(rc, &re, why, sizeof(why));
+			script_raise(L, "%s: samples.match '%s' is not a POSIX extended regular expression: %s", a->path, s->match, why);
+		}
+		if (re.re_nsub < 1) {
+			regfree(&re);
+			script_raise(L, "%s: samples.match '%s' needs a group, ( ), around the count", a->path, s->match);
+		}
+		regfree(&re);
+	}
+}
+
 /* control = "signal" | "page" | "perf-fifo" | "restart": how the profiler is switched in one process.
  * A switchback run refuses, at plan time, a profiler that cannot be switched. */
 static void config_control(lua_State *L, struct script_ctx *c, const struct adapter *a, int opts, struct config *cf)
@@ -647,6 +697,7 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 			parse_ready(L, &a, eopts, &cf->ready);
 			config_stop(L, &a, eopts, cf);
 			config_control(L, c, &a, eopts, cf);
+			config_samples(L, &a, eopts, &cf->samples);
 			cf->truth_cpu_pct = cf->truth_latency_us = NAN;
 			lua_pushvalue(L, eopts);
 			if (adapter_call(L, &a, "truth", 1)) {

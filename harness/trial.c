@@ -21,6 +21,7 @@
 
 #include "hist.h"
 #include "proc.h"
+#include "profile_count.h"
 #include "sysstat.h"
 #include "units.h"
 #include "util.h"
@@ -815,6 +816,22 @@ static void record_latency(struct trial_ctx *t)
 		fail(t, "the driver completed no requests in the measured window (see %s)", path);
 }
 
+/* What the profiler recorded, once it has stopped (profile_count.h). */
+static void count_profile(struct trial_ctx *t)
+{
+	const struct samples_spec *s = &t->cf->samples;
+	char *json = s->json ? plan_expand(s->json, t->w.c.pid, t->dir, t->port) : NULL;
+	char **argv = s->argv ? expand_all(t, s->argv) : NULL;
+	char err[512];
+	if (!t->p.spawns || (!json && !argv))
+		return;
+	t->tr->profile_samples = profile_count(s, json, argv, t->dir, err, sizeof(err));
+	if (t->tr->profile_samples < 0)
+		tare_warn("trial %d: what %s recorded could not be counted: %s", t->tr->index + 1, t->cf->label, err);
+	free(json);
+	strv_free(argv);
+}
+
 void trial_run(const struct trial_env *env, struct trial_result *tr, struct trial_counters *counters)
 {
 	struct trial_ctx t = { 0 };
@@ -837,6 +854,7 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	tr->error[0] = '\0';
 	tr->started_unix_ns = wall_ns();
 	tr->workload_mem_charged_peak_bytes = tr->profiler_mem_charged_peak_bytes = -1;
+	tr->profile_samples = -1;
 	tr->p50_us = tr->p90_us = tr->p99_us = tr->p999_us = tr->max_us = tr->p99_uncorrected_us = NAN;
 	tr->target_rate = tr->achieved_rate = NAN;
 	for (int i = 0; i < COUNTERS_MAX; i++)
@@ -877,8 +895,21 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	tare_units_set_phase(t.units.page, TARE_PHASE_MEASURE);
 	if (env->ex->units)
 		wait_window(&t, timeout_ns, a.units, env->ex->units, "measured window");
-	else
-		wait_window(&t, (uint64_t)(env->ex->duration_s * 1e9), 0, 0, "measured window");
+	else {
+		/* Halves: a window still warming up shows as a second half cheaper per unit than its
+		 * first (analysis: steady).  Two cgroup reads in the middle, nothing else. */
+		uint64_t half = (uint64_t)(env->ex->duration_s * 1e9 / 2);
+		if (wait_window(&t, half, 0, 0, "measured window") == 0) {
+			struct cg_cpu w, p = { 0 };
+			if (t.p.have_cg)
+				cgroup_cpu(&t.p.cg, &p);
+			cgroup_cpu(&t.w.cg, &w);
+			tr->half_units = units_read(&t.units) - a.units;
+			tr->half_wall_s = (double)(now_ns() - a.t_ns) / 1e9;
+			tr->half_cpu_ns = (w.total_ns - a.w.total_ns) + (p.total_ns - a.p.total_ns);
+			wait_window(&t, (uint64_t)(env->ex->duration_s * 1e9) - half, 0, 0, "measured window");
+		}
+	}
 	tare_units_set_phase(t.units.page, TARE_PHASE_DONE);
 	if (tr->state != TRIAL_OK)
 		goto out;
@@ -908,6 +939,8 @@ out:
 	}
 	if (t.p.have_child && !t.p.c.reaped)
 		stop_profiler(&t);
+	if (measured)
+		count_profile(&t);
 	if (t.p.have_cg) {
 		struct cg_cpu total;
 		uint64_t peak;

@@ -74,6 +74,16 @@ struct trial_result {
 	double p99_uncorrected_us;           /* from the actual send time, for contrast */
 	uint64_t driver_cpu_ns;              /* the load generator's own CPU: neither side's */
 
+	/* Steady state (process design, a window of fixed duration): the first half of the
+	 * measured window alone, against which the second half is compared; half_wall_s 0 when
+	 * the window was not split. */
+	double half_wall_s;
+	uint64_t half_units, half_cpu_ns;    /* cpu: workload + profiler */
+
+	/* What the profiler recorded over its life, by the adapter's `samples` (samples, blocks,
+	 * events); -1 when unknown (no profiler process, or no way to count given). */
+	int64_t profile_samples;
+
 	/* perf counters on the workload's process tree over the window, in the order of the run's
 	 * counter set; NaN where an event is not supported or was not counted. */
 	int ncounters;

@@ -40,6 +40,8 @@ return {
   -- its rings, which it does after opening every event (the first of its 4-6 descriptors came
   -- too early: nginx forked its worker before the inherited sampling event existed).
   ready = { perf_event_mmaps = 1, timeout = 15 },
+  -- what it recorded: perf report --stats counts the SAMPLE records in perf.data (none: no line)
+  samples = { command = { "perf", "report", "--stats", "-i", "{dir}/perf.data" }, match = "SAMPLE events: *([0-9]+)" },
   -- SIGINT makes perf record finish writing perf.data.
   stop = { signal = "INT", grace = 30 },
 }

@@ -46,6 +46,11 @@ return {
   end,
   -- switchback (docs/switchback.md): --paused, then switched by SIGUSR1 (on) and SIGUSR2 (off)
   control = "signal",
+  -- what its first type recorded: cpu samples, offcpu blocks, lock contentions, alloc samples
+  samples = function(o)
+    local what = ({ cpu = "samples", offcpu = "blocks", lock = "contentions", alloc = "samples" })[o.types[1]]
+    return { json = "{dir}/sampler.json", key = "types." .. o.types[1] .. "." .. what, what = what }
+  end,
   -- printed once every program of every type is attached to the (gated) workload
   ready = { line = "tare-sample: ready", timeout = 15 },
   -- SIGINT: detach, a final flush of every profile, then exit 0

@@ -31,6 +31,7 @@ return {
   end,
   -- switchback (docs/switchback.md): --paused, then switched by SIGUSR1 (on) and SIGUSR2 (off)
   control = "signal",
+  samples = { json = "{dir}/sampler.json", key = "samples" },
   -- printed once its events are open on every thread of the (gated) workload
   ready = { line = "tare-sample: ready", timeout = 15 },
   -- SIGINT: a final flush of the profile, then exit 0

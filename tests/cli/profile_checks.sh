@@ -1,0 +1,55 @@
+# What a run checks about itself:
+#   - each profiler's recording is counted (profile_samples): perf on the workload records
+#     samples, a perf recording something else records none, and the run says UNRELIABLE;
+#   - a workload still warming up through its measured window is "not steady": its CPU per
+#     second falls from ~1 CPU in the first half of the window to ~0.1-0.2 in the second (a log
+#     ratio near 1.3, where a 99.9% interval over 8 trials is about +-0.4 wide at the jitter of its
+#     start); a steady one (the cpu workload) is not.
+. "$ROOT/tests/lib.sh"
+need_root
+command -v perf >/dev/null || skip "perf is not installed"
+cd "$T"
+cat > elsewhere.lua <<'LUA'
+-- perf recording a command of its own, not the workload: it costs, and profiles nothing
+return { description = "perf on the wrong process",
+  command = function(o, t) return { "perf", "record", "--quiet", "-F", "99", "-o", t.dir .. "/perf.data", "--", "sleep", "600" } end,
+  samples = { command = { "perf", "report", "--stats", "-i", "{dir}/perf.data" }, match = "SAMPLE events: *([0-9]+)" },
+  stop = { signal = "INT", grace = 10 } }
+LUA
+cat > checks.lua <<'LUA'
+experiment { name = "checks", workload = { "cpu" }, profilers = { "off", { "perf", hz = 499 }, { "./elsewhere.lua" } },
+  blocks = 2, warmup = 0.2, duration = 0.5 }
+LUA
+expect_exit 0 "$TARE" run checks.lua --no-report
+contains "UNRELIABLE: ./elsewhere.lua recorded no samples in 2 of its 2 trials"
+printf '%s\n' "$out" | grep -q "UNRELIABLE: perf" && fail "perf on the workload was flagged: $out"
+r=$(ls -d results/*-checks)
+[ "$(json "$r/results.json" "min(t['profile_samples'] for t in d['trials'] if t['config'] == 1)")" -gt 20 ] ||
+	fail "perf at 499 Hz over 0.7 s recorded too few samples: $(json "$r/results.json" "[t['profile_samples'] for t in d['trials']]")"
+[ "$(json "$r/results.json" "[t['profile_samples'] for t in d['trials'] if t['config'] == 2]")" = "[0, 0]" ] ||
+	fail "the misdirected perf: $(json "$r/results.json" "[t['profile_samples'] for t in d['trials']]")"
+[ "$(json "$r/results.json" "[t['profile_samples'] for t in d['trials'] if t['config'] == 0]")" = "[None, None]" ] ||
+	fail "off has no profiler to count"
+head -1 "$r/trials.csv" | grep -q profile_samples || fail "trials.csv lacks profile_samples"
+printf '%s\n' "$out" | grep -q "not steady" && fail "the cpu workload was called not steady: $out"
+
+# a workload that is still warming up: all of a CPU for 0.7 s from its start, then a tenth
+cat > warming.py <<'PY'
+import time
+t0 = time.monotonic()
+while True:
+    busy = 0.02 if time.monotonic() - t0 < 0.7 else 0.002
+    end = time.monotonic() + busy
+    while time.monotonic() < end:
+        pass
+    time.sleep(0.02 - busy)
+PY
+# the interpreter itself, not a wrapper that starts it (pyenv's shim takes ~0.1 s)
+py=$(python3 -c 'import sys; print(sys.executable)')
+cat > warm.lua <<LUA
+experiment { name = "warm", workload = { "command", cmd = "$py $T/warming.py", ready = "start", load = "none" },
+  profilers = { "off" }, blocks = 8, warmup = 0.1, duration = 1.2 }
+LUA
+expect_exit 0 "$TARE" run warm.lua --no-report
+contains "off: not steady: CPU per unit in the first half of each measured window is +"
+exit 0
