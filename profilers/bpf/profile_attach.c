@@ -149,41 +149,23 @@ static int attach_cpu_percpu(struct bsampler *S)
 	return rc;
 }
 
+/* A thread that exited since it was listed (attach_cpu_event's -1) is no failure. */
+static int attach_thread(void *ctx, pid_t tid)
+{
+	int r = attach_cpu_event(ctx, tid, -1);
+
+	return r > 0 ? r : 0;
+}
+
 /* cpu, --per-thread: an event per thread of the target, inherited by what it starts later
  * (perf record's layout, without the rings).  It fires only while a target runs, and its
- * time_running is the CPU time covered.  A thread made between listing and opening would be
- * missed: list again until nothing is new, as the perf-ring sampler does. */
+ * time_running is the CPU time covered.  Threads listed as the perf-ring sampler lists them
+ * (sample_each_thread); a target that exits while we attach is no failure. */
 static int attach_cpu(struct bsampler *S)
 {
-	pid_t *done = NULL;
-	int ndone = 0, rc = 0;
+	int ndone;
 
-	for (int round = 0; round < 8 && !rc; round++) {
-		pid_t *tids;
-		int n = list_threads(S->o.c.pid, &tids), fresh = 0;
-
-		if (n < 0)
-			break;	/* it exited while we attached */
-		for (int i = 0; i < n && !rc; i++) {
-			int seen = 0, r;
-
-			for (int k = 0; k < ndone && !seen; k++)
-				seen = done[k] == tids[i];
-			if (seen)
-				continue;
-			r = attach_cpu_event(S, tids[i], -1);
-			if (r > 0)
-				rc = r;
-			done = xrealloc(done, sizeof(*done) * (size_t)(ndone + 1));
-			done[ndone++] = tids[i];
-			fresh++;
-		}
-		free(tids);
-		if (!fresh)
-			break;
-	}
-	free(done);
-	return rc;
+	return sample_each_thread(S->o.c.pid, attach_thread, S, &ndone);
 }
 
 /* The file offset of function name in an ELF object (.dynsym, else .symtab): what a uprobe

@@ -548,7 +548,6 @@ void bsampler_type_values(const struct bsampler *S, int ty, struct profile_value
 void bsampler_flush(struct bsampler *S, int final)
 {
 	uint64_t t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID), st[TARE_NSTATS], drops = 0;
-	char err[512];
 	int failed = 0;
 
 	bsampler_ingest(S);
@@ -571,10 +570,8 @@ void bsampler_flush(struct bsampler *S, int final)
 				    PRIu64 " stacks not kept", ptype_names[ty], drops,
 				    S->user_dropped[ty]);
 		pm.comment = comment;
-		if (T->out && pprof_write(T->out, &S->s, &pm, err, sizeof(err)) < 0)
-			sample_err("%s", err), failed = 1;
-		if (T->folded && folded_write(T->folded, &S->s, &pm, err, sizeof(err)) < 0)
-			sample_err("%s", err), failed = 1;
+		if (sample_write_outputs(T->out, T->folded, &S->s, &pm) < 0)
+			failed = 1;
 		free(comment);
 	}
 	S->write_failed = failed;
