@@ -47,7 +47,7 @@ NO_BPF   := $(or $(NO_BPF),$(if $(shell command -v $(CLANG) 2>/dev/null),,no $(C
 NO_BPF   := $(or $(NO_BPF),$(if $(shell command -v $(BPFTOOL) 2>/dev/null),,no bpftool))
 NO_BPF   := $(or $(NO_BPF),$(if $(shell pkg-config --exists libbpf && echo y),,no libbpf (libbpf-dev)))
 ifeq ($(NO_BPF),)
-BPF_SRC  := profilers/bpf/profile.c
+BPF_SRC  := $(addprefix profilers/bpf/,profile.c profile_attach.c profile_ingest.c)
 LIBS     += $(shell pkg-config --libs libbpf)
 else
 BPF_SRC  := profilers/bpf/nobpf.c
@@ -129,7 +129,8 @@ $(BUILD)/gen/%.pb-c.o: $(BUILD)/gen/%.pb-c.c $(BUILD)/flags.txt
 	$(Q)$(CC) $(CFLAGS) $(SAN) -std=gnu11 -w $(PKG_CFLAGS) -c $< -o $@
 
 # The eBPF sampler: x.bpf.c -> x.bpf.o (clang, against vmlinux.h from the kernel's BTF) ->
-# x.skel.h (bpftool), which x.c includes.  bpf.txt holds what was found, so switching between a
+# x.skel.h (bpftool), which the user side includes (profile.c, profile_attach.c and
+# profile_ingest.c, through profile_int.h).  bpf.txt holds what was found, so switching between a
 # build with and without it recompiles the one that is linked (and so relinks tare).
 all: check-bpf
 check-bpf:
@@ -156,7 +157,7 @@ $(BUILD)/profilers/bpf/%.o: profilers/bpf/%.c $(PROTO_C) $(BUILD)/bpf.txt $(BUIL
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INC_BPF) -c $< -o $@
 
-$(BUILD)/profilers/bpf/profile.o: $(BUILD)/gen/profile.skel.h
+$(filter-out %/nobpf.o,$(BPF_SRC:%.c=$(BUILD)/%.o)): $(BUILD)/gen/profile.skel.h
 $(BUILD)/profilers/bpf/nobpf.o: TARE_CFLAGS += -DTARE_NO_BPF_REASON='"$(NO_BPF)"'
 
 # Rebuild everything when the compiler or its flags change (make sanitize, CFLAGS=-O0): a tree

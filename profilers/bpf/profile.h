@@ -1,6 +1,6 @@
-/* profile.h — what the eBPF sampler's kernel side (profile.bpf.c) and user side (profile.c)
- * share: the map layouts, the per-CPU counters, the ring-buffer events, and the fixed-point
- * arithmetic of allocation sampling (docs/bpf.md).
+/* profile.h — what the eBPF sampler's kernel side (profile.bpf.c) and user side (profile.c,
+ * profile_attach.c, profile_ingest.c) share: the map layouts, the per-CPU counters, the
+ * ring-buffer events, and the fixed-point arithmetic of allocation sampling (docs/bpf.md).
  *
  * Included by the BPF program after vmlinux.h, and by user space after <linux/types.h>: it uses
  * only the __u32/__u64 types both have.  The fixed-point functions are written once, here, so
@@ -241,7 +241,8 @@ static __always_inline void tare_alloc_weight(__u64 size, __u64 mean, const vola
 }
 
 #ifndef __bpf__
-/* User space: fill the tables and the constant (libm; profile.c before load, and the test). */
+/* User space: fill the tables and the constant (libm; profile_attach.c before load, and the
+ * test). */
 #include <math.h>
 static inline void tare_alloc_tables(__u64 mean, __u64 *mean_ln2_q8, __u64 *log2_tab,
 				     __u32 *g_tab)

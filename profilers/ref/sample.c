@@ -323,50 +323,36 @@ static int open_on(struct sampler *S, pid_t tid, int *code)
 	return 0;
 }
 
-/* -p: every thread the process has, with inherit for the ones it will create.  A thread made
- * between listing and opening would be missed; list again until nothing is new. */
+struct open_thread {
+	struct sampler *S;
+	int *code;
+};
+
+/* A thread that exited since it was listed (open_on's 1) is no failure. */
+static int open_thread(void *ctx, pid_t tid)
+{
+	struct open_thread *a = ctx;
+
+	return open_on(a->S, tid, a->code) < 0 ? -1 : 0;
+}
+
+/* -p: every thread the process has, with inherit for the ones it will create (listed again
+ * until nothing is new: sample_each_thread).  A process that exits after its first listing
+ * is no failure: the loop sees the hangups. */
 static int open_pid(struct sampler *S, int *code)
 {
-	pid_t *done = NULL;
-	int ndone = 0;
+	struct open_thread a = { S, code };
+	int ndone;
 
-	for (int round = 0; round < 8; round++) {
-		pid_t *tids;
-		int n = list_threads(S->o.c.pid, &tids), fresh = 0;
-
-		if (n < 0) {
-			if (!ndone) {
-				sample_err("pid %d: no such process", (int)S->o.c.pid);
-				*code = EXIT_USAGE;
-				free(done);
-				return -1;
-			}
-			break;	/* it exited while we attached: the loop sees the hangups */
-		}
-		for (int i = 0; i < n; i++) {
-			int seen = 0, r;
-
-			for (int k = 0; k < ndone && !seen; k++)
-				seen = done[k] == tids[i];
-			if (seen)
-				continue;
-			r = open_on(S, tids[i], code);
-			if (r < 0) {
-				free(tids);
-				free(done);
-				return -1;
-			}
-			done = xrealloc(done, sizeof(*done) * (size_t)(ndone + 1));
-			done[ndone++] = tids[i];
-			fresh++;
-		}
-		free(tids);
-		if (!fresh)
-			break;
+	if (sample_each_thread(S->o.c.pid, open_thread, &a, &ndone))
+		return -1;
+	if (ndone < 0) {
+		sample_err("pid %d: no such process", (int)S->o.c.pid);
+		*code = EXIT_USAGE;
+		return -1;
 	}
 	sample_debug("pid %d: %d threads, %d events on %d CPUs", (int)S->o.c.pid, ndone, S->nfds,
 		  S->ncpus);
-	free(done);
 	return 0;
 }
 
@@ -429,8 +415,7 @@ static void flush(struct sampler *S, int final)
 				   .start_wall_ns = S->start_wall_ns,
 				   .duration_ns = now_ns() - S->start_ns,
 				   .comm_root = S->o.mode == TARGET_SYSTEM };
-	char err[512], *comment;
-	int failed = 0;
+	char *comment;
 
 	drain(S);
 	symbols_resolve(&S->s.stacks, &S->s.maps, &S->s.sym, final);
@@ -438,12 +423,8 @@ static void flush(struct sampler *S, int final)
 			    " throttled, %" PRIu64 " dropped (stack table full)", S->ev.name,
 			    S->s.samples, S->s.lost, S->s.throttled, S->s.stacks.dropped);
 	pm.comment = comment;
-	if (S->o.c.out && pprof_write(S->o.c.out, &S->s, &pm, err, sizeof(err)) < 0)
-		sample_err("%s", err), failed = 1;
-	if (S->o.c.folded && folded_write(S->o.c.folded, &S->s, &pm, err, sizeof(err)) < 0)
-		sample_err("%s", err), failed = 1;
+	S->write_failed = sample_write_outputs(S->o.c.out, S->o.c.folded, &S->s, &pm) < 0;
 	free(comment);
-	S->write_failed = failed;
 	S->flushes++;
 	S->flush_cpu_ns += clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	sample_debug("flush %" PRIu64 ": %u stacks, %u locations, %.1f ms CPU", S->flushes,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "gated.h"
+#include "output.h"
 #include "parse.h"
 #include "util.h"
 
@@ -288,6 +289,58 @@ int sample_check_writable(const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+int sample_write_outputs(const char *out, const char *folded, struct session *s,
+			 const struct profile_meta *pm)
+{
+	char err[512];
+	int failed = 0;
+
+	if (out && pprof_write(out, s, pm, err, sizeof(err)) < 0)
+		sample_err("%s", err), failed = 1;
+	if (folded && folded_write(folded, s, pm, err, sizeof(err)) < 0)
+		sample_err("%s", err), failed = 1;
+	return failed ? -1 : 0;
+}
+
+int sample_each_thread(pid_t pid, int (*fn)(void *ctx, pid_t tid), void *ctx, int *nthreads)
+{
+	pid_t *done = NULL;
+	int ndone = 0, rc = 0;
+
+	*nthreads = 0;
+	for (int round = 0; round < 8 && !rc; round++) {
+		pid_t *tids;
+		int n = list_threads(pid, &tids), fresh = 0;
+
+		if (n < 0) {
+			if (!ndone)
+				*nthreads = -1;
+			break;	/* it exited (while we attached, after the first round) */
+		}
+		for (int i = 0; i < n; i++) {
+			int seen = 0;
+
+			for (int k = 0; k < ndone && !seen; k++)
+				seen = done[k] == tids[i];
+			if (seen)
+				continue;
+			rc = fn(ctx, tids[i]);
+			if (rc)
+				break;
+			done = xrealloc(done, sizeof(*done) * (size_t)(ndone + 1));
+			done[ndone++] = tids[i];
+			fresh++;
+		}
+		free(tids);
+		if (!fresh)
+			break;
+	}
+	free(done);
+	if (*nthreads == 0)
+		*nthreads = ndone;
+	return rc;
 }
 
 struct sample_cmd_setup {

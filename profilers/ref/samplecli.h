@@ -39,6 +39,19 @@ int sample_common_opt(int c, const char *arg, struct sample_common *o, const cha
  * removed), before anything is measured; -1 after one line saying why not. */
 int sample_check_writable(const char *path);
 
+/* A flush's writes: the profile into each output asked for (pprof at out, folded stacks at
+ * folded; NULL: not asked), both tried; -1 when one failed, after a line saying why. */
+struct session;
+struct profile_meta;
+int sample_write_outputs(const char *out, const char *folded, struct session *s,
+			 const struct profile_meta *pm);
+
+/* -p: fn(ctx, tid) once for every thread of pid.  A thread made between listing and opening
+ * would be missed, so the threads are listed again until a round finds none new (at most 8
+ * rounds).  fn's first nonzero return stops it and is returned; else 0.  *nthreads: how many
+ * threads fn was given, -1 when pid was gone at the first listing. */
+int sample_each_thread(pid_t pid, int (*fn)(void *ctx, pid_t tid), void *ctx, int *nthreads);
+
 /* Set by the handlers sample_signals_take() installs: the stop signal's number (SIGINT,
  * SIGTERM, SIGHUP), and whether a SIGCHLD came. */
 extern volatile sig_atomic_t sample_stop, sample_sigchld;

@@ -2,14 +2,15 @@
  * per-CPU cpu-clock events `tare sample --bpf -t cpu` opens (tests/bench/bpf_overhead.sh).
  *
  * Floor (`bench_bpf floor -F HZ -p PID`): one cpu-clock event per online CPU in frequency mode,
- * with the attributes profilers/bpf/profile.c gives them (attach_cpu_event: type and config of
- * cpu-clock, freq, sample_freq HZ, no inherit, the time_enabled/time_running read format), and on
- * each a BPF_PROG_TYPE_PERF_EVENT program of two instructions, `r0 = 0; exit` — loaded with the
- * bpf() syscall and attached with PERF_EVENT_IOC_SET_BPF, no libbpf, no maps.  What it costs is
- * what any per-CPU BPF profiler pays before its program does any work: the hrtimer interrupt on
- * every CPU, the perf sample path, the BPF dispatch.  ref-bpf minus the floor is what its program
- * (the target lookup, two stack walks, the counts update) and its user-space process add.  It
- * prints "bench_bpf floor: ready" on stderr and stops on SIGINT/SIGTERM or when PID is gone.
+ * with the attributes profilers/bpf/profile_attach.c gives them (attach_cpu_event: type and
+ * config of cpu-clock, freq, sample_freq HZ, no inherit, the time_enabled/time_running read
+ * format), and on each a BPF_PROG_TYPE_PERF_EVENT program of two instructions, `r0 = 0; exit`
+ * — loaded with the bpf() syscall and attached with PERF_EVENT_IOC_SET_BPF, no libbpf, no maps.
+ * What it costs is what any per-CPU BPF profiler pays before its program does any work: the
+ * hrtimer interrupt on every CPU, the perf sample path, the BPF dispatch.  ref-bpf minus the
+ * floor is what its program (the target lookup, two stack walks, the counts update) and its
+ * user-space process add.  It prints "bench_bpf floor: ready" on stderr and stops on
+ * SIGINT/SIGTERM or when PID is gone.
  *
  * Alone (`bench_bpf`, what `make bench` runs): the same events and program at 999 Hz for 1 s of
  * this process spinning, with the kernel's BPF run-time statistics on (BPF_ENABLE_STATS): the
@@ -64,7 +65,7 @@ static int load_empty(char *log, size_t loglen)
 	return (int)sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
 }
 
-/* One cpu-clock event per online CPU with the program attached: profile.c's attributes. */
+/* One cpu-clock event per online CPU with the program attached: profile_attach.c's attributes. */
 static int attach_percpu(int prog, uint64_t hz, int *fds, int *nfds, char *err, size_t errlen)
 {
 	struct event_spec ev;
