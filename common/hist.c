@@ -77,6 +77,11 @@ static int64_t hist_index_median(const struct hist *h, int i)
 	return hist_index_value(h, i) + (hist_index_width(h, i) >> 1);
 }
 
+int64_t hist_index_middle(const struct hist *h, int i)
+{
+	return hist_index_median(h, i);
+}
+
 /* Buckets needed so that highest has a sub-bucket (HdrHistogram's
  * buckets_needed_to_cover_value, with the doubling guarded against overflow). */
 static int hist_buckets_for(int64_t highest, int sub_bucket_count, int unit_magnitude)

@@ -54,6 +54,9 @@ double hist_stddev(const struct hist *h);
 /* Lowest and highest values equivalent to v in this layout (its bucket's range). */
 int64_t hist_lowest_equivalent(const struct hist *h, int64_t v);
 int64_t hist_highest_equivalent(const struct hist *h, int64_t v);
+/* The middle of counts[i]'s range (0 <= i < counts_len): the value that stands for its count,
+ * as in the mean; a decoder that fills counts[] directly re-records buckets at it. */
+int64_t hist_index_middle(const struct hist *h, int i);
 
 /* HdrHistogram "percentile distribution" text (.hgrm): Value, Percentile, TotalCount,
  * 1/(1-Percentile), then the Mean/StdDeviation/Max/Total count/Buckets/SubBuckets footer.

@@ -7,6 +7,7 @@
 #include "calibrate.h"
 #include "compare.h"
 #include "counters.h"
+#include "hist_cmd.h"
 #include "plan.h"
 #include "report.h"
 #include "run.h"
@@ -43,6 +44,9 @@ static const char usage_text[] =
 	"                       the reference sampler against known truth, perf record beside it\n"
 	"  trace gen|import|check ...\n"
 	"                       make, import and check request traces (docs/traces.md)\n"
+	"  hist --from text|hgrm|hlog --unit U INPUT [-o OUT]  |  hist FILE.hist [--hgrm]\n"
+	"                       another load generator's latencies into tare's histogram; a\n"
+	"                       histogram's percentiles (tare hist --help, docs/adapters.md)\n"
 	"  clean                kill and remove what tare runs that died (SIGKILL) left behind:\n"
 	"                       their processes, cgroups and the BPF objects those held\n"
 	"  help                 this text\n"
@@ -210,6 +214,8 @@ int main(int argc, char **argv)
 		return validate_main(argc, argv);
 	if (!strcmp(cmd, "trace"))
 		return trace_main(argc, argv);
+	if (!strcmp(cmd, "hist"))
+		return hist_main(argc, argv);
 	if (!strcmp(cmd, "clean"))
 		return sweep_main(argc, argv);
 	if (!strcmp(cmd, "help")) {

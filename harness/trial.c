@@ -730,6 +730,10 @@ int trial_load_latency(const char *trial_dir, struct hist *corrected, struct his
 		FILE *f;
 		snprintf(path, sizeof(path), "%s/%s", trial_dir, names[i]);
 		if (!(f = fopen(path, "re"))) {
+			/* Another load generator may know no uncorrected latency: an empty one. */
+			if (i == 1 && errno == ENOENT &&
+			    hist_init(hs[1], hs[0]->lowest, hs[0]->highest, hs[0]->sigfigs) == 0)
+				break;
 			snprintf(err, errlen, "the driver left no %s: %s", names[i], strerror(errno));
 			if (i == 1)
 				hist_free(hs[0]);
@@ -796,7 +800,7 @@ static void record_latency(struct trial_ctx *t)
 	/* A percentile needs 10/(1-p) observations before it says more than the maximum does. */
 	tr->p999_us = c.total >= 10000 ? (double)hist_percentile(&c, 99.9) / 1e3 : NAN;
 	tr->max_us = (double)c.max / 1e3;
-	tr->p99_uncorrected_us = (double)hist_percentile(&u, 99) / 1e3;
+	tr->p99_uncorrected_us = u.total ? (double)hist_percentile(&u, 99) / 1e3 : NAN;
 	hist_free(&c);
 	hist_free(&u);
 	role_log(t, &t->d, "out", path, sizeof(path));

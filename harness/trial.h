@@ -34,7 +34,8 @@ struct trial_counters {
 };
 
 /* Latency histograms a driver left in a trial directory (latency.hist and
- * latency-uncorrected.hist); 0, or -1 when there are none or they do not parse. */
+ * latency-uncorrected.hist; the second is optional, an empty histogram when absent); 0, or -1
+ * when there is no latency.hist or one does not parse. */
 struct hist;
 int trial_load_latency(const char *trial_dir, struct hist *corrected, struct hist *uncorrected, char *err, size_t errlen);
 
