@@ -595,9 +595,12 @@ int results_add_latency(struct run *r, const struct trial_result *tr)
 	path = xasprintf("%s/%s.hgrm", dir, cf->slug);
 	rc |= write_hgrm(path, &r->latency[tr->config]);
 	free(path);
-	path = xasprintf("%s/%s.uncorrected.hgrm", dir, cf->slug);
-	rc |= write_hgrm(path, &r->latency_uncorrected[tr->config]);
-	free(path);
+	/* a load generator of the user's own leaves only the latencies it measured */
+	if (r->latency_uncorrected[tr->config].total) {
+		path = xasprintf("%s/%s.uncorrected.hgrm", dir, cf->slug);
+		rc |= write_hgrm(path, &r->latency_uncorrected[tr->config]);
+		free(path);
+	}
 	free(dir);
 	return rc;
 }

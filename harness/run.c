@@ -218,6 +218,11 @@ void run_print_summary(FILE *f, const struct run *r)
 	const char *unit = NULL;
 	char one[48], (*cells)[SUMMARY_COLS][96];
 	int nrows = 0, skip[SUMMARY_COLS] = { 0, 0, 0, 0, 0, 0, 1, 1, 0, 0 };
+	/* tare's own driver times requests from their intended send times and keeps the
+	 * uncorrected figure beside; a user's load generator leaves only its own */
+	int intended = 0;
+	for (int i = 0; i < r->ntrials; i++)
+		intended |= r->trials[i].state == TRIAL_OK && isfinite(r->trials[i].p99_uncorrected_us);
 	for (int i = 0; i < r->ntrials && !unit; i++)
 		if (r->trials[i].state == TRIAL_OK)
 			unit = r->trials[i].unit[0] ? r->trials[i].unit : "seconds";
@@ -308,8 +313,10 @@ void run_print_summary(FILE *f, const struct run *r)
 			"workload's own cgroup, the profiler's processes, and CPU that neither was charged for.\n"
 			"Hodges-Lehmann estimates; [lo, hi] from the Wilcoxon signed-rank test over paired blocks;\n"
 			"~ marks an interval that contains 0.%s\n", one,
-			skip[6] ? "" : "\np99 latency is measured from each request's intended send time (no coordinated omission);\n"
-			"the baseline row shows its median p99, the others the paired change.");
+			skip[6] ? "" : intended ? "\np99 latency is measured from each request's intended send time (no coordinated omission);\n"
+			"the baseline row shows its median p99, the others the paired change." :
+			"\np99 latency is as the load generator measured it; the baseline row shows its median p99,\n"
+			"the others the paired change.");
 	}
 	for (int c = 0; c < an->narms; c++) {
 		const struct config *cf = &ex->configs[c];
