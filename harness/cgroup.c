@@ -290,10 +290,62 @@ static int group_pids(pid_t pgid, pid_t **pids)
 	return n;
 }
 
+/* In place by PID: root and its descendants now. */
+static int tree_pids(pid_t root, pid_t **pids)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t *all = NULL, *parent = NULL;
+	int n = 0, cap = 0, out = 0, grew;
+	*pids = xmalloc(sizeof(pid_t));
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[300], *s, *paren;
+		int ppid;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if (!(s = read_file(path, NULL)))
+			continue;
+		paren = strrchr(s, ')');
+		if (paren && sscanf(paren + 2, "%*c %d", &ppid) == 1) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 256;
+				all = xrealloc(all, (size_t)cap * sizeof(pid_t));
+				parent = xrealloc(parent, (size_t)cap * sizeof(pid_t));
+			}
+			all[n] = (pid_t)atoi(de->d_name), parent[n++] = (pid_t)ppid;
+		}
+		free(s);
+	}
+	closedir(d);
+	*pids = xrealloc(*pids, (size_t)(n + 1) * sizeof(pid_t));
+	for (int i = 0; i < n; i++)
+		if (all[i] == root)
+			(*pids)[out++] = root;
+	/* descendants: whoever's parent is in the set, until nothing is added (a tree is shallow) */
+	do {
+		grew = 0;
+		for (int i = 0; i < n; i++) {
+			int in = 0, par = 0;
+			for (int k = 0; k < out && !(in && par); k++)
+				in |= (*pids)[k] == all[i], par |= (*pids)[k] == parent[i];
+			if (par && !in)
+				(*pids)[out++] = all[i], grew = 1;
+		}
+	} while (grew && out > 0);
+	free(all);
+	free(parent);
+	return out;
+}
+
 int cgroup_pids(const struct cgroup *cg, pid_t **pids)
 {
 	char *p, *s, *line, *save = NULL;
 	int n = 0, cap = 16;
+	if (cg->tree)
+		return tree_pids(cg->tree, pids);
 	if (!cg->cpu_path[0])
 		return cg->pgid > 0 ? group_pids(cg->pgid, pids) : (*pids = NULL, 0);
 	p = xasprintf("%s/cgroup.procs", cg->cpu_path);
@@ -313,10 +365,10 @@ int cgroup_pids(const struct cgroup *cg, pid_t **pids)
 
 /* procfs mode CPU: schedstat gives ns on CPU per thread; stat's utime/stime (ticks) give the
  * user/system proportion, applied to the ns total. */
-static int procfs_cpu(pid_t pgid, struct cg_cpu *out)
+static int procfs_cpu(const struct cgroup *cg, struct cg_cpu *out)
 {
 	pid_t *pids;
-	int n = group_pids(pgid, &pids);
+	int n = cgroup_pids(cg, &pids);
 	uint64_t ut = 0, st = 0;
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < n; i++) {
@@ -394,13 +446,15 @@ static int v1_cpu(const char *dir, struct cg_cpu *out)
 int cgroup_cpu(const struct cgroup *cg, struct cg_cpu *out)
 {
 	memset(out, 0, sizeof(*out));
+	if (cg->tree)
+		return procfs_cpu(cg, out);
 	switch (cg->sys->cpu_mode) {
 	case CG_V1:
 		return v1_cpu(cg->cpu_path, out);
 	case CG_V2:
 		return v2_cpu(cg->cpu_path, out);
 	default:
-		return cg->pgid > 0 ? procfs_cpu(cg->pgid, out) : 0;
+		return cg->pgid > 0 ? procfs_cpu(cg, out) : 0;
 	}
 }
 
@@ -428,8 +482,47 @@ int cgroup_mem_peak(const struct cgroup *cg, uint64_t *bytes)
 	return read_u64(path, bytes);
 }
 
+int cgroup_borrow(const struct cgroup_sys *s, const char *path, struct cgroup *cg, char *err, size_t errlen)
+{
+	char real[PATH_MAX], root[PATH_MAX];
+	size_t rl;
+	memset(cg, 0, sizeof(*cg));
+	cg->sys = s;
+	cg->borrowed = 1;
+	if (s->cpu_mode == CG_NONE || !s->cpu_root[0]) {
+		snprintf(err, errlen, "cgroup %s: no CPU hierarchy is readable here (%s): give the service by --pid", path,
+			 s->warning[0] ? s->warning : "none mounted");
+		return -1;
+	}
+	if (path[0] == '/')
+		snprintf(cg->cpu_path, sizeof(cg->cpu_path), "%s", path);
+	else
+		snprintf(cg->cpu_path, sizeof(cg->cpu_path), "%.*s/%.*s", PATH_MAX / 2, s->cpu_root, PATH_MAX / 2 - 2, path);
+	if (!realpath(cg->cpu_path, real) || !realpath(s->cpu_root, root)) {
+		snprintf(err, errlen, "cgroup %s: no such cgroup (looked for %s)", path, cg->cpu_path);
+		return -1;
+	}
+	rl = strlen(root);
+	if (strncmp(real, root, rl) || (real[rl] != '/' && real[rl] != '\0')) {
+		snprintf(err, errlen, "cgroup %s is not beneath %s, the CPU hierarchy tare reads", path, root);
+		return -1;
+	}
+	snprintf(cg->cpu_path, sizeof(cg->cpu_path), "%s", real);
+	return 0;
+}
+
+void cgroup_tree(const struct cgroup_sys *s, pid_t pid, struct cgroup *cg)
+{
+	memset(cg, 0, sizeof(*cg));
+	cg->sys = s;
+	cg->tree = pid;
+	cg->borrowed = 1;
+}
+
 void cgroup_kill_all(const struct cgroup *cg)
 {
+	if (cg->borrowed)
+		return;   /* a service's: never */
 	/* Killing is racy against forks: repeat until the group stays empty (bounded). */
 	for (int round = 0; round < 200; round++) {
 		pid_t *pids;
@@ -448,6 +541,8 @@ void cgroup_destroy(struct cgroup *cg)
 {
 	/* rmdir fails with EBUSY for a moment after the last task exits; retry briefly. */
 	char *dirs[2] = { cg->cpu_path, cg->mem_path };
+	if (cg->borrowed)
+		return;
 	for (int i = 0; i < 2; i++) {
 		if (!dirs[i][0] || (i == 1 && !strcmp(dirs[1], dirs[0])))
 			continue;

@@ -30,6 +30,8 @@ struct cgroup {
 	char cpu_path[PATH_MAX];   /* "" in procfs mode */
 	char mem_path[PATH_MAX];
 	pid_t pgid;                /* procfs mode: the group's members */
+	pid_t tree;                /* in place by PID: this process and its descendants, from procfs */
+	int borrowed;              /* in place: the service's, read and never killed or removed */
 	const struct cgroup_sys *sys;
 };
 
@@ -45,6 +47,15 @@ int cgroup_root_cpu(const struct cgroup_sys *s, uint64_t *ns);
 
 /* Create NAME beneath tare's cgroups.  0, or -1 with a message in err. */
 int cgroup_create(const struct cgroup_sys *s, const char *name, struct cgroup *cg, char *err, size_t errlen);
+/* In place: the group of a service tare did not start, read and never killed or removed.
+ * path: absolute beneath the CPU hierarchy's mount, or relative to it
+ * ("system.slice/nginx.service").  0, or -1 with one line in err (no such cgroup; not in the
+ * hierarchy tare reads; no hierarchy at all). */
+int cgroup_borrow(const struct cgroup_sys *s, const char *path, struct cgroup *cg, char *err, size_t errlen);
+/* In place by PID: pid and its descendants, found anew at every read (a worker forked later is
+ * counted from then on), CPU from their threads' schedstat (ns).  A thread that exits takes its
+ * CPU time with it: a window it ran in is short by that much. */
+void cgroup_tree(const struct cgroup_sys *s, pid_t pid, struct cgroup *cg);
 /* Move PID (not yet running its program) into the group; pgid is remembered for procfs mode. */
 int cgroup_attach(struct cgroup *cg, pid_t pid, char *err, size_t errlen);
 int cgroup_cpu(const struct cgroup *cg, struct cg_cpu *out);

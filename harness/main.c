@@ -27,6 +27,9 @@ static const char usage_text[] =
 	"commands:\n"
 	"  run SCRIPT.lua [name=value ...] [-o DIR] [-q] [--no-report] [--concurrent]\n"
 	"                       run an experiment; `tare run SCRIPT --help` lists its options\n"
+	"  canary (--pid PID | --cgroup PATH) [--url URL | --metrics URL --units NAME] [options]\n"
+	"                       weigh a profiler on a service that is already running, without\n"
+	"                       restarting it (tare canary --help, docs/inplace.md)\n"
 	"  list                 workloads and profilers found, and whether each can run here\n"
 	"  compare BASELINE CURRENT [--budget LIST] [--tolerance LIST] [--format F] [-o FILE]\n"
 	"                       a run against a baseline run: changes with intervals, verdicts;\n"
@@ -156,6 +159,58 @@ static int cmd_run(int argc, char **argv)
 	return rc;
 }
 
+/* tare canary --pid N --url U ...: scripts/inplace.lua with the flags as its options (pid=N
+ * url=U ...), so the command and the script are one thing and `tare run` reproduces it. */
+static int cmd_canary(int argc, char **argv)
+{
+	static const char *const flags[] = { "pid", "cgroup", "url", "rate", "connections", "metrics", "units", "latency",
+					     "unit", "profiler", "hz", "blocks", "duration", "window", "warmup", NULL };
+	char **args = xcalloc((size_t)argc + 3, sizeof(char *)), *script = xasprintf("%s/scripts/inplace.lua", tare_root());
+	int n = 0, rc;
+	args[n++] = "run";
+	args[n++] = script;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq;
+		int k;
+		if (strncmp(a, "--", 2) || !a[2]) {
+			args[n++] = argv[i];
+			continue;
+		}
+		for (k = 0; flags[k]; k++) {
+			size_t l = strlen(flags[k]);
+			if (!strncmp(a + 2, flags[k], l) && (a[2 + l] == '\0' || a[2 + l] == '='))
+				break;
+		}
+		if (!flags[k]) {
+			args[n++] = argv[i];   /* --help, --no-report, ...: tare run's own */
+			continue;
+		}
+		if ((eq = strchr(a, '=')))
+			args[n++] = xasprintf("%s%s", flags[k], eq);
+		else if (i + 1 < argc)
+			args[n++] = xasprintf("%s=%s", flags[k], argv[++i]);
+		else {
+			free(args);
+			free(script);
+			return usage_error("canary: %s needs a value", a);
+		}
+	}
+	args[n] = NULL;
+	rc = cmd_run(n, args);
+	/* what was made here is the script path and the name=value strings */
+	for (int i = 2; i < n; i++) {
+		int ours = 1;
+		for (int j = 1; j < argc; j++)
+			if (args[i] == argv[j])
+				ours = 0;
+		if (ours)
+			free(args[i]);
+	}
+	free(args);
+	free(script);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -182,7 +237,7 @@ int main(int argc, char **argv)
 	argv += i;
 	/* --concurrent belongs to every measuring command: taken out here, once.  TARE_CONCURRENT=1
 	 * says the same for a whole session (a developer running two test suites). */
-	if (!strcmp(cmd, "run") || !strcmp(cmd, "calibrate") || !strcmp(cmd, "validate")) {
+	if (!strcmp(cmd, "run") || !strcmp(cmd, "canary") || !strcmp(cmd, "calibrate") || !strcmp(cmd, "validate")) {
 		int n = 1;
 		const char *env = getenv("TARE_CONCURRENT");
 		if (env && !strcmp(env, "1"))
@@ -198,6 +253,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return cmd_run(argc, argv);
+	if (!strcmp(cmd, "canary"))
+		return cmd_canary(argc, argv);
 	if (!strcmp(cmd, "list"))
 		return script_list(stdout);
 	if (!strcmp(cmd, "report"))

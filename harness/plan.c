@@ -75,6 +75,10 @@ void experiment_free(struct experiment *ex)
 		strv_free(w->files);
 		free(w->ready.text);
 		free(w->unit);
+		free(w->attach_cgroup);
+		free(w->metrics_url);
+		free(w->metrics_units);
+		free(w->metrics_latency);
 	}
 	free(ex->configs);
 	free(ex->workloads);
@@ -154,6 +158,11 @@ size_t plan_escape(char *dst, const char *src)
 
 char *plan_expand(const char *tmpl, int pid, const char *dir, int port)
 {
+	return plan_expand_pids(tmpl, pid, NULL, dir, port);
+}
+
+char *plan_expand_pids(const char *tmpl, int pid, const char *pids, const char *dir, int port)
+{
 	size_t cap = strlen(tmpl) + 64, n = 0;
 	char *out = xmalloc(cap);
 	for (const char *p = tmpl; *p;) {
@@ -166,6 +175,9 @@ char *plan_expand(const char *tmpl, int pid, const char *dir, int port)
 		} else if (!strncmp(p, "{pid}", 5)) {
 			snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 			val = pidbuf, skip = 5;
+		} else if (!strncmp(p, "{pids}", 6)) {
+			snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+			val = pids ? pids : pidbuf, skip = 6;
 		} else if (!strncmp(p, "{port}", 6)) {
 			snprintf(pidbuf, sizeof(pidbuf), "%d", port);
 			val = pidbuf, skip = 6;

@@ -109,6 +109,15 @@ struct workload {
 	char **driver_argv;       /* a load generator started once the workload is ready (templates), or NULL */
 	char **files;             /* name, content, name, content, ..., NULL: written into the trial's
 	                           * directory before it starts (content a template: a config file) */
+	/* In place (docs/inplace.md): a service already running, which tare neither starts, stops,
+	 * signals nor moves.  Its CPU is its process tree's (attach_pid) or its cgroup's. */
+	int attach_pid;           /* its main process, or 0: tare starts the workload (argv) */
+	char *attach_cgroup;      /* or its cgroup, a path beneath a mounted hierarchy, or NULL */
+	/* Units and latency from the service's own Prometheus endpoint (prom.h), read at every
+	 * window's edges; NULL: from tare's driver (the units page) */
+	char *metrics_url;
+	char *metrics_units;      /* selector of a counter whose increase is the work done */
+	char *metrics_latency;    /* selector of a histogram (seconds), for window percentiles */
 };
 
 struct experiment {
@@ -163,7 +172,7 @@ int plan_window_arm(uint64_t seed, int block, int config, int window);
 void plan_seal(struct experiment *ex);
 
 /* Templates.  Text an adapter returns (argv, driver argv, env values, ready file and line) is a
- * template, filled in per trial: {pid}, {dir}, {port}, {build} and {root} are replaced, and {{ stands
+ * template, filled in per trial: {pid}, {pids}, {dir}, {port}, {build} and {root} are replaced, and {{ stands
  * for a literal {.  Option values are not templates: they reach the adapter with every { doubled
  * (plan_escape), so whatever the user typed is passed literally and never expanded, wherever the
  * adapter puts it (python's str.format has the same rule).  Other text is kept as is. */
@@ -175,6 +184,9 @@ size_t plan_escape(char *dst, const char *src);
 /* Fill in a template: a new string.  port is the trial's {port}: a loopback port that was free
  * when the trial began, for a service the workload starts. */
 char *plan_expand(const char *tmpl, int pid, const char *dir, int port);
+/* ... with {pids}: every process of the workload, comma-separated (perf record -p takes the
+ * list); NULL gives the PID alone. */
+char *plan_expand_pids(const char *tmpl, int pid, const char *pids, const char *dir, int port);
 
 char *slugify(const char *label);
 

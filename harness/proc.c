@@ -116,11 +116,33 @@ int child_release(struct child *c, const char *what, char *err, size_t errlen)
 	return 0;
 }
 
+int child_adopt(struct child *c, pid_t pid, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->gate_fd = c->err_fd = -1;
+	c->foreign = 1;
+	c->pid = pid;
+	/* the pidfd is what makes this safe: a PID alone could be reused by another process */
+	if ((c->pidfd = sys_pidfd_open(pid)) < 0) {
+		snprintf(err, errlen, "no process %d: %s", (int)pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int child_poll(struct child *c)
 {
 	pid_t r;
 	if (c->reaped)
 		return 1;
+	if (c->foreign) {
+		struct pollfd p = { .fd = c->pidfd, .events = POLLIN };
+		if (poll(&p, 1, 0) > 0) {
+			c->reaped = 1;
+			c->reaped_ns = now_ns();
+		}
+		return c->reaped;
+	}
 	do
 		r = wait4(c->pid, &c->status, WNOHANG, &c->ru);
 	while (r < 0 && errno == EINTR);
@@ -175,7 +197,7 @@ int child_wait_any(struct child **cs, int n, uint64_t timeout_ns)
 
 void child_signal(struct child *c, int sig)
 {
-	if (c->pid <= 0)
+	if (c->pid <= 0 || c->foreign)
 		return;
 	/* The group first: the leader may be gone while its group is not. */
 	if (kill(-c->pid, sig) < 0 && !c->reaped)
@@ -199,7 +221,7 @@ void child_stop(struct child *c, int sig, double grace_s)
 {
 	struct child *one[1] = { c };
 	/* Once stopped, the PID may be reused: never signal that group again. */
-	if (c->pid <= 0 || c->stopped)
+	if (c->pid <= 0 || c->stopped || c->foreign)
 		return;
 	c->stopped = 1;
 	if (c->gate_fd >= 0) {

@@ -25,6 +25,7 @@ struct child {
 	int status;             /* wait status once reaped */
 	struct rusage ru;       /* of the child itself and its waited-for descendants */
 	uint64_t reaped_ns;
+	int foreign;            /* not tare's: a running service watched in place (child_adopt) */
 };
 
 struct spawn_opts {
@@ -42,6 +43,12 @@ struct spawn_opts {
 int child_spawn(struct child *c, const struct spawn_opts *o, char *err, size_t errlen);
 /* Let it exec; -1 with "cannot run X: No such file or directory" in err when exec failed. */
 int child_release(struct child *c, const char *what, char *err, size_t errlen);
+
+/* Watch a process tare did not start (a service measured in place) as a child: its exit is
+ * seen through a pidfd, and it is never signalled, stopped or waited for — child_signal,
+ * child_stop and the killing of leftovers do nothing to it.  0, or -1 with the reason in err
+ * (no such process). */
+int child_adopt(struct child *c, pid_t pid, char *err, size_t errlen);
 
 /* Wait until any of the children exits or timeout_ns passes (UINT64_MAX: forever).
  * Returns the index of a child that exited (it is reaped), -1 on timeout, -2 when interrupted by

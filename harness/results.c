@@ -34,6 +34,8 @@ const struct json_field trial_fields[] = {
 	TRIAL(profiler_cpu_total_ns, U64),
 	TRIAL(profiler_ready_s, DOUBLE),
 	TRIAL(profiler_starts, INT),
+	TRIAL(service_exited, INT),
+	TRIAL(windows_dropped, INT),
 	TRIAL(unattributed_ns, U64),
 	TRIAL(kthreads_ns, U64),
 	TRIAL(other_ns, U64),

@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "env.h"
 #include "fmt.h"
+#include "inplace.h"
 #include "progress.h"
 #include "report.h"
 #include "sweep.h"
@@ -362,6 +363,16 @@ static void check_noise(struct run *r)
 			run_warn(r, "UNRELIABLE: %s: %llu requests failed in measured windows, against %llu answered: see "
 				 "each trial's driver.out", cf->label, (unsigned long long)a->request_errors,
 				 (unsigned long long)a->requests);
+		{
+			int dropped = 0, kept = 0;
+			for (int i = 0; i < r->ntrials; i++)
+				if (r->trials[i].config == c)
+					dropped += r->trials[i].windows_dropped, kept += r->trials[i].nwindows / 2;
+			if (dropped)
+				run_warn(r, "%s: %d window pair%s dropped (of %d) because the service's metrics could not be read at "
+					 "their edges (a scrape failed or took over %.0f s, or a counter went down); run with -v to see why",
+					 cf->label, dropped, dropped > 1 ? "s" : "", dropped + kept, METRICS_TIMEOUT_S);
+		}
 		/* A profiler that recorded nothing was not profiling this workload: its cost is real
 		 * and answers nothing (attached to a parent whose workers it does not follow, say). */
 		if (a->profile_empty)
@@ -482,7 +493,7 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 	struct trial_counters counters;
 	const struct experiment *ex = r->ex;
 	int ok = 0;
-	for (int i = 0; i < ex->nconfigs && !tare_interrupted; i++) {
+	for (int i = 0; i < ex->nconfigs && !tare_interrupted && !r->service_exited; i++) {
 		struct trial_result *tr = &r->trials[r->ntrials];
 		char outcome[640];
 		/* Switchback: the baseline has no process of its own; it is every process's off windows. */
@@ -509,6 +520,9 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 		}
 		r->ntrials++;
 		ok += tr->state == TRIAL_OK;
+		/* in place: nothing more can be measured once the service has gone */
+		if (tr->service_exited)
+			r->service_exited = tr->index + 1;
 		describe_outcome(r, tr, outcome, sizeof(outcome));
 		progress_done(pg, tr->index, b, r->blocks, ex->configs[tr->config].label, outcome);
 		if (tr->state == TRIAL_OK && results_add_latency(r, tr) < 0)
@@ -523,6 +537,14 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 	return ok;
 }
 
+static int windows_kept(const struct run *r)
+{
+	int n = 0;
+	for (int i = 0; i < r->ntrials; i++)
+		n += r->trials[i].state == TRIAL_OK ? r->trials[i].nwindows : 0;
+	return n;
+}
+
 int run_experiment(const struct experiment *ex, struct run_opts *o)
 {
 	struct cgroup_sys cg;
@@ -534,6 +556,15 @@ int run_experiment(const struct experiment *ex, struct run_opts *o)
 	memset(&te, 0, sizeof(te));
 	r.saved_trials = -1;
 	cgroup_init(&cg);
+	{
+		/* in place: the service, its cgroup and its metrics must be there before anything runs */
+		char err[1024];
+		int rc2 = inplace_check(ex, &cg, err, sizeof(err));
+		if (rc2) {
+			tare_err("%s", err);
+			return rc2;
+		}
+	}
 	/* Scheduled up to max_blocks: the order of a block depends only on the seed and its number,
 	 * so an extended run keeps the order its first blocks had. */
 	schedule = plan_schedule(ex->max_blocks > ex->blocks ? ex->max_blocks : ex->blocks, ex->nconfigs, ex->seed);
@@ -612,7 +643,7 @@ int run_experiment(const struct experiment *ex, struct run_opts *o)
 		      ex->warmup_s + 0.3 + (ex->design == DESIGN_SWITCHBACK ? 2 * ex->pairs * (ex->window_s + ex->guard_s)
 									: ex->duration_s > 0 ? ex->duration_s : 5),
 		      o->quiet);
-	for (int b = 0; b < r.blocks && !tare_interrupted; b++) {
+	for (int b = 0; b < r.blocks && !tare_interrupted && !r.service_exited; b++) {
 		ok += run_block(&r, &te, &pg, b);
 		/* The verdict is undecided and more blocks are allowed: add one and look again. */
 		if (b == r.blocks - 1 && r.budget.n && r.blocks < ex->max_blocks && !tare_interrupted) {
@@ -658,6 +689,11 @@ int run_experiment(const struct experiment *ex, struct run_opts *o)
 	if (r.interrupted) {
 		tare_err("interrupted: %d finished trials kept in %s", r.saved_trials < 0 ? 0 : r.saved_trials, r.rel);
 		rc = 130;
+	} else if (r.service_exited) {
+		const struct trial_result *last = &r.trials[r.service_exited - 1];
+		tare_err("%s; the run stopped there: the %d window pairs measured before are kept in %s", last->error,
+			 windows_kept(&r) / 2, r.rel);
+		rc = EXIT_FAIL;
 	} else if (r.save_errno) {
 		tare_err("the results could not be written (%s): %d of %d trials are on disk in %s", strerror(r.save_errno),
 			 r.saved_trials < 0 ? 0 : r.saved_trials, r.ntrials, r.rel);

@@ -27,6 +27,7 @@ struct run {
 	char rel[4096];           /* as shown to the user */
 	uint64_t started_unix_ns, finished_unix_ns;
 	int interrupted;
+	int service_exited;       /* in place: the service exited; the run stopped there */
 	int complete;
 	int saved_trials;         /* trials in the results.json on disk (-1: none written yet) */
 	int save_errno;           /* why the last write failed, 0 when it did not */

@@ -8,6 +8,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <math.h>
+#include <stdint.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -318,6 +319,8 @@ static void push_target(lua_State *L, const char *workload, const char *unit)
 	lua_setfield(L, -2, "dir");
 	lua_pushstring(L, "{port}");
 	lua_setfield(L, -2, "port");
+	lua_pushstring(L, "{pids}");
+	lua_setfield(L, -2, "pids");
 	lua_pushstring(L, workload);
 	push_escaped(L, -1);     /* the script's name for it, maybe a path: a value */
 	lua_remove(L, -2);
@@ -367,6 +370,59 @@ static double field_number(lua_State *L, int t, const char *key, double dflt)
 }
 
 static void parse_ready(lua_State *L, const struct adapter *a, int opts, struct ready *r);
+
+static char *field_string(lua_State *L, int t, const char *key)
+{
+	char *v = NULL;
+	lua_getfield(L, t, key);
+	if (lua_type(L, -1) == LUA_TSTRING && *lua_tostring(L, -1))
+		v = xstrdup(lua_tostring(L, -1));
+	lua_pop(L, 1);
+	return v;
+}
+
+/* attach = { pid = N } | { cgroup = "path" }: the workload is a service already running
+ * (docs/inplace.md); metrics = { url = "http://host:port/metrics", units = "counter{...}",
+ * latency = "histogram" }: its units and latency from its own Prometheus endpoint.  Whether the
+ * process, the cgroup and the endpoint are there is checked when the run begins, not here:
+ * planning (tare list, --help) needs none of them. */
+static void workload_in_place(lua_State *L, struct script_ctx *c, const struct adapter *a, int opts, struct workload *w)
+{
+	lua_pushvalue(L, opts);
+	if (adapter_call(L, a, "attach", 1)) {
+		if (!lua_istable(L, -1))
+			script_raise(L, "%s: attach must be a table such as { pid = 1234 } or { cgroup = \"system.slice/nginx.service\" }", a->path);
+		lua_getfield(L, -1, "pid");
+		if (!lua_isnil(L, -1) && (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 || lua_tointeger(L, -1) > INT32_MAX))
+			script_raise(L, "%s: attach.pid must be a process ID, not '%s'", a->path, luaL_tolstring(L, -1, NULL));
+		w->attach_pid = (int)lua_tointeger(L, -1);
+		lua_pop(L, 1);
+		w->attach_cgroup = field_string(L, -1, "cgroup");
+		lua_pop(L, 1);
+		if (!!w->attach_pid + !!w->attach_cgroup > 1)
+			script_raise(L, "%s: attach takes a pid or a cgroup, not both", a->path);
+		if ((w->attach_pid || w->attach_cgroup) && c->ex->design != DESIGN_SWITCHBACK)
+			plan_raise(L, c, "experiment: a service measured in place (%s) cannot be restarted for every trial: "
+				   "use design = \"switchback\"", a->name);
+	}
+	lua_pushvalue(L, opts);
+	if (adapter_call(L, a, "metrics", 1)) {
+		if (!lua_istable(L, -1))
+			script_raise(L, "%s: metrics must be a table such as { url = \"http://127.0.0.1:9121/metrics\", units = \"name\" }", a->path);
+		w->metrics_url = field_string(L, -1, "url");
+		w->metrics_units = field_string(L, -1, "units");
+		w->metrics_latency = field_string(L, -1, "latency");
+		lua_pop(L, 1);
+		if (!w->metrics_url && (w->metrics_units || w->metrics_latency))
+			script_raise(L, "%s: metrics needs the url of the Prometheus endpoint", a->path);
+		if (w->metrics_url && !w->metrics_units && !w->metrics_latency) {
+			free(w->metrics_url);
+			w->metrics_url = NULL;   /* nothing asked of it */
+		}
+		if (w->metrics_url && c->ex->design != DESIGN_SWITCHBACK)
+			plan_raise(L, c, "experiment: metrics from a Prometheus endpoint (%s) are read per window: use design = \"switchback\"", a->name);
+	}
+}
 
 /* Planning may unwind at any Lua error: everything it allocates hangs off the experiment at
  * once, so experiment_free releases it whatever happened. */
@@ -453,12 +509,15 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 			} else {
 				w->unit = xstrdup("");
 			}
+			workload_in_place(L, c, &a, eopts, w);
 			lua_pushvalue(L, eopts);
 			push_target(L, name, w->unit);
-			if (!adapter_call(L, &a, "command", 2))
-				script_raise(L, "%s: a workload adapter needs command = function(o, t) returning argv", a.path);
-			w->argv = strv_from_table(L, -1, &a, "command()");
-			lua_pop(L, 1);
+			if (adapter_call(L, &a, "command", 2)) {
+				w->argv = strv_from_table(L, -1, &a, "command()");
+				lua_pop(L, 1);
+			} else if (!w->attach_pid && !w->attach_cgroup)
+				script_raise(L, "%s: a workload adapter needs command = function(o, t) returning argv "
+					     "(or attach, for a service already running)", a.path);
 			lua_pushvalue(L, eopts);
 			if (adapter_call(L, &a, "env", 1)) {
 				w->env = env_from_table(L, -1, &a);

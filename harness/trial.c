@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hist.h"
+#include "inplace.h"
 #include "proc.h"
 #include "profile_count.h"
 #include "sysstat.h"
@@ -34,6 +35,7 @@ struct snapshot {
 	int have_root;
 	struct procstat ps;
 	struct counter_snap counters;
+	struct metrics_snap m;    /* in place, with metrics: the service's endpoint read */
 };
 
 /* A process tare starts in a trial, in a cgroup of its own: the workload, the profiler, the
@@ -63,8 +65,18 @@ struct trial_ctx {
 	int ctl_fd, ack_fd;       /* control = "perf-fifo": perf's control and ack FIFOs */
 	enum tare_arm arm;        /* switchback: the profiler's current state */
 	int port;                 /* {port}: a loopback port free when the trial began */
+	char *pids;               /* {pids}: the workload's processes, "1,2,3" (NULL: {pid} alone) */
+	int in_place;             /* the workload is a service running already (attach_workload) */
+	struct service_metrics metrics;   /* its Prometheus endpoint, when has_metrics */
+	int has_metrics;
 	struct trial_counters *counters_out;
 };
+
+/* A template filled in for this trial (plan.h). */
+static char *expand(const struct trial_ctx *t, const char *tmpl)
+{
+	return plan_expand_pids(tmpl, t->w.c.pid, t->pids, t->dir, t->port);
+}
 
 static void fail(struct trial_ctx *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void fail(struct trial_ctx *t, const char *fmt, ...)
@@ -93,6 +105,12 @@ static void role_log(const struct trial_ctx *t, const struct role *r, const char
 static void fail_exited(struct trial_ctx *t, const struct role *r, const char *when)
 {
 	char why[160], line[256], path[PATH_MAX + 16];
+	if (r->c.foreign) {
+		/* in place: not ours, so no status to tell; what was measured before stays */
+		fail(t, "the service (PID %d) exited %s", (int)r->c.pid, when);
+		t->tr->service_exited = 1;
+		return;
+	}
 	describe_status(r->c.status, why, sizeof(why));
 	role_log(t, r, "err", path, sizeof(path));
 	file_last_line(path, NULL, line, sizeof(line));
@@ -107,6 +125,12 @@ static void snap(struct trial_ctx *t, struct snapshot *s)
 	s->kthreads_ns = sysstat_kthreads_ns();
 	procstat_read(&s->ps);
 	s->have_root = cgroup_root_cpu(t->env->cg, &s->root_ns) == 0;
+	if (t->has_metrics) {
+		/* the scrape takes milliseconds: before the counters that define the window */
+		char err[512];
+		if (service_metrics_read(&t->metrics, &s->m, err, sizeof(err)) < 0 && tare_verbose)
+			tare_warn("trial %d: metrics: %s", t->tr->index + 1, err);
+	}
 	if (t->d.have_cg)
 		cgroup_cpu(&t->d.cg, &s->d);
 	if (t->p.have_cg)
@@ -206,7 +230,7 @@ static int is_ready(struct trial_ctx *t, const struct role *r, const struct read
 	case READY_PERF_MMAPS:
 		return count_perf_mmaps(r->c.pid) >= rd->count;
 	case READY_LINE: {
-		char *line = plan_expand(rd->text, t->w.c.pid, t->dir, t->port);
+		char *line = expand(t, rd->text);
 		int yes;
 		role_log(t, r, "err", path, sizeof(path));
 		yes = file_has(path, line);
@@ -216,7 +240,7 @@ static int is_ready(struct trial_ctx *t, const struct role *r, const struct read
 		return yes;
 	}
 	case READY_FILE: {
-		char *p = plan_expand(rd->text, t->w.c.pid, t->dir, t->port);
+		char *p = expand(t, rd->text);
 		int yes = path_exists(p);
 		free(p);
 		return yes;
@@ -224,7 +248,7 @@ static int is_ready(struct trial_ctx *t, const struct role *r, const struct read
 	case READY_DELAY:
 		return now_ns() - started >= (uint64_t)(rd->delay_s * 1e9);
 	case READY_PORT: {
-		char *p = plan_expand(rd->text, t->w.c.pid, t->dir, t->port);
+		char *p = expand(t, rd->text);
 		int yes = loopback_accepts(atoi(p));
 		free(p);
 		return yes;
@@ -266,7 +290,7 @@ static char **expand_all(const struct trial_ctx *t, char *const *tmpl)
 		n++;
 	v = xcalloc((size_t)n + 1, sizeof(char *));
 	for (int i = 0; i < n; i++)
-		v[i] = plan_expand(tmpl[i], t->w.c.pid, t->dir, t->port);
+		v[i] = expand(t, tmpl[i]);
 	return v;
 }
 
@@ -345,7 +369,7 @@ static int write_files(struct trial_ctx *t)
 {
 	for (char **f = t->wl->files; f && f[0] && f[1]; f += 2) {
 		char path[PATH_MAX + 300];
-		char *content = plan_expand(f[1], t->w.c.pid, t->dir, t->port);
+		char *content = expand(t, f[1]);
 		int rc;
 		snprintf(path, sizeof(path), "%s/%s", t->dir, f[0]);
 		rc = write_file_atomic(path, content, strlen(content));
@@ -388,6 +412,64 @@ static int start_workload(struct trial_ctx *t)
 		t->counting = 1;
 	}
 	return rc;
+}
+
+/* "1,2,3": the PIDs of the workload's group now, for {pids}. */
+static char *join_pids(const struct cgroup *cg)
+{
+	pid_t *pids;
+	int n = cgroup_pids(cg, &pids);
+	size_t cap = (size_t)n * 12 + 1, off = 0;
+	char *s = xmalloc(cap);
+	s[0] = '\0';
+	for (int i = 0; i < n; i++)
+		off += (size_t)snprintf(s + off, cap - off, "%s%d", i ? "," : "", (int)pids[i]);
+	free(pids);
+	return s;
+}
+
+/* In place (docs/inplace.md): the service runs already.  Its role holds a process tare watches
+ * but never signals (child_adopt) and a group it reads but never kills or removes: the
+ * service's cgroup, or by PID its process tree.  {pid} is its main process (the lowest PID of a
+ * cgroup), {pids} all of them now. */
+static int attach_workload(struct trial_ctx *t)
+{
+	char err[512];
+	pid_t pid = t->wl->attach_pid;
+	t->in_place = 1;
+	if (units_create(&t->units) < 0) {
+		fail(t, "memfd for the units page: %s", strerror(errno));
+		return -1;
+	}
+	if (t->wl->attach_cgroup) {
+		pid_t *pids;
+		int n;
+		if (cgroup_borrow(t->env->cg, t->wl->attach_cgroup, &t->w.cg, err, sizeof(err)) < 0) {
+			fail(t, "%s", err);
+			return -1;
+		}
+		t->w.have_cg = 1;
+		n = cgroup_pids(&t->w.cg, &pids);
+		pid = n > 0 ? pids[0] : 0;
+		for (int i = 1; i < n; i++)
+			if (pids[i] < pid)
+				pid = pids[i];
+		free(pids);
+		if (!pid) {
+			fail(t, "the cgroup %s has no process in it", t->wl->attach_cgroup);
+			return -1;
+		}
+	} else {
+		cgroup_tree(t->env->cg, pid, &t->w.cg);
+		t->w.have_cg = 1;
+	}
+	if (child_adopt(&t->w.c, pid, err, sizeof(err)) < 0) {
+		fail(t, "the service: %s", err);
+		return -1;
+	}
+	t->w.have_child = 1;
+	t->pids = join_pids(&t->w.cg);
+	return 0;
 }
 
 /* control = "perf-fifo": the FIFOs perf record -D -1 --control fifo:CTL,ACK opens.  Both ends
@@ -596,6 +678,23 @@ static void window_record(const struct snapshot *a, const struct snapshot *b, ui
 			     (sysstat_irq_time_accounted() ? d.irq_ns + d.softirq_ns : 0);
 }
 
+/* In place: a pair with a window whose metrics could not be read (a scrape failed or timed
+ * out, a counter went down) is dropped whole, and counted; the others close up, in order. */
+static void drop_pairs(struct trial_result *tr, const char *dropped)
+{
+	int kept = 0;
+	for (int w = 0; w + 1 < tr->nwindows; w += 2) {
+		if (dropped[w] || dropped[w + 1]) {
+			tr->windows_dropped++;
+			continue;
+		}
+		if (kept != w)
+			memmove(&tr->windows[kept], &tr->windows[w], 2 * sizeof(*tr->windows));
+		kept += 2;
+	}
+	tr->nwindows = kept;
+}
+
 /* Switchback: 2 x pairs windows, each after a guard time that is not measured; the arm of each
  * comes from the plan (one of each per pair, in a seeded order).  An interrupt keeps the whole
  * pairs measured so far.  Returns 0 when at least one pair was measured. */
@@ -605,6 +704,7 @@ static int run_windows(struct trial_ctx *t)
 	struct trial_result *tr = t->tr;
 	int n = 2 * ex->pairs;
 	uint64_t first_ns = 0;
+	char *dropped = xcalloc((size_t)n, 1);
 	tr->windows = xcalloc((size_t)n, sizeof(*tr->windows));
 	t->arm = TARE_ARM_OFF;   /* switchable profilers start paused */
 	for (int w = 0; w < n; w++) {
@@ -622,18 +722,33 @@ static int run_windows(struct trial_ctx *t)
 			first_ns = a.t_ns;
 		if (wait_window(t, (uint64_t)(ex->window_s * 1e9), 0, 0, "measured window") < 0) {
 			tare_units_set_window(t->units.page, 0);
+			metrics_snap_free(&a.m);
 			break;
 		}
 		tare_units_set_window(t->units.page, 0);
 		snap(t, &b);
 		window_record(&a, &b, first_ns, wr);
+		if (t->has_metrics) {
+			uint64_t units = wr->units;
+			if (service_metrics_window(&t->metrics, &a.m, &b.m, &units, &wr->p50_us, &wr->p90_us, &wr->p99_us) < 0)
+				dropped[w] = 1;
+			if (t->metrics.has_units)
+				wr->units = units;
+		}
+		metrics_snap_free(&a.m);
+		metrics_snap_free(&b.m);
 		tr->nwindows = w + 1;
 	}
 	tr->nwindows -= tr->nwindows % 2;    /* whole pairs only */
-	if (tr->state == TRIAL_INTERRUPTED && tr->nwindows >= 2) {
-		/* Ctrl-C: every finished pair is a measurement; keep them. */
+	if (t->has_metrics)
+		drop_pairs(tr, dropped);
+	free(dropped);
+	if ((tr->state == TRIAL_INTERRUPTED || tr->service_exited) && tr->nwindows >= 2) {
+		/* Ctrl-C, or a service measured in place that exited: every finished pair is a
+		 * measurement; keep them (the run stops after this trial: run.c). */
 		tr->state = TRIAL_OK;
-		tr->error[0] = '\0';
+		if (!tr->service_exited)
+			tr->error[0] = '\0';
 	}
 	for (int w = 0; w < tr->nwindows; w++) {
 		const struct window_result *wr = &tr->windows[w];
@@ -646,7 +761,9 @@ static int run_windows(struct trial_ctx *t)
 		tr->machine_busy_ns += wr->machine_busy_ns;
 		tr->machine_steal_ns += wr->machine_steal_ns;
 	}
-	snprintf(tr->unit, sizeof(tr->unit), "%s", units_name(&t->units));
+	/* units from the service's counter are named by its adapter */
+	snprintf(tr->unit, sizeof(tr->unit), "%s", t->has_metrics && t->metrics.has_units ?
+		 (t->wl->unit && t->wl->unit[0] ? t->wl->unit : "unit") : units_name(&t->units));
 	return tr->state == TRIAL_OK && tr->nwindows >= 2 ? 0 : -1;
 }
 
@@ -670,7 +787,7 @@ static void role_cleanup(struct role *r)
 		child_stop(&r->c, SIGKILL, 0);
 		child_close(&r->c);
 	}
-	if (r->have_cg) {
+	if (r->have_cg && !r->cg.borrowed) {   /* a service's own group is never touched */
 		cgroup_kill_all(&r->cg);
 		cgroup_destroy(&r->cg);
 	}
@@ -824,7 +941,7 @@ static void record_latency(struct trial_ctx *t)
 static void count_profile(struct trial_ctx *t)
 {
 	const struct samples_spec *s = &t->cf->samples;
-	char *json = s->json ? plan_expand(s->json, t->w.c.pid, t->dir, t->port) : NULL;
+	char *json = s->json ? expand(t, s->json) : NULL;
 	char **argv = s->argv ? expand_all(t, s->argv) : NULL;
 	char err[512];
 	if (!t->p.spawns || (!json && !argv))
@@ -872,21 +989,33 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	timeout_ns = (uint64_t)(env->ex->timeout_s * 1e9);
 
 	t.port = free_loopback_port();
-	/* Held at its gate, the workload has a PID but runs nothing: the profiler attaches first. */
-	if (start_workload(&t) < 0 || write_files(&t) < 0)
+	if (t.wl->attach_pid || t.wl->attach_cgroup) {
+		if (attach_workload(&t) < 0)
+			goto out;
+	} else if (start_workload(&t) < 0 || write_files(&t) < 0) {
+		/* Held at its gate, the workload has a PID but runs nothing: the profiler attaches first. */
 		goto out;
+	}
 	if (t.cf->profiler_argv && start_profiler(&t) < 0)
 		goto out;
 	started = now_ns();
-	if (role_release(&t, &t.w) < 0)
+	if (!t.in_place && role_release(&t, &t.w) < 0)
 		goto out;
 	if (t.wl->driver_argv) {
-		if (wait_ready(&t, &t.w, &t.wl->ready, started) < 0 || start_driver(&t) < 0)
+		if ((!t.in_place && wait_ready(&t, &t.w, &t.wl->ready, started) < 0) || start_driver(&t) < 0)
 			goto out;
 	}
 	if (wait_window(&t, (uint64_t)(env->ex->warmup_s * 1e9), 0, 0, "warm-up") < 0)
 		goto out;
 	if (env->ex->design == DESIGN_SWITCHBACK) {
+		if (t.wl->metrics_url) {
+			char err[512];
+			if (service_metrics_open(t.wl, &t.metrics, err, sizeof(err)) < 0) {
+				fail(&t, "metrics: %s", err);
+				goto out;
+			}
+			t.has_metrics = 1;
+		}
 		tare_units_set_phase(t.units.page, TARE_PHASE_MEASURE);
 		if (run_windows(&t) == 0)
 			measured = 1;
@@ -955,7 +1084,7 @@ out:
 		if (cgroup_mem_peak(&t.p.cg, &peak) == 0)
 			tr->profiler_mem_charged_peak_bytes = (int64_t)peak;
 	}
-	if (t.w.have_child) {
+	if (t.w.have_child && !t.in_place) {
 		uint64_t peak;
 		role_stop(&t.w, SIGTERM, t.wl->stop_grace_s);
 		if ((uint64_t)t.w.c.ru.ru_maxrss * 1024 > tr->workload_rss_peak_bytes && tr->state == TRIAL_OK)
@@ -972,6 +1101,9 @@ out:
 	role_cleanup(&t.p);
 	role_cleanup(&t.w);
 	units_destroy(&t.units);
+	free(t.pids);
+	if (t.has_metrics)
+		service_metrics_close(&t.metrics);
 	if (t.ctl_fd >= 0)
 		close(t.ctl_fd);
 	if (t.ack_fd >= 0)

@@ -46,6 +46,9 @@ struct trial_result {
 	uint64_t profiler_cpu_total_ns;   /* its whole life: start-up, window, shutdown */
 	double profiler_ready_s;          /* from start to ready (the last start, for control = restart) */
 	int profiler_starts;              /* how often the profiler was started: 1, or its on windows (restart) */
+	int service_exited;               /* in place: the service exited during the trial (its whole
+	                                   * pairs before are kept; the run stops) */
+	int windows_dropped;              /* in place: pairs dropped for a failed metrics scrape */
 
 	/* Unattributed CPU: what the kernel did that neither cgroup was charged for — kernel threads
 	 * (ns, from schedstat) plus irq/softirq time where the kernel accounts it apart from tasks

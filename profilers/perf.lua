@@ -1,4 +1,6 @@
 -- perf: Linux perf record, sampling the workload's process tree with call graphs.
+-- -p {pids}: every process of the workload when the trial begins (a service measured in place
+-- has its workers already; one tare starts is a single process then, and perf follows its forks).
 -- perf runs as its own process in the profiler cgroup, so its CPU and memory (ring draining,
 -- writing perf.data) are charged to it; the sampling interrupts land in the workload.
 return {
@@ -22,7 +24,7 @@ return {
   end,
   command = function(o, t)
     local argv = { "perf", "record", "--quiet", "-F", o.hz, "--call-graph", o.callgraph,
-                   "-p", t.pid, "-o", t.dir .. "/perf.data" }
+                   "-p", t.pids, "-o", t.dir .. "/perf.data" }
     if t.switchback and o.switch == "fifo" then
       -- start with the events disabled; tare enables and disables them through the FIFOs
       for _, a in ipairs({ "-D", "-1", "--control",
