@@ -7,6 +7,7 @@
 #                                   uses, built again without sanitizers under build/subjects/)
 #   build/profilers/libtare-inject.so, build/profilers/inject-sidecar
 #   build/tests/test_<name>         one unit-test program per tests/unit/test_<name>.c
+#   build/tests/prom-read           a tool the CLI cases run (TEST_TOOLS)
 
 BUILD   ?= build
 CC      ?= cc
@@ -69,6 +70,9 @@ PROFILER_BINS := $(BUILD)/profilers/libtare-inject.so $(BUILD)/profilers/inject-
 
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Programs the CLI cases run that are not tests themselves (tests/run.sh runs test_* only):
+# prom-read puts harness/prom.c on the command line for tests/cli/prom.sh.
+TEST_TOOLS := $(BUILD)/tests/prom-read
 
 BENCH_SRC  := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
@@ -215,7 +219,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB_OBJ) $(BUILD)/flags.txt
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SAN) $(TARE_CFLAGS) $(PKG_CFLAGS) $(INC_TESTS) $< $(LIB_OBJ) -o $@ $(LIBS)
 
-test: all $(TEST_BINS)
+test: all $(TEST_BINS) $(TEST_TOOLS)
 	@BUILD=$(abspath $(BUILD)) tests/run.sh
 
 bench: all $(BENCH_BINS)
