@@ -371,12 +371,15 @@ static double field_number(lua_State *L, int t, const char *key, double dflt)
 
 static void parse_ready(lua_State *L, const struct adapter *a, int opts, struct ready *r);
 
-static char *field_string(lua_State *L, int t, const char *key)
+/* A string field that is a value, not a template (a cgroup path, a URL, a metric selector): an
+ * option's value reaches the adapter with its { doubled (plan_escape), undone here. */
+static char *field_value(lua_State *L, int t, const char *key)
 {
 	char *v = NULL;
+	t = lua_absindex(L, t);
 	lua_getfield(L, t, key);
 	if (lua_type(L, -1) == LUA_TSTRING && *lua_tostring(L, -1))
-		v = xstrdup(lua_tostring(L, -1));
+		v = xstrdup(luaL_gsub(L, lua_tostring(L, -1), "{{", "{")), lua_pop(L, 1);
 	lua_pop(L, 1);
 	return v;
 }
@@ -397,7 +400,7 @@ static void workload_in_place(lua_State *L, struct script_ctx *c, const struct a
 			script_raise(L, "%s: attach.pid must be a process ID, not '%s'", a->path, luaL_tolstring(L, -1, NULL));
 		w->attach_pid = (int)lua_tointeger(L, -1);
 		lua_pop(L, 1);
-		w->attach_cgroup = field_string(L, -1, "cgroup");
+		w->attach_cgroup = field_value(L, -1, "cgroup");
 		lua_pop(L, 1);
 		if (!!w->attach_pid + !!w->attach_cgroup > 1)
 			script_raise(L, "%s: attach takes a pid or a cgroup, not both", a->path);
@@ -409,9 +412,9 @@ static void workload_in_place(lua_State *L, struct script_ctx *c, const struct a
 	if (adapter_call(L, a, "metrics", 1)) {
 		if (!lua_istable(L, -1))
 			script_raise(L, "%s: metrics must be a table such as { url = \"http://127.0.0.1:9121/metrics\", units = \"name\" }", a->path);
-		w->metrics_url = field_string(L, -1, "url");
-		w->metrics_units = field_string(L, -1, "units");
-		w->metrics_latency = field_string(L, -1, "latency");
+		w->metrics_url = field_value(L, -1, "url");
+		w->metrics_units = field_value(L, -1, "units");
+		w->metrics_latency = field_value(L, -1, "latency");
 		lua_pop(L, 1);
 		if (!w->metrics_url && (w->metrics_units || w->metrics_latency))
 			script_raise(L, "%s: metrics needs the url of the Prometheus endpoint", a->path);
