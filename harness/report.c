@@ -776,6 +776,40 @@ static void method_table(struct doc *d, const struct report *rp)
 	table_free(&t);
 }
 
+/* A service measured where it runs: what tare touched (the profiler only) and where each
+ * figure came from, so a reader can tell this run from one of processes tare started. */
+static void in_place_method(struct doc *d, const struct experiment *ex)
+{
+	for (int i = 0; i < ex->nworkloads; i++) {
+		const struct workload *w = &ex->workloads[i];
+		if (!w->attach_pid && !w->attach_cgroup)
+			continue;
+		doc_p_begin(d);
+		doc_textf(d, "In place (docs/inplace.md): the workload `%s` is a service that was running before the run "
+			  "and after it.  tare did not start, stop, signal, pin or move it: it started, switched and stopped "
+			  "the profiler only, once per block.  The service's CPU is ", w->label);
+		if (w->attach_pid)
+			doc_textf(d, "the sum of its process tree's threads' `schedstat` (process %d and its descendants, found "
+				  "anew at every window edge; a thread that exits inside a window takes its time with it).  ",
+				  w->attach_pid);
+		else
+			doc_textf(d, "its cgroup's own CPU counter (`%s`).  ", w->attach_cgroup);
+		if (w->metrics_url && w->metrics_units)
+			doc_textf(d, "Its work per window is the increase of the counter `%s` at its Prometheus endpoint `%s`, "
+				  "read at both edges of each window; a pair with an edge that could not be read is dropped and "
+				  "counted.  ", w->metrics_units, w->metrics_url);
+		else if (w->unit && w->unit[0])
+			doc_text(d, "Its work per window is the responses to tare's open-loop load.  ");
+		else
+			doc_text(d, "Its work is a second of its own load: CPU per second, under whatever load it had.  ");
+		if (w->metrics_url && w->metrics_latency)
+			doc_textf(d, "Latency percentiles per window come from the histogram `%s` there, interpolated within "
+				  "its buckets as PromQL's histogram_quantile() does: no finer than its bucket edges.",
+				  w->metrics_latency);
+		doc_p_end(d);
+	}
+}
+
 static void sec_method(struct doc *d, const struct report *rp)
 {
 	double conf = rp->nruns ? rp->runs[0].lr.ex.confidence : 0;
@@ -803,6 +837,7 @@ static void sec_method(struct doc *d, const struct report *rp)
 			  "Laird's).  A carry-over check compares off windows right after an on window with the other off "
 			  "windows.", ex->window_s, ex->guard_s, ex->pairs);
 		doc_p_end(d);
+		in_place_method(d, ex);
 	} else {
 		doc_para(d, "Each block runs every configuration once, in an order shuffled by a seeded PRNG (the seed replays "
 			 "it).  A trial is one fresh process of the workload in its own cgroup, the profiler in another; after "

@@ -157,6 +157,11 @@ static const struct json_field workload_fields[] = {
 	JSON_FIELD_CODEC(struct workload, opts, "options", &kv_codec),
 	JSON_FIELD_CODEC(struct workload, argv, "argv", &json_strv_codec),
 	WL_STR(unit, ""),
+	JSON_FIELD(struct workload, attach_pid, FIELD_INT, 0),
+	WL_STR(attach_cgroup, NULL),
+	WL_STR(metrics_url, NULL),
+	WL_STR(metrics_units, NULL),
+	WL_STR(metrics_latency, NULL),
 };
 #undef WL_STR
 static const struct json_field config_fields[] = {

@@ -212,6 +212,36 @@ static void print_truth(FILE *f, const char *label, const char *what, double tru
 		fprintf(f, "  (%s)\n", above);
 }
 
+/* In place: the service's own load per window (units per second) and how far the two windows
+ * of a pair are apart in it (sd of their log ratio, %).  Returns the pairs seen. */
+static int window_load(const struct run *r, int config, double *median, double *swing_pct)
+{
+	int n = 0, np = 0, cap = 0;
+	double *rates, *d;
+	for (int i = 0; i < r->ntrials; i++)
+		if (r->trials[i].config == config && r->trials[i].state == TRIAL_OK)
+			cap += r->trials[i].nwindows;
+	rates = xcalloc((size_t)cap + 1, sizeof(double));
+	d = xcalloc((size_t)cap + 1, sizeof(double));
+	for (int i = 0; i < r->ntrials; i++) {
+		const struct trial_result *tr = &r->trials[i];
+		if (tr->config != config || tr->state != TRIAL_OK)
+			continue;
+		for (int w = 0; w < tr->nwindows; w++) {
+			const struct window_result *x = &tr->windows[w];
+			double work = tr->unit[0] ? (double)x->units : x->wall_s;
+			rates[n++] = x->wall_s > 0 ? work / x->wall_s : NAN;
+			if (w % 2 == 1 && rates[n - 1] > 0 && rates[n - 2] > 0)
+				d[np++] = 100 * log(rates[n - 1] / rates[n - 2]);
+		}
+	}
+	*median = n ? stats_median(rates, n) : NAN;
+	*swing_pct = np >= 2 ? stats_sd(d, np) : NAN;
+	free(rates);
+	free(d);
+	return np;
+}
+
 void run_print_summary(FILE *f, const struct run *r)
 {
 	const struct experiment *ex = r->ex;
@@ -303,8 +333,13 @@ void run_print_summary(FILE *f, const struct run *r)
 		}
 		for (int c = 0; c < an->narms; c++) {
 			const struct arm_summary *a = &an->arms[c];
+			const struct workload *wl = &ex->workloads[ex->configs[c].workload];
+			double rate, swing;
 			if (c == plan_baseline(ex, ex->configs[c].workload) || !a->processes)
 				continue;
+			if ((wl->attach_pid || wl->attach_cgroup) && window_load(r, c, &rate, &swing) > 0)
+				fprintf(f, "%s: the service's load %.0f %s/s (median window), %.1f%% apart between the windows of a pair (sd)\n",
+					ex->configs[c].label, rate, r->trials[0].unit[0] ? one : "CPU-second", swing);
 			fprintf(f, "%s: spread of one pair %.2f points within a process, %.2f between processes%s\n",
 				ex->configs[c].label, a->within_sd, isfinite(a->between_sd) ? a->between_sd : 0.0,
 				a->processes == 1 ? " (one process: the interval is within-process only)" : "");
@@ -372,6 +407,16 @@ static void check_noise(struct run *r)
 				run_warn(r, "%s: %d window pair%s dropped (of %d) because the service's metrics could not be read at "
 					 "their edges (a scrape failed or took over %.0f s, or a counter went down); run with -v to see why",
 					 cf->label, dropped, dropped > 1 ? "s" : "", dropped + kept, METRICS_TIMEOUT_S);
+		}
+		{
+			/* In place, the load is the service's own: pairs cancel a slow change in it, not one
+			 * from one window to the next, which moves CPU per unit where cost depends on load. */
+			const struct workload *wl = &ex->workloads[cf->workload];
+			double rate, swing;
+			if ((wl->attach_pid || wl->attach_cgroup) && c != plan_baseline(ex, cf->workload) &&
+			    window_load(r, c, &rate, &swing) >= 4 && swing > 10)
+				run_warn(r, "%s: the service's load swings %.0f%% between the two windows of a pair (sd): more than "
+					 "the pairs can cancel; use longer windows (window=), or a load of your own (--url)", cf->label, swing);
 		}
 		/* A profiler that recorded nothing was not profiling this workload: its cost is real
 		 * and answers nothing (attached to a parent whose workers it does not follow, say). */
