@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "util.h"
 
 /* Mount point of the hierarchy: v1 by controller name in the super options, or cgroup2.
@@ -262,32 +263,31 @@ int cgroup_attach(struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 }
 
 /* procfs mode: the processes whose process group is pgid. */
+struct group_scan {
+	pid_t pgid;
+	pid_t *pids;
+	int n, cap;
+};
+
+static void group_scan_add(pid_t pid, const struct procfs_stat *st, void *arg)
+{
+	struct group_scan *g = arg;
+
+	if (st->pgrp != g->pgid)
+		return;
+	if (g->n == g->cap)
+		g->pids = xrealloc(g->pids, (size_t)(g->cap *= 2) * sizeof(pid_t));
+	g->pids[g->n++] = pid;
+}
+
 static int group_pids(pid_t pgid, pid_t **pids)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0, cap = 16;
-	*pids = xmalloc((size_t)cap * sizeof(pid_t));
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		char path[300], *s, *paren;
-		int pgrp;
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if (!(s = read_file(path, NULL)))
-			continue;
-		paren = strrchr(s, ')');
-		if (paren && sscanf(paren + 2, "%*c %*d %d", &pgrp) == 1 && pgrp == pgid) {
-			if (n == cap)
-				*pids = xrealloc(*pids, (size_t)(cap *= 2) * sizeof(pid_t));
-			(*pids)[n++] = (pid_t)atoi(de->d_name);
-		}
-		free(s);
-	}
-	closedir(d);
-	return n;
+	struct group_scan g = { .pgid = pgid, .cap = 16 };
+
+	g.pids = xmalloc((size_t)g.cap * sizeof(pid_t));
+	procfs_each_process(group_scan_add, &g);
+	*pids = g.pids;
+	return g.n;
 }
 
 int cgroup_pids(const struct cgroup *cg, pid_t **pids)
@@ -317,7 +317,7 @@ static int procfs_cpu(pid_t pgid, struct cg_cpu *out)
 {
 	pid_t *pids;
 	int n = group_pids(pgid, &pids);
-	uint64_t ut = 0, st = 0;
+	uint64_t user_ticks = 0, sys_ticks = 0;
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < n; i++) {
 		char dir[64];
@@ -327,29 +327,21 @@ static int procfs_cpu(pid_t pgid, struct cg_cpu *out)
 		if (!(d = opendir(dir)))
 			continue;
 		while ((de = readdir(d))) {
-			char path[360], *s, *paren;
-			unsigned long long run, u, sy;
+			char path[360];
+			struct procfs_stat st;
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s/schedstat", dir, de->d_name);
-			if ((s = read_file(path, NULL))) {
-				if (sscanf(s, "%llu", &run) == 1)
-					out->total_ns += run;
-				free(s);
-			}
+			out->total_ns += procfs_schedstat_ns(path);
 			snprintf(path, sizeof(path), "%s/%s/stat", dir, de->d_name);
-			if ((s = read_file(path, NULL))) {
-				paren = strrchr(s, ')');
-				if (paren && sscanf(paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &u, &sy) == 2)
-					ut += u, st += sy;
-				free(s);
-			}
+			if (procfs_stat_read(path, &st) == 0)
+				user_ticks += st.utime_ticks, sys_ticks += st.stime_ticks;
 		}
 		closedir(d);
 	}
 	free(pids);
-	if (ut + st > 0) {
-		out->user_ns = (uint64_t)((double)out->total_ns * (double)ut / (double)(ut + st));
+	if (user_ticks + sys_ticks > 0) {
+		out->user_ns = (uint64_t)((double)out->total_ns * (double)user_ticks / (double)(user_ticks + sys_ticks));
 		out->sys_ns = out->total_ns - out->user_ns;
 	} else {
 		out->user_ns = out->total_ns;
