@@ -94,7 +94,7 @@ check-deps:
 # only their own folder and the layers below it, so an include that points up does not compile.
 #   common/           what all of them share (util, hist, the units page, the trace format and
 #                     wire protocol, the workloads' command line, strict number parsers, the
-#                     gated fork, perf_event, JSON helpers and field tables)
+#                     gated fork, perf_event, JSON helpers and field tables, procfs stat)
 #   workloads/, profilers/inject/   the subjects: common/ only, and never harness sources
 #   profilers/ref/, profilers/bpf/  the samplers: common/ (bpf also sees ref, its sibling)
 #   harness/          on top: sees everything below it

@@ -135,3 +135,16 @@ static void strv_read(const json_t *a, void *field)
 }
 
 const struct json_codec json_strv_codec = { strv_write, strv_read };
+
+static json_t *value_write(const void *field)
+{
+	json_t *v = *(json_t *const *)field;
+	return v ? v : json_null();
+}
+
+static void value_read(const json_t *v, void *field)
+{
+	*(json_t **)field = (json_t *)v;
+}
+
+const struct json_codec json_value_codec = { value_write, value_read };

@@ -42,6 +42,9 @@ struct json_codec {
 	void (*read)(const json_t *v, void *field);
 };
 extern const struct json_codec json_strv_codec;   /* char **, NULL-terminated; NULL <-> null */
+/* json_t *, any JSON value (NULL <-> null): the writer hands the field's reference to the
+ * document; the reader's field borrows from the document it read. */
+extern const struct json_codec json_value_codec;
 
 struct json_field {
 	const char *name;

@@ -1,4 +1,5 @@
-/* workload.h — the command line, stop and truth-line conventions the workloads share.
+/* workload.h — the command line, stop and truth-line conventions the workloads share, and
+ * the CPU kernel that cpu and server spend their measured time in.
  *
  * Each workload is one program from one file (the Makefile builds workloads/NAME.c with
  * -Icommon), and all of them speak alike: a bad argument is one line naming the program,
@@ -290,6 +291,22 @@ static inline void workload_truth_end(void)
 {
 	printf("}\n");
 	fflush(stdout);
+}
+
+/* The kernel cpu and server spend their CPU in: a serially dependent xorshift + multiply chain.
+ * It touches no memory and makes no calls, the compiler cannot vectorise or fold it, and its
+ * cost per iteration is the same wherever it is expanded, so time is proportional to
+ * iterations.  The state never becomes 0: both steps are bijections on non-zero 64-bit values.
+ * always_inline: each caller gets its own copy of the loop (cpu's parts are distinct symbols). */
+static inline __attribute__((always_inline)) uint64_t workload_kernel(uint64_t x, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		x *= 0x2545f4914f6cdd1dull;
+	}
+	return x;
 }
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "util.h"
 
 /* Mount point of the hierarchy: v1 by controller name in the super options, or cgroup2.
@@ -262,81 +263,72 @@ int cgroup_attach(struct cgroup *cg, pid_t pid, char *err, size_t errlen)
 }
 
 /* procfs mode: the processes whose process group is pgid. */
+struct group_scan {
+	pid_t pgid;
+	pid_t *pids;
+	int n, cap;
+};
+
+static void group_scan_add(pid_t pid, const struct procfs_stat *st, void *arg)
+{
+	struct group_scan *g = arg;
+
+	if (st->pgrp != g->pgid)
+		return;
+	if (g->n == g->cap)
+		g->pids = xrealloc(g->pids, (size_t)(g->cap *= 2) * sizeof(pid_t));
+	g->pids[g->n++] = pid;
+}
+
 static int group_pids(pid_t pgid, pid_t **pids)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0, cap = 16;
-	*pids = xmalloc((size_t)cap * sizeof(pid_t));
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		char path[300], *s, *paren;
-		int pgrp;
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if (!(s = read_file(path, NULL)))
-			continue;
-		paren = strrchr(s, ')');
-		if (paren && sscanf(paren + 2, "%*c %*d %d", &pgrp) == 1 && pgrp == pgid) {
-			if (n == cap)
-				*pids = xrealloc(*pids, (size_t)(cap *= 2) * sizeof(pid_t));
-			(*pids)[n++] = (pid_t)atoi(de->d_name);
-		}
-		free(s);
-	}
-	closedir(d);
-	return n;
+	struct group_scan g = { .pgid = pgid, .cap = 16 };
+
+	g.pids = xmalloc((size_t)g.cap * sizeof(pid_t));
+	procfs_each_process(group_scan_add, &g);
+	*pids = g.pids;
+	return g.n;
 }
 
 /* In place by PID: root and its descendants now. */
+struct tree_scan {
+	pid_t *pid, *parent;
+	int n, cap;
+};
+
+static void tree_scan_add(pid_t pid, const struct procfs_stat *st, void *arg)
+{
+	struct tree_scan *t = arg;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 256;
+		t->pid = xrealloc(t->pid, (size_t)t->cap * sizeof(pid_t));
+		t->parent = xrealloc(t->parent, (size_t)t->cap * sizeof(pid_t));
+	}
+	t->pid[t->n] = pid, t->parent[t->n++] = (pid_t)st->ppid;
+}
+
 static int tree_pids(pid_t root, pid_t **pids)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	pid_t *all = NULL, *parent = NULL;
-	int n = 0, cap = 0, out = 0, grew;
-	*pids = xmalloc(sizeof(pid_t));
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		char path[300], *s, *paren;
-		int ppid;
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if (!(s = read_file(path, NULL)))
-			continue;
-		paren = strrchr(s, ')');
-		if (paren && sscanf(paren + 2, "%*c %d", &ppid) == 1) {
-			if (n == cap) {
-				cap = cap ? cap * 2 : 256;
-				all = xrealloc(all, (size_t)cap * sizeof(pid_t));
-				parent = xrealloc(parent, (size_t)cap * sizeof(pid_t));
-			}
-			all[n] = (pid_t)atoi(de->d_name), parent[n++] = (pid_t)ppid;
-		}
-		free(s);
-	}
-	closedir(d);
-	*pids = xrealloc(*pids, (size_t)(n + 1) * sizeof(pid_t));
-	for (int i = 0; i < n; i++)
-		if (all[i] == root)
+	struct tree_scan t = { 0 };
+	int out = 0, grew;
+	procfs_each_process(tree_scan_add, &t);
+	*pids = xmalloc((size_t)(t.n + 1) * sizeof(pid_t));
+	for (int i = 0; i < t.n; i++)
+		if (t.pid[i] == root)
 			(*pids)[out++] = root;
 	/* descendants: whoever's parent is in the set, until nothing is added (a tree is shallow) */
 	do {
 		grew = 0;
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < t.n; i++) {
 			int in = 0, par = 0;
 			for (int k = 0; k < out && !(in && par); k++)
-				in |= (*pids)[k] == all[i], par |= (*pids)[k] == parent[i];
+				in |= (*pids)[k] == t.pid[i], par |= (*pids)[k] == t.parent[i];
 			if (par && !in)
-				(*pids)[out++] = all[i], grew = 1;
+				(*pids)[out++] = t.pid[i], grew = 1;
 		}
-	} while (grew && out > 0);
-	free(all);
-	free(parent);
+	} while (grew);
+	free(t.pid);
+	free(t.parent);
 	return out;
 }
 
@@ -369,7 +361,7 @@ static int procfs_cpu(const struct cgroup *cg, struct cg_cpu *out)
 {
 	pid_t *pids;
 	int n = cgroup_pids(cg, &pids);
-	uint64_t ut = 0, st = 0;
+	uint64_t user_ticks = 0, sys_ticks = 0;
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < n; i++) {
 		char dir[64];
@@ -379,29 +371,21 @@ static int procfs_cpu(const struct cgroup *cg, struct cg_cpu *out)
 		if (!(d = opendir(dir)))
 			continue;
 		while ((de = readdir(d))) {
-			char path[360], *s, *paren;
-			unsigned long long run, u, sy;
+			char path[360];
+			struct procfs_stat st;
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "%s/%s/schedstat", dir, de->d_name);
-			if ((s = read_file(path, NULL))) {
-				if (sscanf(s, "%llu", &run) == 1)
-					out->total_ns += run;
-				free(s);
-			}
+			out->total_ns += procfs_schedstat_ns(path);
 			snprintf(path, sizeof(path), "%s/%s/stat", dir, de->d_name);
-			if ((s = read_file(path, NULL))) {
-				paren = strrchr(s, ')');
-				if (paren && sscanf(paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &u, &sy) == 2)
-					ut += u, st += sy;
-				free(s);
-			}
+			if (procfs_stat_read(path, &st) == 0)
+				user_ticks += st.utime_ticks, sys_ticks += st.stime_ticks;
 		}
 		closedir(d);
 	}
 	free(pids);
-	if (ut + st > 0) {
-		out->user_ns = (uint64_t)((double)out->total_ns * (double)ut / (double)(ut + st));
+	if (user_ticks + sys_ticks > 0) {
+		out->user_ns = (uint64_t)((double)out->total_ns * (double)user_ticks / (double)(user_ticks + sys_ticks));
 		out->sys_ns = out->total_ns - out->user_ns;
 	} else {
 		out->user_ns = out->total_ns;

@@ -7,18 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "util.h"
 
 int procstat_read(struct procstat *ps)
 {
-	static uint64_t ns_per_tick;
+	uint64_t ns_per_tick = procfs_ns_per_tick();
 	unsigned long long v[8] = { 0 };
 	char *s = read_file("/proc/stat", NULL);
 	int n;
-	if (!ns_per_tick) {
-		long hz = sysconf(_SC_CLK_TCK);
-		ns_per_tick = 1000000000ull / (uint64_t)(hz > 0 ? hz : 100);
-	}
 	memset(ps, 0, sizeof(*ps));
 	if (!s)
 		return -1;
@@ -77,36 +74,21 @@ int sysstat_irq_time_accounted(void)
 
 #define PF_KTHREAD 0x00200000
 
+static void add_kthread_ns(pid_t pid, const struct procfs_stat *st, void *arg)
+{
+	char path[64];
+
+	if (!(st->flags & PF_KTHREAD))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	*(uint64_t *)arg += procfs_schedstat_ns(path);
+}
+
 uint64_t sysstat_kthreads_ns(void)
 {
-	DIR *d = opendir("/proc");
-	struct dirent *de;
 	uint64_t sum = 0;
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		char path[300], *s, *paren;
-		unsigned long flags;
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if (!(s = read_file(path, NULL)))
-			continue;
-		/* Fields after the command: state ppid pgrp session tty tpgid flags */
-		paren = strrchr(s, ')');
-		if (paren && sscanf(paren + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags) == 1 && (flags & PF_KTHREAD)) {
-			unsigned long long ns;
-			char *ss;
-			snprintf(path, sizeof(path), "/proc/%s/schedstat", de->d_name);
-			if ((ss = read_file(path, NULL))) {
-				if (sscanf(ss, "%llu", &ns) == 1)
-					sum += ns;
-				free(ss);
-			}
-		}
-		free(s);
-	}
-	closedir(d);
+
+	procfs_each_process(add_kthread_ns, &sum);
 	return sum;
 }
 

@@ -12,14 +12,146 @@
 
 #include "json_io.h"
 #include "util.h"
+#include "validate_doc.h"
 #include "validate_int.h"
 
-static const char *kind_name(enum vkind k)
-{
-	static const char *const names[] = { "samples", "exact", "poisson-bytes", "poisson-objects" };
+/* ---- the records and their tables (validate_doc.h) ------------------------------------------ */
 
-	return names[k];
-}
+static const char *const kind_names[] = { "samples", "exact", "poisson-bytes", "poisson-objects",
+					  NULL };
+static const char *const status_names[] = { "pending", "ok", "skipped", "failed", NULL };
+
+#define BOUND(name, g) JSON_FIELD_IN(struct vdoc_bounds, name, FIELD_DOUBLE, NAN, g)
+const struct json_field vdoc_case_bounds_fields[] = {
+	BOUND(attribution_error_max_pp, 0),
+	BOUND(tvd, 0),
+	BOUND(rate_ratio_min, VDOC_CPU),
+	BOUND(rate_ratio_max, VDOC_CPU),
+	BOUND(total_ratio_min, VDOC_COUNTED),
+	BOUND(total_ratio_max, VDOC_COUNTED),
+	BOUND(lost_pct_max, 0),
+	BOUND(reached_main_min, 0),
+	BOUND(symbolized_min, 0),
+};
+const int vdoc_case_bounds_nfields = NFIELDS(vdoc_case_bounds_fields);
+
+const struct json_field vdoc_measure_bounds_fields[] = {
+	BOUND(attribution_error_max_pp, 0),
+	BOUND(tvd, 0),
+	BOUND(total_ratio_min, 0),
+	BOUND(total_ratio_max, 0),
+	JSON_FIELD_STRP(struct vdoc_bounds, why, "why", NULL),
+};
+const int vdoc_measure_bounds_nfields = NFIELDS(vdoc_measure_bounds_fields);
+#undef BOUND
+
+#define MEASURE(name, type) JSON_FIELD(struct vdoc_measure, name, FIELD_##type, NAN)
+#define MEASURE_STR(name) JSON_FIELD_STRP(struct vdoc_measure, name, #name, NULL)
+#define MEASURE_JSON(name, g) \
+	{ JSON_FIELD_AT_(struct vdoc_measure, name, #name, FIELD_CUSTOM), .group = g, \
+	  .codec = &json_value_codec }
+const struct json_field vdoc_measure_fields[] = {
+	MEASURE_STR(unit),
+	JSON_FIELD_ENUM(struct vdoc_measure, kind, "kind", kind_names, VK_SAMPLES),
+	MEASURE(within_bounds, BOOL),
+	MEASURE_STR(out_of_bounds),
+	MEASURE(n, DOUBLE),
+	MEASURE(attribution_error_max_pp, DOUBLE),
+	MEASURE_STR(worst_site),
+	MEASURE(se_max_pp, DOUBLE),
+	MEASURE(tvd, DOUBLE),
+	MEASURE(expected_tvd, DOUBLE),
+	MEASURE(total_truth, DOUBLE),
+	MEASURE(total_measured, DOUBLE),
+	MEASURE(total_ratio, DOUBLE),
+	MEASURE(total_se_rel, DOUBLE),
+	MEASURE(expected_samples_min, DOUBLE),
+	MEASURE(sites_found, INT),
+	MEASURE(sites_expected, INT),
+	MEASURE(reached_main, DOUBLE),
+	MEASURE(symbolized, DOUBLE),
+	MEASURE_JSON(truth, 0),
+	MEASURE_JSON(measured, 0),
+	MEASURE_JSON(se_pp, 0),
+	MEASURE_JSON(truth_values, VDOC_COUNTED),
+	MEASURE_JSON(measured_values, VDOC_COUNTED),
+	MEASURE_JSON(bounds, 0),
+};
+const int vdoc_measure_nfields = NFIELDS(vdoc_measure_fields);
+#undef MEASURE
+#undef MEASURE_STR
+#undef MEASURE_JSON
+
+#define CASE(name, type, g) JSON_FIELD_IN(struct vdoc_case, name, FIELD_##type, NAN, g)
+#define CASE_STR(name, g) \
+	{ JSON_FIELD_AT_(struct vdoc_case, name, #name, FIELD_STRP), .group = g }
+#define CASE_JSON(name, g) \
+	{ JSON_FIELD_AT_(struct vdoc_case, name, #name, FIELD_CUSTOM), .group = g, \
+	  .codec = &json_value_codec }
+#define DONE VDOC_DONE
+const struct json_field vdoc_case_fields[] = {
+	CASE_STR(sampler, 0),
+	CASE_STR(type, 0),
+	CASE_STR(workload, 0),
+	CASE(hz, I64, 0),
+	CASE(requested_hz, I64, 0),
+	CASE(threads, INT, 0),
+	CASE(duration_s, DOUBLE, 0),
+	CASE(run, INT, 0),
+	CASE_STR(dir, 0),
+	CASE(gating, BOOL, 0),
+	JSON_FIELD_ENUM(struct vdoc_case, status, "status", status_names, 0),
+	CASE_STR(reason, VDOC_NOT_DONE),
+	CASE(within_bounds, BOOL, DONE),
+	CASE_STR(out_of_bounds, DONE),
+	CASE_STR(measure, DONE),
+	CASE(samples, U64, DONE),
+	CASE(samples_in_sites, DOUBLE, DONE),
+	CASE(lost, U64, DONE),
+	CASE(lost_pct, DOUBLE, DONE),
+	CASE(throttled, U64, DONE),
+	CASE(throttled_pct, DOUBLE, DONE),
+	CASE(dropped, U64, DONE),
+	CASE(dropped_pct, DOUBLE, DONE),
+	CASE(workload_cpu_s, DOUBLE, DONE),
+	CASE(workload_wall_s, DOUBLE, DONE),
+	CASE(steal_pct, DOUBLE, DONE),
+	CASE(effective_rate_hz, DOUBLE, DONE),
+	CASE(rate_ratio, DOUBLE, DONE),
+	CASE(attribution_error_max_pp, DOUBLE, DONE),
+	CASE_STR(worst_site, DONE),
+	CASE(tvd, DOUBLE, DONE),
+	CASE(binomial_se_pp, DOUBLE, DONE),
+	CASE(binomial_se_max_pp, DOUBLE, DONE),
+	CASE(expected_tvd, DOUBLE, DONE),
+	CASE(reached_main, DOUBLE, DONE),
+	CASE(symbolized, DOUBLE, DONE),
+	CASE_JSON(truth, DONE),
+	CASE_JSON(nominal, DONE),
+	CASE_JSON(measured, DONE),
+	CASE_JSON(bounds, DONE),
+	CASE_JSON(measures, DONE),
+	CASE(alloc_rate_bytes, DOUBLE, VDOC_ALLOC),
+	CASE_JSON(calls, VDOC_ALLOC),
+	CASE_JSON(bytes, VDOC_ALLOC),
+	CASE(sampler_cpu_s, DOUBLE, DONE),
+	CASE(sampler_peak_rss_bytes, U64, DONE),
+	CASE(postprocess_cpu_s, DOUBLE, VDOC_POSTPROCESS),
+	CASE_JSON(sampler_report, VDOC_REPORT),
+};
+const int vdoc_case_nfields = NFIELDS(vdoc_case_fields);
+#undef CASE
+#undef CASE_STR
+#undef CASE_JSON
+#undef DONE
+
+const struct json_field vdoc_count_fields[] = {
+	JSON_FIELD(struct vdoc_count, counted, FIELD_U64, 0),
+	JSON_FIELD(struct vdoc_count, truth, FIELD_DOUBLE, NAN),
+};
+const int vdoc_count_nfields = NFIELDS(vdoc_count_fields);
+
+/* ---- the writer ----------------------------------------------------------------------------- */
 
 static json_t *dist_json(const struct vtruth *t, const double *v)
 {
@@ -30,131 +162,154 @@ static json_t *dist_json(const struct vtruth *t, const double *v)
 	return o;
 }
 
+static json_t *bounds_json(const struct json_field *fields, int n, const struct vdoc_bounds *b,
+			   unsigned groups)
+{
+	json_t *o = json_object();
+
+	json_set_fields(o, fields, n, b, groups);
+	return o;
+}
+
+/* The site a measure's error is largest at, or NULL (null). */
+static char *worst_site(const struct vmeas *ms)
+{
+	return ms->m.worst_site >= 0 ? (char *)ms->truth.site[ms->m.worst_site] : NULL;
+}
+
 static json_t *measure_json(const struct vmeas *ms)
 {
 	const struct vmetrics *m = &ms->m;
-	json_t *j = json_object(), *b = json_object();
+	int counted = ms->def->kind != VK_SAMPLES;
+	struct vdoc_bounds b = {
+		.attribution_error_max_pp = ms->error_bound_pp,
+		.tvd = ms->tvd_bound,
+		.total_ratio_min = ms->total_lo,
+		.total_ratio_max = ms->total_hi,
+		.why = (char *)ms->def->why,
+	};
+	struct vdoc_measure d = {
+		.unit = (char *)ms->def->unit,
+		.kind = ms->def->kind,
+		.within_bounds = ms->within,
+		.out_of_bounds = (char *)ms->out_of_bounds,
+		.n = m->n,
+		.attribution_error_max_pp = m->max_error_pp,
+		.worst_site = worst_site(ms),
+		.se_max_pp = m->se_max_pp,
+		.tvd = m->tvd,
+		.expected_tvd = m->expected_tvd,
+		.total_truth = m->total_truth,
+		.total_measured = counted ? m->n : NAN,
+		.total_ratio = m->total_ratio,
+		.total_se_rel = m->total_se_rel,
+		.expected_samples_min = m->expected_min,
+		.sites_found = m->sites_found,
+		.sites_expected = m->sites_expected,
+		.reached_main = m->reached_main,
+		.symbolized = m->symbolized,
+		.truth = dist_json(&ms->truth, ms->truth.share),
+		.measured = dist_json(&ms->truth, m->measured),
+		.se_pp = dist_json(&ms->truth, m->se_pp),
+		.truth_values = counted ? dist_json(&ms->truth, ms->truth.value) : NULL,
+		.measured_values = counted ? dist_json(&ms->truth, ms->prof.site_weight) : NULL,
+		.bounds = bounds_json(vdoc_measure_bounds_fields, vdoc_measure_bounds_nfields, &b, 0),
+	};
+	json_t *j = json_object();
 
-	json_object_set_new(j, "unit", json_string(ms->def->unit));
-	json_object_set_new(j, "kind", json_string(kind_name(ms->def->kind)));
-	json_object_set_new(j, "within_bounds", json_boolean(ms->within));
-	json_object_set_new(j, "out_of_bounds", json_string(ms->out_of_bounds));
-	json_object_set_new(j, "n", json_num_or_null(m->n));
-	json_object_set_new(j, "attribution_error_max_pp", json_num_or_null(m->max_error_pp));
-	json_object_set_new(j, "worst_site", m->worst_site >= 0 ?
-			    json_string(ms->truth.site[m->worst_site]) : json_null());
-	json_object_set_new(j, "se_max_pp", json_num_or_null(m->se_max_pp));
-	json_object_set_new(j, "tvd", json_num_or_null(m->tvd));
-	json_object_set_new(j, "expected_tvd", json_num_or_null(m->expected_tvd));
-	json_object_set_new(j, "total_truth", json_num_or_null(m->total_truth));
-	json_object_set_new(j, "total_measured", json_num_or_null(ms->def->kind == VK_SAMPLES ? NAN : m->n));
-	json_object_set_new(j, "total_ratio", json_num_or_null(m->total_ratio));
-	json_object_set_new(j, "total_se_rel", json_num_or_null(m->total_se_rel));
-	json_object_set_new(j, "expected_samples_min", json_num_or_null(m->expected_min));
-	json_object_set_new(j, "sites_found", json_integer(m->sites_found));
-	json_object_set_new(j, "sites_expected", json_integer(m->sites_expected));
-	json_object_set_new(j, "reached_main", json_num_or_null(m->reached_main));
-	json_object_set_new(j, "symbolized", json_num_or_null(m->symbolized));
-	json_object_set_new(j, "truth", dist_json(&ms->truth, ms->truth.share));
-	json_object_set_new(j, "measured", dist_json(&ms->truth, m->measured));
-	json_object_set_new(j, "se_pp", dist_json(&ms->truth, m->se_pp));
-	if (ms->def->kind != VK_SAMPLES) {
-		json_object_set_new(j, "truth_values", dist_json(&ms->truth, ms->truth.value));
-		json_object_set_new(j, "measured_values", dist_json(&ms->truth, ms->prof.site_weight));
-	}
-	json_object_set_new(b, "attribution_error_max_pp", json_num_or_null(ms->error_bound_pp));
-	json_object_set_new(b, "tvd", json_num_or_null(ms->tvd_bound));
-	json_object_set_new(b, "total_ratio_min", json_num_or_null(ms->total_lo));
-	json_object_set_new(b, "total_ratio_max", json_num_or_null(ms->total_hi));
-	json_object_set_new(b, "why", json_string(ms->def->why));
-	json_object_set_new(j, "bounds", b);
+	json_set_fields(j, vdoc_measure_fields, vdoc_measure_nfields, &d, counted ? VDOC_COUNTED : 0);
 	return j;
+}
+
+static json_t *count_json(uint64_t counted, double truth)
+{
+	struct vdoc_count d = { counted, truth };
+
+	return json_from_fields(vdoc_count_fields, vdoc_count_nfields, &d);
 }
 
 static json_t *case_json(const struct vopts *o, const struct vcase *c)
 {
-	json_t *j = json_object(), *b, *mj;
 	const struct vmeas *ms0 = &c->ms[0];
 	const struct vmetrics *m = &ms0->m;
 	const struct vprofile *p = &ms0->prof;
-	static const char *const status[] = { "pending", "ok", "skipped", "failed" };
-	int cpu = vcase_is_cpu(c);
+	int cpu = vcase_is_cpu(c), done = c->status == CASE_OK;
+	int alloc = !strcmp(c->w->type, "alloc");
+	unsigned groups = (done ? VDOC_DONE | (cpu ? VDOC_CPU : VDOC_COUNTED) |
+			   (alloc ? VDOC_ALLOC : 0) | (c->post_cpu_ns ? VDOC_POSTPROCESS : 0) |
+			   (c->sampler_report ? VDOC_REPORT : 0) : VDOC_NOT_DONE);
+	struct vdoc_case d = {
+		.sampler = (char *)c->sampler->name,
+		.type = (char *)c->w->type,
+		.workload = (char *)c->w->name,
+		.hz = cpu ? (int64_t)c->hz : -1,
+		.requested_hz = cpu ? (int64_t)c->hz : -1,
+		.threads = c->threads,
+		.duration_s = c->duration_s,
+		.run = c->run,
+		.dir = (char *)c->dir,
+		.gating = c->sampler->gating,
+		.status = c->status,
+		.reason = (char *)c->reason,
+	};
+	json_t *j = json_object();
 
-	json_object_set_new(j, "sampler", json_string(c->sampler->name));
-	json_object_set_new(j, "type", json_string(c->w->type));
-	json_object_set_new(j, "workload", json_string(c->w->name));
-	json_object_set_new(j, "hz", cpu ? json_integer(c->hz) : json_null());
-	json_object_set_new(j, "requested_hz", cpu ? json_integer(c->hz) : json_null());
-	json_object_set_new(j, "threads", json_integer(c->threads));
-	json_object_set_new(j, "duration_s", json_real(c->duration_s));
-	json_object_set_new(j, "run", json_integer(c->run));
-	json_object_set_new(j, "dir", json_string(c->dir));
-	json_object_set_new(j, "gating", json_boolean(c->sampler->gating));
-	json_object_set_new(j, "status", json_string(status[c->status]));
-	if (c->status != CASE_OK) {
-		json_object_set_new(j, "reason", json_string(c->reason));
-		return j;
+	if (done) {
+		struct vdoc_bounds b = {
+			.attribution_error_max_pp = ms0->error_bound_pp,
+			.tvd = ms0->tvd_bound,
+			.rate_ratio_min = c->rate_lo,
+			.rate_ratio_max = c->rate_hi,
+			.total_ratio_min = ms0->total_lo,
+			.total_ratio_max = ms0->total_hi,
+			.lost_pct_max = o->b.max_lost_pct,
+			.reached_main_min = o->b.min_reached_main,
+			.symbolized_min = o->b.min_symbolized,
+		};
+
+		d.within_bounds = c->within;
+		d.out_of_bounds = (char *)c->out_of_bounds;
+		d.measure = (char *)ms0->def->name;
+		d.samples = p->samples;
+		/* cpu: samples in the sites; the other types' n is their measure's weight (ns, bytes) */
+		d.samples_in_sites = cpu ? m->n : NAN;
+		d.lost = p->lost;
+		d.lost_pct = validate_pct(p->lost, p->samples + p->lost);
+		d.throttled = p->throttled;
+		d.throttled_pct = validate_pct(p->throttled, p->samples);
+		d.dropped = p->dropped;
+		d.dropped_pct = validate_pct(p->dropped, p->samples);
+		d.workload_cpu_s = (double)c->workload_cpu_ns / 1e9;
+		d.workload_wall_s = (double)c->workload_wall_ns / 1e9;
+		d.steal_pct = 100 * c->steal_share;
+		d.effective_rate_hz = cpu ? c->effective_hz : NAN;
+		d.rate_ratio = cpu ? c->effective_hz / c->hz : NAN;
+		d.attribution_error_max_pp = m->max_error_pp;
+		d.worst_site = worst_site(ms0);
+		d.tvd = m->tvd;
+		d.binomial_se_pp = m->binomial_se_pp;
+		d.binomial_se_max_pp = m->se_max_pp;
+		d.expected_tvd = m->expected_tvd;
+		d.reached_main = m->reached_main;
+		d.symbolized = m->symbolized;
+		d.truth = dist_json(&ms0->truth, ms0->truth.share);
+		d.nominal = dist_json(&ms0->truth, ms0->truth.nominal);
+		d.measured = dist_json(&ms0->truth, m->measured);
+		d.bounds = bounds_json(vdoc_case_bounds_fields, vdoc_case_bounds_nfields, &b, groups);
+		d.measures = json_object();
+		for (int k = 0; k < c->nm; k++)
+			json_object_set_new(d.measures, c->ms[k].def->name, measure_json(&c->ms[k]));
+		if (alloc) {
+			d.alloc_rate_bytes = c->alloc_mean;
+			d.calls = count_json(c->calls_seen, c->calls_truth);
+			d.bytes = count_json(c->bytes_seen, c->bytes_truth);
+		}
+		d.sampler_cpu_s = (double)c->sampler_cpu_ns / 1e9;
+		d.sampler_peak_rss_bytes = c->sampler_rss_bytes;
+		d.postprocess_cpu_s = (double)c->post_cpu_ns / 1e9;
+		d.sampler_report = c->sampler_report ? json_incref(c->sampler_report) : NULL;
 	}
-	json_object_set_new(j, "within_bounds", json_boolean(c->within));
-	json_object_set_new(j, "out_of_bounds", json_string(c->out_of_bounds));
-	json_object_set_new(j, "measure", json_string(ms0->def->name));
-	json_object_set_new(j, "samples", json_integer((json_int_t)p->samples));
-	/* cpu: samples in the sites; the other types' n is their measure's weight (ns, bytes) */
-	json_object_set_new(j, "samples_in_sites", json_num_or_null(cpu ? m->n : NAN));
-	json_object_set_new(j, "lost", json_integer((json_int_t)p->lost));
-	json_object_set_new(j, "lost_pct", json_real(validate_pct(p->lost, p->samples + p->lost)));
-	json_object_set_new(j, "throttled", json_integer((json_int_t)p->throttled));
-	json_object_set_new(j, "throttled_pct", json_real(validate_pct(p->throttled, p->samples)));
-	json_object_set_new(j, "dropped", json_integer((json_int_t)p->dropped));
-	json_object_set_new(j, "dropped_pct", json_real(validate_pct(p->dropped, p->samples)));
-	json_object_set_new(j, "workload_cpu_s", json_real((double)c->workload_cpu_ns / 1e9));
-	json_object_set_new(j, "workload_wall_s", json_real((double)c->workload_wall_ns / 1e9));
-	json_object_set_new(j, "steal_pct", json_num_or_null(100 * c->steal_share));
-	json_object_set_new(j, "effective_rate_hz", json_num_or_null(cpu ? c->effective_hz : NAN));
-	json_object_set_new(j, "rate_ratio", json_num_or_null(cpu ? c->effective_hz / c->hz : NAN));
-	json_object_set_new(j, "attribution_error_max_pp", json_num_or_null(m->max_error_pp));
-	json_object_set_new(j, "worst_site", m->worst_site >= 0 ?
-			    json_string(ms0->truth.site[m->worst_site]) : json_null());
-	json_object_set_new(j, "tvd", json_num_or_null(m->tvd));
-	json_object_set_new(j, "binomial_se_pp", json_num_or_null(m->binomial_se_pp));
-	json_object_set_new(j, "binomial_se_max_pp", json_num_or_null(m->se_max_pp));
-	json_object_set_new(j, "expected_tvd", json_num_or_null(m->expected_tvd));
-	json_object_set_new(j, "reached_main", json_num_or_null(m->reached_main));
-	json_object_set_new(j, "symbolized", json_num_or_null(m->symbolized));
-	json_object_set_new(j, "truth", dist_json(&ms0->truth, ms0->truth.share));
-	json_object_set_new(j, "nominal", dist_json(&ms0->truth, ms0->truth.nominal));
-	json_object_set_new(j, "measured", dist_json(&ms0->truth, m->measured));
-	b = json_object();
-	json_object_set_new(b, "attribution_error_max_pp", json_num_or_null(ms0->error_bound_pp));
-	json_object_set_new(b, "tvd", json_num_or_null(ms0->tvd_bound));
-	if (cpu) {
-		json_object_set_new(b, "rate_ratio_min", json_num_or_null(c->rate_lo));
-		json_object_set_new(b, "rate_ratio_max", json_num_or_null(c->rate_hi));
-	} else {
-		json_object_set_new(b, "total_ratio_min", json_num_or_null(ms0->total_lo));
-		json_object_set_new(b, "total_ratio_max", json_num_or_null(ms0->total_hi));
-	}
-	json_object_set_new(b, "lost_pct_max", json_real(o->b.max_lost_pct));
-	json_object_set_new(b, "reached_main_min", json_real(o->b.min_reached_main));
-	json_object_set_new(b, "symbolized_min", json_real(o->b.min_symbolized));
-	json_object_set_new(j, "bounds", b);
-	mj = json_object();
-	for (int k = 0; k < c->nm; k++)
-		json_object_set_new(mj, c->ms[k].def->name, measure_json(&c->ms[k]));
-	json_object_set_new(j, "measures", mj);
-	if (!strcmp(c->w->type, "alloc")) {
-		json_object_set_new(j, "alloc_rate_bytes", json_num_or_null(c->alloc_mean));
-		json_object_set_new(j, "calls", json_pack("{s:I, s:o}", "counted",
-			(json_int_t)c->calls_seen, "truth", json_num_or_null(c->calls_truth)));
-		json_object_set_new(j, "bytes", json_pack("{s:I, s:o}", "counted",
-			(json_int_t)c->bytes_seen, "truth", json_num_or_null(c->bytes_truth)));
-	}
-	json_object_set_new(j, "sampler_cpu_s", json_real((double)c->sampler_cpu_ns / 1e9));
-	json_object_set_new(j, "sampler_peak_rss_bytes", json_integer((json_int_t)c->sampler_rss_bytes));
-	if (c->post_cpu_ns)
-		json_object_set_new(j, "postprocess_cpu_s", json_real((double)c->post_cpu_ns / 1e9));
-	if (c->sampler_report)
-		json_object_set_new(j, "sampler_report", json_incref(c->sampler_report));
+	json_set_fields(j, vdoc_case_fields, vdoc_case_nfields, &d, groups);
 	return j;
 }
 

@@ -5,9 +5,10 @@
  *
  *	main -> worker -> cpu_hot, cpu_warm, cpu_cold	(the 3-part default, 70/20/10)
  *
- * where each function runs the same kernel for split[i]% of --unit-iterations iterations, so
- * its time is proportional to its share.  Thread 0 is the main thread itself, so its stacks
- * reach main; the other threads' stacks are start_thread -> cpu_thread_main -> worker -> cpu_*.
+ * where each function runs the same kernel (workload_kernel, in common/workload.h) for
+ * split[i]% of --unit-iterations iterations, so its time is proportional to its share.
+ * Thread 0 is the main thread itself, so its stacks reach main; the other threads' stacks are
+ * start_thread -> cpu_thread_main -> worker -> cpu_*.
  *
  * Parts are named by position: cpu_hot, cpu_warm, cpu_cold, then cpu_f3 .. cpu_f7, so
  * `--split 50,50` runs cpu_hot and cpu_warm, and `--split 40,30,20,5,5` adds cpu_f3, cpu_f4.
@@ -86,21 +87,6 @@ static struct tare_units *cpu_units;
 static uint64_t cpu_units_claimed;		/* only used with --units */
 static int64_t cpu_wall_read_ns;		/* cost of one wall-clock read */
 
-/* The kernel: a serially dependent xorshift + multiply chain.  It touches no memory and
- * makes no calls, the compiler cannot vectorise or fold it, and its cost per iteration is
- * the same wherever it is expanded, so time is proportional to iterations.  The state
- * never becomes 0: both steps are bijections on non-zero 64-bit values. */
-static inline __attribute__((always_inline)) uint64_t cpu_kernel(uint64_t x, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		x *= 0x2545f4914f6cdd1dull;
-	}
-	return x;
-}
-
 /* Each part is its own symbol.  noinline/noclone keep the name in every stack (no .isra
  * clones); no_icf and the distinct asm text stop identical-code folding from merging them;
  * aligned(64) gives each loop the same cache-line placement, so the same speed.
@@ -112,7 +98,7 @@ static inline __attribute__((always_inline)) uint64_t cpu_kernel(uint64_t x, uin
 	uint64_t name(uint64_t x, uint64_t n)					\
 	{									\
 		asm volatile("# " #name :: "r"(__builtin_frame_address(0)) : "memory"); \
-		return cpu_kernel(x, n);					\
+		return workload_kernel(x, n);				\
 	}
 
 CPU_PART(cpu_hot)
@@ -162,7 +148,7 @@ static void cpu_calibrate_clock(void)
 	for (int i = 0; i < N; i++) {
 		int64_t t0;
 
-		x = cpu_kernel(x, 200);
+		x = workload_kernel(x, 200);
 		asm volatile("" : "+r"(x));
 		t0 = cpu_clock_ns(CLOCK_MONOTONIC);
 		d[i] = cpu_clock_ns(CLOCK_MONOTONIC) - t0;

@@ -134,23 +134,10 @@ static int64_t server_now_ns(clockid_t id)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* The same serially dependent xorshift-multiply chain as cpu.c: no memory, no calls, not
- * vectorisable, so its time is proportional to its iterations. */
-static inline __attribute__((always_inline)) uint64_t server_kernel(uint64_t x, uint64_t n)
-{
-	for (uint64_t i = 0; i < n; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		x *= 0x2545f4914f6cdd1dull;
-	}
-	return x;
-}
-
 static SERVER_FN uint64_t server_work(uint64_t x, uint32_t work_us)
 {
 	SERVER_FRAME(server_work);
-	return server_kernel(x, (uint64_t)llround(work_us * iterations_per_us));
+	return workload_kernel(x, (uint64_t)llround(work_us * iterations_per_us));
 }
 
 static SERVER_FN void server_alloc(uint32_t bytes)
@@ -350,18 +337,18 @@ static void *server_worker_main(void *arg)
 	return NULL;
 }
 
-/* Iterations of server_kernel per µs of this thread's CPU: the median of a few rounds, so one
+/* Iterations of workload_kernel per µs of this thread's CPU: the median of a few rounds, so one
  * interrupted round does not skew it. */
 static void server_calibrate(void)
 {
 	double r[SERVER_CAL_ROUNDS], tmp;
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 
-	x = server_kernel(x, SERVER_CAL_ITERATIONS);	/* warm up: page in, ramp the clock */
+	x = workload_kernel(x, SERVER_CAL_ITERATIONS);	/* warm up: page in, ramp the clock */
 	for (int i = 0; i < SERVER_CAL_ROUNDS; i++) {
 		int64_t t0 = server_now_ns(CLOCK_THREAD_CPUTIME_ID), dt;
 
-		x = server_kernel(x, SERVER_CAL_ITERATIONS);
+		x = workload_kernel(x, SERVER_CAL_ITERATIONS);
 		asm volatile("" : "+r"(x));
 		dt = server_now_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 		r[i] = SERVER_CAL_ITERATIONS / ((double)(dt > 0 ? dt : 1) / 1000);

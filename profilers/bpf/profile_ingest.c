@@ -21,6 +21,7 @@
 #include "profile_int.h"
 
 #include "output.h"
+#include "procfs.h"
 #include "sample.h"
 #include "symbols.h"
 #include "util.h"
@@ -40,19 +41,9 @@ static struct bproc *proc_find(struct bsampler *S, int32_t pid)
 /* utime + stime of a process (its threads, live and exited), ns; 0 when it is gone. */
 static uint64_t proc_cpu_ns(int32_t pid)
 {
-	char path[64], *text, *p;
-	unsigned long long ut = 0, st = 0;
-	uint64_t ns = 0;
+	struct procfs_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	text = read_file(path, NULL);
-	if (!text)
-		return 0;
-	p = strrchr(text, ')');	/* the name may hold spaces and parentheses */
-	if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) == 2)
-		ns = (ut + st) * (1000000000ull / (uint64_t)sysconf(_SC_CLK_TCK));
-	free(text);
-	return ns;
+	return procfs_pid_stat((pid_t)pid, &st) == 0 ? procfs_stat_cpu_ns(&st) : 0;
 }
 
 void bproc_cpu_update(struct bproc *p)

@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "proc.h"
+#include "procfs.h"
 #include "sysstat.h"
 #include "util.h"
 
@@ -127,22 +128,10 @@ static double cpu_before_gate_ns(pid_t pid)
 {
 	char path[64];
 	for (int tries = 0; tries < 5000; tries++) {
-		char *stat, *paren, *sched;
-		char state = '?';
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-		stat = read_file(path, NULL);
-		paren = stat ? strrchr(stat, ')') : NULL;
-		if (paren && paren[1] == ' ')
-			state = paren[2];
-		free(stat);
-		if (state == 'S') {
-			double ns = 0;
+		struct procfs_stat st;
+		if (procfs_pid_stat(pid, &st) == 0 && st.state == 'S') {
 			snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-			sched = read_file(path, NULL);
-			if (sched)
-				ns = strtod(sched, NULL);
-			free(sched);
-			return ns;
+			return (double)procfs_schedstat_ns(path);
 		}
 		usleep(1000);
 	}
