@@ -13,7 +13,17 @@ cd "$T"
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 py=$(python3 -c 'import sys; print(sys.executable)')
 pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null; done; [ -f "$T/ng/nginx.pid" ] && kill $(cat "$T/ng/nginx.pid") 2>/dev/null; rmdir "$cg" 2>/dev/null; true' EXIT
+cleanup() {
+	for p in $pids; do kill $p 2>/dev/null; done
+	wait
+	if [ -f "$T/ng/nginx.pid" ]; then
+		m=$(cat "$T/ng/nginx.pid"); kill "$m" 2>/dev/null
+		for i in $(seq 1 100); do kill -0 "$m" 2>/dev/null || break; sleep 0.05; done
+	fi
+	[ -n "${cg:-}" ] && rmdir "$cg" 2>/dev/null
+	true
+}
+trap cleanup EXIT
 
 if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
 	mkdir ng

@@ -13,7 +13,7 @@ cd "$T"
 freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 py=$(python3 -c 'import sys; print(sys.executable)')
 pids=""
-trap 'for p in $pids; do kill $p 2>/dev/null; done; true' EXIT
+trap 'for p in $pids; do kill $p 2>/dev/null; done; wait; true' EXIT
 
 # a small exporter of its own: a counter that grows 100 per second; when flaky, every 7th scrape
 # fails with HTTP 500 (two scrapes a window: some pairs lose one, others none)
