@@ -57,6 +57,7 @@ void experiment_free(struct experiment *ex)
 		strv_free(c->profiler_argv);
 		strv_free(c->workload_env);
 		free(c->ready.text);
+		strv_free(c->workload_args);
 		free(c->samples.json);
 		free(c->samples.key);
 		strv_free(c->samples.argv);

@@ -86,6 +86,10 @@ struct config {
 
 	char **profiler_argv;     /* templates; NULL when the profiler runs no process of its own */
 	char **workload_env;      /* "NAME=value" templates added to the workload's environment */
+	char **workload_args;     /* templates put after the workload's program, before its own
+	                           * arguments (a JVM's -XX:StartFlightRecording, node's --cpu-prof) */
+	int start_after_ready;    /* start = "ready": the profiler starts once the workload is ready
+	                           * (a scraper of its pprof endpoint, jcmd), not before its gate opens */
 	struct ready ready;
 	int stop_signal;
 	double stop_grace_s;

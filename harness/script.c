@@ -280,8 +280,10 @@ void script_decl_parse(lua_State *L, const char *owner, const char *name, int id
 			*target = K_NUMBER;
 		else if (!strcmp(t, "string"))
 			*target = K_STRING;
+		else if (!strcmp(t, "boolean"))
+			*target = K_BOOLEAN;
 		else
-			script_raise(L, "%s: option %s: unknown type '%s' (integer, number, string)", owner, name, t);
+			script_raise(L, "%s: option %s: unknown type '%s' (integer, number, string, boolean)", owner, name, t);
 	}
 	lua_pop(L, 1);
 	lua_getfield(L, idx, "min");

@@ -756,6 +756,19 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 				cf->workload_env = env_from_table(L, -1, &a);
 				lua_pop(L, 1);
 			}
+			lua_pushvalue(L, eopts);
+			push_target(L, ex->workloads[w].name, ex->workloads[w].unit);
+			if (adapter_call(L, &a, "workload_args", 2)) {
+				cf->workload_args = strv_from_table(L, -1, &a, "workload_args()");
+				lua_pop(L, 1);
+			}
+			lua_getfield(L, a.idx, "start");
+			if (lua_isstring(L, -1) && !strcmp(lua_tostring(L, -1), "ready"))
+				cf->start_after_ready = 1;
+			else if (!lua_isnil(L, -1) && !(lua_isstring(L, -1) && !strcmp(lua_tostring(L, -1), "gate")))
+				script_raise(L, "%s: start must be \"gate\" (before the workload runs, the default) or \"ready\" "
+					     "(once it is ready)", a.path);
+			lua_pop(L, 1);
 			parse_ready(L, &a, eopts, &cf->ready);
 			config_stop(L, &a, eopts, cf);
 			config_control(L, c, &a, eopts, cf);

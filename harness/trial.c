@@ -384,7 +384,7 @@ static int write_files(struct trial_ctx *t)
 
 static int start_workload(struct trial_ctx *t)
 {
-	struct ptrvec env = { 0 };
+	struct ptrvec env = { 0 }, argv = { 0 };
 	char fdenv[48];
 	int rc;
 	if (units_create(&t->units) < 0) {
@@ -398,9 +398,17 @@ static int start_workload(struct trial_ctx *t)
 	for (char **e = t->cf->workload_env; e && *e; e++)
 		ptrvec_push(&env, *e);
 	ptrvec_push(&env, NULL);
-	rc = role_spawn(t, &t->w, t->wl->argv, (char *const *)env.v,
+	/* a profiler's arguments to the workload go right after its program (JVM and node flags) */
+	for (char **a = t->wl->argv; a && *a; a++) {
+		ptrvec_push(&argv, *a);
+		for (char **p = a == t->wl->argv ? t->cf->workload_args : NULL; p && *p; p++)
+			ptrvec_push(&argv, *p);
+	}
+	ptrvec_push(&argv, NULL);
+	rc = role_spawn(t, &t->w, (char *const *)argv.v, (char *const *)env.v,
 			t->env->pin_workload ? &t->env->workload_cpus : NULL, t->units.fd);
 	free(env.v);
+	free(argv.v);
 	/* Counters open on the held process and inherit into its threads and children: not one
 	 * instruction of the workload runs uncounted. */
 	if (rc == 0 && t->env->counters) {
@@ -996,15 +1004,19 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 		/* Held at its gate, the workload has a PID but runs nothing: the profiler attaches first. */
 		goto out;
 	}
-	if (t.cf->profiler_argv && start_profiler(&t) < 0)
+	if (t.cf->profiler_argv && !t.cf->start_after_ready && start_profiler(&t) < 0)
 		goto out;
 	started = now_ns();
 	if (!t.in_place && role_release(&t, &t.w) < 0)
 		goto out;
-	if (t.wl->driver_argv) {
-		if ((!t.in_place && wait_ready(&t, &t.w, &t.wl->ready, started) < 0) || start_driver(&t) < 0)
-			goto out;
-	}
+	/* the workload ready first: for its driver, and for a profiler that needs it running (a
+	 * scraper of its pprof endpoint, jcmd) */
+	if ((t.wl->driver_argv || t.cf->start_after_ready) && !t.in_place && wait_ready(&t, &t.w, &t.wl->ready, started) < 0)
+		goto out;
+	if (t.cf->profiler_argv && t.cf->start_after_ready && start_profiler(&t) < 0)
+		goto out;
+	if (t.wl->driver_argv && start_driver(&t) < 0)
+		goto out;
 	if (wait_window(&t, (uint64_t)(env->ex->warmup_s * 1e9), 0, 0, "warm-up") < 0)
 		goto out;
 	if (env->ex->design == DESIGN_SWITCHBACK) {
