@@ -952,8 +952,11 @@ static void count_profile(struct trial_ctx *t)
 	char *json = s->json ? expand(t, s->json) : NULL;
 	char **argv = s->argv ? expand_all(t, s->argv) : NULL;
 	char err[512];
-	if (!t->p.spawns || (!json && !argv))
+	if (t->cf->baseline || (!json && !argv)) {
+		free(json);
+		strv_free(argv);
 		return;
+	}
 	t->tr->profile_samples = profile_count(s, json, argv, t->dir, err, sizeof(err));
 	if (t->tr->profile_samples < 0)
 		tare_warn("trial %d: what %s recorded could not be counted: %s", t->tr->index + 1, t->cf->label, err);
@@ -1084,8 +1087,6 @@ out:
 	}
 	if (t.p.have_child && !t.p.c.reaped)
 		stop_profiler(&t);
-	if (measured)
-		count_profile(&t);
 	if (t.p.have_cg) {
 		struct cg_cpu total;
 		uint64_t peak;
@@ -1104,6 +1105,9 @@ out:
 		if (t.w.have_cg && cgroup_mem_peak(&t.w.cg, &peak) == 0)
 			tr->workload_mem_charged_peak_bytes = (int64_t)peak;
 	}
+	/* after the workload too: a profiler inside it (gperftools) writes its profile at its exit */
+	if (measured)
+		count_profile(&t);
 	/* A trial whose window was measured is kept: the interrupt came while it was stopping. */
 	if (tare_interrupted && tr->state == TRIAL_OK && !measured)
 		interrupted(&t);

@@ -1,0 +1,34 @@
+-- gperftools: Google's CPU profiler, libprofiler preloaded into the workload (CPUPROFILE).
+--
+-- No process of its own: the profiler is a SIGPROF handler inside the workload, driven by
+-- setitimer(ITIMER_PROF) at CPUPROFILE_FREQUENCY per CPU-second of the whole process, which
+-- writes its profile when the workload exits (tare stops it with SIGTERM; a workload that exits
+-- cleanly on it, as tare's do, flushes).  The kernel checks a process's CPU timer at its ticks,
+-- while it runs: a server that works in bursts shorter than a tick gets fewer signals than its
+-- CPU time is due (6 where 25 were, on tare's server at 1000 requests/s) — what it records is
+-- in profile_samples, from its own "PROFILE: interrupts/..." line.
+local paths = { "/usr/lib/x86_64-linux-gnu/libprofiler.so.0", "/usr/lib/aarch64-linux-gnu/libprofiler.so.0",
+                "/usr/lib64/libprofiler.so.0", "/usr/lib/libprofiler.so.0" }
+local function lib()
+  for _, p in ipairs(paths) do
+    if tare.exists(p) then return p end
+  end
+end
+
+return {
+  description = "gperftools' CPU profiler (libprofiler preloaded into the workload; SIGPROF per CPU-second)",
+  options = {
+    hz = { "CPUPROFILE_FREQUENCY: interrupts per CPU-second", 100, type = "integer", min = 1, max = 4000 },
+  },
+  available = function()
+    if not lib() then
+      return false, "gperftools is not installed: apt-get install libgoogle-perftools4"
+    end
+    return true
+  end,
+  env = function(o, t)
+    return { LD_PRELOAD = lib(), CPUPROFILE = t.dir .. "/gperftools.prof", CPUPROFILE_FREQUENCY = o.hz }
+  end,
+  samples = { command = { "cat", "{dir}/workload.err" }, match = "PROFILE: interrupts/evictions/bytes = ([0-9]+)/",
+              what = "interrupts" },
+}

@@ -1,0 +1,34 @@
+# The profilers people run on native code, each a 4-block experiment on tare's server:
+#   - bpftrace (profile:hz in a one-liner, filtered in the kernel to the workload and the
+#     children it forks): samples recorded and counted;
+#   - gperftools (libprofiler preloaded into the workload): its profile written at the
+#     workload's exit, its interrupts counted, and go tool pprof reads the profile.
+# Each skips alone, with the package to install, when it cannot run here.
+. "$ROOT/tests/lib.sh"
+need_root
+cd "$T"
+profs=""
+skipped=""
+command -v bpftrace >/dev/null && [ -e /sys/kernel/btf/vmlinux ] && profs="$profs { \"bpftrace\", hz = 499 }," || skipped="$skipped bpftrace"
+[ -e /usr/lib/x86_64-linux-gnu/libprofiler.so.0 ] && profs="$profs { \"gperftools\", hz = 499 }," || skipped="$skipped gperftools"
+[ -n "$profs" ] || skip "neither bpftrace nor gperftools can run here:$skipped (scripts/setup.sh --tests installs them)"
+cat > native.lua <<LUA
+experiment { name = "native", workload = { "server", rate = 1000 }, profilers = { "off", $profs },
+  blocks = 4, warmup = 0.2, duration = 0.6 }
+LUA
+expect_exit 0 "$TARE" run native.lua --no-report
+printf '%s\n' "$out" | grep -q "UNRELIABLE.*recorded no" && fail "a profiler recorded nothing: $out"
+f=$(ls results/*-native/results.json)
+[ "$(json "$f" 'all(t["state"] == "ok" for t in d["trials"])')" = True ] ||
+	fail "trials: $(json "$f" '[(t["label"], t["state"], t["error"]) for t in d["trials"]]')"
+[ "$(json "$f" 'all(t["profile_samples"] > 0 for t in d["trials"] if t["label"] != "off")')" = True ] ||
+	fail "samples: $(json "$f" '[(t["label"], t["profile_samples"]) for t in d["trials"]]')"
+case "$profs" in *gperftools*)
+	if command -v go >/dev/null; then
+		p=$(ls results/*-native/trials/*gperftools*/gperftools.prof | head -1)
+		go tool pprof -raw "$p" >raw.txt 2>&1 || fail "go tool pprof cannot read $p: $(cat raw.txt)"
+		grep -q server_work raw.txt || fail "no server_work in the gperftools profile: $(head -20 raw.txt)"
+	fi ;;
+esac
+[ -z "$skipped" ] || echo "skipped:$skipped (not installed here)"
+exit 0
