@@ -341,6 +341,15 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 /* Requests and errors, and what the profilers recorded: sums over the trials measured. */
 static void sum_trials(const struct trial_result *trials, int ntrials, struct analysis *out)
 {
+	double *self = xcalloc((size_t)ntrials + 1, sizeof(double));
+	for (int c = 0; c < out->narms; c++) {
+		int n = 0;
+		for (int i = 0; i < ntrials; i++)
+			if (trials[i].config == c && trials[i].state == TRIAL_OK && isfinite(trials[i].profile_self_pct))
+				self[n++] = trials[i].profile_self_pct;
+		out->arms[c].self_pct = n ? stats_median(self, n) : NAN;
+	}
+	free(self);
 	for (int i = 0; i < ntrials; i++) {
 		const struct trial_result *tr = &trials[i];
 		struct arm_summary *s = &out->arms[tr->config];

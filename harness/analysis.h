@@ -93,6 +93,7 @@ struct arm_summary {
 	uint64_t requests, request_errors;
 	/* What the profiler recorded (profile_samples): trials counted, those with nothing. */
 	int profile_counted, profile_empty;
+	double self_pct;             /* median % of its samples in its own frames; NaN unknown */
 };
 
 struct analysis {

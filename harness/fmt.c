@@ -91,3 +91,23 @@ void fmt_errors(const struct arm_summary *a, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.2f%%", 100.0 * (double)a->request_errors / (double)(a->requests ? a->requests : 1));
 }
+
+int fmt_self(const struct arm_summary *a, char *buf, size_t len)
+{
+	const struct overhead *o = &a->m[MET_CPU_TOTAL];
+	double self = a->self_pct;
+	const char *why;
+	buf[0] = '\0';
+	if (!isfinite(self))
+		return 0;
+	if (!o->e.ok) {
+		snprintf(buf, len, "%.2f%% of its samples are in its own frames; it costs %+.2f%% (no interval to hold "
+			 "it against yet)", self, o->e.est);
+		return 1;
+	}
+	why = self < o->e.lo ? "less than it costs: the rest (its interrupts, its own process) is not in its profile"
+	      : self > o->e.hi ? "more than it costs" : "within its measured cost";
+	snprintf(buf, len, "%.2f%% of its samples are in its own frames; it costs %+.2f%% [%+.2f, %+.2f]: %s", self,
+		 o->e.est, o->e.lo, o->e.hi, why);
+	return 1;
+}

@@ -10,6 +10,10 @@
 void fmt_ns(double ns, char *buf, size_t len);
 /* A latency in µs, as ms from 1 ms up. */
 void fmt_us(double us, char *buf, size_t len);
+/* The seeds' shortcut, "profiler frames ~ its overhead", held against the measurement: "0.40% of
+ * its samples are in its own frames; it costs +2.10% [+1.70, +2.50]: less than it costs ...".
+ * 0 (buf empty) when the share is not known. */
+int fmt_self(const struct arm_summary *a, char *buf, size_t len);
 /* Failed requests over those answered, "0.12%"; "" when the arm sent none. */
 void fmt_errors(const struct arm_summary *a, char *buf, size_t len);
 /* "+1.02% [+0.91, +1.15]"; "~+0.03% [-0.20, +0.30]" when the interval contains 0;

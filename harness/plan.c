@@ -58,6 +58,9 @@ void experiment_free(struct experiment *ex)
 		strv_free(c->workload_env);
 		free(c->ready.text);
 		strv_free(c->workload_args);
+		free(c->self.folded);
+		strv_free(c->self.argv);
+		free(c->self.pattern);
 		free(c->samples.json);
 		free(c->samples.key);
 		strv_free(c->samples.argv);

@@ -74,6 +74,15 @@ struct samples_spec {
 	char *what;               /* what one is called, for messages: "samples" */
 };
 
+/* The share of a profiler's own samples that land in its own frames (adapter field `self`):
+ * folded stacks ("a;b;c COUNT" lines) from a file or a command's output, and a POSIX extended
+ * regular expression for its frames.  Nothing set: not computed. */
+struct self_spec {
+	char *folded;             /* template */
+	char **argv;              /* templates: a command printing folded stacks */
+	char *pattern;
+};
+
 struct config {
 	int id;
 	char *label;              /* "perf hz=99": the name used in tables, CSV and JSON */
@@ -95,6 +104,7 @@ struct config {
 	double stop_grace_s;
 	enum control control;
 	struct samples_spec samples;
+	struct self_spec self;
 	double truth_cpu_pct;     /* known CPU inflation (inject), NaN when unknown */
 	double truth_latency_us;  /* known latency added to every request, NaN when unknown */
 };

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <limits.h>
 #include <regex.h>
 #include <stdio.h>
@@ -43,47 +44,55 @@ static int64_t count_json(const char *path, const char *key, char *err, size_t e
 	return n;
 }
 
-/* The first group of `match` in the output of argv, run in dir; no match: 0. */
-static int64_t count_command(char *const *argv, const char *match, const char *dir, char *err, size_t errlen)
+/* Run argv in dir, its output (stdout and stderr) into dir/name; the output, malloc'd, or NULL
+ * with the reason in err. */
+static char *run_output(char *const *argv, const char *dir, const char *name, char *err, size_t errlen)
 {
 	struct spawn_opts o = { 0 };
 	struct child c, *cs[1] = { &c };
 	char out[PATH_MAX + 32], *text;
-	regex_t re;
-	regmatch_t m[2];
-	int64_t n = -1;
-	snprintf(out, sizeof(out), "%s/samples.out", dir);
+	snprintf(out, sizeof(out), "%s/%s", dir, name);
 	o.argv = argv;
 	o.stdout_path = out;
 	o.stderr_path = out;
 	o.keep_fd = -1;
 	o.cwd = dir;
 	if (child_spawn(&c, &o, err, errlen) < 0)
-		return -1;
+		return NULL;
 	if (child_release(&c, argv[0], err, errlen) < 0) {
 		child_stop(&c, SIGKILL, 0);
 		child_close(&c);
-		return -1;
+		return NULL;
 	}
 	/* perf report reads a whole perf.data: seconds for a long run, not minutes */
 	if (child_wait_any(cs, 1, 120ull * 1000000000) != 0) {
 		child_stop(&c, SIGKILL, 0);
 		child_close(&c);
 		snprintf(err, errlen, "%s did not finish in 120 s", argv[0]);
-		return -1;
+		return NULL;
 	}
 	if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
 		char why[96];
 		describe_status(c.status, why, sizeof(why));
 		snprintf(err, errlen, "%s %s (see %s)", argv[0], why, out);
 		child_close(&c);
-		return -1;
+		return NULL;
 	}
 	child_close(&c);
-	if (!(text = read_file(out, NULL))) {
+	if (!(text = read_file(out, NULL)))
 		snprintf(err, errlen, "%s: %s", out, strerror(errno));
+	return text;
+}
+
+/* The first group of `match` in the output of argv, run in dir; no match: 0. */
+static int64_t count_command(char *const *argv, const char *match, const char *dir, char *err, size_t errlen)
+{
+	char *text;
+	regex_t re;
+	regmatch_t m[2];
+	int64_t n = -1;
+	if (!(text = run_output(argv, dir, "samples.out", err, errlen)))
 		return -1;
-	}
 	if (regcomp(&re, match, REG_EXTENDED) != 0) {   /* checked while planning */
 		free(text);
 		snprintf(err, errlen, "bad expression '%s'", match);
@@ -108,4 +117,51 @@ int64_t profile_count(const struct samples_spec *s, const char *json_path, char 
 		return count_command(argv, s->match, dir, err, errlen);
 	snprintf(err, errlen, "no way to count given");
 	return -1;
+}
+
+double folded_share_pct(const char *text, const char *pattern, char *err, size_t errlen)
+{
+	regex_t re;
+	double all = 0, own = 0;
+	char *copy = xstrdup(text), *save = NULL;
+	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
+		snprintf(err, errlen, "bad expression '%s'", pattern);
+		free(copy);
+		return NAN;
+	}
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sp = strrchr(line, ' '), *end;
+		double n;
+		if (!sp)
+			continue;
+		n = strtod(sp + 1, &end);
+		if (end == sp + 1 || !(n > 0))
+			continue;
+		*sp = '\0';   /* the stack alone, so the count cannot match */
+		all += n;
+		if (regexec(&re, line, 0, NULL, 0) == 0)
+			own += n;
+	}
+	regfree(&re);
+	free(copy);
+	if (!(all > 0)) {
+		snprintf(err, errlen, "no samples in the folded stacks");
+		return NAN;
+	}
+	return 100 * own / all;
+}
+
+double profile_self_pct(const char *pattern, const char *folded, char *const *argv, const char *dir,
+			char *err, size_t errlen)
+{
+	char *text = folded ? read_file(folded, NULL) : run_output(argv, dir, "self.folded", err, errlen);
+	double pct;
+	if (!text) {
+		if (folded)
+			snprintf(err, errlen, "%s: %s", folded, strerror(errno));
+		return NAN;
+	}
+	pct = folded_share_pct(text, pattern, err, errlen);
+	free(text);
+	return pct;
 }

@@ -13,4 +13,13 @@
 int64_t profile_count(const struct samples_spec *s, const char *json_path, char *const *argv, const char *dir,
 		      char *err, size_t errlen);
 
+/* The percentage of the samples in folded stacks ("frame;frame;frame COUNT" per line, Brendan
+ * Gregg's format, as `tare sample --folded` writes it) whose stack has a frame matching the
+ * ERE pattern.  The stacks come from the file folded or from argv's output (run in dir).  NaN
+ * with the reason in err when there are none or they cannot be read. */
+double profile_self_pct(const char *pattern, const char *folded, char *const *argv, const char *dir,
+			char *err, size_t errlen);
+/* The same over folded text in memory (for tests). */
+double folded_share_pct(const char *text, const char *pattern, char *err, size_t errlen);
+
 #endif

@@ -339,6 +339,18 @@ static void truth_notes(struct doc *d, const struct rrun *r)
 			  : " (OUTSIDE the interval)");
 		doc_li_end(d);
 	}
+	/* self attribution beside the measured cost */
+	for (int c = 0; c < r->lr.ex.nconfigs; c++) {
+		char line[320];
+		if (!fmt_self(&r->an.arms[c], line, sizeof(line)))
+			continue;
+		if (!any++)
+			doc_ul_begin(d);
+		doc_li_begin(d);
+		doc_code(d, r->lr.ex.configs[c].label);
+		doc_textf(d, ": %s", line);
+		doc_li_end(d);
+	}
 	if (any)
 		doc_ul_end(d);
 }

@@ -67,6 +67,7 @@ const struct json_field trial_fields[] = {
 	TRIAL(half_units, U64),
 	TRIAL(half_cpu_ns, U64),
 	TRIAL(profile_samples, I64),
+	TRIAL(profile_self_pct, DOUBLE),
 	TRIAL(dir, STR),
 };
 #undef TRIAL

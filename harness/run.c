@@ -355,6 +355,11 @@ void run_print_summary(FILE *f, const struct run *r)
 			"the others the paired change.");
 	}
 	for (int c = 0; c < an->narms; c++) {
+		char line[320];
+		if (fmt_self(&an->arms[c], line, sizeof(line)))
+			fprintf(f, "%s: %s\n", ex->configs[c].label, line);
+	}
+	for (int c = 0; c < an->narms; c++) {
 		const struct config *cf = &ex->configs[c];
 		print_truth(f, cf->label, "CPU overhead", cf->truth_cpu_pct, "%", &an->arms[c].m[MET_CPU_TOTAL], NULL);
 		print_truth(f, cf->label, "p50 latency", cf->truth_latency_us, " µs", &an->arms[c].m[MET_P50],

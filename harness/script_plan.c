@@ -675,6 +675,37 @@ static void config_samples(lua_State *L, const struct adapter *a, int opts, stru
 	}
 }
 
+/* self = { folded = "{dir}/x.folded" } | { command = { argv } }, pattern = "ERE": the profiler's
+ * own frames in the stacks it recorded (docs/adapters.md). */
+static void config_self(lua_State *L, const struct adapter *a, int opts, struct self_spec *s)
+{
+	const char *v;
+	regex_t re;
+	memset(s, 0, sizeof(*s));
+	lua_pushvalue(L, opts);
+	if (!adapter_call(L, a, "self", 1))
+		return;
+	if (!lua_istable(L, -1))
+		script_raise(L, "%s: self must be a table such as { folded = \"{dir}/profile.folded\", pattern = \"perf_\" }", a->path);
+	lua_getfield(L, -1, "folded");
+	if ((v = lua_tostring(L, -1)))
+		s->folded = xstrdup(v);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "pattern");
+	if ((v = lua_tostring(L, -1)))
+		s->pattern = xstrdup(v);
+	lua_pop(L, 1);
+	lua_getfield(L, -1, "command");
+	if (!lua_isnil(L, -1))
+		s->argv = strv_from_table(L, -1, a, "self.command");
+	lua_pop(L, 2);
+	if (!!s->folded + !!s->argv != 1 || !s->pattern)
+		script_raise(L, "%s: self needs a pattern and either folded (a file) or command (printing folded stacks)", a->path);
+	if (regcomp(&re, s->pattern, REG_EXTENDED | REG_NOSUB) != 0)
+		script_raise(L, "%s: self.pattern '%s' is not a POSIX extended regular expression", a->path, s->pattern);
+	regfree(&re);
+}
+
 /* control = "signal" | "page" | "perf-fifo" | "restart": how the profiler is switched in one process.
  * A switchback run refuses, at plan time, a profiler that cannot be switched. */
 static void config_control(lua_State *L, struct script_ctx *c, const struct adapter *a, int opts, struct config *cf)
@@ -773,6 +804,7 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 			config_stop(L, &a, eopts, cf);
 			config_control(L, c, &a, eopts, cf);
 			config_samples(L, &a, eopts, &cf->samples);
+			config_self(L, &a, eopts, &cf->self);
 			cf->truth_cpu_pct = cf->truth_latency_us = NAN;
 			lua_pushvalue(L, eopts);
 			if (adapter_call(L, &a, "truth", 1)) {

@@ -952,16 +952,23 @@ static void count_profile(struct trial_ctx *t)
 	char *json = s->json ? expand(t, s->json) : NULL;
 	char **argv = s->argv ? expand_all(t, s->argv) : NULL;
 	char err[512];
-	if (t->cf->baseline || (!json && !argv)) {
-		free(json);
-		strv_free(argv);
-		return;
+	if (!t->cf->baseline && (json || argv)) {
+		t->tr->profile_samples = profile_count(s, json, argv, t->dir, err, sizeof(err));
+		if (t->tr->profile_samples < 0)
+			tare_warn("trial %d: what %s recorded could not be counted: %s", t->tr->index + 1, t->cf->label, err);
 	}
-	t->tr->profile_samples = profile_count(s, json, argv, t->dir, err, sizeof(err));
-	if (t->tr->profile_samples < 0)
-		tare_warn("trial %d: what %s recorded could not be counted: %s", t->tr->index + 1, t->cf->label, err);
 	free(json);
 	strv_free(argv);
+	if (!t->cf->baseline && t->cf->self.pattern && t->tr->profile_samples != 0) {
+		const struct self_spec *sf = &t->cf->self;
+		char *folded = sf->folded ? expand(t, sf->folded) : NULL;
+		char **sargv = sf->argv ? expand_all(t, sf->argv) : NULL;
+		t->tr->profile_self_pct = profile_self_pct(sf->pattern, folded, sargv, t->dir, err, sizeof(err));
+		if (isnan(t->tr->profile_self_pct) && tare_verbose)
+			tare_warn("trial %d: %s's own frames: %s", t->tr->index + 1, t->cf->label, err);
+		free(folded);
+		strv_free(sargv);
+	}
 }
 
 void trial_run(const struct trial_env *env, struct trial_result *tr, struct trial_counters *counters)
@@ -987,6 +994,7 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	tr->started_unix_ns = wall_ns();
 	tr->workload_mem_charged_peak_bytes = tr->profiler_mem_charged_peak_bytes = -1;
 	tr->profile_samples = -1;
+	tr->profile_self_pct = NAN;
 	tr->p50_us = tr->p90_us = tr->p99_us = tr->p999_us = tr->max_us = tr->p99_uncorrected_us = NAN;
 	tr->target_rate = tr->achieved_rate = NAN;
 	for (int i = 0; i < COUNTERS_MAX; i++)

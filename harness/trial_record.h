@@ -86,6 +86,8 @@ struct trial_result {
 	/* What the profiler recorded over its life, by the adapter's `samples` (samples, blocks,
 	 * events); -1 when unknown (no profiler process, or no way to count given). */
 	int64_t profile_samples;
+	/* ... and the % of those samples in its own frames (the adapter's `self`); NaN unknown */
+	double profile_self_pct;
 
 	/* perf counters on the workload's process tree over the window, in the order of the run's
 	 * counter set; NaN where an event is not supported or was not counted. */

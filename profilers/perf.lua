@@ -44,6 +44,13 @@ return {
   ready = { perf_event_mmaps = 1, timeout = 15 },
   -- what it recorded: perf report --stats counts the SAMPLE records in perf.data (none: no line)
   samples = { command = { "perf", "report", "--stats", "-i", "{dir}/perf.data" }, match = "SAMPLE events: *([0-9]+)" },
+  -- its own frames in what it recorded: the kernel's perf_* functions running in the workload
+  -- (an inherited event switched at each context switch, the tick's rotation); the sampling
+  -- interrupt itself is never in a sample.  perf script's stacks folded (leaf last) by awk.
+  self = { command = { "sh", "-c", "perf script -i {dir}/perf.data -F ip,sym 2>/dev/null | " ..
+                       "awk 'NF == 0 { if (s != \"\") c[s]++; s = \"\"; next } " ..
+                       "{ s = (s == \"\") ? $2 : $2 \";\" s } END { if (s != \"\") c[s]++; for (k in c) print k, c[k] }'" },
+           pattern = "(^|;)_*(perf_|x86_pmu)" },
   -- SIGINT makes perf record finish writing perf.data.
   stop = { signal = "INT", grace = 30 },
 }

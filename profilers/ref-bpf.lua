@@ -51,6 +51,10 @@ return {
     local what = ({ cpu = "samples", offcpu = "blocks", lock = "contentions", alloc = "samples" })[o.types[1]]
     return { json = "{dir}/sampler.json", key = "types." .. o.types[1] .. "." .. what, what = what }
   end,
+  -- its own frames in the first type's stacks: BPF programs and the perf event code that runs them
+  self = function(o)
+    return { folded = "{dir}/profile." .. o.types[1] .. ".folded", pattern = "(^|;)_*(bpf_|perf_|x86_pmu)" }
+  end,
   -- printed once every program of every type is attached to the (gated) workload
   ready = { line = "tare-sample: ready", timeout = 15 },
   -- SIGINT: detach, a final flush of every profile, then exit 0

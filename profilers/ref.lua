@@ -32,6 +32,9 @@ return {
   -- switchback (docs/switchback.md): --paused, then switched by SIGUSR1 (on) and SIGUSR2 (off)
   control = "signal",
   samples = { json = "{dir}/sampler.json", key = "samples" },
+  -- its own frames in the workload's stacks: the kernel's perf event code (context switches of
+  -- its per-thread events); the sampling interrupt is never in a sample
+  self = { folded = "{dir}/profile.folded", pattern = "(^|;)_*(perf_|x86_pmu)" },
   -- printed once its events are open on every thread of the (gated) workload
   ready = { line = "tare-sample: ready", timeout = 15 },
   -- SIGINT: a final flush of the profile, then exit 0

@@ -1,10 +1,11 @@
 # What a run checks about itself:
 #   - each profiler's recording is counted (profile_samples): perf on the workload records
 #     samples, a perf recording something else records none, and the run says UNRELIABLE;
+#     the share of perf's samples in its own frames is beside its cost (profile_self_pct);
 #   - a workload still warming up through its measured window is "not steady": its CPU per
-#     second falls from ~1 CPU in the first half of the window to ~0.1-0.2 in the second (a log
-#     ratio near 1.3, where a 99.9% interval over 8 trials is about +-0.4 wide at the jitter of its
-#     start); a steady one (the cpu workload) is not.
+#     second falls from up to a CPU in the first half of the window to its wake-ups alone in the
+#     second (a log ratio of 4 or more, where a 99.9% interval over 8 trials is about +-1 wide
+#     even with the machine loaded 4 to 1); a steady one (the cpu workload) is not.
 . "$ROOT/tests/lib.sh"
 need_root
 command -v perf >/dev/null || skip "perf is not installed"
@@ -30,15 +31,21 @@ r=$(ls -d results/*-checks)
 	fail "the misdirected perf: $(json "$r/results.json" "[t['profile_samples'] for t in d['trials']]")"
 [ "$(json "$r/results.json" "[t['profile_samples'] for t in d['trials'] if t['config'] == 0]")" = "[None, None]" ] ||
 	fail "off has no profiler to count"
+[ "$(json "$r/results.json" "all(t['profile_self_pct'] is not None and 0 <= t['profile_self_pct'] <= 100 for t in d['trials'] if t['config'] == 1)")" = True ] ||
+	fail "perf's own frames: $(json "$r/results.json" "[t['profile_self_pct'] for t in d['trials']]")"
+contains "perf hz=499: .* of its samples are in its own frames; it costs"
 head -1 "$r/trials.csv" | grep -q profile_samples || fail "trials.csv lacks profile_samples"
 printf '%s\n' "$out" | grep -q "not steady" && fail "the cpu workload was called not steady: $out"
 
-# a workload that is still warming up: all of a CPU for 0.7 s from its start, then a tenth
+# a workload that is still warming up: all of a CPU for 0.7 s from its start, then asleep
+# (0.7 s from its exec, not from when the interpreter is up: that can take 0.4 s on a loaded machine)
 cat > warming.py <<'PY'
-import time
-t0 = time.monotonic()
+import os, time
+since = float(open("/proc/uptime").read().split()[0]) - \
+    int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
+until = time.monotonic() + 0.7 - since
 while True:
-    busy = 0.02 if time.monotonic() - t0 < 0.7 else 0.002
+    busy = 0.02 if time.monotonic() < until else 0
     end = time.monotonic() + busy
     while time.monotonic() < end:
         pass
