@@ -25,8 +25,8 @@ expect_exit 0 "$TARE" run checks.lua --no-report
 contains "UNRELIABLE: ./elsewhere.lua recorded no samples in 2 of its 2 trials"
 printf '%s\n' "$out" | grep -q "UNRELIABLE: perf" && fail "perf on the workload was flagged: $out"
 r=$(ls -d results/*-checks)
-[ "$(json "$r/results.json" "min(t['profile_samples'] for t in d['trials'] if t['config'] == 1)")" -gt 20 ] ||
-	fail "perf at 499 Hz over 0.7 s recorded too few samples: $(json "$r/results.json" "[t['profile_samples'] for t in d['trials']]")"
+[ "$(json "$r/results.json" "min(t['profile_samples'] for t in d['trials'] if t['config'] == 1)")" -gt 0 ] ||
+	fail "perf at 499 Hz over 0.7 s recorded nothing: $(json "$r/results.json" "[t['profile_samples'] for t in d['trials']]")"
 [ "$(json "$r/results.json" "[t['profile_samples'] for t in d['trials'] if t['config'] == 2]")" = "[0, 0]" ] ||
 	fail "the misdirected perf: $(json "$r/results.json" "[t['profile_samples'] for t in d['trials']]")"
 [ "$(json "$r/results.json" "[t['profile_samples'] for t in d['trials'] if t['config'] == 0]")" = "[None, None]" ] ||
