@@ -37,13 +37,14 @@ contains "perf hz=499: .* of its samples are in its own frames; it costs"
 head -1 "$r/trials.csv" | grep -q profile_samples || fail "trials.csv lacks profile_samples"
 printf '%s\n' "$out" | grep -q "not steady" && fail "the cpu workload was called not steady: $out"
 
-# a workload that is still warming up: all of a CPU for 0.7 s from its start, then asleep
-# (0.7 s from its exec, not from when the interpreter is up: that can take 0.4 s on a loaded machine)
+# a workload that is still warming up: all of a CPU for 1.1 s from its fork, then asleep; the window
+# is 0.5-1.7 s after its release (timed from the fork, not from when the interpreter is up: that
+# took 0.4 s and more on a loaded machine, and would leave no busy phase in the window at all)
 cat > warming.py <<'PY'
 import os, time
 since = float(open("/proc/uptime").read().split()[0]) - \
     int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19]) / os.sysconf("SC_CLK_TCK")
-until = time.monotonic() + 0.7 - since
+until = time.monotonic() + 1.1 - since
 while True:
     busy = 0.02 if time.monotonic() < until else 0
     end = time.monotonic() + busy
@@ -55,7 +56,7 @@ PY
 py=$(python3 -c 'import sys; print(sys.executable)')
 cat > warm.lua <<LUA
 experiment { name = "warm", workload = { "command", cmd = "$py $T/warming.py", ready = "start", load = "none" },
-  profilers = { "off" }, blocks = 8, warmup = 0.1, duration = 1.2 }
+  profilers = { "off" }, blocks = 8, warmup = 0.5, duration = 1.2 }
 LUA
 expect_exit 0 "$TARE" run warm.lua --no-report
 contains "off: not steady: CPU per unit in the first half of each measured window is +"
