@@ -906,3 +906,52 @@ int stats_sign_median(const double *d, int n, double conf, struct stats_est *out
 	free(s);
 	return 0;
 }
+
+void stats_random_effects(const double *y, const double *se, int k, double conf, struct stats_est *out, double *tau2)
+{
+	double sw = 0, sw2 = 0, swy = 0, q = 0, t2 = 0, ws = 0, wsy = 0, est, v_dl, v_hk, half, crit;
+	memset(out, 0, sizeof(*out));
+	out->est = out->lo = out->hi = out->p = NAN;
+	if (tau2)
+		*tau2 = NAN;
+	if (k < 1)
+		return;
+	for (int j = 0; j < k; j++) {
+		double w = 1 / (se[j] * se[j]);
+		sw += w, sw2 += w * w, swy += w * y[j];
+	}
+	for (int j = 0; j < k; j++)
+		q += (y[j] - swy / sw) * (y[j] - swy / sw) / (se[j] * se[j]);
+	/* DerSimonian & Laird (1986): the method-of-moments between-cluster variance. */
+	if (k > 1 && sw - sw2 / sw > 0)
+		t2 = fmax(0, (q - (k - 1)) / (sw - sw2 / sw));
+	for (int j = 0; j < k; j++) {
+		double w = 1 / (se[j] * se[j] + t2);
+		ws += w, wsy += w * y[j];
+	}
+	est = wsy / ws;
+	v_dl = 1 / ws;
+	if (k == 1) {
+		crit = stats_normal_quantile(1 - (1 - conf) / 2);
+		half = crit * sqrt(v_dl);
+		out->p = 2 * stats_normal_cdf(-fabs(est) / sqrt(v_dl));
+	} else {
+		double qs = 0;
+		for (int j = 0; j < k; j++)
+			qs += (y[j] - est) * (y[j] - est) / (se[j] * se[j] + t2);
+		/* Hartung & Knapp (2001), Sidik & Jonkman (2002); never below DL's variance. */
+		v_hk = fmax(qs / (k - 1) / ws, v_dl);
+		crit = stats_t_quantile(1 - (1 - conf) / 2, k - 1);
+		half = crit * sqrt(v_hk);
+		out->p = 2 * stats_t_cdf(-fabs(est) / sqrt(v_hk), k - 1);
+	}
+	out->est = est;
+	out->lo = est - half;
+	out->hi = est + half;
+	out->conf = conf;
+	out->n = k;
+	out->ok = isfinite(half);
+	if (tau2)
+		*tau2 = t2;
+}
+

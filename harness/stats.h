@@ -147,4 +147,11 @@ double stats_t_quantile(double p, double df);
  * resolution <= 0 or conf outside (0,1); saturates at INT_MAX. */
 int stats_blocks_needed(const double *d, int n, double resolution, double conf);
 
+/* Random-effects combination of k estimates y with standard errors se (se > 0): DerSimonian &
+ * Laird's between-estimate variance tau^2 and the modified Hartung-Knapp-Sidik-Jonkman interval
+ * at conf (a t quantile with k - 1 degrees of freedom, never narrower than DL's own).  k = 1
+ * gives y[0] +- z se[0].  *tau2 and *q (Cochran's Q) may be NULL.  Switchback combines its
+ * processes with it, tare merge its runs. */
+void stats_random_effects(const double *y, const double *se, int k, double conf, struct stats_est *out, double *tau2);
+
 #endif

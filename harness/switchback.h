@@ -39,8 +39,6 @@
 void switchback_analyse(const struct experiment *ex, const struct trial_result *trials, int ntrials, double conf,
 			struct analysis *out);
 
-/* Random-effects combination of k estimates y with standard errors se (se > 0): DL's tau^2 and
- * the modified HKSJ interval at conf.  k = 1 gives y[0] +- z se[0].  *tau2 may be NULL. */
-void switchback_combine(const double *y, const double *se, int k, double conf, struct stats_est *out, double *tau2);
+/* The combination over processes: stats_random_effects (stats.h). */
 
 #endif

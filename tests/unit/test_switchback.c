@@ -22,14 +22,14 @@ static void test_combine_by_hand(void)
 	double tau2;
 	const double y1[] = { 2.0 }, s1[] = { 0.5 };
 	/* one process: y +- z se */
-	switchback_combine(y1, s1, 1, 0.95, &e, &tau2);
+	stats_random_effects(y1, s1, 1, 0.95, &e, &tau2);
 	CHECK_NEAR(e.est, 2.0, 1e-12);
 	CHECK_NEAR(e.hi - e.est, 1.959963985 * 0.5, 1e-8);
 	CHECK(e.ok && tau2 == 0, "ok %d tau2 %g", e.ok, tau2);
 	/* identical estimates: tau2 = 0, HK's q is 0, so DL's variance 1/sum(w) with a t quantile */
 	{
 		const double y[] = { 1, 1, 1, 1 }, s[] = { 0.2, 0.2, 0.2, 0.2 };
-		switchback_combine(y, s, 4, 0.95, &e, &tau2);
+		stats_random_effects(y, s, 4, 0.95, &e, &tau2);
 		CHECK_NEAR(e.est, 1, 1e-12);
 		CHECK_NEAR(e.hi - e.est, 3.182446305 * 0.1, 1e-7);   /* t(3) x 0.2 / sqrt(4) */
 		CHECK(tau2 == 0, "tau2 %g", tau2);
@@ -38,7 +38,7 @@ static void test_combine_by_hand(void)
 	 * est 1, v_DL = 1, HK q = (1 + 1) / 2 / 1 ... = 1 / 1 = 1: half = t(1) x 1 */
 	{
 		const double y[] = { 0, 2 }, s[] = { 1, 1 };
-		switchback_combine(y, s, 2, 0.95, &e, &tau2);
+		stats_random_effects(y, s, 2, 0.95, &e, &tau2);
 		CHECK_NEAR(tau2, 1, 1e-12);
 		CHECK_NEAR(e.est, 1, 1e-12);
 		CHECK_NEAR(e.hi - e.est, 12.70620474, 1e-6);
@@ -60,7 +60,7 @@ static void test_combine_coverage(void)
 			se[j] = 0.1 + 0.3 * prng_unit(&r);
 			y[j] = 1.0 + 0.3 * gauss(&r) + se[j] * gauss(&r);
 		}
-		switchback_combine(y, se, 6, 0.95, &e, NULL);
+		stats_random_effects(y, se, 6, 0.95, &e, NULL);
 		cover += e.lo <= 1.0 && 1.0 <= e.hi;
 	}
 	CHECK(cover >= 0.93 * n && cover <= 0.99 * n, "covered in %d of %d", cover, n);
