@@ -226,9 +226,16 @@ func (s *scraper) loop(ctx context.Context, kind string) {
 	tick := time.NewTicker(s.interval)
 	defer tick.Stop()
 	for n := 1; ; n++ {
+		begun := time.Now()
 		body, url, err := s.fetch(ctx, kind)
 		if ctx.Err() != nil {
-			return // stopping: a fetch cut short is not kept
+			// stopping: a fetch cut short is not kept; say so, or a run that kept nothing
+			// would not say why
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "pprof-scrape: stopped %.1f s into %s: not kept\n",
+					time.Since(begun).Seconds(), url)
+			}
+			return
 		}
 		if err != nil {
 			if n == 1 {
