@@ -3,9 +3,8 @@
 #   - a process-design run of off, the scraper (Alloy's pyroscope.scrape) and the self-profiling
 #     service: every trial ok, both profilers recorded CPU samples, and their profiles, opened
 #     with `go tool pprof -top`, rank cpuHot above cpuWarm above cpuCold (70/20/10).  A CPU
-#     profile of 1 s has the 1.7 s of a trial to finish in (with the service at 65% of a CPU on a
-#     loaded 2-CPU machine it took
-#     more than 1.8 s), so the load is light: 30% of a CPU;
+#     profile of 1 s has the 1.7 s of a trial to finish in (with the service at 65% of a CPU on
+#     a loaded 2-CPU machine it took more than 1.8 s), so the load is light: 30% of a CPU;
 #   - a service without net/http/pprof under the scraper: its trials fail with one line naming
 #     the URL and the 404.
 . "$ROOT/tests/lib.sh"
