@@ -5,6 +5,9 @@
 #                                   and common/)
 #   build/workloads/<name>          one program per workloads/<name>.c (with the common/ objects it
 #                                   uses, built again without sanitizers under build/subjects/)
+#   build/workloads/goserver, build/workloads/pprof-scrape
+#                                   the Go service and its pprof scraper (workloads/go/), when go is
+#                                   installed
 #   build/profilers/libtare-inject.so, build/profilers/inject-sidecar
 #   build/tests/test_<name>         one unit-test program per tests/unit/test_<name>.c
 #   build/tests/prom-read           a tool the CLI cases run (TEST_TOOLS)
@@ -33,7 +36,7 @@ msg = @printf '  %-6s %s\n' $(1) $(2)
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all test bench clean check-deps sanitize check-bpf FORCE
+.PHONY: all test bench clean check-deps sanitize check-bpf go-programs FORCE
 
 # The eBPF sampler (profilers/bpf/, `tare sample --bpf`, profiler ref-bpf) needs the kernel's
 # BTF (for vmlinux.h), clang, bpftool and libbpf.  Where one is missing tare is built without
@@ -77,7 +80,7 @@ TEST_TOOLS := $(BUILD)/tests/prom-read
 BENCH_SRC  := $(wildcard tests/bench/bench_*.c)
 BENCH_BINS := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
-all: check-deps $(BUILD)/tare $(WORKLOADS) $(PROFILER_BINS)
+all: check-deps $(BUILD)/tare $(WORKLOADS) $(PROFILER_BINS) go-programs
 
 # A build tree from before sources moved (harness/util.c to common/, profilers/ref/validate.c to
 # harness/) keeps dependency files that name the old paths; make passes over a missing source
@@ -198,6 +201,31 @@ $(BUILD)/workloads/%: workloads/%.c $$(SUBJECT_OBJ) $(BUILD)/flags.txt
 	$(call msg,CC,$<)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(TARE_CFLAGS) -Iworkloads $(INC_COMMON) $< $(SUBJECT_OBJ) -o $@ -lpthread -lm
+
+# The Go programs (workloads/go/, one module, standard library only): the Go service
+# (goserver) and the scraper of its pprof endpoint (pprof-scrape), built with Debian's golang-go
+# offline: the module cache and build cache under $(BUILD)/go, nothing fetched, nothing written
+# to $HOME.  Without go they are skipped with one line, and the go adapters say so.
+GO       ?= go
+GO_SRC   := workloads/go/go.mod $(wildcard workloads/go/*/*.go)
+GO_ENV   := GOCACHE=$(abspath $(BUILD))/go/cache GOPATH=$(abspath $(BUILD))/go/path GOPROXY=off \
+            GOTOOLCHAIN=local GOFLAGS= GO111MODULE=on CGO_ENABLED=0
+ifneq ($(shell command -v $(GO) 2>/dev/null),)
+go-programs: $(BUILD)/workloads/goserver $(BUILD)/workloads/pprof-scrape
+else
+go-programs:
+	@echo "tare: building without the Go service and scraper: go is not installed (apt-get install golang-go)" >&2
+endif
+
+$(BUILD)/workloads/goserver: $(GO_SRC)
+	$(call msg,GO,$@)
+	@mkdir -p $(@D)
+	$(Q)cd workloads/go && $(GO_ENV) $(GO) build -o $(abspath $@) ./goserver
+
+$(BUILD)/workloads/pprof-scrape: $(GO_SRC)
+	$(call msg,GO,$@)
+	@mkdir -p $(@D)
+	$(Q)cd workloads/go && $(GO_ENV) $(GO) build -o $(abspath $@) ./scrape
 
 $(BUILD)/profilers/libtare-inject.so: profilers/inject/shim.c $(BUILD)/flags.txt
 	$(call msg,CC,$<)

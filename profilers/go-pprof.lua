@@ -1,0 +1,29 @@
+-- go-pprof: a Go service profiling itself with runtime/pprof, push-style, as Pyroscope's Go SDK
+-- does: the CPU profile runs from the service's start, and a new file is begun every `seconds`
+-- (the SDK's upload interval) into {dir}/cpu-NNNN.pb.gz, the last one at exit.  No process of
+-- its own: the cost is all in the service (SIGPROF, the profile buffer, encoding each file);
+-- what uploading would cost is left out.  Only tare's Go service (workloads/go.lua) reads
+-- TARE_GO_PPROF_DIR; another workload records nothing, and the run says UNRELIABLE.
+--
+-- The service's CPU profiler is in use for the whole trial, so a scraper of the same service
+-- (go-pprof-scrape) would get 500 "cpu profiling already in use", as it would in production.
+local prog = tare.build .. "/workloads/pprof-scrape"
+
+return {
+  description = "a Go service profiling itself with runtime/pprof (Pyroscope's Go SDK's way), a file every N seconds",
+  options = {
+    seconds = { "seconds of each profile file (the upload interval)", 10, type = "number", min = 0.1, max = 86400 },
+  },
+  available = function()
+    if not tare.exists(prog) then
+      if not tare.which("go") then return false, "go is not installed: apt-get install golang-go, then run make" end
+      return false, prog .. " is not built: run make"
+    end
+    return true
+  end,
+  env = function(o, t) return { TARE_GO_PPROF_DIR = t.dir, TARE_GO_PPROF_SECONDS = o.seconds } end,
+  -- what it recorded: the CPU samples in the files the service wrote.  tare counts samples only
+  -- for a profiler that runs a process (harness/trial.c, count_profile), so this waits on that;
+  -- tests/cli/go.sh runs the same command itself.
+  samples = { command = { prog, "--count", "{dir}" }, match = '"samples":([0-9]+)' },
+}

@@ -1,0 +1,65 @@
+# The Go service and its two profilers (workloads/go.lua, profilers/go-pprof-scrape.lua,
+# profilers/go-pprof.lua):
+#   - a process-design run of off, the scraper (Alloy's pyroscope.scrape) and the self-profiling
+#     service: every trial ok, both profilers recorded CPU samples, and their profiles, opened
+#     with `go tool pprof -top`, rank cpuHot above cpuWarm above cpuCold (70/20/10).  A CPU
+#     profile of 1 s has the 1.7 s of a trial to finish in (with the service at 65% of a CPU on
+#     a loaded 2-CPU machine it took more than 1.8 s), so the load is light: 30% of a CPU;
+#   - a service without net/http/pprof under the scraper: its trials fail with one line naming
+#     the URL and the 404.
+. "$ROOT/tests/lib.sh"
+need_root
+command -v go >/dev/null || skip "go is not installed: apt-get install golang-go"
+[ -x "$BUILD/workloads/goserver" ] && [ -x "$BUILD/workloads/pprof-scrape" ] || skip "the Go programs are not built: run make"
+cd "$T"
+export GOCACHE="$T/gocache" GOPATH="$T/gopath" GOPROXY=off GOTOOLCHAIN=local HOME="$T"
+
+cat > go.lua <<'LUA'
+experiment { name = "go", workload = { "go", rate = 300, work_us = 1000 },
+  profilers = { "off", { "go-pprof-scrape", interval = 2, seconds = 1 }, { "go-pprof", seconds = 1 } },
+  design = "process", blocks = 4, warmup = 0.5, duration = 1.2 }
+LUA
+expect_exit 0 "$TARE" run go.lua --no-report
+r=$(ls -d results/*-go)
+f=$r/results.json
+[ "$(json "$f" 'all(t["state"] == "ok" and t["unit"] == "requests" and t["units"] > 0 for t in d["trials"])')" = True ] ||
+	fail "trials: $(json "$f" '[(t["state"], t["error"]) for t in d["trials"]]')"
+# the scraper's samples, as tare counted them from its scrape.json
+[ "$(json "$f" 'all(t["profile_samples"] > 0 for t in d["trials"] if t["config"] == 1)')" = True ] ||
+	fail "go-pprof-scrape: $(json "$f" '[t["profile_samples"] for t in d["trials"] if t["config"] == 1]'):
+$(cd "$r/trials" && head -n 3 *-go-pprof-scrape_*/scrape.json *-go-pprof-scrape_*/profiler.err)"
+# the self-profiling service's: go-pprof runs no process, and tare counts what a profiler
+# recorded only for one that does (harness/trial.c, count_profile); count its files here
+for d in "$r"/trials/*-go-pprof_*/; do
+	n=$("$BUILD/workloads/pprof-scrape" --count "$d" | sed -n 's/.*"samples":\([0-9]*\).*/\1/p')
+	[ "${n:-0}" -gt 0 ] || fail "go-pprof recorded no samples in $d: $(ls "$d")"
+done
+[ "$(json "$f" 'all(t["profile_samples"] is None or t["profile_samples"] > 0 for t in d["trials"] if t["config"] == 2)')" = True ] ||
+	fail "go-pprof: $(json "$f" '[t["profile_samples"] for t in d["trials"] if t["config"] == 2]')"
+# the profiles rank the three parts as the service splits them: all of them merged (~300
+# samples of the parts: cpuWarm above cpuCold by ~3 sd), and each profiler's own puts cpuHot first
+rank() {   # rank FILES...: the parts cpuHot, cpuWarm, cpuCold in order of cumulative samples
+	go tool pprof -top -cum "$@" 2>/dev/null | grep -oE 'main\.cpu(Hot|Warm|Cold)$' | tr '\n' ' '
+}
+got=$(rank "$r"/trials/*/cpu-*.pb.gz)
+[ "$got" = "main.cpuHot main.cpuWarm main.cpuCold " ] ||
+	fail "the parts rank '$got'; want cpuHot, cpuWarm, cpuCold: $(go tool pprof -top -cum "$r"/trials/*/cpu-*.pb.gz 2>&1 | grep -E 'cpu|Total')"
+for p in go-pprof-scrape go-pprof; do
+	got=$(rank "$r"/trials/*-${p}_*/cpu-*.pb.gz)
+	case "$got" in "main.cpuHot "*) ;; *)
+		fail "$p: the parts rank '$got'; want cpuHot first: $(go tool pprof -top -cum "$r"/trials/*-${p}_*/cpu-*.pb.gz 2>&1 | grep -E 'cpu|Total')" ;;
+	esac
+done
+
+# a service without net/http/pprof: the scraper's trial fails with one line naming the endpoint
+cat > nop.lua <<'LUA'
+experiment { name = "nop", workload = { "go", rate = 100, pprof = false },
+  profilers = { "off", { "go-pprof-scrape", interval = 2, seconds = 1 } },
+  design = "process", blocks = 1, warmup = 0.3, duration = 1 }
+LUA
+expect_exit 1 "$TARE" run nop.lua --no-report
+contains "profiler exited with status 3 .*/debug/pprof/profile?seconds=1: 404 Not Found.*does the service import net/http/pprof?"
+f=$(ls results/*-nop/results.json)
+[ "$(json "$f" '[t["state"] for t in d["trials"] if t["config"] == 0] == ["ok"] and [t["state"] for t in d["trials"] if t["config"] == 1] != ["ok"]')" = True ] ||
+	fail "trials: $(json "$f" '[(t["config"], t["state"], t["error"]) for t in d["trials"]]')"
+exit 0

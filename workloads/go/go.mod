@@ -1,0 +1,3 @@
+module tare/workloads/go
+
+go 1.19
