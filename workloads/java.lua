@@ -5,12 +5,16 @@
 -- order.  One unit is one response.  A profiler may add JVM flags (workload_args go right after
 -- "java", before the heap and the class): profilers/jfr.lua does.
 --
--- Warm-up: give a JVM 10 s (warmup = 10).  The JIT compiles the request path in tiers during the
--- first seconds under load, and each compile makes a request cheaper; a window measured before
--- it settles costs more per request in its first half than in its second (tare then warns "not
--- steady"), and a profiler's arm that happens to run later in the JVM's life looks cheaper than
--- off: 4-block runs with a 1-2 s warm-up gave -14.5% and -21.3% "overhead".  Measured on the 2-CPU
--- VM tare is developed on (docs/workloads.md#java).
+-- Warm-up: give the JVM about 15 000 requests before measuring: warmup = 15 at the default
+-- 1000 requests/s (scale it with the rate).  The JIT compiles the request path in tiers as
+-- invocation counts pass its thresholds, and each compile makes a request cheaper: pinned to one
+-- CPU of the 2-CPU VM tare is developed on, CPU per request fell from ~900 us to ~400 us over
+-- the first 12 s at 1000/s, and the cold JVM fell behind the rate (p99 in seconds).  A window
+-- measured before that settles costs more per request in its first half than in its second (tare
+-- warns "not steady"), and whichever arm runs later in the JVM's life looks cheaper: 4-block runs
+-- with a short warm-up gave -14.5% and -21.3% "overhead".  With warmup = 15 the halves of 3
+-- windows differed by -9.4%, +4.6% and -1.7% (no warning; p99 7-22 ms); with warmup = 2 by
+-- +77%, +8%, -14% and +73% (docs/workloads.md#java).
 --
 --   tare run scripts/java.lua                     JFR, started with the JVM and by jcmd
 --   workload = { "java", rate = 500, work_us = 400, heap = "512m" }
