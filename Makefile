@@ -8,6 +8,7 @@
 #   build/workloads/goserver, build/workloads/pprof-scrape
 #                                   the Go service and its pprof scraper (workloads/go/), when go is
 #                                   installed
+#   build/workloads/java/Server.class  the Java service (workloads/java/, when javac is installed)
 #   build/profilers/libtare-inject.so, build/profilers/inject-sidecar
 #   build/tests/test_<name>         one unit-test program per tests/unit/test_<name>.c
 #   build/tests/prom-read           a tool the CLI cases run (TEST_TOOLS)
@@ -226,6 +227,25 @@ $(BUILD)/workloads/pprof-scrape: $(GO_SRC)
 	$(call msg,GO,$@)
 	@mkdir -p $(@D)
 	$(Q)cd workloads/go && $(GO_ENV) $(GO) build -o $(abspath $@) ./scrape
+# The Java service (workloads/java.lua): compiled with the JDK's javac when there is one, skipped
+# in one line otherwise (the workload then says what to install).  -nowarn and
+# -XDignore.symbol.file: Server uses sun.misc.Signal (to exit 0 on SIGTERM), which javac warns about.
+JAVAC   ?= javac
+NO_JAVA := $(if $(shell command -v $(JAVAC) 2>/dev/null),,no $(JAVAC))
+JAVA_CLASSES := $(patsubst workloads/java/%.java,$(BUILD)/workloads/java/%.class,$(wildcard workloads/java/*.java))
+.PHONY: java
+all: java
+ifeq ($(NO_JAVA),)
+java: $(JAVA_CLASSES)
+else
+java:
+	@echo "tare: skipping the Java workload: $(NO_JAVA) (apt-get install openjdk-17-jdk-headless)" >&2
+endif
+
+$(BUILD)/workloads/java/%.class: workloads/java/%.java
+	$(call msg,JAVAC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(JAVAC) -nowarn -XDignore.symbol.file -d $(@D) $<
 
 $(BUILD)/profilers/libtare-inject.so: profilers/inject/shim.c $(BUILD)/flags.txt
 	$(call msg,CC,$<)

@@ -5,7 +5,8 @@
 #   scripts/setup.sh --tests  also what the tests use (Go's pprof, Python for JSON checks,
 #                             Chromium to render the HTML report, nginx and redis as real services,
 #                             wrk as a load generator that is not tare's, redis' Prometheus exporter
-#                             as a service's own metrics, bpftrace and gperftools as profilers people run)
+#                             as a service's own metrics, bpftrace and gperftools as profilers people
+#                             run, a JDK for the Java service and JFR)
 #
 # Quick when everything is present: it asks dpkg, not the network.  Runs apt-get through sudo
 # when not root.
@@ -13,7 +14,7 @@ set -eu
 
 build="make gcc pkg-config liblua5.4-dev libjansson-dev libpfm4-dev libelf-dev libdw-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libbpf-dev clang llvm bpftool linux-perf gnuplot-nox"
-tests="python3 golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4"
+tests="python3 golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4 openjdk-17-jdk-headless"
 
 want=$build
 for arg in "$@"; do

@@ -1,0 +1,65 @@
+-- jfr: Java Flight Recorder, the JDK's own profiler, on a Java workload (workloads/java.lua, or
+-- any workload whose program is `java`).  Two ways to turn it on, two costs:
+--
+--   when = "launch"  -XX:StartFlightRecording on the JVM's command line (workload_args): JFR runs
+--                    inside the workload from its first instruction and writes
+--                    {dir}/recording.jfr when the JVM exits (dumponexit).  Its whole cost is in
+--                    the workload's process.
+--   when = "jcmd"    started on the running JVM once it is ready: a small shell runs
+--                    `jcmd PID JFR.start`, waits, and on SIGINT runs `jcmd PID JFR.stop`, which
+--                    writes the recording.  Each jcmd is a JVM of its own attaching to the
+--                    workload: its CPU and memory are counted as the profiler's, which is what
+--                    profiling a JVM this way costs (the attach listener it wakes in the
+--                    workload is counted in the workload).
+--
+-- settings = "default" (about 1% by the JDK's account: execution samples every 20 ms per thread)
+-- or "profile" (every 10 ms, more events).  Samples: the recording's jdk.ExecutionSample events,
+-- counted by `jfr summary`.  JFR samples threads running Java code only; a thread in a system
+-- call is a jdk.NativeMethodSample, not counted here.
+--
+--   profilers = { "off", { "jfr", when = "launch" }, { "jfr", when = "jcmd", settings = "profile" } }
+return {
+  description = "Java Flight Recorder (JDK 17): started with the JVM or by jcmd on the running JVM",
+  options = {
+    settings = { "JFR's settings file: default (~1% by the JDK's account) or profile (more events, 10 ms samples)",
+                 "default", choices = { "default", "profile" } },
+    when     = { "launch: -XX:StartFlightRecording on the JVM's command line; jcmd: jcmd PID JFR.start once the JVM is ready",
+                 "launch", choices = { "launch", "jcmd" } },
+  },
+  available = function()
+    for _, tool in ipairs({ "java", "jcmd", "jfr" }) do
+      if not tare.which(tool) then
+        return false, tool .. " is not installed: apt-get install openjdk-17-jdk-headless"
+      end
+    end
+    return true
+  end,
+  workload_args = function(o)
+    if o.when ~= "launch" then return nil end
+    return { "-XX:StartFlightRecording=name=tare,settings=" .. o.settings ..
+             ",filename={dir}/recording.jfr,dumponexit=true" }
+  end,
+  -- launch: no process of its own (its recording is written when the JVM exits, and tare counts
+  -- it after the workload has stopped)
+  command = function(o, t)
+    if o.when == "launch" then return nil end
+    -- dash ignores SIGINT in a background job, so the trap ends the sleep itself
+    return { "sh", "-c",
+      "jcmd {pid} JFR.start name=tare settings=" .. o.settings .. " filename={dir}/recording.jfr || exit 1\n" ..
+      "trap 'kill $s 2>/dev/null; jcmd {pid} JFR.stop name=tare; exit $?' INT TERM\n" ..
+      "sleep infinity & s=$!\n" ..
+      "wait $s" }
+  end,
+  -- jcmd: after the JVM answers on its port
+  start = "ready",
+  ready = function(o)
+    if o.when == "jcmd" then return { line = "Started recording", timeout = 30 } end
+  end,
+  -- JFR.stop writes the recording: a second jcmd attach, a few seconds on a busy machine
+  stop = { signal = "INT", grace = 30 },
+  samples = function(o)
+    local count = "jfr summary {dir}/recording.jfr"
+    -- jfr summary prints " jdk.ExecutionSample   COUNT   BYTES"
+    return { command = { "sh", "-c", count }, match = "jdk\\.ExecutionSample +([0-9]+)", what = "execution samples" }
+  end,
+}
