@@ -22,8 +22,7 @@ return {
     return true
   end,
   env = function(o, t) return { TARE_GO_PPROF_DIR = t.dir, TARE_GO_PPROF_SECONDS = o.seconds } end,
-  -- what it recorded: the CPU samples in the files the service wrote.  tare counts samples only
-  -- for a profiler that runs a process (harness/trial.c, count_profile), so this waits on that;
-  -- tests/cli/go.sh runs the same command itself.
+  -- what it recorded: the CPU samples in the files the service wrote (the last at its exit: tare
+  -- counts after the workload has stopped)
   samples = { command = { prog, "--count", "{dir}" }, match = '"samples":([0-9]+)' },
 }
