@@ -9,6 +9,10 @@
 -- memory are charged to the profiler's cgroup, so "profiler" in the summary is the ingest's
 -- share, small next to the SDK's in the workload; a real Pyroscope server would cost more.
 --
+-- tare stops a profiler before the workload, and the SDK sends its last profile as the workload
+-- stops: so at SIGTERM (after the measured window) the ingest sends the workload SIGTERM itself
+-- and takes uploads until it has exited.
+--
 -- The workload's environment needs the sink's port, but {port} is the workload's.  So the sink
 -- writes its URL to {dir}/ingest.url once it listens; that file is its ready, and the workload,
 -- started after the profiler is ready (start = "gate"), reads it (TARE_PYROSCOPE_URL_FILE).
@@ -35,7 +39,7 @@ return {
     return true
   end,
   command = function(o, t)
-    return { "node", tare.root .. "/workloads/node/ingest.js", t.dir, o.ingest }
+    return { "node", tare.root .. "/workloads/node/ingest.js", t.dir, o.ingest, t.pid }
   end,
   ready = { file = "{dir}/ingest.url", timeout = 10 },
   env = function(o, t)
@@ -50,6 +54,7 @@ return {
   -- what it recorded: the uploads the ingest received (refused or stalled ones too: the SDK made
   -- and sent them; ingest.json has accepted, rejected and stalled apart)
   samples = { json = "{dir}/ingest.json", key = "uploads", what = "uploads" },
-  -- the ingest writes ingest.json and exits at SIGTERM
-  stop = { grace = 5 },
+  -- at SIGTERM the ingest stops the workload itself and takes the SDK's last upload (tare stops
+  -- a profiler before its workload), then writes ingest.json and exits
+  stop = { grace = 10 },
 }
