@@ -93,8 +93,8 @@ function runPart(name, n) {
 
 // Iterations of each function per µs of process CPU: the median of 5 rounds of ~2 ms, after a
 // warm-up of many short calls, so V8 has optimised the functions and this call site before
-// anything is measured (~40 ms in all for the three, and the only time they run in an equal
-// split: a profile shows it under calibrate, apart from the requests' work).
+// anything is measured (~50 ms in all for the three; a profile shows it under calibrate, apart
+// from the requests' work).
 function calibrate() {
 	for (let w = 0; w < 300; w++)
 		for (const [name] of split) runPart(name, 5000);
