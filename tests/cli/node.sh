@@ -32,30 +32,30 @@ d = json.load(open(sys.argv[1]))
 assert d["uploads"] > 0 and d["accepted"] == d["uploads"] and d["bytes"] > 0 and d["rejected"] == 0, d
 PY
 done
-# the cpuprofile: JSON; of the work the requests did (the functions called from `work`, not from
-# the start-up calibration), cpuHot has the most samples
-for d in "$r"/trials/*-node-cpu-prof*/; do
-	p=$(ls "$d"/*.cpuprofile) || fail "no .cpuprofile in $d"
-	python3 - "$p" <<'PY' || fail "profile $p"
-import json, sys
-p = json.load(open(sys.argv[1]))
-byid = {n["id"]: n for n in p["nodes"]}
-parent = {c: n["id"] for n in p["nodes"] for c in n.get("children", [])}
-name = lambda i: byid[i]["callFrame"]["functionName"]
+# the cpuprofiles: JSON, one per trial; of the work the requests did (the functions called from
+# `work`, not from the start-up calibration), summed over the trials, cpuHot has the most samples
+python3 - "$r"/trials/*-node-cpu-prof*/ <<'PY' || fail "the .cpuprofiles"
+import glob, json, sys
 count = {"cpuHot": 0, "cpuWarm": 0, "cpuCold": 0}
-def under_work(i):
-    while i in parent:
-        i = parent[i]
-        if name(i) == "work":
-            return True
-    return False
-for s in p["samples"]:
-    if name(s) in count and under_work(s):
-        count[name(s)] += 1
-assert count["cpuHot"] > count["cpuWarm"] > 0 and count["cpuHot"] > count["cpuCold"] > 0, count
+for d in sys.argv[1:]:
+    files = glob.glob(d + "/*.cpuprofile")
+    assert len(files) == 1, (d, files)
+    p = json.load(open(files[0]))
+    byid = {n["id"]: n for n in p["nodes"]}
+    parent = {c: n["id"] for n in p["nodes"] for c in n.get("children", [])}
+    name = lambda i: byid[i]["callFrame"]["functionName"]
+    def under_work(i):
+        while i in parent:
+            i = parent[i]
+            if name(i) == "work":
+                return True
+        return False
+    for s in p["samples"]:
+        if name(s) in count and under_work(s):
+            count[name(s)] += 1
+assert count["cpuHot"] > count["cpuWarm"] and count["cpuHot"] > count["cpuCold"], count
 print(count)
 PY
-done
 
 # an ingest that refuses every upload: the SDK drops the profiles, the workload is not hurt
 cat > refuse.lua <<'LUA'
