@@ -1,0 +1,46 @@
+-- node-cpu-prof: V8's own sampling CPU profiler, asked for on node's command line
+-- (--cpu-prof: node starts it before the first line of the script and writes a .cpuprofile into
+-- the trial's folder when the process exits).  Every cost of it — the sampler thread, the
+-- ticks, building the profile and writing it at exit — is inside the workload's process and
+-- charged to the workload's cgroup.  Only for node workloads (the flags go right after the
+-- workload's program, which must be node).
+--
+-- Its one process is a sleeping sh, there for the count only: tare counts what a profiler
+-- recorded when the profiler stops, before it stops the workload, and node writes the profile
+-- only as it exits.  So at SIGTERM (the measured window is over) the sh stops the workload
+-- itself — server.js closes and exits 0 on SIGTERM, as it would at tare's — and waits until it
+-- has exited (a zombie: the profile is written), up to 10 s.  It costs the profiler's cgroup
+-- next to nothing (one sh and one sleep, ~1 MiB).
+--
+--   profilers = { "off", { "node-cpu-prof", hz = 1000 } }
+return {
+  description = "V8's CPU profiler inside node (--cpu-prof), at a sampling frequency",
+  options = {
+    hz = { "sampling frequency (Hz): --cpu-prof-interval=1e6/hz µs (node's default is 1000 µs)", 1000, type = "integer", min = 1, max = 100000 },
+  },
+  available = function()
+    if not tare.which("node") then return false, "node is not installed: apt-get install nodejs" end
+    return true
+  end,
+  command = function(o, t)
+    local p = t.pid
+    return { "sh", "-c", "sleep 86400 & s=$!; " ..
+      "trap 'kill $s 2>/dev/null; kill -TERM " .. p .. "; i=0; " ..
+      "while [ $i -lt 100 ] && [ -e /proc/" .. p .. " ] && ! grep -q \"^State:.Z\" /proc/" .. p .. "/status; " ..
+      "do sleep 0.1; i=$((i+1)); done; exit 0' TERM; wait $s" }
+  end,
+  stop = { grace = 15 },
+  workload_args = function(o, t)
+    return { "--cpu-prof", "--cpu-prof-dir=" .. t.dir,
+             "--cpu-prof-interval=" .. math.max(1, math.floor(1000000 / o.hz + 0.5)) }
+  end,
+  -- what it recorded: the samples of the .cpuprofile (JSON, "samples": [node ids]) node wrote at
+  -- exit; none written (the workload was killed, not stopped) prints nothing, so no match
+  samples = {
+    command = { "node", "-e", "const fs = require('fs'); const d = process.argv[1]; " ..
+                "const f = fs.readdirSync(d).filter((n) => n.endsWith('.cpuprofile')); " ..
+                "let n = 0; for (const x of f) n += JSON.parse(fs.readFileSync(d + '/' + x, 'utf8')).samples.length; " ..
+                "if (f.length) console.log('samples: ' + n);", "{dir}" },
+    match = "samples: ([0-9]+)",
+  },
+}

@@ -1,0 +1,73 @@
+# A Node.js service as the workload (workloads/node.lua: workloads/node/server.js under tare's
+# HTTP driver) and the two Node profilers that attach from inside it:
+#   - node-cpu-prof (node's --cpu-prof, through workload_args) and pyroscope-node (the Pyroscope
+#     SDK in the server, pushing to the adapter's loopback ingest, through env and a ready file),
+#     4 process blocks: every trial ok, both profilers recorded something, the .cpuprofile is
+#     JSON and, of the three work functions, cpuHot has the most samples;
+#   - pyroscope-node with an ingest that refuses every upload (503): the run completes, the
+#     trials are ok and ingest.json counts the refusals.
+. "$ROOT/tests/lib.sh"
+need_root
+command -v node >/dev/null || skip "node is not installed: apt-get install nodejs"
+[ -f "$ROOT/workloads/node/node_modules/@pyroscope/nodejs/package.json" ] ||
+	skip "the Pyroscope Node SDK is not installed: scripts/setup.sh --tests (npm install in workloads/node)"
+cd "$T"
+cat > nd.lua <<'LUA'
+experiment { name = "nd", workload = { "node", rate = 400, work_us = 300, connections = 4 },
+  profilers = { "off", { "node-cpu-prof", hz = 1000 }, { "pyroscope-node", flush_s = 0.5 } },
+  design = "process", blocks = 4, warmup = 0.2, duration = 0.8 }
+LUA
+expect_exit 0 "$TARE" run nd.lua --no-report
+r=$(ls -d results/*-nd)
+f=$r/results.json
+[ "$(json "$f" 'all(t["state"] == "ok" and t["unit"] == "requests" and t["units"] > 0 for t in d["trials"])')" = True ] ||
+	fail "trials: $(json "$f" '[(t["config"], t["state"], t["error"], t["units"]) for t in d["trials"]]')"
+[ "$(json "$f" 'sorted(set(d["configs"][t["config"]]["profiler"] for t in d["trials"] if (t["profile_samples"] or 0) > 0))')" = "['node-cpu-prof', 'pyroscope-node']" ] &&
+[ "$(json "$f" 'all((t["profile_samples"] or 0) > 0 for t in d["trials"] if not d["configs"][t["config"]]["baseline"])')" = True ] ||
+	fail "profile_samples: $(json "$f" '[(d["configs"][t["config"]]["label"], t["profile_samples"]) for t in d["trials"]]')"
+for d in "$r"/trials/*-pyroscope-node*/; do
+	python3 - "$d/ingest.json" <<'PY' || fail "ingest of $d: $(cat "$d/ingest.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["uploads"] > 0 and d["accepted"] == d["uploads"] and d["bytes"] > 0 and d["rejected"] == 0, d
+PY
+done
+# the cpuprofiles: JSON, one per trial; of the work the requests did (the functions called from
+# `work`, not from the start-up calibration), summed over the trials, cpuHot has the most samples
+python3 - "$r"/trials/*-node-cpu-prof*/ <<'PY' || fail "the .cpuprofiles"
+import glob, json, sys
+count = {"cpuHot": 0, "cpuWarm": 0, "cpuCold": 0}
+for d in sys.argv[1:]:
+    files = glob.glob(d + "/*.cpuprofile")
+    assert len(files) == 1, (d, files)
+    p = json.load(open(files[0]))
+    byid = {n["id"]: n for n in p["nodes"]}
+    parent = {c: n["id"] for n in p["nodes"] for c in n.get("children", [])}
+    name = lambda i: byid[i]["callFrame"]["functionName"]
+    def under_work(i):
+        while i in parent:
+            i = parent[i]
+            if name(i) == "work":
+                return True
+        return False
+    for s in p["samples"]:
+        if name(s) in count and under_work(s):
+            count[name(s)] += 1
+assert count["cpuHot"] > count["cpuWarm"] and count["cpuHot"] > count["cpuCold"], count
+print(count)
+PY
+
+# an ingest that refuses every upload: the SDK drops the profiles, the workload is not hurt
+cat > refuse.lua <<'LUA'
+experiment { name = "refuse", workload = { "node", rate = 400, work_us = 300, connections = 4 },
+  profilers = { "off", { "pyroscope-node", flush_s = 0.5, ingest = "refuse" } },
+  design = "process", blocks = 1, warmup = 0.2, duration = 0.8 }
+LUA
+expect_exit 0 "$TARE" run refuse.lua --no-report
+f=$(ls results/*-refuse/results.json)
+[ "$(json "$f" 'all(t["state"] == "ok" and t["units"] > 0 for t in d["trials"])')" = True ] ||
+	fail "trials: $(json "$f" '[(t["config"], t["state"], t["error"], t["units"]) for t in d["trials"]]')"
+i=$(ls results/*-refuse/trials/*-pyroscope-node*/ingest.json)
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["rejected"] > 0 and d["accepted"] == 0, d' "$i" ||
+	fail "refused uploads: $(cat "$i")"
+exit 0
