@@ -5,12 +5,8 @@
 -- charged to the workload's cgroup.  Only for node workloads (the flags go right after the
 -- workload's program, which must be node).
 --
--- Its one process is a sleeping sh, there for the count only: tare counts what a profiler
--- recorded when the profiler stops, before it stops the workload, and node writes the profile
--- only as it exits.  So at SIGTERM (the measured window is over) the sh stops the workload
--- itself — server.js closes and exits 0 on SIGTERM, as it would at tare's — and waits until it
--- has exited (a zombie: the profile is written), up to 10 s.  It costs the profiler's cgroup
--- next to nothing (one sh and one sleep, ~1 MiB).
+-- No process of its own: tare counts what it recorded after the workload has exited (server.js
+-- closes and exits 0 on SIGTERM, and node writes the profile then).
 --
 --   profilers = { "off", { "node-cpu-prof", hz = 1000 } }
 return {
@@ -22,14 +18,6 @@ return {
     if not tare.which("node") then return false, "node is not installed: apt-get install nodejs" end
     return true
   end,
-  command = function(o, t)
-    local p = t.pid
-    return { "sh", "-c", "sleep 86400 & s=$!; " ..
-      "trap 'kill $s 2>/dev/null; kill -TERM " .. p .. "; i=0; " ..
-      "while [ $i -lt 100 ] && [ -e /proc/" .. p .. " ] && ! grep -q \"^State:.Z\" /proc/" .. p .. "/status; " ..
-      "do sleep 0.1; i=$((i+1)); done; exit 0' TERM; wait $s" }
-  end,
-  stop = { grace = 15 },
   workload_args = function(o, t)
     return { "--cpu-prof", "--cpu-prof-dir=" .. t.dir,
              "--cpu-prof-interval=" .. math.max(1, math.floor(1000000 / o.hz + 0.5)) }
