@@ -8,6 +8,7 @@
 #include "compare.h"
 #include "counters.h"
 #include "hist_cmd.h"
+#include "merge.h"
 #include "plan.h"
 #include "report.h"
 #include "run.h"
@@ -38,6 +39,9 @@ static const char usage_text[] =
 	"                       what this machine can tell apart: noise floor, false positives,\n"
 	"                       recovery of known injected overheads (CPU, or p50 latency),\n"
 	"                       minimum detectable effect\n"
+	"  merge RESULTS RESULTS... [-o FILE.json]\n"
+	"                       runs of one experiment from many hosts as one answer: per-run\n"
+	"                       intervals, random-effects combination, I^2 (tare merge --help)\n"
 	"  report RESULTS... [-o DIR]\n"
 	"                       report.md and report.html with plots, from run or validate results\n"
 	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
@@ -255,6 +259,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc, argv);
 	if (!strcmp(cmd, "canary"))
 		return cmd_canary(argc, argv);
+	if (!strcmp(cmd, "merge"))
+		return merge_main(argc, argv);
 	if (!strcmp(cmd, "list"))
 		return script_list(stdout);
 	if (!strcmp(cmd, "report"))

@@ -1,0 +1,251 @@
+/* merge.c — tare merge (merge.h). */
+#include "merge.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "plan.h"
+#include "results.h"
+#include "stats.h"
+#include "util.h"
+
+static const char merge_usage[] =
+	"usage: tare merge RESULTS RESULTS... [-o FILE.json]\n"
+	"\n"
+	"Runs of one experiment on many hosts (or days) as one answer: each run's CPU overhead per\n"
+	"configuration with its interval, and their random-effects combination (DerSimonian-Laird,\n"
+	"Hartung-Knapp-Sidik-Jonkman interval) with I^2 and tau, the between-run spread.  RESULTS is a\n"
+	"results directory or its results.json.  Runs of different experiments (workloads,\n"
+	"configurations, results schema) are refused with exit 2.\n"
+	"\n"
+	"  -o FILE.json   the merge as JSON as well\n";
+
+struct run_in {
+	struct loaded_results lr;
+	struct analysis an;
+	const char *host;
+	const char *name;         /* the results directory's last component */
+};
+
+/* One configuration across the runs. */
+struct merged {
+	int k;                    /* runs with an interval */
+	struct stats_est e;       /* % */
+	double tau;               /* points (%), between runs */
+	double i2;                /* % */
+	double q;
+};
+
+/* The run's estimate as a log ratio and its standard error, from its interval: the interval of
+ * a run is a Wilcoxon or HKSJ one, not a normal one, so this se is what a normal interval of the
+ * same width would have — the usual approximation when a meta-analysis takes published
+ * intervals (Higgins & Green, Cochrane handbook 7.7.7.2). */
+static int run_effect(const struct overhead *o, double conf, double *y, double *se)
+{
+	double z = stats_normal_quantile(1 - (1 - conf) / 2);
+	if (!o->e.ok || !isfinite(o->e.lo) || !isfinite(o->e.hi) || o->e.lo <= -100)
+		return -1;
+	*y = log1p(o->e.est / 100);
+	*se = (log1p(o->e.hi / 100) - log1p(o->e.lo / 100)) / (2 * z);
+	return *se > 0 ? 0 : -1;
+}
+
+static void combine(struct run_in *runs, int n, int c, double conf, struct merged *m)
+{
+	double *y = xcalloc((size_t)n, sizeof(double)), *se = xcalloc((size_t)n, sizeof(double)), tau2 = 0;
+	int one = -1;
+	memset(m, 0, sizeof(*m));
+	m->e.est = m->e.lo = m->e.hi = m->tau = m->i2 = NAN;
+	for (int r = 0; r < n; r++)
+		if (run_effect(&runs[r].an.arms[c].m[MET_CPU_TOTAL], conf, &y[m->k], &se[m->k]) == 0)
+			one = r, m->k++;
+	if (m->k == 1) {
+		/* one run is its own answer, its own interval (a symmetric normal one would differ) */
+		m->e = runs[one].an.arms[c].m[MET_CPU_TOTAL].e;
+		m->tau = 0, m->i2 = 0;
+	} else if (m->k > 1) {
+		double sw = 0, swy = 0;
+		stats_random_effects(y, se, m->k, conf, &m->e, &tau2);
+		for (int j = 0; j < m->k; j++)
+			sw += 1 / (se[j] * se[j]), swy += y[j] / (se[j] * se[j]);
+		for (int j = 0; j < m->k; j++)
+			m->q += (y[j] - swy / sw) * (y[j] - swy / sw) / (se[j] * se[j]);
+		m->i2 = m->q > m->k - 1 ? 100 * (m->q - (m->k - 1)) / m->q : 0;
+		m->tau = 100 * sqrt(tau2);
+		m->e.est = 100 * expm1(m->e.est);
+		m->e.lo = 100 * expm1(m->e.lo);
+		m->e.hi = 100 * expm1(m->e.hi);
+	}
+	free(y);
+	free(se);
+}
+
+/* Same experiment: the same workloads and configurations, in the same results schema. */
+static int same_experiment(const struct run_in *a, const struct run_in *b, char *err, size_t errlen)
+{
+	const struct experiment *x = &a->lr.ex, *y = &b->lr.ex;
+	json_t *sa = json_object_get(a->lr.root, "schema_version"), *sb = json_object_get(b->lr.root, "schema_version");
+	if (!json_equal(sa, sb)) {
+		snprintf(err, errlen, "%.300s is of results schema %lld, %.300s of %lld: merge runs of one tare", b->lr.path,
+			 (long long)json_integer_value(sb), a->lr.path, (long long)json_integer_value(sa));
+		return -1;
+	}
+	if (x->nworkloads != y->nworkloads || x->nconfigs != y->nconfigs) {
+		snprintf(err, errlen, "%.300s has %d workloads and %d configurations, %.300s %d and %d: they are not runs of one experiment",
+			 b->lr.path, y->nworkloads, y->nconfigs, a->lr.path, x->nworkloads, x->nconfigs);
+		return -1;
+	}
+	for (int i = 0; i < x->nworkloads; i++)
+		if (strcmp(x->workloads[i].label, y->workloads[i].label)) {
+			snprintf(err, errlen, "%.300s ran workload '%s' where %.300s ran '%s': they are not runs of one experiment", b->lr.path,
+				 y->workloads[i].label, a->lr.path, x->workloads[i].label);
+			return -1;
+		}
+	for (int i = 0; i < x->nconfigs; i++)
+		if (strcmp(x->configs[i].label, y->configs[i].label) || x->configs[i].baseline != y->configs[i].baseline) {
+			snprintf(err, errlen, "%.300s ran configuration '%s' where %.300s ran '%s': they are not runs of one experiment",
+				 b->lr.path, y->configs[i].label, a->lr.path, x->configs[i].label);
+			return -1;
+		}
+	return 0;
+}
+
+static const char *base_name(const char *dir)
+{
+	const char *s = strrchr(dir, '/');
+	return s && s[1] ? s + 1 : dir;
+}
+
+static void fmt_est(const struct stats_est *e, char *buf, size_t len)
+{
+	if (!isfinite(e->est))
+		snprintf(buf, len, "-");
+	else if (!e->ok)
+		snprintf(buf, len, "%+.2f%% [no interval]", e->est);
+	else
+		snprintf(buf, len, "%s%+.2f%% [%+.2f, %+.2f]", e->lo > 0 || e->hi < 0 ? "" : "~", e->est, e->lo, e->hi);
+}
+
+static json_t *est_json(const struct stats_est *e)
+{
+	return json_pack("{s:o, s:o, s:o}", "estimate_pct", json_num_or_null(e->est), "lower_pct",
+			 json_num_or_null(e->ok ? e->lo : NAN), "upper_pct", json_num_or_null(e->ok ? e->hi : NAN));
+}
+
+int merge_main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	const char *out = NULL;
+	struct run_in *runs;
+	int n, c, rc = 0, nw = 0;
+	double conf;
+	char err[2048];
+	json_t *doc, *jconf;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+		if (c == 'o')
+			out = optarg;
+		else if (c == 'h') {
+			fputs(merge_usage, stdout);
+			return 0;
+		} else {
+			tare_err("merge: bad option (see tare merge --help)");
+			return EXIT_USAGE;
+		}
+	}
+	n = argc - optind;
+	if (n < 1) {
+		tare_err("merge: which runs? tare merge results/A results/B ... (see tare merge --help)");
+		return EXIT_USAGE;
+	}
+	runs = xcalloc((size_t)n, sizeof(*runs));
+	for (int i = 0; i < n; i++, nw++) {
+		const char *host;
+		if (results_load(argv[optind + i], &runs[i].lr, err, sizeof(err))) {
+			tare_err("merge: %s", err);
+			rc = EXIT_USAGE;
+			break;
+		}
+		if (i && same_experiment(&runs[0], &runs[i], err, sizeof(err))) {
+			tare_err("merge: %s", err);
+			rc = EXIT_USAGE;
+			nw++;
+			break;
+		}
+		host = json_string_value(json_object_get(json_object_get(runs[i].lr.root, "environment"), "hostname"));
+		runs[i].host = host ? host : "?";
+		runs[i].name = base_name(runs[i].lr.dir);
+	}
+	if (rc) {
+		for (int i = 0; i < nw && i < n; i++)
+			results_unload(&runs[i].lr);
+		free(runs);
+		return rc;
+	}
+	conf = runs[0].lr.ex.confidence > 0 ? runs[0].lr.ex.confidence : 0.95;
+	for (int i = 0; i < n; i++)
+		analysis_run(&runs[i].lr.ex, runs[i].lr.trials, runs[i].lr.ntrials, conf, &runs[i].an);
+
+	doc = json_object();
+	json_object_set_new(doc, "experiment", json_string(runs[0].lr.ex.name));
+	json_object_set_new(doc, "confidence", json_real(conf));
+	json_object_set_new(doc, "method", json_string("per run: CPU overhead as a log ratio, its standard error from its "
+							"interval; combined: DerSimonian-Laird tau^2, modified Hartung-Knapp-"
+							"Sidik-Jonkman interval; I^2 from Cochran's Q"));
+	jconf = json_array();
+	printf("merge: %d run%s of experiment '%s'; CPU overhead per run and combined (random effects: "
+	       "DerSimonian-Laird, Hartung-Knapp interval), %g%% intervals\n", n, n > 1 ? "s" : "", runs[0].lr.ex.name,
+	       100 * conf);
+	for (c = 0; c < runs[0].lr.ex.nconfigs; c++) {
+		const struct config *cf = &runs[0].lr.ex.configs[c];
+		struct merged m;
+		char cell[96];
+		json_t *jc, *jr;
+		int namew = 8;
+		if (cf->baseline)
+			continue;
+		combine(runs, n, c, conf, &m);
+		for (int r = 0; r < n; r++)
+			if ((int)strlen(runs[r].name) > namew)
+				namew = (int)strlen(runs[r].name);
+		printf("\n%s\n", cf->label);
+		jr = json_array();
+		for (int r = 0; r < n; r++) {
+			const struct overhead *o = &runs[r].an.arms[c].m[MET_CPU_TOTAL];
+			fmt_est(&o->e, cell, sizeof(cell));
+			printf("  %-*s  %-12s  %s\n", namew, runs[r].name, runs[r].host, cell);
+			json_array_append_new(jr, json_pack("{s:s, s:s, s:s, s:o}", "run", runs[r].name, "path", runs[r].lr.path,
+							    "host", runs[r].host, "cpu_overhead", est_json(&o->e)));
+		}
+		fmt_est(&m.e, cell, sizeof(cell));
+		if (m.k > 1)
+			printf("  %-*s  %-12s  %s   tau %.2f points, I^2 %.0f%% (%d runs)\n", namew, "combined", "", cell, m.tau,
+			       m.i2, m.k);
+		else if (m.k == 1)
+			printf("  %-*s  %-12s  %s   (one run with an interval: it is the answer)\n", namew, "combined", "", cell);
+		else
+			printf("  %-*s  no run has an interval: run more blocks\n", namew, "combined");
+		jc = json_pack("{s:s, s:o, s:o, s:i, s:o, s:o}", "configuration", cf->label, "runs", jr, "combined",
+			       est_json(&m.e), "k", m.k, "tau_pct", json_num_or_null(m.tau), "i2_pct", json_num_or_null(m.i2));
+		json_array_append_new(jconf, jc);
+	}
+	json_object_set_new(doc, "configurations", jconf);
+	if (out && json_dump_file(doc, out, JSON_INDENT(2)) < 0) {
+		tare_err("merge: cannot write %s: %s", out, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	json_decref(doc);
+	for (int i = 0; i < n; i++) {
+		analysis_free(&runs[i].an);
+		results_unload(&runs[i].lr);
+	}
+	free(runs);
+	return rc;
+}
