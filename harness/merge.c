@@ -11,12 +11,13 @@
 
 #include "analysis.h"
 #include "plan.h"
+#include "plot.h"
 #include "results.h"
 #include "stats.h"
 #include "util.h"
 
 static const char merge_usage[] =
-	"usage: tare merge RESULTS RESULTS... [-o FILE.json]\n"
+	"usage: tare merge RESULTS RESULTS... [-o FILE.json] [--plot DIR]\n"
 	"\n"
 	"Runs of one experiment on many hosts (or days) as one answer: each run's CPU overhead per\n"
 	"configuration with its interval, and their random-effects combination (DerSimonian-Laird,\n"
@@ -24,7 +25,8 @@ static const char merge_usage[] =
 	"results directory or its results.json.  Runs of different experiments (workloads,\n"
 	"configurations, results schema) are refused with exit 2.\n"
 	"\n"
-	"  -o FILE.json   the merge as JSON as well\n";
+	"  -o FILE.json   the merge as JSON as well\n"
+	"  --plot DIR     a forest plot: DIR/plots/forest.svg and .png (gnuplot), from DIR/data/forest.dat\n";
 
 struct run_in {
 	struct loaded_results lr;
@@ -116,6 +118,41 @@ static int same_experiment(const struct run_in *a, const struct run_in *b, char 
 	return 0;
 }
 
+/* One row of the forest plot's data: "label" y estimate lo hi kind, y counted from the top. */
+static void forest_row(FILE *f, const char *label, const struct stats_est *e, int kind, int *row)
+{
+	char q[300];
+	size_t n = 0;
+	for (const char *p = label; *p && n + 2 < sizeof(q); p++)
+		if (*p != '"' && *p != '\\' && *p != '\n')
+			q[n++] = *p;
+	q[n] = '\0';
+	fprintf(f, "\"%s%s\" %d %.6g %.6g %.6g %d\n", kind ? "combined: " : "", q, ++*row, e->est, e->ok ? e->lo : NAN,
+		e->ok ? e->hi : NAN, kind);
+}
+
+/* The rows were written top down (1 = top); gnuplot's y axis counts up. */
+static int flip_rows(const char *dir, int rows)
+{
+	char *path = xasprintf("%s/data/forest.dat", dir), *text = read_file(path, NULL), *save = NULL;
+	FILE *f;
+	int rc = -1;
+	if (text && (f = fopen(path, "we"))) {
+		for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char *q = strrchr(line, '"');
+			int y;
+			if (q && sscanf(q + 1, " %d", &y) == 1) {
+				char *rest = strchr(q + 2, ' ');
+				fprintf(f, "%.*s %d%s\n", (int)(q + 1 - line), line, rows + 1 - y, rest ? rest : "");
+			}
+		}
+		rc = fclose(f) == 0 ? 0 : -1;
+	}
+	free(text);
+	free(path);
+	return rc;
+}
+
 static const char *base_name(const char *dir)
 {
 	const char *s = strrchr(dir, '/');
@@ -140,9 +177,11 @@ static json_t *est_json(const struct stats_est *e)
 
 int merge_main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "out", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
-	const char *out = NULL;
+	static const struct option opts[] = { { "out", required_argument, NULL, 'o' }, { "plot", required_argument, NULL, 'p' },
+					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const char *out = NULL, *plot_dir = NULL;
+	FILE *forest = NULL;
+	int row = 0;
 	struct run_in *runs;
 	int n, c, rc = 0, nw = 0;
 	double conf;
@@ -152,6 +191,8 @@ int merge_main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		if (c == 'o')
 			out = optarg;
+		else if (c == 'p')
+			plot_dir = optarg;
 		else if (c == 'h') {
 			fputs(merge_usage, stdout);
 			return 0;
@@ -200,6 +241,12 @@ int merge_main(int argc, char **argv)
 							"interval; combined: DerSimonian-Laird tau^2, modified Hartung-Knapp-"
 							"Sidik-Jonkman interval; I^2 from Cochran's Q"));
 	jconf = json_array();
+	if (plot_dir) {
+		char *d = xasprintf("%s/data", plot_dir), *p = xasprintf("%s/plots", plot_dir), *f = xasprintf("%s/data/forest.dat", plot_dir);
+		if (mkdir_p(d, 0755) < 0 || mkdir_p(p, 0755) < 0 || !(forest = fopen(f, "we")))
+			tare_warn("merge: no forest plot: cannot write %s: %s", f, strerror(errno));
+		free(d), free(p), free(f);
+	}
 	printf("merge: %d run%s of experiment '%s'; CPU overhead per run and combined (random effects: "
 	       "DerSimonian-Laird, Hartung-Knapp interval), %g%% intervals\n", n, n > 1 ? "s" : "", runs[0].lr.ex.name,
 	       100 * conf);
@@ -223,7 +270,11 @@ int merge_main(int argc, char **argv)
 			printf("  %-*s  %-12s  %s\n", namew, runs[r].name, runs[r].host, cell);
 			json_array_append_new(jr, json_pack("{s:s, s:s, s:s, s:o}", "run", runs[r].name, "path", runs[r].lr.path,
 							    "host", runs[r].host, "cpu_overhead", est_json(&o->e)));
+			if (forest)
+				forest_row(forest, runs[r].name, &o->e, 0, &row);
 		}
+		if (forest)
+			forest_row(forest, cf->label, &m.e, 1, &row);
 		fmt_est(&m.e, cell, sizeof(cell));
 		if (m.k > 1)
 			printf("  %-*s  %-12s  %s   tau %.2f points, I^2 %.0f%% (%d runs)\n", namew, "combined", "", cell, m.tau,
@@ -237,6 +288,20 @@ int merge_main(int argc, char **argv)
 		json_array_append_new(jconf, jc);
 	}
 	json_object_set_new(doc, "configurations", jconf);
+	if (forest) {
+		char why[512];
+		char *gp = which("gnuplot");
+		fclose(forest);
+		/* rows were numbered top down; gnuplot counts up: flip them in the data */
+		if (!gp)
+			tare_warn("merge: no forest plot: gnuplot is not installed (apt-get install gnuplot-nox); its data is in %s/data/forest.dat", plot_dir);
+		else if (flip_rows(plot_dir, row) < 0 || plot_copy_script(plot_dir, "forest", why, sizeof(why)) < 0 ||
+			 plot_draw(gp, plot_dir, "forest", "svg", why, sizeof(why)) < 0 || plot_draw(gp, plot_dir, "forest", "png", why, sizeof(why)) < 0)
+			tare_warn("merge: no forest plot: %s", why);
+		else
+			printf("\nforest plot: %s/plots/forest.svg\n", plot_dir);
+		free(gp);
+	}
 	if (out && json_dump_file(doc, out, JSON_INDENT(2)) < 0) {
 		tare_err("merge: cannot write %s: %s", out, strerror(errno));
 		rc = EXIT_FAIL;

@@ -613,14 +613,14 @@ static int copy_file(const char *src, const char *dst, char *why, size_t len)
 	return rc;
 }
 
-/* scripts/plots/NAME.gp (and common.gp, which it loads) into REPORT/plots/. */
-static int copy_script(const struct report *rp, const char *name, char *why, size_t len)
+/* scripts/plots/NAME.gp (and common.gp, which it loads) into DIR/plots/. */
+int plot_copy_script(const char *dir, const char *name, char *why, size_t len)
 {
 	int rc = 0;
 	const char *names[2] = { "common", name };
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		char *src = xasprintf("%s/scripts/plots/%s.gp", tare_root(), names[i]);
-		char *dst = xasprintf("%s/plots/%s.gp", rp->out, names[i]);
+		char *dst = xasprintf("%s/plots/%s.gp", dir, names[i]);
 		rc = copy_file(src, dst, why, len);
 		free(src);
 		free(dst);
@@ -628,15 +628,15 @@ static int copy_script(const struct report *rp, const char *name, char *why, siz
 	return rc;
 }
 
-static void gnuplot_child(const struct report *rp, const char *setfmt, const char *script, int errfd)
+static void gnuplot_child(const char *gnuplot, const char *dir, const char *setfmt, const char *script, int errfd)
 {
 	int null = open("/dev/null", O_RDWR);
-	if (chdir(rp->out) < 0 || null < 0)
+	if (chdir(dir) < 0 || null < 0)
 		_exit(126);
 	dup2(null, 0);
 	dup2(null, 1);
 	dup2(errfd, 2);
-	execl(rp->gnuplot, "gnuplot", "-e", setfmt, script, (char *)NULL);
+	execl(gnuplot, "gnuplot", "-e", setfmt, script, (char *)NULL);
 	_exit(127);
 }
 
@@ -659,7 +659,7 @@ static void drain(int fd, char *buf, size_t len)
 
 /* gnuplot plots/NAME.gp in the report directory, for one format ("svg" or "png").  0, or -1
  * with why gnuplot failed. */
-static int gnuplot_draw(const struct report *rp, const char *name, const char *fmt, char *why, size_t len)
+int plot_draw(const char *gnuplot, const char *dir, const char *name, const char *fmt, char *why, size_t len)
 {
 	char setfmt[32], script[128], msg[4096], *outp;
 	int fds[2], st = 0, rc = -1;
@@ -673,7 +673,7 @@ static int gnuplot_draw(const struct report *rp, const char *name, const char *f
 	}
 	pid = fork();
 	if (pid == 0)
-		gnuplot_child(rp, setfmt, script, fds[1]);
+		gnuplot_child(gnuplot, dir, setfmt, script, fds[1]);
 	close(fds[1]);
 	drain(fds[0], msg, sizeof(msg));
 	close(fds[0]);
@@ -683,11 +683,11 @@ static int gnuplot_draw(const struct report *rp, const char *name, const char *f
 	}
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	outp = xasprintf("%s/plots/%s.%s", rp->out, name, fmt);
+	outp = xasprintf("%s/plots/%s.%s", dir, name, fmt);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0 && stat(outp, &sb) == 0 && sb.st_size > 0)
 		rc = 0;
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		snprintf(why, len, "cannot run %s", rp->gnuplot);
+		snprintf(why, len, "cannot run %s", gnuplot);
 	else {
 		char line[300];
 		text_last_line(msg, NULL, line, sizeof(line));	/* gnuplot's error message */
@@ -716,14 +716,14 @@ void plot_make(struct report *rp, enum plot_id p)
 	if (!ps->rows)
 		return;
 	/* The scripts go along even without gnuplot: with it installed later, they draw the plots. */
-	if (copy_script(rp, name, ps->why, sizeof(ps->why)) < 0)
+	if (plot_copy_script(rp->out, name, ps->why, sizeof(ps->why)) < 0)
 		return;
 	if (!rp->gnuplot) {
 		snprintf(ps->why, sizeof(ps->why), "gnuplot is not installed");
 		return;
 	}
-	ps->svg = gnuplot_draw(rp, name, "svg", ps->why, sizeof(ps->why)) == 0;
-	ps->png = ps->svg && gnuplot_draw(rp, name, "png", ps->why, sizeof(ps->why)) == 0;
+	ps->svg = plot_draw(rp->gnuplot, rp->out, name, "svg", ps->why, sizeof(ps->why)) == 0;
+	ps->png = ps->svg && plot_draw(rp->gnuplot, rp->out, name, "png", ps->why, sizeof(ps->why)) == 0;
 	rp->plots_drawn += ps->svg;
 }
 

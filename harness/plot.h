@@ -7,6 +7,8 @@
 #ifndef TARE_PLOT_H
 #define TARE_PLOT_H
 
+#include <stddef.h>
+
 struct doc;
 struct report;
 
@@ -30,6 +32,11 @@ struct plot_state {
 void plot_remove_old(const struct report *rp);
 /* Write plot p's data file and, with gnuplot (rp->gnuplot), draw it; rp->plots[p] says how it went. */
 void plot_make(struct report *rp, enum plot_id p);
+/* For another command's plot (tare merge's forest plot): scripts/plots/NAME.gp and common.gp into
+ * DIR/plots/, and gnuplot (a path) run in DIR for one format ("svg" or "png"), reading
+ * DIR/data/NAME.dat.  0, or -1 with why in why. */
+int plot_copy_script(const char *dir, const char *name, char *why, size_t len);
+int plot_draw(const char *gnuplot, const char *dir, const char *name, const char *fmt, char *why, size_t len);
 /* The Plots section: every plot drawn, with its caption, and why the others were not. */
 void sec_plots(struct doc *d, const struct report *rp);
 
