@@ -2,7 +2,7 @@
 # scripts/setup.sh — install the Debian packages tare needs, when they are missing.
 #
 #   scripts/setup.sh          what building and running tare needs
-#   scripts/setup.sh --tests  also what the tests use (Go's pprof, Python for JSON checks,
+#   scripts/setup.sh --tests  also what the tests use (Go's pprof, Python for JSON and YAML checks,
 #                             Chromium to render the HTML report, nginx and redis as real services,
 #                             wrk as a load generator that is not tare's, redis' Prometheus exporter
 #                             as a service's own metrics, bpftrace and gperftools as profilers people
@@ -15,7 +15,7 @@ set -eu
 
 build="make gcc pkg-config liblua5.4-dev libjansson-dev libpfm4-dev libelf-dev libdw-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libbpf-dev clang llvm bpftool linux-perf gnuplot-nox"
-tests="python3 golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4 openjdk-17-jdk-headless nodejs"
+tests="python3 python3-yaml golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4 openjdk-17-jdk-headless nodejs"
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 want=$build
