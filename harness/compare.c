@@ -621,15 +621,23 @@ static const char compare_usage[] =
 	"                    arm's own figures: cpu_per_unit:2%, p99_latency:10%, peak_rss:5MB\n"
 	"  --format F        text (default), markdown, junit or json\n"
 	"  -o FILE           write the report to FILE atomically; the text table still goes to stdout\n"
+	"  --cross-host      gate on runs from two machines anyway (see below)\n"
 	"\n"
 	"A verdict is PASS when the interval's upper bound is within the limit, FAIL when its lower\n"
 	"bound is beyond it, INCONCLUSIVE otherwise.  Exit: 0 pass (or no limits given), 1 fail,\n"
-	"2 usage error or runs that cannot be compared, 4 inconclusive.\n";
+	"2 usage error or runs that cannot be compared, 4 inconclusive.\n"
+	"\n"
+	"Runs from two machines (hostname or CPU model differ): each interval holds its own run's noise,\n"
+	"not how much a profiler's cost differs between machines, so a change between them is not a\n"
+	"regression tare can vouch for: compare says so and does not gate (exit 4 when limits were\n"
+	"given) unless --cross-host.  Compare runs of one machine, or several machines' runs with\n"
+	"tare merge.\n";
 
 struct compare_args {
 	const char *baseline, *current, *budget, *tolerance, *out;
 	enum cmp_format format;
 	int help;
+	int cross_host;
 };
 
 static int arg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -649,7 +657,8 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 	static const struct option opts[] = {
 		{ "budget", required_argument, NULL, 'b' }, { "tolerance", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' }, { "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
+		{ "help", no_argument, NULL, 'h' },         { "cross-host", no_argument, NULL, 'X' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, fmt;
 	optind = 0;   /* 0: a full reset of glibc's getopt, whatever ran before */
@@ -660,6 +669,7 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 		case 't': a->tolerance = optarg; break;
 		case 'o': a->out = optarg; break;
 		case 'h': a->help = 1; break;
+		case 'X': a->cross_host = 1; break;
 		case 'f':
 			if ((fmt = compare_format_parse(optarg)) < 0)
 				return arg_error("--format '%s': expected text, markdown, junit or json", optarg);
@@ -713,6 +723,18 @@ static int load(const char *path, struct loaded_results *lr, char *err, size_t e
 	return rc;
 }
 
+/* "host (CPU model)" from a run's environment block; 0 when the run does not say. */
+static int run_machine(const struct loaded_results *lr, char *buf, size_t len)
+{
+	json_t *env = json_object_get(lr->root, "environment");
+	const char *host = json_string_value(json_object_get(env, "hostname"));
+	const char *cpu = json_string_value(json_object_get(env, "cpu_model"));
+	if (!host)
+		return 0;
+	snprintf(buf, len, "%s (%s)", host, cpu ? cpu : "?");
+	return 1;
+}
+
 int compare_main(int argc, char **argv)
 {
 	struct compare_args a = { 0 };
@@ -745,6 +767,18 @@ int compare_main(int argc, char **argv)
 		rc = emit(&cmp, &a);
 	if (!rc)
 		rc = cmp.overall == V_NONE ? EXIT_PASS : verdict_exit_code(cmp.overall);
+	if (!rc || rc == EXIT_FAIL || rc == EXIT_INCONCLUSIVE) {
+		char where[2][256];
+		if (run_machine(&base, where[0], sizeof(where[0])) && run_machine(&cur, where[1], sizeof(where[1])) &&
+		    strcmp(where[0], where[1])) {
+			int gate = cmp.overall != V_NONE && !a.cross_host;
+			tare_warn("compare: the baseline ran on %s, this run on %s: each interval holds its own run's noise, "
+				  "not how a profiler's cost differs between machines%s", where[0], where[1],
+				  gate ? "; not gated (exit 4): compare runs of one machine, or pass --cross-host" : "");
+			if (gate)
+				rc = EXIT_INCONCLUSIVE;
+		}
+	}
 	compare_free(&cmp);
 	results_unload(&base);
 	results_unload(&cur);

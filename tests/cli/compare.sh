@@ -87,4 +87,18 @@ expect_exit 2 "$TARE" compare "$A" apart/*-apart
 one_line; contains "no configuration in common"
 expect_exit 2 "$TARE" compare "$A" other/*-other
 one_line; contains "different workloads"
+
+# a baseline from another machine: said, and not gated (exit 4) unless --cross-host.  The other
+# machine's run is B with its environment's hostname changed (this VM is the only machine here).
+mkdir -p elsewhere && python3 - "$B/results.json" elsewhere/results.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); d["environment"]["hostname"] = "another-host"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+expect_exit 4 "$TARE" compare "$A" elsewhere --tolerance cpu:5%
+contains "this run on another-host"
+contains "not gated (exit 4)"
+expect_exit 1 "$TARE" compare "$A" elsewhere --tolerance cpu:5% --cross-host
+expect_exit 0 "$TARE" compare "$A" elsewhere
+contains "another-host"
 exit 0
