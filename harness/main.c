@@ -7,6 +7,7 @@
 #include "calibrate.h"
 #include "compare.h"
 #include "counters.h"
+#include "export.h"
 #include "hist_cmd.h"
 #include "plan.h"
 #include "report.h"
@@ -40,6 +41,7 @@ static const char usage_text[] =
 	"                       minimum detectable effect\n"
 	"  report RESULTS... [-o DIR]\n"
 	"                       report.md and report.html with plots, from run or validate results\n"
+	"  export RESULTS [-o FILE] [--push URL]   a run's summary as OpenMetrics (tare export --help)\n"
 	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
 	"  sample [-F HZ] (-p PID | -a | -- CMD)\n"
 	"                       the reference sampler: pprof and folded stacks (tare sample --help)\n"
@@ -259,6 +261,8 @@ int main(int argc, char **argv)
 		return script_list(stdout);
 	if (!strcmp(cmd, "report"))
 		return report_main(argc, argv);
+	if (!strcmp(cmd, "export"))
+		return export_main(argc, argv);
 	if (!strcmp(cmd, "compare"))
 		return compare_main(argc, argv);
 	if (!strcmp(cmd, "calibrate"))
