@@ -5,7 +5,12 @@
 #   scripts/setup.sh --tests  also what the tests use (Go's pprof, Python for JSON checks,
 #                             Chromium to render the HTML report, nginx and redis as real services,
 #                             wrk as a load generator that is not tare's, redis' Prometheus exporter
-#                             as a service's own metrics, bpftrace and gperftools as profilers people run)
+#                             as a service's own metrics, bpftrace and gperftools as profilers people run,
+#                             Prometheus and its Pushgateway for tare export --push)
+#
+# On a machine with systemd, installing prometheus and prometheus-pushgateway also starts them
+# as services on ports 9090 and 9091 (and node_exporter on 9100); the tests never use those:
+# they start their own on free loopback ports.
 #
 # Quick when everything is present: it asks dpkg, not the network.  Runs apt-get through sudo
 # when not root.
@@ -13,13 +18,14 @@ set -eu
 
 build="make gcc pkg-config liblua5.4-dev libjansson-dev libpfm4-dev libelf-dev libdw-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libbpf-dev clang llvm bpftool linux-perf gnuplot-nox"
-tests="python3 golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4"
+tests="python3 golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4 \
+prometheus prometheus-pushgateway"
 
 want=$build
 for arg in "$@"; do
 	case "$arg" in
 	--tests) want="$want $tests" ;;
-	-h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
 	esac
 done
