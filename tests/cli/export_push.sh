@@ -1,5 +1,5 @@
 # tare export --push, round trip: Debian's prometheus-pushgateway and prometheus on free loopback
-# ports (no persistence, a TSDB in $T), Prometheus scraping the gateway every second with
+# ports (no persistence file, a TSDB in $T), Prometheus scraping the gateway every second with
 # honor_labels, so the series keep the group's job="tare" and instance=<host>:
 #   - a real run's export is pushed; Prometheus' /api/v1/query returns
 #     tare_cpu_overhead_ratio{experiment="export"} equal to results.json's cpu_total / 100, and its
@@ -52,7 +52,9 @@ scrape_configs:
   - job_name: file
     static_configs: [ { targets: [ "127.0.0.1:$fport" ] } ]
 YML
-"$PGW" --web.listen-address="127.0.0.1:$gport" >pgw.log 2>&1 &
+# Debian builds the gateway with --persistence.file=/var/lib/prometheus/pushgateway.data: an
+# empty one keeps this gateway in memory, neither reading nor writing the system's.
+"$PGW" --web.listen-address="127.0.0.1:$gport" --persistence.file= >pgw.log 2>&1 &
 gpid=$!
 python3 serve.py "$fport" >serve.log 2>&1 &
 spid=$!
