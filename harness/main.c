@@ -7,6 +7,7 @@
 #include "calibrate.h"
 #include "compare.h"
 #include "counters.h"
+#include "export.h"
 #include "hist_cmd.h"
 #include "merge.h"
 #include "plan.h"
@@ -44,6 +45,7 @@ static const char usage_text[] =
 	"                       intervals, random-effects combination, I^2 (tare merge --help)\n"
 	"  report RESULTS... [-o DIR]\n"
 	"                       report.md and report.html with plots, from run or validate results\n"
+	"  export RESULTS [-o FILE] [--push URL]   a run's summary as OpenMetrics (tare export --help)\n"
 	"  events [PATTERN]     perf events tare can count, and whether each opens here\n"
 	"  sample [-F HZ] (-p PID | -a | -- CMD)\n"
 	"                       the reference sampler: pprof and folded stacks (tare sample --help)\n"
@@ -265,6 +267,8 @@ int main(int argc, char **argv)
 		return script_list(stdout);
 	if (!strcmp(cmd, "report"))
 		return report_main(argc, argv);
+	if (!strcmp(cmd, "export"))
+		return export_main(argc, argv);
 	if (!strcmp(cmd, "compare"))
 		return compare_main(argc, argv);
 	if (!strcmp(cmd, "calibrate"))

@@ -528,23 +528,21 @@ static int connect_to(const struct prom_url *u, uint64_t deadline_ns, double tim
 	return fd;
 }
 
-int prom_scrape(const struct prom_url *u, double timeout_s, char **body, char *err, size_t errlen)
+/* One request (its head and body in req[0..reqlen)) to u and its answer read whole, within the
+ * deadline: 0 with the answer in *buf (NUL-terminated, malloc'd), its length in *len, its headers
+ * in *a and its status in *status; or -1 with one line in err, the URL first. */
+static int http_exchange(const struct prom_url *u, const char *req, size_t reqlen, uint64_t deadline,
+			 double timeout_s, char **bufp, size_t *lenp, struct answer *a, int *status, char *err,
+			 size_t errlen)
 {
-	uint64_t deadline = now_ns() + (uint64_t)(timeout_s * 1e9);
-	char *req, *buf = NULL, why[128], v[256];
-	size_t len = 0, cap = 0, reqlen, sent = 0;
-	struct answer a = { 0 };
-	int fd, state = 0, status;
+	char *buf = NULL, why[128];
+	size_t len = 0, cap = 0, sent = 0;
+	int fd, state = 0;
 
-	*body = NULL;
+	*bufp = NULL;
 	fd = connect_to(u, deadline, timeout_s, err, errlen);
 	if (fd < 0)
 		return -1;
-	/* No Accept-Encoding, so no gzip; text/plain first, so no protobuf or exemplars. */
-	req = xasprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tare\r\n"
-			"Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1\r\nConnection: close\r\n\r\n",
-			u->path, u->hostport);
-	reqlen = strlen(req);
 	while (sent < reqlen) {
 		ssize_t n = send(fd, req + sent, reqlen - sent, MSG_NOSIGNAL);
 
@@ -583,7 +581,7 @@ int prom_scrape(const struct prom_url *u, double timeout_s, char **body, char *e
 				       u->text, PROM_MAX_ANSWER >> 20);
 				goto fail;
 			}
-			state = answer_state(buf, len, &a, u, err, errlen);
+			state = answer_state(buf, len, a, u, err, errlen);
 			if (state < 0)
 				goto fail;
 			if (state > 0)
@@ -616,36 +614,97 @@ int prom_scrape(const struct prom_url *u, double timeout_s, char **body, char *e
 	}
 	close(fd);
 	fd = -1;
-	free(req);
-	req = NULL;
 	if (len == 0) {
 		seterr(err, errlen, "%s: the connection closed with no answer", u->text);
 		goto fail;
 	}
 	buf[len] = '\0';
-	if (!a.hdr_end && answer_state(buf, len, &a, u, err, errlen) < 0)
+	if (!a->hdr_end && answer_state(buf, len, a, u, err, errlen) < 0)
 		goto fail;
-	if (!a.hdr_end) {
+	if (!a->hdr_end) {
 		seterr(err, errlen, "%s: the answer was cut short (in its headers)", u->text);
 		goto fail;
 	}
-	if (sscanf(buf, "HTTP/%*d.%*d %d", &status) != 1) {
+	if (sscanf(buf, "HTTP/%*d.%*d %d", status) != 1) {
 		seterr(err, errlen, "%s: bad HTTP status line", u->text);
 		goto fail;
 	}
-	if (status != 200) {
-		const char *reason = buf + strcspn(buf, " ");
-		int rl;
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return -1;
+}
 
-		reason += strspn(reason, " ");
-		reason += strspn(reason, "0123456789");
-		reason += strspn(reason, " ");
-		rl = (int)strcspn(reason, "\r\n");
+/* The answer's body, dechunked, moved to the start of buf and NUL-terminated: 0 and its length
+ * in *blen; or -1 with err set when it was cut short. */
+static int answer_body(char *buf, size_t len, const struct answer *a, const struct prom_url *u,
+		       size_t *blenp, char *err, size_t errlen)
+{
+	size_t off = (size_t)(a->hdr_end - buf), blen = len - off;
+
+	if (a->chunked) {
+		size_t outlen = 0;
+		int r = dechunk(buf + off, blen, buf, &outlen); /* out trails in: safe in place */
+		if (r <= 0) {
+			seterr(err, errlen, "%s: the answer was cut short (chunked body incomplete)", u->text);
+			return -1;
+		}
+		blen = outlen;
+	} else {
+		if (a->length >= 0 && blen < (size_t)a->length) {
+			seterr(err, errlen, "%s: the answer was cut short (%zu of %lld bytes)", u->text, blen,
+			       a->length);
+			return -1;
+		}
+		if (a->length >= 0)
+			blen = (size_t)a->length;
+		memmove(buf, buf + off, blen);
+	}
+	buf[blen] = '\0';
+	*blenp = blen;
+	return 0;
+}
+
+/* "HTTP 404 Not Found" from the status line in buf, into msg. */
+static void status_text(const char *buf, int status, char *msg, size_t len)
+{
+	const char *reason = buf + strcspn(buf, " ");
+	int rl;
+
+	reason += strspn(reason, " ");
+	reason += strspn(reason, "0123456789");
+	reason += strspn(reason, " ");
+	rl = (int)strcspn(reason, "\r\n");
+	snprintf(msg, len, "HTTP %d%s%.*s", status, rl ? " " : "", rl, reason);
+}
+
+int prom_scrape(const struct prom_url *u, double timeout_s, char **body, char *err, size_t errlen)
+{
+	uint64_t deadline = now_ns() + (uint64_t)(timeout_s * 1e9);
+	char *req, *buf = NULL, v[256], st[160];
+	size_t len = 0, blen;
+	struct answer a = { 0 };
+	int status = 0, rc;
+
+	*body = NULL;
+	/* No Accept-Encoding, so no gzip; text/plain first, so no protobuf or exemplars. */
+	req = xasprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tare\r\n"
+			"Accept: text/plain;version=0.0.4;q=1,*/*;q=0.1\r\nConnection: close\r\n\r\n",
+			u->path, u->hostport);
+	rc = http_exchange(u, req, strlen(req), deadline, timeout_s, &buf, &len, &a, &status, err, errlen);
+	free(req);
+	if (rc)
+		return -1;
+	if (status != 200) {
+		status_text(buf, status, st, sizeof(st));
 		if (status / 100 == 3 && header(buf, a.hdr_len, "Location", v, sizeof(v)))
-			seterr(err, errlen, "%s: HTTP %d%s%.*s (to %s)", u->text, status, rl ? " " : "", rl,
-			       reason, v);
+			seterr(err, errlen, "%s: %s (to %s)", u->text, st, v);
 		else
-			seterr(err, errlen, "%s: HTTP %d%s%.*s", u->text, status, rl ? " " : "", rl, reason);
+			seterr(err, errlen, "%s: %s", u->text, st);
 		goto fail;
 	}
 	if (header(buf, a.hdr_len, "Content-Type", v, sizeof(v)) && !strncasecmp(v, "text/html", 9)) {
@@ -653,34 +712,51 @@ int prom_scrape(const struct prom_url *u, double timeout_s, char **body, char *e
 		       "(usually /metrics)?", u->text, v);
 		goto fail;
 	}
-	size_t off = (size_t)(a.hdr_end - buf), blen = len - off;
-	if (a.chunked) {
-		size_t outlen = 0;
-		int r = dechunk(buf + off, blen, buf, &outlen); /* out trails in: safe in place */
-		if (r <= 0) {
-			seterr(err, errlen, "%s: the answer was cut short (chunked body incomplete)", u->text);
-			goto fail;
-		}
-		blen = outlen;
-	} else {
-		if (a.length >= 0 && blen < (size_t)a.length) {
-			seterr(err, errlen, "%s: the answer was cut short (%zu of %lld bytes)", u->text, blen,
-			       a.length);
-			goto fail;
-		}
-		if (a.length >= 0)
-			blen = (size_t)a.length;
-		memmove(buf, buf + off, blen);
-	}
-	buf[blen] = '\0';
+	if (answer_body(buf, len, &a, u, &blen, err, errlen))
+		goto fail;
 	*body = buf;
 	return 0;
 fail:
-	if (fd >= 0)
-		close(fd);
-	free(req);
 	free(buf);
 	return -1;
+}
+
+int prom_push(const struct prom_url *u, const char *content_type, const char *body, size_t body_len,
+	      double timeout_s, char *err, size_t errlen)
+{
+	uint64_t deadline = now_ns() + (uint64_t)(timeout_s * 1e9);
+	char *head, *req, *buf = NULL, st[160];
+	size_t len = 0, headlen, blen;
+	struct answer a = { 0 };
+	int status = 0, rc;
+
+	head = xasprintf("PUT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tare\r\nContent-Type: %s\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+			 u->path, u->hostport, content_type, body_len);
+	headlen = strlen(head);
+	req = xmalloc(headlen + body_len);
+	memcpy(req, head, headlen);
+	memcpy(req + headlen, body, body_len);
+	free(head);
+	rc = http_exchange(u, req, headlen + body_len, deadline, timeout_s, &buf, &len, &a, &status, err, errlen);
+	free(req);
+	if (rc)
+		return -1;
+	if (status / 100 != 2) {
+		/* The server's own words (the Pushgateway's "pushed metrics are invalid ...: line 3:
+		 * ...") say what to fix; its first line is enough for a one-line error. */
+		status_text(buf, status, st, sizeof(st));
+		if (answer_body(buf, len, &a, u, &blen, err, errlen) == 0 && blen) {
+			const char *p = buf + strspn(buf, " \t\r\n");
+			int n = (int)strcspn(p, "\r\n");
+			seterr(err, errlen, "%s: %s: %.*s", u->text, st, n > 300 ? 300 : n, p);
+		} else
+			seterr(err, errlen, "%s: %s", u->text, st);
+		free(buf);
+		return -1;
+	}
+	free(buf);
+	return 0;
 }
 
 /* ------------------------------------------------------------------ the exposition format */

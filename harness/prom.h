@@ -59,6 +59,13 @@ void prom_selector_free(struct prom_selector *sel);
  * first: "URL: connection refused", "URL: no answer in 2 s", "URL: HTTP 404 Not Found". */
 int prom_scrape(const struct prom_url *u, double timeout_s, char **body, char *err, size_t errlen);
 
+/* PUT body (body_len bytes, of content_type) to u, the whole request within timeout_s seconds:
+ * a Pushgateway push that replaces the group u's path names.  0 on any 2xx answer; or -1 with
+ * one line in err, the URL first: "URL: connection refused", "URL: no answer in 10 s",
+ * "URL: HTTP 400 Bad Request: " and the first line of the server's answer (what it rejected). */
+int prom_push(const struct prom_url *u, const char *content_type, const char *body, size_t body_len,
+	      double timeout_s, char *err, size_t errlen);
+
 /* The counter sel names in an exposition body: the sum over every series of that name whose
  * labels include sel's (redis_commands_total sums over its cmd labels).  A counter, an untyped
  * metric, or the _count, _sum or _bucket of a histogram or summary is accepted.  0; or -1 with

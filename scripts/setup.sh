@@ -7,7 +7,12 @@
 #                             wrk as a load generator that is not tare's, redis' Prometheus exporter
 #                             as a service's own metrics, bpftrace and gperftools as profilers people
 #                             run, a JDK for the Java service and JFR, Node.js and npm for the node
-#                             workload, and the Pyroscope Node SDK, npm-installed into workloads/node/)
+#                             workload, and the Pyroscope Node SDK, npm-installed into workloads/node/,
+#                             Prometheus and its Pushgateway for tare export --push)
+#
+# On a machine with systemd, installing prometheus and prometheus-pushgateway also starts them
+# as services on ports 9090 and 9091 (and node_exporter on 9100); the tests never use those:
+# they start their own on free loopback ports.
 #
 # Quick when everything is present: it asks dpkg, not the network.  Runs apt-get through sudo
 # when not root.
@@ -15,7 +20,7 @@ set -eu
 
 build="make gcc pkg-config liblua5.4-dev libjansson-dev libpfm4-dev libelf-dev libdw-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libbpf-dev clang llvm bpftool linux-perf gnuplot-nox"
-tests="python3 python3-yaml golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4 openjdk-17-jdk-headless nodejs"
+tests="python3 python3-yaml golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4 openjdk-17-jdk-headless nodejs prometheus prometheus-pushgateway"
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 want=$build
