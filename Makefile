@@ -13,6 +13,12 @@
 #   build/tests/test_<name>         one unit-test program per tests/unit/test_<name>.c
 #   build/tests/prom-read           a tool the CLI cases run (TEST_TOOLS)
 
+# Every CPU unless told otherwise (make -jN, or -j1): a build from a clean clone is part of the
+# README's test command, and a serial one spends half a minute of it waiting.
+ifeq ($(filter -j% --jobs%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+endif
+
 BUILD   ?= build
 CC      ?= cc
 CFLAGS  ?= -O2 -g

@@ -4,7 +4,7 @@
 #     the share of perf's samples in its own frames is beside its cost (profile_self_pct);
 #   - a workload still warming up through its measured window is "not steady": its CPU per
 #     second falls from up to a CPU in the first half of the window to its wake-ups alone in the
-#     second (a log ratio of 4 or more, where a 99.9% interval over 8 trials is about +-1 wide
+#     second (a log ratio of 4 or more, where a 99.9% interval over 6 trials is about +-1.5 wide
 #     even with the machine loaded 4 to 1); a steady one (the cpu workload) is not.
 . "$ROOT/tests/lib.sh"
 need_root
@@ -38,7 +38,7 @@ head -1 "$r/trials.csv" | grep -q profile_samples || fail "trials.csv lacks prof
 printf '%s\n' "$out" | grep -q "not steady" && fail "the cpu workload was called not steady: $out"
 
 # a workload that is still warming up: all of a CPU for 1.1 s from its fork, then asleep; the window
-# is 0.5-1.7 s after its release (timed from the fork, not from when the interpreter is up: that
+# is 0.5-1.5 s after its release (timed from the fork, not from when the interpreter is up: that
 # took 0.4 s and more on a loaded machine, and would leave no busy phase in the window at all)
 cat > warming.py <<'PY'
 import os, time
@@ -56,7 +56,7 @@ PY
 py=$(python3 -c 'import sys; print(sys.executable)')
 cat > warm.lua <<LUA
 experiment { name = "warm", workload = { "command", cmd = "$py $T/warming.py", ready = "start", load = "none" },
-  profilers = { "off" }, blocks = 8, warmup = 0.5, duration = 1.2 }
+  profilers = { "off" }, blocks = 6, warmup = 0.5, duration = 1.0 }
 LUA
 expect_exit 0 "$TARE" run warm.lua --no-report
 contains "off: not steady: CPU per unit in the first half of each measured window is +"
