@@ -105,6 +105,10 @@ static void role_log(const struct trial_ctx *t, const struct role *r, const char
 static void fail_exited(struct trial_ctx *t, const struct role *r, const char *when)
 {
 	char why[160], line[256], path[PATH_MAX + 16];
+	/* in place, a profiler that lost its target because the service exited: the service's exit
+	 * is the cause */
+	if (!r->c.foreign && t->in_place && t->w.have_child && child_poll(&t->w.c))
+		r = &t->w;
 	if (r->c.foreign) {
 		/* in place: not ours, so no status to tell; what was measured before stays */
 		fail(t, "the service (PID %d) exited %s", (int)r->c.pid, when);
@@ -473,9 +477,14 @@ static int attach_workload(struct trial_ctx *t)
 	}
 	if (child_adopt(&t->w.c, pid, err, sizeof(err)) < 0) {
 		fail(t, "the service: %s", err);
+		t->tr->service_exited = 1;
 		return -1;
 	}
 	t->w.have_child = 1;
+	if (child_poll(&t->w.c)) {   /* gone since the last trial (a zombie still has a pidfd) */
+		fail_exited(t, &t->w, "before this trial");
+		return -1;
+	}
 	t->pids = join_pids(&t->w.cg);
 	return 0;
 }
