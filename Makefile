@@ -81,7 +81,7 @@ PROFILER_BINS := $(BUILD)/profilers/libtare-inject.so $(BUILD)/profilers/inject-
 TEST_SRC  := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Programs the CLI cases run that are not tests themselves (tests/run.sh runs test_* only):
-# prom-read puts harness/prom.c on the command line for tests/cli/prom.sh.
+# prom-read puts prom.h (harness/prom.c, prom_http.c) on the command line for tests/cli/prom.sh.
 TEST_TOOLS := $(BUILD)/tests/prom-read
 
 BENCH_SRC  := $(wildcard tests/bench/bench_*.c)

@@ -1,4 +1,4 @@
-# harness/prom.c's HTTP side against a small Python server (build/tests/prom-read):
+# harness/prom_http.c (prom.h's HTTP side) against a small Python server (build/tests/prom-read):
 #   - a body in chunks (with a chunk extension and a trailer) as Go's net/http sends it, and one
 #     with Content-Length: a counter's and a histogram's window between two scrapes (0.625 and
 #     150, worked out in tests/unit/test_prom.c's test_quantile);

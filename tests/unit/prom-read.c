@@ -1,5 +1,6 @@
-/* prom-read.c — harness/prom.c from the command line, for tests/cli/prom.sh (not a unit test:
- * tests/run.sh runs build/tests/test_* only, and this is build/tests/prom-read).
+/* prom-read.c — prom.h (harness/prom.c, prom_http.c) from the command line, for
+ * tests/cli/prom.sh (not a unit test: tests/run.sh runs build/tests/test_* only, and this is
+ * build/tests/prom-read).
  *
  *   prom-read [-t TIMEOUT_S] [-w WINDOW_S] URL SELECTOR [counter | quantile Q]
  *

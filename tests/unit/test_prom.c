@@ -1,6 +1,7 @@
-/* test_prom.c — harness/prom.c: URLs, selectors, the text exposition format as real exporters
- * write it (Debian's prometheus-redis-exporter, a Go client histogram), counters, histograms,
- * quantiles against values worked out by hand, resets.  The HTTP side is in tests/cli/prom.sh. */
+/* test_prom.c — harness/prom.c and prom_http.c: URLs, selectors, the text exposition format as
+ * real exporters write it (Debian's prometheus-redis-exporter, a Go client histogram), counters,
+ * histograms, quantiles against values worked out by hand, resets.  The HTTP side is in
+ * tests/cli/prom.sh and prom_http.sh. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
