@@ -2,7 +2,7 @@
 # profilers/go-pprof.lua):
 #   - a process-design run of off, the scraper (Alloy's pyroscope.scrape) and the self-profiling
 #     service: every trial ok, both profilers recorded CPU samples, and their profiles, opened
-#     with `go tool pprof -top`, rank cpuHot above cpuWarm above cpuCold (70/20/10).  A CPU
+#     with `go tool pprof -top`, rank cpuHot (70% of the work) first.  A CPU
 #     profile of 1 s has the 1.7 s of a trial to finish in (with the service at 65% of a CPU on
 #     a loaded 2-CPU machine it took more than 1.8 s), so the load is light: 30% of a CPU;
 #   - a service without net/http/pprof under the scraper: its trials fail with one line naming
@@ -36,14 +36,16 @@ for d in "$r"/trials/*-go-pprof_*/; do
 done
 [ "$(json "$f" 'all(t["profile_samples"] is None or t["profile_samples"] > 0 for t in d["trials"] if t["config"] == 2)')" = True ] ||
 	fail "go-pprof: $(json "$f" '[t["profile_samples"] for t in d["trials"] if t["config"] == 2]')"
-# the profiles rank the three parts as the service splits them: all of them merged (~300
-# samples of the parts: cpuWarm above cpuCold by ~3 sd), and each profiler's own puts cpuHot first
+# the profiles rank the heaviest part first, each profiler's own and all of them merged.  (cpuWarm
+# above cpuCold, 20% against 10%, is ~3 sd apart at the ~300 samples of a quiet run and less on a
+# loaded one: a check that would fail a correct tare more than once in a thousand runs.)
 rank() {   # rank FILES...: the parts cpuHot, cpuWarm, cpuCold in order of cumulative samples
 	go tool pprof -top -cum "$@" 2>/dev/null | grep -oE 'main\.cpu(Hot|Warm|Cold)$' | tr '\n' ' '
 }
 got=$(rank "$r"/trials/*/cpu-*.pb.gz)
-[ "$got" = "main.cpuHot main.cpuWarm main.cpuCold " ] ||
-	fail "the parts rank '$got'; want cpuHot, cpuWarm, cpuCold: $(go tool pprof -top -cum "$r"/trials/*/cpu-*.pb.gz 2>&1 | grep -E 'cpu|Total')"
+case "$got" in "main.cpuHot "*main.cpu*main.cpu*) ;; *)
+	fail "the parts rank '$got'; want cpuHot first, and all three: $(go tool pprof -top -cum "$r"/trials/*/cpu-*.pb.gz 2>&1 | grep -E 'cpu|Total')" ;;
+esac
 for p in go-pprof-scrape go-pprof; do
 	got=$(rank "$r"/trials/*-${p}_*/cpu-*.pb.gz)
 	case "$got" in "main.cpuHot "*) ;; *)
