@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -89,5 +90,9 @@ int list_threads(pid_t pid, pid_t **out);
 int write_byte_nosigpipe(int fd, char c);
 /* pidfd_open(2); -1 with ENOSYS where the C library's headers lack it. */
 int sys_pidfd_open(pid_t pid);
+
+/* n bytes as base64 (RFC 4648, padded with '='): the standard alphabet, or with url_safe the
+ * URL and file name one ('-' and '_' for '+' and '/'). */
+void fput_base64(FILE *f, const void *bytes, size_t n, int url_safe);
 
 #endif

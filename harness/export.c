@@ -264,7 +264,6 @@ static int judge(const struct loaded_results *lr, const struct analysis *an, str
  * base64url under name@base64 (the Pushgateway's README: a value with a "/" or an empty one). */
 static void put_key(FILE *f, const char *name, const char *value)
 {
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	const unsigned char *s = (const unsigned char *)value;
 	size_t n = strlen(value);
 	int plain = n > 0;
@@ -278,14 +277,8 @@ static void put_key(FILE *f, const char *name, const char *value)
 	}
 	fprintf(f, "/%s@base64/", name);
 	if (!n)
-		fputc('=', f);
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned x = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
-		fputc(b64[x >> 18 & 63], f);
-		fputc(b64[x >> 12 & 63], f);
-		fputc(i + 1 < n ? b64[x >> 6 & 63] : '=', f);
-		fputc(i + 2 < n ? b64[x & 63] : '=', f);
-	}
+		fputc('=', f);   /* the gateway's spelling of an empty value */
+	fput_base64(f, s, n, 1);
 }
 
 /* The push URL: base/metrics/job/tare/experiment/E/instance/HOST.  The experiment is in the

@@ -740,18 +740,6 @@ void plot_remove_old(const struct report *rp)
 
 /* ---- figures -------------------------------------------------------------------------------- */
 
-static void base64(FILE *f, const unsigned char *s, size_t n)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ? (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
-		fputc(tab[v >> 18 & 63], f);
-		fputc(tab[v >> 12 & 63], f);
-		fputc(i + 1 < n ? tab[v >> 6 & 63] : '=', f);
-		fputc(i + 2 < n ? tab[v & 63] : '=', f);
-	}
-}
-
 /* The plot inlined as a data: URI, SVG where drawn, else PNG. */
 static void figure_html(struct doc *d, const struct report *rp, enum plot_id p)
 {
@@ -765,7 +753,7 @@ static void figure_html(struct doc *d, const struct report *rp, enum plot_id p)
 		fputs("<img alt=\"", d->html);
 		xml_escape(d->html, plot_info[p].title, ESC_HTML);
 		fprintf(d->html, "\" width=\"960\" height=\"540\" src=\"data:%s;base64,", mime);
-		base64(d->html, (const unsigned char *)bytes, n);
+		fput_base64(d->html, bytes, n, 0);
 		fputs("\">", d->html);
 	}
 	fputs("<figcaption>", d->html);
