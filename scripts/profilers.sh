@@ -1,0 +1,62 @@
+#!/bin/sh
+# scripts/profilers.sh — the comparison: every profiler tare can run here, each on the runtime it
+# profiles, at 99 Hz, in one report.
+#
+#   scripts/profilers.sh [-o DIR] [-q]     about ten minutes on a 2-CPU VM; DIR/report/ has the lot
+#
+# One tare experiment per runtime (a script runs one workload's profilers), all in one report:
+#   native  tare's C server: perf, ref, ref-bpf, bpftrace by switchback (windows of one process),
+#           gperftools by process trials (it cannot be switched);
+#   go      the Go service: Alloy's pprof scrape and the service's own runtime/pprof;
+#   java    the Java service: JFR at launch and by jcmd (an 8 s warm-up for its JIT; 6 blocks, the
+#           fewest that give a 95% interval);
+#   node    the Node service: V8's --cpu-prof and the Pyroscope Node SDK flushing every second (its
+#           default is 15 s: in a window of 2.5 s that would measure its sampling, never an upload).
+# A runtime whose toolchain is missing is left out with a line saying what to install.  Every
+# figure is CPU per request against the same experiment's baseline, with its interval; the
+# summary's "own frames" lines hold each profiler's self-attributed share against its cost.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+tare=$root/build/tare
+out=results/profilers-$(date -u +%Y%m%dT%H%M%SZ)
+quiet=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-o) out=$2; shift 2 ;;
+	-q) quiet=-q; shift ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "profilers.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+	esac
+done
+[ -x "$tare" ] || { echo "profilers.sh: $tare is not built: run make" >&2; exit 3; }
+mkdir -p "$out"
+runs=""
+can() { "$tare" list 2>/dev/null | awk -v n="$1" '$1 == n { print; exit }' | grep -qv 'cannot\|not installed\|not built'; }
+
+# run NAME SCRIPT-TEXT: one experiment, its results directory added to the report
+run() {
+	printf '%s\n' "$2" > "$out/$1.lua"
+	echo "profilers.sh: $1" >&2
+	if "$tare" run "$out/$1.lua" $quiet --no-report -o "$out/runs"; then :; else
+		echo "profilers.sh: $1 exited $?: its results are still reported" >&2
+	fi
+	runs="$runs $(ls -d "$out"/runs/*-"$1" | tail -n 1)"
+}
+
+sb=""
+for p in perf ref ref-bpf bpftrace; do can "$p" && sb="$sb { \"$p\", hz = 99 }," || echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2; done
+[ -n "$sb" ] && run native-switchback "experiment { name = \"native-switchback\", workload = { \"server\", rate = 2000 },
+  profilers = { \"off\", $sb }, design = \"switchback\", blocks = 6, warmup = 0.5, duration = 6, window = 0.5 }"
+can gperftools && run native-process 'experiment { name = "native-process", workload = { "server", rate = 2000 },
+  profilers = { "off", { "gperftools", hz = 99 } }, blocks = 8, warmup = 0.5, duration = 1.5 }'
+can go-pprof-scrape && run go 'experiment { name = "go", workload = { "go", rate = 1000 },
+  profilers = { "off", { "go-pprof-scrape", interval = 3 }, { "go-pprof", seconds = 2 } }, blocks = 6, warmup = 0.5, duration = 3.5 }'
+can jfr && run java 'experiment { name = "java", workload = { "java", rate = 1000 },
+  profilers = { "off", { "jfr", when = "launch" }, { "jfr", when = "jcmd" } }, blocks = 6, warmup = 8, duration = 2 }'
+can node-cpu-prof && run node 'experiment { name = "node", workload = { "node", rate = 1000 },
+  profilers = { "off", { "node-cpu-prof", hz = 99 }, { "pyroscope-node", flush_s = 1, hz = 99 } }, blocks = 6, warmup = 3, duration = 2.5 }'
+
+[ -n "$runs" ] || { echo "profilers.sh: no profiler can run here (tare list says why)" >&2; exit 3; }
+# shellcheck disable=SC2086 # one results directory a word
+"$tare" report $runs -o "$out/report"
+echo "profilers.sh: the runs are in $out/runs, the report in $out/report/report.html" >&2
