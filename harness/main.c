@@ -202,6 +202,12 @@ static int cmd_canary(int argc, char **argv)
 		}
 	}
 	args[n] = NULL;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("tare canary (--pid PID | --cgroup PATH) [--NAME VALUE ...]: a profiler weighed on a service that\n"
+			       "is already running (docs/inplace.md); each --NAME VALUE is the option NAME=VALUE below.\n\n");
+			break;
+		}
 	rc = cmd_run(n, args);
 	/* what was made here is the script path and the name=value strings */
 	for (int i = 2; i < n; i++) {
