@@ -6,7 +6,8 @@ cd "$T"
 command -v make >/dev/null 2>&1 || skip "make is not installed"
 D=$T/build-nobtf
 # what the check needs (the Go and Java programs would double the time and prove nothing here)
-make -C "$ROOT" -j2 BUILD="$D" BTF=/nonexistent check-bpf "$D/tare" "$D/workloads/cpu" > make.out 2>&1 ||
+# its own make, not a child of the jobserver of a `make test` it may run under (which would warn)
+MAKEFLAGS= make -C "$ROOT" -j2 BUILD="$D" BTF=/nonexistent check-bpf "$D/tare" "$D/workloads/cpu" > make.out 2>&1 ||
 	fail "make BTF=/nonexistent failed: $(tail -20 make.out)"
 n=$(grep -c "^tare: building without the eBPF sampler: no BTF at /nonexistent (tare sample --bpf will exit 3)$" make.out)
 [ "$n" -eq 1 ] || fail "want the reason once, got $n times:
