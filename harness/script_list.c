@@ -115,10 +115,16 @@ static int list_kind(lua_State *L, const char *kind, FILE *out)
 	struct script_ctx *c = script_get_ctx(L);
 	char dir[PATH_MAX];
 	struct dirent **ents;
-	int n, rc = 0;
+	int n, rc = 0, w = 10;
 	snprintf(dir, sizeof(dir), "%s/%ss", tare_root(), kind);
 	n = scandir(dir, &ents, NULL, alphasort);
 	fprintf(out, "%ss (%s):\n", kind, dir);
+	/* the names' column as wide as the longest (pyroscope-node, go-pprof-scrape) */
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(ents[i]->d_name);
+		if (l > 4 && !strcmp(ents[i]->d_name + l - 4, ".lua") && (int)(l - 4) > w)
+			w = (int)(l - 4);
+	}
 	for (int i = 0; i < n; i++) {
 		size_t l = strlen(ents[i]->d_name);
 		if (!rc && l > 4 && !strcmp(ents[i]->d_name + l - 4, ".lua")) {
@@ -131,7 +137,7 @@ static int list_kind(lua_State *L, const char *kind, FILE *out)
 				if (script_limit_error(c))
 					rc = EXIT_USAGE;
 				else
-					fprintf(out, "  %-10s  cannot load: %s\n", name, lua_isstring(L, -1) ? lua_tostring(L, -1) : "does not return a table");
+					fprintf(out, "  %-*s  cannot load: %s\n", w, name, lua_isstring(L, -1) ? lua_tostring(L, -1) : "does not return a table");
 				lua_settop(L, top);
 				free(ents[i]);
 				continue;
@@ -143,11 +149,11 @@ static int list_kind(lua_State *L, const char *kind, FILE *out)
 			if (script_limit_error(c))
 				rc = EXIT_USAGE;
 			else if (ok)
-				fprintf(out, "  %-10s  ok           %s%s\n", name, adapter_string(L, &a, "description", ""),
+				fprintf(out, "  %-*s  ok           %s%s\n", w, name, adapter_string(L, &a, "description", ""),
 					list_control(L, &a));
 			else
-				fprintf(out, "  %-10s  cannot run   %s%s\n  %-10s               (%s)\n", name,
-					adapter_string(L, &a, "description", ""), list_control(L, &a), "", why);
+				fprintf(out, "  %-*s  cannot run   %s%s\n  %-*s               (%s)\n", w, name,
+					adapter_string(L, &a, "description", ""), list_control(L, &a), w, "", why);
 			lua_settop(L, top);
 		}
 		free(ents[i]);
