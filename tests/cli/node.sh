@@ -2,7 +2,7 @@
 # HTTP driver) and the two Node profilers that attach from inside it:
 #   - node-cpu-prof (node's --cpu-prof, through workload_args) and pyroscope-node (the Pyroscope
 #     SDK in the server, pushing to the adapter's loopback ingest, through env and a ready file),
-#     4 process blocks: every trial ok, both profilers recorded something, the .cpuprofile is
+#     2 process blocks: every trial ok, both profilers recorded something, the .cpuprofile is
 #     JSON and, of the three work functions, cpuHot has the most samples;
 #   - pyroscope-node with an ingest that refuses every upload (503): the run completes, the
 #     trials are ok and ingest.json counts the refusals.
@@ -15,7 +15,7 @@ cd "$T"
 cat > nd.lua <<'LUA'
 experiment { name = "nd", workload = { "node", rate = 400, work_us = 300, connections = 4 },
   profilers = { "off", { "node-cpu-prof", hz = 1000 }, { "pyroscope-node", flush_s = 0.5 } },
-  design = "process", blocks = 4, warmup = 0.2, duration = 0.8 }
+  design = "process", blocks = 2, warmup = 0.2, duration = 0.8 }
 LUA
 expect_exit 0 "$TARE" run nd.lua --no-report
 r=$(ls -d results/*-nd)
