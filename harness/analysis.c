@@ -18,6 +18,16 @@ const char *metric_unit(enum metric m)
 	return m == MET_MEMORY ? "bytes" : m >= MET_P50 ? "us" : "%";
 }
 
+int analysis_log_effect(const struct overhead *o, double conf, double *y, double *se)
+{
+	double z = stats_normal_quantile(1 - (1 - conf) / 2);
+	if (!o->e.ok || !isfinite(o->e.lo) || !isfinite(o->e.hi) || o->e.lo <= -100)
+		return -1;
+	*y = log1p(o->e.est / 100);
+	*se = (log1p(o->e.hi / 100) - log1p(o->e.lo / 100)) / (2 * z);
+	return *se > 0 ? 0 : -1;
+}
+
 double trial_cpu_per_unit_ns(const struct trial_result *tr)
 {
 	double work = trial_work(tr);

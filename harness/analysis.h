@@ -115,6 +115,12 @@ void analysis_free(struct analysis *a);
 int analysis_block_values(const struct experiment *ex, const struct trial_result *trials, int ntrials, int config,
 			  enum metric m, double *out);
 
+/* A CPU overhead (percent, with its interval at conf) as a log ratio y and the standard error a
+ * normal interval of the same width would have: a run's interval is a Wilcoxon or HKSJ one, and
+ * this is how a meta-analysis takes published intervals (Higgins & Green, Cochrane handbook
+ * 7.7.7.2).  0, or -1 when the overhead has no finite interval. */
+int analysis_log_effect(const struct overhead *o, double conf, double *y, double *se);
+
 /* "%", "bytes" or "us": what a metric's estimate is in. */
 const char *metric_unit(enum metric m);
 

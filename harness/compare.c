@@ -483,7 +483,8 @@ static void apply_tolerance(struct comparison *cmp)
 		if (!r->absolute && r->metric == MET_THROUGHPUT)
 			lo = -r->change.hi, hi = -r->change.lo;   /* the tolerance caps a loss */
 		r->tolerance_item = it;
-		r->tolerance_limit = tolerance_limit(cmp, r, it);
+		/* against a merge only CPU overhead has a baseline: the rest stays INCONCLUSIVE */
+		r->tolerance_limit = cmp->merged ? it->limit : tolerance_limit(cmp, r, it);
 		r->tolerance = decide(lo, hi, r->tolerance_limit);
 	}
 }
@@ -592,6 +593,112 @@ int compare_runs(struct comparison *cmp, const struct loaded_results *base, cons
 	return 0;
 }
 
+/* ---- a merged baseline ------------------------------------------------------------------ */
+
+/* The current overhead y against the merge's mu: the change and its prediction interval. */
+static void predicted_change(struct comparison *cmp, const struct merge_config *mc, struct cmp_row *r, int cc)
+{
+	double y, se, s, t;
+	int df = mc->k - 2;
+	if (df < 1 || !isfinite(mc->log_mean) || !isfinite(mc->log_se) || !isfinite(mc->tau2) ||
+	    analysis_log_effect(&cmp->cur_an.arms[cc].m[MET_CPU_TOTAL], cmp->conf, &y, &se))
+		return;
+	s = sqrt(se * se + mc->log_se * mc->log_se + mc->tau2);
+	t = stats_t_quantile(1 - (1 - cmp->conf) / 2, df);
+	r->change.est = y - mc->log_mean;
+	r->change.lo = r->change.est - t * s;
+	r->change.hi = r->change.est + t * s;
+	r->change.p = s > 0 ? 2 * stats_t_cdf(-fabs(r->change.est) / s, df) : NAN;
+	r->change.conf = cmp->conf;
+	r->change.ok = s > 0;
+	/* exp(mu) (exp(d) - 1) = exp(y) - exp(mu): points of the off arm's CPU, as overhead_change */
+	map_change(r, 100 * exp(mc->log_mean), expm1);
+}
+
+static void merged_rows(struct comparison *cmp, const struct merge_doc *md, int i, int cc)
+{
+	const struct merge_config *mc = &md->configs[i];
+	struct cmp_row *r = add_row(cmp, i, cc);
+	r->metric = MET_CPU_TOTAL;
+	side_overhead(&cmp->cur_an.arms[cc].m[MET_CPU_TOTAL], &r->cur);
+	r->base.n = mc->k;
+	r->base.est = mc->est;
+	r->base.ok = isfinite(mc->lo) && isfinite(mc->hi);
+	r->base.lo = r->base.ok ? mc->lo : NAN;
+	r->base.hi = r->base.ok ? mc->hi : NAN;
+	predicted_change(cmp, mc, r, cc);
+	settle(r);
+	/* a budget on another overhead still holds the current run; its baseline side stays empty */
+	for (int m = 0; m < MET_COUNT; m++)
+		if (m != MET_CPU_TOTAL && gated(cmp, (enum metric)m)) {
+			r = add_row(cmp, i, cc);
+			r->metric = (enum metric)m;
+			side_overhead(&cmp->cur_an.arms[cc].m[m], &r->cur);
+		}
+}
+
+static void merged_notes(struct comparison *cmp, const struct merge_doc *md)
+{
+	int few = 0;
+	for (int i = 0; i < md->nconfigs; i++)
+		few |= md->configs[i].k < 3;
+	note(cmp, "the baseline is a merge of %d runs on %d host%s: an overhead's change is this run's estimate against "
+		  "the combined one, its interval a prediction for a new run, t(k-2) sqrt(se^2 + se_combined^2 + tau^2) "
+		  "(Higgins, Thompson & Spiegelhalter 2009): the spread between runs is in it",
+	     md->nruns, md->nhosts, md->nhosts == 1 ? "" : "s");
+	if (few)
+		note(cmp, "a configuration merged from fewer than 3 runs with an interval cannot tell the spread between runs "
+			  "from noise: its change is not given and not gated; merge more runs");
+	if (strcmp(md->experiment, cmp->cur->ex.name))
+		note(cmp, "the merge is of experiment '%s', this run of '%s'", md->experiment, cmp->cur->ex.name);
+	if (cmp->tolerance_own.n || cmp->tolerance.n > (gate_item(&cmp->tolerance, MET_CPU_TOTAL) ? 1 : 0))
+		note(cmp, "a merge holds CPU overhead only: a tolerance on anything else has no baseline to hold to");
+	if (fabs(md->conf - cmp->conf) > 1e-9)
+		note(cmp, "the merge's intervals are at %.3g%% confidence, this comparison at the current run's %.3g%%",
+		     100 * md->conf, 100 * cmp->conf);
+	note_incomplete(cmp, "current", cmp->cur);
+	note_failures(cmp);
+	if ((cmp->budget.n || cmp->tolerance.n) && cmp->overall == V_NONE)
+		note(cmp, "no row could be held to the budget or tolerance");
+}
+
+int compare_merged(struct comparison *cmp, const struct merge_doc *md, const struct loaded_results *cur, char *err,
+		   size_t errlen)
+{
+	int common = 0;
+	cmp->merged = md;
+	cmp->cur = cur;
+	cmp->conf = cur->ex.confidence > 0 && cur->ex.confidence < 1 ? cur->ex.confidence : 0.95;
+	analysis_run(&cur->ex, cur->trials, cur->ntrials, cmp->conf, &cmp->cur_an);
+	for (int i = 0; i < md->nconfigs; i++) {
+		int cc = find_config(cur, md->configs[i].label, md->configs[i].workload);
+		if (cc < 0 || cur->ex.configs[cc].baseline)
+			ptrvec_push(&cmp->only_base, (char *)md->configs[i].label);   /* borrowed, never written */
+		else
+			merged_rows(cmp, md, i, cc), common++;
+	}
+	if (!common) {
+		snprintf(err, errlen, "%s: no configuration in common with the merge %s (of experiment '%s')", cur->path,
+			 md->path, md->experiment);
+		return EXIT_USAGE;
+	}
+	for (int cc = 0; cc < cur->ex.nconfigs; cc++) {
+		int found = 0;
+		for (int i = 0; i < md->nconfigs && !found; i++)
+			found = !strcmp(md->configs[i].label, cur->ex.configs[cc].label) &&
+				!strcmp(md->configs[i].workload, cmp_workload_label(cur, cc));
+		if (!found && !cur->ex.configs[cc].baseline) {
+			ptrvec_push(&cmp->only_cur, cur->ex.configs[cc].label);
+			current_only_rows(cmp, cc);
+		}
+	}
+	apply_budget(cmp);
+	apply_tolerance(cmp);
+	overall_verdict(cmp);
+	merged_notes(cmp, md);
+	return 0;
+}
+
 void compare_free(struct comparison *cmp)
 {
 	analysis_free(&cmp->base_an);
@@ -630,8 +737,9 @@ static const char compare_usage[] =
 	"Runs from two machines (hostname or CPU model differ): each interval holds its own run's noise,\n"
 	"not how much a profiler's cost differs between machines, so a change between them is not a\n"
 	"regression tare can vouch for: compare says so and does not gate (exit 4 when limits were\n"
-	"given) unless --cross-host.  Compare runs of one machine, or several machines' runs with\n"
-	"tare merge.\n";
+	"given) unless --cross-host.  A fleet's baseline can gate: BASELINE may be the JSON of\n"
+	"`tare merge -o` over 3 or more runs; each CPU overhead's change then has a prediction interval\n"
+	"for a new run that holds the spread between the merged runs (tare merge --help).\n";
 
 struct compare_args {
 	const char *baseline, *current, *budget, *tolerance, *out;
@@ -735,10 +843,35 @@ static int run_machine(const struct loaded_results *lr, char *buf, size_t len)
 	return 1;
 }
 
+/* tare compare MERGE.json CURRENT: no cross-host refusal, the merge's spread is the point. */
+static int compare_with_merge(struct comparison *cmp, struct merge_doc *md, const struct compare_args *a)
+{
+	struct loaded_results cur;
+	char err[2048];
+	int rc;
+	if (load(a->current, &cur, err, sizeof(err))) {
+		tare_err("compare: %s", err);
+		merge_unload(md);
+		return EXIT_USAGE;
+	}
+	rc = compare_merged(cmp, md, &cur, err, sizeof(err));
+	if (rc)
+		tare_err("compare: %s", err);
+	else
+		rc = emit(cmp, a);
+	if (!rc)
+		rc = cmp->overall == V_NONE ? EXIT_PASS : verdict_exit_code(cmp->overall);
+	compare_free(cmp);
+	results_unload(&cur);
+	merge_unload(md);
+	return rc;
+}
+
 int compare_main(int argc, char **argv)
 {
 	struct compare_args a = { 0 };
 	struct comparison cmp = { 0 };
+	struct merge_doc md;
 	struct loaded_results base, cur;
 	char err[2048];
 	int rc = parse_args(argc, argv, &a);
@@ -750,6 +883,10 @@ int compare_main(int argc, char **argv)
 	if (compare_set_gates(&cmp, a.budget, a.tolerance, err, sizeof(err))) {
 		tare_err("compare: %s", err);
 		return EXIT_USAGE;
+	}
+	switch (merge_load(a.baseline, &md, err, sizeof(err))) {
+	case 1: return compare_with_merge(&cmp, &md, &a);
+	case -1: tare_err("compare: %s", err); return EXIT_USAGE;
 	}
 	if (load(a.baseline, &base, err, sizeof(err))) {
 		tare_err("compare: %s", err);

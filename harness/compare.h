@@ -31,6 +31,17 @@
  *                     an arm's own figures: cpu_per_unit:2% (of the baseline's), p99_latency:10%
  *                     or :200us, peak_rss:5MB.  Overheads are paired within each run and survive
  *                     a change of machine; an arm's own figures do not.
+ *
+ * A baseline from other machines: a change between two runs' intervals holds each run's noise,
+ * not how a profiler's cost differs between hosts, so compare does not gate across hosts (exit
+ * 4 with limits) unless --cross-host.  A fleet's baseline can: BASELINE may be the JSON of
+ * `tare merge -o` over k runs, whose random-effects fit gives the combined log overhead mu, its
+ * standard error and the between-run variance tau^2.  A new run's overhead is then held against
+ * the prediction for a new run (Higgins, Thompson & Spiegelhalter 2009, J R Stat Soc A 172:137):
+ * the change y - mu has the interval t(k-2) sqrt(se_y^2 + se_mu^2 + tau^2), in points of the off
+ * arm's CPU.  It needs k >= 3 runs (else not gated: exit 4 with limits); CPU overhead only (the
+ * merge holds nothing else).
+ *
  * The exit code is the worst verdict's (0, 1, 4); 0 with neither option; 2 for bad arguments
  * or inputs that cannot be compared (one line naming the file).
  */
@@ -41,6 +52,7 @@
 
 #include "analysis.h"
 #include "budget.h"
+#include "merge.h"
 #include "results.h"
 #include "util.h"
 
@@ -73,7 +85,8 @@ struct cmp_row {
 };
 
 struct comparison {
-	const struct loaded_results *base, *cur;
+	const struct loaded_results *base, *cur;   /* base NULL: the baseline is `merged` */
+	const struct merge_doc *merged;
 	double conf;
 	struct analysis base_an, cur_an;
 	struct cmp_row *rows;
@@ -94,6 +107,10 @@ int compare_set_gates(struct comparison *cmp, const char *budget, const char *to
  * 0, or EXIT_USAGE with one line in err naming the file when there is nothing to compare. */
 int compare_runs(struct comparison *cmp, const struct loaded_results *base, const struct loaded_results *cur,
 		 char *err, size_t errlen);
+/* The same against a fleet's baseline, a merge of several runs (merge.h): CPU overhead rows
+ * only, each change a prediction for a new run (compare.h's top).  Same contract. */
+int compare_merged(struct comparison *cmp, const struct merge_doc *merged, const struct loaded_results *cur,
+		   char *err, size_t errlen);
 void compare_free(struct comparison *cmp);
 
 void compare_render(FILE *f, const struct comparison *cmp, enum cmp_format fmt);

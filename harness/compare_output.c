@@ -269,6 +269,17 @@ static void run_line(const struct loaded_results *lr, char *buf, size_t len)
 		 started ? ", " : "", started ? started : "", ver ? ", tare " : "", ver ? ver : "");
 }
 
+/* The baseline's line: its run's, or the merge's. */
+static void base_line(const struct comparison *cmp, char *buf, size_t len)
+{
+	const struct merge_doc *m = cmp->merged;
+	if (!m)
+		run_line(cmp->base, buf, len);
+	else
+		snprintf(buf, len, "%s  (merge of %d runs on %d host%s, %s, %g%% intervals)", m->path, m->nruns, m->nhosts,
+			 m->nhosts == 1 ? "" : "s", m->experiment, 100 * m->conf);
+}
+
 /* Each non-PASS verdict with the numbers behind it. */
 static void verdict_lines(FILE *f, const struct comparison *cmp, const char *bullet)
 {
@@ -332,10 +343,22 @@ static const char legend[] =
 	"change: current - baseline, the two-sample Hodges-Lehmann shift with its Wilcoxon rank-sum\n"
 	"(Mann-Whitney) interval and p; pts: percentage points of the off arm's CPU (or throughput).\n";
 
+static const char legend_merged[] =
+	"~: the change's interval contains 0 (not significant); n/a: too few runs or blocks for an interval.\n"
+	"baseline: the merge's random-effects estimate (DerSimonian-Laird, Hartung-Knapp interval);\n"
+	"current: Hodges-Lehmann over paired blocks with its Wilcoxon signed-rank interval.\n"
+	"change: current - combined, with the prediction interval for a new run and its t p-value;\n"
+	"pts: percentage points of the off arm's CPU.\n";
+
+static const char *legend_of(const struct comparison *cmp)
+{
+	return cmp->merged ? legend_merged : legend;
+}
+
 static void render_text(FILE *f, const struct comparison *cmp)
 {
 	char summary[600], run[4400];
-	run_line(cmp->base, run, sizeof(run));
+	base_line(cmp, run, sizeof(run));
 	fprintf(f, "baseline  %s\n", run);
 	run_line(cmp->cur, run, sizeof(run));
 	fprintf(f, "current   %s\n", run);
@@ -343,7 +366,7 @@ static void render_text(FILE *f, const struct comparison *cmp)
 	text_table(f, cmp);
 	fputc('\n', f);
 	only_lines(f, cmp, "");
-	fprintf(f, "%s", legend);
+	fprintf(f, "%s", legend_of(cmp));
 	if (cmp->overall == V_NONE)
 		return;
 	fputc('\n', f);
@@ -386,7 +409,7 @@ static void render_markdown(FILE *f, const struct comparison *cmp)
 		md_escape(f, summary, MD_GFM);
 		fputs("**\n\n", f);
 	}
-	run_line(cmp->base, run, sizeof(run));
+	base_line(cmp, run, sizeof(run));
 	fputs("- baseline: ", f);
 	md_escape(f, run, MD_GFM);
 	run_line(cmp->cur, run, sizeof(run));
@@ -406,7 +429,7 @@ static void render_markdown(FILE *f, const struct comparison *cmp)
 	if (only_lines(f, cmp, "- "))
 		fputc('\n', f);
 	fputs("<sub>", f);
-	md_escape(f, legend, MD_GFM);
+	md_escape(f, legend_of(cmp), MD_GFM);
 	fputs("</sub>\n", f);
 }
 
@@ -560,6 +583,12 @@ static json_t *json_run(const struct loaded_results *lr)
 	return o;
 }
 
+static json_t *json_merge(const struct merge_doc *m)
+{
+	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:f}", "path", m->path, "kind", "merge", "name", m->experiment, "runs",
+			 m->nruns, "hosts", m->nhosts, "confidence", m->conf);
+}
+
 static json_t *json_strings(const struct ptrvec *pv)
 {
 	json_t *a = json_array();
@@ -575,7 +604,7 @@ static void render_json(FILE *f, const struct comparison *cmp)
 		json_array_append_new(rows, json_row(cmp, &cmp->rows[i]));
 	json_object_set_new(o, "schema", json_string("tare-compare"));
 	json_object_set_new(o, "schema_version", json_integer(1));
-	json_object_set_new(o, "baseline", json_run(cmp->base));
+	json_object_set_new(o, "baseline", cmp->merged ? json_merge(cmp->merged) : json_run(cmp->base));
 	json_object_set_new(o, "current", json_run(cmp->cur));
 	json_object_set_new(o, "confidence", json_real(cmp->conf));
 	json_object_set_new(o, "budget", cmp->budget_text ? json_string(cmp->budget_text) : json_null());

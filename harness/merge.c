@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis.h"
+#include "json_io.h"
 #include "plan.h"
 #include "plot.h"
 #include "results.h"
@@ -25,7 +27,7 @@ static const char merge_usage[] =
 	"results directory or its results.json.  Runs of different experiments (workloads,\n"
 	"configurations, results schema) are refused with exit 2.\n"
 	"\n"
-	"  -o FILE.json   the merge as JSON as well\n"
+	"  -o FILE.json   the merge as JSON as well: a baseline tare compare can gate on (compare --help)\n"
 	"  --plot DIR     a forest plot: DIR/plots/forest.svg and .png (gnuplot), from DIR/data/forest.dat\n";
 
 struct run_in {
@@ -42,35 +44,24 @@ struct merged {
 	double tau;               /* points (%), between runs */
 	double i2;                /* % */
 	double q;
+	double log_mean, log_se;  /* the combined log ratio and its (HKSJ) standard error */
+	double tau2;              /* log ratio squared */
 };
-
-/* The run's estimate as a log ratio and its standard error, from its interval: the interval of
- * a run is a Wilcoxon or HKSJ one, not a normal one, so this se is what a normal interval of the
- * same width would have — the usual approximation when a meta-analysis takes published
- * intervals (Higgins & Green, Cochrane handbook 7.7.7.2). */
-static int run_effect(const struct overhead *o, double conf, double *y, double *se)
-{
-	double z = stats_normal_quantile(1 - (1 - conf) / 2);
-	if (!o->e.ok || !isfinite(o->e.lo) || !isfinite(o->e.hi) || o->e.lo <= -100)
-		return -1;
-	*y = log1p(o->e.est / 100);
-	*se = (log1p(o->e.hi / 100) - log1p(o->e.lo / 100)) / (2 * z);
-	return *se > 0 ? 0 : -1;
-}
 
 static void combine(struct run_in *runs, int n, int c, double conf, struct merged *m)
 {
 	double *y = xcalloc((size_t)n, sizeof(double)), *se = xcalloc((size_t)n, sizeof(double)), tau2 = 0;
 	int one = -1;
 	memset(m, 0, sizeof(*m));
-	m->e.est = m->e.lo = m->e.hi = m->tau = m->i2 = NAN;
+	m->e.est = m->e.lo = m->e.hi = m->tau = m->i2 = m->log_mean = m->log_se = m->tau2 = NAN;
 	for (int r = 0; r < n; r++)
-		if (run_effect(&runs[r].an.arms[c].m[MET_CPU_TOTAL], conf, &y[m->k], &se[m->k]) == 0)
+		if (analysis_log_effect(&runs[r].an.arms[c].m[MET_CPU_TOTAL], conf, &y[m->k], &se[m->k]) == 0)
 			one = r, m->k++;
 	if (m->k == 1) {
 		/* one run is its own answer, its own interval (a symmetric normal one would differ) */
 		m->e = runs[one].an.arms[c].m[MET_CPU_TOTAL].e;
 		m->tau = 0, m->i2 = 0;
+		m->log_mean = y[0], m->log_se = se[0];
 	} else if (m->k > 1) {
 		double sw = 0, swy = 0;
 		stats_random_effects(y, se, m->k, conf, &m->e, &tau2);
@@ -80,6 +71,10 @@ static void combine(struct run_in *runs, int n, int c, double conf, struct merge
 			m->q += (y[j] - swy / sw) * (y[j] - swy / sw) / (se[j] * se[j]);
 		m->i2 = m->q > m->k - 1 ? 100 * (m->q - (m->k - 1)) / m->q : 0;
 		m->tau = 100 * sqrt(tau2);
+		m->tau2 = tau2;
+		m->log_mean = m->e.est;
+		/* the HKSJ interval is log_mean +- t(k-1) se: its se, for tare compare's prediction */
+		m->log_se = (m->e.hi - m->e.lo) / (2 * stats_t_quantile(1 - (1 - conf) / 2, m->k - 1));
 		m->e.est = 100 * expm1(m->e.est);
 		m->e.lo = 100 * expm1(m->e.lo);
 		m->e.hi = 100 * expm1(m->e.hi);
@@ -169,6 +164,14 @@ static void fmt_est(const struct stats_est *e, char *buf, size_t len)
 		snprintf(buf, len, "%s%+.2f%% [%+.2f, %+.2f]", e->lo > 0 || e->hi < 0 ? "" : "~", e->est, e->lo, e->hi);
 }
 
+static json_t *hosts_json(const struct run_in *runs, int n)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(a, json_string(runs[i].host));
+	return a;
+}
+
 static json_t *est_json(const struct stats_est *e)
 {
 	return json_pack("{s:o, s:o, s:o}", "estimate_pct", json_num_or_null(e->est), "lower_pct",
@@ -235,7 +238,11 @@ int merge_main(int argc, char **argv)
 		analysis_run(&runs[i].lr.ex, runs[i].lr.trials, runs[i].lr.ntrials, conf, &runs[i].an);
 
 	doc = json_object();
+	json_object_set_new(doc, "kind", json_string("merge"));
+	json_object_set_new(doc, "schema_version", json_integer(MERGE_SCHEMA_VERSION));
+	json_object_set_new(doc, "results_schema_version", json_deep_copy(json_object_get(runs[0].lr.root, "schema_version")));
 	json_object_set_new(doc, "experiment", json_string(runs[0].lr.ex.name));
+	json_object_set_new(doc, "hosts", hosts_json(runs, n));
 	json_object_set_new(doc, "confidence", json_real(conf));
 	json_object_set_new(doc, "method", json_string("per run: CPU overhead as a log ratio, its standard error from its "
 							"interval; combined: DerSimonian-Laird tau^2, modified Hartung-Knapp-"
@@ -283,8 +290,11 @@ int merge_main(int argc, char **argv)
 			printf("  %-*s  %-12s  %s   (one run with an interval: it is the answer)\n", namew, "combined", "", cell);
 		else
 			printf("  %-*s  no run has an interval: run more blocks\n", namew, "combined");
-		jc = json_pack("{s:s, s:o, s:o, s:i, s:o, s:o}", "configuration", cf->label, "runs", jr, "combined",
-			       est_json(&m.e), "k", m.k, "tau_pct", json_num_or_null(m.tau), "i2_pct", json_num_or_null(m.i2));
+		jc = json_pack("{s:s, s:s, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o}", "configuration", cf->label, "workload",
+			       runs[0].lr.ex.workloads[cf->workload].label, "runs", jr, "combined", est_json(&m.e), "k", m.k,
+			       "tau_pct", json_num_or_null(m.tau), "i2_pct", json_num_or_null(m.i2), "log_mean",
+			       json_num_or_null(m.log_mean), "log_se", json_num_or_null(m.log_se), "tau2_log",
+			       json_num_or_null(m.k > 1 ? m.tau2 : m.k == 1 ? 0 : NAN));
 		json_array_append_new(jconf, jc);
 	}
 	json_object_set_new(doc, "configurations", jconf);
@@ -313,4 +323,75 @@ int merge_main(int argc, char **argv)
 	}
 	free(runs);
 	return rc;
+}
+
+/* ---- reading a merge back (tare compare's baseline) ------------------------------------- */
+
+static void merge_config_read(const json_t *jc, struct merge_config *mc)
+{
+	const json_t *comb = json_object_get(jc, "combined");
+	mc->label = json_get_string(jc, "configuration", NULL);
+	mc->workload = json_get_string(jc, "workload", NULL);
+	mc->k = (int)json_integer_value(json_object_get(jc, "k"));
+	mc->est = json_get_number(comb, "estimate_pct", NAN);
+	mc->lo = json_get_number(comb, "lower_pct", NAN);
+	mc->hi = json_get_number(comb, "upper_pct", NAN);
+	mc->log_mean = json_get_number(jc, "log_mean", NAN);
+	mc->log_se = json_get_number(jc, "log_se", NAN);
+	mc->tau2 = json_get_number(jc, "tau2_log", NAN);
+	mc->tau_pct = json_get_number(jc, "tau_pct", NAN);
+}
+
+int merge_load(const char *path, struct merge_doc *m, char *err, size_t errlen)
+{
+	struct stat st;
+	json_error_t je;
+	json_t *root, *jc, *hosts;
+	memset(m, 0, sizeof(*m));
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	if (!(root = json_load_file(path, 0, &je)))
+		return 0;   /* results_load will say what is wrong with it */
+	if (!json_is_object(root) || strcmp(json_get_string(root, "kind", ""), "merge")) {
+		json_decref(root);
+		return 0;
+	}
+	m->root = root;
+	m->path = path;
+	if (json_integer_value(json_object_get(root, "schema_version")) != MERGE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: a merge of schema %lld; this tare reads %d: merge the runs again with this tare",
+			 path, (long long)json_integer_value(json_object_get(root, "schema_version")), MERGE_SCHEMA_VERSION);
+		merge_unload(m);
+		return -1;
+	}
+	m->experiment = json_get_string(root, "experiment", "?");
+	m->conf = json_get_number(root, "confidence", 0.95);
+	hosts = json_object_get(root, "hosts");
+	m->nruns = (int)json_array_size(hosts);
+	for (size_t i = 0; i < json_array_size(hosts); i++) {
+		const char *h = json_string_value(json_array_get(hosts, i)), *hj;
+		int seen = !h;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = (hj = json_string_value(json_array_get(hosts, j))) && !strcmp(h, hj);
+		m->nhosts += !seen;
+	}
+	jc = json_object_get(root, "configurations");
+	m->nconfigs = (int)json_array_size(jc);
+	m->configs = xcalloc((size_t)m->nconfigs + 1, sizeof(*m->configs));
+	for (int i = 0; i < m->nconfigs; i++) {
+		merge_config_read(json_array_get(jc, (size_t)i), &m->configs[i]);
+		if (!m->configs[i].label || !m->configs[i].workload) {
+			snprintf(err, errlen, "%s: configuration %d lacks its label or workload: not a merge this tare wrote", path, i + 1);
+			merge_unload(m);
+			return -1;
+		}
+	}
+	return 1;
+}
+
+void merge_unload(struct merge_doc *m)
+{
+	free(m->configs);
+	json_decref(m->root);
+	memset(m, 0, sizeof(*m));
 }

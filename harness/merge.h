@@ -14,6 +14,38 @@
 #ifndef TARE_MERGE_H
 #define TARE_MERGE_H
 
+#include <jansson.h>
+#include <stddef.h>
+
 int merge_main(int argc, char **argv);
+
+/* The merge's own JSON (-o FILE.json), schema 1: "kind": "merge", the runs' "hosts", and per
+ * configuration the combined estimate with its interval, k, tau, I^2, and the combined log ratio
+ * "log_mean" with its HKSJ standard error "log_se" and "tau2_log" — what tare compare needs to
+ * hold a new run against the fleet (compare.h). */
+#define MERGE_SCHEMA_VERSION 1
+
+struct merge_config {
+	const char *label, *workload;   /* borrowed from the document */
+	int k;                          /* runs with an interval */
+	double est, lo, hi;             /* combined, % */
+	double log_mean, log_se, tau2;  /* log ratio; NaN when absent */
+	double tau_pct;
+};
+
+struct merge_doc {
+	const char *path, *experiment;
+	double conf;
+	int nruns, nhosts;              /* runs merged; distinct hostnames among them */
+	struct merge_config *configs;
+	int nconfigs;
+	json_t *root;
+};
+
+/* 1 and m filled when path is a file of tare merge -o; 0 when it is something else (a results
+ * directory or results.json: m untouched but zeroed); -1 with one line in err when it is a merge
+ * this tare cannot read. */
+int merge_load(const char *path, struct merge_doc *m, char *err, size_t errlen);
+void merge_unload(struct merge_doc *m);
 
 #endif
