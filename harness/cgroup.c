@@ -357,10 +357,8 @@ int cgroup_pids(const struct cgroup *cg, pid_t **pids)
 
 /* procfs mode CPU: schedstat gives ns on CPU per thread; stat's utime/stime (ticks) give the
  * user/system proportion, applied to the ns total. */
-static int procfs_cpu(const struct cgroup *cg, struct cg_cpu *out)
+static int procfs_cpu(const pid_t *pids, int n, struct cg_cpu *out)
 {
-	pid_t *pids;
-	int n = cgroup_pids(cg, &pids);
 	uint64_t user_ticks = 0, sys_ticks = 0;
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < n; i++) {
@@ -383,7 +381,6 @@ static int procfs_cpu(const struct cgroup *cg, struct cg_cpu *out)
 		}
 		closedir(d);
 	}
-	free(pids);
 	if (user_ticks + sys_ticks > 0) {
 		out->user_ns = (uint64_t)((double)out->total_ns * (double)user_ticks / (double)(user_ticks + sys_ticks));
 		out->sys_ns = out->total_ns - out->user_ns;
@@ -427,19 +424,38 @@ static int v1_cpu(const char *dir, struct cg_cpu *out)
 	return 0;
 }
 
-int cgroup_cpu(const struct cgroup *cg, struct cg_cpu *out)
+static int summed_by_procfs(const struct cgroup *cg)
+{
+	return cg->tree || (cg->sys->cpu_mode != CG_V1 && cg->sys->cpu_mode != CG_V2 && cg->pgid > 0);
+}
+
+int cgroup_cpu_members(const struct cgroup *cg, pid_t **pids)
+{
+	*pids = NULL;
+	return summed_by_procfs(cg) ? cgroup_pids(cg, pids) : -1;
+}
+
+int cgroup_cpu_of(const struct cgroup *cg, const pid_t *pids, int n, struct cg_cpu *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (cg->tree)
-		return procfs_cpu(cg, out);
+	if (pids)
+		return procfs_cpu(pids, n, out);
 	switch (cg->sys->cpu_mode) {
 	case CG_V1:
 		return v1_cpu(cg->cpu_path, out);
 	case CG_V2:
 		return v2_cpu(cg->cpu_path, out);
 	default:
-		return cg->pgid > 0 ? procfs_cpu(cg, out) : 0;
+		return 0;
 	}
+}
+
+int cgroup_cpu(const struct cgroup *cg, struct cg_cpu *out)
+{
+	pid_t *pids;
+	int n = cgroup_cpu_members(cg, &pids), rc = cgroup_cpu_of(cg, pids, n, out);
+	free(pids);
+	return rc;
 }
 
 int cgroup_root_cpu(const struct cgroup_sys *s, uint64_t *ns)

@@ -59,6 +59,13 @@ void cgroup_tree(const struct cgroup_sys *s, pid_t pid, struct cgroup *cg);
 /* Move PID (not yet running its program) into the group; pgid is remembered for procfs mode. */
 int cgroup_attach(struct cgroup *cg, pid_t pid, char *err, size_t errlen);
 int cgroup_cpu(const struct cgroup *cg, struct cg_cpu *out);
+/* The same in two steps, for a window edge that must be read at one instant: a group whose CPU
+ * is summed over its processes' threads (procfs mode, or a tree in place) finds its processes
+ * first — a scan of /proc, milliseconds — and reads their threads' schedstat after.  members
+ * returns the count with *pids malloc'd, or -1 (*pids NULL) where a cgroup file has the sum;
+ * cpu_members with pids NULL is cgroup_cpu. */
+int cgroup_cpu_members(const struct cgroup *cg, pid_t **pids);
+int cgroup_cpu_of(const struct cgroup *cg, const pid_t *pids, int n, struct cg_cpu *out);
 /* Peak memory charged to the group (v2 memory.peak, v1 max_usage_in_bytes); -1 when unknown.
  * It includes page cache charged to the first toucher, so it is reported, not analysed. */
 int cgroup_mem_peak(const struct cgroup *cg, uint64_t *bytes);

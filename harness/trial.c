@@ -123,8 +123,11 @@ static void fail_exited(struct trial_ctx *t, const struct role *r, const char *w
 
 static void snap(struct trial_ctx *t, struct snapshot *s)
 {
-	/* The slow, slowly-changing readings first (the /proc scan takes a few ms); then the
-	 * counters that define the window, back to back. */
+	/* The slow, slowly-changing readings first (the /proc scans take a few ms: the machine's
+	 * and, where CPU is summed over processes, finding the workload's); then the counters that
+	 * define the window, back to back. */
+	pid_t *wpids;
+	int nw;
 	memset(s, 0, sizeof(*s));
 	s->kthreads_ns = sysstat_kthreads_ns();
 	procstat_read(&s->ps);
@@ -135,15 +138,17 @@ static void snap(struct trial_ctx *t, struct snapshot *s)
 		if (service_metrics_read(&t->metrics, &s->m, err, sizeof(err)) < 0 && tare_verbose)
 			tare_warn("trial %d: metrics: %s", t->tr->index + 1, err);
 	}
+	nw = cgroup_cpu_members(&t->w.cg, &wpids);
 	if (t->d.have_cg)
 		cgroup_cpu(&t->d.cg, &s->d);
 	if (t->p.have_cg)
 		cgroup_cpu(&t->p.cg, &s->p);
 	if (t->counting)
 		counters_snapshot(t->env->counters, &s->counters);
-	cgroup_cpu(&t->w.cg, &s->w);
+	cgroup_cpu_of(&t->w.cg, wpids, nw, &s->w);
 	s->units = units_read(&t->units);
 	s->t_ns = now_ns();
+	free(wpids);
 }
 
 static int count_perf_fds(pid_t pid)
