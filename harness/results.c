@@ -176,6 +176,7 @@ static const struct json_field config_fields[] = {
 	JSON_FIELD_CODEC(struct config, workload_env, "workload_env", &json_strv_codec),
 	JSON_FIELD_CODEC(struct config, workload_args, "workload_args", &json_strv_codec),
 	JSON_FIELD(struct config, start_after_ready, FIELD_BOOL, 0),
+	JSON_FIELD(struct config, check_s, FIELD_DOUBLE, 0),
 	JSON_FIELD(struct config, truth_cpu_pct, FIELD_DOUBLE, NAN),
 	JSON_FIELD(struct config, truth_latency_us, FIELD_DOUBLE, NAN),
 };

@@ -800,6 +800,14 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 				script_raise(L, "%s: start must be \"gate\" (before the workload runs, the default) or \"ready\" "
 					     "(once it is ready)", a.path);
 			lua_pop(L, 1);
+			lua_getfield(L, a.idx, "check");
+			if (!lua_isnil(L, -1)) {
+				cf->check_s = lua_tonumber(L, -1);
+				if (!lua_isnumber(L, -1) || !(cf->check_s > 0 && cf->check_s <= 60))
+					script_raise(L, "%s: check must be the seconds (0 < s <= 60) the profiler is given, before "
+						     "the first trial, to find out it cannot run", a.path);
+			}
+			lua_pop(L, 1);
 			parse_ready(L, &a, eopts, &cf->ready);
 			config_stop(L, &a, eopts, cf);
 			config_control(L, c, &a, eopts, cf);
