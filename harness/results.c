@@ -157,6 +157,7 @@ static const struct json_field workload_fields[] = {
 	WL_STR(label, NULL),   /* read back: the name when absent */
 	JSON_FIELD_CODEC(struct workload, opts, "options", &kv_codec),
 	JSON_FIELD_CODEC(struct workload, argv, "argv", &json_strv_codec),
+	JSON_FIELD_CODEC(struct workload, env, "env", &json_strv_codec),   /* every arm's (preload=) */
 	WL_STR(unit, ""),
 	JSON_FIELD(struct workload, attach_pid, FIELD_INT, 0),
 	WL_STR(attach_cgroup, NULL),
