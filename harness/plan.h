@@ -99,6 +99,8 @@ struct config {
 	                           * arguments (a JVM's -XX:StartFlightRecording, node's --cpu-prof) */
 	int start_after_ready;    /* start = "ready": the profiler starts once the workload is ready
 	                           * (a scraper of its pprof endpoint, jcmd), not before its gate opens */
+	double check_s;           /* check = s: one unmeasured trial of s seconds before the first, in
+	                           * which the profiler's exit 3 stops the run (exit 3); 0: none */
 	struct ready ready;
 	int stop_signal;
 	double stop_grace_s;

@@ -157,6 +157,7 @@ static const struct json_field workload_fields[] = {
 	WL_STR(label, NULL),   /* read back: the name when absent */
 	JSON_FIELD_CODEC(struct workload, opts, "options", &kv_codec),
 	JSON_FIELD_CODEC(struct workload, argv, "argv", &json_strv_codec),
+	JSON_FIELD_CODEC(struct workload, env, "env", &json_strv_codec),   /* every arm's (preload=) */
 	WL_STR(unit, ""),
 	JSON_FIELD(struct workload, attach_pid, FIELD_INT, 0),
 	WL_STR(attach_cgroup, NULL),
@@ -176,6 +177,7 @@ static const struct json_field config_fields[] = {
 	JSON_FIELD_CODEC(struct config, workload_env, "workload_env", &json_strv_codec),
 	JSON_FIELD_CODEC(struct config, workload_args, "workload_args", &json_strv_codec),
 	JSON_FIELD(struct config, start_after_ready, FIELD_BOOL, 0),
+	JSON_FIELD(struct config, check_s, FIELD_DOUBLE, 0),
 	JSON_FIELD(struct config, truth_cpu_pct, FIELD_DOUBLE, NAN),
 	JSON_FIELD(struct config, truth_latency_us, FIELD_DOUBLE, NAN),
 };

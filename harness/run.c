@@ -587,6 +587,48 @@ static int run_block(struct run *r, struct trial_env *te, struct progress *pg, i
 	return ok;
 }
 
+/* Checks: what a profiler's available() cannot know before the workload runs (a service
+ * without the pprof endpoint a scraper needs).  Each configuration whose adapter has check = s
+ * is started once as a trial would be, unmeasured, and its profiler given s seconds; one that
+ * exits with 3, tare's "cannot run here", stops the run before any trial: its line, exit 3.
+ * Any other failure is left to the trials, which record it.  0, EXIT_CANNOT, or 130. */
+static int run_checks(struct run *r, struct trial_env *te, int quiet)
+{
+	const struct experiment *ex = r->ex;
+	for (int c = 0; c < ex->nconfigs && !tare_interrupted; c++) {
+		const struct config *cf = &ex->configs[c];
+		struct trial_result tr;
+		char *dir;
+		if (cf->check_s <= 0)
+			continue;
+		if (!quiet)
+			fprintf(stderr, "tare: checking %s (%.3g s, not measured)\n", cf->label, cf->check_s);
+		memset(&tr, 0, sizeof(tr));
+		tr.index = -1;
+		tr.config = c;
+		te->check_s = cf->check_s;
+		trial_run(te, &tr, NULL);
+		te->check_s = 0;
+		dir = xasprintf("%s/%s", r->dir, tr.dir);
+		if (tr.state != TRIAL_OK && tr.profiler_cannot) {
+			tare_err("%s cannot run here: %s (nothing was measured; its output: %s/%s)", cf->label,
+				 tr.error, r->rel, tr.dir);
+			free(dir);
+			trial_result_free(&tr);
+			return EXIT_CANNOT;
+		}
+		rm_rf(dir);
+		free(dir);
+		trial_result_free(&tr);
+	}
+	{
+		char *dir = xasprintf("%s/checks", r->dir);
+		rmdir(dir);
+		free(dir);
+	}
+	return tare_interrupted ? 130 : 0;
+}
+
 static int windows_kept(const struct run *r)
 {
 	int n = 0;
@@ -689,6 +731,21 @@ int run_experiment(const struct experiment *ex, struct run_opts *o)
 			tare_warn("%s", (char *)r.warnings.v[i]);
 	}
 	results_write(&r);
+	rc = run_checks(&r, &te, o->quiet);
+	if (rc) {
+		if (rc == 130)
+			tare_err("interrupted before the first trial");
+		free(schedule);
+		free(r.trials);
+		json_decref(r.environment);
+		json_decref(r.placement);
+		for (int i = 0; i < r.warnings.n; i++)
+			free(r.warnings.v[i]);
+		free(r.warnings.v);
+		if (te.counters)
+			counters_free(te.counters);
+		return rc;
+	}
 	progress_init(&pg, r.total,
 		      ex->warmup_s + 0.3 + (ex->design == DESIGN_SWITCHBACK ? 2 * ex->pairs * (ex->window_s + ex->guard_s)
 									: ex->duration_s > 0 ? ex->duration_s : 5),

@@ -310,9 +310,30 @@ static char *make_label(lua_State *L, const char *name, int opts, int given, str
 	return xstrdup(buf);
 }
 
-static void push_target(lua_State *L, const char *workload, const char *unit)
+/* A workload's environment for its profilers' t.env: never NULL, so t.env is always a table. */
+static char *const *workload_env(const struct workload *w)
+{
+	static char *const none[] = { NULL };
+	return w->env ? w->env : none;
+}
+
+static void push_target(lua_State *L, const char *workload, const char *unit, char *const *env)
 {
 	lua_createtable(L, 0, 6);
+	/* profilers: the workload's environment, { NAME = value } as its adapter gave it (a heap
+	 * profiler that needs its allocator preloaded in every arm checks it here) */
+	if (env) {
+		lua_createtable(L, 0, 4);
+		for (char *const *e = env; *e; e++) {
+			const char *eq = strchr(*e, '=');
+			if (!eq)
+				continue;
+			lua_pushlstring(L, *e, (size_t)(eq - *e));
+			lua_pushstring(L, eq + 1);
+			lua_settable(L, -3);
+		}
+		lua_setfield(L, -2, "env");
+	}
 	lua_pushstring(L, "{pid}");
 	lua_setfield(L, -2, "pid");
 	lua_pushstring(L, "{dir}");
@@ -514,7 +535,7 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 			}
 			workload_in_place(L, c, &a, eopts, w);
 			lua_pushvalue(L, eopts);
-			push_target(L, name, w->unit);
+			push_target(L, name, w->unit, NULL);
 			if (adapter_call(L, &a, "command", 2)) {
 				w->argv = strv_from_table(L, -1, &a, "command()");
 				lua_pop(L, 1);
@@ -535,13 +556,13 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 			w->stop_grace_s = field_number(L, a.idx, "stop_grace", 5);
 			parse_ready(L, &a, eopts, &w->ready);
 			lua_pushvalue(L, eopts);
-			push_target(L, name, w->unit);
+			push_target(L, name, w->unit, NULL);
 			if (adapter_call(L, &a, "driver", 2)) {
 				w->driver_argv = strv_from_table(L, -1, &a, "driver()");
 				lua_pop(L, 1);
 			}
 			lua_pushvalue(L, eopts);
-			push_target(L, name, w->unit);
+			push_target(L, name, w->unit, NULL);
 			if (adapter_call(L, &a, "files", 2)) {
 				w->files = files_from_table(L, -1, &a);
 				lua_pop(L, 1);
@@ -776,19 +797,19 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 			cf->baseline = lua_toboolean(L, -1);
 			lua_pop(L, 1);
 			lua_pushvalue(L, eopts);
-			push_target(L, ex->workloads[w].name, ex->workloads[w].unit);
+			push_target(L, ex->workloads[w].name, ex->workloads[w].unit, workload_env(&ex->workloads[w]));
 			if (adapter_call(L, &a, "command", 2)) {
 				cf->profiler_argv = strv_from_table(L, -1, &a, "command()");
 				lua_pop(L, 1);
 			}
 			lua_pushvalue(L, eopts);
-			push_target(L, ex->workloads[w].name, ex->workloads[w].unit);
+			push_target(L, ex->workloads[w].name, ex->workloads[w].unit, workload_env(&ex->workloads[w]));
 			if (adapter_call(L, &a, "env", 2)) {
 				cf->workload_env = env_from_table(L, -1, &a);
 				lua_pop(L, 1);
 			}
 			lua_pushvalue(L, eopts);
-			push_target(L, ex->workloads[w].name, ex->workloads[w].unit);
+			push_target(L, ex->workloads[w].name, ex->workloads[w].unit, workload_env(&ex->workloads[w]));
 			if (adapter_call(L, &a, "workload_args", 2)) {
 				cf->workload_args = strv_from_table(L, -1, &a, "workload_args()");
 				lua_pop(L, 1);
@@ -799,6 +820,14 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 			else if (!lua_isnil(L, -1) && !(lua_isstring(L, -1) && !strcmp(lua_tostring(L, -1), "gate")))
 				script_raise(L, "%s: start must be \"gate\" (before the workload runs, the default) or \"ready\" "
 					     "(once it is ready)", a.path);
+			lua_pop(L, 1);
+			lua_getfield(L, a.idx, "check");
+			if (!lua_isnil(L, -1)) {
+				cf->check_s = lua_tonumber(L, -1);
+				if (!lua_isnumber(L, -1) || !(cf->check_s > 0 && cf->check_s <= 60))
+					script_raise(L, "%s: check must be the seconds (0 < s <= 60) the profiler is given, before "
+						     "the first trial, to find out it cannot run", a.path);
+			}
 			lua_pop(L, 1);
 			parse_ready(L, &a, eopts, &cf->ready);
 			config_stop(L, &a, eopts, cf);

@@ -116,6 +116,8 @@ static void fail_exited(struct trial_ctx *t, const struct role *r, const char *w
 		return;
 	}
 	describe_status(r->c.status, why, sizeof(why));
+	if (r == &t->p && WIFEXITED(r->c.status) && WEXITSTATUS(r->c.status) == EXIT_CANNOT)
+		t->tr->profiler_cannot = 1;
 	role_log(t, r, "err", path, sizeof(path));
 	file_last_line(path, NULL, line, sizeof(line));
 	fail(t, "%s %s %s%s%s", r->name, why, when, line[0] ? ": " : "", line);
@@ -1013,7 +1015,10 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	tr->target_rate = tr->achieved_rate = NAN;
 	for (int i = 0; i < COUNTERS_MAX; i++)
 		tr->counter_value[i] = NAN;
-	snprintf(tr->dir, sizeof(tr->dir), "trials/%03d-%s", tr->index + 1, t.cf->slug);
+	if (env->check_s > 0)
+		snprintf(tr->dir, sizeof(tr->dir), "checks/%s", t.cf->slug);
+	else
+		snprintf(tr->dir, sizeof(tr->dir), "trials/%03d-%s", tr->index + 1, t.cf->slug);
 	snprintf(t.dir, sizeof(t.dir), "%s/%s", env->results_dir, tr->dir);
 	if (mkdir_p(t.dir, 0755) < 0) {
 		fail(&t, "cannot create %s: %s", t.dir, strerror(errno));
@@ -1040,6 +1045,11 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 		goto out;
 	if (t.cf->profiler_argv && t.cf->start_after_ready && start_profiler(&t) < 0)
 		goto out;
+	/* a check: the profiler given check_s to find out it cannot run; no load, nothing measured */
+	if (env->check_s > 0) {
+		wait_window(&t, (uint64_t)(env->check_s * 1e9), 0, 0, "check before the first trial");
+		goto out;
+	}
 	if (t.wl->driver_argv && start_driver(&t) < 0)
 		goto out;
 	if (wait_window(&t, (uint64_t)(env->ex->warmup_s * 1e9), 0, 0, "warm-up") < 0)

@@ -24,6 +24,9 @@ struct trial_env {
 	cpu_set_t driver_cpus;       /* the load generator's: away from the workload */
 	int pin_workload;
 	struct counter_set *counters;        /* NULL: none */
+	double check_s;              /* > 0: trial_run is a configuration's check (run.c): workload
+	                              * ready, profiler started, check_s of waiting without load, in
+	                              * checks/SLUG; nothing measured */
 };
 
 /* What a trial's counters were, beside their values in the record: names, units, support and

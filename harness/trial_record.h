@@ -48,6 +48,8 @@ struct trial_result {
 	int profiler_starts;              /* how often the profiler was started: 1, or its on windows (restart) */
 	int service_exited;               /* in place: the service exited during the trial (its whole
 	                                   * pairs before are kept; the run stops) */
+	int profiler_cannot;              /* the profiler exited with 3, tare's "cannot run here" (not
+	                                   * recorded: a check trial stops the run on it) */
 	int windows_dropped;              /* in place: pairs dropped for a failed metrics scrape */
 
 	/* Unattributed CPU: what the kernel did that neither cgroup was charged for — kernel threads

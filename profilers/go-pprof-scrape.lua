@@ -5,8 +5,10 @@
 -- The scraper is a Go program (workloads/go/scrape) in the profiler cgroup, so its CPU and
 -- memory are what the scraping costs; the profiling itself (SIGPROF, the runtime's profile
 -- buffer, encoding the answer) is charged to the service.  It starts once the service answers
--- on its port (start = "ready").  A service without the endpoint fails the trial: the scraper
--- exits 3 with one line naming the URL and the 404.
+-- on its port (start = "ready").  A service without the endpoint is found before any trial:
+-- with check = 1 tare starts the service and the scraper once, unmeasured, before the first
+-- trial; the scraper's first fetch gets the 404 within milliseconds, and it exits 3 with one
+-- line naming the URL, which stops the run with exit 3 (docs/adapters.md, check).
 --
 -- Alloy scrapes memory, block, mutex, goroutine and process_cpu by default; here only the CPU
 -- profile unless asked: profiles = "cpu,allocs,goroutine,mutex,block" is Alloy's default set
@@ -46,6 +48,8 @@ return {
              "--profiles", o.profiles }
   end,
   start = "ready",
+  -- a service without net/http/pprof: the first fetch's 404, exit 3, before any trial
+  check = 1,
   -- SIGTERM abandons the fetches in flight and writes scrape.json
   stop = { signal = "TERM", grace = 10 },
   -- what it kept: the CPU samples in the profiles it fetched (pprof-scrape sums them)

@@ -5,8 +5,8 @@
 #   scripts/setup.sh --tests  also what the tests use (Go's pprof, Python for JSON and YAML checks,
 #                             Chromium to render the HTML report, nginx and redis as real services,
 #                             wrk as a load generator that is not tare's, redis' Prometheus exporter
-#                             as a service's own metrics, bpftrace and gperftools as profilers people
-#                             run, a JDK for the Java service and JFR, Node.js and npm for the node
+#                             as a service's own metrics, bpftrace, gperftools and jemalloc as
+#                             profilers people run, a JDK for the Java service and JFR, Node.js and npm for the node
 #                             workload, and the Pyroscope Node SDK, npm-installed into workloads/node/,
 #                             Prometheus and its Pushgateway for tare export --push)
 #
@@ -20,7 +20,7 @@ set -eu
 
 build="make gcc pkg-config liblua5.4-dev libjansson-dev libpfm4-dev libelf-dev libdw-dev zlib1g-dev \
 libprotobuf-c-dev protobuf-c-compiler libbpf-dev clang llvm bpftool linux-perf gnuplot-nox"
-tests="python3 python3-yaml golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4 openjdk-17-jdk-headless nodejs prometheus prometheus-pushgateway"
+tests="python3 python3-yaml golang-go valgrind chromium nginx-light redis-server wrk prometheus-redis-exporter bpftrace libgoogle-perftools4 libjemalloc2 openjdk-17-jdk-headless nodejs prometheus prometheus-pushgateway"
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 want=$build

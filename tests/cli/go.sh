@@ -5,8 +5,8 @@
 #     with `go tool pprof -top`, rank cpuHot (70% of the work) first.  A CPU
 #     profile of 1 s has the 1.7 s of a trial to finish in (with the service at 65% of a CPU on
 #     a loaded 2-CPU machine it took more than 1.8 s), so the load is light: 30% of a CPU;
-#   - a service without net/http/pprof under the scraper: its trials fail with one line naming
-#     the URL and the 404.
+#   - a service without net/http/pprof under the scraper: the check before the first trial
+#     stops the run, exit 3, with one line naming the URL and the 404; no trial runs.
 . "$ROOT/tests/lib.sh"
 need_root
 command -v go >/dev/null || skip "go is not installed: apt-get install golang-go"
@@ -56,15 +56,19 @@ for p in go-pprof-scrape go-pprof; do
 	esac
 done
 
-# a service without net/http/pprof: the scraper's trial fails with one line naming the endpoint
+# a service without net/http/pprof: the scraper's check (check = 1) finds the 404 before any
+# trial, and the run stops there with exit 3 and one line naming the endpoint
 cat > nop.lua <<'LUA'
 experiment { name = "nop", workload = { "go", rate = 100, pprof = false },
   profilers = { "off", { "go-pprof-scrape", interval = 2, seconds = 1 } },
   design = "process", blocks = 1, warmup = 0.3, duration = 1 }
 LUA
-expect_exit 1 "$TARE" run nop.lua --no-report
-contains "profiler exited with status 3 .*/debug/pprof/profile?seconds=1: 404 Not Found.*does the service import net/http/pprof?"
+expect_exit 3 "$TARE" run nop.lua --no-report
+contains "go-pprof-scrape.* cannot run here: profiler exited with status 3 .*/debug/pprof/profile?seconds=1: 404 Not Found.*does the service import net/http/pprof?"
+[ "$(printf '%s\n' "$out" | grep -c 'cannot run here')" -eq 1 ] || fail "want one line saying why: $out"
 f=$(ls results/*-nop/results.json)
-[ "$(json "$f" '[t["state"] for t in d["trials"] if t["config"] == 0] == ["ok"] and [t["state"] for t in d["trials"] if t["config"] == 1] != ["ok"]')" = True ] ||
-	fail "trials: $(json "$f" '[(t["config"], t["state"], t["error"]) for t in d["trials"]]')"
+[ "$(json "$f" 'len(d["trials"])')" = 0 ] || fail "trials ran: $(json "$f" '[(t["config"], t["state"]) for t in d["trials"]]')"
+ls results/*-nop/checks/*/profiler.err >/dev/null 2>&1 || fail "the check's output is not kept: $(ls -R results/*-nop)"
+# a service with the endpoint passes its check, which leaves nothing behind (the run above)
+[ ! -e "$r/checks" ] || fail "the passed check left $r/checks: $(ls -R "$r/checks")"
 exit 0
