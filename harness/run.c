@@ -629,6 +629,25 @@ static int run_checks(struct run *r, struct trial_env *te, int quiet)
 	return tare_interrupted ? 130 : 0;
 }
 
+/* What a run holds once its results are written, whether it ran its trials or stopped before. */
+static void run_release(struct run *r, int *schedule, struct trial_env *te)
+{
+	analysis_free(&r->an);
+	results_free_latency(r);
+	json_decref(r->environment);
+	json_decref(r->placement);
+	for (int i = 0; i < r->warnings.n; i++)
+		free(r->warnings.v[i]);
+	free(r->warnings.v);
+	free(r->verdicts);
+	for (int i = 0; i < r->ntrials; i++)
+		trial_result_free(&r->trials[i]);
+	free(r->trials);
+	free(schedule);
+	if (te->counters)
+		counters_free(te->counters);
+}
+
 static int windows_kept(const struct run *r)
 {
 	int n = 0;
@@ -735,15 +754,7 @@ int run_experiment(const struct experiment *ex, struct run_opts *o)
 	if (rc) {
 		if (rc == 130)
 			tare_err("interrupted before the first trial");
-		free(schedule);
-		free(r.trials);
-		json_decref(r.environment);
-		json_decref(r.placement);
-		for (int i = 0; i < r.warnings.n; i++)
-			free(r.warnings.v[i]);
-		free(r.warnings.v);
-		if (te.counters)
-			counters_free(te.counters);
+		run_release(&r, schedule, &te);
 		return rc;
 	}
 	progress_init(&pg, r.total,
@@ -819,19 +830,6 @@ int run_experiment(const struct experiment *ex, struct run_opts *o)
 		tare_err("%d configuration%s could not be measured (see the warnings above)", unmeasured, unmeasured > 1 ? "s" : "");
 		rc = EXIT_FAIL;
 	}
-	analysis_free(&r.an);
-	results_free_latency(&r);
-	json_decref(r.environment);
-	json_decref(r.placement);
-	for (int i = 0; i < r.warnings.n; i++)
-		free(r.warnings.v[i]);
-	free(r.warnings.v);
-	free(r.verdicts);
-	for (int i = 0; i < r.ntrials; i++)
-		trial_result_free(&r.trials[i]);
-	free(r.trials);
-	free(schedule);
-	if (te.counters)
-		counters_free(te.counters);
+	run_release(&r, schedule, &te);
 	return rc;
 }
