@@ -223,18 +223,6 @@ void sample_debug(const char *fmt, ...)
 	fprintf(stderr, "tare sample: debug: %s\n", buf);
 }
 
-int sample_usage(const char *help, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: %s (see %s)\n", buf, help);
-	return EXIT_USAGE;
-}
-
 int sample_common_opt(int c, const char *arg, struct sample_common *o, const char *help)
 {
 	uint64_t v;

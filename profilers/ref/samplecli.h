@@ -8,11 +8,13 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "util.h"
+
 /* "tare sample: MESSAGE" on stderr; sample_debug only with -v (tare_verbose). */
 void sample_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sample_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "tare sample: MESSAGE (see HELP)" on stderr; returns EXIT_USAGE. */
-int sample_usage(const char *help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "tare sample: MESSAGE (see HELP)" on stderr; returns EXIT_USAGE (tare_usage, util.h). */
+#define sample_usage(help, ...) tare_usage("tare sample", help, __VA_ARGS__)
 
 /* The options both commands take, into the same fields: -F -e -o -p -v and --folded, --stats,
  * --flush.  A command lists SAMPLE_COMMON_LONGOPTS among its long options, numbers its own from
