@@ -59,6 +59,16 @@ void tare_die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+void tare_err_as(const char *who, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", who, buf);
+}
+
 int tare_vusage(const char *who, const char *help, const char *fmt, va_list ap)
 {
 	char buf[4096];

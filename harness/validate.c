@@ -28,7 +28,6 @@
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +40,6 @@
 #include "sweep.h"
 #include "util.h"
 #include "validate_int.h"
-
-void validate_err(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare validate: %s\n", buf);
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* The lines: a header for each kind of case, one line per case (and per measure).          */

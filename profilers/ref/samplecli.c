@@ -199,17 +199,6 @@ json_t *sample_switch_json(const struct sample_switch *w, int with_events)
 	return j;
 }
 
-void sample_err(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: %s\n", buf);
-}
-
 void sample_debug(const char *fmt, ...)
 {
 	va_list ap;

@@ -11,7 +11,7 @@
 #include "util.h"
 
 /* "tare sample: MESSAGE" on stderr; sample_debug only with -v (tare_verbose). */
-void sample_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define sample_err(...) tare_err_as("tare sample", __VA_ARGS__)
 void sample_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "tare sample: MESSAGE (see HELP)" on stderr; returns EXIT_USAGE (tare_usage, util.h). */
 #define sample_usage(help, ...) tare_usage("tare sample", help, __VA_ARGS__)
