@@ -36,6 +36,10 @@ enum { SAMPLE_OPT_FOLDED = 256, SAMPLE_OPT_STATS, SAMPLE_OPT_FLUSH, SAMPLE_OPT_O
 	{ "flush", required_argument, NULL, SAMPLE_OPT_FLUSH }
 /* 1: c was a common option, taken; 0: it is not one; EXIT_USAGE after one line naming help. */
 int sample_common_opt(int c, const char *arg, struct sample_common *o, const char *help);
+/* After the options, before anything is opened: -F no higher than the kernel allows
+ * (kernel.perf_event_max_sample_rate; with check_rate, when the rate drives a perf event), and
+ * -p a process that exists.  0, or EXIT_USAGE after one line. */
+int sample_check_target(const struct sample_common *o, int check_rate, const char *help);
 
 /* Whether an output can be written where it is asked for (a file beside it is created and
  * removed), before anything is measured; -1 after one line saying why not. */
@@ -143,6 +147,9 @@ int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mas
 		    const struct sigaction *old);
 /* Open the gate: 0 once it runs; 127 (not found) or 126 (cannot run) after one line, reaped. */
 int sample_cmd_release(struct sample_cmd *c, const char *name);
+/* The command's pidfd, in epfd's set with data.u32 tag (readable once the command exits): the
+ * fd to close, or -1 where pidfds are not (the loop then waits for SIGCHLD alone). */
+int sample_cmd_watch(const struct sample_cmd *c, int epfd, uint32_t tag);
 /* Reap it if it has exited; with block, wait until it has. */
 void sample_cmd_reap(struct sample_cmd *c, int block);
 /* The sampler's exit code from the command's status: its exit status, 128 + a signal. */
