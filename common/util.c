@@ -59,6 +59,33 @@ void tare_die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+void tare_err_as(const char *who, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", who, buf);
+}
+
+int tare_vusage(const char *who, const char *help, const char *fmt, va_list ap)
+{
+	char buf[4096];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fprintf(stderr, "%s: %s (see %s)\n", who, buf, help);
+	return EXIT_USAGE;
+}
+
+int tare_usage(const char *who, const char *help, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	tare_vusage(who, help, fmt, ap);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);

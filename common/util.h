@@ -26,6 +26,15 @@ void tare_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tare_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tare_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void tare_die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* One line on stderr as a command other than tare's own says it: "WHO: MESSAGE" (who
+ * "tare sample"). */
+void tare_err_as(const char *who, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error, the one line every command prints for one: "WHO: MESSAGE (see HELP)" on stderr
+ * (who "tare hist", help "tare hist --help").  Returns EXIT_USAGE. */
+int tare_usage(const char *who, const char *help, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int tare_vusage(const char *who, const char *help, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

@@ -748,17 +748,7 @@ struct compare_args {
 	int cross_host;
 };
 
-static int arg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int arg_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "tare: compare: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see tare compare --help)\n");
-	va_end(ap);
-	return EXIT_USAGE;
-}
+#define arg_error(...) tare_usage("tare: compare", "tare compare --help", __VA_ARGS__)
 
 static int parse_args(int argc, char **argv, struct compare_args *a)
 {

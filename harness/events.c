@@ -240,13 +240,7 @@ static void print_notes(const struct listing *l)
 	       cpu, "/sys/bus/event_source/devices");
 }
 
-static int usage_err(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "tare: events: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see tare events --help)\n");
-	return EXIT_USAGE;
-}
+#define usage_err(...) tare_usage("tare: events", "tare events --help", __VA_ARGS__)
 
 int events_main(int argc, char **argv)
 {

@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -345,17 +344,7 @@ static const char export_usage[] =
 	"Without -o or --push the text goes to stdout.  Exit: 0 done, 1 not written or not pushed,\n"
 	"2 usage error or results that cannot be read.\n";
 
-static int arg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int arg_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "tare: export: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, " (see tare export --help)\n");
-	va_end(ap);
-	return EXIT_USAGE;
-}
+#define arg_error(...) tare_usage("tare: export", "tare export --help", __VA_ARGS__)
 
 int export_main(int argc, char **argv)
 {

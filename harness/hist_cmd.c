@@ -40,13 +40,7 @@ static const char hist_help[] =
 	"\n"
 	"  wrk ... -s latencies.lua URL && tare hist --from text --unit us wrk-latency.txt -o latency.hist\n";
 
-static int hist_usage(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "tare hist: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see tare hist --help)\n");
-	return EXIT_USAGE;
-}
+#define hist_usage(...) tare_usage("tare hist", "tare hist --help", __VA_ARGS__)
 
 /* count, min, p50, p90, p99, p99.9, max: one "name value" line each, in µs. */
 static void hist_print_summary(const struct hist *h, FILE *f)

@@ -76,13 +76,7 @@ static const char usage_text[] =
 	"\n"
 	"Start with: tare run scripts/canary.lua\n";
 
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "tare: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (see tare --help)\n");
-	return EXIT_USAGE;
-}
+#define usage_error(...) tare_usage("tare", "tare --help", __VA_ARGS__)
 
 static int cmd_run(int argc, char **argv)
 {
@@ -106,7 +100,7 @@ static int cmd_run(int argc, char **argv)
 		case 'R': ro.no_report = 1; break;
 		case 'h': help = 1; break;
 		case 'v': tare_verbose = 1; break;
-		default: return usage_error("run: bad option%s", "");
+		default: return usage_error("run: bad option");
 		}
 	}
 	if (optind >= argc) {
@@ -114,7 +108,7 @@ static int cmd_run(int argc, char **argv)
 			fputs("usage: tare run SCRIPT.lua [name=value ...] [-o DIR] [-q] [--no-report] [--concurrent]\n", stdout);
 			return 0;
 		}
-		return usage_error("run: which script? e.g. tare run scripts/canary.lua%s", "");
+		return usage_error("run: which script? e.g. tare run scripts/canary.lua");
 	}
 	script = argv[optind++];
 	/* Options may also follow the script: tare run x.lua -q blocks=4 */

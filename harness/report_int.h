@@ -1,5 +1,6 @@
 /* report_int.h — what the parts of `tare report` share, and nothing else includes:
  *   report.c             the command, loading the inputs, the run's sections, putting it together;
+ *   report_method.c      the sections with a column per input: method, environment, reproduce;
  *   report_validation.c  a validation's sections (validation.json of `tare validate`);
  *   plot.c               the plots: their data files, gnuplot, the Plots section.
  * The rest of tare calls report.h.
@@ -65,11 +66,22 @@ void base_name(const char *dir, char *buf, size_t len);
 
 int is_baseline(const struct experiment *ex, int c);
 int run_has_latency(const struct rrun *run);
+/* What one unit of work was in this run, as the workload reported it. */
+const char *run_unit(const struct rrun *run);
+/* Did any run of the report switch its profilers inside one process (docs/switchback.md)? */
+int any_switchback(const struct report *rp);
 /* "perf hz=99", or "perf hz=99 (run 2)" when the report compares runs. */
 void series_label(const struct report *rp, const struct rrun *run, const char *label, char *buf, size_t len);
 
 /* One item of the Warnings list, tagged with where it comes from ("run 2: ", "validation: "). */
 void warn_item(struct doc *d, const char *tag, const char *text);
+
+/* ---- report_method.c ------------------------------------------------------------------------ */
+
+/* Method (the runs', then val_method), Environment and Reproduce, for every input. */
+void sec_method(struct doc *d, const struct report *rp);
+void sec_environment(struct doc *d, const struct report *rp);
+void sec_reproduce(struct doc *d, const struct report *rp);
 /* Tables with one column per input of the report (runs, then validations) in [from, to): the
  * header, and a row per plain key of each input's ROOT.member (or ROOT.member.sub). */
 void input_columns(struct table *t, const struct report *rp, int from, int to, const char *first);

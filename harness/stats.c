@@ -628,6 +628,30 @@ static double *diffs_sorted(const double *a, int na, const double *b, int nb, si
 	return w;
 }
 
+/* What the two procedures share once their statistic stat is known: the estimate (the median
+ * of the sorted steps w[0..m-1], Walsh averages or differences) and the p-value and interval,
+ * exact from the null distribution when out->exact (c->b: the two-sample one), else by the
+ * normal approximation (z, normal_interval).  0; -1 out of memory. */
+static int wilcoxon_infer(const struct zctx *c, double stat, double *w, size_t m, double conf,
+			  zfun z, void (*normal_interval)(const struct zctx *, const double *, size_t,
+							  double, struct stats_est *),
+			  struct stats_est *out)
+{
+	struct null_dist d = { 0 };
+	out->est = sorted_median(w, m);
+	if (out->exact) {
+		if ((c->b ? wilcox_dist(c->na, c->nb, &d) : signrank_dist(c->na, &d)) < 0)
+			return -1;
+		out->p = exact_p(&d, stat);
+		exact_interval(&d, w, conf, out);
+		free(d.count);
+	} else {
+		out->p = two_sided_p(z(c, 0));
+		normal_interval(c, w, dedup_sorted(w, m), conf, out);
+	}
+	return 0;
+}
+
 /* The inference part of stats_signed_rank for the non-zero values a[0..n-1], n >= 1. */
 static int signed_rank_fit(const double *a, int n, int zeros, double conf,
 			   struct stats_est *out)
@@ -636,27 +660,14 @@ static int signed_rank_fit(const double *a, int n, int zeros, double conf,
 	double ties, *w = walsh_sorted(a, n, &m);
 	struct keyed *buf = malloc((size_t)n * sizeof *buf);
 	struct zctx c = { .a = a, .na = n, .buf = buf };
-	struct null_dist d = { 0 };
 	int rc = -1;
-	if (!w || !buf)
-		goto out;
-	out->est = sorted_median(w, m);
-	for (int i = 0; i < n; i++)
-		buf[i] = (struct keyed){ fabs(a[i]), a[i] > 0 };
-	double v = rank_sum_flagged(buf, n, &ties);
-	out->exact = n < 50 && ties == 0 && !zeros;
-	if (out->exact) {
-		if (signrank_dist(n, &d) < 0)
-			goto out;
-		out->p = exact_p(&d, v);
-		exact_interval(&d, w, conf, out);
-	} else {
-		out->p = two_sided_p(sr_z(&c, 0));
-		sr_normal_interval(&c, w, dedup_sorted(w, m), conf, out);
+	if (w && buf) {
+		for (int i = 0; i < n; i++)
+			buf[i] = (struct keyed){ fabs(a[i]), a[i] > 0 };
+		double v = rank_sum_flagged(buf, n, &ties);
+		out->exact = n < 50 && ties == 0 && !zeros;
+		rc = wilcoxon_infer(&c, v, w, m, conf, sr_z, sr_normal_interval, out);
 	}
-	rc = 0;
-out:
-	free(d.count);
 	free(buf);
 	free(w);
 	return rc;
@@ -698,29 +709,16 @@ static int rank_sum_fit(const double *a, int na, const double *b, int nb, double
 	double ties, *w = diffs_sorted(a, na, b, nb, &m);
 	struct keyed *buf = malloc((size_t)(na + nb) * sizeof *buf);
 	struct zctx c = { .a = a, .na = na, .b = b, .nb = nb, .buf = buf };
-	struct null_dist d = { 0 };
 	int rc = -1;
-	if (!w || !buf)
-		goto out;
-	out->est = sorted_median(w, m);
-	for (int i = 0; i < na; i++)
-		buf[i] = (struct keyed){ a[i], 1 };
-	for (int j = 0; j < nb; j++)
-		buf[na + j] = (struct keyed){ b[j], 0 };
-	double stat = rank_sum_flagged(buf, na + nb, &ties) - na * (na + 1.0) / 2;
-	out->exact = na < 50 && nb < 50 && ties == 0;
-	if (out->exact) {
-		if (wilcox_dist(na, nb, &d) < 0)
-			goto out;
-		out->p = exact_p(&d, stat);
-		exact_interval(&d, w, conf, out);
-	} else {
-		out->p = two_sided_p(rs_z(&c, 0));
-		rs_normal_interval(&c, w, dedup_sorted(w, m), conf, out);
+	if (w && buf) {
+		for (int i = 0; i < na; i++)
+			buf[i] = (struct keyed){ a[i], 1 };
+		for (int j = 0; j < nb; j++)
+			buf[na + j] = (struct keyed){ b[j], 0 };
+		double stat = rank_sum_flagged(buf, na + nb, &ties) - na * (na + 1.0) / 2;
+		out->exact = na < 50 && nb < 50 && ties == 0;
+		rc = wilcoxon_infer(&c, stat, w, m, conf, rs_z, rs_normal_interval, out);
 	}
-	rc = 0;
-out:
-	free(d.count);
 	free(buf);
 	free(w);
 	return rc;

@@ -620,13 +620,14 @@ static int trace_usage_err(const char *cmd, const char *fmt, ...) __attribute__(
 
 static int trace_usage_err(const char *cmd, const char *fmt, ...)
 {
+	char who[64], help[64];
 	va_list ap;
 
-	fprintf(stderr, "tare trace %s: ", cmd);
+	snprintf(who, sizeof(who), "tare trace %s", cmd);
+	snprintf(help, sizeof(help), "tare trace %s --help", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	tare_vusage(who, help, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see tare trace %s --help)\n", cmd);
 	return EXIT_USAGE;
 }
 

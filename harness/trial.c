@@ -685,21 +685,31 @@ static int switch_profiler(struct trial_ctx *t, enum tare_arm arm)
 	return 0;
 }
 
+/* The machine between two snapshots: its /proc/stat difference into d, and the CPU neither
+ * cgroup was charged for (kernel threads' CPU, and irq where the kernel accounts it apart),
+ * returned; the kernel threads' part in *kthreads_ns. */
+static uint64_t machine_between(const struct snapshot *a, const struct snapshot *b, struct procstat *d,
+				uint64_t *kthreads_ns)
+{
+	*kthreads_ns = b->kthreads_ns > a->kthreads_ns ? b->kthreads_ns - a->kthreads_ns : 0;
+	procstat_delta(&a->ps, &b->ps, d);
+	return *kthreads_ns + (sysstat_irq_time_accounted() ? d->irq_ns + d->softirq_ns : 0);
+}
+
 static void window_record(const struct snapshot *a, const struct snapshot *b, uint64_t first_ns,
 			  struct window_result *w)
 {
 	struct procstat d;
+	uint64_t kthreads_ns;
 	w->start_s = (double)(a->t_ns - first_ns) / 1e9;
 	w->wall_s = (double)(b->t_ns - a->t_ns) / 1e9;
 	w->units = b->units - a->units;
 	w->workload_cpu_ns = b->w.total_ns - a->w.total_ns;
 	w->profiler_cpu_ns = b->p.total_ns - a->p.total_ns;
 	w->driver_cpu_ns = b->d.total_ns - a->d.total_ns;
-	procstat_delta(&a->ps, &b->ps, &d);
+	w->unattributed_ns = machine_between(a, b, &d, &kthreads_ns);
 	w->machine_busy_ns = procstat_busy_ns(&d);
 	w->machine_steal_ns = d.steal_ns;
-	w->unattributed_ns = (b->kthreads_ns > a->kthreads_ns ? b->kthreads_ns - a->kthreads_ns : 0) +
-			     (sysstat_irq_time_accounted() ? d.irq_ns + d.softirq_ns : 0);
 }
 
 /* In place: a pair with a window whose metrics could not be read (a scrape failed or timed
@@ -833,14 +843,12 @@ static void record_window(struct trial_ctx *t, const struct snapshot *a, const s
 	tr->profiler_sys_ns = b->p.sys_ns - a->p.sys_ns;
 	tr->profiler_cpu_ns = b->p.total_ns - a->p.total_ns;
 	tr->driver_cpu_ns = b->d.total_ns - a->d.total_ns;
-	procstat_delta(&a->ps, &b->ps, &d);
+	tr->unattributed_ns = machine_between(a, b, &d, &tr->kthreads_ns);
 	tr->machine_busy_ns = procstat_busy_ns(&d);
 	tr->machine_irq_ns = d.irq_ns;
 	tr->machine_softirq_ns = d.softirq_ns;
 	tr->machine_steal_ns = d.steal_ns;
 	tr->machine_idle_ns = d.idle_ns + d.iowait_ns;
-	tr->kthreads_ns = b->kthreads_ns > a->kthreads_ns ? b->kthreads_ns - a->kthreads_ns : 0;
-	tr->unattributed_ns = tr->kthreads_ns + (sysstat_irq_time_accounted() ? d.irq_ns + d.softirq_ns : 0);
 	if (t->counting) {
 		struct counter_result res[COUNTERS_MAX];
 		int n = counters_window(t->env->counters, &a->counters, &b->counters, res, COUNTERS_MAX);

@@ -28,7 +28,6 @@
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +40,6 @@
 #include "sweep.h"
 #include "util.h"
 #include "validate_int.h"
-
-void validate_err(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare validate: %s\n", buf);
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* The lines: a header for each kind of case, one line per case (and per measure).          */
@@ -171,18 +159,7 @@ static const char validate_usage_text[] =
 	"which), 2 usage, 3 no gated sampler can run here (perf_event denied, no PMU, no BPF),\n"
 	"130 interrupted.\n";
 
-static int vusage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int vusage(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare validate: %s (see tare validate --help)\n", buf);
-	return EXIT_USAGE;
-}
+#define vusage(...) tare_usage("tare validate", "tare validate --help", __VA_ARGS__)
 
 /* "99,999" into v; the count, or -1. */
 static int parse_list(const char *s, long min, long max, long *v, int cap)

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdint.h>
 
+#include "util.h"
 #include "validate.h"
 
 #define VALIDATE_MAX_LIST	16
@@ -149,8 +150,8 @@ struct vstate {
 	int interrupted;
 };
 
-/* validate.c: one line on stderr, "tare validate: ..." */
-void validate_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One line on stderr, "tare validate: ..." */
+#define validate_err(...) tare_err_as("tare validate", __VA_ARGS__)
 
 /* validate_judge.c */
 /* A measure's truth from the workload's output.  0, or -1 with a sentence in err. */

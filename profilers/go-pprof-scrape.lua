@@ -19,6 +19,7 @@
 -- No switch: pprof's CPU profile runs for the whole of each fetch, so trials are processes
 -- (design = "process").
 local prog = tare.build .. "/workloads/pprof-scrape"
+local go_pprof = dofile(tare.root .. "/profilers/go-pprof.lua")	-- the same program: its check
 local kinds = { cpu = true, heap = true, allocs = true, goroutine = true, mutex = true, block = true }
 
 return {
@@ -28,13 +29,7 @@ return {
     seconds  = { "length of each CPU profile in whole seconds (0: interval - 1, as Alloy)", 0, type = "integer", min = 0, max = 86400 },
     profiles = { "profile types to scrape, comma-separated: cpu, heap, allocs, goroutine, mutex, block", "cpu" },
   },
-  available = function()
-    if not tare.exists(prog) then
-      if not tare.which("go") then return false, "go is not installed: apt-get install golang-go, then run make" end
-      return false, prog .. " is not built: run make"
-    end
-    return true
-  end,
+  available = go_pprof.available,
   command = function(o, t)
     for k in (o.profiles .. ","):gmatch("([^,]*),") do
       if not kinds[k] then

@@ -4,6 +4,9 @@
 -- `tare trace gen poisson|bursty|diurnal ...` or `tare trace import access.log`.
 -- Latency, units and files are as for the server workload.
 local function prog(name) return tare.build .. "/workloads/" .. name end
+-- the same server and driver binaries: server.lua's check that they are built, its threads and
+-- its readiness
+local server = dofile(tare.root .. "/workloads/server.lua")
 
 local function resolve(path)
   if path:sub(1, 1) == "/" then return path end
@@ -20,12 +23,7 @@ return {
     alloc_bytes   = { "bytes the server mallocs, touches and frees per request", 16384, type = "integer", min = 0, max = 67108864 },
     payload_bytes = { "request payload bytes", 64, type = "integer", min = 0, max = 16777216 },
   },
-  available = function()
-    for _, name in ipairs({ "server", "replay" }) do
-      if not tare.exists(prog(name)) then return false, prog(name) .. " is not built: run make" end
-    end
-    return true
-  end,
+  available = server.available,
   command = function(o, t)
     -- A missing trace is a configuration error now, not a failed trial later.  (Its content
     -- is checked by replay itself: a bad line fails the trial with FILE:LINE.)  o.trace has its
@@ -36,8 +34,8 @@ return {
     end
     return { prog("server"), "--port", 0, "--port-file", t.dir .. "/server.port", "--threads", o.threads }
   end,
-  threads = function(o) return o.threads end,
-  ready = { file = "{dir}/server.port", timeout = 10 },
+  threads = server.threads,
+  ready = server.ready,
   driver = function(o, t)
     return { prog("replay"), "--port-file", t.dir .. "/server.port", "--trace", resolve(o.trace),
              "--connections", o.connections, "--alloc-bytes", o.alloc_bytes,

@@ -447,18 +447,9 @@ int sample_bpf_main(int argc, char **argv)
 		rc = usage_error("%s", err);
 		goto out;
 	}
-	if ((S.o.types & (1u << TARE_CPU)) && perf_event_max_sample_rate() &&
-	    S.o.c.freq_hz > perf_event_max_sample_rate()) {
-		rc = usage_error("-F %" PRIu64 ": above kernel.perf_event_max_sample_rate (%" PRIu64
-				 "); use a lower rate or raise the sysctl",
-				 S.o.c.freq_hz, perf_event_max_sample_rate());
+	rc = sample_check_target(&S.o.c, (S.o.types & (1u << TARE_CPU)) != 0, BPF_HELP);
+	if (rc)
 		goto out;
-	}
-	if (S.o.mode == BPF_TARGET_PID && kill(S.o.c.pid, 0) < 0 && errno == ESRCH) {
-		sample_err("pid %d: no such process", (int)S.o.c.pid);
-		rc = EXIT_USAGE;
-		goto out;
-	}
 	for (int ty = 0; ty < TARE_NTYPES; ty++) {
 		struct ptype *T = &S.t[ty];
 
@@ -553,12 +544,7 @@ int sample_bpf_main(int argc, char **argv)
 		rc = sample_cmd_release(&S.cmd, S.o.cmd[0]);
 		if (rc)
 			goto out;
-		S.child_pidfd = sys_pidfd_open(S.cmd.pid);
-		if (S.child_pidfd >= 0) {
-			struct epoll_event e = { .events = EPOLLIN, .data.u32 = 1 };
-
-			epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.child_pidfd, &e);
-		}
+		S.child_pidfd = sample_cmd_watch(&S.cmd, S.epfd, 1);
 	} else if (kill(S.o.c.pid, 0) < 0 && errno == ESRCH) {
 		/* it exited while we attached: nothing to profile, but the outputs are written */
 		S.procs[0].exited = 1;

@@ -629,14 +629,8 @@ int sample_main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (perfevent_lookup(S.o.c.event, &S.ev, err, sizeof(err)) < 0)
 		return usage_error("%s", err);
-	if (S.o.c.freq_hz && perf_event_max_sample_rate() && S.o.c.freq_hz > perf_event_max_sample_rate())
-		return usage_error("-F %" PRIu64 ": above kernel.perf_event_max_sample_rate (%" PRIu64
-				   "); use a lower rate or raise the sysctl",
-				   S.o.c.freq_hz, perf_event_max_sample_rate());
-	if (S.o.mode == TARGET_PID && kill(S.o.c.pid, 0) < 0 && errno == ESRCH) {
-		sample_err("pid %d: no such process", (int)S.o.c.pid);
-		return EXIT_USAGE;
-	}
+	if ((rc = sample_check_target(&S.o.c, 1, SAMPLE_HELP)) != 0)
+		return rc;
 	if ((S.o.c.out && sample_check_writable(S.o.c.out) < 0) ||
 	    (S.o.c.folded && sample_check_writable(S.o.c.folded) < 0) ||
 	    (S.o.c.stats && sample_check_writable(S.o.c.stats) < 0))
@@ -695,12 +689,7 @@ int sample_main(int argc, char **argv)
 		rc = sample_cmd_release(&S.cmd, S.o.cmd[0]);
 		if (rc)
 			goto out;
-		S.child_pidfd = sys_pidfd_open(S.cmd.pid);
-		if (S.child_pidfd >= 0) {
-			struct epoll_event e = { .events = EPOLLIN, .data.u32 = UINT32_MAX };
-
-			epoll_ctl(S.epfd, EPOLL_CTL_ADD, S.child_pidfd, &e);
-		}
+		S.child_pidfd = sample_cmd_watch(&S.cmd, S.epfd, UINT32_MAX);
 	}
 	S.start_ns = now_ns();
 	S.start_wall_ns = wall_ns();

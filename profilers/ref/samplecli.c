@@ -6,10 +6,12 @@
 #include <jansson.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 #include "gated.h"
 #include "output.h"
 #include "parse.h"
+#include "perf_event.h"
 #include "util.h"
 
 volatile sig_atomic_t sample_stop, sample_sigchld;
@@ -199,17 +202,6 @@ json_t *sample_switch_json(const struct sample_switch *w, int with_events)
 	return j;
 }
 
-void sample_err(const char *fmt, ...)
-{
-	va_list ap;
-	char buf[1024];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: %s\n", buf);
-}
-
 void sample_debug(const char *fmt, ...)
 {
 	va_list ap;
@@ -221,18 +213,6 @@ void sample_debug(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "tare sample: debug: %s\n", buf);
-}
-
-int sample_usage(const char *help, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "tare sample: %s (see %s)\n", buf, help);
-	return EXIT_USAGE;
 }
 
 int sample_common_opt(int c, const char *arg, struct sample_common *o, const char *help)
@@ -270,6 +250,20 @@ int sample_common_opt(int c, const char *arg, struct sample_common *o, const cha
 		if (!parse_number(arg, 0, 1e7, &o->flush_s))
 			return sample_usage(help, "--flush %s: expected seconds, 0 or more", arg);
 		return 1;
+	}
+	return 0;
+}
+
+int sample_check_target(const struct sample_common *o, int check_rate, const char *help)
+{
+	uint64_t max = perf_event_max_sample_rate();
+
+	if (check_rate && o->freq_hz && max && o->freq_hz > max)
+		return sample_usage(help, "-F %" PRIu64 ": above kernel.perf_event_max_sample_rate (%" PRIu64
+				    "); use a lower rate or raise the sysctl", o->freq_hz, max);
+	if (o->have_pid && kill(o->pid, 0) < 0 && errno == ESRCH) {
+		sample_err("pid %d: no such process", (int)o->pid);
+		return EXIT_USAGE;
 	}
 	return 0;
 }
@@ -383,6 +377,18 @@ int sample_cmd_release(struct sample_cmd *c, const char *name)
 		return e == ENOENT ? 127 : 126;
 	}
 	return 0;
+}
+
+int sample_cmd_watch(const struct sample_cmd *c, int epfd, uint32_t tag)
+{
+	int fd = sys_pidfd_open(c->pid);
+
+	if (fd >= 0) {
+		struct epoll_event e = { .events = EPOLLIN, .data.u32 = tag };
+
+		epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e);
+	}
+	return fd;
 }
 
 void sample_cmd_reap(struct sample_cmd *c, int block)

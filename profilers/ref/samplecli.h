@@ -8,11 +8,13 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "util.h"
+
 /* "tare sample: MESSAGE" on stderr; sample_debug only with -v (tare_verbose). */
-void sample_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define sample_err(...) tare_err_as("tare sample", __VA_ARGS__)
 void sample_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "tare sample: MESSAGE (see HELP)" on stderr; returns EXIT_USAGE. */
-int sample_usage(const char *help, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "tare sample: MESSAGE (see HELP)" on stderr; returns EXIT_USAGE (tare_usage, util.h). */
+#define sample_usage(help, ...) tare_usage("tare sample", help, __VA_ARGS__)
 
 /* The options both commands take, into the same fields: -F -e -o -p -v and --folded, --stats,
  * --flush.  A command lists SAMPLE_COMMON_LONGOPTS among its long options, numbers its own from
@@ -34,6 +36,10 @@ enum { SAMPLE_OPT_FOLDED = 256, SAMPLE_OPT_STATS, SAMPLE_OPT_FLUSH, SAMPLE_OPT_O
 	{ "flush", required_argument, NULL, SAMPLE_OPT_FLUSH }
 /* 1: c was a common option, taken; 0: it is not one; EXIT_USAGE after one line naming help. */
 int sample_common_opt(int c, const char *arg, struct sample_common *o, const char *help);
+/* After the options, before anything is opened: -F no higher than the kernel allows
+ * (kernel.perf_event_max_sample_rate; with check_rate, when the rate drives a perf event), and
+ * -p a process that exists.  0, or EXIT_USAGE after one line. */
+int sample_check_target(const struct sample_common *o, int check_rate, const char *help);
 
 /* Whether an output can be written where it is asked for (a file beside it is created and
  * removed), before anything is measured; -1 after one line saying why not. */
@@ -141,6 +147,9 @@ int sample_cmd_fork(struct sample_cmd *c, char *const *argv, const sigset_t *mas
 		    const struct sigaction *old);
 /* Open the gate: 0 once it runs; 127 (not found) or 126 (cannot run) after one line, reaped. */
 int sample_cmd_release(struct sample_cmd *c, const char *name);
+/* The command's pidfd, in epfd's set with data.u32 tag (readable once the command exits): the
+ * fd to close, or -1 where pidfds are not (the loop then waits for SIGCHLD alone). */
+int sample_cmd_watch(const struct sample_cmd *c, int epfd, uint32_t tag);
 /* Reap it if it has exited; with block, wait until it has. */
 void sample_cmd_reap(struct sample_cmd *c, int block);
 /* The sampler's exit code from the command's status: its exit status, 128 + a signal. */
