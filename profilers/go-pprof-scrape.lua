@@ -49,4 +49,7 @@ return {
   stop = { signal = "TERM", grace = 10 },
   -- what it kept: the CPU samples in the profiles it fetched (pprof-scrape sums them)
   samples = { json = "{dir}/scrape.json", key = "samples" },
+  -- the service's profiling frames in the profiles it fetched, as go-pprof reads its own (the
+  -- scraper's work is in its own process, measured, not in these profiles)
+  self = go_pprof.self,
 }

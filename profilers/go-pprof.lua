@@ -25,4 +25,10 @@ return {
   -- what it recorded: the CPU samples in the files the service wrote (the last at its exit: tare
   -- counts after the workload has stopped)
   samples = { command = { prog, "--count", "{dir}" }, match = '"samples":([0-9]+)' },
+  -- its own frames in what it recorded: the SIGPROF handler and the runtime/pprof goroutine
+  -- that drains the profile buffer and encodes each file, from `go tool pprof -traces` folded
+  -- by profilers/go/pprof-folded.awk.  The signal's delivery is never in a sample.
+  self = { command = { "sh", "-c", "HOME={dir} go tool pprof -traces {dir}/cpu-*.pb.gz 2>/dev/null | awk -f " ..
+                       tare.root .. "/profilers/go/pprof-folded.awk" },
+           pattern = "(^|;)(runtime/pprof\\.|runtime\\.(sigprof|cpuprof))" },
 }

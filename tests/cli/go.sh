@@ -36,6 +36,9 @@ for d in "$r"/trials/*-go-pprof_*/; do
 done
 [ "$(json "$f" 'all(t["profile_samples"] is None or t["profile_samples"] > 0 for t in d["trials"] if t["config"] == 2)')" = True ] ||
 	fail "go-pprof: $(json "$f" '[t["profile_samples"] for t in d["trials"] if t["config"] == 2]')"
+# self attribution read from both profilers' files (go tool pprof -traces): a share, not None
+[ "$(json "$f" 'all(t["profile_self_pct"] is not None and 0 <= t["profile_self_pct"] <= 100 for t in d["trials"] if t["config"] > 0)')" = True ] ||
+	fail "profile_self_pct: $(json "$f" '[(t["config"], t["profile_self_pct"]) for t in d["trials"]]')"
 # the profiles rank the heaviest part first, each profiler's own and all of them merged (pprof's
 # -top may leave the lightest part out of its list).  (cpuWarm
 # above cpuCold, 20% against 10%, is ~3 sd apart at the ~300 samples of a quiet run and less on a
