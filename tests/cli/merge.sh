@@ -96,4 +96,9 @@ expect_exit 2 "$TARE" merge "$a" other/*-inj
 one_line; contains "not runs of one experiment"
 expect_exit 2 "$TARE" merge "$a" nowhere/
 one_line
+# a malformed run among the inputs: named with its path, nothing half-merged
+mkdir cut && head -c 200 "$a/results.json" > cut/results.json
+expect_exit 2 "$TARE" merge "$a" "$b" cut -o half.json
+one_line; contains "cut/results.json.*not JSON"
+[ ! -e half.json ] || fail "a refused merge wrote half.json"
 exit 0
