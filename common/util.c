@@ -526,3 +526,16 @@ void fput_base64(FILE *f, const void *bytes, size_t n, int url_safe)
 		fputc(i + 2 < n ? tab[v & 63] : '=', f);
 	}
 }
+
+char *tare_command_line(int argc, char *const *argv)
+{
+	size_t len = 5;
+	char *s;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = xmalloc(len);
+	strcpy(s, "tare");
+	for (int i = 0; i < argc; i++)
+		strcat(strcat(s, " "), argv[i]);
+	return s;
+}

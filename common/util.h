@@ -41,6 +41,9 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "tare ARGV..." as typed (argv[0] is the command's name, e.g. "run"): the line a report's
+ * Reproduce section shows.  malloc'd. */
+char *tare_command_line(int argc, char *const *argv);
 
 /* Growable array of pointers; the owner decides what the elements are. */
 struct ptrvec {

@@ -141,18 +141,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (rc)
 		return rc;
-	{
-		/* The command that reproduces this run, seed included once it is chosen. */
-		size_t len = 0;
-		for (int i = 0; i < argc; i++)
-			len += strlen(argv[i]) + 1;
-		ex.command_line = xmalloc(len + 16);
-		strcpy(ex.command_line, "tare");
-		for (int i = 0; i < argc; i++) {
-			strcat(ex.command_line, " ");
-			strcat(ex.command_line, argv[i]);
-		}
-	}
+	/* The command that reproduces this run, seed included once it is chosen (plan_seal). */
+	ex.command_line = tare_command_line(argc, argv);
 	plan_seal(&ex);
 	rc = run_experiment(&ex, &ro);
 	experiment_free(&ex);

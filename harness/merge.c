@@ -28,7 +28,9 @@ static const char merge_usage[] =
 	"configurations, results schema) are refused with exit 2.\n"
 	"\n"
 	"  -o FILE.json   the merge as JSON as well: a baseline tare compare can gate on (compare --help)\n"
-	"  --plot DIR     a forest plot: DIR/plots/forest.svg and .png (gnuplot), from DIR/data/forest.dat\n";
+	"  --plot DIR     a forest plot: DIR/plots/forest.svg and .png (gnuplot), from DIR/data/forest.dat\n"
+	"  --report DIR   the merge as DIR/report.md and a self-contained DIR/report.html, with the\n"
+	"                 forest plot (--plot DIR implied)\n";
 
 struct run_in {
 	struct loaded_results lr;
@@ -178,11 +180,12 @@ static json_t *est_json(const struct stats_est *e)
 			 json_num_or_null(e->ok ? e->lo : NAN), "upper_pct", json_num_or_null(e->ok ? e->hi : NAN));
 }
 
-int merge_main(int argc, char **argv)
+static int merge_cmd(int argc, char **argv, const char *cl)
 {
 	static const struct option opts[] = { { "out", required_argument, NULL, 'o' }, { "plot", required_argument, NULL, 'p' },
-					      { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	const char *out = NULL, *plot_dir = NULL;
+					      { "report", required_argument, NULL, 'r' }, { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
+	const char *out = NULL, *plot_dir = NULL, *report_dir = NULL;
 	FILE *forest = NULL;
 	int row = 0;
 	struct run_in *runs;
@@ -196,6 +199,8 @@ int merge_main(int argc, char **argv)
 			out = optarg;
 		else if (c == 'p')
 			plot_dir = optarg;
+		else if (c == 'r')
+			report_dir = optarg;
 		else if (c == 'h') {
 			fputs(merge_usage, stdout);
 			return 0;
@@ -204,6 +209,13 @@ int merge_main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (report_dir && plot_dir && strcmp(report_dir, plot_dir)) {
+		tare_err("merge: --plot %s and --report %s: the report shows the plot of its own folder; give one of them",
+			 plot_dir, report_dir);
+		return EXIT_USAGE;
+	}
+	if (report_dir)
+		plot_dir = report_dir;
 	n = argc - optind;
 	if (n < 1) {
 		tare_err("merge: which runs? tare merge results/A results/B ... (see tare merge --help)");
@@ -316,12 +328,27 @@ int merge_main(int argc, char **argv)
 		tare_err("merge: cannot write %s: %s", out, strerror(errno));
 		rc = EXIT_FAIL;
 	}
+	if (report_dir) {
+		if (merge_report(report_dir, doc, cl, err, sizeof(err))) {
+			tare_err("merge: %s", err);
+			rc = EXIT_FAIL;
+		} else
+			printf("report: %s/report.html\n", report_dir);
+	}
 	json_decref(doc);
 	for (int i = 0; i < n; i++) {
 		analysis_free(&runs[i].an);
 		results_unload(&runs[i].lr);
 	}
 	free(runs);
+	return rc;
+}
+
+int merge_main(int argc, char **argv)
+{
+	char *cl = tare_command_line(argc, argv);   /* as typed, for the report: getopt_long permutes argv */
+	int rc = merge_cmd(argc, argv, cl);
+	free(cl);
 	return rc;
 }
 

@@ -48,4 +48,8 @@ struct merge_doc {
 int merge_load(const char *path, struct merge_doc *m, char *err, size_t errlen);
 void merge_unload(struct merge_doc *m);
 
+/* tare merge --report DIR: DIR/report.md and DIR/report.html from the merge's JSON document m
+ * (the forest plot inlined when DIR/plots has it).  0, or EXIT_FAIL with one line in err. */
+int merge_report(const char *dir, const json_t *m, const char *command_line, char *err, size_t errlen);
+
 #endif

@@ -130,10 +130,8 @@ static void report_title(const struct report *rp, char *buf, size_t len)
 		snprintf(buf + n, len - n, "%s", rp->nruns ? ", with sampler validation" : "sampler validation");
 }
 
-static void sec_head(struct doc *d, const struct report *rp)
+void report_page_open(struct doc *d, const char *title)
 {
-	char title[1024];
-	report_title(rp, title, sizeof(title));
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      /* Self-contained, and the browser enforces it: nothing may be fetched. */
@@ -142,6 +140,18 @@ static void sec_head(struct doc *d, const struct report *rp)
 	xml_escape(d->html, title, ESC_HTML);
 	fprintf(d->html, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", html_style);
 	doc_heading(d, 1, NULL, title);
+}
+
+void report_page_close(struct doc *d)
+{
+	fprintf(d->html, "%s</body>\n</html>\n", html_script);
+}
+
+static void sec_head(struct doc *d, const struct report *rp)
+{
+	char title[1024];
+	report_title(rp, title, sizeof(title));
+	report_page_open(d, title);
 }
 
 int any_switchback(const struct report *rp)
@@ -621,11 +631,6 @@ static void sec_warnings(struct doc *d, const struct report *rp)
 	doc_ul_end(d);
 }
 
-static void sec_tail(struct doc *d)
-{
-	fprintf(d->html, "%s</body>\n</html>\n", html_script);
-}
-
 /* ---- putting it together -------------------------------------------------------------------- */
 
 static int write_documents(struct report *rp, char *err, size_t errlen)
@@ -646,7 +651,7 @@ static int write_documents(struct report *rp, char *err, size_t errlen)
 	sec_method(&d, rp);
 	sec_environment(&d, rp);
 	sec_reproduce(&d, rp);
-	sec_tail(&d);
+	report_page_close(&d);
 	fclose(d.md);
 	fclose(d.html);
 	md = xasprintf("%s/report.md", rp->out);

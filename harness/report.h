@@ -31,4 +31,10 @@ int report_main(int argc, char **argv);
  * 0, or the exit code above after one line in err naming the file and what failed. */
 int report_write(const char *const *results_dirs, int n, const char *out_dir, char *err, size_t errlen);
 
+/* The page every report of tare's is: the HTML head with its stylesheet and the title as a level
+ * 1 heading in both outputs; and the tail (the script that marks plots loaded). */
+struct doc;
+void report_page_open(struct doc *d, const char *title);
+void report_page_close(struct doc *d);
+
 #endif

@@ -533,16 +533,7 @@ int validate_main(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	{
-		size_t len = 16;
-
-		for (int i = 0; i < argc; i++)
-			len += strlen(argv[i]) + 1;
-		st.command_line = xmalloc(len);
-		strcpy(st.command_line, "tare");
-		for (int i = 0; i < argc; i++)
-			strcat(strcat(st.command_line, " "), argv[i]);
-	}
+	st.command_line = tare_command_line(argc, argv);
 	{
 		char warning[512], err[512];
 		int rc2 = sweep_begin(warning, sizeof(warning), err, sizeof(err));

@@ -1,6 +1,6 @@
 # tare merge: runs of one experiment (seeds here, standing in for hosts) as one answer.
-#   - every run's interval is listed and combined (k = 2), I^2 within [0, 100], the JSON and a
-#     forest plot written;
+#   - every run's interval is listed and combined (k = 2), I^2 within [0, 100], the JSON, a
+#     forest plot and a self-contained report written;
 #   - a merge of one run is that run: its estimate and interval exactly;
 #   - runs of different experiments are refused: one line, exit 2; so is a missing run.
 # tare compare against a merge (compare.h): a new run's CPU overhead against the combined one,
@@ -40,6 +40,15 @@ if command -v gnuplot >/dev/null; then
 	[ -s fp/plots/forest.svg ] || fail "no forest plot: $out"
 	[ "$(grep -c . fp/data/forest.dat)" = 3 ] || fail "forest.dat: two runs and the combination: $(cat fp/data/forest.dat)"
 fi
+# the report: both runs and the combination in its table, the plot inlined, nothing fetched
+expect_exit 0 "$TARE" merge "$a" "$b" --report rep
+contains "report: rep/report.html"
+grep -q "^| combined | 2 runs | " rep/report.md && grep -q "^## Method" rep/report.md &&
+	grep -qF "tare merge $a $b --report rep" rep/report.md || fail "rep/report.md: $(cat rep/report.md)"
+nplots=0; command -v gnuplot >/dev/null && nplots=1
+python3 "$ROOT/tests/report_check.py" html rep/report.html $nplots || fail "rep/report.html"
+expect_exit 2 "$TARE" merge "$a" "$b" --report rep --plot elsewhere
+one_line
 # one run: exactly its own figures, as its results.json has them
 expect_exit 0 "$TARE" merge "$a" -o one.json
 python3 - "$a/results.json" one.json <<'PY' || fail "a merge of one run is not that run: $(cat one.json)"
