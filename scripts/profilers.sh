@@ -6,10 +6,11 @@
 #
 # One tare experiment per runtime (a script runs one workload's profilers), all in one report:
 #   native  tare's C server: perf, ref, ref-bpf, bpftrace by switchback (windows of one process),
-#           gperftools by process trials (it cannot be switched);
+#           gperftools and bcc's profile by process trials (they cannot be switched), and
+#           jemalloc's heap profiler on the same server running on jemalloc in both arms;
 #   go      the Go service: Alloy's pprof scrape and the service's own runtime/pprof;
-#   java    the Java service: JFR at launch and by jcmd (an 8 s warm-up for its JIT; 6 blocks, the
-#           fewest that give a 95% interval);
+#   java    the Java service: JFR at launch and by jcmd, async-profiler where installed (an 8 s
+#           warm-up for its JIT; 6 blocks, the fewest that give a 95% interval);
 #   node    the Node service: V8's --cpu-prof and the Pyroscope Node SDK flushing every second (its
 #           default is 15 s: in a window of 2.5 s that would measure its sampling, never an upload).
 # A runtime whose toolchain is missing is left out with a line saying what to install.  Every
@@ -47,12 +48,19 @@ sb=""
 for p in perf ref ref-bpf bpftrace; do can "$p" && sb="$sb { \"$p\", hz = 99 }," || echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2; done
 [ -n "$sb" ] && run native-switchback "experiment { name = \"native-switchback\", workload = { \"server\", rate = 2000 },
   profilers = { \"off\", $sb }, design = \"switchback\", blocks = 6, warmup = 0.5, duration = 6, window = 0.5 }"
-can gperftools && run native-process 'experiment { name = "native-process", workload = { "server", rate = 2000 },
-  profilers = { "off", { "gperftools", hz = 99 } }, blocks = 8, warmup = 0.5, duration = 1.5 }'
+np=""
+for p in gperftools bcc-profile; do can "$p" && np="$np { \"$p\", hz = 99 }," || echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2; done
+[ -n "$np" ] && run native-process "experiment { name = \"native-process\", workload = { \"server\", rate = 2000 },
+  profilers = { \"off\", $np }, blocks = 8, warmup = 0.5, duration = 1.5 }"
+je=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
+can jemalloc && [ -e "$je" ] && run native-jemalloc "experiment { name = \"native-jemalloc\", workload = { \"server\", rate = 2000, preload = \"$je\" },
+  profilers = { \"off\", { \"jemalloc\" } }, blocks = 8, warmup = 0.5, duration = 1.5 }"
 can go-pprof-scrape && run go 'experiment { name = "go", workload = { "go", rate = 1000 },
   profilers = { "off", { "go-pprof-scrape", interval = 3 }, { "go-pprof", seconds = 2 } }, blocks = 6, warmup = 0.5, duration = 3.5 }'
-can jfr && run java 'experiment { name = "java", workload = { "java", rate = 1000 },
-  profilers = { "off", { "jfr", when = "launch" }, { "jfr", when = "jcmd" } }, blocks = 6, warmup = 8, duration = 2 }'
+jv=""
+can async-profiler && jv='{ "async-profiler", interval = 10.1 },'
+can jfr && run java "experiment { name = \"java\", workload = { \"java\", rate = 1000 },
+  profilers = { \"off\", { \"jfr\", when = \"launch\" }, { \"jfr\", when = \"jcmd\" }, $jv }, blocks = 6, warmup = 8, duration = 2 }"
 can node-cpu-prof && run node 'experiment { name = "node", workload = { "node", rate = 1000 },
   profilers = { "off", { "node-cpu-prof", hz = 99 }, { "pyroscope-node", flush_s = 1, hz = 99 } }, blocks = 6, warmup = 3, duration = 2.5 }'
 
