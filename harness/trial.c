@@ -404,10 +404,21 @@ static int start_workload(struct trial_ctx *t)
 	}
 	snprintf(fdenv, sizeof(fdenv), "TARE_UNITS_FD=%d", t->units.fd);
 	ptrvec_push(&env, fdenv);
+	char *preload = NULL;
 	for (char **e = t->wl->env; e && *e; e++)
 		ptrvec_push(&env, *e);
-	for (char **e = t->cf->workload_env; e && *e; e++)
-		ptrvec_push(&env, *e);
+	for (char **e = t->cf->workload_env; e && *e; e++) {
+		/* A profiler's library and the workload's (an allocator every arm runs) are both
+		 * preloaded: ld.so would keep only the last LD_PRELOAD. */
+		int at = -1;
+		for (int i = 0; i < env.n && !strncmp(*e, "LD_PRELOAD=", 11); i++)
+			if (!strncmp(env.v[i], "LD_PRELOAD=", 11))
+				at = i;
+		if (at >= 0 && !preload)
+			env.v[at] = preload = xasprintf("%s:%s", (char *)env.v[at], *e + 11);
+		else
+			ptrvec_push(&env, *e);
+	}
 	ptrvec_push(&env, NULL);
 	/* a profiler's arguments to the workload go right after its program (JVM and node flags) */
 	for (char **a = t->wl->argv; a && *a; a++) {
@@ -420,6 +431,7 @@ static int start_workload(struct trial_ctx *t)
 			t->env->pin_workload ? &t->env->workload_cpus : NULL, t->units.fd);
 	free(env.v);
 	free(argv.v);
+	free(preload);
 	/* Counters open on the held process and inherit into its threads and children: not one
 	 * instruction of the workload runs uncounted. */
 	if (rc == 0 && t->env->counters) {

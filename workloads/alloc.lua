@@ -7,6 +7,7 @@
 -- hooks per million allocations shows at full strength.
 local prog = tare.build .. "/workloads/alloc"
 
+local preload = dofile(tare.root .. "/workloads/lib/preload.lua")   -- every arm's LD_PRELOAD
 return {
   description = "N threads allocating at known sites, sizes and mix (ground truth for alloc profiles)",
   unit = "allocations",
@@ -16,7 +17,7 @@ return {
     keep_every = { "keep every Nth object of each site live (0: none)", 10, type = "integer", min = 0, max = 4294967295 },
     live       = { "live objects kept per site and thread (oldest freed first)", 64, type = "integer", min = 1, max = 1000000 },
     rate       = { "allocation calls per second over all threads (0: as fast as possible)", 0, type = "number", min = 0, max = 1e9 },
-    preload    = { "a library preloaded (LD_PRELOAD) in every arm: an allocator such as jemalloc, so the baseline runs it too", "" },
+    preload    = preload.option,
   },
   available = function()
     if not tare.exists(prog) then return false, prog .. " is not built: run make" end
@@ -39,14 +40,5 @@ return {
     return argv
   end,
   threads = function(o) return o.threads end,
-  -- preload: every arm's, so a heap profiler inside that allocator (profilers/jemalloc.lua) is
-  -- weighed against the same allocator, not against glibc's
-  env = function(o)
-    local lib = tare.unescape(o.preload)
-    if lib == "" then return {} end
-    if not tare.exists(lib) then
-      error("preload: " .. lib .. " does not exist (jemalloc: apt-get install libjemalloc2)", 0)
-    end
-    return { LD_PRELOAD = o.preload }
-  end,
+  env = preload.env,
 }

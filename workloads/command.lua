@@ -9,6 +9,7 @@
 --   workload = { "command", cmd = "redis-server --port {port} --save ''", load = "redis" }
 --   workload = { "command", cmd = "my-batch-job --input data", load = "none", ready = "start" }
 local function prog(name) return tare.build .. "/workloads/" .. name end
+local preload = dofile(tare.root .. "/workloads/lib/preload.lua")   -- every arm's LD_PRELOAD
 
 return {
   description = "any command line as the service, under tare's HTTP or Redis load (or none)",
@@ -21,6 +22,7 @@ return {
     rate        = { "requests per second, evenly spaced (open loop)", 1000, type = "number", min = 0.001, max = 1000000 },
     connections = { "client connections, at most one request in flight each", 16, type = "integer", min = 1, max = 10000 },
     threads     = { "CPUs it keeps busy, for placement", 1, type = "integer", min = 1, max = 1024 },
+    preload     = preload.option,
   },
   available = function()
     if not tare.exists(prog("replay")) then return false, prog("replay") .. " is not built: run make" end
@@ -33,6 +35,7 @@ return {
     return { "sh", "-c", "exec " .. cmd }
   end,
   threads = function(o) return o.threads end,
+  env = preload.env,
   ready = function(o)
     local r = tare.unescape(o.ready)
     if r == "port" then return { port = "{port}", timeout = o.timeout } end

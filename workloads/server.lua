@@ -10,6 +10,7 @@
 -- per request), so queueing is mild and a profiler's cost shows in the tail.
 local function prog(name) return tare.build .. "/workloads/" .. name end
 
+local preload = dofile(tare.root .. "/workloads/lib/preload.lua")   -- every arm's LD_PRELOAD
 return {
   description = "loopback TCP request/response server under open-loop load (p50..p99.9 latency)",
   unit = "requests",
@@ -23,7 +24,7 @@ return {
     payload_bytes = { "request payload bytes", 64, type = "integer", min = 0, max = 16777216 },
     stall_every   = { "seconds between server stalls (0: never; for coordinated-omission checks)", 0, type = "number", min = 0, max = 86400 },
     stall_ms      = { "length of each stall in ms (with stall_every)", 0, type = "integer", min = 0, max = 86400000 },
-    preload       = { "a library preloaded (LD_PRELOAD) in every arm: an allocator such as jemalloc, so the baseline runs it too", "" },
+    preload       = preload.option,
   },
   available = function()
     for _, name in ipairs({ "server", "replay" }) do
@@ -45,16 +46,7 @@ return {
     return argv
   end,
   threads = function(o) return o.threads end,
-  -- preload: every arm's, so a heap profiler inside that allocator (profilers/jemalloc.lua) is
-  -- weighed against the same allocator, not against glibc's
-  env = function(o)
-    local lib = tare.unescape(o.preload)
-    if lib == "" then return {} end
-    if not tare.exists(lib) then
-      error("preload: " .. lib .. " does not exist (jemalloc: apt-get install libjemalloc2)", 0)
-    end
-    return { LD_PRELOAD = o.preload }
-  end,
+  env = preload.env,
   -- The server writes its port file (atomically) once it listens: then the driver may start.
   ready = { file = "{dir}/server.port", timeout = 10 },
   driver = function(o, t)

@@ -51,4 +51,25 @@ LUA
 expect_exit 2 "$TARE" run missing.lua
 one_line
 contains "preload: /nonexistent/libjemalloc.so.2 does not exist (jemalloc: apt-get install libjemalloc2)"
+
+# a profiler that preloads its own library (gperftools, the inject shim) on a workload that
+# preloads its allocator: both are loaded, the workload's first (ld.so keeps only the last
+# LD_PRELOAD it is given, so tare joins them)
+cat > shim.lua <<'LUA'
+return { description = "a profiler that preloads a library",
+  env = function() return { LD_PRELOAD = tare.build .. "/profilers/libtare-inject.so", TARE_INJECT_PCT = 0 } end }
+LUA
+cat > both.lua <<LUA
+experiment { name = "both", workload = { "command", load = "none", ready = "start", preload = "$lib",
+    cmd = "grep -o 'lib[a-z-]*[.]so[.0-9]*' /proc/self/maps | sort -u > libs.txt; exec sleep 60" },
+  profilers = { "off", { "./shim.lua", label = "shim" } }, blocks = 1, warmup = 0.2, duration = 0.3 }
+LUA
+expect_exit 0 "$TARE" run both.lua --no-report -q
+for d in results/*-both/trials/*-off results/*-both/trials/*-shim; do
+	[ -s "$d/libs.txt" ] || fail "no libs.txt in $d: $(ls "$d")"
+done
+grep -q "libjemalloc" results/*-both/trials/*-off/libs.txt && ! grep -q "libtare-inject" results/*-both/trials/*-off/libs.txt ||
+	fail "the baseline's libraries: $(cat results/*-both/trials/*-off/libs.txt)"
+grep -q "libjemalloc" results/*-both/trials/*-shim/libs.txt && grep -q "libtare-inject" results/*-both/trials/*-shim/libs.txt ||
+	fail "jemalloc and the profiler's library are not both loaded: $(cat results/*-both/trials/*-shim/libs.txt)"
 exit 0
