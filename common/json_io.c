@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -109,6 +110,19 @@ void json_get_fields(const json_t *o, const struct json_field *fields, int n, vo
 		field_from_json(&fields[f], json_object_get(o, fields[f].name), (char *)rec + fields[f].offset);
 }
 
+void json_free_fields(const struct json_field *fields, int n, void *rec)
+{
+	for (int f = 0; f < n; f++) {
+		char *p = (char *)rec + fields[f].offset;
+		if (fields[f].type == FIELD_STRP) {
+			free(*(char **)p);
+			*(char **)p = NULL;
+		} else if (fields[f].type == FIELD_CUSTOM && fields[f].codec->free) {
+			fields[f].codec->free(p);
+		}
+	}
+}
+
 static json_t *strv_write(const void *field)
 {
 	char *const *v = *(char *const *const *)field;
@@ -134,7 +148,16 @@ static void strv_read(const json_t *a, void *field)
 	*(char ***)field = v;
 }
 
-const struct json_codec json_strv_codec = { strv_write, strv_read };
+static void strv_free(void *field)
+{
+	char **v = *(char ***)field;
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+	*(char ***)field = NULL;
+}
+
+const struct json_codec json_strv_codec = { strv_write, strv_read, strv_free };
 
 static json_t *value_write(const void *field)
 {
@@ -147,4 +170,4 @@ static void value_read(const json_t *v, void *field)
 	*(json_t **)field = (json_t *)v;
 }
 
-const struct json_codec json_value_codec = { value_write, value_read };
+const struct json_codec json_value_codec = { value_write, value_read, NULL };

@@ -36,10 +36,12 @@ enum json_field_type {
 	FIELD_CUSTOM,   /* anything else: its codec writes and reads it */
 };
 
-/* How a FIELD_CUSTOM field is written and read back; field points at it in the struct. */
+/* How a FIELD_CUSTOM field is written and read back; field points at it in the struct.  free
+ * releases what read allocated (NULL: nothing). */
 struct json_codec {
 	json_t *(*write)(const void *field);
 	void (*read)(const json_t *v, void *field);
+	void (*free)(void *field);
 };
 extern const struct json_codec json_strv_codec;   /* char **, NULL-terminated; NULL <-> null */
 /* json_t *, any JSON value (NULL <-> null): the writer hands the field's reference to the
@@ -91,5 +93,8 @@ json_t *json_from_fields(const struct json_field *fields, int n, const void *rec
 /* Read fields[0..n) of rec from o: a number (an integer for the integer types), null as the
  * absent figure (NaN, -1; 0 for the other integers), anything else as the field's dflt. */
 void json_get_fields(const json_t *o, const struct json_field *fields, int n, void *rec);
+
+/* Release what json_get_fields allocated in rec (FIELD_STRP copies, a codec's), leaving NULLs. */
+void json_free_fields(const struct json_field *fields, int n, void *rec);
 
 #endif

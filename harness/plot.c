@@ -378,10 +378,9 @@ struct vpoint {
 	int group;                 /* index of its type among the plot's types */
 };
 
-static struct vpoint vpoint_of(const struct rval *v, json_t *c, const struct mview *mv)
+static struct vpoint vpoint_of(const struct rval *v, const struct rcase *c, const struct mview *mv)
 {
-	return (struct vpoint){ v, case_type(c), json_get_string(c, "workload", "?"), mv->name, case_hz(c),
-				 json_get_number(c, "threads", NAN), 0 };
+	return (struct vpoint){ v, c->d.type, c->d.workload, mv->name, case_hz(c), c->d.threads, 0 };
 }
 
 static int same_num(double a, double b)
@@ -466,18 +465,14 @@ static void val_points(const struct report *rp, struct vpoint **points, int *npo
 	*points = NULL;
 	*npoints = 0;
 	for (int i = 0; i < rp->nvals; i++) {
-		json_t *c;
-		size_t k;
-		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
-			struct mview mv[MAX_VIEWS];
-			int nv;
+		for (int k = 0; k < rp->vals[i].ncases; k++) {
+			const struct rcase *c = &rp->vals[i].cases[k];
 			if (!case_ok(c))
 				continue;
-			push_unique(samplers, json_get_string(c, "sampler", "?"));
-			push_unique(types, case_type(c));
-			nv = case_views(c, mv);
-			for (int m = 0; m < nv; m++) {
-				struct vpoint p = vpoint_of(&rp->vals[i], c, &mv[m]);
+			push_unique(samplers, c->d.sampler);
+			push_unique(types, c->d.type);
+			for (int m = 0; m < c->nv; m++) {
+				struct vpoint p = vpoint_of(&rp->vals[i], c, &c->v[m]);
 				int j = 0;
 				while (j < *npoints && !vpoint_eq(&(*points)[j], &p))
 					j++;
@@ -503,20 +498,16 @@ static void val_points(const struct report *rp, struct vpoint **points, int *npo
 }
 
 /* The measured case of sampler at point p, and its view of p's measure; NULL when none. */
-static json_t *val_case_at(const struct vpoint *p, const char *sampler, struct mview *out)
+static const struct rcase *val_case_at(const struct vpoint *p, const char *sampler, const struct mview **out)
 {
-	json_t *c;
-	size_t k;
-	json_array_foreach(val_cases(p->v), k, c) {
-		struct mview mv[MAX_VIEWS];
-		int nv;
-		if (!case_ok(c) || strcmp(json_get_string(c, "sampler", "?"), sampler))
+	for (int k = 0; k < p->v->ncases; k++) {
+		const struct rcase *c = &p->v->cases[k];
+		if (!case_ok(c) || strcmp(c->d.sampler, sampler))
 			continue;
-		nv = case_views(c, mv);
-		for (int m = 0; m < nv; m++) {
-			struct vpoint q = vpoint_of(p->v, c, &mv[m]);
+		for (int m = 0; m < c->nv; m++) {
+			struct vpoint q = vpoint_of(p->v, c, &c->v[m]);
 			if (vpoint_eq(p, &q)) {
-				*out = mv[m];
+				*out = &c->v[m];
 				return c;
 			}
 		}
@@ -540,28 +531,27 @@ static int data_validation(const struct report *rp, FILE *f, char *why, size_t l
 		gp_quote(f, samplers.v[s]);
 		fputs(" case attribution_error_pp se_pp pct pct_min pct_max effective_hz requested_hz error_bound_pp type\n", f);
 		for (int k = 0; k < npoints; k++) {
-			struct mview mv = { NULL, NULL };
-			json_t *c = val_case_at(&points[k], samplers.v[s], &mv), *b = c ? mv_get(c, &mv, "bounds") : NULL;
-			json_t *cb = json_object_get(c, "bounds");
-			double eff = json_get_number(c, "effective_rate_hz", NAN), req = case_hz(c);
+			const struct mview *mv = NULL;
+			const struct rcase *c = val_case_at(&points[k], samplers.v[s], &mv);
+			double eff = c ? c->d.effective_rate_hz : NAN, req = c ? case_hz(c) : NAN;
 			char label[300];
 			vpoint_label(rp, points, npoints, k, label, sizeof(label));
 			fprintf(f, "%d ", k);
 			gp_quote_lines(f, label, 1);
-			gp_num(f, c ? mv_num(c, &mv, "attribution_error_max_pp") : NAN);
-			gp_num(f, c ? mv_num(c, &mv, "se_max_pp") : NAN);
+			gp_num(f, c ? mv->m.attribution_error_max_pp : NAN);
+			gp_num(f, c ? mv->m.se_max_pp : NAN);
 			if (isfinite(points[k].hz)) {
 				gp_num(f, req > 0 ? 100 * eff / req : NAN);
-				gp_num(f, 100 * json_get_number(cb, "rate_ratio_min", NAN));
-				gp_num(f, 100 * json_get_number(cb, "rate_ratio_max", NAN));
+				gp_num(f, c ? 100 * c->b.rate_ratio_min : NAN);
+				gp_num(f, c ? 100 * c->b.rate_ratio_max : NAN);
 			} else {
-				gp_num(f, c ? 100 * mv_num(c, &mv, "total_ratio") : NAN);
-				gp_num(f, 100 * json_get_number(b, "total_ratio_min", NAN));
-				gp_num(f, 100 * json_get_number(b, "total_ratio_max", NAN));
+				gp_num(f, c ? 100 * mv->m.total_ratio : NAN);
+				gp_num(f, c ? 100 * mv->b.total_ratio_min : NAN);
+				gp_num(f, c ? 100 * mv->b.total_ratio_max : NAN);
 			}
 			gp_num(f, eff);
 			gp_num(f, req);
-			gp_num(f, json_get_number(b, "attribution_error_max_pp", NAN));
+			gp_num(f, c ? mv->b.attribution_error_max_pp : NAN);
 			fprintf(f, " %d\n", points[k].group);
 			rows++;
 		}

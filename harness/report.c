@@ -750,7 +750,7 @@ static void free_report(struct report *rp)
 		results_unload(&rp->runs[i].lr);
 	}
 	for (int i = 0; i < rp->nvals; i++)
-		json_decref(rp->vals[i].root);
+		val_free(&rp->vals[i]);
 	free(rp->runs);
 	free(rp->vals);
 	free(rp->gnuplot);

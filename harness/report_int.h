@@ -18,6 +18,7 @@
 #include "plot.h"
 #include "results.h"
 #include "util.h"
+#include "validate_doc.h"
 
 /* ---- what a report is made of --------------------------------------------------------------- */
 
@@ -29,11 +30,37 @@ struct rrun {
 	const char *given;         /* the path as the user gave it */
 };
 
+/* What a case measured: one view per measure, in the order validate wrote them (`measures`:
+ * cpu samples; offcpu off-cpu, blocks; lock delay, contentions; alloc alloc_space,
+ * alloc_objects, inuse_space), or, in a validation.json without them, the case's top-level
+ * fields as its one measure (they are its first measure's). */
+#define MAX_VIEWS 8
+struct mview {
+	const char *name;
+	int own;                   /* 1: measures.<name>; 0: the case's top level */
+	struct vdoc_measure m;     /* own: read from measures.<name>; else the case's figures, borrowed */
+	struct vdoc_bounds b;      /* its bounds */
+};
+
+/* A case of a validation, read by validate_doc.h's tables. */
+struct rcase {
+	struct vdoc_case d;
+	struct vdoc_bounds b;      /* d.bounds */
+	struct vdoc_count calls, bytes;   /* alloc: d.calls, d.bytes */
+	struct mview v[MAX_VIEWS];
+	int nv;
+};
+
 /* A validation: the validation.json `tare validate` writes (docs/validate.md), a table of cases
  * (sampler, type, workload, rate for cpu, threads), each held against the workload's known
  * profile in one or more measures (cpu: samples; lock: delay and contentions; ...). */
 struct rval {
-	json_t *root;              /* the whole document */
+	json_t *root;              /* the whole document; the records below borrow from it */
+	struct vdoc_validation doc;
+	struct vdoc_options opts;  /* doc.options */
+	struct vdoc_rules rules;   /* opts.bounds */
+	struct rcase *cases;       /* doc.cases */
+	int ncases;
 	char dir[4096];            /* the directory of validation.json */
 	char name[256];            /* the directory's base name */
 	int index;                 /* 1-based: "validation 1" */
@@ -87,6 +114,8 @@ void sec_reproduce(struct doc *d, const struct report *rp);
 void input_columns(struct table *t, const struct report *rp, int from, int to, const char *first);
 void object_rows(struct table *t, const struct report *rp, int from, int to, const char *member, const char *sub,
 		 const char *prefix);
+/* The same rows for objects[0..n) (NULL: none), a column each. */
+void objects_rows(struct table *t, json_t *const *objects, int n, const char *prefix);
 
 /* ---- report_validation.c -------------------------------------------------------------------- */
 
@@ -98,27 +127,11 @@ void sec_validation(struct doc *d, const struct report *rp);
 int warn_validation(struct doc *d, const struct report *rp, const struct rval *v);
 void val_method(struct doc *d, const struct report *rp);
 
-/* A validation's cases, as its plot reads them. */
-json_t *val_cases(const struct rval *v);
-int case_ok(json_t *c);
+/* What validation v's records hold (load_validation), released. */
+void val_free(struct rval *v);
+/* Did the case run (status ok)? */
+int case_ok(const struct rcase *c);
 /* The rate asked for; NaN for the types that have none (offcpu, lock, alloc: "hz": null). */
-double case_hz(json_t *c);
-/* cpu, offcpu, lock or alloc. */
-const char *case_type(json_t *c);
-
-/* What a case measured: one view per measure, in the order validate wrote them (`measures`:
- * cpu samples; offcpu off-cpu, blocks; lock delay, contentions; alloc alloc_space,
- * alloc_objects, inuse_space), or, in a validation.json without them, the case's top-level
- * fields as its one measure (they are its first measure's). */
-#define MAX_VIEWS 8
-struct mview {
-	const char *name;
-	json_t *m;                 /* measures.<name>; NULL: the case's top level */
-};
-/* Fills out[MAX_VIEWS]; returns how many. */
-int case_views(json_t *c, struct mview *out);
-/* A field of a view: its measure's, or the case's own. */
-json_t *mv_get(json_t *c, const struct mview *v, const char *key);
-double mv_num(json_t *c, const struct mview *v, const char *key);
+double case_hz(const struct rcase *c);
 
 #endif

@@ -125,11 +125,20 @@ static json_t *member_of(const struct report *rp, int i, const char *member, con
 void object_rows(struct table *t, const struct report *rp, int from, int to, const char *member, const char *sub,
 		 const char *prefix)
 {
+	json_t **objects = xcalloc((size_t)(to > from ? to - from : 1), sizeof(*objects));
+	for (int i = from; i < to; i++)
+		objects[i - from] = member_of(rp, i, member, sub);
+	objects_rows(t, objects, to - from, prefix);
+	free(objects);
+}
+
+void objects_rows(struct table *t, json_t *const *objects, int n, const char *prefix)
+{
 	struct ptrvec keys = { 0 };
-	for (int i = from; i < to; i++) {
+	for (int i = 0; i < n; i++) {
 		json_t *v;
 		const char *k;
-		json_object_foreach(member_of(rp, i, member, sub), k, v)
+		json_object_foreach(objects[i], k, v)
 			if (!json_is_object(v) && !json_is_array(v))
 				push_unique(&keys, k);
 	}
@@ -137,8 +146,8 @@ void object_rows(struct table *t, const struct report *rp, int from, int to, con
 		char name[160];
 		key_name(prefix, keys.v[j], name, sizeof(name));
 		table_cell(t, "%s", name);
-		for (int i = from; i < to; i++)
-			json_cell(t, keys.v[j], json_object_get(member_of(rp, i, member, sub), keys.v[j]));
+		for (int i = 0; i < n; i++)
+			json_cell(t, keys.v[j], json_object_get(objects[i], keys.v[j]));
 	}
 	free(keys.v);
 }
@@ -309,7 +318,7 @@ void sec_reproduce(struct doc *d, const struct report *rp)
 		doc_pre(d, r->lr.ex.command_line && *r->lr.ex.command_line ? r->lr.ex.command_line : "(not recorded)");
 	}
 	for (int i = 0; i < rp->nvals; i++) {
-		const char *cmd = json_get_string(rp->vals[i].root, "command_line", "");
+		const char *cmd = rp->vals[i].doc.command_line ? rp->vals[i].doc.command_line : "";
 		doc_p_begin(d);
 		if (rp->nvals > 1)
 			doc_textf(d, "Validation %d, from the directory it ran in:", rp->vals[i].index);

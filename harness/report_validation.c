@@ -16,6 +16,53 @@
 
 /* ---- loading -------------------------------------------------------------------------------- */
 
+/* A string a table read back, or dflt where it read none. */
+static const char *str_or(const char *s, const char *dflt)
+{
+	return s ? s : dflt;
+}
+
+/* A case of a validation.json without measures: its top-level fields, which are its first
+ * measure's, as its one measure (se_max_pp is binomial_se_max_pp there, binomial_se_pp in the
+ * oldest files). */
+static struct mview case_as_measure(const struct rcase *rc)
+{
+	const struct vdoc_case *d = &rc->d;
+	return (struct mview){
+		.name = d->measure ? d->measure : !strcmp(d->type, "cpu") ? "samples" : "-",
+		.m = { .unit = (char *)"", .kind = VK_SAMPLES, .within_bounds = d->within_bounds,
+		       .out_of_bounds = d->out_of_bounds, .n = NAN,
+		       .attribution_error_max_pp = d->attribution_error_max_pp, .worst_site = d->worst_site,
+		       .se_max_pp = isfinite(d->binomial_se_max_pp) ? d->binomial_se_max_pp : d->binomial_se_pp,
+		       .tvd = d->tvd, .expected_tvd = d->expected_tvd, .total_truth = NAN, .total_measured = NAN,
+		       .total_ratio = NAN, .total_se_rel = NAN, .expected_samples_min = NAN,
+		       .reached_main = d->reached_main, .symbolized = d->symbolized, .truth = d->truth,
+		       .measured = d->measured, .bounds = d->bounds },
+		.b = rc->b,
+	};
+}
+
+/* Case c of the document into rc, its measures as views. */
+static void case_read(struct rcase *rc, json_t *c)
+{
+	json_t *x;
+	const char *k;
+	json_get_fields(c, vdoc_case_fields, vdoc_case_nfields, &rc->d);
+	json_get_fields(rc->d.bounds, vdoc_case_bounds_fields, vdoc_case_bounds_nfields, &rc->b);
+	json_get_fields(rc->d.calls, vdoc_count_fields, vdoc_count_nfields, &rc->calls);
+	json_get_fields(rc->d.bytes, vdoc_count_fields, vdoc_count_nfields, &rc->bytes);
+	json_object_foreach(rc->d.measures, k, x)
+		if (json_is_object(x) && rc->nv < MAX_VIEWS) {
+			struct mview *v = &rc->v[rc->nv++];
+			v->name = k;
+			v->own = 1;
+			json_get_fields(x, vdoc_measure_fields, vdoc_measure_nfields, &v->m);
+			json_get_fields(v->m.bounds, vdoc_measure_bounds_fields, vdoc_measure_bounds_nfields, &v->b);
+		}
+	if (!rc->nv)
+		rc->v[rc->nv++] = case_as_measure(rc);
+}
+
 /* validation.json at path (a file); root, when not NULL, is the document already parsed (the
  * reference passes to the report).  0, or EXIT_USAGE after one line in err. */
 int load_validation(struct report *rp, const char *path, json_t *root, const char *given, char *err,
@@ -23,6 +70,8 @@ int load_validation(struct report *rp, const char *path, json_t *root, const cha
 {
 	struct rval *v = &rp->vals[rp->nvals];
 	json_error_t je;
+	json_t *c;
+	size_t i;
 	memset(v, 0, sizeof(*v));
 	snprintf(v->dir, sizeof(v->dir), "%s", path);
 	if (strrchr(v->dir, '/'))
@@ -39,54 +88,72 @@ int load_validation(struct report *rp, const char *path, json_t *root, const cha
 	}
 	v->root = root;
 	rp->nvals++;       /* freed with the report from here on */
-	if (strcmp(json_get_string(root, "kind", ""), "validation")) {
+	json_get_fields(root, vdoc_validation_fields, vdoc_validation_nfields, &v->doc);
+	if (strcmp(str_or(v->doc.kind, ""), "validation")) {
 		snprintf(err, errlen, "%s: not a tare validation file (no \"kind\": \"validation\")", path);
 		return EXIT_USAGE;
 	}
-	if (json_get_number(root, "schema_version", NAN) != VALIDATE_SCHEMA_VERSION) {
-		snprintf(err, errlen, "%s: schema version %g, this tare reads %d", path, json_get_number(root, "schema_version", NAN),
-			 VALIDATE_SCHEMA_VERSION);
+	if (v->doc.schema_version != VALIDATE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: schema version %g, this tare reads %d", path,
+			 v->doc.schema_version >= 0 ? (double)v->doc.schema_version : NAN, VALIDATE_SCHEMA_VERSION);
 		return EXIT_USAGE;
 	}
-	if (!json_is_array(json_object_get(root, "cases"))) {
+	if (!json_is_array(v->doc.cases)) {
 		snprintf(err, errlen, "%s: no cases", path);
 		return EXIT_USAGE;
 	}
+	json_get_fields(v->doc.options, vdoc_options_fields, vdoc_options_nfields, &v->opts);
+	json_get_fields(v->opts.bounds, vdoc_rules_fields, vdoc_rules_nfields, &v->rules);
+	v->cases = xcalloc(json_array_size(v->doc.cases) + 1, sizeof(*v->cases));
+	json_array_foreach(v->doc.cases, i, c)
+		case_read(&v->cases[v->ncases++], c);
 	v->index = rp->nvals;
 	v->given = given;
 	base_name(v->dir, v->name, sizeof(v->name));
 	return 0;
 }
 
-/* ---- the cases ------------------------------------------------------------------------------ */
-
-json_t *val_cases(const struct rval *v)
+void val_free(struct rval *v)
 {
-	return json_object_get(v->root, "cases");
+	for (int i = 0; i < v->ncases; i++) {
+		struct rcase *rc = &v->cases[i];
+		for (int k = 0; k < rc->nv; k++)
+			if (rc->v[k].own) {
+				json_free_fields(vdoc_measure_fields, vdoc_measure_nfields, &rc->v[k].m);
+				json_free_fields(vdoc_measure_bounds_fields, vdoc_measure_bounds_nfields, &rc->v[k].b);
+			}
+		json_free_fields(vdoc_case_bounds_fields, vdoc_case_bounds_nfields, &rc->b);
+		json_free_fields(vdoc_case_fields, vdoc_case_nfields, &rc->d);
+	}
+	free(v->cases);
+	json_free_fields(vdoc_rules_fields, vdoc_rules_nfields, &v->rules);
+	json_free_fields(vdoc_options_fields, vdoc_options_nfields, &v->opts);
+	json_free_fields(vdoc_validation_fields, vdoc_validation_nfields, &v->doc);
+	json_decref(v->root);
 }
 
-int case_ok(json_t *c)
+/* ---- the cases ------------------------------------------------------------------------------ */
+
+int case_ok(const struct rcase *c)
 {
-	return !strcmp(json_get_string(c, "status", ""), "ok");
+	return c->d.status == CASE_OK;
+}
+
+/* Its name as written: "ok", "skipped", ...; "?" for none of them. */
+static const char *case_status_name(const struct rcase *c)
+{
+	return c->d.status >= 0 ? vdoc_status_names[c->d.status] : "?";
 }
 
 /* The rate asked for; NaN for the types that have none (offcpu, lock, alloc: "hz": null). */
-double case_hz(json_t *c)
+double case_hz(const struct rcase *c)
 {
-	double hz = json_get_number(c, "requested_hz", NAN);
-	return isfinite(hz) ? hz : json_get_number(c, "hz", NAN);
+	return c->d.requested_hz >= 0 ? (double)c->d.requested_hz : c->d.hz >= 0 ? (double)c->d.hz : NAN;
 }
 
-/* A case's profile type (cpu, offcpu, lock, alloc); a validation.json of before the types held
- * cpu cases only, without the field. */
-const char *case_type(json_t *c)
+static int case_is_cpu(const struct rcase *c)
 {
-	return json_get_string(c, "type", "cpu");
-}
-
-static int case_is_cpu(json_t *c)
-{
-	return !strcmp(case_type(c), "cpu");
+	return !strcmp(c->d.type, "cpu");
 }
 
 /* A rate asked and got, as a cell or a label: "99", or "-" where the type has none. */
@@ -98,34 +165,6 @@ static void hz_text(double hz, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
-int case_views(json_t *c, struct mview *out)
-{
-	json_t *x;
-	const char *k;
-	int n = 0;
-	json_object_foreach(json_object_get(c, "measures"), k, x)
-		if (json_is_object(x) && n < MAX_VIEWS)
-			out[n++] = (struct mview){ k, x };
-	if (!n)
-		out[n++] = (struct mview){ json_get_string(c, "measure", case_is_cpu(c) ? "samples" : "-"), NULL };
-	return n;
-}
-
-/* A field of a view: its measure's, or the case's own (se_max_pp is binomial_se_max_pp there,
- * binomial_se_pp in the oldest files). */
-json_t *mv_get(json_t *c, const struct mview *v, const char *key)
-{
-	return json_object_get(v->m ? v->m : c, key);
-}
-
-double mv_num(json_t *c, const struct mview *v, const char *key)
-{
-	if (!v->m && !strcmp(key, "se_max_pp")) {
-		double x = json_get_number(c, "binomial_se_max_pp", NAN);
-		return isfinite(x) ? x : json_get_number(c, "binomial_se_pp", NAN);
-	}
-	return json_get_number(v->m ? v->m : c, key, NAN);
-}
 
 /* Two amounts in a measure's unit, the unit once, as they read best: "3.62 / 3.70 s",
  * "373.9 / 370.9 MiB", "5854 / 5855". */
@@ -156,37 +195,35 @@ static void amounts_text(double x, double y, const char *unit, char *buf, size_t
 
 /* ---- the section: a table of the cases, their totals and shares ----------------------------- */
 
-/* A number from a case as a table cell: x * scale with fmt, "-" when absent. */
-static void num_cell(struct table *t, json_t *c, const char *key, double scale, const char *fmt)
+/* A number as a table cell with fmt, "-" when absent. */
+static void num_cell(struct table *t, double x, const char *fmt)
 {
-	double x = json_get_number(c, key, NAN);
 	if (isfinite(x))
-		table_cell(t, fmt, x * scale);
+		table_cell(t, fmt, x);
 	else
 		table_cell(t, "-");
 }
 
 /* "ref on cpu, 99 Hz, 1 thread", "ref-bpf on lock, 2 threads": a case, in warnings. */
-static void case_name(json_t *c, char *buf, size_t len)
+static void case_name(const struct rcase *c, char *buf, size_t len)
 {
-	const char *w = json_get_string(c, "workload", "?");
-	double thr = json_get_number(c, "threads", NAN);
+	const char *w = c->d.workload;
+	int thr = c->d.threads;
 	buf[0] = '\0';
-	catf(buf, len, "%s on %s", json_get_string(c, "sampler", "?"), w);
-	if (strcmp(w, case_type(c)))
-		catf(buf, len, " (%s)", case_type(c));
+	catf(buf, len, "%s on %s", c->d.sampler, w);
+	if (strcmp(w, c->d.type))
+		catf(buf, len, " (%s)", c->d.type);
 	if (isfinite(case_hz(c)))
 		catf(buf, len, ", %g Hz", case_hz(c));
-	if (isfinite(thr))
-		catf(buf, len, ", %g thread%s", thr, thr == 1 ? "" : "s");
+	catf(buf, len, ", %d thread%s", thr, thr == 1 ? "" : "s");
 }
 
 /* The type, and the workload where it is not named as its type: "lock", "lock (mylock)". */
-static void type_cell(struct table *t, json_t *c)
+static void type_cell(struct table *t, const struct rcase *c)
 {
-	const char *w = json_get_string(c, "workload", "?");
-	if (strcmp(w, case_type(c)))
-		table_cell(t, "%s (%s)", case_type(c), w);
+	const char *w = c->d.workload;
+	if (strcmp(w, c->d.type))
+		table_cell(t, "%s (%s)", c->d.type, w);
 	else
 		table_cell(t, "%s", w);
 }
@@ -195,20 +232,20 @@ static void type_cell(struct table *t, json_t *c)
  * rate, the allocation calls): validate lists those first, then each measure's
  * out of bounds ("name: reason"; a cpu case's without the name).  0 when they cannot be told
  * apart: buf then has them all. */
-static int case_own_reasons(json_t *c, const struct mview *mv, int nv, char *buf, size_t len)
+static int case_own_reasons(const struct rcase *c, char *buf, size_t len)
 {
-	const char *all = json_get_string(c, "out_of_bounds", "");
+	const char *all = c->d.out_of_bounds;
 	char tail[4096] = "";
 	size_t n, na = strlen(all);
-	for (int k = 0; k < nv; k++) {
-		const char *r = mv[k].m ? json_get_string(mv[k].m, "out_of_bounds", "") : "";
+	for (int k = 0; k < c->nv; k++) {
+		const char *r = c->v[k].own ? c->v[k].m.out_of_bounds : "";
 		if (!*r)
 			continue;
 		catf(tail, sizeof(tail), "%s", *tail ? "; " : "");
 		if (case_is_cpu(c))
 			catf(tail, sizeof(tail), "%s", r);
 		else
-			catf(tail, sizeof(tail), "%s: %s", mv[k].name, r);
+			catf(tail, sizeof(tail), "%s: %s", c->v[k].name, r);
 	}
 	n = strlen(tail);
 	if (n && !(na >= n && !strcmp(all + na - n, tail))) {
@@ -224,18 +261,19 @@ static int case_own_reasons(json_t *c, const struct mview *mv, int nv, char *buf
 
 /* Row k of a measured case: PASS or FAIL (coloured in HTML) with the reasons; the first row
  * carries the case's own reasons beside its first measure's. */
-static void verdict_cell(struct table *t, json_t *c, const struct mview *mv, int nv, int k)
+static void verdict_cell(struct table *t, const struct rcase *c, int k)
 {
-	const char *gate = json_is_false(json_object_get(c, "gating")) ? " (not gated)" : "";
+	const struct mview *mv = c->v;
+	const char *gate = c->d.gating ? "" : " (not gated)";
 	char why[4096] = "";
 	int within;
 	if (k == 0) {
-		if (case_own_reasons(c, mv, nv, why, sizeof(why)) && mv[0].m && *json_get_string(mv[0].m, "out_of_bounds", ""))
-			catf(why, sizeof(why), "%s%s", *why ? "; " : "", json_get_string(mv[0].m, "out_of_bounds", ""));
-		within = !*why && !json_is_false(json_object_get(nv > 1 ? mv[0].m : c, "within_bounds"));
+		if (case_own_reasons(c, why, sizeof(why)) && mv[0].own && *mv[0].m.out_of_bounds)
+			catf(why, sizeof(why), "%s%s", *why ? "; " : "", mv[0].m.out_of_bounds);
+		within = !*why && (c->nv > 1 ? mv[0].m.within_bounds : c->d.within_bounds);
 	} else {
-		snprintf(why, sizeof(why), "%s", json_get_string(mv[k].m, "out_of_bounds", ""));
-		within = !*why && !json_is_false(json_object_get(mv[k].m, "within_bounds"));
+		snprintf(why, sizeof(why), "%s", mv[k].m.out_of_bounds);
+		within = !*why && mv[k].m.within_bounds;
 	}
 	if (within)
 		table_cell(t, "PASS%s", gate);
@@ -244,52 +282,36 @@ static void verdict_cell(struct table *t, json_t *c, const struct mview *mv, int
 }
 
 /* A case not measured: its status and reason. */
-static void status_cell(struct table *t, json_t *c)
+static void status_cell(struct table *t, const struct rcase *c)
 {
-	table_cell(t, "%s: %s", json_get_string(c, "status", "?"), json_get_string(c, "reason", "no reason recorded"));
-}
-
-static void dropped_cell(struct table *t, json_t *c)
-{
-	double dropped = json_get_number(c, "dropped", NAN);
-	char buf[96] = "-";
-	if (isfinite(dropped))
-		snprintf(buf, sizeof(buf), "%.0f", dropped);
-	table_cell(t, "%s", buf);
+	table_cell(t, "%s: %s", case_status_name(c), c->d.reason);
 }
 
 /* "9759 (0)": events, and those dropped. */
-static void events_cell(struct table *t, json_t *c)
+static void events_cell(struct table *t, const struct rcase *c)
 {
-	double n = json_get_number(c, "samples", NAN), dropped = json_get_number(c, "dropped", NAN);
-	char buf[96] = "-";
-	if (isfinite(n))
-		snprintf(buf, sizeof(buf), "%.0f", n);
-	if (isfinite(dropped))
-		catf(buf, sizeof(buf), " (%.0f)", dropped);
-	table_cell(t, "%s", buf);
+	table_cell(t, "%.0f (%.0f)", (double)c->d.samples, (double)c->d.dropped);
 }
 
 /* The largest share error, with its site. */
-static void error_cell(struct table *t, json_t *c, const struct mview *v)
+static void error_cell(struct table *t, const struct mview *v)
 {
-	double e = mv_num(c, v, "attribution_error_max_pp");
-	json_t *site = mv_get(c, v, "worst_site");
+	double e = v->m.attribution_error_max_pp;
 	if (!isfinite(e))
 		table_cell(t, "-");
-	else if (json_is_string(site))
-		table_cell(t, "%.2f (%s)", e, json_string_value(site));
+	else if (v->m.worst_site)
+		table_cell(t, "%.2f (%s)", e, v->m.worst_site);
 	else
 		table_cell(t, "%.2f", e);
 }
 
 /* The SE of the largest share's error by chance ("exact" for the types that count every
  * event), and the bound the error is held to: "3.24 / 13.98". */
-static void se_bound_cell(struct table *t, json_t *c, const struct mview *v)
+static void se_bound_cell(struct table *t, const struct mview *v)
 {
-	double se = mv_num(c, v, "se_max_pp"), bound = json_get_number(mv_get(c, v, "bounds"), "attribution_error_max_pp", NAN);
+	double se = v->m.se_max_pp, bound = v->b.attribution_error_max_pp;
 	char s[32], b[32];
-	if (v->m && !strcmp(json_get_string(v->m, "kind", ""), "exact"))
+	if (v->own && v->m.kind == VK_EXACT)
 		snprintf(s, sizeof(s), "exact");
 	else if (isfinite(se))
 		snprintf(s, sizeof(s), "%.2f", se);
@@ -302,10 +324,9 @@ static void se_bound_cell(struct table *t, json_t *c, const struct mview *v)
 	table_cell(t, "%s / %s", s, b);
 }
 
-/* Two percentages of a view: "100.0 / 99.9" (stacks reaching main, frames symbolized). */
-static void pair_cell(struct table *t, json_t *o, const char *k1, const char *k2, double scale, const char *fmt)
+/* Two percentages: "100.0 / 99.9" (stacks reaching main, frames symbolized). */
+static void pair_cell(struct table *t, double x, double y, double scale, const char *fmt)
 {
-	double x = json_get_number(o, k1, NAN), y = json_get_number(o, k2, NAN);
 	char a[32] = "-", b[32] = "-";
 	if (isfinite(x))
 		snprintf(a, sizeof(a), fmt, x * scale);
@@ -314,9 +335,9 @@ static void pair_cell(struct table *t, json_t *o, const char *k1, const char *k2
 	table_cell(t, "%s / %s", a, b);
 }
 
-static void tvd_cell(struct table *t, json_t *c, const struct mview *v)
+static void tvd_cell(struct table *t, const struct mview *v)
 {
-	double tvd = mv_num(c, v, "tvd"), e = mv_num(c, v, "expected_tvd");
+	double tvd = v->m.tvd, e = v->m.expected_tvd;
 	if (isfinite(tvd) && isfinite(e))
 		table_cell(t, "%.2f (%.2f)", 100 * tvd, 100 * e);
 	else if (isfinite(tvd))
@@ -341,20 +362,17 @@ static void val_rate_table(struct doc *d, const struct rval *v)
 					    "TVD (expected) (pt)", "main / symbolized %", "bounds" };
 	const int ncols = (int)(sizeof(head) / sizeof(head[0]));
 	struct table t;
-	json_t *c;
-	size_t i;
 	table_init(&t, ncols, 0x3 | 1u << (ncols - 1));
 	for (int k = 0; k < ncols; k++)
 		table_cell(&t, "%s", head[k]);
-	json_array_foreach(val_cases(v), i, c) {
-		struct mview mv[MAX_VIEWS];
-		int nv = case_views(c, mv);
-		double hz = case_hz(c), eff = json_get_number(c, "effective_rate_hz", NAN);
+	for (int i = 0; i < v->ncases; i++) {
+		const struct rcase *c = &v->cases[i];
+		double hz = case_hz(c), eff = c->d.effective_rate_hz;
 		if (!isfinite(hz))
 			continue;
-		table_cell(&t, "%s", json_get_string(c, "sampler", "?"));
+		table_cell(&t, "%s", c->d.sampler);
 		type_cell(&t, c);
-		num_cell(&t, c, "threads", 1, "%g");
+		table_cell(&t, "%d", c->d.threads);
 		table_cell(&t, "%g", hz);
 		if (!case_ok(c)) {
 			for (int k = 4; k < ncols - 1; k++)
@@ -366,14 +384,14 @@ static void val_rate_table(struct doc *d, const struct rval *v)
 			table_cell(&t, "%.1f (%.1f%%)", eff, hz > 0 ? 100 * eff / hz : NAN);
 		else
 			table_cell(&t, "-");
-		num_cell(&t, c, "samples", 1, "%.0f");
-		pair_cell(&t, c, "lost_pct", "throttled_pct", 1, "%.2f");
-		dropped_cell(&t, c);
-		error_cell(&t, c, &mv[0]);
-		se_bound_cell(&t, c, &mv[0]);
-		tvd_cell(&t, c, &mv[0]);
-		pair_cell(&t, c, "reached_main", "symbolized", 100, "%.1f");
-		verdict_cell(&t, c, mv, nv, 0);
+		table_cell(&t, "%.0f", (double)c->d.samples);
+		pair_cell(&t, c->d.lost_pct, c->d.throttled_pct, 1, "%.2f");
+		table_cell(&t, "%.0f", (double)c->d.dropped);
+		error_cell(&t, &c->v[0]);
+		se_bound_cell(&t, &c->v[0]);
+		tvd_cell(&t, &c->v[0]);
+		pair_cell(&t, c->d.reached_main, c->d.symbolized, 100, "%.1f");
+		verdict_cell(&t, c, 0);
 	}
 	doc_table(d, &t);
 	table_free(&t);
@@ -388,26 +406,21 @@ static void val_measure_table(struct doc *d, const struct rval *v)
 					    "TVD (expected) (pt)", "main / symbolized %", "bounds" };
 	const int ncols = (int)(sizeof(head) / sizeof(head[0]));
 	struct table t;
-	json_t *c;
-	size_t i;
 	table_init(&t, ncols, 0x3 | 1u << 4 | 1u << (ncols - 1));
 	for (int k = 0; k < ncols; k++)
 		table_cell(&t, "%s", head[k]);
-	json_array_foreach(val_cases(v), i, c) {
-		struct mview mv[MAX_VIEWS];
-		int nv = case_views(c, mv);
+	for (int i = 0; i < v->ncases; i++) {
+		const struct rcase *c = &v->cases[i];
 		if (isfinite(case_hz(c)))
 			continue;
-		for (int k = 0; k < nv; k++) {
-			const char *unit = json_get_string(mv[k].m, "unit", "");
-			json_t *b = mv_get(c, &mv[k], "bounds");
-			double ratio = mv_num(c, &mv[k], "total_ratio"), lo = json_get_number(b, "total_ratio_min", NAN),
-			       hi = json_get_number(b, "total_ratio_max", NAN);
+		for (int k = 0; k < c->nv; k++) {
+			const struct mview *mv = &c->v[k];
+			double ratio = mv->m.total_ratio, lo = mv->b.total_ratio_min, hi = mv->b.total_ratio_max;
 			char totals[160];
 			if (k == 0) {
-				table_cell(&t, "%s", json_get_string(c, "sampler", "?"));
+				table_cell(&t, "%s", c->d.sampler);
 				type_cell(&t, c);
-				num_cell(&t, c, "threads", 1, "%g");
+				table_cell(&t, "%d", c->d.threads);
 			} else {
 				for (int j = 0; j < 3; j++)
 					table_cell(&t, "%s", "");
@@ -422,10 +435,9 @@ static void val_measure_table(struct doc *d, const struct rval *v)
 				events_cell(&t, c);
 			else
 				table_cell(&t, "%s", "");
-			table_cell(&t, "%s", mv[k].name);
-			amounts_text(mv_num(c, &mv[k], "total_measured"), mv_num(c, &mv[k], "total_truth"), unit, totals,
-				     sizeof(totals));
-			table_cell(&t, "%s", isfinite(mv_num(c, &mv[k], "total_measured")) ? totals : "-");
+			table_cell(&t, "%s", mv->name);
+			amounts_text(mv->m.total_measured, mv->m.total_truth, mv->m.unit, totals, sizeof(totals));
+			table_cell(&t, "%s", isfinite(mv->m.total_measured) ? totals : "-");
 			if (isfinite(ratio) && isfinite(lo) && isfinite(hi)) {
 				char l[32], h[32];
 				pct_text(100 * lo, l, sizeof(l));
@@ -436,11 +448,11 @@ static void val_measure_table(struct doc *d, const struct rval *v)
 			} else {
 				table_cell(&t, "-");
 			}
-			error_cell(&t, c, &mv[k]);
-			se_bound_cell(&t, c, &mv[k]);
-			tvd_cell(&t, c, &mv[k]);
-			pair_cell(&t, mv[k].m ? mv[k].m : c, "reached_main", "symbolized", 100, "%.1f");
-			verdict_cell(&t, c, mv, nv, k);
+			error_cell(&t, mv);
+			se_bound_cell(&t, mv);
+			tvd_cell(&t, mv);
+			pair_cell(&t, mv->m.reached_main, mv->m.symbolized, 100, "%.1f");
+			verdict_cell(&t, c, k);
 		}
 	}
 	doc_table(d, &t);
@@ -451,8 +463,6 @@ static void val_measure_table(struct doc *d, const struct rval *v)
 static void val_alloc_calls(struct doc *d, const struct rval *v)
 {
 	struct table t;
-	json_t *c;
-	size_t i;
 	int rows = 0;
 	table_init(&t, 6, 0x1);
 	table_cell(&t, "sampler");
@@ -461,24 +471,25 @@ static void val_alloc_calls(struct doc *d, const struct rval *v)
 	table_cell(&t, "calls made");
 	table_cell(&t, "bytes counted");
 	table_cell(&t, "bytes asked");
-	json_array_foreach(val_cases(v), i, c) {
-		json_t *calls = json_object_get(c, "calls"), *bytes = json_object_get(c, "bytes");
-		double cc = json_get_number(calls, "counted", NAN), ct = json_get_number(calls, "truth", NAN);
-		double bc = json_get_number(bytes, "counted", NAN), bt = json_get_number(bytes, "truth", NAN);
-		if (!case_ok(c) || (!json_is_object(calls) && !json_is_object(bytes)))
+	for (int i = 0; i < v->ncases; i++) {
+		const struct rcase *c = &v->cases[i];
+		int has_calls = json_is_object(c->d.calls), has_bytes = json_is_object(c->d.bytes);
+		double cc = has_calls ? (double)c->calls.counted : NAN, ct = c->calls.truth;
+		double bc = has_bytes ? (double)c->bytes.counted : NAN, bt = c->bytes.truth;
+		if (!case_ok(c) || (!has_calls && !has_bytes))
 			continue;
-		table_cell(&t, "%s", json_get_string(c, "sampler", "?"));
-		num_cell(&t, c, "threads", 1, "%g");
+		table_cell(&t, "%s", c->d.sampler);
+		table_cell(&t, "%d", c->d.threads);
 		if (isfinite(cc) && isfinite(ct))
 			table_cell(&t, "%.0f (%+.0f)", cc, cc - ct);
 		else
-			num_cell(&t, calls, "counted", 1, "%.0f");
-		num_cell(&t, calls, "truth", 1, "%.0f");
+			num_cell(&t, cc, "%.0f");
+		num_cell(&t, ct, "%.0f");
 		if (isfinite(bc) && isfinite(bt))
 			table_cell(&t, "%.0f (%+.0f)", bc, bc - bt);
 		else
-			num_cell(&t, bytes, "counted", 1, "%.0f");
-		num_cell(&t, bytes, "truth", 1, "%.0f");
+			num_cell(&t, bc, "%.0f");
+		num_cell(&t, bt, "%.0f");
 		rows++;
 	}
 	if (rows) {
@@ -495,11 +506,9 @@ static void val_alloc_calls(struct doc *d, const struct rval *v)
 static void val_shares(struct doc *d, const struct rval *v)
 {
 	struct ptrvec types = { 0 };
-	json_t *c;
-	size_t i;
-	json_array_foreach(val_cases(v), i, c)
-		if (case_ok(c))
-			push_unique(&types, case_type(c));
+	for (int i = 0; i < v->ncases; i++)
+		if (case_ok(&v->cases[i]))
+			push_unique(&types, v->cases[i].d.type);
 	if (types.n)
 		doc_para(d, "Each site's share, measured (and true: the workload's own measurement of it), one table per "
 			 "type; a measure's shares are of its total over the sites (samples, off-CPU time, blocks, lock delay, "
@@ -508,18 +517,16 @@ static void val_shares(struct doc *d, const struct rval *v)
 		struct ptrvec sites = { 0 };
 		struct table t;
 		int hz = 0, measure = 0, ncols;
-		json_array_foreach(val_cases(v), i, c) {
-			struct mview mv[MAX_VIEWS];
-			int nv;
+		for (int i = 0; i < v->ncases; i++) {
+			const struct rcase *c = &v->cases[i];
 			json_t *x;
 			const char *k;
-			if (!case_ok(c) || strcmp(case_type(c), types.v[g]))
+			if (!case_ok(c) || strcmp(c->d.type, types.v[g]))
 				continue;
-			nv = case_views(c, mv);
 			hz |= isfinite(case_hz(c));
-			measure |= nv > 1 || strcmp(mv[0].name, "samples");
-			for (int m = 0; m < nv; m++)
-				json_object_foreach(mv_get(c, &mv[m], "truth"), k, x)
+			measure |= c->nv > 1 || strcmp(c->v[0].name, "samples");
+			for (int m = 0; m < c->nv; m++)
+				json_object_foreach(c->v[m].m.truth, k, x)
 					push_unique(&sites, k);
 		}
 		ncols = 2 + hz + measure + sites.n;
@@ -532,25 +539,23 @@ static void val_shares(struct doc *d, const struct rval *v)
 			table_cell(&t, "measure");
 		for (int j = 0; j < sites.n; j++)
 			table_cell(&t, "%s", (const char *)sites.v[j]);
-		json_array_foreach(val_cases(v), i, c) {
-			struct mview mv[MAX_VIEWS];
-			int nv;
-			if (!case_ok(c) || strcmp(case_type(c), types.v[g]))
+		for (int i = 0; i < v->ncases; i++) {
+			const struct rcase *c = &v->cases[i];
+			if (!case_ok(c) || strcmp(c->d.type, types.v[g]))
 				continue;
-			nv = case_views(c, mv);
-			for (int m = 0; m < nv; m++) {
+			for (int m = 0; m < c->nv; m++) {
 				char rate[32];
-				table_cell(&t, "%s", json_get_string(c, "sampler", "?"));
-				num_cell(&t, c, "threads", 1, "%g");
+				table_cell(&t, "%s", c->d.sampler);
+				table_cell(&t, "%d", c->d.threads);
 				if (hz) {
 					hz_text(case_hz(c), rate, sizeof(rate));
 					table_cell(&t, "%s", rate);
 				}
 				if (measure)
-					table_cell(&t, "%s", mv[m].name);
+					table_cell(&t, "%s", c->v[m].name);
 				for (int j = 0; j < sites.n; j++) {
-					double ms = json_get_number(mv_get(c, &mv[m], "measured"), sites.v[j], NAN);
-					double tr = json_get_number(mv_get(c, &mv[m], "truth"), sites.v[j], NAN);
+					double ms = json_get_number(c->v[m].m.measured, sites.v[j], NAN);
+					double tr = json_get_number(c->v[m].m.truth, sites.v[j], NAN);
 					if (isfinite(ms) && isfinite(tr))
 						table_cell(&t, "%.1f%% (%.1f%%)", 100 * ms, 100 * tr);
 					else
@@ -606,18 +611,16 @@ static void join_array(json_t *a, const char *unit, char *buf, size_t len)
 static void val_workloads(const struct rval *v, char *buf, size_t len)
 {
 	struct ptrvec seen = { 0 };
-	json_t *c;
-	size_t i;
 	buf[0] = '\0';
-	json_array_foreach(val_cases(v), i, c) {
-		const char *w = json_get_string(c, "workload", "?");
+	for (int i = 0; i < v->ncases; i++) {
+		const struct vdoc_case *c = &v->cases[i].d;
 		int k = seen.n;
-		push_unique(&seen, w);
+		push_unique(&seen, c->workload);
 		if (seen.n == k)
 			continue;
-		catf(buf, len, "%s%s", *buf ? ", " : "", w);
-		if (strcmp(w, case_type(c)))
-			catf(buf, len, " (type %s)", case_type(c));
+		catf(buf, len, "%s%s", *buf ? ", " : "", c->workload);
+		if (strcmp(c->workload, c->type))
+			catf(buf, len, " (type %s)", c->type);
 	}
 	if (!*buf)
 		snprintf(buf, len, "-");
@@ -629,15 +632,15 @@ static void val_workloads(const struct rval *v, char *buf, size_t len)
 static void val_types(const struct rval *v, char *buf, size_t len, int *cpu, int *other, int *alloc)
 {
 	struct ptrvec seen = { 0 };
-	json_t *c, *types = json_object_get(json_object_get(v->root, "options"), "types");
+	json_t *c;
 	size_t i;
 	buf[0] = '\0';
-	json_array_foreach(types, i, c)
+	json_array_foreach(v->opts.types, i, c)
 		if (json_is_string(c))
 			push_unique(&seen, json_string_value(c));
 	if (!seen.n)
-		json_array_foreach(val_cases(v), i, c)
-			push_unique(&seen, case_type(c));
+		for (int k = 0; k < v->ncases; k++)
+			push_unique(&seen, v->cases[k].d.type);
 	*cpu = *other = *alloc = 0;
 	for (int k = 0; k < seen.n; k++) {
 		catf(buf, len, "%s%s", k ? ", " : "", (const char *)seen.v[k]);
@@ -652,18 +655,17 @@ static void val_types(const struct rval *v, char *buf, size_t len, int *cpu, int
 
 static void val_section(struct doc *d, const struct report *rp, const struct rval *v)
 {
-	json_t *opts = json_object_get(v->root, "options"), *c;
-	const char *verdict = json_get_string(v->root, "verdict", "?");
+	const struct vdoc_options *opts = &v->opts;
+	const char *verdict = str_or(v->doc.verdict, "?");
 	char title[300], samplers[256], rates[256], threads[128], types[256], workloads[512];
 	int cpu, other, alloc, rated = 0, unrated = 0;
-	size_t i;
 	if (rp->nvals > 1) {
 		snprintf(title, sizeof(title), "Validation %d: %s", v->index, v->name);
 		doc_heading(d, 3, NULL, title);
 	}
-	join_array(json_object_get(opts, "samplers"), "", samplers, sizeof(samplers));
-	join_array(json_object_get(opts, "rates_hz"), " Hz", rates, sizeof(rates));
-	join_array(json_object_get(opts, "threads"), "", threads, sizeof(threads));
+	join_array(opts->samplers, "", samplers, sizeof(samplers));
+	join_array(opts->rates_hz, " Hz", rates, sizeof(rates));
+	join_array(opts->threads, "", threads, sizeof(threads));
 	val_types(v, types, sizeof(types), &cpu, &other, &alloc);
 	val_workloads(v, workloads, sizeof(workloads));
 	doc_p_begin(d);
@@ -681,16 +683,16 @@ static void val_section(struct doc *d, const struct report *rp, const struct rva
 		doc_text(d, " with ");
 		doc_user(d, threads);
 		doc_text(d, strcmp(threads, "1") ? " threads, event " : " thread, event ");
-		doc_code(d, json_get_string(opts, "event", "?"));
+		doc_code(d, str_or(opts->event, "?"));
 	}
-	if (other && isfinite(json_get_number(opts, "other_types_threads", NAN)))
-		doc_textf(d, "; the other types with %g thread%s", json_get_number(opts, "other_types_threads", NAN),
-			  json_get_number(opts, "other_types_threads", NAN) == 1 ? "" : "s");
-	if (alloc && isfinite(json_get_number(opts, "alloc_rate_bytes", NAN)))
-		doc_textf(d, ", allocations sampled every %g bytes on average", json_get_number(opts, "alloc_rate_bytes", NAN));
-	if (isfinite(json_get_number(opts, "duration_s", NAN)))
-		doc_textf(d, "; %g s a run", json_get_number(opts, "duration_s", NAN));
-	doc_text(d, json_is_true(json_object_get(opts, "same_run")) ?
+	if (other && opts->other_types_threads >= 0)
+		doc_textf(d, "; the other types with %g thread%s", (double)opts->other_types_threads,
+			  opts->other_types_threads == 1 ? "" : "s");
+	if (alloc && opts->alloc_rate_bytes >= 0)
+		doc_textf(d, ", allocations sampled every %g bytes on average", (double)opts->alloc_rate_bytes);
+	if (isfinite(opts->duration_s))
+		doc_textf(d, "; %g s a run", opts->duration_s);
+	doc_text(d, opts->same_run ?
 		 "; the samplers of one workload, rate and thread count sampled the same run.  Verdict: " :
 		 "; each sampler on its own run.  Verdict: ");
 	doc_strong(d, verdict);
@@ -698,13 +700,13 @@ static void val_section(struct doc *d, const struct report *rp, const struct rva
 	doc_text(d, val_verdict_text(verdict));
 	doc_text(d, *val_verdict_text(verdict) ? ")." : ".");
 	doc_p_end(d);
-	if (!json_array_size(val_cases(v))) {
+	if (!v->ncases) {
 		doc_para(d, "No case was measured.");
 		return;
 	}
-	json_array_foreach(val_cases(v), i, c) {
-		rated += isfinite(case_hz(c));
-		unrated += !isfinite(case_hz(c));
+	for (int i = 0; i < v->ncases; i++) {
+		rated += isfinite(case_hz(&v->cases[i]));
+		unrated += !isfinite(case_hz(&v->cases[i]));
 	}
 	if (rated)
 		val_rate_table(d, v);
@@ -745,14 +747,11 @@ void sec_validation(struct doc *d, const struct report *rp)
 	doc_para(d, "Each sampler against a workload whose true profile is known (`tare validate`), its stacks reduced to "
 		 "the workload's sites (the function nearest the leaf) and compared, measure by measure, with the "
 		 "workload's own measurement:");
-	for (int i = 0; i < rp->nvals; i++) {
-		json_t *c;
-		size_t k;
-		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
-			rated |= isfinite(case_hz(c));
-			unrated |= !isfinite(case_hz(c));
+	for (int i = 0; i < rp->nvals; i++)
+		for (int k = 0; k < rp->vals[i].ncases; k++) {
+			rated |= isfinite(case_hz(&rp->vals[i].cases[k]));
+			unrated |= !isfinite(case_hz(&rp->vals[i].cases[k]));
 		}
-	}
 	doc_ul_begin(d);
 	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
 		if ((i == 0 && !rated) || (i == 1 && !unrated))
@@ -772,34 +771,35 @@ void sec_validation(struct doc *d, const struct report *rp)
  * sampler and reason), lost, throttled or dropped samples or events. */
 int warn_validation(struct doc *d, const struct report *rp, const struct rval *v)
 {
-	const char *verdict = json_get_string(v->root, "verdict", "");
-	json_t *c, *x;
-	size_t i, j;
+	const char *verdict = str_or(v->doc.verdict, "");
+	json_t *x;
+	size_t i;
 	int n = 0;
 	char tag[32] = "", name[200];
 	if (rp->nruns + rp->nvals > 1)
 		snprintf(tag, sizeof(tag), rp->nvals > 1 ? "validation %d: " : "validation: ", v->index);
 	if (!strcmp(verdict, "interrupted") || !strcmp(verdict, "running") || !strcmp(verdict, "cannot"))
 		warn_item(d, tag, val_verdict_text(verdict)), n++;
-	json_array_foreach(json_object_get(v->root, "out_of_bounds"), i, x)
+	json_array_foreach(v->doc.out_of_bounds, i, x)
 		if (json_is_string(x)) {
 			char *s = xasprintf("out of bounds: %s", json_string_value(x));
 			warn_item(d, tag, s);
 			free(s);
 			n++;
 		}
-	json_array_foreach(val_cases(v), i, c) {
-		const char *sampler = json_get_string(c, "sampler", "?"), *status = json_get_string(c, "status", "?");
-		const char *reason = json_get_string(c, "reason", "no reason recorded");
-		double lost = json_get_number(c, "lost_pct", NAN), thr = json_get_number(c, "throttled_pct", NAN), dropped = json_get_number(c, "dropped", NAN);
+	for (int k = 0; k < v->ncases; k++) {
+		const struct rcase *c = &v->cases[k];
+		const char *sampler = c->d.sampler, *status = case_status_name(c), *reason = c->d.reason;
+		double lost = c->d.lost_pct, thr = c->d.throttled_pct, dropped = (double)c->d.dropped;
 		int same = 0, first = 1;
 		if (!case_ok(c)) {
 			/* once per sampler, status and reason: "perf: skipped in 2 cases: ..." */
-			json_array_foreach(val_cases(v), j, x) {
-				if (case_ok(x) || strcmp(sampler, json_get_string(x, "sampler", "?")) || strcmp(status, json_get_string(x, "status", "?")) ||
-				    strcmp(reason, json_get_string(x, "reason", "no reason recorded")))
+			for (int j = 0; j < v->ncases; j++) {
+				const struct rcase *o = &v->cases[j];
+				if (case_ok(o) || strcmp(sampler, o->d.sampler) || strcmp(status, case_status_name(o)) ||
+				    strcmp(reason, o->d.reason))
 					continue;
-				first &= j >= i;
+				first &= j >= k;
 				same++;
 			}
 			if (first) {
@@ -814,7 +814,7 @@ int warn_validation(struct doc *d, const struct report *rp, const struct rval *v
 		{
 			/* what the sampler did not keep: lost and throttled samples, drops */
 			const char *of = isfinite(case_hz(c)) ? "samples" : "events";
-			double samples = json_get_number(c, "samples", NAN);
+			double samples = (double)c->d.samples;
 			char what[600] = "";
 			if (lost > 0)
 				catf(what, sizeof(what), "%.2f%% of %s lost", lost, of);
@@ -822,8 +822,7 @@ int warn_validation(struct doc *d, const struct report *rp, const struct rval *v
 				catf(what, sizeof(what), "%s%.2f%% throttled", *what ? ", " : "", thr);
 			if (dropped > 0)
 				catf(what, sizeof(what), "%s%.0f %s dropped (%.2f%%)", *what ? ", " : "", dropped, of,
-				     isfinite(json_get_number(c, "dropped_pct", NAN)) ? json_get_number(c, "dropped_pct", NAN)
-				     : samples > 0 ? 100 * dropped / samples : 100.0);
+				     isfinite(c->d.dropped_pct) ? c->d.dropped_pct : samples > 0 ? 100 * dropped / samples : 100.0);
 			if (!*what)
 				continue;
 			case_name(c, name, sizeof(name));
@@ -841,53 +840,50 @@ int warn_validation(struct doc *d, const struct report *rp, const struct rval *v
 /* One row of the method table for a validation: the text of its cell, "-" where it has none. */
 static void val_method_text(const struct rval *v, const char *what, char *buf, size_t len)
 {
-	json_t *root = v->root, *opts = json_object_get(root, "options"), *c;
+	const struct vdoc_options *opts = &v->opts;
 	int cpu, other, alloc, ok = 0;
 	char types[256];
-	size_t i;
 	val_types(v, types, sizeof(types), &cpu, &other, &alloc);
 	snprintf(buf, len, "-");
 	if (!strcmp(what, "validation"))
 		snprintf(buf, len, "%s", v->name);
 	else if (!strcmp(what, "started"))
-		snprintf(buf, len, "%s to %s", json_get_string(root, "started_utc", "?"), json_get_string(root, "finished_utc", "?"));
+		snprintf(buf, len, "%s to %s", str_or(v->doc.started_utc, "?"), str_or(v->doc.finished_utc, "?"));
 	else if (!strcmp(what, "types"))
 		snprintf(buf, len, "%s", types);
 	else if (!strcmp(what, "workloads"))
 		val_workloads(v, buf, len);
 	else if (!strcmp(what, "samplers"))
-		join_array(json_object_get(opts, "samplers"), "", buf, len);
+		join_array(opts->samplers, "", buf, len);
 	else if (!strcmp(what, "cpu: sampling rates") && cpu)
-		join_array(json_object_get(opts, "rates_hz"), " Hz", buf, len);
+		join_array(opts->rates_hz, " Hz", buf, len);
 	else if (!strcmp(what, "cpu: workload threads") && cpu)
-		join_array(json_object_get(opts, "threads"), "", buf, len);
+		join_array(opts->threads, "", buf, len);
 	else if (!strcmp(what, "cpu: event") && cpu)
-		snprintf(buf, len, "%s", json_get_string(opts, "event", "-"));
-	else if (!strcmp(what, "other types: workload threads") && other && isfinite(json_get_number(opts, "other_types_threads", NAN)))
-		snprintf(buf, len, "%g", json_get_number(opts, "other_types_threads", NAN));
-	else if (!strcmp(what, "alloc: mean bytes between samples") && alloc && isfinite(json_get_number(opts, "alloc_rate_bytes", NAN)))
-		snprintf(buf, len, "%g", json_get_number(opts, "alloc_rate_bytes", NAN));
-	else if (!strcmp(what, "each run") && isfinite(json_get_number(opts, "duration_s", NAN)))
-		snprintf(buf, len, "%g s", json_get_number(opts, "duration_s", NAN));
+		snprintf(buf, len, "%s", str_or(opts->event, "-"));
+	else if (!strcmp(what, "other types: workload threads") && other && opts->other_types_threads >= 0)
+		snprintf(buf, len, "%g", (double)opts->other_types_threads);
+	else if (!strcmp(what, "alloc: mean bytes between samples") && alloc && opts->alloc_rate_bytes >= 0)
+		snprintf(buf, len, "%g", (double)opts->alloc_rate_bytes);
+	else if (!strcmp(what, "each run") && isfinite(opts->duration_s))
+		snprintf(buf, len, "%g s", opts->duration_s);
 	else if (!strcmp(what, "samplers share a run"))
-		snprintf(buf, len, "%s", json_is_true(json_object_get(opts, "same_run")) ? "yes" : "no (--apart)");
+		snprintf(buf, len, "%s", opts->same_run ? "yes" : "no (--apart)");
 	else if (!strcmp(what, "cases")) {
-		json_array_foreach(val_cases(v), i, c)
-			ok += case_ok(c);
-		snprintf(buf, len, "%d measured of %zu", ok, json_array_size(val_cases(v)));
+		for (int i = 0; i < v->ncases; i++)
+			ok += case_ok(&v->cases[i]);
+		snprintf(buf, len, "%d measured of %d", ok, v->ncases);
 	} else if (!strcmp(what, "verdict"))
-		snprintf(buf, len, "%s", json_get_string(root, "verdict", "?"));
+		snprintf(buf, len, "%s", str_or(v->doc.verdict, "?"));
 	else if (!strcmp(what, "tare version"))
-		snprintf(buf, len, "%s", json_get_string(root, "tare_version", "?"));
+		snprintf(buf, len, "%s", str_or(v->doc.tare_version, "?"));
 }
 
 /* Does a validation hold cases of this type? */
 static int val_has_type(const struct rval *v, const char *type, size_t len)
 {
-	json_t *c;
-	size_t i;
-	json_array_foreach(val_cases(v), i, c)
-		if (strlen(case_type(c)) == len && !strncmp(case_type(c), type, len))
+	for (int i = 0; i < v->ncases; i++)
+		if (strlen(v->cases[i].d.type) == len && !strncmp(v->cases[i].d.type, type, len))
 			return 1;
 	return 0;
 }
@@ -900,16 +896,14 @@ static void measure_bound_rows(struct table *t, const struct report *rp)
 	for (int i = 0; i < rp->nvals; i++) {
 		json_t *x;
 		const char *k;
-		json_object_foreach(json_object_get(json_object_get(json_object_get(rp->vals[i].root, "options"), "bounds"),
-						    "measures"), k, x)
+		json_object_foreach(rp->vals[i].rules.measures, k, x)
 			if (json_is_string(x) && val_has_type(&rp->vals[i], k, strcspn(k, " ")))
 				push_unique(&keys, k);
 	}
 	for (int j = 0; j < keys.n; j++) {
 		table_cell(t, "bound: %s", (const char *)keys.v[j]);
 		for (int i = 0; i < rp->nvals; i++) {
-			json_t *x = json_object_get(json_object_get(json_object_get(json_object_get(rp->vals[i].root, "options"),
-										      "bounds"), "measures"), keys.v[j]);
+			json_t *x = json_object_get(rp->vals[i].rules.measures, keys.v[j]);
 			const char *k = keys.v[j];
 			table_cell(t, "%s", json_is_string(x) && val_has_type(&rp->vals[i], k, strcspn(k, " ")) ?
 					    json_string_value(x) : "-");
@@ -985,13 +979,12 @@ void val_method(struct doc *d, const struct report *rp)
 	for (int i = 0; i < rp->nvals; i++) {
 		char types[256];
 		int c1, o1, a1;
-		json_t *c;
-		size_t k;
 		val_types(&rp->vals[i], types, sizeof(types), &c1, &o1, &a1);
 		cpu |= c1, alloc |= a1;
 		(void)o1;
-		json_array_foreach(val_cases(&rp->vals[i]), k, c) {
-			exact |= !strcmp(case_type(c), "offcpu") || !strcmp(case_type(c), "lock");
+		for (int k = 0; k < rp->vals[i].ncases; k++) {
+			const char *type = rp->vals[i].cases[k].d.type;
+			exact |= !strcmp(type, "offcpu") || !strcmp(type, "lock");
 		}
 	}
 	if (rp->nruns)
@@ -1020,7 +1013,13 @@ void val_method(struct doc *d, const struct report *rp)
 			table_cell(&t, "%s", cell);
 		}
 	}
-	object_rows(&t, rp, from, to, "options", "bounds", "bound: ");
+	{
+		json_t **rules = xcalloc((size_t)rp->nvals + 1, sizeof(*rules));
+		for (int i = 0; i < rp->nvals; i++)
+			rules[i] = rp->vals[i].opts.bounds;
+		objects_rows(&t, rules, rp->nvals, "bound: ");
+		free(rules);
+	}
 	measure_bound_rows(&t, rp);
 	doc_table(d, &t);
 	table_free(&t);

@@ -148,7 +148,7 @@ static void kv_read(const json_t *o, void *field)
 			kvlist_add(field, k, json_string_value(v));
 }
 
-static const struct json_codec kv_codec = { kv_write, kv_read };
+static const struct json_codec kv_codec = { kv_write, kv_read, NULL };   /* freed with its record */
 
 /* results.json's workloads[] and configs[] (after each config's "id", its position). */
 #define WL_STR(name, dflt) JSON_FIELD_STRP(struct workload, name, #name, dflt)

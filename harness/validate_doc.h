@@ -1,13 +1,15 @@
 /* validate_doc.h — validation.json's records, described once: each is a struct and a table of
- * its fields (common/json_io.h), which drive `tare validate`'s writer (validate_json.c).  The
- * reader (report_validation.c, plot.c) still looks the keys up by name; moving it onto these
- * tables (json_get_fields) is what is left of issue 14 for this document.
+ * its fields (common/json_io.h), which drive `tare validate`'s writer (validate_json.c) and
+ * `tare report`'s reader (report_validation.c, json_get_fields).
  *
  * The order of a table is the order of the keys in the file.  Groups say which keys a record
  * has: a case that did not run has only its identity and the reason; the cpu type has rate
  * bounds where the counted types have total bounds; alloc has its call and byte counts.
  * Nested objects whose keys are the truth's sites (truth, measured, ...) are FIELD_CUSTOM
  * json_t *: the writer hands its reference to the document, a reader borrows from it.
+ *
+ * What a table reads back where a key is absent is what the reader makes of a document of
+ * before it (a case without "type" is a cpu case, without "gating" a gated one), or "?".
  */
 #ifndef TARE_VALIDATE_DOC_H
 #define TARE_VALIDATE_DOC_H
@@ -24,7 +26,47 @@ enum {
 	VDOC_ALLOC = 1 << 4,      /* alloc: calls and bytes the sampler counted */
 	VDOC_POSTPROCESS = 1 << 5,   /* the sampler's output needed CPU after it stopped */
 	VDOC_REPORT = 1 << 6,     /* the sampler said something about itself */
+	VDOC_ENVIRONMENT = 1 << 7,   /* the document has the machine's environment */
 };
+
+/* A case's status; its names are vdoc_status_names[] ("ok", ...); -1 read back: none of them. */
+enum case_status { CASE_PENDING, CASE_OK, CASE_SKIPPED, CASE_FAILED };
+extern const char *const vdoc_status_names[];
+
+/* The document's top level. */
+struct vdoc_validation {
+	int64_t schema_version;   /* -1: absent */
+	char *kind, *tare_version, *command_line, *started_utc, *finished_utc;
+	json_t *options;          /* vdoc_options_fields */
+	json_t *environment;      /* VDOC_ENVIRONMENT */
+	json_t *cases;            /* an array, vdoc_case_fields each */
+	char *verdict;
+	json_t *out_of_bounds;    /* an array of strings: the gated cases out of bounds */
+};
+extern const struct json_field vdoc_validation_fields[];
+extern const int vdoc_validation_nfields;
+
+/* What the validation was asked (options). */
+struct vdoc_options {
+	json_t *rates_hz, *threads, *samplers, *types;   /* arrays */
+	double duration_s;
+	char *event;
+	int64_t other_types_threads, alloc_rate_bytes;   /* -1: absent */
+	int same_run;
+	json_t *bounds;           /* vdoc_rules_fields */
+};
+extern const struct json_field vdoc_options_fields[];
+extern const int vdoc_options_nfields;
+
+/* The rules every case's bounds come from (options.bounds), as the options set them. */
+struct vdoc_rules {
+	json_t *attribution_error_max_pp;   /* a number (--max-error), or the rule as a string */
+	char *tvd;                /* the rule */
+	double rate_tolerance, lost_pct_max, reached_main_min, symbolized_min, site_samples_min;
+	json_t *measures;         /* "TYPE MEASURE": why that measure's bounds are what they are */
+};
+extern const struct json_field vdoc_rules_fields[];
+extern const int vdoc_rules_nfields;
 
 /* A case's or a measure's bounds ("bounds"). */
 struct vdoc_bounds {

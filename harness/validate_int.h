@@ -16,6 +16,7 @@
 
 #include "util.h"
 #include "validate.h"
+#include "validate_doc.h"
 
 #define VALIDATE_MAX_LIST	16
 #define VALIDATE_ALLOC_RATE	32768	/* bytes between allocation samples (tare sample: 512 KiB) */
@@ -57,8 +58,6 @@ extern const struct vworkload vworkloads[];
 
 /* ---------------------------------------------------------------------------------------- */
 /* Cases and samplers.                                                                        */
-
-enum case_status { CASE_PENDING, CASE_OK, CASE_SKIPPED, CASE_FAILED };
 
 /* One measure of a case: its truth, what the sampler saw, the statistics, the verdict. */
 struct vmeas {

@@ -19,7 +19,7 @@
 
 static const char *const kind_names[] = { "samples", "exact", "poisson-bytes", "poisson-objects",
 					  NULL };
-static const char *const status_names[] = { "pending", "ok", "skipped", "failed", NULL };
+const char *const vdoc_status_names[] = { "pending", "ok", "skipped", "failed", NULL };
 
 #define BOUND(name, g) JSON_FIELD_IN(struct vdoc_bounds, name, FIELD_DOUBLE, NAN, g)
 const struct json_field vdoc_case_bounds_fields[] = {
@@ -47,14 +47,15 @@ const int vdoc_measure_bounds_nfields = NFIELDS(vdoc_measure_bounds_fields);
 
 #define MEASURE(name, type) JSON_FIELD(struct vdoc_measure, name, FIELD_##type, NAN)
 #define MEASURE_STR(name) JSON_FIELD_STRP(struct vdoc_measure, name, #name, NULL)
+#define MEASURE_STR_OR(name, sdflt) JSON_FIELD_STRP(struct vdoc_measure, name, #name, sdflt)
 #define MEASURE_JSON(name, g) \
 	{ JSON_FIELD_AT_(struct vdoc_measure, name, #name, FIELD_CUSTOM), .group = g, \
 	  .codec = &json_value_codec }
 const struct json_field vdoc_measure_fields[] = {
-	MEASURE_STR(unit),
+	MEASURE_STR_OR(unit, ""),
 	JSON_FIELD_ENUM(struct vdoc_measure, kind, "kind", kind_names, VK_SAMPLES),
-	MEASURE(within_bounds, BOOL),
-	MEASURE_STR(out_of_bounds),
+	JSON_FIELD(struct vdoc_measure, within_bounds, FIELD_BOOL, 1),
+	MEASURE_STR_OR(out_of_bounds, ""),
 	MEASURE(n, DOUBLE),
 	MEASURE(attribution_error_max_pp, DOUBLE),
 	MEASURE_STR(worst_site),
@@ -80,30 +81,32 @@ const struct json_field vdoc_measure_fields[] = {
 const int vdoc_measure_nfields = NFIELDS(vdoc_measure_fields);
 #undef MEASURE
 #undef MEASURE_STR
+#undef MEASURE_STR_OR
 #undef MEASURE_JSON
 
 #define CASE(name, type, g) JSON_FIELD_IN(struct vdoc_case, name, FIELD_##type, NAN, g)
-#define CASE_STR(name, g) \
-	{ JSON_FIELD_AT_(struct vdoc_case, name, #name, FIELD_STRP), .group = g }
+#define CASE_STR_OR(name, g, sdflt_) \
+	{ JSON_FIELD_AT_(struct vdoc_case, name, #name, FIELD_STRP), .group = g, .sdflt = sdflt_ }
+#define CASE_STR(name, g) CASE_STR_OR(name, g, NULL)
 #define CASE_JSON(name, g) \
 	{ JSON_FIELD_AT_(struct vdoc_case, name, #name, FIELD_CUSTOM), .group = g, \
 	  .codec = &json_value_codec }
 #define DONE VDOC_DONE
 const struct json_field vdoc_case_fields[] = {
-	CASE_STR(sampler, 0),
-	CASE_STR(type, 0),
-	CASE_STR(workload, 0),
+	CASE_STR_OR(sampler, 0, "?"),
+	CASE_STR_OR(type, 0, "cpu"),   /* a validation.json of before the types held cpu cases only */
+	CASE_STR_OR(workload, 0, "?"),
 	CASE(hz, I64, 0),
 	CASE(requested_hz, I64, 0),
 	CASE(threads, INT, 0),
 	CASE(duration_s, DOUBLE, 0),
 	CASE(run, INT, 0),
 	CASE_STR(dir, 0),
-	CASE(gating, BOOL, 0),
-	JSON_FIELD_ENUM(struct vdoc_case, status, "status", status_names, 0),
-	CASE_STR(reason, VDOC_NOT_DONE),
-	CASE(within_bounds, BOOL, DONE),
-	CASE_STR(out_of_bounds, DONE),
+	JSON_FIELD_KEY(struct vdoc_case, gating, "gating", FIELD_BOOL, 1, 0),
+	JSON_FIELD_ENUM(struct vdoc_case, status, "status", vdoc_status_names, -1),
+	CASE_STR_OR(reason, VDOC_NOT_DONE, "no reason recorded"),
+	JSON_FIELD_KEY(struct vdoc_case, within_bounds, "within_bounds", FIELD_BOOL, 1, DONE),
+	CASE_STR_OR(out_of_bounds, DONE, ""),
 	CASE_STR(measure, DONE),
 	CASE(samples, U64, DONE),
 	CASE(samples_in_sites, DOUBLE, DONE),
@@ -142,6 +145,7 @@ const struct json_field vdoc_case_fields[] = {
 const int vdoc_case_nfields = NFIELDS(vdoc_case_fields);
 #undef CASE
 #undef CASE_STR
+#undef CASE_STR_OR
 #undef CASE_JSON
 #undef DONE
 
@@ -150,6 +154,52 @@ const struct json_field vdoc_count_fields[] = {
 	JSON_FIELD(struct vdoc_count, truth, FIELD_DOUBLE, NAN),
 };
 const int vdoc_count_nfields = NFIELDS(vdoc_count_fields);
+
+#define JSON_VALUE(S, name, g) \
+	{ JSON_FIELD_AT_(S, name, #name, FIELD_CUSTOM), .group = g, .codec = &json_value_codec }
+#define STR(S, name) JSON_FIELD_STRP(S, name, #name, NULL)
+const struct json_field vdoc_rules_fields[] = {
+	JSON_VALUE(struct vdoc_rules, attribution_error_max_pp, 0),
+	STR(struct vdoc_rules, tvd),
+	JSON_FIELD(struct vdoc_rules, rate_tolerance, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct vdoc_rules, lost_pct_max, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct vdoc_rules, reached_main_min, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct vdoc_rules, symbolized_min, FIELD_DOUBLE, NAN),
+	JSON_FIELD(struct vdoc_rules, site_samples_min, FIELD_DOUBLE, NAN),
+	JSON_VALUE(struct vdoc_rules, measures, 0),
+};
+const int vdoc_rules_nfields = NFIELDS(vdoc_rules_fields);
+
+const struct json_field vdoc_options_fields[] = {
+	JSON_VALUE(struct vdoc_options, rates_hz, 0),
+	JSON_VALUE(struct vdoc_options, threads, 0),
+	JSON_FIELD(struct vdoc_options, duration_s, FIELD_DOUBLE, NAN),
+	STR(struct vdoc_options, event),
+	JSON_VALUE(struct vdoc_options, samplers, 0),
+	JSON_VALUE(struct vdoc_options, types, 0),
+	JSON_FIELD(struct vdoc_options, other_types_threads, FIELD_I64, -1),
+	JSON_FIELD(struct vdoc_options, alloc_rate_bytes, FIELD_I64, -1),
+	JSON_FIELD(struct vdoc_options, same_run, FIELD_BOOL, 0),
+	JSON_VALUE(struct vdoc_options, bounds, 0),
+};
+const int vdoc_options_nfields = NFIELDS(vdoc_options_fields);
+
+const struct json_field vdoc_validation_fields[] = {
+	JSON_FIELD(struct vdoc_validation, schema_version, FIELD_I64, -1),
+	STR(struct vdoc_validation, kind),
+	STR(struct vdoc_validation, tare_version),
+	STR(struct vdoc_validation, command_line),
+	STR(struct vdoc_validation, started_utc),
+	STR(struct vdoc_validation, finished_utc),
+	JSON_VALUE(struct vdoc_validation, options, 0),
+	JSON_VALUE(struct vdoc_validation, environment, VDOC_ENVIRONMENT),
+	JSON_VALUE(struct vdoc_validation, cases, 0),
+	STR(struct vdoc_validation, verdict),
+	JSON_VALUE(struct vdoc_validation, out_of_bounds, 0),
+};
+const int vdoc_validation_nfields = NFIELDS(vdoc_validation_fields);
+#undef JSON_VALUE
+#undef STR
 
 /* ---- the writer ----------------------------------------------------------------------------- */
 
@@ -322,75 +372,87 @@ void validate_utc_now(char *buf, size_t len, const char *fmt)
 	strftime(buf, len, fmt, &tm);
 }
 
+/* Why each measure's bounds are what they are, by "TYPE MEASURE" (options.bounds.measures). */
+static json_t *measures_why_json(void)
+{
+	json_t *per = json_object();
+
+	for (int k = 0; k < VALIDATE_NWORKLOADS; k++)
+		for (int i = 0; i < vworkloads[k].nmeasures; i++) {
+			const struct vmeasure *d = &vworkloads[k].measures[i];
+			char key[96];
+
+			snprintf(key, sizeof(key), "%s %s", vworkloads[k].type, d->name);
+			json_object_set_new(per, key, json_string(d->why));
+		}
+	return per;
+}
+
+static json_t *options_json(const struct vopts *o)
+{
+	char *tvd = xasprintf("%g x expected_tvd + %g", o->b.tvd_mult, o->b.allowance_pp / 100);
+	struct vdoc_rules r = {
+		.attribution_error_max_pp = isfinite(o->b.max_error_pp) ? json_real(o->b.max_error_pp) :
+			json_sprintf("%g x binomial_se_max_pp + %g", o->b.error_se, o->b.allowance_pp),
+		.tvd = tvd,
+		.rate_tolerance = o->b.rate_tolerance,
+		.lost_pct_max = o->b.max_lost_pct,
+		.reached_main_min = o->b.min_reached_main,
+		.symbolized_min = o->b.min_symbolized,
+		.site_samples_min = o->b.min_site_samples,
+		.measures = measures_why_json(),
+	};
+	struct vdoc_options d = {
+		.rates_hz = json_array(),
+		.threads = json_array(),
+		.duration_s = o->duration_s,
+		.event = (char *)o->event,
+		.samplers = json_array(),
+		.types = json_array(),
+		.other_types_threads = VALIDATE_OTHER_THREADS,
+		.alloc_rate_bytes = (int64_t)o->alloc_rate,
+		.same_run = !o->apart,
+		.bounds = json_from_fields(vdoc_rules_fields, vdoc_rules_nfields, &r),
+	};
+
+	free(tvd);
+	for (int i = 0; i < o->nrates; i++)
+		json_array_append_new(d.rates_hz, json_integer(o->rates[i]));
+	for (int i = 0; i < o->nthreads; i++)
+		json_array_append_new(d.threads, json_integer(o->threads[i]));
+	for (int i = 0; i < o->nsamplers; i++)
+		json_array_append_new(d.samplers, json_string(o->samplers[i]));
+	for (int k = 0; k < VALIDATE_NWORKLOADS; k++)
+		if (o->types & (1 << k))
+			json_array_append_new(d.types, json_string(vworkloads[k].type));
+	return json_from_fields(vdoc_options_fields, vdoc_options_nfields, &d);
+}
+
 int validate_write_json(struct vstate *st, const char *verdict, json_t *failed)
 {
-	json_t *root = json_object(), *opts = json_object(), *arr = json_array(), *b = json_object();
 	char finished[32], *path = xasprintf("%s/validation.json", st->dir), *text;
+	struct vdoc_validation d = {
+		.schema_version = VALIDATE_SCHEMA_VERSION,
+		.kind = "validation",
+		.tare_version = (char *)tare_version(),
+		.command_line = st->command_line,
+		.started_utc = st->started_utc,
+		.finished_utc = finished,
+		.options = options_json(st->o),
+		.environment = st->environment ? json_incref(st->environment) : NULL,
+		.cases = json_array(),
+		.verdict = (char *)verdict,
+		.out_of_bounds = failed ? json_incref(failed) : json_array(),
+	};
+	json_t *root = json_object();
 	int rc;
 
 	validate_utc_now(finished, sizeof(finished), "%Y-%m-%dT%H:%M:%SZ");
-	json_object_set_new(root, "schema_version", json_integer(VALIDATE_SCHEMA_VERSION));
-	json_object_set_new(root, "kind", json_string("validation"));
-	json_object_set_new(root, "tare_version", json_string(tare_version()));
-	json_object_set_new(root, "command_line", json_string(st->command_line));
-	json_object_set_new(root, "started_utc", json_string(st->started_utc));
-	json_object_set_new(root, "finished_utc", json_string(finished));
-	for (int i = 0; i < st->o->nrates; i++)
-		json_array_append_new(arr, json_integer(st->o->rates[i]));
-	json_object_set_new(opts, "rates_hz", arr);
-	arr = json_array();
-	for (int i = 0; i < st->o->nthreads; i++)
-		json_array_append_new(arr, json_integer(st->o->threads[i]));
-	json_object_set_new(opts, "threads", arr);
-	json_object_set_new(opts, "duration_s", json_real(st->o->duration_s));
-	json_object_set_new(opts, "event", json_string(st->o->event));
-	arr = json_array();
-	for (int i = 0; i < st->o->nsamplers; i++)
-		json_array_append_new(arr, json_string(st->o->samplers[i]));
-	json_object_set_new(opts, "samplers", arr);
-	arr = json_array();
-	for (int k = 0; k < VALIDATE_NWORKLOADS; k++)
-		if (st->o->types & (1 << k))
-			json_array_append_new(arr, json_string(vworkloads[k].type));
-	json_object_set_new(opts, "types", arr);
-	json_object_set_new(opts, "other_types_threads", json_integer(VALIDATE_OTHER_THREADS));
-	json_object_set_new(opts, "alloc_rate_bytes", json_integer((json_int_t)st->o->alloc_rate));
-	json_object_set_new(opts, "same_run", json_boolean(!st->o->apart));
-	json_object_set_new(b, "attribution_error_max_pp",
-			    isfinite(st->o->b.max_error_pp) ? json_real(st->o->b.max_error_pp) :
-			    json_sprintf("%g x binomial_se_max_pp + %g", st->o->b.error_se,
-					 st->o->b.allowance_pp));
-	json_object_set_new(b, "tvd", json_sprintf("%g x expected_tvd + %g", st->o->b.tvd_mult,
-						   st->o->b.allowance_pp / 100));
-	json_object_set_new(b, "rate_tolerance", json_real(st->o->b.rate_tolerance));
-	json_object_set_new(b, "lost_pct_max", json_real(st->o->b.max_lost_pct));
-	json_object_set_new(b, "reached_main_min", json_real(st->o->b.min_reached_main));
-	json_object_set_new(b, "symbolized_min", json_real(st->o->b.min_symbolized));
-	json_object_set_new(b, "site_samples_min", json_real(st->o->b.min_site_samples));
-	{
-		json_t *per = json_object();
-
-		for (int k = 0; k < VALIDATE_NWORKLOADS; k++)
-			for (int i = 0; i < vworkloads[k].nmeasures; i++) {
-				const struct vmeasure *d = &vworkloads[k].measures[i];
-				char key[96];
-
-				snprintf(key, sizeof(key), "%s %s", vworkloads[k].type, d->name);
-				json_object_set_new(per, key, json_string(d->why));
-			}
-		json_object_set_new(b, "measures", per);
-	}
-	json_object_set_new(opts, "bounds", b);
-	json_object_set_new(root, "options", opts);
-	if (st->environment)
-		json_object_set_new(root, "environment", json_incref(st->environment));
-	arr = json_array();
 	for (int i = 0; i < st->ncases; i++)
 		if (st->cases[i].status != CASE_PENDING)
-			json_array_append_new(arr, case_json(st->o, &st->cases[i]));
-	json_object_set_new(root, "cases", arr);
-	json_object_set_new(root, "verdict", json_string(verdict));
-	json_object_set_new(root, "out_of_bounds", failed ? json_incref(failed) : json_array());
+			json_array_append_new(d.cases, case_json(st->o, &st->cases[i]));
+	json_set_fields(root, vdoc_validation_fields, vdoc_validation_nfields, &d,
+			st->environment ? VDOC_ENVIRONMENT : 0);
 	text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	rc = text ? write_file_atomic(path, text, strlen(text)) : -1;
 	if (rc < 0)
