@@ -167,9 +167,11 @@ enum verdict budget_overall(const struct verdict_row *rows, int n)
 	return v;
 }
 
+const char *const verdict_names[] = { "none", "PASS", "INCONCLUSIVE", "FAIL", NULL };
+
 const char *verdict_name(enum verdict v)
 {
-	return v == V_PASS ? "PASS" : v == V_FAIL ? "FAIL" : v == V_INCONCLUSIVE ? "INCONCLUSIVE" : "none";
+	return (unsigned)v <= V_FAIL ? verdict_names[v] : "none";
 }
 
 int verdict_exit_code(enum verdict v)

@@ -50,6 +50,8 @@ struct verdict_row {
 int budget_evaluate(const struct budget *b, const struct experiment *ex, const struct analysis *an,
 		    struct verdict_row **rows);
 enum verdict budget_overall(const struct verdict_row *rows, int n);
+/* "none", "PASS", "INCONCLUSIVE", "FAIL" by value, NULL-terminated (a JSON table's names). */
+extern const char *const verdict_names[];
 const char *verdict_name(enum verdict v);
 int verdict_exit_code(enum verdict v);
 json_t *budget_json(const struct budget *b, const struct experiment *ex, const struct verdict_row *rows, int n);
