@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare_doc.h"
 #include "compare_int.h"
 #include "fmt.h"
 #include "json_io.h"
@@ -506,118 +507,93 @@ static void render_junit(FILE *f, const struct comparison *cmp)
 	fputs("</testsuites>\n", f);
 }
 
-/* ---- JSON --------------------------------------------------------------------------------- */
+/* ---- JSON: the records of compare_doc.h, written by their tables (compare_json.c) --------- */
 
-/* A row's "baseline" and "current" sides, and the numbers of its "change" (then its unit and
- * significance, by hand). */
-static const struct json_field value_fields[] = {
-	JSON_FIELD_AS(struct cmp_value, est, "estimate", FIELD_DOUBLE, NAN),
-	JSON_FIELD(struct cmp_value, lo, FIELD_DOUBLE, NAN),
-	JSON_FIELD(struct cmp_value, hi, FIELD_DOUBLE, NAN),
-	JSON_FIELD(struct cmp_value, n, FIELD_INT, 0),
-};
-static const struct json_field change_fields[] = {
-	JSON_FIELD_AS(struct stats_est, est, "estimate", FIELD_DOUBLE, NAN),
-	JSON_FIELD(struct stats_est, lo, FIELD_DOUBLE, NAN),
-	JSON_FIELD(struct stats_est, hi, FIELD_DOUBLE, NAN),
-	JSON_FIELD(struct stats_est, p, FIELD_DOUBLE, NAN),
-};
-
-static json_t *json_value(const struct cmp_value *v)
+static struct cmp_doc_gate doc_gate(const struct budget_item *it, double limit, enum verdict v)
 {
-	return isfinite(v->est) ? json_from_fields(value_fields, NFIELDS(value_fields), v) : json_null();
+	return (struct cmp_doc_gate){ .amount = it ? (char *)it->text : NULL, .limit = limit, .verdict = v };
 }
 
-static json_t *json_change(const struct cmp_row *r)
+static void doc_row(const struct comparison *cmp, const struct cmp_row *r, struct cmp_doc_row *d)
 {
-	json_t *o;
-	if (!isfinite(r->change.est))
-		return json_null();
-	o = json_from_fields(change_fields, NFIELDS(change_fields), &r->change);
-	json_object_set_new(o, "unit", json_string(cmp_change_unit(r)));
-	json_object_set_new(o, "significant", json_boolean(r->significant));
-	return o;
+	*d = (struct cmp_doc_row){
+		.config = (char *)config_label(cmp, r),
+		.workload = (char *)cmp_workload_label(cmp->cur, r->cur_config),
+		.absolute = r->absolute,
+		.metric = (char *)cmp_row_metric(r),
+		.unit = (char *)side_unit(r),
+		.baseline = r->base,
+		.current = r->cur,
+		.change = { r->change.est, r->change.lo, r->change.hi, r->change.p, (char *)cmp_change_unit(r),
+			    r->significant },
+		.budget = doc_gate(r->budget_item, r->budget_limit, r->budget),
+		.tolerance = doc_gate(r->tolerance_item, r->tolerance_limit, r->tolerance),
+		.verdict = r->verdict,
+	};
+	row_name(cmp, r, d->label, sizeof(d->label));
 }
 
-static json_t *json_gate(const struct budget_item *it, double limit, enum verdict v)
+static struct cmp_doc_run doc_run(const struct loaded_results *lr)
 {
-	json_t *o = json_object();
-	json_object_set_new(o, "amount", json_string(it->text));
-	json_object_set_new(o, "limit", json_num_or_null(limit));
-	json_object_set_new(o, "verdict", json_string(verdict_name(v)));
-	return o;
+	return (struct cmp_doc_run){
+		.path = (char *)lr->path,
+		.name = lr->ex.name,
+		.started = (char *)cmp_root_str(lr, NULL, "started"),
+		.tare_version = (char *)cmp_root_str(lr, NULL, "tare_version"),
+		.blocks = lr->ex.blocks,
+		.trials = lr->ntrials,
+	};
 }
 
-static json_t *json_row(const struct comparison *cmp, const struct cmp_row *r)
+static struct cmp_doc_run doc_merge(const struct merge_doc *m)
 {
-	json_t *o = json_object();
-	char name[64];
-	row_name(cmp, r, name, sizeof(name));
-	json_object_set_new(o, "config", json_string(config_label(cmp, r)));
-	json_object_set_new(o, "workload", json_string(cmp_workload_label(cmp->cur, r->cur_config)));
-	json_object_set_new(o, "kind", json_string(r->absolute ? "absolute" : "overhead"));
-	json_object_set_new(o, "metric", json_string(cmp_row_metric(r)));
-	json_object_set_new(o, "label", json_string(name));
-	json_object_set_new(o, "unit", json_string(side_unit(r)));
-	json_object_set_new(o, "baseline", json_value(&r->base));
-	json_object_set_new(o, "current", json_value(&r->cur));
-	json_object_set_new(o, "change", json_change(r));
-	if (r->budget_item)
-		json_object_set_new(o, "budget", json_gate(r->budget_item, r->budget_limit, r->budget));
-	if (r->tolerance_item)
-		json_object_set_new(o, "tolerance", json_gate(r->tolerance_item, r->tolerance_limit, r->tolerance));
-	json_object_set_new(o, "verdict", r->verdict == V_NONE ? json_null() : json_string(verdict_name(r->verdict)));
-	return o;
+	return (struct cmp_doc_run){
+		.path = (char *)m->path,
+		.kind = "merge",
+		.name = (char *)m->experiment,
+		.runs = m->nruns,
+		.hosts = m->nhosts,
+		.confidence = m->conf,
+	};
 }
 
-static json_t *json_run(const struct loaded_results *lr)
+/* The strings of pv, borrowed, NULL-terminated; free() the array only. */
+static char **doc_strings(const struct ptrvec *pv)
 {
-	json_t *o = json_object();
-	const char *ver = cmp_root_str(lr, NULL, "tare_version"), *started = cmp_root_str(lr, NULL, "started");
-	json_object_set_new(o, "path", json_string(lr->path));
-	json_object_set_new(o, "name", json_string(lr->ex.name));
-	json_object_set_new(o, "started", started ? json_string(started) : json_null());
-	json_object_set_new(o, "tare_version", ver ? json_string(ver) : json_null());
-	json_object_set_new(o, "blocks", json_integer(lr->ex.blocks));
-	json_object_set_new(o, "trials", json_integer(lr->ntrials));
-	return o;
-}
-
-static json_t *json_merge(const struct merge_doc *m)
-{
-	return json_pack("{s:s, s:s, s:s, s:i, s:i, s:f}", "path", m->path, "kind", "merge", "name", m->experiment, "runs",
-			 m->nruns, "hosts", m->nhosts, "confidence", m->conf);
-}
-
-static json_t *json_strings(const struct ptrvec *pv)
-{
-	json_t *a = json_array();
+	char **v = xcalloc((size_t)pv->n + 1, sizeof(char *));
 	for (int i = 0; i < pv->n; i++)
-		json_array_append_new(a, json_string(pv->v[i]));
-	return a;
+		v[i] = pv->v[i];
+	return v;
 }
 
 static void render_json(FILE *f, const struct comparison *cmp)
 {
-	json_t *o = json_object(), *rows = json_array();
+	struct cmp_doc d = {
+		.schema = COMPARE_SCHEMA,
+		.schema_version = COMPARE_SCHEMA_VERSION,
+		.baseline = cmp->merged ? doc_merge(cmp->merged) : doc_run(cmp->base),
+		.current = doc_run(cmp->cur),
+		.confidence = cmp->conf,
+		.budget = (char *)cmp->budget_text,
+		.tolerance = (char *)cmp->tolerance_text,
+		.only_in_baseline = doc_strings(&cmp->only_base),
+		.only_in_current = doc_strings(&cmp->only_cur),
+		.notes = doc_strings(&cmp->notes),
+		.rows = { xcalloc((size_t)cmp->nrows + 1, sizeof(struct cmp_doc_row)), cmp->nrows },
+		.verdict = cmp->overall,
+		.exit_code = verdict_exit_code(cmp->overall),
+	};
+	json_t *o;
 	for (int i = 0; i < cmp->nrows; i++)
-		json_array_append_new(rows, json_row(cmp, &cmp->rows[i]));
-	json_object_set_new(o, "schema", json_string("tare-compare"));
-	json_object_set_new(o, "schema_version", json_integer(1));
-	json_object_set_new(o, "baseline", cmp->merged ? json_merge(cmp->merged) : json_run(cmp->base));
-	json_object_set_new(o, "current", json_run(cmp->cur));
-	json_object_set_new(o, "confidence", json_real(cmp->conf));
-	json_object_set_new(o, "budget", cmp->budget_text ? json_string(cmp->budget_text) : json_null());
-	json_object_set_new(o, "tolerance", cmp->tolerance_text ? json_string(cmp->tolerance_text) : json_null());
-	json_object_set_new(o, "only_in_baseline", json_strings(&cmp->only_base));
-	json_object_set_new(o, "only_in_current", json_strings(&cmp->only_cur));
-	json_object_set_new(o, "notes", json_strings(&cmp->notes));
-	json_object_set_new(o, "rows", rows);
-	json_object_set_new(o, "verdict", json_string(verdict_name(cmp->overall)));
-	json_object_set_new(o, "exit_code", json_integer(verdict_exit_code(cmp->overall)));
+		doc_row(cmp, &cmp->rows[i], &d.rows.v[i]);
+	o = compare_doc_json(&d);
 	json_dumpf(o, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 	fputc('\n', f);
 	json_decref(o);
+	free(d.only_in_baseline);
+	free(d.only_in_current);
+	free(d.notes);
+	free(d.rows.v);
 }
 
 void compare_render(FILE *f, const struct comparison *cmp, enum cmp_format fmt)
