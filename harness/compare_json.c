@@ -98,11 +98,11 @@ static void no_read(const json_t *v, void *field)
 	(void)field;
 }
 
-static const struct json_codec run_codec = { run_write, no_read };
-static const struct json_codec side_codec = { side_write, no_read };
-static const struct json_codec change_codec = { change_write, no_read };
-static const struct json_codec gate_codec = { gate_write, no_read };
-static const struct json_codec verdict_codec = { verdict_write, no_read };
+static const struct json_codec run_codec = { .write = run_write, .read = no_read };
+static const struct json_codec side_codec = { .write = side_write, .read = no_read };
+static const struct json_codec change_codec = { .write = change_write, .read = no_read };
+static const struct json_codec gate_codec = { .write = gate_write, .read = no_read };
+static const struct json_codec verdict_codec = { .write = verdict_write, .read = no_read };
 
 /* ---- a row, the document ------------------------------------------------------------------ */
 
@@ -142,7 +142,7 @@ static json_t *rows_write(const void *field)
 	return a;
 }
 
-static const struct json_codec rows_codec = { rows_write, no_read };
+static const struct json_codec rows_codec = { .write = rows_write, .read = no_read };
 
 #define DOC(member, type) JSON_FIELD(struct cmp_doc, member, FIELD_##type, NAN)
 #define DOC_STR(member) JSON_FIELD_STRP(struct cmp_doc, member, #member, NULL)
