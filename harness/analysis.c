@@ -348,9 +348,45 @@ static void summarize_arm(const struct experiment *ex, const struct trial_result
 	free(targets);
 }
 
-/* Requests and errors, and what the profilers recorded: sums over the trials measured. */
-static void sum_trials(const struct trial_result *trials, int ntrials, struct analysis *out)
+/* Each profile's samples in the parts of its workload's known split, summed over its trials,
+ * against the truth.  Pooling the trials' samples treats them as one binomial sample of the
+ * workload's CPU time; a part's error is judged in its own standard errors, so cpu_cold's 10%
+ * gets a narrower bound than cpu_hot's 70%. */
+static void judge_parts(const struct experiment *ex, const struct trial_result *trials, int ntrials, struct analysis *out)
 {
+	for (int i = 0; i < ntrials; i++) {
+		const struct trial_result *tr = &trials[i];
+		struct arm_summary *s = &out->arms[tr->config];
+		if (tr->state != TRIAL_OK || tr->profile_parts.n != ex->workloads[ex->configs[tr->config].workload].truth.n)
+			continue;
+		s->parts_trials++;
+		for (int k = 0; k < tr->profile_parts.n; k++)
+			s->parts_samples[k] += tr->profile_parts.count[k], s->parts_n += tr->profile_parts.count[k];
+	}
+	for (int c = 0; c < out->narms; c++) {
+		struct arm_summary *s = &out->arms[c];
+		const struct truth_split *t = &ex->workloads[ex->configs[c].workload].truth;
+		double worst = -1;
+		if (!(s->parts_n > 0))
+			continue;
+		s->parts_within = 1;
+		s->parts_max_error_pts = 0;
+		for (int k = 0; k < t->n; k++) {
+			double p = t->part[k].pct / 100, n = (double)s->parts_n;
+			double err = fabs(100 * (double)s->parts_samples[k] / n - t->part[k].pct);
+			double bound = 100 * PARTS_BOUND_SE * sqrt(p * (1 - p) / n) + PARTS_BOUND_PTS;
+			s->parts_max_error_pts = fmax(s->parts_max_error_pts, err);
+			s->parts_within &= err <= bound;
+			if (err / bound > worst)
+				worst = err / bound, s->parts_worst = k, s->parts_bound_pts = bound;
+		}
+	}
+}
+
+/* Requests and errors, and what the profilers recorded: sums over the trials measured. */
+static void sum_trials(const struct experiment *ex, const struct trial_result *trials, int ntrials, struct analysis *out)
+{
+	judge_parts(ex, trials, ntrials, out);
 	double *self = xcalloc((size_t)ntrials + 1, sizeof(double));
 	for (int c = 0; c < out->narms; c++) {
 		int n = 0;
@@ -420,7 +456,7 @@ void analysis_run(const struct experiment *ex, const struct trial_result *trials
 	out->arms = xcalloc((size_t)ex->nconfigs, sizeof(*out->arms));
 	if (ex->design == DESIGN_SWITCHBACK) {
 		switchback_analyse(ex, trials, ntrials, conf, out);
-		sum_trials(trials, ntrials, out);
+		sum_trials(ex, trials, ntrials, out);
 		return;
 	}
 	for (int c = 0; c < ex->nconfigs; c++) {
@@ -429,7 +465,7 @@ void analysis_run(const struct experiment *ex, const struct trial_result *trials
 		summarize_counters(ex, trials, ntrials, conf, out, &out->arms[c]);
 		steady_state(trials, ntrials, &out->arms[c]);
 	}
-	sum_trials(trials, ntrials, out);
+	sum_trials(ex, trials, ntrials, out);
 	/* How many blocks would resolve each total-CPU overhead to +-0.5 percentage points, or to
 	 * a tenth of itself when it is large (nobody needs +-0.5 points of an 80% overhead)? */
 	for (int c = 0; c < ex->nconfigs; c++) {

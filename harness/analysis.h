@@ -94,7 +94,25 @@ struct arm_summary {
 	/* What the profiler recorded (profile_samples): trials counted, those with nothing. */
 	int profile_counted, profile_empty;
 	double self_pct;             /* median % of its samples in its own frames; NaN unknown */
+	/* Its profile held against the workload's known split (truth_split): each part's samples
+	 * summed over the trials that counted them, of parts_n in all (0: none counted).  A part of
+	 * truth p over n samples is within the sampling bound when its share is within
+	 * PARTS_BOUND_SE binomial standard errors, sqrt(p(1-p)/n), plus PARTS_BOUND_PTS points;
+	 * parts_within when every part is.  parts_worst is the part nearest its bound (or furthest
+	 * beyond it), parts_bound_pts that bound, in points. */
+	int parts_trials;
+	int64_t parts_n, parts_samples[TRUTH_PARTS_MAX];
+	double parts_max_error_pts;
+	int parts_worst;
+	double parts_bound_pts;
+	int parts_within;
 };
+
+/* The sampling bound of a profile against a known split (docs/adapters.md): 4.4 standard
+ * errors leave a correct profiler outside it with probability about 1e-5 per part; the point
+ * is for the truth's own wander (the cpu workload's measured split moves ~0.5 points). */
+#define PARTS_BOUND_SE 4.4
+#define PARTS_BOUND_PTS 1.0
 
 struct analysis {
 	double conf;

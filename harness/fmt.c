@@ -111,3 +111,30 @@ int fmt_self(const struct arm_summary *a, char *buf, size_t len)
 		 o->e.est, o->e.lo, o->e.hi, why);
 	return 1;
 }
+
+int fmt_parts(const struct arm_summary *a, const struct truth_split *t, char *buf, size_t len)
+{
+	size_t at = 0;
+	const struct truth_part *w;
+	double werr;
+	buf[0] = '\0';
+	if (!(a->parts_n > 0) || !t->n)
+		return 0;
+	at += (size_t)snprintf(buf, len, "profile vs the known split:");
+	for (int k = 0; k < t->n && at < len; k++)
+		at += (size_t)snprintf(buf + at, len - at, "%s %s %.1f%% (%g)", k ? "," : "", t->part[k].name,
+				       100.0 * (double)a->parts_samples[k] / (double)a->parts_n, t->part[k].pct);
+	if (at >= len)
+		return 1;
+	w = &t->part[a->parts_worst];
+	werr = fabs(100.0 * (double)a->parts_samples[a->parts_worst] / (double)a->parts_n - w->pct);
+	if (a->parts_within)
+		snprintf(buf + at, len - at, " over %lld samples: max error %.1f points, within the sampling bound "
+			 "(%g SE + %g = %.1f)", (long long)a->parts_n, a->parts_max_error_pts, PARTS_BOUND_SE, PARTS_BOUND_PTS,
+			 a->parts_bound_pts);
+	else
+		snprintf(buf + at, len - at, " over %lld samples: max error %.1f points, OUTSIDE the sampling bound: %s is "
+			 "%.1f points off, beyond %g SE + %g = %.1f", (long long)a->parts_n, a->parts_max_error_pts, w->name,
+			 werr, PARTS_BOUND_SE, PARTS_BOUND_PTS, a->parts_bound_pts);
+	return 1;
+}

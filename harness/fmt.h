@@ -14,6 +14,11 @@ void fmt_us(double us, char *buf, size_t len);
  * its samples are in its own frames; it costs +2.10% [+1.70, +2.50]: less than it costs ...".
  * 0 (buf empty) when the share is not known. */
 int fmt_self(const struct arm_summary *a, char *buf, size_t len);
+/* A profile held against its workload's known split t: "profile vs the known split: cpu_hot
+ * 68.9% (70), cpu_warm 20.7% (20), cpu_cold 10.4% (10) over 612 samples: max error 1.1 points,
+ * within the sampling bound (4.4 SE + 1 = 9.2)", the bound that of the part nearest it.  0 (buf
+ * empty) when no samples in the parts were counted. */
+int fmt_parts(const struct arm_summary *a, const struct truth_split *t, char *buf, size_t len);
 /* Failed requests over those answered, "0.12%"; "" when the arm sent none. */
 void fmt_errors(const struct arm_summary *a, char *buf, size_t len);
 /* "+1.02% [+0.91, +1.15]"; "~+0.03% [-0.20, +0.30]" when the interval contains 0;

@@ -83,6 +83,8 @@ void experiment_free(struct experiment *ex)
 		free(w->metrics_url);
 		free(w->metrics_units);
 		free(w->metrics_latency);
+		for (int k = 0; k < w->truth.n; k++)
+			free(w->truth.part[k].name);
 	}
 	free(ex->configs);
 	free(ex->workloads);

@@ -111,6 +111,19 @@ struct config {
 	double truth_latency_us;  /* known latency added to every request, NaN when unknown */
 };
 
+/* A workload's known CPU split (adapter field `truth`, its `parts`): the functions its work runs
+ * in, named as its runtime's profiles name them (cpu_hot, main.cpuHot), and each one's percentage
+ * of that work, largest first.  A profile's samples in these functions are held against it
+ * (profile_count.h, analysis.h).  n 0: no split known. */
+#define TRUTH_PARTS_MAX 8
+struct truth_split {
+	int n;
+	struct truth_part {
+		char *name;
+		double pct;
+	} part[TRUTH_PARTS_MAX];
+};
+
 struct workload {
 	char *name;               /* adapter name */
 	char *label;              /* "cpu threads=2" */
@@ -134,6 +147,7 @@ struct workload {
 	char *metrics_url;
 	char *metrics_units;      /* selector of a counter whose increase is the work done */
 	char *metrics_latency;    /* selector of a histogram (seconds), for window percentiles */
+	struct truth_split truth; /* its known CPU split; n 0 when none */
 };
 
 struct experiment {

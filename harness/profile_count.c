@@ -119,27 +119,40 @@ int64_t profile_count(const struct samples_spec *s, const char *json_path, char 
 	return -1;
 }
 
+/* The next "stack COUNT" line of folded text at *p (writable, advanced past the line): the
+ * stack, cut before its count so that nothing can match the count, and the count; NULL at the
+ * end.  Lines without a positive count (blank, comments) are skipped. */
+static char *folded_next(char **p, double *n)
+{
+	while (**p) {
+		char *line = *p, *nl = strchr(line, '\n'), *sp, *end;
+		*p = nl ? nl + 1 : line + strlen(line);
+		if (nl)
+			*nl = '\0';
+		if (!(sp = strrchr(line, ' ')))
+			continue;
+		*n = strtod(sp + 1, &end);
+		if (end == sp + 1 || !(*n > 0))
+			continue;
+		*sp = '\0';
+		return line;
+	}
+	return NULL;
+}
+
 double folded_share_pct(const char *text, const char *pattern, char *err, size_t errlen)
 {
 	regex_t re;
-	double all = 0, own = 0;
-	char *copy = xstrdup(text), *save = NULL;
+	double all = 0, own = 0, n;
+	char *copy = xstrdup(text), *p = copy, *stack;
 	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) {
 		snprintf(err, errlen, "bad expression '%s'", pattern);
 		free(copy);
 		return NAN;
 	}
-	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *sp = strrchr(line, ' '), *end;
-		double n;
-		if (!sp)
-			continue;
-		n = strtod(sp + 1, &end);
-		if (end == sp + 1 || !(n > 0))
-			continue;
-		*sp = '\0';   /* the stack alone, so the count cannot match */
+	while ((stack = folded_next(&p, &n))) {
 		all += n;
-		if (regexec(&re, line, 0, NULL, 0) == 0)
+		if (regexec(&re, stack, 0, NULL, 0) == 0)
 			own += n;
 	}
 	regfree(&re);
@@ -151,17 +164,53 @@ double folded_share_pct(const char *text, const char *pattern, char *err, size_t
 	return 100 * own / all;
 }
 
-double profile_self_pct(const char *pattern, const char *folded, char *const *argv, const char *dir,
-			char *err, size_t errlen)
+/* The part frame [f, f + len) is named as, or -1: the name itself, or the name followed by Go's
+ * inlined-frame mark (`go tool pprof -traces` writes "main.cpuHot (inline)"). */
+static int part_of(const struct truth_split *truth, const char *f, size_t len)
+{
+	static const char inl[] = " (inline)";
+	if (len > sizeof(inl) - 1 && !memcmp(f + len - (sizeof(inl) - 1), inl, sizeof(inl) - 1))
+		len -= sizeof(inl) - 1;
+	for (int k = 0; k < truth->n; k++)
+		if (strlen(truth->part[k].name) == len && !memcmp(truth->part[k].name, f, len))
+			return k;
+	return -1;
+}
+
+int folded_parts(const char *text, const struct truth_split *truth, struct part_samples *out, char *err, size_t errlen)
+{
+	double sum[TRUTH_PARTS_MAX] = { 0 }, all = 0, n;
+	char *copy = xstrdup(text), *p = copy, *stack;
+	memset(out, 0, sizeof(*out));
+	while ((stack = folded_next(&p, &n))) {
+		int part = -1;
+		/* root first: the last part named is the deepest */
+		for (char *f = stack, *semi;; f = semi + 1) {
+			int k;
+			semi = strchr(f, ';');
+			if ((k = part_of(truth, f, semi ? (size_t)(semi - f) : strlen(f))) >= 0)
+				part = k;
+			if (!semi)
+				break;
+		}
+		if (part >= 0)
+			sum[part] += n, all += n;
+	}
+	free(copy);
+	if (!(all > 0)) {
+		snprintf(err, errlen, "no samples in %s or the other parts of the known split", truth->n ? truth->part[0].name : "?");
+		return -1;
+	}
+	out->n = truth->n;
+	for (int k = 0; k < truth->n; k++)
+		out->count[k] = llround(sum[k]);
+	return 0;
+}
+
+char *profile_folded(const char *folded, char *const *argv, const char *dir, char *err, size_t errlen)
 {
 	char *text = folded ? read_file(folded, NULL) : run_output(argv, dir, "self.folded", err, errlen);
-	double pct;
-	if (!text) {
-		if (folded)
-			snprintf(err, errlen, "%s: %s", folded, strerror(errno));
-		return NAN;
-	}
-	pct = folded_share_pct(text, pattern, err, errlen);
-	free(text);
-	return pct;
+	if (!text && folded)
+		snprintf(err, errlen, "%s: %s", folded, strerror(errno));
+	return text;
 }

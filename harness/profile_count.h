@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "plan.h"
+#include "trial_record.h"
 
 /* The count, by the spec: json_path (the spec's json, filled in) read at its key, or argv (the
  * spec's command, filled in) run in dir and its output matched.  -1 with the reason in err when
@@ -13,13 +14,20 @@
 int64_t profile_count(const struct samples_spec *s, const char *json_path, char *const *argv, const char *dir,
 		      char *err, size_t errlen);
 
-/* The percentage of the samples in folded stacks ("frame;frame;frame COUNT" per line, Brendan
- * Gregg's format, as `tare sample --folded` writes it) whose stack has a frame matching the
- * ERE pattern.  The stacks come from the file folded or from argv's output (run in dir).  NaN
- * with the reason in err when there are none or they cannot be read. */
-double profile_self_pct(const char *pattern, const char *folded, char *const *argv, const char *dir,
-			char *err, size_t errlen);
-/* The same over folded text in memory (for tests). */
+/* The folded stacks ("frame;frame;frame COUNT" per line, root first, Brendan Gregg's format, as
+ * `tare sample --folded` writes it) an adapter's `self` names: the file folded, or argv's output
+ * (run in dir, kept in dir/self.folded).  The text, malloc'd, or NULL with the reason in err.
+ * Read once, it gives both figures below. */
+char *profile_folded(const char *folded, char *const *argv, const char *dir, char *err, size_t errlen);
+
+/* The percentage of the samples in folded text whose stack has a frame matching the ERE
+ * pattern.  NaN with the reason in err when there are none. */
 double folded_share_pct(const char *text, const char *pattern, char *err, size_t errlen);
+
+/* The samples of folded text in each part of a known split, into out (truth's order): a sample
+ * whose stack has a frame named as a part (or so with Go's " (inline)" mark) is the deepest such
+ * frame's; the others are left out.  0, or -1 with the reason in err when no sample is in any
+ * part (out->n is then 0). */
+int folded_parts(const char *text, const struct truth_split *truth, struct part_samples *out, char *err, size_t errlen);
 
 #endif

@@ -348,17 +348,21 @@ static void truth_notes(struct doc *d, const struct rrun *r)
 			  : " (OUTSIDE the interval)");
 		doc_li_end(d);
 	}
-	/* self attribution beside the measured cost */
+	/* self attribution beside the measured cost, and the profile against the known split */
 	for (int c = 0; c < r->lr.ex.nconfigs; c++) {
-		char line[320];
-		if (!fmt_self(&r->an.arms[c], line, sizeof(line)))
-			continue;
-		if (!any++)
-			doc_ul_begin(d);
-		doc_li_begin(d);
-		doc_code(d, r->lr.ex.configs[c].label);
-		doc_textf(d, ": %s", line);
-		doc_li_end(d);
+		const struct config *cf = &r->lr.ex.configs[c];
+		char line[2][1024];
+		int n = 0;
+		n += fmt_self(&r->an.arms[c], line[n], sizeof(line[n]));
+		n += fmt_parts(&r->an.arms[c], &r->lr.ex.workloads[cf->workload].truth, line[n], sizeof(line[n]));
+		for (int k = 0; k < n; k++) {
+			if (!any++)
+				doc_ul_begin(d);
+			doc_li_begin(d);
+			doc_code(d, cf->label);
+			doc_textf(d, ": %s", line[k]);
+			doc_li_end(d);
+		}
 	}
 	if (any)
 		doc_ul_end(d);

@@ -14,6 +14,34 @@
 #include "json_io.h"
 #include "trial.h"   /* trial_load_latency */
 
+/* A trial's samples in each part of the known split: [712, 205, 99] in the workload's
+ * truth_parts order, null when not counted. */
+static json_t *parts_write(const void *field)
+{
+	const struct part_samples *p = field;
+	json_t *a;
+	if (!p->n)
+		return json_null();
+	a = json_array();
+	for (int k = 0; k < p->n; k++)
+		json_array_append_new(a, json_integer(p->count[k]));
+	return a;
+}
+
+static void parts_read(const json_t *a, void *field)
+{
+	struct part_samples *p = field;
+	size_t k;
+	json_t *v;
+	memset(p, 0, sizeof(*p));
+	if (json_array_size(a) > TRUTH_PARTS_MAX)
+		return;
+	json_array_foreach(a, k, v)
+		p->count[p->n++] = json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+static const struct json_codec parts_codec = { parts_write, parts_read, NULL };
+
 /* Read back, an absent figure is unknown: NaN, or -1 for the memory charged. */
 #define FIELD_DFLT(type) ((type) == FIELD_DOUBLE ? NAN : (type) == FIELD_I64 ? -1 : 0)
 #define TRIAL(name, type) JSON_FIELD(struct trial_result, name, FIELD_##type, FIELD_DFLT(FIELD_##type))
@@ -68,6 +96,7 @@ const struct json_field trial_fields[] = {
 	TRIAL(half_cpu_ns, U64),
 	TRIAL(profile_samples, I64),
 	TRIAL(profile_self_pct, DOUBLE),
+	JSON_FIELD_CODEC(struct trial_result, profile_parts, "profile_parts", &parts_codec),
 	TRIAL(dir, STR),
 };
 #undef TRIAL
@@ -150,6 +179,33 @@ static void kv_read(const json_t *o, void *field)
 
 static const struct json_codec kv_codec = { kv_write, kv_read, NULL };   /* freed with its record */
 
+/* A workload's known split: [{"name": "cpu_hot", "pct": 70}, ...], largest first; [] for none. */
+static json_t *truth_write(const void *field)
+{
+	const struct truth_split *t = field;
+	json_t *a = json_array();
+	for (int k = 0; k < t->n; k++)
+		json_array_append_new(a, json_pack("{s:s, s:f}", "name", t->part[k].name, "pct", t->part[k].pct));
+	return a;
+}
+
+static void truth_read(const json_t *a, void *field)
+{
+	struct truth_split *t = field;
+	size_t k;
+	json_t *v;
+	memset(t, 0, sizeof(*t));
+	json_array_foreach(a, k, v) {
+		const char *name = json_get_string(v, "name", NULL);
+		if (t->n == TRUTH_PARTS_MAX || !name)
+			break;
+		t->part[t->n].name = xstrdup(name);
+		t->part[t->n++].pct = json_get_number(v, "pct", NAN);
+	}
+}
+
+static const struct json_codec truth_codec = { truth_write, truth_read, NULL };   /* freed with its record */
+
 /* results.json's workloads[] and configs[] (after each config's "id", its position). */
 #define WL_STR(name, dflt) JSON_FIELD_STRP(struct workload, name, #name, dflt)
 static const struct json_field workload_fields[] = {
@@ -164,6 +220,7 @@ static const struct json_field workload_fields[] = {
 	WL_STR(metrics_url, NULL),
 	WL_STR(metrics_units, NULL),
 	WL_STR(metrics_latency, NULL),
+	JSON_FIELD_CODEC(struct workload, truth, "truth_parts", &truth_codec),
 };
 #undef WL_STR
 static const struct json_field config_fields[] = {
@@ -464,7 +521,16 @@ static void csv_fields(FILE *f, const struct json_field *fields, int nfields, co
 		case FIELD_I64: if (*(const int64_t *)p >= 0) fprintf(f, "%lld", (long long)*(const int64_t *)p); break;
 		case FIELD_DOUBLE: if (isfinite(*(const double *)p)) fprintf(f, "%.9g", *(const double *)p); break;
 		case FIELD_STR: csv_str(f, p); break;
-		case FIELD_BOOL: case FIELD_ENUM: case FIELD_STRP: case FIELD_CUSTOM:
+		case FIELD_CUSTOM: {   /* its JSON, in one cell: profile_parts' "[712,205,99]" */
+			json_t *v = fields[k].codec->write(p);
+			char *text = json_is_null(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			if (text)
+				csv_str(f, text);
+			free(text);
+			json_decref(v);
+			break;
+		}
+		case FIELD_BOOL: case FIELD_ENUM: case FIELD_STRP:
 			break;   /* no trial or window field is one */
 		}
 	}

@@ -355,8 +355,10 @@ void run_print_summary(FILE *f, const struct run *r)
 			"the others the paired change.");
 	}
 	for (int c = 0; c < an->narms; c++) {
-		char line[320];
+		char line[1024];
 		if (fmt_self(&an->arms[c], line, sizeof(line)))
+			fprintf(f, "%s: %s\n", ex->configs[c].label, line);
+		if (fmt_parts(&an->arms[c], &ex->workloads[ex->configs[c].workload].truth, line, sizeof(line)))
 			fprintf(f, "%s: %s\n", ex->configs[c].label, line);
 	}
 	for (int c = 0; c < an->narms; c++) {

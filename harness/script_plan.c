@@ -501,6 +501,47 @@ static char **files_from_table(lua_State *L, int idx, const struct adapter *a)
 	return (char **)v.v;
 }
 
+/* truth = { parts = { name = pct, ... } } (or a function of the options returning it): the
+ * workload's known CPU split, up to TRUTH_PARTS_MAX functions whose percentages sum to 100, kept
+ * largest first (then by name), the order the summary shows them in. */
+static int truth_part_cmp(const void *a, const void *b)
+{
+	const struct truth_part *x = a, *y = b;
+	return x->pct != y->pct ? (x->pct < y->pct) - (x->pct > y->pct) : strcmp(x->name, y->name);
+}
+
+static void workload_truth(lua_State *L, const struct adapter *a, int opts, struct truth_split *t)
+{
+	double sum = 0;
+	memset(t, 0, sizeof(*t));
+	lua_pushvalue(L, opts);
+	if (!adapter_call(L, a, "truth", 1))
+		return;
+	if (lua_istable(L, -1))
+		lua_getfield(L, -1, "parts");
+	else
+		lua_pushnil(L);
+	if (!lua_istable(L, -1))
+		script_raise(L, "%s: a workload's truth must be a table such as { parts = { cpu_hot = 70, cpu_warm = 30 } }", a->path);
+	lua_pushnil(L);
+	while (lua_next(L, -2)) {
+		struct truth_part *p = &t->part[t->n];
+		if (lua_type(L, -2) != LUA_TSTRING || !lua_isnumber(L, -1) || !(lua_tonumber(L, -1) >= 0))
+			script_raise(L, "%s: truth.parts maps a function's name to its percentage of the work (a number >= 0)", a->path);
+		if (t->n == TRUTH_PARTS_MAX)
+			script_raise(L, "%s: truth.parts has more than %d functions", a->path, TRUTH_PARTS_MAX);
+		p->name = xstrdup(lua_tostring(L, -2));
+		p->pct = lua_tonumber(L, -1);
+		sum += p->pct;
+		t->n++;
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 2);
+	if (t->n == 0 || fabs(sum - 100) > 0.5)
+		script_raise(L, "%s: truth.parts' percentages sum to %g; they must sum to 100", a->path, sum);
+	qsort(t->part, (size_t)t->n, sizeof(t->part[0]), truth_part_cmp);
+}
+
 static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 {
 	struct experiment *ex = c->ex;
@@ -567,6 +608,7 @@ static void plan_workloads(lua_State *L, struct script_ctx *c, int list)
 				w->files = files_from_table(L, -1, &a);
 				lua_pop(L, 1);
 			}
+			workload_truth(L, &a, eopts, &w->truth);
 			lua_pop(L, 4);
 		}
 		lua_settop(L, top);

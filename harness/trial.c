@@ -981,6 +981,29 @@ static void record_latency(struct trial_ctx *t)
 		fail(t, "the driver completed no requests in the measured window (see %s)", path);
 }
 
+/* The stacks the profiler's `self` names, read once: the share in its own frames and, for a
+ * workload with a known split, its samples in each part (profile_count.h). */
+static void read_folded(struct trial_ctx *t)
+{
+	const struct self_spec *sf = &t->cf->self;
+	const struct truth_split *truth = &t->wl->truth;
+	char *folded = sf->folded ? expand(t, sf->folded) : NULL;
+	char **argv = sf->argv ? expand_all(t, sf->argv) : NULL;
+	char err[512], *text = profile_folded(folded, argv, t->dir, err, sizeof(err));
+	if (text) {
+		t->tr->profile_self_pct = folded_share_pct(text, sf->pattern, err, sizeof(err));
+		if (isnan(t->tr->profile_self_pct) && tare_verbose)
+			tare_warn("trial %d: %s's own frames: %s", t->tr->index + 1, t->cf->label, err);
+		if (truth->n && folded_parts(text, truth, &t->tr->profile_parts, err, sizeof(err)) < 0 && tare_verbose)
+			tare_warn("trial %d: %s against the known split: %s", t->tr->index + 1, t->cf->label, err);
+	} else if (tare_verbose) {
+		tare_warn("trial %d: %s's stacks: %s", t->tr->index + 1, t->cf->label, err);
+	}
+	free(text);
+	free(folded);
+	strv_free(argv);
+}
+
 /* What the profiler recorded, once it has stopped (profile_count.h). */
 static void count_profile(struct trial_ctx *t)
 {
@@ -995,16 +1018,8 @@ static void count_profile(struct trial_ctx *t)
 	}
 	free(json);
 	strv_free(argv);
-	if (!t->cf->baseline && t->cf->self.pattern && t->tr->profile_samples != 0) {
-		const struct self_spec *sf = &t->cf->self;
-		char *folded = sf->folded ? expand(t, sf->folded) : NULL;
-		char **sargv = sf->argv ? expand_all(t, sf->argv) : NULL;
-		t->tr->profile_self_pct = profile_self_pct(sf->pattern, folded, sargv, t->dir, err, sizeof(err));
-		if (isnan(t->tr->profile_self_pct) && tare_verbose)
-			tare_warn("trial %d: %s's own frames: %s", t->tr->index + 1, t->cf->label, err);
-		free(folded);
-		strv_free(sargv);
-	}
+	if (!t->cf->baseline && t->cf->self.pattern && t->tr->profile_samples != 0)
+		read_folded(t);
 }
 
 void trial_run(const struct trial_env *env, struct trial_result *tr, struct trial_counters *counters)
@@ -1031,6 +1046,7 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	tr->workload_mem_charged_peak_bytes = tr->profiler_mem_charged_peak_bytes = -1;
 	tr->profile_samples = -1;
 	tr->profile_self_pct = NAN;
+	tr->profile_parts.n = 0;
 	tr->p50_us = tr->p90_us = tr->p99_us = tr->p999_us = tr->max_us = tr->p99_uncorrected_us = NAN;
 	tr->target_rate = tr->achieved_rate = NAN;
 	for (int i = 0; i < COUNTERS_MAX; i++)

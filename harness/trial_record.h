@@ -8,8 +8,16 @@
 #include <stdlib.h>
 
 #include "counters.h"   /* COUNTERS_MAX */
+#include "plan.h"       /* TRUTH_PARTS_MAX */
 
 enum trial_state { TRIAL_OK, TRIAL_FAILED, TRIAL_INTERRUPTED };
+
+/* A profile's samples in each part of its workload's known split (struct truth_split, in its
+ * order); n 0 when they were not counted. */
+struct part_samples {
+	int n;
+	int64_t count[TRUTH_PARTS_MAX];
+};
 
 /* Switchback: one measured window of a trial's process, the profiler on or off throughout
  * (docs/switchback.md).  Figures as the trial's, over the window; windows 2k and 2k+1 are a
@@ -90,6 +98,9 @@ struct trial_result {
 	int64_t profile_samples;
 	/* ... and the % of those samples in its own frames (the adapter's `self`); NaN unknown */
 	double profile_self_pct;
+	/* ... and its samples in each part of the workload's known split, among the samples whose
+	 * stack holds one of the parts (the workload's `truth`) */
+	struct part_samples profile_parts;
 
 	/* perf counters on the workload's process tree over the window, in the order of the run's
 	 * counter set; NaN where an event is not supported or was not counted. */

@@ -27,8 +27,10 @@ return {
   samples = { command = { prog, "--count", "{dir}" }, match = '"samples":([0-9]+)' },
   -- its own frames in what it recorded: the SIGPROF handler and the runtime/pprof goroutine
   -- that drains the profile buffer and encodes each file, from `go tool pprof -traces` folded
-  -- by profilers/go/pprof-folded.awk.  The signal's delivery is never in a sample.
-  self = { command = { "sh", "-c", "HOME={dir} go tool pprof -traces {dir}/cpu-*.pb.gz 2>/dev/null | awk -f " ..
+  -- by profilers/go/pprof-folded.awk.  The signal's delivery is never in a sample.  Counted in
+  -- samples (-sample_index=samples), not CPU time: the same shares, and the number the known
+  -- split's sampling bound needs.
+  self = { command = { "sh", "-c", "HOME={dir} go tool pprof -sample_index=samples -traces {dir}/cpu-*.pb.gz 2>/dev/null | awk -f " ..
                        tare.root .. "/profilers/go/pprof-folded.awk" },
            pattern = "(^|;)(runtime/pprof\\.|runtime\\.(sigprof|cpuprof))" },
 }

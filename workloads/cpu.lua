@@ -29,4 +29,13 @@ return {
              "--unit-iterations", o.unit_iterations }
   end,
   threads = function(o) return o.threads end,
+  -- the known split, for a profile's stacks (docs/adapters.md): parts named by position
+  truth = function(o)
+    local names, parts, i = { "cpu_hot", "cpu_warm", "cpu_cold", "cpu_f3", "cpu_f4", "cpu_f5", "cpu_f6", "cpu_f7" }, {}, 0
+    for n in tostring(o.split):gmatch("[^,]+") do
+      i = i + 1
+      parts[names[i]] = tonumber(n)
+    end
+    return { parts = parts }
+  end,
 }

@@ -34,6 +34,8 @@ return {
   -- the requests' CPU: rate x work_us, at least one CPU's share (Go's runtime threads besides)
   threads = function(o) return math.max(1, math.ceil(o.rate * o.work_us / 1e6)) end,
   ready = { port = "{port}", timeout = 10 },
+  -- the known split, as Go's profiles name the functions (each request's work, under main.work)
+  truth = { parts = { ["main.cpuHot"] = 70, ["main.cpuWarm"] = 20, ["main.cpuCold"] = 10 } },
   -- SIGTERM: Go's http.Server.Shutdown, then the last self-profile written
   stop_grace = 10,
   driver = function(o, t)

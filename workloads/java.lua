@@ -52,6 +52,9 @@ return {
   threads = function(o) return math.max(1, math.ceil(o.rate * o.work_us / 1e6)) end,
   -- ready when the port answers: a JVM takes 1-3 s to get there (more with JFR at launch)
   ready = { port = "{port}", timeout = 30 },
+  -- the known split, as async-profiler's collapsed stacks name the methods (Class.method, a
+  -- package's class with slashes: the Server class has none); JFR's profile is not read
+  truth = { parts = { ["Server.cpuHot"] = 70, ["Server.cpuWarm"] = 20, ["Server.cpuCold"] = 10 } },
   -- SIGTERM: the server stops and the JVM exits 0 through its shutdown hooks, JFR's included,
   -- which may write a recording first
   stop_grace = 30,

@@ -1,6 +1,7 @@
 # pprof-folded.awk — `go tool pprof -traces` (one block per stack: its value and the leaf, then
-# the callers, one a line) as folded stacks, root first, a count in microseconds per line: what
-# an adapter's `self` command prints (docs/adapters.md).  Labels (a line "bytes:", "key:")
+# the callers, one a line) as folded stacks, root first, a count per line: what an adapter's
+# `self` command prints (docs/adapters.md).  A time ("10ms") is counted in microseconds, a bare
+# number (-sample_index=samples) as it is.  Labels (a line "bytes:", "key:")
 # are skipped; a frame's name is its line's last field (Go names have no blanks) but for an
 # inlined one's "(inline)" mark.
 function micros(v,    n, u) {

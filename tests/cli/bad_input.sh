@@ -17,6 +17,11 @@ expect_exit 2 "$TARE" run "$ROOT/scripts/canary.lua" hz=-5
 one_line; contains "hz: -5 is below the minimum 1"
 expect_exit 2 "$TARE" run "$ROOT/scripts/canary.lua" colour=blue
 one_line; contains "unknown option 'colour'"
+# a workload's known split whose parts do not sum to 100
+printf 'return { command = { "true" }, truth = { parts = { f = 60, g = 30 } } }\n' > split.lua
+printf 'experiment { workload = {"./split.lua"}, profilers = { {"off"} } }\n' > badsplit.lua
+expect_exit 2 "$TARE" run badsplit.lua
+one_line; contains "split.lua: truth.parts' percentages sum to 90; they must sum to 100"
 printf 'return { description = "x", available = function() return false, "no widget here" end }\n' > never.lua
 printf 'experiment { workload = {"cpu"}, profilers = { {"off"}, {"never.lua"} } }\n' > unavailable.lua
 expect_exit 3 "$TARE" run unavailable.lua

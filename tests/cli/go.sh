@@ -5,6 +5,9 @@
 #     with `go tool pprof -top`, rank cpuHot (70% of the work) first.  A CPU
 #     profile of 1 s has the 1.7 s of a trial to finish in (with the service at 65% of a CPU on
 #     a loaded 2-CPU machine it took more than 1.8 s), so the load is light: 30% of a CPU;
+#   - both profilers' stacks held against the service's known split (profile_parts, a line in
+#     the summary): read and counted only.  Whether they fall within the sampling bound is the
+#     profilers' accuracy at ~60 samples a trial, not tare's to assert;
 #   - a service without net/http/pprof under the scraper: the check before the first trial
 #     stops the run, exit 3, with one line naming the URL and the 404; no trial runs.
 . "$ROOT/tests/lib.sh"
@@ -39,6 +42,13 @@ done
 # self attribution read from both profilers' files (go tool pprof -traces): a share, not None
 [ "$(json "$f" 'all(t["profile_self_pct"] is not None and 0 <= t["profile_self_pct"] <= 100 for t in d["trials"] if t["config"] > 0)')" = True ] ||
 	fail "profile_self_pct: $(json "$f" '[(t["config"], t["profile_self_pct"]) for t in d["trials"]]')"
+# the stacks against the known split main.cpuHot/cpuWarm/cpuCold: counted in every trial of
+# both profilers (the samples under main.work, ~60 a trial), and a line for each in the summary
+[ "$(json "$f" 'all(len(t["profile_parts"]) == 3 and sum(t["profile_parts"]) > 0 for t in d["trials"] if t["config"] > 0)')" = True ] ||
+	fail "profile_parts: $(json "$f" '[(t["config"], t["profile_parts"]) for t in d["trials"]]')"
+for p in go-pprof-scrape go-pprof; do
+	contains "^$p[^:]*: profile vs the known split: main.cpuHot [0-9.]*% (70), main.cpuWarm [0-9.]*% (20), main.cpuCold [0-9.]*% (10) over [0-9]* samples: max error [0-9.]* points, "
+done
 # the profiles rank the heaviest part first, each profiler's own and all of them merged (pprof's
 # -top may leave the lightest part out of its list).  (cpuWarm
 # above cpuCold, 20% against 10%, is ~3 sd apart at the ~300 samples of a quiet run and less on a

@@ -2,6 +2,11 @@
 #   - each profiler's recording is counted (profile_samples): perf on the workload records
 #     samples, a perf recording something else records none, and the run says UNRELIABLE;
 #     the share of perf's samples in its own frames is beside its cost (profile_self_pct);
+#   - perf's and tare's own sampler's stacks held against the cpu workload's known split, 70/20/10
+#     (profile_parts, and a line in the summary); ref's, validated accurate (sample_cpu.sh), must
+#     be within the sampling bound: 4.4 SE + 1 point, where ~700 samples make SE 1.7 points
+#     for cpu_hot: a correct sampler falls outside with probability ~3e-5 (the point covers the
+#     workload's own wander, ~0.5 points: workloads/cpu.c);
 #   - a workload still warming up through its measured window is "not steady": its CPU per
 #     second falls from up to a CPU in the first half of the window to its wake-ups alone in the
 #     second (a log ratio of 4 or more, where a 99.9% interval over 6 trials is about +-1.5 wide
@@ -18,7 +23,8 @@ return { description = "perf on the wrong process",
   stop = { signal = "INT", grace = 10 } }
 LUA
 cat > checks.lua <<'LUA'
-experiment { name = "checks", workload = { "cpu" }, profilers = { "off", { "perf", hz = 499 }, { "./elsewhere.lua" } },
+experiment { name = "checks", workload = { "cpu" },
+  profilers = { "off", { "perf", hz = 499 }, { "./elsewhere.lua" }, { "ref", hz = 499 } },
   blocks = 2, warmup = 0.2, duration = 0.5 }
 LUA
 expect_exit 0 "$TARE" run checks.lua --no-report
@@ -35,6 +41,15 @@ r=$(ls -d results/*-checks)
 	fail "perf's own frames: $(json "$r/results.json" "[t['profile_self_pct'] for t in d['trials']]")"
 contains "perf hz=499: .* of its samples are in its own frames; it costs"
 head -1 "$r/trials.csv" | grep -q profile_samples || fail "trials.csv lacks profile_samples"
+# the stacks against the known split: counted per trial for perf and ref, none for the others
+[ "$(json "$r/results.json" "[w['truth_parts'] for w in d['workloads']]")" = \
+	"[[{'name': 'cpu_hot', 'pct': 70.0}, {'name': 'cpu_warm', 'pct': 20.0}, {'name': 'cpu_cold', 'pct': 10.0}]]" ] ||
+	fail "the cpu workload's known split: $(json "$r/results.json" "d['workloads']")"
+[ "$(json "$r/results.json" "all(len(t['profile_parts']) == 3 and sum(t['profile_parts']) > 0 if t['config'] in (1, 3) else t['profile_parts'] is None for t in d['trials'])")" = True ] ||
+	fail "profile_parts: $(json "$r/results.json" "[(t['config'], t['profile_parts']) for t in d['trials']]")"
+head -1 "$r/trials.csv" | grep -q profile_parts || fail "trials.csv lacks profile_parts"
+contains "perf hz=499: profile vs the known split: cpu_hot [0-9.]*% (70), cpu_warm [0-9.]*% (20), cpu_cold [0-9.]*% (10) over [0-9]* samples: max error"
+contains "ref hz=499: profile vs the known split: cpu_hot .* over [0-9]* samples: max error [0-9.]* points, within the sampling bound (4.4 SE + 1 = "
 printf '%s\n' "$out" | grep -q "not steady" && fail "the cpu workload was called not steady: $out"
 
 # a workload that is still warming up: all of a CPU for 1.1 s from its fork, then asleep; the window

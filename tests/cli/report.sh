@@ -26,7 +26,7 @@ expect_exit 0 "$TARE" report "$run1"
 rep=$run1/report
 contains "$rep/report.html"
 for s in "## Summary" "## Plots" "## Warnings" "## Method" "## Environment" "## Reproduce" \
-	"perf hz=499" "tare run -q rates.lua seed=11" "kernel.perf\\_event\\_paranoid" "cgroup mode" "CPU model"; do
+	"perf hz=499" "profile vs the known split: cpu_hot" "tare run -q rates.lua seed=11" "kernel.perf\\_event\\_paranoid" "cgroup mode" "CPU model"; do
 	grep -qF -- "$s" "$rep/report.md" || fail "report.md lacks '$s'"
 done
 for p in cpu_rate memory cpu_split; do

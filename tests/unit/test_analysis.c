@@ -6,6 +6,7 @@
 
 #include "analysis.h"
 #include "check.h"
+#include "fmt.h"
 #include "prng.h"
 
 #define BLOCKS 10
@@ -121,10 +122,56 @@ static void test_aa_contains_zero(void)
 	analysis_free(&an);
 }
 
+/* A profile against the known split 70/20/10, its samples pooled over the trials: 10 trials of
+ * [60, 25, 15] are 1000 samples 10, 5 and 5 points off.  cpu_hot's bound is 4.4 SE + 1 =
+ * 4.4 x 100 sqrt(0.7 x 0.3 / 1000) + 1 = 7.38 points, so it is outside; 10 of [69, 21, 10] are
+ * within (max error 1 point). */
+static void test_profile_against_split(void)
+{
+	static const struct truth_split split = { 3, { { "cpu_hot", 70 }, { "cpu_warm", 20 }, { "cpu_cold", 10 } } };
+	const int64_t off[3] = { 60, 25, 15 }, close[3] = { 69, 21, 10 };
+	struct experiment ex;
+	struct trial_result tr[2 * BLOCKS];
+	struct analysis an;
+	char line[1024];
+	setup(&ex);
+	workload.truth = split;
+	for (int pass = 0; pass < 2; pass++) {
+		for (int b = 0; b < BLOCKS; b++) {
+			fill(&tr[2 * b], b, 0, 1000, 0, 10, 4 << 20);
+			fill(&tr[2 * b + 1], b, 1, 1030, 15, 15, 4 << 20);
+			tr[2 * b + 1].profile_parts.n = 3;
+			memcpy(tr[2 * b + 1].profile_parts.count, pass ? close : off, sizeof(off));
+		}
+		tr[1].state = TRIAL_FAILED;   /* a failed trial's samples are left out */
+		tr[1].profile_parts.count[0] = 100000;
+		analysis_run(&ex, tr, 2 * BLOCKS, 0.95, &an);
+		CHECK(an.arms[0].parts_n == 0 && !fmt_parts(&an.arms[0], &split, line, sizeof(line)), "off has no profile");
+		CHECK(an.arms[1].parts_trials == BLOCKS - 1 && an.arms[1].parts_n == 100 * (BLOCKS - 1),
+		      "%d trials, %lld samples", an.arms[1].parts_trials, (long long)an.arms[1].parts_n);
+		if (!pass) {
+			CHECK_NEAR(an.arms[1].parts_max_error_pts, 10, 1e-9);
+			CHECK(!an.arms[1].parts_within && an.arms[1].parts_worst == 0, "worst %d", an.arms[1].parts_worst);
+			CHECK_NEAR(an.arms[1].parts_bound_pts, 440 * sqrt(0.21 / 900) + 1, 1e-9);
+			CHECK(fmt_parts(&an.arms[1], &split, line, sizeof(line)) && strstr(line, "cpu_hot 60.0% (70), cpu_warm 25.0% (20)")
+			      && strstr(line, "over 900 samples: max error 10.0 points, OUTSIDE the sampling bound: cpu_hot is 10.0 points off"),
+			      "%s", line);
+		} else {
+			CHECK_NEAR(an.arms[1].parts_max_error_pts, 1, 1e-9);
+			CHECK(an.arms[1].parts_within, "within");
+			CHECK(fmt_parts(&an.arms[1], &split, line, sizeof(line)) && strstr(line, "max error 1.0 points, within the sampling bound (4.4 SE + 1 = "),
+			      "%s", line);
+		}
+		analysis_free(&an);
+	}
+	memset(&workload.truth, 0, sizeof(workload.truth));
+}
+
 int main(void)
 {
 	RUN(test_known_split);
 	RUN(test_failed_trials_unpaired);
 	RUN(test_aa_contains_zero);
+	RUN(test_profile_against_split);
 	return CHECK_DONE();
 }
