@@ -17,7 +17,11 @@
 
 const char *symbols_kallsyms_path = "/proc/kallsyms";
 
-#define SYMBOLS_KALLSYMS_EVERY_NS (60 * 1000000000ull)
+/* kallsyms is read again for new kernel frames after a minute, then after twice as long each
+ * time, up to ten minutes: a run meets most of the kernel functions it will ever hit early, and
+ * each read costs ~50-60 ms of CPU (0.1% of a core when it came every minute). */
+#define SYMBOLS_KALLSYMS_FIRST_NS (60 * 1000000000ull)
+#define SYMBOLS_KALLSYMS_MAX_NS (600 * 1000000000ull)
 
 enum { SYMFILE_UNREAD, SYMFILE_OK, SYMFILE_UNREADABLE };
 
@@ -36,6 +40,7 @@ struct symfile {
 	struct symrange *range;
 	uint32_t nrange, cap;
 	uint64_t read_ns;     /* kernel: when kallsyms was last read */
+	uint64_t every_ns;    /* kernel: how long until it may be read again */
 };
 
 void symfile_free(struct symfile *sf)
@@ -612,6 +617,8 @@ static void resolve_kernel(struct stacks *t, struct maps *m, struct dso *d, stru
 	size_t len;
 
 	st->kallsyms_reads++;
+	d->sym->every_ns = !d->sym->read_ns ? SYMBOLS_KALLSYMS_FIRST_NS
+			   : d->sym->every_ns * 2 < SYMBOLS_KALLSYMS_MAX_NS ? d->sym->every_ns * 2 : SYMBOLS_KALLSYMS_MAX_NS;
 	d->sym->read_ns = now_ns();
 	for (size_t k = 0; k < n; k++)
 		q[k].addr = q[k].key;
@@ -697,7 +704,7 @@ void symbols_resolve(struct stacks *t, struct maps *m, struct symbols_stats *st,
 			m->sym_free = symfile_free;
 		}
 		if (d && d->kind == DSO_KERNEL && !final && d->sym->read_ns &&
-		    now_ns() - d->sym->read_ns < SYMBOLS_KALLSYMS_EVERY_NS) {
+		    now_ns() - d->sym->read_ns < d->sym->every_ns) {
 			for (size_t k = i; k < j; k++) {
 				name_fallback(t, m, q[k].loc);
 				t->loc[q[k].loc].name |= LOC_PROVISIONAL;

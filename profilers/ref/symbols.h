@@ -13,9 +13,10 @@
  *                 shared libraries and fixed-address executables alike.
  *   [vdso]        the same, from this process's own vDSO (the kernel maps one image into every
  *                 64-bit process).
- *   kernel        /proc/kallsyms, read in one pass — at most once a minute (reading it costs
- *                 ~50 ms of CPU), and at the last flush; in between, new kernel frames
- *                 outside the functions already known are named provisionally.
+ *   kernel        /proc/kallsyms, read in one pass — again for new frames after a minute, then
+ *                 after 2, 4, 8 and at most every 10 minutes (reading it costs ~50 ms of
+ *                 CPU), and at the last flush; in between, new kernel frames outside the
+ *                 functions already known are named provisionally.
  *   the rest      "module+0xOFFSET" (file offset), "[unknown]+0xADDR" (no mapping).
  */
 #ifndef TARE_REF_SYMBOLS_H

@@ -14,7 +14,7 @@
  *   flush    CPU of symbols_resolve (first time: opens the ELF), folded_write, pprof_write,
  *            and the files' sizes
  * and, once, the CPU of reading /proc/kallsyms (what a flush with a new kernel frame costs;
- * docs/sampler.md reads it at most once a minute).  These are the table's and the writers' own
+ * docs/sampler.md reads it after 1, 2, 4, 8, then every 10 minutes at most).  These are the table's and the writers' own
  * costs; tests/bench/sampler.sh measures the same sizes through `tare sample` on
  * workloads/stacks (the kernel, the rings and symbolization of a real process included).
  *

@@ -19,9 +19,10 @@
 # 99 Hz: `tare sample -F 99 -p` on the cpu workload for a 20 s warm-up and a SAMPLER_WINDOW_S
 # (120 s) window; the sampler's CPU in the window from /proc/PID/schedstat (ns).  Its cost is
 # almost all reads of /proc/kallsyms (~50 ms each: the kernel formats 120,000+ lines), which
-# symbols.c does at most once a minute, at a 15 s flush, when a new kernel frame appears: so a
-# window shorter than ~75 s says nothing about the steady state, and the 20 s warm-up leaves out
-# the first read (start-up, paid once).  The window's flushes are itemized.
+# symbols.c does, at a 15 s flush when a new kernel frame appears, after 1 minute, then 2, 4, 8
+# and at most every 10: so a window shorter than ~75 s says nothing about the steady state, and
+# the 20 s warm-up leaves out the first read (start-up, paid once).  The window's flushes are
+# itemized.
 #
 # Goals (issue 13): ref's total overhead <= 1.1x the floor's and <= perf record's; the sampler's
 # peak RSS <= 8 MB; at 99 Hz its own CPU <= 0.1% of one core.  The two comparisons are judged
