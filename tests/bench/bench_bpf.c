@@ -10,7 +10,8 @@
  * hrtimer interrupt on every CPU, the perf sample path, the BPF dispatch.  ref-bpf minus the
  * floor is what its program (the target lookup, two stack walks, the counts update) and its
  * user-space process add.  It prints "bench_bpf floor: ready" on stderr and stops on
- * SIGINT/SIGTERM or when PID is gone.
+ * SIGINT/SIGTERM or when PID is gone.  With --paused its events start disabled and SIGUSR1 and
+ * SIGUSR2 switch them on and off (switchback; tests/bench/bpf_overhead.sh's duets).
  *
  * Alone (`bench_bpf`, what `make bench` runs): the same events and program at 999 Hz for 1 s of
  * this process spinning, with the kernel's BPF run-time statistics on (BPF_ENABLE_STATS): the
@@ -115,10 +116,14 @@ static void close_all(int *fds, int n)
 /* ---- floor ---- */
 
 static volatile sig_atomic_t floor_stop;
+static volatile sig_atomic_t floor_want = -1;    /* --paused: 1 on (SIGUSR1), 0 off (SIGUSR2) */
 
 static void floor_on_signal(int sig)
 {
-	floor_stop = sig;
+	if (sig == SIGUSR1 || sig == SIGUSR2)
+		floor_want = sig == SIGUSR1;
+	else
+		floor_stop = sig;
 }
 
 static int floor_main(int argc, char **argv)
@@ -127,9 +132,19 @@ static int floor_main(int argc, char **argv)
 	sigset_t block, orig;
 	unsigned long hz = 0;
 	pid_t pid = 0;
-	int fds[MAX_CPUS], nfds = 0, prog, pidfd, rc;
+	int fds[MAX_CPUS], nfds = 0, prog, pidfd, rc, paused = 0, on;
 	char err[512];
 
+	/* --paused: attached, then disabled until SIGUSR1 (on); SIGUSR2 off — as tare sample --bpf
+	 * --paused switches its per-CPU events (switchback, and bench_sampler duet) */
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--paused")) {
+			paused = 1;
+			memmove(&argv[i], &argv[i + 1], sizeof(*argv) * (size_t)(argc - i));
+			argc--;
+			break;
+		}
+	on = !paused;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "-F"))
 			hz = strtoul(argv[i + 1], NULL, 10);
@@ -140,7 +155,7 @@ static int floor_main(int argc, char **argv)
 	}
 	if (!hz || pid <= 0 || argc % 2 == 0) {
 		fprintf(stderr, "bench_bpf floor: need -F HZ and -p PID (usage: bench_bpf floor -F HZ "
-			"-p PID)\n");
+			"-p PID [--paused])\n");
 		return 2;
 	}
 	pidfd = sys_pidfd_open(pid);
@@ -160,6 +175,13 @@ static int floor_main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &block, &orig);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (paused) {
+		sigaddset(&block, SIGUSR1);
+		sigaddset(&block, SIGUSR2);
+		sigprocmask(SIG_BLOCK, &block, NULL);
+		sigaction(SIGUSR1, &sa, NULL);
+		sigaction(SIGUSR2, &sa, NULL);
+	}
 	rc = attach_percpu(prog, hz, fds, &nfds, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "bench_bpf floor: %s\n", err);
@@ -167,12 +189,20 @@ static int floor_main(int argc, char **argv)
 		close(prog);
 		return rc;
 	}
+	for (int i = 0; paused && i < nfds; i++)
+		ioctl(fds[i], PERF_EVENT_IOC_DISABLE, 0);
 	fprintf(stderr, "bench_bpf floor: ready\n");
 	fflush(stderr);
 	/* nothing to read: wait for a signal or the target's end */
 	while (!floor_stop) {
 		struct pollfd p = { .fd = pidfd, .events = POLLIN };
 		struct timespec tick = { 0, 100000000 };
+
+		if (floor_want >= 0 && floor_want != on) {
+			on = floor_want;
+			for (int i = 0; i < nfds; i++)
+				ioctl(fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+		}
 
 		if (pidfd >= 0) {
 			if (ppoll(&p, 1, NULL, &orig) > 0)

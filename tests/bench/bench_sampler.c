@@ -1,6 +1,7 @@
 /* bench_sampler.c — the reference sampler's aggregation and flush as distinct stacks grow, fed
- * directly (no kernel, no workload); and `floor`, the consumer that does nothing, for
- * tests/bench/sampler.sh's overhead comparison.
+ * directly (no kernel, no workload); `floor`, the consumer that does nothing; and `duet`, two
+ * switchable profilers on one process, one on at a time — the last two for
+ * tests/bench/sampler_overhead.sh.
  *
  * Scaling (`bench_sampler`, what `make bench` runs): for 1 k, 100 k and 1 M distinct stacks, a
  * session sized to hold exactly that many (--max-stacks N) is fed N distinct stacks three times
@@ -15,7 +16,7 @@
  *            and the files' sizes
  * and, once, the CPU of reading /proc/kallsyms (what a flush with a new kernel frame costs;
  * docs/sampler.md reads it after 1, 2, 4, 8, then every 10 minutes at most).  These are the table's and the writers' own
- * costs; tests/bench/sampler.sh measures the same sizes through `tare sample` on
+ * costs; tests/bench/sampler_scale.sh measures the same sizes through `tare sample` on
  * workloads/stacks (the kernel, the rings and symbolization of a real process included).
  *
  * Floor (`bench_sampler floor -F HZ -p PID [-m PAGES]`): opens exactly the events `tare sample
@@ -26,7 +27,7 @@
  * wake-ups.  Prints "bench_sampler floor: ready" on stderr; stops on SIGINT/SIGTERM or when the
  * target and its children are gone.
  *
- * Goals (of this bench; the issue's goals are in sampler.sh): resident memory per stack within
+ * Goals (of this bench; the issue's goals are in sampler_overhead.sh): resident memory per stack within
  * the cap, and close to linear growth — writing a flush costs at most 2x the CPU per stack at
  * 1 M that it does at 100 k (its sort is n log n: log(1e6)/log(1e5) = 1.2; the rest is cache
  * misses).  1 k is shown but not the base: its fixed costs (opening files, gzip) dominate.
@@ -34,6 +35,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <linux/perf_event.h>
 #include <signal.h>
@@ -43,6 +47,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -488,13 +493,216 @@ static int floor_main(int argc, char **argv)
 	return 0;
 }
 
+
+/* ---- duet ---- */
+
+/* Two switchable profilers on one process, exactly one of them on at a time: tare's "on" arm is
+ * A, its "off" arm B.  Run as a profiler with control = "signal", the switchback's paired
+ * windows then weigh A against B inside one process: what varies between processes (placement,
+ * layout, which CPU the consumer shares) is common to both and leaves the difference, so a
+ * goal like "ref <= 1.1x the floor" is decided by within-process pairs alone (sampler_overhead.sh).
+ * A child is switched by signals (SIGUSR1 on, SIGUSR2 off; started paused, ready when its
+ * stderr has a line ending ": ready", as tare sample's and the floor's do) or, with --fifo-a
+ * or --fifo-b CTL,ACK, through perf record's --control FIFOs (enable/disable, each answered
+ * "ack"; ready once it answers the first disable).  Every switch turns one off before the other
+ * on, so they never overlap.  Each child's stderr goes to duet-a.err / duet-b.err in the
+ * working directory (the trial's folder under tare). */
+struct duet_child {
+	char **argv;
+	pid_t pid;
+	const char *fifo;        /* "CTL,ACK" or NULL: signals */
+	int ctl_fd, ack_fd;
+	char err[32];
+};
+
+static volatile sig_atomic_t duet_stop, duet_want = -1;
+
+static void duet_on_signal(int sig)
+{
+	if (sig == SIGUSR1 || sig == SIGUSR2)
+		duet_want = sig == SIGUSR1;
+	else
+		duet_stop = sig;
+}
+
+static int duet_usage(const char *why)
+{
+	fprintf(stderr, "bench_sampler duet: %s (usage: bench_sampler duet [--fifo-a CTL,ACK] [--fifo-b CTL,ACK] "
+		"-- PROFILER-A ... -- PROFILER-B ...)\n", why);
+	return 2;
+}
+
+/* A FIFO child: "enable"/"disable", and its "ack" within timeout_ms.  0, or -1. */
+static int duet_fifo_say(struct duet_child *c, const char *cmd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = c->ack_fd, .events = POLLIN };
+	char ack[64];
+
+	if (write(c->ctl_fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
+		return -1;
+	return poll(&pfd, 1, timeout_ms) > 0 && read(c->ack_fd, ack, sizeof(ack)) > 0 ? 0 : -1;
+}
+
+static int duet_switch(struct duet_child *c, int on)
+{
+	if (c->fifo)
+		return duet_fifo_say(c, on ? "enable\n" : "disable\n", 2000);
+	return kill(c->pid, on ? SIGUSR1 : SIGUSR2);
+}
+
+static int duet_start(struct duet_child *c, const sigset_t *orig)
+{
+	if (c->fifo) {
+		char ctl[PATH_MAX], *ack;
+
+		snprintf(ctl, sizeof(ctl), "%s", c->fifo);
+		if (!(ack = strchr(ctl, ',')))
+			return duet_usage("--fifo-a/--fifo-b take CTL,ACK");
+		*ack++ = '\0';
+		if ((mkfifo(ctl, 0600) < 0 && errno != EEXIST) || (mkfifo(ack, 0600) < 0 && errno != EEXIST) ||
+		    (c->ctl_fd = open(ctl, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0 ||
+		    (c->ack_fd = open(ack, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+			fprintf(stderr, "bench_sampler duet: FIFO %s: %s\n", ctl, strerror(errno));
+			return 3;
+		}
+	}
+	if ((c->pid = fork()) < 0) {
+		fprintf(stderr, "bench_sampler duet: fork: %s\n", strerror(errno));
+		return 3;
+	}
+	if (!c->pid) {
+		int fd = open(c->err, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			dup2(fd, 2);
+		sigprocmask(SIG_SETMASK, orig, NULL);
+		execvp(c->argv[0], c->argv);
+		fprintf(stderr, "bench_sampler duet: %s: %s\n", c->argv[0], strerror(errno));
+		_exit(127);
+	}
+	return 0;
+}
+
+/* Ready: a signal child's ": ready" line, a FIFO child's first ack; 15 s at most.  0, or 3. */
+static int duet_ready(struct duet_child *c)
+{
+	for (int i = 0; i < 1500; i++) {
+		int st;
+
+		if (waitpid(c->pid, &st, WNOHANG) == c->pid) {
+			fprintf(stderr, "bench_sampler duet: %s exited before it was ready (see %s)\n", c->argv[0], c->err);
+			c->pid = 0;
+			return 3;
+		}
+		if (c->fifo) {
+			if (!duet_fifo_say(c, "disable\n", 10))
+				return 0;
+			continue;
+		}
+		FILE *f = fopen(c->err, "r");
+		char line[512];
+		int ready = 0;
+
+		while (f && fgets(line, sizeof(line), f))
+			ready |= strlen(line) >= 8 && !strcmp(line + strlen(line) - 8, ": ready\n");
+		if (f)
+			fclose(f);
+		if (ready)
+			return 0;
+		usleep(10000);
+	}
+	fprintf(stderr, "bench_sampler duet: %s not ready within 15 s (see %s)\n", c->argv[0], c->err);
+	return 3;
+}
+
+static int duet_main(int argc, char **argv)
+{
+	struct duet_child ch[2] = { { .ctl_fd = -1, .ack_fd = -1, .err = "duet-a.err" },
+				    { .ctl_fd = -1, .ack_fd = -1, .err = "duet-b.err" } };
+	struct sigaction sa = { .sa_handler = duet_on_signal };
+	sigset_t block, orig;
+	int i = 1, on = 0, rc = 0, switches = 0;
+
+	for (; i < argc && strcmp(argv[i], "--"); i += 2) {
+		if (i + 1 >= argc || (strcmp(argv[i], "--fifo-a") && strcmp(argv[i], "--fifo-b")))
+			return duet_usage("unknown option");
+		ch[argv[i][7] == 'b'].fifo = argv[i + 1];
+	}
+	/* A's command runs to the next "--", B's to the end */
+	if (i >= argc)
+		return duet_usage("no profilers");
+	ch[0].argv = &argv[++i];
+	while (i < argc && strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc - 1 || ch[0].argv == &argv[i])
+		return duet_usage("need two commands, each after --");
+	argv[i] = NULL;
+	ch[1].argv = &argv[i + 1];
+
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	for (int k = 0; k < 2 && !rc; k++)
+		if (!(rc = duet_start(&ch[k], &orig)))
+			rc = duet_ready(&ch[k]);
+	/* "off" (B on) until tare's first switch: both stay warm, neither is ever on with the other */
+	if (!rc && duet_switch(&ch[1], 1) < 0) {
+		fprintf(stderr, "bench_sampler duet: cannot switch %s on\n", ch[1].argv[0]);
+		rc = 3;
+	}
+	if (!rc) {
+		fprintf(stderr, "bench_sampler duet: ready\n");
+		fflush(stderr);
+	}
+	while (!rc && !duet_stop) {
+		sigsuspend(&orig);
+		if (duet_want >= 0 && duet_want != on) {
+			on = duet_want;
+			/* the one going off first: the two never sample at once */
+			if (duet_switch(&ch[on], 0) < 0 || duet_switch(&ch[!on], 1) < 0) {
+				fprintf(stderr, "bench_sampler duet: a switch failed (see %s, %s)\n", ch[0].err, ch[1].err);
+				rc = 1;
+			}
+			switches++;
+		}
+	}
+	/* stop both as tare stops one: SIGINT, and wait (a profiler writes its output on the way out) */
+	for (int k = 0; k < 2; k++)
+		if (ch[k].pid > 0)
+			kill(ch[k].pid, SIGINT);
+	for (int k = 0; k < 2; k++) {
+		int st;
+
+		if (ch[k].pid > 0 && waitpid(ch[k].pid, &st, 0) == ch[k].pid && !rc &&
+		    !(WIFEXITED(st) && !WEXITSTATUS(st)) && !(WIFSIGNALED(st) && WTERMSIG(st) == SIGINT))
+			fprintf(stderr, "bench_sampler duet: %s ended badly (see %s)\n", ch[k].argv[0], ch[k].err);
+		if (ch[k].ctl_fd >= 0)
+			close(ch[k].ctl_fd);
+		if (ch[k].ack_fd >= 0)
+			close(ch[k].ack_fd);
+	}
+	fprintf(stderr, "bench_sampler duet: %d switches\n", switches);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "floor"))
 		return floor_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "duet"))
+		return duet_main(argc - 1, argv + 1);
 	if (argc > 1) {
 		fprintf(stderr, "usage: bench_sampler            the scaling bench\n"
-				"       bench_sampler floor -F HZ -p PID [-m PAGES] [--paused]\n");
+				"       bench_sampler floor -F HZ -p PID [-m PAGES] [--paused]\n"
+				"       bench_sampler duet [--fifo-a CTL,ACK] [--fifo-b CTL,ACK] -- PROFILER-A ... -- PROFILER-B ...\n");
 		return 2;
 	}
 	return scale_main();

@@ -104,24 +104,25 @@ def goal_paired(doc, blocks, a, k, b, what, knob):
     return v != "FAIL"
 
 
-def goal_switchback(doc, a, k, b, what, knob):
-    """The verdict of 'a's overhead <= k x b's' from a switchback run, where each arm has its
-    own processes: the difference ov_a - k ov_b of two independent random-effects estimates,
-    its half-width sqrt(h_a^2 + k^2 h_b^2) from the arms' own half-widths (the same t quantile
-    when both have as many processes, as blocks give them).  False when it FAILs."""
-    ea, la, ha = overhead(doc, a, "cpu_total")
-    eb, lb, hb = overhead(doc, b, "cpu_total")
-    if any(missing(x) for x in (ea, la, ha, eb, lb, hb)):
-        print(f"INCONCLUSIVE: {what} (no interval for {a} or {b})")
+def goal_duet(doc, name, duet, k, other, what, knob):
+    """The verdict of 'ov_a <= k ov_b' from a duet (bench_sampler duet): a and b on one process,
+    tare's "on" arm a and its "off" arm b, so the duet's overhead is r - 1 with
+    r = (1 + ov_a) / (1 + ov_b), from within-process pairs alone.  The goal is
+    r <= (1 + k ov_b) / (1 + ov_b), a bound that grows with ov_b (configuration `other` of the
+    same run, against off): PASS when r's upper end is at most the bound at ov_b's lower end,
+    FAIL when r's lower end exceeds the bound at ov_b's upper end.  name: label -> arm name.
+    False when it FAILs."""
+    est, lo, hi = overhead(doc, duet, "cpu_total", arm=name)
+    eb, lb, hb = overhead(doc, other, "cpu_total", arm=name)
+    if any(missing(x) for x in (est, lo, hi, eb, lb, hb)):
+        print(f"INCONCLUSIVE: {what} (no interval for the duet {duet} or for {other})")
         return True
-    d = ea - k * eb
-    half = math.sqrt(((ha - la) / 2) ** 2 + (k * (hb - lb) / 2) ** 2)
-    lo, hi = d - half, d + half
-    v = "PASS" if hi <= 0 else "FAIL" if lo > 0 else "INCONCLUSIVE"
-    ratio = f"{ea / eb:.2f}x" if eb else "-"
-    print(f"{v}: {what} ({ea:+.2f}% vs {eb:+.2f}%, {ratio}; {a} - {k:g} x {b} = {d:+.2f} points "
-          f"[{lo:+.2f}, {hi:+.2f}], switchback)")
+    def bound(b):
+        return 100 * ((1 + k * b / 100) / (1 + b / 100) - 1)
+    v = "PASS" if hi <= bound(lb) else "FAIL" if lo > bound(hb) else "INCONCLUSIVE"
+    print(f"{v}: {what} (in one process {duet}: {est:+.2f}% [{lo:+.2f}, {hi:+.2f}]; the goal is at most "
+          f"{bound(lb):+.2f}% to {bound(hb):+.2f}% with {other} at {fmt(eb, lb, hb)}; ratio of overheads "
+          f"{((1 + est / 100) * (1 + eb / 100) - 1) / (eb / 100):.2f}x)")
     if v == "INCONCLUSIVE":
-        print(f"  the interval holds 0: this run cannot tell on this machine; more processes "
-              f"({knob}) or longer ones narrow it")
+        print(f"  this run cannot tell on this machine; more processes ({knob}) or longer ones narrow it")
     return v != "FAIL"
