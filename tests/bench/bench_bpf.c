@@ -10,7 +10,10 @@
  * hrtimer interrupt on every CPU, the perf sample path, the BPF dispatch.  ref-bpf minus the
  * floor is what its program (the target lookup, two stack walks, the counts update) and its
  * user-space process add.  It prints "bench_bpf floor: ready" on stderr and stops on
- * SIGINT/SIGTERM or when PID is gone.  With --paused its events start disabled and SIGUSR1 and
+ * SIGINT/SIGTERM or when PID is gone.  With --stacks the program also takes the stacks as
+ * ref-bpf does (bpf_get_stack of the user part, and of the kernel part in kernel mode, into a
+ * per-CPU scratch) and keeps nothing: the floor of a BPF *stack* profiler, so ref-bpf minus it
+ * is its target lookup, interning and counts.  With --paused its events start disabled and SIGUSR1 and
  * SIGUSR2 switch them on and off (switchback; tests/bench/bpf_overhead.sh's duets).
  *
  * Alone (`bench_bpf`, what `make bench` runs): the same events and program at 999 Hz for 1 s of
@@ -64,6 +67,70 @@ static int load_empty(char *log, size_t loglen)
 	a.log_level = log ? 1 : 0;
 	memcpy(a.prog_name, "tare_floor", 11);
 	return (int)sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+}
+
+#define I(c, d, sr, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (sr), .off = (o), .imm = (i) })
+#define STACK_BYTES (64 * 8)	/* ref-bpf's default depth (TARE_DEFAULT_DEPTH frames) */
+
+/* The stacks floor: what any per-CPU BPF stack profiler pays before it keeps anything — the
+ * empty program's dispatch plus ref-bpf's stack walks.  A per-CPU scratch (an array of one
+ * STACK_BYTES value), bpf_get_stack of the user part into it, and of the kernel part when the
+ * interrupt came in kernel mode (regs.ip in the upper half), as tare_cpu takes them
+ * (profilers/bpf/profile.bpf.c); no target lookup, no interning, no counts.  *map_fd: the
+ * scratch, to close. */
+static int load_stacks(int *map_fd)
+{
+	union bpf_attr a;
+	static const char license[] = "GPL";
+	int fd, prog;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = BPF_MAP_TYPE_PERCPU_ARRAY;
+	a.key_size = 4;
+	a.value_size = STACK_BYTES;
+	a.max_entries = 1;
+	if ((fd = (int)sys_bpf(BPF_MAP_CREATE, &a, sizeof(a))) < 0)
+		return -1;
+	struct bpf_insn insns[] = {
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),		/* r6 = ctx */
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 0),
+		I(BPF_STX | BPF_MEM | BPF_W, 10, 1, -4, 0),		/* key 0 on the stack */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4),
+		I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, fd), I(0, 0, 0, 0, 0),
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+		I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 13, 0),		/* no scratch: out */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),		/* r7 = scratch */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0),
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 7, 0, 0),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, STACK_BYTES),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, BPF_F_USER_STACK),
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_stack),
+		I(BPF_LDX | BPF_MEM | BPF_DW, 2, 6, 16 * 8, 0),	/* regs.ip (x86-64 pt_regs) */
+		I(BPF_JMP | BPF_JSGE | BPF_K, 2, 0, 5, 0),		/* user mode: no kernel part */
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0),
+		I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 7, 0, 0),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, STACK_BYTES),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0),
+		I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_get_stack),
+		I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+		I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_PERF_EVENT;
+	a.insns = (uint64_t)(uintptr_t)insns;
+	a.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	a.license = (uint64_t)(uintptr_t)license;
+	memcpy(a.prog_name, "tare_floor_stk", 15);
+	if ((prog = (int)sys_bpf(BPF_PROG_LOAD, &a, sizeof(a))) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	*map_fd = fd;
+	return prog;
 }
 
 /* One cpu-clock event per online CPU with the program attached: profile_attach.c's attributes. */
@@ -132,17 +199,16 @@ static int floor_main(int argc, char **argv)
 	sigset_t block, orig;
 	unsigned long hz = 0;
 	pid_t pid = 0;
-	int fds[MAX_CPUS], nfds = 0, prog, pidfd, rc, paused = 0, on;
+	int fds[MAX_CPUS], nfds = 0, prog, pidfd, rc, paused = 0, stacks = 0, map = -1, on;
 	char err[512];
 
 	/* --paused: attached, then disabled until SIGUSR1 (on); SIGUSR2 off — as tare sample --bpf
 	 * --paused switches its per-CPU events (switchback, and bench_sampler duet) */
 	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--paused")) {
-			paused = 1;
+		if (!strcmp(argv[i], "--paused") || !strcmp(argv[i], "--stacks")) {
+			*(argv[i][2] == 'p' ? &paused : &stacks) = 1;
 			memmove(&argv[i], &argv[i + 1], sizeof(*argv) * (size_t)(argc - i));
-			argc--;
-			break;
+			argc--, i--;
 		}
 	on = !paused;
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -155,7 +221,7 @@ static int floor_main(int argc, char **argv)
 	}
 	if (!hz || pid <= 0 || argc % 2 == 0) {
 		fprintf(stderr, "bench_bpf floor: need -F HZ and -p PID (usage: bench_bpf floor -F HZ "
-			"-p PID [--paused])\n");
+			"-p PID [--paused] [--stacks])\n");
 		return 2;
 	}
 	pidfd = sys_pidfd_open(pid);
@@ -163,9 +229,9 @@ static int floor_main(int argc, char **argv)
 		fprintf(stderr, "bench_bpf floor: pid %d: no such process\n", (int)pid);
 		return 2;
 	}
-	prog = load_empty(NULL, 0);
+	prog = stacks ? load_stacks(&map) : load_empty(NULL, 0);
 	if (prog < 0) {
-		fprintf(stderr, "bench_bpf floor: loading the empty program: %s\n", strerror(errno));
+		fprintf(stderr, "bench_bpf floor: loading the %s program: %s\n", stacks ? "stacks" : "empty", strerror(errno));
 		return errno == EPERM || errno == EACCES ? 3 : 1;
 	}
 	sigemptyset(&sa.sa_mask);
@@ -187,6 +253,8 @@ static int floor_main(int argc, char **argv)
 		fprintf(stderr, "bench_bpf floor: %s\n", err);
 		close_all(fds, nfds);
 		close(prog);
+		if (map >= 0)
+			close(map);
 		return rc;
 	}
 	for (int i = 0; paused && i < nfds; i++)
@@ -215,9 +283,12 @@ static int floor_main(int argc, char **argv)
 			sigprocmask(SIG_BLOCK, &block, NULL);
 		}
 	}
-	fprintf(stderr, "bench_bpf floor: %d per-CPU events with an empty program, %lu Hz\n", nfds, hz);
+	fprintf(stderr, "bench_bpf floor: %d per-CPU events with the %s program, %lu Hz\n", nfds,
+		stacks ? "stacks" : "empty", hz);
 	close_all(fds, nfds);
 	close(prog);
+	if (map >= 0)
+		close(map);
 	if (pidfd >= 0)
 		close(pidfd);
 	return 0;

@@ -7,8 +7,9 @@
 --   perf       perf record -g, -D -1 and its control FIFOs
 --   floor      bench_sampler floor: ref's perf events, rings given back unread
 --   bpf-floor  bench_bpf floor: ref-bpf's per-CPU events with an empty BPF program
+--   bpf-stacks bench_bpf floor --stacks: the same, the program taking the stacks as ref-bpf does
 local bench = tare.build .. "/bench/"
-local kinds = { "ref", "ref-bpf", "perf", "floor", "bpf-floor" }
+local kinds = { "ref", "ref-bpf", "perf", "floor", "bpf-floor", "bpf-stacks" }
 return {
   description = "profiler a against profiler b in one process, one of them on at a time",
   options = {
@@ -34,6 +35,7 @@ return {
                "-o", t.dir .. "/perf.data", "-D", "-1", "--control", "fifo:" .. fifos },
       floor = { bench .. "bench_sampler", "floor", "-F", o.hz, "-p", t.pid, "--paused" },
       ["bpf-floor"] = { bench .. "bench_bpf", "floor", "-F", o.hz, "-p", t.pid, "--paused" },
+      ["bpf-stacks"] = { bench .. "bench_bpf", "floor", "--stacks", "-F", o.hz, "-p", t.pid, "--paused" },
     }
     if o.a == o.b then error("a and b are the same profiler (" .. o.a .. ")", 0) end
     local argv = { bench .. "bench_sampler", "duet" }
