@@ -31,4 +31,12 @@ return {
   end,
   samples = { command = { "cat", "{dir}/workload.err" }, match = "PROFILE: interrupts/evictions/bytes = ([0-9]+)/",
               what = "interrupts" },
+  -- its own frames in what it wrote: the SIGPROF handler's (ProfileHandler, CpuProfiler,
+  -- ProfileData), from `go tool pprof -traces` (it reads gperftools' legacy format, and the
+  -- binaries by the maps the file holds) folded by profilers/go/pprof-folded.awk.  The handler
+  -- takes the stack from the signal's context, so its frames are rarely in it: the share says
+  -- how little of its cost a gperftools profile shows.  Without go, nothing is read.
+  self = { command = { "sh", "-c", "command -v go >/dev/null && HOME={dir} go tool pprof -sample_index=samples " ..
+                       "-traces {dir}/gperftools.prof 2>/dev/null | awk -f " .. tare.root .. "/profilers/go/pprof-folded.awk" },
+           pattern = "(^|;)(ProfileHandler|CpuProfiler|ProfileData|prof_handler)" },
 }

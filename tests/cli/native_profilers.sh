@@ -5,7 +5,8 @@
 #   - bpftrace (profile:hz in a one-liner, filtered in the kernel to the workload and the
 #     children it forks): samples recorded and counted;
 #   - gperftools (libprofiler preloaded into the workload): its profile written at the
-#     workload's exit, its interrupts counted, and go tool pprof reads the profile.
+#     workload's exit, its interrupts counted, go tool pprof reads the profile, and the
+#     adapter's self command finds its own frames' share and the workload's known parts in it.
 # Each skips alone, with the package to install, when it cannot run here.
 . "$ROOT/tests/lib.sh"
 need_root
@@ -31,6 +32,14 @@ case "$profs" in *gperftools*)
 		p=$(ls results/*-native/trials/*gperftools*/gperftools.prof | head -1)
 		go tool pprof -raw "$p" >raw.txt 2>&1 || fail "go tool pprof cannot read $p: $(cat raw.txt)"
 		grep -q cpu_hot raw.txt || fail "no cpu_hot in the gperftools profile: $(head -20 raw.txt)"
+		# its self command read the same file: a share of its own frames, and the workload's
+		# three parts counted (what "profile vs the known split" is made of) — every sample
+		# in one of them, as the cpu workload spends all its passes there
+		[ "$(json "$f" 'all(t["profile_self_pct"] is not None and 0 <= t["profile_self_pct"] <= 100 and
+			len(t["profile_parts"]) == 3 and 0 < sum(t["profile_parts"]) <= t["profile_samples"]
+			for t in d["trials"] if t["label"].startswith("gperftools"))')" = True ] ||
+			fail "gperftools self/parts: $(json "$f" '[(t["profile_samples"], t["profile_self_pct"], t["profile_parts"]) for t in d["trials"] if t["label"].startswith("gperftools")]')"
+		contains "gperftools hz=499: profile vs the known split"
 	fi ;;
 esac
 [ -z "$skipped" ] || echo "skipped:$skipped (not installed here)"
