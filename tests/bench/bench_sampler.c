@@ -583,9 +583,15 @@ static int duet_start(struct duet_child *c, const sigset_t *orig)
 	return 0;
 }
 
-/* Ready: a signal child's ": ready" line, a FIFO child's first ack; 15 s at most.  0, or 3. */
+/* Ready: a signal child's ": ready" line, a FIFO child's ack of one "disable" (written once:
+ * each command queued before it reads the FIFO would be acked later, and a stale ack would
+ * confirm a switch it has not made); 15 s at most.  0, or 3. */
 static int duet_ready(struct duet_child *c)
 {
+	if (c->fifo && write(c->ctl_fd, "disable\n", 8) != 8) {
+		fprintf(stderr, "bench_sampler duet: cannot write %s's control FIFO: %s\n", c->argv[0], strerror(errno));
+		return 3;
+	}
 	for (int i = 0; i < 1500; i++) {
 		int st;
 
@@ -595,7 +601,10 @@ static int duet_ready(struct duet_child *c)
 			return 3;
 		}
 		if (c->fifo) {
-			if (!duet_fifo_say(c, "disable\n", 10))
+			struct pollfd pfd = { .fd = c->ack_fd, .events = POLLIN };
+			char ack[64];
+
+			if (poll(&pfd, 1, 10) > 0 && read(c->ack_fd, ack, sizeof(ack)) > 0)
 				return 0;
 			continue;
 		}
