@@ -203,13 +203,19 @@ static int floor_main(int argc, char **argv)
 	char err[512];
 
 	/* --paused: attached, then disabled until SIGUSR1 (on); SIGUSR2 off — as tare sample --bpf
-	 * --paused switches its per-CPU events (switchback, and bench_sampler duet) */
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--paused") || !strcmp(argv[i], "--stacks")) {
-			*(argv[i][2] == 'p' ? &paused : &stacks) = 1;
-			memmove(&argv[i], &argv[i + 1], sizeof(*argv) * (size_t)(argc - i));
-			argc--, i--;
-		}
+	 * --paused switches its per-CPU events (switchback, and bench_sampler duet).  --stacks: the
+	 * stacks program, not the empty one. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--paused"))
+			paused = 1;
+		else if (!strcmp(argv[i], "--stacks"))
+			stacks = 1;
+		else
+			continue;
+		/* out of the way of the -F/-p pairs below */
+		memmove(&argv[i], &argv[i + 1], sizeof(*argv) * (size_t)(argc - i));
+		argc--, i--;
+	}
 	on = !paused;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "-F"))

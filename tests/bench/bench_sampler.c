@@ -36,10 +36,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/perf_event.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,15 +315,17 @@ static int scale_main(void)
 
 /* ---- floor ---- */
 
-static volatile sig_atomic_t floor_stop;
-static volatile sig_atomic_t floor_want = -1;    /* --paused: 1 on (SIGUSR1), 0 off (SIGUSR2) */
+/* floor --paused and duet: SIGUSR1 asks for on, SIGUSR2 for off (the last one asked wins);
+ * SIGINT and SIGTERM for the end */
+static volatile sig_atomic_t sig_stop;
+static volatile sig_atomic_t sig_want = -1;
 
-static void floor_on_signal(int sig)
+static void on_signal(int sig)
 {
 	if (sig == SIGUSR1 || sig == SIGUSR2)
-		floor_want = sig == SIGUSR1;
+		sig_want = sig == SIGUSR1;
 	else
-		floor_stop = sig;
+		sig_stop = sig;
 }
 
 static int floor_usage(const char *why)
@@ -338,7 +340,7 @@ static int floor_main(int argc, char **argv)
 	struct event_spec ev;
 	struct perf_event_attr attr;
 	struct ring *rings;
-	struct sigaction sa = { .sa_handler = floor_on_signal };
+	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, orig;
 	unsigned long hz = 0, pages = 32;
 	pid_t pid = 0, *done = NULL;
@@ -452,13 +454,13 @@ static int floor_main(int argc, char **argv)
 	}
 	fprintf(stderr, "bench_sampler floor: ready\n");
 	fflush(stderr);
-	while (!floor_stop && live > 0) {
+	while (!sig_stop && live > 0) {
 		struct epoll_event evs[64];
 		int n = epoll_pwait(epfd, evs, 64, -1, &orig);
 
-		if (floor_want >= 0 && floor_want != on) {
+		if (sig_want >= 0 && sig_want != on) {
 			/* an event with inherit switches its children too (perf_event_for_each_child) */
-			on = floor_want;
+			on = sig_want;
 			for (int k = 0; k < nfds; k++)
 				ioctl(fds[k], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
 			switches++;
@@ -493,7 +495,6 @@ static int floor_main(int argc, char **argv)
 	return 0;
 }
 
-
 /* ---- duet ---- */
 
 /* Two switchable profilers on one process, exactly one of them on at a time: tare's "on" arm is
@@ -515,16 +516,6 @@ struct duet_child {
 	char err[32];
 };
 
-static volatile sig_atomic_t duet_stop, duet_want = -1;
-
-static void duet_on_signal(int sig)
-{
-	if (sig == SIGUSR1 || sig == SIGUSR2)
-		duet_want = sig == SIGUSR1;
-	else
-		duet_stop = sig;
-}
-
 static int duet_usage(const char *why)
 {
 	fprintf(stderr, "bench_sampler duet: %s (usage: bench_sampler duet [--fifo-a CTL,ACK] [--fifo-b CTL,ACK] "
@@ -532,15 +523,21 @@ static int duet_usage(const char *why)
 	return 2;
 }
 
-/* A FIFO child: "enable"/"disable", and its "ack" within timeout_ms.  0, or -1. */
-static int duet_fifo_say(struct duet_child *c, const char *cmd, int timeout_ms)
+/* A FIFO child's "ack" within timeout_ms: 0, or -1. */
+static int duet_fifo_ack(struct duet_child *c, int timeout_ms)
 {
 	struct pollfd pfd = { .fd = c->ack_fd, .events = POLLIN };
 	char ack[64];
 
+	return poll(&pfd, 1, timeout_ms) > 0 && read(c->ack_fd, ack, sizeof(ack)) > 0 ? 0 : -1;
+}
+
+/* A FIFO child: "enable"/"disable", and its "ack" within timeout_ms.  0, or -1. */
+static int duet_fifo_say(struct duet_child *c, const char *cmd, int timeout_ms)
+{
 	if (write(c->ctl_fd, cmd, strlen(cmd)) != (ssize_t)strlen(cmd))
 		return -1;
-	return poll(&pfd, 1, timeout_ms) > 0 && read(c->ack_fd, ack, sizeof(ack)) > 0 ? 0 : -1;
+	return duet_fifo_ack(c, timeout_ms);
 }
 
 static int duet_switch(struct duet_child *c, int on)
@@ -601,10 +598,7 @@ static int duet_ready(struct duet_child *c)
 			return 3;
 		}
 		if (c->fifo) {
-			struct pollfd pfd = { .fd = c->ack_fd, .events = POLLIN };
-			char ack[64];
-
-			if (poll(&pfd, 1, 10) > 0 && read(c->ack_fd, ack, sizeof(ack)) > 0)
+			if (!duet_fifo_ack(c, 10))
 				return 0;
 			continue;
 		}
@@ -628,7 +622,7 @@ static int duet_main(int argc, char **argv)
 {
 	struct duet_child ch[2] = { { .ctl_fd = -1, .ack_fd = -1, .err = "duet-a.err" },
 				    { .ctl_fd = -1, .ack_fd = -1, .err = "duet-b.err" } };
-	struct sigaction sa = { .sa_handler = duet_on_signal };
+	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, orig;
 	int i = 1, on = 0, rc = 0, switches = 0;
 
@@ -671,10 +665,10 @@ static int duet_main(int argc, char **argv)
 		fprintf(stderr, "bench_sampler duet: ready\n");
 		fflush(stderr);
 	}
-	while (!rc && !duet_stop) {
+	while (!rc && !sig_stop) {
 		sigsuspend(&orig);
-		if (duet_want >= 0 && duet_want != on) {
-			on = duet_want;
+		if (sig_want >= 0 && sig_want != on) {
+			on = sig_want;
 			/* the one going off first: the two never sample at once */
 			if (duet_switch(&ch[on], 0) < 0 || duet_switch(&ch[!on], 1) < 0) {
 				fprintf(stderr, "bench_sampler duet: a switch failed (see %s, %s)\n", ch[0].err, ch[1].err);

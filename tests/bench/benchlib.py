@@ -104,25 +104,33 @@ def goal_paired(doc, blocks, a, k, b, what, knob):
     return v != "FAIL"
 
 
-def goal_duet(doc, name, duet, k, other, what, knob):
+def print_duets(doc, names):
+    """One line per configuration of a duet run: each floor or profiler against off, and each
+    duet 'a/b' as (1 + ov_a) / (1 + ov_b) - 1."""
+    for n in names:
+        what = f"(1 + ov_{n.split('/')[0]}) / (1 + ov_{n.split('/')[1]}) - 1" if "/" in n else "against off"
+        print(f"  {n:<14} {fmt(*overhead(doc, n, 'cpu_total')):<27} {what}")
+
+
+def goal_duet(doc, duet, k, other, what, knob):
     """The verdict of 'ov_a <= k ov_b' from a duet (bench_sampler duet): a and b on one process,
     tare's "on" arm a and its "off" arm b, so the duet's overhead is r - 1 with
     r = (1 + ov_a) / (1 + ov_b), from within-process pairs alone.  The goal is
     r <= (1 + k ov_b) / (1 + ov_b), a bound that grows with ov_b (configuration `other` of the
     same run, against off): PASS when r's upper end is at most the bound at ov_b's lower end,
-    FAIL when r's lower end exceeds the bound at ov_b's upper end.  name: label -> arm name.
-    False when it FAILs."""
-    est, lo, hi = overhead(doc, duet, "cpu_total", arm=name)
-    eb, lb, hb = overhead(doc, other, "cpu_total", arm=name)
+    FAIL when r's lower end exceeds the bound at ov_b's upper end.  Arms by their label's first
+    word (arm_name).  False when it FAILs."""
+    est, lo, hi = overhead(doc, duet, "cpu_total")
+    eb, lb, hb = overhead(doc, other, "cpu_total")
     if any(missing(x) for x in (est, lo, hi, eb, lb, hb)):
         print(f"INCONCLUSIVE: {what} (no interval for the duet {duet} or for {other})")
         return True
     def bound(b):
         return 100 * ((1 + k * b / 100) / (1 + b / 100) - 1)
     v = "PASS" if hi <= bound(lb) else "FAIL" if lo > bound(hb) else "INCONCLUSIVE"
+    ratio = f"{((1 + est / 100) * (1 + eb / 100) - 1) / (eb / 100):.2f}x" if eb else "-"
     print(f"{v}: {what} (in one process {duet}: {est:+.2f}% [{lo:+.2f}, {hi:+.2f}]; the goal is at most "
-          f"{bound(lb):+.2f}% to {bound(hb):+.2f}% with {other} at {fmt(eb, lb, hb)}; ratio of overheads "
-          f"{((1 + est / 100) * (1 + eb / 100) - 1) / (eb / 100):.2f}x)")
+          f"{bound(lb):+.2f}% to {bound(hb):+.2f}% with {other} at {fmt(eb, lb, hb)}; ratio of overheads {ratio})")
     if v == "INCONCLUSIVE":
         print(f"  this run cannot tell on this machine; more processes ({knob}) or longer ones narrow it")
     return v != "FAIL"

@@ -130,7 +130,7 @@ duets=$(ls "$T"/duets/*/results.json) || { echo "bpf_overhead: no results.json f
 
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT/tests/bench" python3 - "$res" "$duets" "$DUET_HZ" "$have_perf" <<'PY'
 import json, sys
-from benchlib import arm_name, by_block, fmt, goal_duet, goal_paired, hl, med, overhead, per_unit
+from benchlib import arm_name, by_block, fmt, goal_duet, goal_paired, hl, med, overhead, per_unit, print_duets
 doc = json.load(open(sys.argv[1]))
 duets, duet_hz, have_perf = json.load(open(sys.argv[2])), int(sys.argv[3]), sys.argv[4] == "1"
 trials = {}
@@ -161,16 +161,13 @@ print(f"ratios from this run: ref-bpf / ref {rb / rf:.2f}x, ref-bpf / floor {rb 
 ok = goal_paired(doc, blocks, "ref-bpf", 1.2, "floor", "ref-bpf's overhead ≤ 1.2x the floor's", "BPF_BLOCKS")
 ok &= goal_paired(doc, blocks, "ref-bpf", 1.0, "ref", "ref-bpf's overhead ≤ 1.0x ref's", "BPF_BLOCKS")
 # issue 13: ref-bpf within 1.1x its floor and 1.1x perf record, decided in one process (duets)
-def duet_arm(label):
-    return label.split()[0]
 print(f"{duet_hz} Hz, the same workload, {len(by_block(duets))} processes per configuration by switchback: the floor and "
       f"perf against off, and the duets (ref-bpf on, the other off, in one process)")
-for n in ["stacks", "ref-bpf/stacks"] + (["perf", "ref-bpf/perf"] if have_perf else []):
-    print(f"  {n:<14} {fmt(*overhead(duets, n, 'cpu_total', arm=duet_arm))}")
-ok &= goal_duet(duets, duet_arm, "ref-bpf/stacks", 1.1, "stacks",
+print_duets(duets, ["stacks", "ref-bpf/stacks"] + (["perf", "ref-bpf/perf"] if have_perf else []))
+ok &= goal_duet(duets, "ref-bpf/stacks", 1.1, "stacks",
                 "ref-bpf's overhead ≤ 1.1x the BPF stacks floor's", "BPF_DUET_BLOCKS")
 if have_perf:
-    ok &= goal_duet(duets, duet_arm, "ref-bpf/perf", 1.1, "perf", "ref-bpf's overhead ≤ 1.1x perf record's", "BPF_DUET_BLOCKS")
+    ok &= goal_duet(duets, "ref-bpf/perf", 1.1, "perf", "ref-bpf's overhead ≤ 1.1x perf record's", "BPF_DUET_BLOCKS")
 else:
     print("SKIP: ref-bpf vs perf record: perf is not installed")
 sys.exit(0 if ok else 1)

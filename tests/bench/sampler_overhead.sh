@@ -157,7 +157,7 @@ kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null; wpid=
 
 PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$ROOT/tests/bench" python3 - "$res" "$T" "$have_perf" "$a" "$b" "$t_ready" "$ta" "$tb" "$duets" "$DUET_HZ" <<'PY'
 import glob, json, os, re, sys
-from benchlib import arm_name, by_block, fmt, goal_duet, med, overhead
+from benchlib import arm_name, by_block, fmt, goal_duet, med, overhead, print_duets
 res, T, have_perf = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 a, b, t_ready, ta, tb = int(sys.argv[4]), int(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7]), float(sys.argv[8])
 doc = json.load(open(res))
@@ -211,16 +211,12 @@ def goal(cond, msg):
 # Issue 13: a cpu-clock sampler's cost in the workload is mostly the sampling interrupt itself,
 # which perf record pays too, so "ref <= 0.5x perf" cannot be met; the goals are the physical
 # limit: ref within 1.1x the floor's and no more than perf record's, decided by switchback.
-def duet_arm(label):
-    return label.split()[0]
 print(f"{duet_hz} Hz, the same workload, {len(by_block(duets))} processes per configuration: the floor and perf against off, and the "
       f"duets (ref on, the other off, in one process)")
-for n in ["floor", "ref/floor"] + (["perf", "ref/perf"] if have_perf else []):
-    e = overhead(duets, n, "cpu_total", arm=duet_arm)
-    print(f"  {n:<10} {fmt(*e):<27} {'(ref against ' + n[4:] + ': (1 + ov_ref) / (1 + ov_' + n[4:] + ') - 1)' if '/' in n else ''}")
-ok &= goal_duet(duets, duet_arm, "ref/floor", 1.1, "floor", "ref's overhead ≤ 1.1x the floor's", "SAMPLER_DUET_BLOCKS")
+print_duets(duets, ["floor", "ref/floor"] + (["perf", "ref/perf"] if have_perf else []))
+ok &= goal_duet(duets, "ref/floor", 1.1, "floor", "ref's overhead ≤ 1.1x the floor's", "SAMPLER_DUET_BLOCKS")
 if have_perf:
-    ok &= goal_duet(duets, duet_arm, "ref/perf", 1.1, "perf", "ref's overhead ≤ 1.1x perf record's", "SAMPLER_DUET_BLOCKS")
+    ok &= goal_duet(duets, "ref/perf", 1.1, "perf", "ref's overhead ≤ 1.1x perf record's", "SAMPLER_DUET_BLOCKS")
 else:
     print("SKIP: ref vs perf record: perf is not installed")
 rss = max(ref_rss + [s99["peak_rss_bytes"]])
