@@ -57,4 +57,14 @@ return {
   -- at SIGTERM the ingest stops the workload itself and takes the SDK's last upload (tare stops
   -- a profiler before its workload), then writes ingest.json and exits
   stop = { grace = 10 },
+  -- its own frames in what it sent: the SDK's JavaScript (@pyroscope/nodejs and the
+  -- @datadog/pprof it drives: serialising, gzipping, uploading), from the wall profiles the
+  -- ingest kept ({dir}/wall-N.pb.gz) read by `go tool pprof -traces` and folded by
+  -- profilers/go/pprof-folded.awk.  V8 names a frame FILE:FUNCTION:LINE; the workload's own
+  -- (server.js) are cut to FUNCTION, the names its known split gives.  V8's sampling thread,
+  -- where most of its cost is, is never in a JavaScript stack.
+  self = { command = { "sh", "-c", "ls {dir}/wall-*.pb.gz >/dev/null 2>&1 && HOME={dir} go tool pprof " ..
+                       "-sample_index=samples -traces {dir}/wall-*.pb.gz 2>/dev/null | awk -f " ..
+                       tare.root .. "/profilers/go/pprof-folded.awk | sed 's#[^;]*/server\\.js:\\([A-Za-z0-9_$]*\\):[0-9]*#\\1#g'" },
+           pattern = "@pyroscope/nodejs|@datadog/pprof" },
 }

@@ -32,6 +32,18 @@ d = json.load(open(sys.argv[1]))
 assert d["uploads"] > 0 and d["accepted"] == d["uploads"] and d["bytes"] > 0 and d["rejected"] == 0, d
 PY
 done
+# the ingest kept the SDK's wall profiles, which go tool pprof opens; read through them, the
+# profile is held against the node workload's known split (its three parts counted) and the
+# SDK's own frames give a share (the check of the split itself is docs/adapters.md's finding,
+# not a test: V8's profile puts cpuCold at about twice its share)
+if command -v go >/dev/null; then
+	for d in "$r"/trials/*-pyroscope-node*/; do
+		w=$(ls "$d"/wall-*.pb.gz | head -1)
+		[ -n "$w" ] && HOME=$T go tool pprof -raw "$w" 2>/dev/null | grep -q "^PeriodType: wall" || fail "no wall profile kept in $d, or go tool pprof cannot read it"
+	done
+	[ "$(json "$f" 'all(len(t["profile_parts"]) == 3 and sum(t["profile_parts"]) > 0 and t["profile_self_pct"] is not None for t in d["trials"] if d["configs"][t["config"]]["profiler"] == "pyroscope-node")')" = True ] ||
+		fail "pyroscope-node's parts and self share: $(json "$f" '[(t["profile_parts"], t["profile_self_pct"]) for t in d["trials"]]')"
+fi
 # the cpuprofiles: JSON, one per trial; of the work the requests did (the functions called from
 # `work`, not from the start-up calibration), summed over the trials, cpuHot has the most samples
 python3 - "$r"/trials/*-node-cpu-prof*/ <<'PY' || fail "the .cpuprofiles"

@@ -19,6 +19,7 @@
 // bytes their bodies; other any other request (answered 404).
 const http = require('node:http');
 const fs = require('node:fs');
+const zlib = require('node:zlib');
 
 const dir = process.argv[2];
 const mode = process.argv[3] || 'ok';
@@ -40,9 +41,24 @@ function writeStats() {
 	writeAtomic('ingest.json', JSON.stringify(stats) + '\n');
 }
 
+// An accepted upload's profile (the SDK sends it raw: gzipped profile.proto) is kept as
+// DIR/wall-N.pb.gz or DIR/heap-N.pb.gz by its sample types, for `go tool pprof` and the
+// adapter's self attribution.
+function keep(url, buf) {
+	let kind = 'other';
+	try {
+		const text = zlib.gunzipSync(buf).toString('latin1');
+		kind = text.includes('inuse_space') ? 'heap' : text.includes('wall') ? 'wall' : 'other';
+	} catch {
+		return;                         // not a gzipped profile: counted, not kept
+	}
+	fs.writeFileSync(`${dir}/${kind}-${stats.accepted}.pb.gz`, buf);
+}
+
 const server = http.createServer((req, res) => {
 	let bytes = 0;
-	req.on('data', (chunk) => { bytes += chunk.length; });
+	const body = [];
+	req.on('data', (chunk) => { bytes += chunk.length; body.push(chunk); });
 	req.on('end', () => {
 		if (req.method !== 'POST' || !req.url.startsWith('/ingest')) {
 			stats.other++;
@@ -54,6 +70,7 @@ const server = http.createServer((req, res) => {
 		stats.bytes += bytes;
 		if (mode === 'ok') {
 			stats.accepted++;
+			keep(req.url, Buffer.concat(body));
 			res.writeHead(200, { 'Content-Length': 0 });
 			res.end();
 		} else if (mode === 'refuse') {
