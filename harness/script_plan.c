@@ -739,7 +739,8 @@ static void config_samples(lua_State *L, const struct adapter *a, int opts, stru
 }
 
 /* self = { folded = "{dir}/x.folded" } | { command = { argv } }, pattern = "ERE": the profiler's
- * own frames in the stacks it recorded (docs/adapters.md). */
+ * own frames in the stacks it recorded (docs/adapters.md); without a pattern the stacks are read
+ * for the known split only. */
 static void config_self(lua_State *L, const struct adapter *a, int opts, struct self_spec *s)
 {
 	const char *v;
@@ -762,9 +763,9 @@ static void config_self(lua_State *L, const struct adapter *a, int opts, struct 
 	if (!lua_isnil(L, -1))
 		s->argv = strv_from_table(L, -1, a, "self.command");
 	lua_pop(L, 2);
-	if (!!s->folded + !!s->argv != 1 || !s->pattern)
-		script_raise(L, "%s: self needs a pattern and either folded (a file) or command (printing folded stacks)", a->path);
-	if (regcomp(&re, s->pattern, REG_EXTENDED | REG_NOSUB) != 0)
+	if (!!s->folded + !!s->argv != 1)
+		script_raise(L, "%s: self needs either folded (a file) or command (printing folded stacks)", a->path);
+	if (s->pattern && regcomp(&re, s->pattern, REG_EXTENDED | REG_NOSUB) != 0)
 		script_raise(L, "%s: self.pattern '%s' is not a POSIX extended regular expression", a->path, s->pattern);
 	regfree(&re);
 }

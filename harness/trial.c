@@ -991,8 +991,11 @@ static void read_folded(struct trial_ctx *t)
 	char **argv = sf->argv ? expand_all(t, sf->argv) : NULL;
 	char err[512], *text = profile_folded(folded, argv, t->dir, err, sizeof(err));
 	if (text) {
-		t->tr->profile_self_pct = folded_share_pct(text, sf->pattern, err, sizeof(err));
-		if (isnan(t->tr->profile_self_pct) && tare_verbose)
+		/* no pattern: it has no frames of its own in what it records (V8's sampler thread is
+		 * never in a JavaScript stack); its stacks still count against a known split */
+		if (sf->pattern)
+			t->tr->profile_self_pct = folded_share_pct(text, sf->pattern, err, sizeof(err));
+		if (sf->pattern && isnan(t->tr->profile_self_pct) && tare_verbose)
 			tare_warn("trial %d: %s's own frames: %s", t->tr->index + 1, t->cf->label, err);
 		if (truth->n && folded_parts(text, truth, &t->tr->profile_parts, err, sizeof(err)) < 0 && tare_verbose)
 			tare_warn("trial %d: %s against the known split: %s", t->tr->index + 1, t->cf->label, err);
@@ -1018,7 +1021,7 @@ static void count_profile(struct trial_ctx *t)
 	}
 	free(json);
 	strv_free(argv);
-	if (!t->cf->baseline && t->cf->self.pattern && t->tr->profile_samples != 0)
+	if (!t->cf->baseline && (t->cf->self.folded || t->cf->self.argv) && t->tr->profile_samples != 0)
 		read_folded(t);
 }
 

@@ -31,4 +31,8 @@ return {
                 "if (f.length) console.log('samples: ' + n);", "{dir}" },
     match = "samples: ([0-9]+)",
   },
+  -- its stacks, folded (profilers/node/cpuprofile-folded.js: a frame is its function's name), for
+  -- the node workload's known split.  No pattern: V8's sampler thread and its tick processing
+  -- are never in a JavaScript stack, so it has no frames of its own to count.
+  self = { command = { "node", tare.root .. "/profilers/node/cpuprofile-folded.js", "{dir}" } },
 }

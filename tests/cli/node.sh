@@ -44,6 +44,10 @@ if command -v go >/dev/null; then
 	[ "$(json "$f" 'all(len(t["profile_parts"]) == 3 and sum(t["profile_parts"]) > 0 and t["profile_self_pct"] is not None for t in d["trials"] if d["configs"][t["config"]]["profiler"] == "pyroscope-node")')" = True ] ||
 		fail "pyroscope-node's parts and self share: $(json "$f" '[(t["profile_parts"], t["profile_self_pct"]) for t in d["trials"]]')"
 fi
+# node-cpu-prof's .cpuprofile, folded by profilers/node/cpuprofile-folded.js: its parts counted
+# too, and no self share (it has no frames of its own)
+[ "$(json "$f" 'all(len(t["profile_parts"]) == 3 and t["profile_self_pct"] is None for t in d["trials"] if d["configs"][t["config"]]["profiler"] == "node-cpu-prof")')" = True ] ||
+	fail "node-cpu-prof's parts: $(json "$f" '[(t["profile_parts"], t["profile_self_pct"]) for t in d["trials"]]')"
 # the cpuprofiles: JSON, one per trial; of the work the requests did (the functions called from
 # `work`, not from the start-up calibration), summed over the trials, cpuHot has the most samples
 python3 - "$r"/trials/*-node-cpu-prof*/ <<'PY' || fail "the .cpuprofiles"
