@@ -134,9 +134,14 @@ static const char validate_usage_text[] =
 	"Poisson per byte for sampled allocations, measurement noise where every event is\n"
 	"counted), totals, lost and dropped events, stacks reaching main, frames symbolized.\n"
 	"\n"
-	"  -T, --types LIST          cpu,offcpu,lock,alloc (default: all)\n"
+	"  -T, --types LIST          cpu,offcpu,lock,alloc (default: all); or runtime alone:\n"
+	"                            the runtimes' own profilers, each on its runtime's service\n"
+	"                            with a known split, a tare run of scripts/validate-runtime.lua\n"
+	"                            (-d default 10; their profiles decide the exit)\n"
 	"  -s, --samplers LIST       ref,ref-bpf,perf (default); a sampler that cannot run here\n"
-	"                            is skipped, saying why; perf's cases do not decide the exit\n"
+	"                            is skipped, saying why; perf's cases do not decide the exit.\n"
+	"                            -T runtime: gperftools, go-pprof, go-pprof-scrape,\n"
+	"                            pyroscope-node, node-cpu-prof (default: all)\n"
 	"  -F, --rates HZ,...        cpu: sampling rates (default 99,999)\n"
 	"  -t, --threads N,...       cpu: workload threads (default 1,2); offcpu, lock and\n"
 	"                            alloc run with 2\n"
@@ -154,10 +159,12 @@ static const char validate_usage_text[] =
 	"  -o, --out DIR             results under DIR/<UTC stamp>-validate/ (default results)\n"
 	"  -v, --verbose             the measured shares of each case beside the truth\n"
 	"\n"
-	"Writes validation.json (a table of cases) and each run's profiles and logs.\n"
+	"Writes validation.json (a table of cases) and each run's profiles and logs; -T runtime\n"
+	"writes runtime.json beside each profiler's results directory (DIR/<stamp>-validate-runtime/).\n"
 	"Exit: 0 every measured ref and ref-bpf case within its bounds, 1 one is out (said\n"
 	"which), 2 usage, 3 no gated sampler can run here (perf_event denied, no PMU, no BPF),\n"
-	"130 interrupted.\n";
+	"130 interrupted.  -T runtime: 0 every profile with a verdict within the bound, 1 one is\n"
+	"outside, 3 none could run here.\n";
 
 #define vusage(...) tare_usage("tare validate", "tare validate --help", __VA_ARGS__)
 
@@ -215,7 +222,7 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	long v[VALIDATE_MAX_LIST];
-	int c, n, have_rates = 0, have_threads = 0, have_duration = 0;
+	int c, n, have_rates = 0, have_threads = 0, have_duration = 0, have_samplers = 0, quick = 0;
 	double x;
 	char *list, *save = NULL, *tok;
 
@@ -239,10 +246,14 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 				int k = 0;
 
+				if (!strcmp(tok, "runtime")) {
+					o->runtime = 1;
+					continue;
+				}
 				while (k < VALIDATE_NWORKLOADS && strcmp(vworkloads[k].type, tok))
 					k++;
 				if (k == VALIDATE_NWORKLOADS) {
-					vusage("-T %s: unknown type '%s' (known: cpu, offcpu, lock, alloc)",
+					vusage("-T %s: unknown type '%s' (known: cpu, offcpu, lock, alloc, runtime)",
 					       optarg, tok);
 					free(list);
 					return EXIT_USAGE;
@@ -250,8 +261,11 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 				o->types |= 1 << k;
 			}
 			free(list);
-			if (!o->types)
+			if (!o->types && !o->runtime)
 				return vusage("-T %s: expected types, e.g. cpu,lock", optarg);
+			if (o->types && o->runtime)
+				return vusage("-T %s: runtime runs alone (its cases are experiments, not sampler runs): "
+					      "validate the samplers in a run of their own", optarg);
 			break;
 		case OPT_ALLOC_RATE:
 			if ((n = parse_list(optarg, 1, 1 << 30, v, 1)) != 1)
@@ -282,10 +296,19 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 			list = xstrdup(optarg);
 			for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 				const struct vsampler *s = vsampler_find(tok);
+				const char *rt = validate_runtime_find(tok);
 				int dup = 0;
 
+				if (rt) {
+					for (int i = 0; i < o->nruntime; i++)
+						dup |= o->runtimes[i] == rt;
+					if (!dup && o->nruntime < VALIDATE_MAX_LIST)
+						o->runtimes[o->nruntime++] = rt;
+					continue;
+				}
 				if (!s) {
-					vusage("-s %s: unknown sampler '%s' (known: ref, ref-bpf, perf)", optarg,
+					vusage("-s %s: unknown sampler '%s' (known: ref, ref-bpf, perf; with -T runtime: "
+					       "gperftools, go-pprof, go-pprof-scrape, pyroscope-node, node-cpu-prof)", optarg,
 					       tok);
 					free(list);
 					return EXIT_USAGE;
@@ -296,8 +319,9 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 					o->samplers[o->nsamplers++] = s->name;
 			}
 			free(list);
-			if (!o->nsamplers)
+			if (!o->nsamplers && !o->nruntime)
 				return vusage("-s %s: expected samplers, e.g. ref,ref-bpf", optarg);
+			have_samplers = o->nsamplers > 0;
 			break;
 		case 'e':
 			o->event = optarg;
@@ -334,6 +358,7 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 				o->threads[0] = 1, o->nthreads = 1;
 			if (!have_duration)
 				o->duration_s = 2;
+			quick = 1;
 			break;
 		case ':':
 			return vusage("%s: expected a value", argv[optind - 1]);
@@ -343,6 +368,14 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 	}
 	if (optind < argc)
 		return vusage("%s: unexpected argument", argv[optind]);
+	if (o->runtime && have_samplers)
+		return vusage("-s %s: not a runtime profiler; -T runtime takes gperftools, go-pprof, go-pprof-scrape, "
+			      "pyroscope-node, node-cpu-prof", o->samplers[0]);
+	if (!o->runtime && o->nruntime)
+		return vusage("-s %s: a runtime profiler: give -T runtime", o->runtimes[0]);
+	/* a runtime's profiler samples at ~100 Hz a service that is not always busy: longer runs */
+	if (o->runtime && !have_duration)
+		o->duration_s = quick ? 4 : 10;
 	return 0;
 }
 
@@ -419,6 +452,8 @@ int validate_main(int argc, char **argv)
 	rc = parse_args(argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (o.runtime)
+		return validate_runtime(&o, argc, argv);
 	{
 		uint64_t max = perf_event_max_sample_rate();
 

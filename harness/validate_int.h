@@ -133,6 +133,9 @@ struct vopts {
 	uint64_t alloc_rate;
 	int apart;
 	const char *out_base;
+	int runtime;              /* -T runtime: the runtimes' own profilers (validate_runtime.c) */
+	const char *runtimes[VALIDATE_MAX_LIST + 1];	/* -s: those asked for, NULL-ended; none: all */
+	int nruntime;
 	struct vbounds b;
 	char self[PATH_MAX];      /* this tare, from /proc/self/exe */
 };
@@ -173,6 +176,11 @@ int vsampler_takes(const struct vsampler *s, const char *type);
  * judged, or failed or skipped with a reason.  0; EXIT_CANNOT when a gated sampler cannot
  * sample here (said); 130 when interrupted. */
 int validate_run(struct vstate *st, struct vcase **cs, int n, int index);
+
+/* -T runtime (validate_runtime.c): the runtime profiler of that name, or NULL; and the run of
+ * those asked for, each an experiment of scripts/validate-runtime.lua.  validate's exit code. */
+const char *validate_runtime_find(const char *name);
+int validate_runtime(const struct vopts *o, int argc, char **argv);
 
 /* validate_json.c */
 void validate_utc_now(char *buf, size_t len, const char *fmt);
