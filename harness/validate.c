@@ -141,7 +141,7 @@ static const char validate_usage_text[] =
 	"  -s, --samplers LIST       ref,ref-bpf,perf (default); a sampler that cannot run here\n"
 	"                            is skipped, saying why; perf's cases do not decide the exit.\n"
 	"                            -T runtime: gperftools, go-pprof, go-pprof-scrape,\n"
-	"                            pyroscope-node, node-cpu-prof (default: all)\n"
+	"                            pyroscope-node, node-cpu-prof, jfr (default: all)\n"
 	"  -F, --rates HZ,...        cpu: sampling rates (default 99,999)\n"
 	"  -t, --threads N,...       cpu: workload threads (default 1,2); offcpu, lock and\n"
 	"                            alloc run with 2\n"
@@ -308,7 +308,7 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 				}
 				if (!s) {
 					vusage("-s %s: unknown sampler '%s' (known: ref, ref-bpf, perf; with -T runtime: "
-					       "gperftools, go-pprof, go-pprof-scrape, pyroscope-node, node-cpu-prof)", optarg,
+					       "gperftools, go-pprof, go-pprof-scrape, pyroscope-node, node-cpu-prof, jfr)", optarg,
 					       tok);
 					free(list);
 					return EXIT_USAGE;
@@ -370,7 +370,7 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 		return vusage("%s: unexpected argument", argv[optind]);
 	if (o->runtime && have_samplers)
 		return vusage("-s %s: not a runtime profiler; -T runtime takes gperftools, go-pprof, go-pprof-scrape, "
-			      "pyroscope-node, node-cpu-prof", o->samplers[0]);
+			      "pyroscope-node, node-cpu-prof, jfr", o->samplers[0]);
 	if (!o->runtime && o->nruntime)
 		return vusage("-s %s: a runtime profiler: give -T runtime", o->runtimes[0]);
 	/* a runtime's profiler samples at ~100 Hz a service that is not always busy: longer runs */

@@ -4,7 +4,7 @@
  * A runtime profiler is not one of tare's samplers: it lives in the workload (gperftools'
  * SIGPROF handler, Go's runtime/pprof, V8's sampler) and is started the way its adapter says.
  * So each case is a tare experiment, scripts/validate-runtime.lua with profiler=NAME: its
- * service (cpu, go or node, each spending its work 70/20/10 in three named functions) under the
+ * service (cpu, go, node or java, each spending its work 70/20/10 in three named functions) under the
  * profiler for one trial, beside the baseline trial every experiment has.  The adapter's `self`
  * stacks are counted per part after the trial (trial.c) and judged by the analysis the summary
  * uses (4.4 binomial SE + 1 point per part, docs/adapters.md), so a case here and the line
@@ -30,7 +30,7 @@
 
 /* The choices of scripts/validate-runtime.lua, in its order. */
 static const char *const runtime_profilers[] = { "gperftools", "go-pprof", "go-pprof-scrape", "pyroscope-node",
-						 "node-cpu-prof", NULL };
+						 "node-cpu-prof", "jfr", NULL };
 
 const char *validate_runtime_find(const char *name)
 {

@@ -62,4 +62,11 @@ return {
     -- jfr summary prints " jdk.ExecutionSample   COUNT   BYTES"
     return { command = { "sh", "-c", count }, match = "jdk\\.ExecutionSample +([0-9]+)", what = "execution samples" }
   end,
+  -- its own frames in what it recorded: JFR's Java code (jdk.jfr.*, its periodic tasks and
+  -- recorder threads are Java threads it samples like any other), in the execution samples'
+  -- stacks from `jfr print`, folded by profilers/java/jfr-folded.awk.  Its sampler and recorder
+  -- are native threads, never in an execution sample.
+  self = { command = { "sh", "-c", "jfr print --events jdk.ExecutionSample --stack-depth 64 {dir}/recording.jfr " ..
+                       "2>/dev/null | awk -f " .. tare.root .. "/profilers/java/jfr-folded.awk" },
+           pattern = "(^|;)jdk\\.jfr\\." },
 }

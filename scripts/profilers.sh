@@ -2,7 +2,7 @@
 # scripts/profilers.sh — the comparison: every profiler tare can run here, each on the runtime it
 # profiles, at 99 Hz, in one report.
 #
-#   scripts/profilers.sh [-o DIR] [-q]     14 minutes on a 2-CPU VM (every runtime); DIR/report/ has the lot
+#   scripts/profilers.sh [-o DIR] [-q]     11 minutes on a 2-CPU VM (every runtime); DIR/report/ has the lot
 #
 # One tare experiment per runtime (a script runs one workload's profilers), all in one report:
 #   native  tare's C server: perf, ref, ref-bpf, bpftrace by switchback (windows of one process),

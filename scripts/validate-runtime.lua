@@ -13,15 +13,18 @@ local services = {
   ["go-pprof-scrape"] = { "go", rate = 300, work_us = 2000 },
   ["pyroscope-node"]  = { "node", rate = 300, work_us = 1000 },
   ["node-cpu-prof"]   = { "node", rate = 300, work_us = 1000 },
+  ["jfr"]             = { "java", rate = 300, work_us = 1000 },
 }
 -- the profiler's options where its defaults take nothing in a run of seconds: Alloy's 15 s
 -- scrape interval would finish no profile
 local settings = {
   ["go-pprof-scrape"] = { interval = 4 },
 }
+-- a JVM's warm-up: its JIT compiles the work functions in the first seconds
+local warmup = { ["jfr"] = 5 }
 local o = options {
-  profiler = { "the profiler: gperftools (cpu), go-pprof, go-pprof-scrape (go), pyroscope-node, node-cpu-prof (node)",
-               "gperftools", choices = { "gperftools", "go-pprof", "go-pprof-scrape", "pyroscope-node", "node-cpu-prof" } },
+  profiler = { "the profiler: gperftools (cpu), go-pprof, go-pprof-scrape (go), pyroscope-node, node-cpu-prof (node), jfr (java)",
+               "gperftools", choices = { "gperftools", "go-pprof", "go-pprof-scrape", "pyroscope-node", "node-cpu-prof", "jfr" } },
 }
 
 local profiler = { o.profiler }
@@ -33,6 +36,6 @@ experiment {
   profilers = { { "off" }, profiler },
   design    = "process",
   blocks    = 1,
-  warmup    = 1,
+  warmup    = warmup[o.profiler] or 1,
   duration  = 4,
 }

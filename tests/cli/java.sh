@@ -30,6 +30,10 @@ for arm in launch jcmd; do
 	python3 -c "import sys; n = eval(sys.argv[1]); assert len(n) == 2 and all(x and x > 0 for x in n), n" "$n" ||
 		fail "jfr when=$arm: profile_samples $n"
 done
+# the recordings' execution samples, folded (profilers/java/jfr-folded.awk), counted per part of
+# the java workload's split (Server.cpuHot, ...: the names JFR gives) and searched for JFR's frames
+[ "$(json "$f" 'all(len(t["profile_parts"]) == 3 and sum(t["profile_parts"]) > 0 and t["profile_self_pct"] is not None for t in d["trials"] if d["configs"][t["config"]]["profiler"] == "jfr")')" = True ] ||
+	fail "jfr's parts and self share: $(json "$f" '[(t["profile_parts"], t["profile_self_pct"]) for t in d["trials"]]')"
 r=$(dirname "$f")
 # JFR logs "Started recording" on the JVM's stdout when the flag started it (jcmd prints its own)
 for d in "$r"/trials/*-jfr_when-launch; do
