@@ -128,7 +128,7 @@ int *plan_schedule(int blocks, int nconfigs, uint64_t seed)
 	return order;
 }
 
-const char *const control_names[] = { "none", "signal", "page", "perf-fifo", "restart", NULL };
+const char *const control_names[] = { "none", "signal", "page", "perf-fifo", "restart", "toggle", NULL };
 
 int plan_window_arm(uint64_t seed, int block, int config, int window)
 {

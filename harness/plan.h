@@ -55,6 +55,8 @@ enum control {
 	CONTROL_PAGE,         /* an agent in the workload reads the arm from the units page (inject) */
 	CONTROL_PERF_FIFO,    /* perf record -D -1 --control fifo:{dir}/control.fifo,{dir}/ack.fifo */
 	CONTROL_RESTART,      /* started for each on window and stopped after it (attaches to {pid}) */
+	CONTROL_TOGGLE,       /* inside the workload, which starts it off: SIGUSR2 to the workload's
+	                       * main process at every switch toggles it (gperftools' CPUPROFILESIGNAL) */
 };
 extern const char *const control_names[];   /* "none", "signal", "page", "perf-fifo", "restart" */
 

@@ -770,7 +770,7 @@ static void config_self(lua_State *L, const struct adapter *a, int opts, struct 
 	regfree(&re);
 }
 
-/* control = "signal" | "page" | "perf-fifo" | "restart": how the profiler is switched in one process.
+/* control = "signal" | "page" | "perf-fifo" | "restart" | "toggle": how the profiler is switched in one process.
  * A switchback run refuses, at plan time, a profiler that cannot be switched. */
 static void config_control(lua_State *L, struct script_ctx *c, const struct adapter *a, int opts, struct config *cf)
 {
@@ -781,11 +781,11 @@ static void config_control(lua_State *L, struct script_ctx *c, const struct adap
 		const char *s = lua_tostring(L, -1);
 		int i;
 		if (lua_type(L, -1) != LUA_TSTRING)
-			script_raise(L, "%s: control must be \"signal\", \"page\", \"perf-fifo\" or \"restart\" (or a function returning one)", a->path);
+			script_raise(L, "%s: control must be \"signal\", \"page\", \"perf-fifo\", \"restart\" or \"toggle\" (or a function returning one)", a->path);
 		for (i = 1; control_names[i] && strcmp(control_names[i], s); i++)
 			;
 		if (!control_names[i])
-			script_raise(L, "%s: control '%s' is not one of signal, page, perf-fifo, restart", a->path, s);
+			script_raise(L, "%s: control '%s' is not one of signal, page, perf-fifo, restart, toggle", a->path, s);
 		cf->control = (enum control)i;
 		lua_pop(L, 1);
 	}
@@ -875,6 +875,11 @@ static void plan_profilers(lua_State *L, struct script_ctx *c, int list)
 			parse_ready(L, &a, eopts, &cf->ready);
 			config_stop(L, &a, eopts, cf);
 			config_control(L, c, &a, eopts, cf);
+			/* toggle signals the workload: never a service tare did not start (inplace.md) */
+			if (cf->control == CONTROL_TOGGLE && ex->design == DESIGN_SWITCHBACK &&
+			    (ex->workloads[w].attach_pid || ex->workloads[w].attach_cgroup))
+				plan_raise(L, c, "experiment: profiler %s is switched by a signal to the workload, and tare never "
+					   "signals a service it did not start (docs/inplace.md)", cf->label);
 			config_samples(L, &a, eopts, &cf->samples);
 			config_self(L, &a, eopts, &cf->self);
 			cf->truth_cpu_pct = cf->truth_latency_us = NAN;

@@ -690,6 +690,14 @@ static int switch_profiler(struct trial_ctx *t, enum tare_arm arm)
 		child_close(&t->p.c);
 		t->p.have_child = 0;
 		return t->tr->state == TRIAL_OK ? 0 : -1;
+	case CONTROL_TOGGLE:
+		/* the workload's main process: the profiler is a handler inside it */
+		if (kill(t->w.c.pid, SIGUSR2) < 0) {
+			fail(t, "cannot toggle the profiler in the workload %s: %s", arm == TARE_ARM_ON ? "on" : "off",
+			     strerror(errno));
+			return -1;
+		}
+		return 0;
 	case CONTROL_PAGE:
 	case CONTROL_NONE:
 		return 0;

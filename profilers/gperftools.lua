@@ -7,6 +7,10 @@
 -- while it runs: a server that works in bursts shorter than a tick gets fewer signals than its
 -- CPU time is due (6 where 25 were, on tare's server at 1000 requests/s) — what it records is
 -- in profile_samples, from its own "PROFILE: interrupts/..." line.
+--
+-- Switchback (control = "toggle"): with CPUPROFILESIGNAL set it stays off until a signal, and
+-- each signal toggles it; tare sends SIGUSR2 to the workload's main process at every switch, and
+-- each on window leaves its own file (gperftools.prof.0, .1, ...), all read together.
 local paths = { "/usr/lib/x86_64-linux-gnu/libprofiler.so.0", "/usr/lib/aarch64-linux-gnu/libprofiler.so.0",
                 "/usr/lib64/libprofiler.so.0", "/usr/lib/libprofiler.so.0" }
 local function lib()
@@ -27,16 +31,23 @@ return {
     return true
   end,
   env = function(o, t)
-    return { LD_PRELOAD = lib(), CPUPROFILE = t.dir .. "/gperftools.prof", CPUPROFILE_FREQUENCY = o.hz }
+    local e = { LD_PRELOAD = lib(), CPUPROFILE = t.dir .. "/gperftools.prof", CPUPROFILE_FREQUENCY = o.hz }
+    -- switchback: CPUPROFILESIGNAL keeps it off until the first SIGUSR2 (12 on Linux), and each
+    -- one after toggles it, a profile file per on window (gperftools.prof.0, .1, ...)
+    if t.switchback then e.CPUPROFILESIGNAL = "12" end
+    return e
   end,
-  samples = { command = { "cat", "{dir}/workload.err" }, match = "PROFILE: interrupts/evictions/bytes = ([0-9]+)/",
-              what = "interrupts" },
+  control = "toggle",
+  -- its "PROFILE: interrupts/evictions/bytes = N/..." lines, one per profile written, summed
+  samples = { command = { "awk", "/PROFILE: interrupts\\/evictions\\/bytes = / { split($NF, v, \"/\"); n += v[1]; seen = 1 } " ..
+                          "END { if (seen) print \"interrupts \" n }", "{dir}/workload.err" },
+              match = "interrupts ([0-9]+)", what = "interrupts" },
   -- its own frames in what it wrote: the SIGPROF handler's (ProfileHandler, CpuProfiler,
   -- ProfileData), from `go tool pprof -traces` (it reads gperftools' legacy format, and the
   -- binaries by the maps the file holds) folded by profilers/go/pprof-folded.awk.  The handler
   -- takes the stack from the signal's context, so its frames are rarely in it: the share says
   -- how little of its cost a gperftools profile shows.  Without go, nothing is read.
   self = { command = { "sh", "-c", "command -v go >/dev/null && HOME={dir} go tool pprof -sample_index=samples " ..
-                       "-traces {dir}/gperftools.prof 2>/dev/null | awk -f " .. tare.root .. "/profilers/go/pprof-folded.awk" },
+                       "-traces {dir}/gperftools.prof* 2>/dev/null | awk -f " .. tare.root .. "/profilers/go/pprof-folded.awk" },
            pattern = "(^|;)(ProfileHandler|CpuProfiler|ProfileData|prof_handler)" },
 }

@@ -5,8 +5,9 @@
 #   scripts/profilers.sh [-o DIR] [-q]     11 minutes on a 2-CPU VM (every runtime); DIR/report/ has the lot
 #
 # One tare experiment per runtime (a script runs one workload's profilers), all in one report:
-#   native  tare's C server: perf, ref, ref-bpf, bpftrace by switchback (windows of one process),
-#           gperftools and bcc's profile by process trials (they cannot be switched), and
+#   native  tare's C server: perf, ref, ref-bpf, bpftrace and gperftools (toggled by a signal to
+#           the server) by switchback (windows of one process), bcc's profile by process trials
+#           (it cannot be switched), and
 #           jemalloc's heap profiler on the same server running on jemalloc in both arms;
 #   go      the Go service: Alloy's pprof scrape and the service's own runtime/pprof;
 #   java    the Java service: JFR at launch and by jcmd, async-profiler where installed (an 8 s
@@ -45,11 +46,11 @@ run() {
 }
 
 sb=""
-for p in perf ref ref-bpf bpftrace; do can "$p" && sb="$sb { \"$p\", hz = 99 }," || echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2; done
+for p in perf ref ref-bpf bpftrace gperftools; do can "$p" && sb="$sb { \"$p\", hz = 99 }," || echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2; done
 [ -n "$sb" ] && run native-switchback "experiment { name = \"native-switchback\", workload = { \"server\", rate = 2000 },
   profilers = { \"off\", $sb }, design = \"switchback\", blocks = 6, warmup = 0.5, duration = 6, window = 0.5 }"
 np=""
-for p in gperftools bcc-profile; do can "$p" && np="$np { \"$p\", hz = 99 }," || echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2; done
+for p in bcc-profile; do can "$p" && np="$np { \"$p\", hz = 99 }," || echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2; done
 [ -n "$np" ] && run native-process "experiment { name = \"native-process\", workload = { \"server\", rate = 2000 },
   profilers = { \"off\", $np }, blocks = 8, warmup = 0.5, duration = 1.5 }"
 je=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2

@@ -7,6 +7,9 @@
 #   - gperftools (libprofiler preloaded into the workload): its profile written at the
 #     workload's exit, its interrupts counted, go tool pprof reads the profile, and the
 #     adapter's self command finds its own frames' share and the workload's known parts in it.
+#   - gperftools switched in one process (switchback, control = "toggle": SIGUSR2 to the
+#     workload toggles it): a profile file per run of on windows, so several, never more than
+#     the on windows, and its interrupts counted over them.
 # Each skips alone, with the package to install, when it cannot run here.
 . "$ROOT/tests/lib.sh"
 need_root
@@ -44,3 +47,27 @@ case "$profs" in *gperftools*)
 esac
 [ -z "$skipped" ] || echo "skipped:$skipped (not installed here)"
 exit 0
+
+case "$profs" in *gperftools*)
+	cat > toggle.lua <<'LUA'
+experiment { name = "toggle", workload = { "cpu" }, profilers = { "off", { "gperftools", hz = 499 } },
+  design = "switchback", blocks = 2, warmup = 0.2, duration = 2, window = 0.2 }
+LUA
+	expect_exit 0 "$TARE" run toggle.lua --no-report
+	f=$(ls results/*-toggle/results.json)
+	python3 - "$f" <<'PY' || fail "gperftools by toggle"
+import glob, json, os, sys
+d = json.load(open(sys.argv[1]))
+base = os.path.dirname(sys.argv[1])
+ts = [t for t in d["trials"] if t["label"].startswith("gperftools")]
+assert len(ts) == 2, [t["label"] for t in d["trials"]]
+for t in ts:
+    assert t["state"] == "ok" and t["profile_samples"] > 0, (t["state"], t["error"], t["profile_samples"])
+    on = sum(w["arm"] == 1 for w in t["windows"])
+    files = glob.glob(os.path.join(base, t["dir"], "gperftools.prof.*"))
+    # 5 pairs in a random order: at least 3 runs of on windows, each its own file
+    assert 2 <= len(files) <= on, (len(files), on)
+    assert not os.path.exists(os.path.join(base, t["dir"], "gperftools.prof")), "a profile from launch: it was not off"
+PY
+	;;
+esac
