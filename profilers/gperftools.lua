@@ -47,7 +47,8 @@ return {
   -- binaries by the maps the file holds) folded by profilers/go/pprof-folded.awk.  The handler
   -- takes the stack from the signal's context, so its frames are rarely in it: the share says
   -- how little of its cost a gperftools profile shows.  Without go, nothing is read.
-  self = { command = { "sh", "-c", "command -v go >/dev/null && HOME={dir} go tool pprof -sample_index=samples " ..
-                       "-traces {dir}/gperftools.prof* 2>/dev/null | awk -f " .. tare.root .. "/profilers/go/pprof-folded.awk" },
+  -- One file at a time: given several legacy-format files, pprof takes the first for the binary.
+  self = { command = { "sh", "-c", "command -v go >/dev/null && for f in {dir}/gperftools.prof*; do HOME={dir} go tool pprof " ..
+                       "-sample_index=samples -traces \"$f\" 2>/dev/null; done | awk -f " .. tare.root .. "/profilers/go/pprof-folded.awk" },
            pattern = "(^|;)(ProfileHandler|CpuProfiler|ProfileData|prof_handler)" },
 }

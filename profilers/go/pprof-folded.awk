@@ -3,7 +3,7 @@
 # `self` command prints (docs/adapters.md).  A time ("10ms") is counted in microseconds, a bare
 # number (-sample_index=samples) as it is.  Labels (a line "bytes:", "key:")
 # are skipped; a frame's name is its line's last field (Go names have no blanks) but for an
-# inlined one's "(inline)" mark.
+# inlined one's "(inline)" mark.  Several profiles' outputs may follow one another.
 function micros(v,    n, u) {
 	n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
 	if (u == "ns") return n / 1000
@@ -16,6 +16,9 @@ function micros(v,    n, u) {
 }
 function flush() { if (stack != "" && count > 0) sum[stack] += count; stack = ""; count = 0 }
 /^-+\+-+$/ { flush(); inblock = 1; next }
+# a header (File:, Type:, ... at the line's start; frames are indented): the next profile's,
+# when several outputs are joined
+/^[^ \t]/ { flush(); inblock = 0; next }
 !inblock { next }
 /^ *[a-z_]+:/ { next }
 { sub(/ \(inline\)$/, "") }

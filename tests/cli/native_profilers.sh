@@ -9,7 +9,7 @@
 #     adapter's self command finds its own frames' share and the workload's known parts in it.
 #   - gperftools switched in one process (switchback, control = "toggle": SIGUSR2 to the
 #     workload toggles it): a profile file per run of on windows, so several, never more than
-#     the on windows, and its interrupts counted over them.
+#     the on windows, its interrupts counted over them, and its files' stacks in the known parts.
 # Each skips alone, with the package to install, when it cannot run here.
 . "$ROOT/tests/lib.sh"
 need_root
@@ -68,6 +68,9 @@ for t in ts:
     # 5 pairs in a random order: at least 3 runs of on windows, each its own file
     assert 2 <= len(files) <= on, (len(files), on)
     assert not os.path.exists(os.path.join(base, t["dir"], "gperftools.prof")), "a profile from launch: it was not off"
+    # its files read one by one (pprof would take the first of several for the binary): the parts
+    # counted, every sample of the cpu workload's in one of them
+    assert t["profile_parts"] and len(t["profile_parts"]) == 3 and sum(t["profile_parts"]) > 0.9 * t["profile_samples"], (t["profile_parts"], t["profile_samples"])
 PY
 	;;
 esac
