@@ -19,9 +19,9 @@ RESULTS_DIR=${RESULTS_DIR:-/results}
 node=${NODE_NAME:-$(hostname)}
 out=$RESULTS_DIR/$node
 mkdir -p "$out"
-# A marker older than the run: the results directory this run writes is the one newer than it.
-marker=$out/.started-$$
-: >"$marker"
+# The results directories there before the run: the one this run writes is the new one.  (Not a
+# marker file's time: file times tick at the kernel's timer, and a fast run can share the tick.)
+before=$(ls -1 -- "$out")
 
 echo "tare fleet: node $node, index ${JOB_COMPLETION_INDEX:--}: build/tare run $SCRIPT -o $out ${TARE_ARGS:-}"
 # tare runs in the background so that the SIGTERM the kubelet sends this shell (PID 1, which would
@@ -40,8 +40,12 @@ while kill -0 "$tare_pid" 2>/dev/null; do
 done
 trap - TERM INT
 
-res=$(find "$out" -mindepth 2 -maxdepth 2 -name results.json -newer "$marker" 2>/dev/null | sort | tail -n 1)
-rm -f "$marker"
+res=""
+for f in "$out"/*/results.json; do
+	[ -f "$f" ] || continue
+	d=$(basename "$(dirname "$f")")
+	printf '%s\n' "$before" | grep -qxF -- "$d" || res=$f
+done
 if [ -z "$res" ]; then
 	echo "tare fleet: node $node: no results.json written (tare run exited $rc)" >&2
 	exit "$rc"

@@ -171,7 +171,23 @@ out=$(TARE_HOME="$T/home" RESULTS_DIR="$T/res" NODE_NAME=n1 SCRIPT=x.lua TARE_AR
 grep -qx "run run x.lua -o $T/res/n1 blocks=2 -q" "$T/calls" || fail "tare run was called as: $(cat "$T/calls")"
 grep -qx "export export --openmetrics $T/res/n1/20250101T000000Z-x --push http://pgw:9091/metrics/job/tare/instance/n1" "$T/calls" ||
 	fail "tare export was called as: $(cat "$T/calls")"
-[ -z "$(find "$T/res/n1" -name '.started-*')" ] || fail "the entrypoint left its marker"
+# a second run beside the first: its own new directory is the one exported, not the older one,
+# even when its file's time does not order after the run's start (file times tick at the
+# kernel's timer: a fast run shares the tick; here the time is the epoch's)
+cat >"$T/home/build/tare" <<'STUB'
+#!/bin/sh
+case $1 in
+run) mkdir -p "$4/20250102T000000Z-x" && echo '{}' >"$4/20250102T000000Z-x/results.json" &&
+	touch -d @0 "$4/20250102T000000Z-x/results.json"; echo "run $*" >>"$T/calls"; exit 4 ;;
+export) echo "export $*" >>"$T/calls"; exit 0 ;;
+esac
+exit 2
+STUB
+: >"$T/calls"
+TARE_HOME="$T/home" RESULTS_DIR="$T/res" NODE_NAME=n1 SCRIPT=x.lua PUSHGATEWAY_URL="http://pgw/{node}" \
+	sh "$K/entrypoint.sh" >"$T/second.out" 2>&1
+grep -qx "export export --openmetrics $T/res/n1/20250102T000000Z-x --push http://pgw/n1" "$T/calls" ||
+	fail "the second run exported: $(cat "$T/calls"; cat "$T/second.out")"
 
 # The ssh loop against stub ssh and scp that run each remote command in a directory per host.
 mkdir -p "$T/bin"
