@@ -455,7 +455,6 @@ static int analyse_switchback(const struct loaded_results *lr, double run_s, FIL
 static int calibrate_run(const char *script, char **args, int nargs, const char *design, double seconds,
 			 struct run_opts *ro)
 {
-	struct experiment ex = { 0 };
 	char **a = xcalloc((size_t)nargs + 3, sizeof(char *)), dbuf[64], sbuf[64];
 	int n = 0, rc;
 	for (int i = 0; i < nargs; i++)
@@ -465,15 +464,9 @@ static int calibrate_run(const char *script, char **args, int nargs, const char 
 		snprintf(dbuf, sizeof(dbuf), "design=%s", design), a[n++] = dbuf;
 	if (seconds > 0)
 		snprintf(sbuf, sizeof(sbuf), "seconds=%g", seconds), a[n++] = sbuf;
-	rc = script_plan(script, n, a, &ex);
-	free(a);
-	if (rc)
-		return rc;
-	ex.command_line = xstrdup("tare calibrate");
-	plan_seal(&ex);
 	ro->no_report = 1;
-	rc = run_experiment(&ex, ro);
-	experiment_free(&ex);
+	rc = run_script(script, n, a, "tare calibrate", ro);
+	free(a);
 	return rc;
 }
 

@@ -58,7 +58,7 @@ enum control {
 	CONTROL_TOGGLE,       /* inside the workload, which starts it off: SIGUSR2 to the workload's
 	                       * main process at every switch toggles it (gperftools' CPUPROFILESIGNAL) */
 };
-extern const char *const control_names[];   /* "none", "signal", "page", "perf-fifo", "restart" */
+extern const char *const control_names[];   /* "none", "signal", "page", "perf-fifo", "restart", "toggle" */
 
 enum design {
 	DESIGN_PROCESS,       /* one trial = one fresh process, one configuration */

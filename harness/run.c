@@ -17,6 +17,7 @@
 #include "inplace.h"
 #include "progress.h"
 #include "report.h"
+#include "script.h"
 #include "sweep.h"
 #include "proc.h"
 #include "prng.h"
@@ -833,5 +834,18 @@ int run_experiment(const struct experiment *ex, struct run_opts *o)
 		rc = EXIT_FAIL;
 	}
 	run_release(&r, schedule, &te);
+	return rc;
+}
+
+int run_script(const char *script, int nargs, char **args, const char *command_line, struct run_opts *o)
+{
+	struct experiment ex = { 0 };
+	int rc = script_plan(script, nargs, args, &ex);
+	if (rc)
+		return rc;
+	ex.command_line = xstrdup(command_line);
+	plan_seal(&ex);
+	rc = run_experiment(&ex, o);
+	experiment_free(&ex);
 	return rc;
 }

@@ -18,6 +18,11 @@ struct run_opts {
  * 3 when the machine cannot measure at all, 130 when interrupted (finished trials are kept). */
 int run_experiment(const struct experiment *ex, struct run_opts *o);
 
+/* Plan SCRIPT with its name=value args and run it: the path of a command that runs a script of
+ * its own (tare calibrate, tare validate -T runtime); command_line is what the run records as
+ * reproducing it.  script_plan's exit code when it cannot be planned, else run_experiment's. */
+int run_script(const char *script, int nargs, char **args, const char *command_line, struct run_opts *o);
+
 /* The summary table, as printed at the end of a run. */
 void run_print_summary(FILE *f, const struct run *r);
 

@@ -765,7 +765,9 @@ static void config_self(lua_State *L, const struct adapter *a, int opts, struct 
 	lua_pop(L, 2);
 	if (!!s->folded + !!s->argv != 1)
 		script_raise(L, "%s: self needs either folded (a file) or command (printing folded stacks)", a->path);
-	if (s->pattern && regcomp(&re, s->pattern, REG_EXTENDED | REG_NOSUB) != 0)
+	if (!s->pattern)
+		return;
+	if (regcomp(&re, s->pattern, REG_EXTENDED | REG_NOSUB) != 0)
 		script_raise(L, "%s: self.pattern '%s' is not a POSIX extended regular expression", a->path, s->pattern);
 	regfree(&re);
 }

@@ -307,9 +307,8 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 					continue;
 				}
 				if (!s) {
-					vusage("-s %s: unknown sampler '%s' (known: ref, ref-bpf, perf; with -T runtime: "
-					       "gperftools, go-pprof, go-pprof-scrape, pyroscope-node, node-cpu-prof, jfr)", optarg,
-					       tok);
+					vusage("-s %s: unknown sampler '%s' (known: ref, ref-bpf, perf; with -T runtime: %s)",
+					       optarg, tok, validate_runtime_names());
 					free(list);
 					return EXIT_USAGE;
 				}
@@ -369,8 +368,8 @@ static int parse_args(int argc, char **argv, struct vopts *o)
 	if (optind < argc)
 		return vusage("%s: unexpected argument", argv[optind]);
 	if (o->runtime && have_samplers)
-		return vusage("-s %s: not a runtime profiler; -T runtime takes gperftools, go-pprof, go-pprof-scrape, "
-			      "pyroscope-node, node-cpu-prof, jfr", o->samplers[0]);
+		return vusage("-s %s: not a runtime profiler; -T runtime takes %s", o->samplers[0],
+			      validate_runtime_names());
 	if (!o->runtime && o->nruntime)
 		return vusage("-s %s: a runtime profiler: give -T runtime", o->runtimes[0]);
 	/* a runtime's profiler samples at ~100 Hz a service that is not always busy: longer runs */

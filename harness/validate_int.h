@@ -180,6 +180,7 @@ int validate_run(struct vstate *st, struct vcase **cs, int n, int index);
 /* -T runtime (validate_runtime.c): the runtime profiler of that name, or NULL; and the run of
  * those asked for, each an experiment of scripts/validate-runtime.lua.  validate's exit code. */
 const char *validate_runtime_find(const char *name);
+const char *validate_runtime_names(void);    /* "gperftools, go-pprof, ...": for messages */
 int validate_runtime(const struct vopts *o, int argc, char **argv);
 
 /* validate_json.c */

@@ -24,13 +24,21 @@
 #include "proc.h"
 #include "results.h"
 #include "run.h"
-#include "script.h"
 #include "util.h"
 #include "validate_int.h"
 
 /* The choices of scripts/validate-runtime.lua, in its order. */
 static const char *const runtime_profilers[] = { "gperftools", "go-pprof", "go-pprof-scrape", "pyroscope-node",
 						 "node-cpu-prof", "jfr", NULL };
+
+const char *validate_runtime_names(void)
+{
+	static char buf[256];
+	if (!buf[0])
+		for (int i = 0; runtime_profilers[i]; i++)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? ", " : "", runtime_profilers[i]);
+	return buf;
+}
 
 const char *validate_runtime_find(const char *name)
 {
@@ -45,16 +53,11 @@ const char *validate_runtime_find(const char *name)
  * command prints one line per profiler.  Errors (stderr) stay in view. */
 static int run_one(const char *script, const char *name, double duration_s, struct run_opts *ro, const char *log)
 {
-	struct experiment ex = { 0 };
-	char a0[96], a1[64], *args[] = { a0, a1 };
+	char a0[96], a1[64], *args[] = { a0, a1 }, *cl;
 	int rc, saved, fd;
 	snprintf(a0, sizeof(a0), "profiler=%s", name);
 	snprintf(a1, sizeof(a1), "duration=%g", duration_s);
-	rc = script_plan(script, 2, args, &ex);
-	if (rc)
-		return rc;
-	ex.command_line = xasprintf("tare run %s profiler=%s duration=%g", script, name, duration_s);
-	plan_seal(&ex);
+	cl = xasprintf("tare run %s %s %s", script, a0, a1);
 	fflush(stdout);
 	saved = dup(STDOUT_FILENO);
 	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -62,13 +65,13 @@ static int run_one(const char *script, const char *name, double duration_s, stru
 		dup2(fd, STDOUT_FILENO);
 	if (fd >= 0)
 		close(fd);
-	rc = run_experiment(&ex, ro);
+	rc = run_script(script, 2, args, cl, ro);
 	fflush(stdout);
 	if (saved >= 0) {
 		dup2(saved, STDOUT_FILENO);
 		close(saved);
 	}
-	experiment_free(&ex);
+	free(cl);
 	return rc;
 }
 
@@ -170,8 +173,8 @@ int validate_runtime(const struct vopts *o, int argc, char **argv)
 			/* it cannot run here (the line above says why), or no trial was measured */
 			json_t *c = json_pack("{s:s, s:s}", "profiler", names[i], "status", r == EXIT_CANNOT ? "cannot" : "failed");
 			json_array_append_new(cases, c);
-			printf("%-16s skipped: %s\n", names[i], r == EXIT_CANNOT || r == EXIT_USAGE ?
-			       "it cannot run here (said above)" : "no trial was measured (said above)");
+			printf("%-16s skipped: %s\n", names[i], r == EXIT_CANNOT ? "it cannot run here (said above)" :
+			       "its experiment failed (said above)");
 			nnone++;
 			continue;
 		}

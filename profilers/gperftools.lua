@@ -9,8 +9,9 @@
 -- in profile_samples, from its own "PROFILE: interrupts/..." line.
 --
 -- Switchback (control = "toggle"): with CPUPROFILESIGNAL set it stays off until a signal, and
--- each signal toggles it; tare sends SIGUSR2 to the workload's main process at every switch, and
--- each on window leaves its own file (gperftools.prof.0, .1, ...), all read together.
+-- each signal toggles it; tare sends SIGUSR2 to the workload's main process at every switch
+-- (consecutive on windows are one stretch), and each stretch leaves its own file
+-- (gperftools.prof.0, .1, ...), all read.
 local paths = { "/usr/lib/x86_64-linux-gnu/libprofiler.so.0", "/usr/lib/aarch64-linux-gnu/libprofiler.so.0",
                 "/usr/lib64/libprofiler.so.0", "/usr/lib/libprofiler.so.0" }
 local function lib()
@@ -33,7 +34,7 @@ return {
   env = function(o, t)
     local e = { LD_PRELOAD = lib(), CPUPROFILE = t.dir .. "/gperftools.prof", CPUPROFILE_FREQUENCY = o.hz }
     -- switchback: CPUPROFILESIGNAL keeps it off until the first SIGUSR2 (12 on Linux), and each
-    -- one after toggles it, a profile file per on window (gperftools.prof.0, .1, ...)
+    -- one after toggles it, a profile file per stretch of on windows (gperftools.prof.0, .1, ...)
     if t.switchback then e.CPUPROFILESIGNAL = "12" end
     return e
   end,

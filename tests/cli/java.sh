@@ -30,9 +30,10 @@ for arm in launch jcmd; do
 	python3 -c "import sys; n = eval(sys.argv[1]); assert len(n) == 2 and all(x and x > 0 for x in n), n" "$n" ||
 		fail "jfr when=$arm: profile_samples $n"
 done
-# the recordings' execution samples, folded (profilers/java/jfr-folded.awk), counted per part of
-# the java workload's split (Server.cpuHot, ...: the names JFR gives) and searched for JFR's frames
-[ "$(json "$f" 'all(len(t["profile_parts"]) == 3 and sum(t["profile_parts"]) > 0 and t["profile_self_pct"] is not None for t in d["trials"] if d["configs"][t["config"]]["profiler"] == "jfr")')" = True ] ||
+# the recordings' execution samples, folded (profilers/java/jfr-folded.awk), searched for JFR's
+# frames in every trial, and counted per part of the java workload's split (Server.cpuHot, ...:
+# the names JFR gives) over the trials: a 1 s trial holds ~10 in the parts, so one may hold none
+[ "$(json "$f" 'all(t["profile_self_pct"] is not None for t in d["trials"] if d["configs"][t["config"]]["profiler"] == "jfr") and sum(sum(t["profile_parts"] or [0]) for t in d["trials"] if d["configs"][t["config"]]["profiler"] == "jfr") > 0 and all(len(t["profile_parts"]) == 3 for t in d["trials"] if d["configs"][t["config"]]["profiler"] == "jfr" and t["profile_parts"])')" = True ] ||
 	fail "jfr's parts and self share: $(json "$f" '[(t["profile_parts"], t["profile_self_pct"]) for t in d["trials"]]')"
 r=$(dirname "$f")
 # JFR logs "Started recording" on the JVM's stdout when the flag started it (jcmd prints its own)

@@ -14,7 +14,7 @@ command -v node >/dev/null || skip "node is not installed: apt-get install nodej
 cd "$T"
 cat > nd.lua <<'LUA'
 experiment { name = "nd", workload = { "node", rate = 400, work_us = 300, connections = 4 },
-  profilers = { "off", { "node-cpu-prof", hz = 1000 }, { "pyroscope-node", flush_s = 0.5 } },
+  profilers = { "off", { "node-cpu-prof", hz = 1000 }, { "pyroscope-node", flush_s = 0.5, hz = 999 } },
   design = "process", blocks = 2, warmup = 0.2, duration = 0.8 }
 LUA
 expect_exit 0 "$TARE" run nd.lua --no-report
