@@ -3,7 +3,7 @@
 #   - node-cpu-prof (node's --cpu-prof, through workload_args) and pyroscope-node (the Pyroscope
 #     SDK in the server, pushing to the adapter's loopback ingest, through env and a ready file),
 #     2 process blocks: every trial ok, both profilers recorded something, the .cpuprofile is
-#     JSON and, of the three work functions, cpuHot has the most samples;
+#     JSON and its samples name the three work functions;
 #   - pyroscope-node with an ingest that refuses every upload (503): the run completes, the
 #     trials are ok and ingest.json counts the refusals.
 . "$ROOT/tests/lib.sh"
@@ -48,8 +48,10 @@ fi
 # too, and no self share (it has no frames of its own)
 [ "$(json "$f" 'all(len(t["profile_parts"]) == 3 and t["profile_self_pct"] is None for t in d["trials"] if d["configs"][t["config"]]["profiler"] == "node-cpu-prof")')" = True ] ||
 	fail "node-cpu-prof's parts: $(json "$f" '[(t["profile_parts"], t["profile_self_pct"]) for t in d["trials"]]')"
-# the cpuprofiles: JSON, one per trial; of the work the requests did (the functions called from
-# `work`, not from the start-up calibration), summed over the trials, cpuHot has the most samples
+# the cpuprofiles: JSON, one per trial, whose samples name the three work functions.  (Which of
+# them has the most samples under `work` is not asserted: in a 0.8 s trial V8's sampler put only
+# 2-5 samples there, most of its ~900 in "(idle)" for a server a quarter busy, and once cpuCold
+# outnumbered cpuHot 2 to 1.  The split is `tare validate -T runtime`'s to judge.)
 python3 - "$r"/trials/*-node-cpu-prof*/ <<'PY' || fail "the .cpuprofiles"
 import glob, json, sys
 count = {"cpuHot": 0, "cpuWarm": 0, "cpuCold": 0}
@@ -58,18 +60,11 @@ for d in sys.argv[1:]:
     assert len(files) == 1, (d, files)
     p = json.load(open(files[0]))
     byid = {n["id"]: n for n in p["nodes"]}
-    parent = {c: n["id"] for n in p["nodes"] for c in n.get("children", [])}
-    name = lambda i: byid[i]["callFrame"]["functionName"]
-    def under_work(i):
-        while i in parent:
-            i = parent[i]
-            if name(i) == "work":
-                return True
-        return False
     for s in p["samples"]:
-        if name(s) in count and under_work(s):
-            count[name(s)] += 1
-assert count["cpuHot"] > count["cpuWarm"] and count["cpuHot"] > count["cpuCold"], count
+        f = byid[s]["callFrame"]["functionName"]
+        if f in count:
+            count[f] += 1
+assert all(count.values()), count
 print(count)
 PY
 
