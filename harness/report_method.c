@@ -241,7 +241,8 @@ void sec_method(struct doc *d, const struct report *rp)
 		doc_p_begin(d);
 		doc_textf(d, "Windows of %g s, a guard of %g s, %d pairs per process.  Per pair: the log ratio of all CPU "
 			  "per unit (on/off), the parts' differences in %% of the off window's CPU, latency percentiles' "
-			  "differences (from windows with at least 10/(1-p) requests).  Per process: the Hodges-Lehmann "
+			  "differences (each arm's latencies merged over the fewest consecutive pairs whose windows hold "
+			  "10/(1-p) requests: one pair where a window holds 1000).  Per process: the Hodges-Lehmann "
 			  "estimate, with a standard error from the within-process variance pooled over processes.  Over "
 			  "processes: DerSimonian-Laird's between-process variance and the modified Hartung-Knapp-Sidik-"
 			  "Jonkman interval (a t quantile with k-1 degrees of freedom, never narrower than DerSimonian-"

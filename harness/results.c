@@ -117,6 +117,7 @@ const struct json_field window_fields[] = {
 	WINDOW(machine_busy_ns, U64),
 	WINDOW(machine_steal_ns, U64),
 	WINDOW(requests, U64),
+	WINDOW(latency_pairs, INT),
 	WINDOW(p50_us, DOUBLE),
 	WINDOW(p90_us, DOUBLE),
 	WINDOW(p99_us, DOUBLE),

@@ -26,6 +26,7 @@
 #include "sysstat.h"
 #include "units.h"
 #include "util.h"
+#include "window_latency.h"
 
 struct snapshot {
 	uint64_t t_ns;
@@ -920,35 +921,13 @@ int trial_load_latency(const char *trial_dir, struct hist *corrected, struct his
 	return 0;
 }
 
-/* Switchback: the driver's per-window percentiles (latency-windows.txt), onto the windows. */
+/* Switchback: the driver's per-window histograms (latency-windows.hist), onto the windows. */
 static void record_window_latency(struct trial_ctx *t)
 {
-	struct trial_result *tr = t->tr;
-	char path[PATH_MAX + 32], line[256];
-	FILE *f;
-	for (int w = 0; w < tr->nwindows; w++)
-		tr->windows[w].p50_us = tr->windows[w].p90_us = tr->windows[w].p99_us = NAN;
-	snprintf(path, sizeof(path), "%s/latency-windows.txt", t->dir);
-	if (!(f = fopen(path, "re")))
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned w;
-		int arm;
-		unsigned long long n;
-		long long p50, p90, p99;
-		struct window_result *wr;
-		if (line[0] == '#' || sscanf(line, "%u %d %llu %lld %lld %lld", &w, &arm, &n, &p50, &p90, &p99) != 6)
-			continue;
-		if (w < 1 || (int)w > tr->nwindows || tr->windows[w - 1].arm != arm)
-			continue;
-		wr = &tr->windows[w - 1];
-		wr->requests = n;
-		/* a percentile says more than the maximum only from 10/(1-p) observations on */
-		wr->p50_us = n >= 20 ? (double)p50 / 1e3 : NAN;
-		wr->p90_us = n >= 100 ? (double)p90 / 1e3 : NAN;
-		wr->p99_us = n >= 1000 ? (double)p99 / 1e3 : NAN;
-	}
-	fclose(f);
+	char path[PATH_MAX + 32], err[PATH_MAX + 256];
+	snprintf(path, sizeof(path), "%s/latency-windows.hist", t->dir);
+	if (window_latency_read(path, t->tr->windows, t->tr->nwindows, err, sizeof(err)) < 0)
+		tare_warn("trial %d: %s: its windows have no latency", t->tr->index + 1, err);
 }
 
 /* The driver's last stdout line is its JSON summary; the histograms are the record. */

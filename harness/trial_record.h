@@ -31,8 +31,11 @@ struct window_result {
 	uint64_t workload_cpu_ns, profiler_cpu_ns, unattributed_ns, driver_cpu_ns;
 	uint64_t machine_busy_ns, machine_steal_ns;
 	/* a load driver's requests sent and answered inside the window, and their latency from
-	 * the intended send time; NaN where the window has too few for the percentile (10/(1-p)) */
+	 * the intended send time, of this window's arm over latency_pairs consecutive pairs from
+	 * this window's own (the fewest whose windows hold 10/(1-p) requests for a p99); in a
+	 * group's later pairs latency_pairs is 0 and the percentiles NaN, as where too few */
 	uint64_t requests;
+	int latency_pairs;
 	double p50_us, p90_us, p99_us;
 };
 

@@ -149,20 +149,16 @@ static uint64_t completed_total, errors_total, connect_errors;
 
 /* Switchback (docs/switchback.md): while tare measures a window its number is on the units
  * page, 0 in the guards between.  Each window's latencies, of requests intended, sent and
- * answered inside it, go to a histogram of their own; its percentiles are kept per window and
- * written to PREFIX-windows.txt at the end, for tare to pair the on and off windows. */
-struct replay_window {
-	uint32_t window;
-	int arm;
-	uint64_t requests;
-	int64_t p50_ns, p90_ns, p99_ns;
-};
+ * answered inside it, go to a histogram of their own, saved (hist_save) when the window closes
+ * and written to PREFIX-windows.hist at the end: tare pairs the on and off windows, and merges
+ * the histograms of consecutive pairs when one window holds too few requests for a p99. */
 static struct hist window_hist;
 static uint32_t cur_window;
 static int cur_arm;
 static int64_t cur_window_start;
-static struct replay_window *windows;
-static size_t nwindows, capwindows;
+static FILE *windows_out;		/* an open_memstream of the closed windows */
+static char *windows_buf;
+static size_t windows_len;
 
 /* ---- the schedule ----------------------------------------------------------------------- */
 
@@ -853,16 +849,12 @@ static void replay_follow_window(int64_t now)
 	if (w == cur_window)
 		return;
 	if (cur_window && window_hist.total) {
-		struct replay_window *rw;
-		if (nwindows == capwindows)
-			windows = xrealloc(windows, (capwindows = capwindows ? 2 * capwindows : 256) * sizeof(*windows));
-		rw = &windows[nwindows++];
-		rw->window = cur_window;
-		rw->arm = cur_arm;
-		rw->requests = window_hist.total;
-		rw->p50_ns = hist_percentile(&window_hist, 50);
-		rw->p90_ns = hist_percentile(&window_hist, 90);
-		rw->p99_ns = hist_percentile(&window_hist, 99);
+		if (!windows_out && !(windows_out = open_memstream(&windows_buf, &windows_len))) {
+			fprintf(stderr, "replay: no memory for the windows' histograms\n");
+			exit(EXIT_FAIL);
+		}
+		fprintf(windows_out, "window %u %d\n", cur_window, cur_arm);
+		hist_save(&window_hist, windows_out);
 	}
 	hist_reset(&window_hist);
 	cur_window = w;
@@ -875,16 +867,21 @@ static int replay_save_windows(void)
 	char *path, *tmp;
 	FILE *f;
 	int rc = 0;
-	if (!nwindows || !cfg.latency_prefix)
+	if (!windows_out)
 		return 0;
-	path = xasprintf("%s-windows.txt", cfg.latency_prefix);
+	if (fclose(windows_out)) {
+		fprintf(stderr, "replay: no memory for the windows' histograms\n");
+		windows_out = NULL;
+		return -1;
+	}
+	windows_out = NULL;
+	if (!cfg.latency_prefix)
+		return 0;
+	path = xasprintf("%s-windows.hist", cfg.latency_prefix);
 	tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	if ((f = fopen(tmp, "w"))) {
-		fprintf(f, "# window arm requests p50_ns p90_ns p99_ns\n");
-		for (size_t i = 0; i < nwindows; i++)
-			fprintf(f, "%u %d %llu %lld %lld %lld\n", windows[i].window, windows[i].arm,
-				(unsigned long long)windows[i].requests, (long long)windows[i].p50_ns,
-				(long long)windows[i].p90_ns, (long long)windows[i].p99_ns);
+		fprintf(f, "# tare windows: \"window NUMBER ARM\", then its latencies (ns, from the intended send time) as a tare-hist\n");
+		fwrite(windows_buf, 1, windows_len, f);
 	}
 	if (!f || fclose(f) || rename(tmp, path)) {
 		fprintf(stderr, "replay: cannot write %s: %s\n", path, strerror(errno));
@@ -1117,7 +1114,7 @@ report:
 	hist_free(&corrected);
 	hist_free(&uncorrected);
 	hist_free(&window_hist);
-	free(windows);
+	free(windows_buf);
 	trace_free(&trace);
 	free(conns);
 	free(idle);

@@ -3,6 +3,7 @@
 #   - the window schedule replays from the run's seed: two runs with one seed switch alike;
 #   - every pair holds one window of each arm, guards are not measured (the windows' sum is
 #     below the process's window phase), and windows.csv has a row per window;
+#   - windows too short for a p99 have one per group of pairs (harness/window_latency.h);
 #   - tare compare of two switchback runs gives each overhead's change with an interval;
 #   - Ctrl-C mid-window keeps every finished pair: exit 130, the trial kept with whole pairs.
 . "$ROOT/tests/lib.sh"
@@ -39,6 +40,33 @@ arms() { json "$1" '[[w["arm"] for w in t["windows"]] for t in d["trials"]]'; }
 	fail "windows overlap their guards: $(json "$fa" '[(w["start_s"], w["wall_s"]) for w in d["trials"][0]["windows"]]')"
 [ "$(cat a/*-sb/windows.csv | wc -l)" -eq 21 ] || fail "windows.csv: $(cat a/*-sb/windows.csv)"
 [ "$(json "$fa" 'd["summary"]["arms"][1]["overhead"]["cpu_total"]["n"]')" = 10 ] || fail "want 10 pairs analysed"
+
+# windows too short for a p99 (0.1 s at 2500 requests/s: ~250 requests each): each arm's
+# latencies merged over 4-5 consecutive pairs (1000 requests), the group's percentiles on its first
+# pair, none on the others
+cat > lat.lua <<'LUA'
+experiment { name = "lat", workload = { "server", rate = 2500, work_us = 20 }, profilers = { "off", { "perf", hz = 99 } },
+  design = "switchback", blocks = 1, warmup = 0.2, duration = 1, window = 0.1, guard = 0.02 }
+LUA
+expect_exit 0 "$TARE" run lat.lua --no-report -o lat
+fl=$(ls lat/*-lat/results.json)
+python3 - "$fl" <<'PY' || fail "merged window latency: $(json "$fl" '[(w["arm"], w["requests"], w["latency_pairs"], w["p99_us"]) for t in d["trials"] for w in t["windows"]]')"
+import json, math, sys
+for t in json.load(open(sys.argv[1]))["trials"]:
+    w = t["windows"]
+    assert len(w) == 10 and all(200 < x["requests"] < 300 for x in w)
+    # groups: pairs merged until each arm holds 1000 requests (4 or 5 pairs), the rest a last group
+    first, acc = 0, [0, 0]
+    for i in range(10):
+        acc[w[i]["arm"]] += w[i]["requests"]
+        if i % 2 == 1 and (min(acc) >= 1000 or i == 9):
+            for j in range(first, i + 1):
+                head = j < first + 2
+                assert w[j]["latency_pairs"] == ((i + 1 - first) // 2 if head else 0), (j, first, i)
+                assert (w[j]["p99_us"] is not None) == (head and min(acc) >= 1000), (j, acc)
+                assert (w[j]["p90_us"] is not None) == head, j
+            first, acc = i + 1, [0, 0]
+PY
 
 # tare compare of two switchback runs: the overhead's change from the two runs' estimates
 expect_exit 0 "$TARE" compare a/*-sb b/*-sb --format json
