@@ -5,7 +5,7 @@
 -- under perf record at 99 Hz — so one run answers CPU, p99 and memory together.  About two
 -- minutes on a 2-CPU machine.
 --
--- By default the profilers are switched on and off in tenth-of-a-second windows of each server
+-- By default the profilers are switched on and off in half-second windows of each server
 -- process (design = "switchback", docs/switchback.md): a pair of windows shares the process,
 -- its placement and its neighbours, so the CPU and p99 intervals are several times narrower
 -- than those of fresh processes; memory is the profiler's own.  design=process runs a fresh
@@ -38,9 +38,6 @@ experiment {
   blocks = o.blocks > 0 and o.blocks or (switchback and 6 or 8),
   warmup = o.warmup,
   duration = o.duration > 0 and o.duration or (switchback and 8 or 1.5),
-  -- Short windows cancel more of the machine's drift: 0.1 s gave intervals ~40% narrower than
-  -- 0.5 s here (±0.9-1.0 against ±1.5-2.2 points, README).  A 0.1 s window holds 200 requests,
-  -- too few for a p99 of its own: each arm's latencies are merged over 5-6 pairs for it
-  -- (harness/window_latency.h).
-  window = 0.1,
+  -- 0.5 s windows hold 1000 requests at 2000/s: enough for each window's own p99
+  window = 0.5,
 }

@@ -24,8 +24,7 @@ local o = options {
   hz       = { "sampling frequencies (Hz); a list sweeps them", { 99 }, type = "integer", min = 1 },
   blocks   = { "blocks: the profiler is started afresh for each", 6, type = "integer", min = 2 },
   duration = { "switching seconds per block", 25, min = 1 },
-  window   = { "seconds of one measured window (0: 0.1, or 0.5 with metrics=, whose every window edge is a scrape)",
-               0, min = 0 },
+  window   = { "seconds of one measured window", 0.5, min = 0.05 },
   warmup   = { "seconds after the profiler is ready, before the first window", 1, min = 0 },
 }
 
@@ -46,9 +45,5 @@ experiment {
   blocks    = o.blocks,
   warmup    = o.warmup,
   duration  = o.duration,
-  -- Short windows cancel more of the machine's drift: 0.1 s gave intervals a quarter to a third
-  -- narrower than 0.5 s in the same time (docs/inplace.md); a p99 then comes from a few pairs'
-  -- windows merged (harness/window_latency.h).  A scrape at each edge would cost the service
-  -- 20 requests a second at 0.1 s: with metrics=, 0.5 s.
-  window    = o.window > 0 and o.window or (o.metrics ~= "" and 0.5 or 0.1),
+  window    = o.window,
 }

@@ -2,12 +2,11 @@
 # scripts/profilers.sh — the comparison: every profiler tare can run here, each on the runtime it
 # profiles, at 99 Hz, in one report.
 #
-#   scripts/profilers.sh [-o DIR] [-q]     10 minutes on a 2-CPU VM (every runtime); DIR/report/ has the lot
+#   scripts/profilers.sh [-o DIR] [-q]     11 minutes on a 2-CPU VM (every runtime); DIR/report/ has the lot
 #
 # One tare experiment per runtime (a script runs one workload's profilers), all in one report:
-#   native  tare's C server: perf, ref, ref-bpf (0.1 s windows), bpftrace and gperftools (toggled
-#           by a signal to the server; 0.5 s windows) by switchback (windows of one process), bcc's
-#           profile by process trials
+#   native  tare's C server: perf, ref, ref-bpf, bpftrace and gperftools (toggled by a signal to
+#           the server) by switchback (windows of one process), bcc's profile by process trials
 #           (it cannot be switched), and
 #           jemalloc's heap profiler on the same server running on jemalloc in both arms;
 #   go      the Go service: Alloy's pprof scrape and the service's own runtime/pprof;
@@ -27,7 +26,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	-o) out=$2; shift 2 ;;
 	-q) quiet=-q; shift ;;
-	-h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "profilers.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -46,37 +45,25 @@ run() {
 	runs="$runs $(ls -d "$out"/runs/*-"$1" | tail -n 1)"
 }
 
-# Switched by pausing them (perf's control FIFO, the samplers' signals): tenth-of-a-second
-# windows, whose pairs cancel more of the machine's drift (docs/inplace.md).  Switched by a
-# restart (bpftrace: a one-liner cannot pause) or a file per on run (gperftools): half-second
-# windows, so a start or a profile file is not paid every tenth of a second.
-sb="" sl=""
-for p in perf ref ref-bpf bpftrace gperftools; do
-	if can "$p"; then
-		case $p in bpftrace|gperftools) sl="$sl { \"$p\", hz = 99 }," ;; *) sb="$sb { \"$p\", hz = 99 }," ;; esac
-	else
-		echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2
-	fi
-done
+sb=""
+for p in perf ref ref-bpf bpftrace gperftools; do can "$p" && sb="$sb { \"$p\", hz = 99 }," || echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2; done
 [ -n "$sb" ] && run native-switchback "experiment { name = \"native-switchback\", workload = { \"server\", rate = 2000 },
-  profilers = { \"off\", $sb }, design = \"switchback\", blocks = 6, warmup = 0.5, duration = 4.5, window = 0.1 }"
-[ -n "$sl" ] && run native-restart "experiment { name = \"native-restart\", workload = { \"server\", rate = 2000 },
-  profilers = { \"off\", $sl }, design = \"switchback\", blocks = 6, warmup = 0.5, duration = 5, window = 0.5 }"
+  profilers = { \"off\", $sb }, design = \"switchback\", blocks = 6, warmup = 0.5, duration = 6, window = 0.5 }"
 np=""
 for p in bcc-profile; do can "$p" && np="$np { \"$p\", hz = 99 }," || echo "profilers.sh: $p left out: $("$tare" list 2>/dev/null | awk -v n="$p" '$1 == n' | head -n 1)" >&2; done
 [ -n "$np" ] && run native-process "experiment { name = \"native-process\", workload = { \"server\", rate = 2000 },
   profilers = { \"off\", $np }, blocks = 8, warmup = 0.5, duration = 1.5 }"
 je=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 can jemalloc && [ -e "$je" ] && run native-jemalloc "experiment { name = \"native-jemalloc\", workload = { \"server\", rate = 2000, preload = \"$je\" },
-  profilers = { \"off\", { \"jemalloc\" } }, blocks = 6, warmup = 0.5, duration = 1.5 }"
+  profilers = { \"off\", { \"jemalloc\" } }, blocks = 8, warmup = 0.5, duration = 1.5 }"
 can go-pprof-scrape && run go 'experiment { name = "go", workload = { "go", rate = 1000 },
-  profilers = { "off", { "go-pprof-scrape", interval = 3 }, { "go-pprof", seconds = 2 } }, blocks = 6, warmup = 0.5, duration = 3 }'
+  profilers = { "off", { "go-pprof-scrape", interval = 3 }, { "go-pprof", seconds = 2 } }, blocks = 6, warmup = 0.5, duration = 3.5 }'
 jv=""
 can async-profiler && jv='{ "async-profiler", interval = 10.1 },'
 can jfr && run java "experiment { name = \"java\", workload = { \"java\", rate = 1000 },
   profilers = { \"off\", { \"jfr\", when = \"launch\" }, { \"jfr\", when = \"jcmd\" }, $jv }, blocks = 6, warmup = 8, duration = 2 }"
 can node-cpu-prof && run node 'experiment { name = "node", workload = { "node", rate = 1000 },
-  profilers = { "off", { "node-cpu-prof", hz = 99 }, { "pyroscope-node", flush_s = 1, hz = 99 } }, blocks = 6, warmup = 2.5, duration = 2.5 }'
+  profilers = { "off", { "node-cpu-prof", hz = 99 }, { "pyroscope-node", flush_s = 1, hz = 99 } }, blocks = 6, warmup = 3, duration = 2.5 }'
 
 [ -n "$runs" ] || { echo "profilers.sh: no profiler can run here (tare list says why)" >&2; exit 3; }
 # shellcheck disable=SC2086 # one results directory a word
