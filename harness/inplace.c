@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "window_latency.h"
 
 int service_metrics_open(const struct workload *wl, struct service_metrics *m, char *err, size_t errlen)
 {
@@ -70,9 +71,9 @@ void metrics_snap_free(struct metrics_snap *s)
 }
 
 int service_metrics_window(const struct service_metrics *m, const struct metrics_snap *a, const struct metrics_snap *b,
-			   uint64_t *units, double *p50_us, double *p90_us, double *p99_us)
+			   uint64_t *units, struct prom_hist *lat)
 {
-	*p50_us = *p90_us = *p99_us = NAN;
+	memset(lat, 0, sizeof(*lat));
 	if (!a->ok || !b->ok)
 		return -1;
 	if (m->has_units) {
@@ -82,22 +83,66 @@ int service_metrics_window(const struct service_metrics *m, const struct metrics
 		*units = (uint64_t)llround(d);
 	}
 	if (m->has_latency) {
-		struct prom_hist d;
 		char err[256];
-		if (prom_hist_delta(&a->hist, &b->hist, &d, err, sizeof(err)) != 0)
+		if (prom_hist_delta(&a->hist, &b->hist, lat, err, sizeof(err)) != 0)
 			return -1;
-		/* seconds, as Prometheus' convention has it; a percentile says more than the bucket
-		 * edges only from 10/(1-p) observations on, as tare's own windows */
-		double n = d.n ? d.count[d.n - 1] : 0;
-		if (n >= 20)
-			*p50_us = 1e6 * prom_hist_quantile_of(&d, 0.50);
-		if (n >= 100)
-			*p90_us = 1e6 * prom_hist_quantile_of(&d, 0.90);
-		if (n >= 1000)
-			*p99_us = 1e6 * prom_hist_quantile_of(&d, 0.99);
-		prom_hist_free(&d);
 	}
 	return 0;
+}
+
+/* Histogram increases merged by arm, for window_latency_group. */
+struct prom_dist {
+	const struct prom_hist *lat;
+	struct prom_hist acc[2];
+};
+
+static int prom_add(void *ctx, int i, int arm, char *err, size_t errlen)
+{
+	struct prom_dist *pd = ctx;
+	const struct prom_hist *h = &pd->lat[i];
+	struct prom_hist *acc = &pd->acc[arm];
+	if (h->n == 0)
+		return 0;
+	if (acc->n == 0) {
+		acc->n = h->n;
+		acc->le = xcalloc(h->n, sizeof(double));
+		acc->count = xcalloc(h->n, sizeof(double));
+		memcpy(acc->le, h->le, h->n * sizeof(double));
+	} else if (acc->n != h->n || memcmp(acc->le, h->le, h->n * sizeof(double)) != 0) {
+		snprintf(err, errlen, "window %d: the latency histogram's buckets changed mid-run", i + 1);
+		return -1;
+	}
+	for (size_t k = 0; k < h->n; k++)
+		acc->count[k] += h->count[k];
+	return 0;
+}
+
+static double prom_count(void *ctx, int arm)
+{
+	const struct prom_hist *acc = &((struct prom_dist *)ctx)->acc[arm];
+	return acc->n ? acc->count[acc->n - 1] : 0;
+}
+
+/* seconds, as Prometheus' convention has it; interpolated inside the bucket, as PromQL does */
+static double prom_percentile(void *ctx, int arm, double p)
+{
+	return 1e6 * prom_hist_quantile_of(&((struct prom_dist *)ctx)->acc[arm], p / 100);
+}
+
+static void prom_clear(void *ctx)
+{
+	struct prom_dist *pd = ctx;
+	prom_hist_free(&pd->acc[0]);
+	prom_hist_free(&pd->acc[1]);
+	memset(pd->acc, 0, sizeof(pd->acc));
+}
+
+int service_window_latency(struct window_result *w, int n, const struct prom_hist *lat, const char *skip, char *err,
+			   size_t errlen)
+{
+	struct prom_dist pd = { .lat = lat };
+	struct window_dist d = { &pd, prom_add, prom_count, prom_percentile, prom_clear, skip };
+	return window_latency_group(w, n, &d, err, errlen);
 }
 
 /* The service's process: there, and readable as a profiler must read it. */

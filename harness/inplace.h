@@ -14,6 +14,7 @@
 #include "cgroup.h"
 #include "plan.h"
 #include "prom.h"
+#include "trial_record.h"
 
 /* A workload's metrics endpoint and what is read from it. */
 struct service_metrics {
@@ -42,12 +43,19 @@ void service_metrics_close(struct service_metrics *m);
 int service_metrics_read(const struct service_metrics *m, struct metrics_snap *s, char *err, size_t errlen);
 void metrics_snap_free(struct metrics_snap *s);
 
-/* The window between reads a and b: units done (the counter's increase, rounded) and the
- * p50/p90/p99 of the latencies observed (µs; NaN without a histogram or observations).  -1 when
- * the window is not known: a read failed, or a count went down (the service or its exporter
- * restarted). */
+/* The window between reads a and b: units done (the counter's increase, rounded) and, with a
+ * latency histogram, its buckets' increase into *lat (zeroed without one; free it with
+ * prom_hist_free).  -1 when the window is not known: a read failed, or a count went down (the
+ * service or its exporter restarted). */
 int service_metrics_window(const struct service_metrics *m, const struct metrics_snap *a, const struct metrics_snap *b,
-			   uint64_t *units, double *p50_us, double *p90_us, double *p99_us);
+			   uint64_t *units, struct prom_hist *lat);
+
+/* The windows' p50/p90/p99 from their histograms' increases lat[0..n) (seconds), each arm's
+ * merged over consecutive pairs until both hold 1000 observations (window_latency.h), by
+ * histogram_quantile()'s interpolation; pairs with skip[i] set are left out.  0, or -1 with a
+ * line in err when the buckets' bounds changed mid-run. */
+int service_window_latency(struct window_result *w, int n, const struct prom_hist *lat, const char *skip, char *err,
+			   size_t errlen);
 
 /* Before a run: every in-place workload's process or cgroup is there and may be traced, and its
  * metrics endpoint answers with the metrics named.  0; EXIT_USAGE (not there: a typo) or

@@ -760,6 +760,7 @@ static int run_windows(struct trial_ctx *t)
 	int n = 2 * ex->pairs;
 	uint64_t first_ns = 0;
 	char *dropped = xcalloc((size_t)n, 1);
+	struct prom_hist *lat = t->has_metrics ? xcalloc((size_t)n, sizeof(*lat)) : NULL;
 	tr->windows = xcalloc((size_t)n, sizeof(*tr->windows));
 	t->arm = TARE_ARM_OFF;   /* switchable profilers start paused */
 	for (int w = 0; w < n; w++) {
@@ -785,7 +786,7 @@ static int run_windows(struct trial_ctx *t)
 		window_record(&a, &b, first_ns, wr);
 		if (t->has_metrics) {
 			uint64_t units = wr->units;
-			if (service_metrics_window(&t->metrics, &a.m, &b.m, &units, &wr->p50_us, &wr->p90_us, &wr->p99_us) < 0)
+			if (service_metrics_window(&t->metrics, &a.m, &b.m, &units, &lat[w]) < 0)
 				dropped[w] = 1;
 			if (t->metrics.has_units)
 				wr->units = units;
@@ -795,8 +796,16 @@ static int run_windows(struct trial_ctx *t)
 		tr->nwindows = w + 1;
 	}
 	tr->nwindows -= tr->nwindows % 2;    /* whole pairs only */
-	if (t->has_metrics)
+	if (t->has_metrics) {
+		char err[256];
+		if (t->metrics.has_latency &&
+		    service_window_latency(tr->windows, tr->nwindows, lat, dropped, err, sizeof(err)) < 0)
+			tare_warn("trial %d: metrics: %s: its windows have no latency", tr->index + 1, err);
+		for (int w = 0; w < n; w++)
+			prom_hist_free(&lat[w]);
 		drop_pairs(tr, dropped);
+	}
+	free(lat);
 	free(dropped);
 	if ((tr->state == TRIAL_INTERRUPTED || tr->service_exited) && tr->nwindows >= 2) {
 		/* Ctrl-C, or a service measured in place that exited: every finished pair is a

@@ -1,5 +1,6 @@
-/* window_latency.c — each window pair's latency from the driver's per-window histograms, merged
- * over consecutive pairs where one window holds too few requests for a p99 (window_latency.h). */
+/* window_latency.c — each window pair's latency from per-window distributions (the driver's
+ * histograms, or a Prometheus histogram's deltas), merged over consecutive pairs where one
+ * window holds too few observations for a p99 (window_latency.h). */
 #include "window_latency.h"
 
 #include <math.h>
@@ -10,13 +11,64 @@
 #include "hist.h"
 #include "util.h"
 
-/* Requests a percentile needs: 10/(1-p) (p50 20, p90 100, p99 1000). */
+/* Observations a percentile needs: 10/(1-p) (p50 20, p90 100, p99 1000). */
 static const double pct[3] = { 50, 90, 99 };
-static const uint64_t need[3] = { 20, 100, 1000 };
+static const double need[3] = { 20, 100, 1000 };
+
+/* The group of pairs [first, last) ends: its percentiles, each where both arms hold enough, on
+ * its first pair that was measured. */
+static void close_group(struct window_result *w, int first, int last, const struct window_dist *d)
+{
+	while (first < last && d->skip && (d->skip[first] || d->skip[first + 1]))
+		first += 2;
+	int pairs = 0;
+	for (int i = first; i < last; i += 2)
+		pairs += !(d->skip && (d->skip[i] || d->skip[i + 1]));
+	for (int i = first; i < first + 2 && i < last; i++) {
+		double *out[3] = { &w[i].p50_us, &w[i].p90_us, &w[i].p99_us };
+		w[i].latency_pairs = pairs;
+		for (int k = 0; k < 3; k++)
+			*out[k] = d->count(d->ctx, 0) >= need[k] && d->count(d->ctx, 1) >= need[k] ?
+					  d->percentile(d->ctx, w[i].arm ? 1 : 0, pct[k]) : NAN;
+	}
+	d->clear(d->ctx);
+}
+
+int window_latency_group(struct window_result *w, int n, const struct window_dist *d, char *err, size_t errlen)
+{
+	int pairs = n - n % 2, first = 0;
+	for (int i = 0; i < n; i++) {
+		w[i].p50_us = w[i].p90_us = w[i].p99_us = NAN;
+		w[i].latency_pairs = 0;
+	}
+	/* pairs are merged until both arms hold a p99's worth */
+	for (int i = 0; i < pairs; i++) {
+		int p = i - i % 2;
+		if (!(d->skip && (d->skip[p] || d->skip[p + 1])) && d->add(d->ctx, i, w[i].arm ? 1 : 0, err, errlen) < 0) {
+			d->clear(d->ctx);
+			return -1;
+		}
+		if (i % 2 == 1 && ((d->count(d->ctx, 0) >= need[2] && d->count(d->ctx, 1) >= need[2]) || i + 2 >= pairs)) {
+			close_group(w, first, i + 1, d);
+			first = i + 1;
+		}
+	}
+	d->clear(d->ctx);
+	return 0;
+}
+
+/* ---- the driver's latency-windows.hist ---------------------------------------------------- */
 
 struct section {
 	const char *text;
 	size_t len;
+};
+
+struct driver_dist {
+	const char *path;
+	const struct window_result *w;
+	struct section *sec;
+	struct hist acc[2];
 };
 
 static int load(const struct section *s, struct hist *h, const char *path, int window, char *err, size_t errlen)
@@ -31,25 +83,47 @@ static int load(const struct section *s, struct hist *h, const char *path, int w
 	return rc;
 }
 
-/* The group of pairs [first, last) ends: its percentiles, each where both arms hold enough, on
- * its first pair. */
-static void close_group(struct window_result *w, int first, int last, struct hist acc[2])
+static int driver_add(void *ctx, int i, int arm, char *err, size_t errlen)
 {
-	for (int i = first; i < first + 2; i++) {
-		double *out[3] = { &w[i].p50_us, &w[i].p90_us, &w[i].p99_us };
-		const struct hist *h = &acc[w[i].arm ? 1 : 0];
-		w[i].latency_pairs = (last - first) / 2;
-		for (int k = 0; k < 3; k++)
-			*out[k] = acc[0].total >= need[k] && acc[1].total >= need[k] ? (double)hist_percentile(h, pct[k]) / 1e3 : NAN;
+	struct driver_dist *dd = ctx;
+	struct hist h;
+	int bad;
+	if (!dd->sec[i].text)
+		return 0;
+	if (load(&dd->sec[i], &h, dd->path, dd->w[i].index + 1, err, errlen) < 0)
+		return -1;
+	if (!dd->acc[arm].counts) {
+		dd->acc[arm] = h;
+		return 0;
 	}
-	hist_free(&acc[0]);
-	hist_free(&acc[1]);
+	bad = hist_merge(&dd->acc[arm], &h);
+	hist_free(&h);
+	if (bad < 0)
+		snprintf(err, errlen, "%s: window %d: a histogram of another layout", dd->path, dd->w[i].index + 1);
+	return bad;
+}
+
+static double driver_count(void *ctx, int arm)
+{
+	return (double)((struct driver_dist *)ctx)->acc[arm].total;
+}
+
+static double driver_percentile(void *ctx, int arm, double p)
+{
+	return (double)hist_percentile(&((struct driver_dist *)ctx)->acc[arm], p) / 1e3;
+}
+
+static void driver_clear(void *ctx)
+{
+	struct driver_dist *dd = ctx;
+	hist_free(&dd->acc[0]);
+	hist_free(&dd->acc[1]);
 }
 
 int window_latency_read(const char *path, struct window_result *w, int n, char *err, size_t errlen)
 {
-	struct section *sec = xcalloc((size_t)n + 1, sizeof(*sec));
-	struct hist acc[2] = { { 0 } };
+	struct driver_dist dd = { .path = path, .w = w, .sec = xcalloc((size_t)n + 1, sizeof(struct section)) };
+	struct window_dist d = { &dd, driver_add, driver_count, driver_percentile, driver_clear, NULL };
 	char *text, *p;
 	size_t len;
 	int rc = -1;
@@ -78,8 +152,8 @@ int window_latency_read(const char *path, struct window_result *w, int n, char *
 					pos = i;
 			if (pos >= 0) {
 				struct hist h;
-				sec[pos] = (struct section){ body + 1, (size_t)(end - body - 1) };
-				if (load(&sec[pos], &h, path, (int)num, err, errlen) < 0)
+				dd.sec[pos] = (struct section){ body + 1, (size_t)(end - body - 1) };
+				if (load(&dd.sec[pos], &h, path, (int)num, err, errlen) < 0)
 					goto out;
 				w[pos].requests = h.total;
 				hist_free(&h);
@@ -87,34 +161,9 @@ int window_latency_read(const char *path, struct window_result *w, int n, char *
 		}
 		p = next ? next + 1 : NULL;
 	}
-	/* pairs are merged until both arms hold a p99's worth */
-	for (int i = 0, first = 0; i < n - n % 2; i++) {
-		struct hist h;
-		int a = w[i].arm ? 1 : 0;
-		if (sec[i].text) {
-			if (load(&sec[i], &h, path, w[i].index + 1, err, errlen) < 0)
-				goto out;
-			if (!acc[a].counts) {
-				acc[a] = h;
-			} else {
-				int bad = hist_merge(&acc[a], &h);
-				hist_free(&h);
-				if (bad < 0) {
-					snprintf(err, errlen, "%s: window %d: a histogram of another layout", path, w[i].index + 1);
-					goto out;
-				}
-			}
-		}
-		if (i % 2 == 1 && ((acc[0].total >= need[2] && acc[1].total >= need[2]) || i + 2 >= n - n % 2)) {
-			close_group(w, first, i + 1, acc);
-			first = i + 1;
-		}
-	}
-	rc = 0;
+	rc = window_latency_group(w, n, &d, err, errlen);
 out:
-	hist_free(&acc[0]);
-	hist_free(&acc[1]);
 	free(text);
-	free(sec);
+	free(dd.sec);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* window_latency.h — a switchback trial's latency per window, from the load driver's
- * latency-windows.hist (workloads/replay.c): each window's histogram of latencies from the
- * intended send times.
+ * latency-windows.hist (workloads/replay.c: each window's histogram of latencies from the
+ * intended send times) or, in place, from the increases of a service's Prometheus histogram
+ * (inplace.c).
  *
  * A percentile says more than the maximum only from 10/(1-p) observations on: a p99 needs 1000
  * requests.  A window that holds fewer (0.1 s windows at 2000 requests/s hold 200) is not
@@ -18,6 +19,21 @@
 #include <stddef.h>
 
 #include "trial_record.h"
+
+/* A distribution per window, merged by arm: what window_latency_group needs of a source. */
+struct window_dist {
+	void *ctx;
+	/* window i's observations into arm's accumulator (arm 0 off, 1 on): 0, or -1 with err */
+	int (*add)(void *ctx, int i, int arm, char *err, size_t errlen);
+	double (*count)(void *ctx, int arm);               /* observations in arm's accumulator */
+	double (*percentile)(void *ctx, int arm, double p); /* its p (0..100) percentile, µs */
+	void (*clear)(void *ctx);                          /* both accumulators emptied */
+	const char *skip;   /* NULL, or skip[i] nonzero: window i's pair is left out (not measured) */
+};
+
+/* The percentiles and latency_pairs of w[0..n) (pairs at 2k, 2k+1) from d, grouped as above.
+ * 0, or -1 with err from d->add. */
+int window_latency_group(struct window_result *w, int n, const struct window_dist *d, char *err, size_t errlen);
 
 /* The requests and percentiles of w[0..n) (pairs at positions 2k, 2k+1; a window is found by
  * its index + 1, the number the driver saw on the units page) from the file at path.  Every

@@ -88,6 +88,44 @@ static void test_merged(void)
 	unlink(path);
 }
 
+/* The grouping alone, on a source of fixed counts: 300 observations a window, window i's values
+ * all equal to i µs; pairs 0 and 2 not measured (skip).  Groups close at 1000 an arm: pairs 1, 3,
+ * 4, 5 (pair 2 skipped: 4 measured pairs), then 6-9, then 10-11 (a last group of 2, no p99); the
+ * first group's values stand on pair 1, its first measured pair. */
+struct fixed {
+	double n[2], max[2];
+};
+static int fixed_add(void *ctx, int i, int arm, char *err, size_t errlen)
+{
+	struct fixed *f = ctx;
+	(void)err, (void)errlen;
+	f->n[arm] += 300;
+	f->max[arm] = i;
+	return 0;
+}
+static double fixed_count(void *ctx, int arm) { return ((struct fixed *)ctx)->n[arm]; }
+static double fixed_percentile(void *ctx, int arm, double p) { (void)p; return ((struct fixed *)ctx)->max[arm]; }
+static void fixed_clear(void *ctx) { memset(ctx, 0, sizeof(struct fixed)); }
+
+static void test_skipped_pairs(void)
+{
+	struct window_result w[24];
+	struct fixed f;
+	char skip[24] = { 0 }, err[64];
+	struct window_dist d = { &f, fixed_add, fixed_count, fixed_percentile, fixed_clear, skip };
+	fixed_clear(&f);
+	for (int i = 0; i < 24; i++)
+		w[i] = (struct window_result){ .index = i, .arm = i % 2 };
+	skip[0] = skip[5] = 1;   /* pair 0 (its first window), pair 2 (its second) */
+	CHECK(window_latency_group(w, 24, &d, err, sizeof(err)) == 0, "%s", err);
+	CHECK(w[0].latency_pairs == 0 && isnan(w[0].p99_us), "skipped pair 0: %d %g", w[0].latency_pairs, w[0].p99_us);
+	CHECK(w[2].latency_pairs == 4 && w[2].p99_us == 10 && w[3].p99_us == 11, "group 1 on pair 1: %d %g %g",
+	      w[2].latency_pairs, w[2].p99_us, w[3].p99_us);
+	CHECK(w[12].latency_pairs == 4 && w[12].p99_us == 18 && w[20].latency_pairs == 2 && isnan(w[20].p99_us) &&
+	      isfinite(w[20].p90_us), "groups 2, 3: %d %g, %d %g", w[12].latency_pairs, w[12].p99_us, w[20].latency_pairs,
+	      w[20].p99_us);
+}
+
 static void test_bad_and_missing(void)
 {
 	char path[] = "/tmp/tare-wl.XXXXXX", err[512] = "";
@@ -107,6 +145,7 @@ static void test_bad_and_missing(void)
 int main(void)
 {
 	RUN(test_merged);
+	RUN(test_skipped_pairs);
 	RUN(test_bad_and_missing);
 	return CHECK_DONE();
 }
