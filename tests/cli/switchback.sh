@@ -54,8 +54,10 @@ python3 - "$fl" <<'PY' || fail "merged window latency: $(json "$fl" '[(w["arm"],
 import json, math, sys
 for t in json.load(open(sys.argv[1]))["trials"]:
     w = t["windows"]
-    assert len(w) == 10 and all(200 < x["requests"] < 300 for x in w)
-    # groups: pairs merged until each arm holds 1000 requests (4 or 5 pairs), the rest a last group
+    assert len(w) == 10 and all(100 < x["requests"] < 400 for x in w)
+    # groups: pairs merged until each arm holds 1000 requests (4 or 5 pairs at ~250 a window; the
+    # counts come from the run, so a stalled window that holds fewer only moves the groups), the
+    # rest a last group
     first, acc = 0, [0, 0]
     for i in range(10):
         acc[w[i]["arm"]] += w[i]["requests"]
