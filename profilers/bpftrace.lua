@@ -28,11 +28,14 @@ return {
     local key = ({ both = "@[ustack, kstack] = count(); ", user = "@[ustack] = count(); ",
                    kernel = "@[kstack] = count(); ", none = "" })[o.stacks]
     return { "bpftrace", "-e",
+             "BEGIN { printf(\"tare: bpftrace attached\\n\"); } " ..
              "profile:hz:" .. o.hz .. " /pid == " .. t.pid .. " || curtask->real_parent->tgid == " .. t.pid ..
              "/ { @samples = count(); " .. key .. "}" }
   end,
-  -- printed once the probe is attached (after the compile)
-  ready = { line = "Attaching", timeout = 30 },
+  -- BEGIN's printf reaches stdout only from bpftrace's poll loop, which starts once every probe is
+  -- attached.  "Attaching 1 probe..." comes before the attach (and ~5 ms of it here): a trial
+  -- that began on it and was stopped before the attach would record nothing.
+  ready = { line = "tare: bpftrace attached", timeout = 30 },
   -- SIGINT: print the maps and exit
   stop = { signal = "INT", grace = 30 },
   -- a one-liner cannot be paused: attached afresh for each on window (its compile falls in the guard)

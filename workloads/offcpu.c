@@ -61,6 +61,7 @@ struct offcpu_config {
 	int threads;
 	uint32_t block_us[OFFCPU_NSITES];	/* 0: the site is skipped */
 	uint32_t work_us;
+	uint32_t long_us;			/* calls this long or longer are also summed apart */
 	uint64_t max_units;			/* 0: no limit */
 	double duration_s;			/* 0: until SIGTERM/SIGINT */
 };
@@ -70,6 +71,8 @@ struct offcpu_site_stats {
 	uint64_t blocked_ns;
 	uint64_t min_ns;
 	uint64_t max_ns;
+	uint64_t long_count;			/* calls of at least --long-us */
+	uint64_t long_ns;
 };
 
 struct offcpu_thread {
@@ -167,6 +170,10 @@ static void offcpu_record(struct offcpu_site_stats *st, int64_t t0, int64_t t1)
 		st->max_ns = ns;
 	st->count++;
 	st->blocked_ns += ns;
+	if (ns >= (uint64_t)cfg.long_us * 1000) {
+		st->long_count++;
+		st->long_ns += ns;
+	}
 }
 
 static OFFCPU_FN void sleep_site(struct offcpu_thread *t)
@@ -287,12 +294,16 @@ static void offcpu_usage(FILE *f)
 		"  --futex-us N           futex_site: futex wait timing out after N us (default 250)\n"
 		"                         (0 skips a site; at least one must block)\n"
 		"  --work-us N            on-CPU work before each block, in us (default 50)\n"
+		"  --long-us N            also sum apart the calls that took at least N us\n"
+		"                         (long_count, long_ns: what a minimum block time of N us\n"
+		"                         may keep; default 0, every call)\n"
 		"  --duration SECONDS     stop after this long (default: until SIGTERM/SIGINT)\n"
 		"  --units N              stop after N blocking calls in total, over all threads\n"
 		"  --help                 this text\n"
 		"\n"
 		"One unit = one blocking call, reported to tare through TARE_UNITS_FD.\n"
-		"At exit one JSON line on stdout: per site count, blocked_ns, min_ns, max_ns;\n"
+		"At exit one JSON line on stdout: per site count, blocked_ns, min_ns, max_ns,\n"
+		"long_count, long_ns;\n"
 		"blocked_ns, cpu_ns, wall_ns, voluntary_switches; shares (offcpu: of blocked\n"
 		"time, blocks: of blocking calls).\n");
 }
@@ -306,7 +317,7 @@ static uint32_t offcpu_parse_us(const char *opt, const char *arg)
 	return (uint32_t)v;
 }
 
-enum { OPT_SLEEP = WORKLOAD_OPT_OWN, OPT_PIPE, OPT_FUTEX, OPT_WORK };
+enum { OPT_SLEEP = WORKLOAD_OPT_OWN, OPT_PIPE, OPT_FUTEX, OPT_WORK, OPT_LONG };
 
 static void offcpu_parse_opt(int c, const char *arg)
 {
@@ -326,6 +337,9 @@ static void offcpu_parse_opt(int c, const char *arg)
 	case OPT_WORK:
 		cfg.work_us = offcpu_parse_us("--work-us", arg);
 		break;
+	case OPT_LONG:
+		cfg.long_us = offcpu_parse_us("--long-us", arg);
+		break;
 	}
 }
 
@@ -336,6 +350,7 @@ static void offcpu_parse_args(int argc, char **argv)
 		{ "pipe-us",  required_argument, NULL, OPT_PIPE },
 		{ "futex-us", required_argument, NULL, OPT_FUTEX },
 		{ "work-us",  required_argument, NULL, OPT_WORK },
+		{ "long-us",  required_argument, NULL, OPT_LONG },
 		WORKLOAD_COMMON_OPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -402,6 +417,8 @@ static void offcpu_print_truth(const struct offcpu_thread *t)
 				sum[s].max_ns = st->max_ns;
 			sum[s].count += st->count;
 			sum[s].blocked_ns += st->blocked_ns;
+			sum[s].long_count += st->long_count;
+			sum[s].long_ns += st->long_ns;
 		}
 	}
 	for (int s = 0; s < OFFCPU_NSITES; s++) {
@@ -409,13 +426,14 @@ static void offcpu_print_truth(const struct offcpu_thread *t)
 		count += sum[s].count;
 	}
 	workload_truth_begin(cfg.threads, units);
-	printf(",\"work_us\":%u,\"sites\":{", cfg.work_us);
+	printf(",\"work_us\":%u,\"long_us\":%u,\"sites\":{", cfg.work_us, cfg.long_us);
 	for (int s = 0; s < OFFCPU_NSITES; s++)
 		printf("%s\"%s\":{\"call\":\"%s\",\"block_us\":%u,\"count\":%llu,\"blocked_ns\":%llu,"
-		       "\"min_ns\":%llu,\"max_ns\":%llu}", s ? "," : "", offcpu_site_names[s],
-		       offcpu_site_calls[s], cfg.block_us[s], (unsigned long long)sum[s].count,
-		       (unsigned long long)sum[s].blocked_ns, (unsigned long long)sum[s].min_ns,
-		       (unsigned long long)sum[s].max_ns);
+		       "\"min_ns\":%llu,\"max_ns\":%llu,\"long_count\":%llu,\"long_ns\":%llu}",
+		       s ? "," : "", offcpu_site_names[s], offcpu_site_calls[s], cfg.block_us[s],
+		       (unsigned long long)sum[s].count, (unsigned long long)sum[s].blocked_ns,
+		       (unsigned long long)sum[s].min_ns, (unsigned long long)sum[s].max_ns,
+		       (unsigned long long)sum[s].long_count, (unsigned long long)sum[s].long_ns);
 	printf("},\"count\":%llu,\"blocked_ns\":%llu,\"cpu_ns\":%lld,\"wall_ns\":%lld,"
 	       "\"voluntary_switches\":%lld,\"shares\":{", (unsigned long long)count,
 	       (unsigned long long)blocked, (long long)cpu, (long long)wall, (long long)switches);

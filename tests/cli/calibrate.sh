@@ -54,9 +54,11 @@ grep -q "^the two designs, for a 120 s two-arm run" out || fail "no side-by-side
 # 300 µs delay is 3-20 per-block SDs of the p50 change here (13-27 µs on a quiet host; 44-96 µs
 # while the hypervisor stole 10-180 ms of each trial, when a 100 µs delay went undetected), so
 # every block sees it: detected, and its estimate within half of the truth either way
-# (tests/cli/latency.sh has how close it comes).  24 s gives 8 blocks: with 6, quantized p50s
-# tie so often that the signed-rank interval cannot reach 95% at all (seen: an estimate of 290
-# µs with no interval).
+# (tests/cli/latency.sh has how close it comes).  Both are required only where the run's own
+# spread says so, a per-block SD of 100 µs or less (300 µs is then 3 SDs, the half 4 standard
+# errors): a CI machine once gave 731 µs, and an estimate of 337 µs [-189, +1224], rightly not
+# detected.  24 s gives 8 blocks: with 6, quantized p50s tie so often that the signed-rank
+# interval cannot reach 95% at all (seen: an estimate of 290 µs with no interval).
 "$TARE" calibrate metric=latency us=300 seconds=24 duration=0.5 -q > lout 2>&1 || fail "calibrate metric=latency failed: $(cat lout)"
 f=$(ls results/*-calibrate-latency/calibration.json) || fail "no latency calibration.json: $(cat lout)"
 python3 - "$f" <<'PY' || fail "latency calibration: $(cat "$f")"
@@ -65,8 +67,13 @@ c = json.load(open(sys.argv[1]))
 assert c["metric"] == "latency", c["metric"]
 assert c["minimum_detectable_effect_us"] > 0 and c["block_sd_us"] >= 0
 (l,) = c["levels"]
-assert l["truth_us"] == 300 and l["detected"], l
-assert 150 <= l["estimate_us"] <= 450, l
+lo, hi = l["lo_us"], l["hi_us"]  # null: no interval (ties)
+assert l["truth_us"] == 300 and l["detected"] == (lo is not None and lo > 0), l
+assert lo is None or lo <= l["estimate_us"] <= hi, l
+if l["block_sd_us"] <= 100:
+    assert l["detected"] and 150 <= l["estimate_us"] <= 450, l
+else:
+    print(f"per-block SD {l['block_sd_us']:.0f} us: too noisy here to require the 300 us delay's detection")
 assert "goals" not in c, "CPU goals in a latency calibration"
 PY
 grep -q "^calibration of p50 latency: " lout || fail "no latency calibration line: $(cat lout)"

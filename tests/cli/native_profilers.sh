@@ -45,9 +45,6 @@ case "$profs" in *gperftools*)
 		contains "gperftools hz=499: profile vs the known split"
 	fi ;;
 esac
-[ -z "$skipped" ] || echo "skipped:$skipped (not installed here)"
-exit 0
-
 case "$profs" in *gperftools*)
 	cat > toggle.lua <<'LUA'
 experiment { name = "toggle", workload = { "cpu" }, profilers = { "off", { "gperftools", hz = 499 } },
@@ -74,3 +71,5 @@ for t in ts:
 PY
 	;;
 esac
+[ -z "$skipped" ] || echo "skipped:$skipped (not installed here)"
+exit 0
