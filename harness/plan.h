@@ -107,6 +107,7 @@ struct config {
 	int stop_signal;
 	double stop_grace_s;
 	enum control control;
+	int toggle_signal;        /* control = "toggle": the signal sent to the workload (SIGUSR2) */
 	struct samples_spec samples;
 	struct self_spec self;
 	double truth_cpu_pct;     /* known CPU inflation (inject), NaN when unknown */

@@ -791,6 +791,14 @@ static void config_control(lua_State *L, struct script_ctx *c, const struct adap
 		cf->control = (enum control)i;
 		lua_pop(L, 1);
 	}
+	/* toggle_signal = "USR1": a JVM's handler cannot have USR2, which HotSpot may use itself */
+	cf->toggle_signal = SIGUSR2;
+	lua_pushvalue(L, opts);
+	if (adapter_call(L, a, "toggle_signal", 1)) {
+		if (lua_type(L, -1) != LUA_TSTRING || (cf->toggle_signal = signal_number(lua_tostring(L, -1))) < 0)
+			script_raise(L, "%s: toggle_signal must be one of INT, TERM, KILL, HUP, USR1, USR2, QUIT", a->path);
+		lua_pop(L, 1);
+	}
 	if (c->ex->design == DESIGN_SWITCHBACK && !cf->baseline && cf->control == CONTROL_NONE)
 		plan_raise(L, c, "experiment: profiler %s cannot be switched on and off in one process (its adapter %s has no "
 			   "control): measure it with design = \"process\"", cf->label, a->path);

@@ -693,7 +693,7 @@ static int switch_profiler(struct trial_ctx *t, enum tare_arm arm)
 		return t->tr->state == TRIAL_OK ? 0 : -1;
 	case CONTROL_TOGGLE:
 		/* the workload's main process: the profiler is a handler inside it */
-		if (kill(t->w.c.pid, SIGUSR2) < 0) {
+		if (kill(t->w.c.pid, t->cf->toggle_signal) < 0) {
 			fail(t, "cannot toggle the profiler in the workload %s: %s", arm == TARE_ARM_ON ? "on" : "off",
 			     strerror(errno));
 			return -1;
@@ -1021,6 +1021,24 @@ static void count_profile(struct trial_ctx *t)
 		read_folded(t);
 }
 
+/* The warm-up.  Switchback: a profiler switched in one process is switched on for the warm-up's
+ * third quarter and off again, so that what it costs once falls before the windows: JFR started
+ * inside a loaded JVM made its first on window cost 715 us a request against ~380 (the JVM
+ * compiling JFR's code), where later ones cost ~10% more.  Not control = "restart": its start-up
+ * is paid at every switch, in the guard. */
+static int warm_up(struct trial_ctx *t)
+{
+	uint64_t w = (uint64_t)(t->env->ex->warmup_s * 1e9);
+	if (t->env->ex->design != DESIGN_SWITCHBACK || t->cf->baseline || w == 0 ||
+	    t->cf->control == CONTROL_NONE || t->cf->control == CONTROL_RESTART)
+		return wait_window(t, w, 0, 0, "warm-up");
+	t->arm = TARE_ARM_OFF;
+	if (wait_window(t, w / 2, 0, 0, "warm-up") < 0 || switch_profiler(t, TARE_ARM_ON) < 0 ||
+	    wait_window(t, w / 4, 0, 0, "warm-up") < 0 || switch_profiler(t, TARE_ARM_OFF) < 0)
+		return -1;
+	return wait_window(t, w - w / 2 - w / 4, 0, 0, "warm-up");
+}
+
 void trial_run(const struct trial_env *env, struct trial_result *tr, struct trial_counters *counters)
 {
 	struct trial_ctx t = { 0 };
@@ -1087,7 +1105,7 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	}
 	if (t.wl->driver_argv && start_driver(&t) < 0)
 		goto out;
-	if (wait_window(&t, (uint64_t)(env->ex->warmup_s * 1e9), 0, 0, "warm-up") < 0)
+	if (warm_up(&t) < 0)
 		goto out;
 	if (env->ex->design == DESIGN_SWITCHBACK) {
 		if (t.wl->metrics_url) {

@@ -5,6 +5,12 @@
 -- what uploading would cost is left out.  Only tare's Go service (workloads/go.lua) reads
 -- TARE_GO_PPROF_DIR; another workload records nothing, and the run says UNRELIABLE.
 --
+-- Switchback (control = "toggle"): with TARE_GO_PPROF_TOGGLE=1 the service starts with its
+-- profiler stopped, and each SIGUSR2 starts it (a new file) or stops it (the file written then):
+-- StartCPUProfile and StopCPUProfile, as an SDK's start and stop call them.  A stretch of on
+-- windows shorter than `seconds` writes one file, encoded at its stop, in the guard: what is
+-- measured is the sampling and the profile buffer's draining, not each file's final write.
+--
 -- The service's CPU profiler is in use for the whole trial, so a scraper of the same service
 -- (go-pprof-scrape) would get 500 "cpu profiling already in use", as it would in production.
 local prog = tare.build .. "/workloads/pprof-scrape"
@@ -21,7 +27,10 @@ return {
     end
     return true
   end,
-  env = function(o, t) return { TARE_GO_PPROF_DIR = t.dir, TARE_GO_PPROF_SECONDS = o.seconds } end,
+  env = function(o, t)
+    return { TARE_GO_PPROF_DIR = t.dir, TARE_GO_PPROF_SECONDS = o.seconds, TARE_GO_PPROF_TOGGLE = t.switchback and "1" or nil }
+  end,
+  control = "toggle",
   -- what it recorded: the CPU samples in the files the service wrote (the last at its exit: tare
   -- counts after the workload has stopped)
   samples = { command = { prog, "--count", "{dir}" }, match = '"samples":([0-9]+)' },

@@ -2,16 +2,18 @@
 # scripts/profilers.sh — the comparison: every profiler tare can run here, each on the runtime it
 # profiles, at 99 Hz, in one report.
 #
-#   scripts/profilers.sh [-o DIR] [-q]     11 minutes on a 2-CPU VM (every runtime); DIR/report/ has the lot
+#   scripts/profilers.sh [-o DIR] [-q]     10 minutes on a 2-CPU VM (every runtime); DIR/report/ has the lot
 #
 # One tare experiment per runtime (a script runs one workload's profilers), all in one report:
 #   native  tare's C server: perf, ref, ref-bpf, bpftrace and gperftools (toggled by a signal to
 #           the server) by switchback (windows of one process), bcc's profile by process trials
 #           (it cannot be switched), and
 #           jemalloc's heap profiler on the same server running on jemalloc in both arms;
-#   go      the Go service: Alloy's pprof scrape and the service's own runtime/pprof;
-#   java    the Java service: JFR at launch and by jcmd, async-profiler where installed (an 8 s
-#           warm-up for its JIT; 6 blocks, the fewest that give a 95% interval);
+#   go      the Go service: its own runtime/pprof switched by a signal (switchback), and Alloy's
+#           pprof scrape by process trials;
+#   java    the Java service: JFR switched on and off in windows of each warm JVM (a 12 s warm-up
+#           for its JIT, then 6 pairs of 0.5 s windows; scripts/java.lua design=process weighs it
+#           started at launch and by jcmd), async-profiler by process trials where installed;
 #   node    the Node service: V8's --cpu-prof and the Pyroscope Node SDK flushing every second (its
 #           default is 15 s: in a window of 2.5 s that would measure its sampling, never an upload).
 # A runtime whose toolchain is missing is left out with a line saying what to install.  Every
@@ -26,7 +28,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	-o) out=$2; shift 2 ;;
 	-q) quiet=-q; shift ;;
-	-h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "profilers.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -56,12 +58,21 @@ for p in bcc-profile; do can "$p" && np="$np { \"$p\", hz = 99 }," || echo "prof
 je=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 can jemalloc && [ -e "$je" ] && run native-jemalloc "experiment { name = \"native-jemalloc\", workload = { \"server\", rate = 2000, preload = \"$je\" },
   profilers = { \"off\", { \"jemalloc\" } }, blocks = 8, warmup = 0.5, duration = 1.5 }"
+# the service's own runtime/pprof switched in each process (SIGUSR2: StartCPUProfile, StopCPUProfile);
+# the scraper cannot be (a stretch would cut a profile of its own): process trials
+can go-pprof && run go-switchback 'experiment { name = "go-switchback", workload = { "go", rate = 1000 },
+  profilers = { "off", { "go-pprof", seconds = 2 } }, design = "switchback", blocks = 6, warmup = 0.5, duration = 5, window = 0.5 }'
 can go-pprof-scrape && run go 'experiment { name = "go", workload = { "go", rate = 1000 },
-  profilers = { "off", { "go-pprof-scrape", interval = 3 }, { "go-pprof", seconds = 2 } }, blocks = 6, warmup = 0.5, duration = 3.5 }'
+  profilers = { "off", { "go-pprof-scrape", interval = 3 } }, blocks = 6, warmup = 0.5, duration = 3.5 }'
 jv=""
 can async-profiler && jv='{ "async-profiler", interval = 10.1 },'
-can jfr && run java "experiment { name = \"java\", workload = { \"java\", rate = 1000 },
-  profilers = { \"off\", { \"jfr\", when = \"launch\" }, { \"jfr\", when = \"jcmd\" }, $jv }, blocks = 6, warmup = 8, duration = 2 }"
+# JFR switched in each warm JVM (when = signal): process trials of fresh JVMs measured the JIT's
+# uneven warm-up (+-25 points); async-profiler, where installed, in process trials beside it
+can jfr && run java-switchback 'experiment { name = "java-switchback", workload = { "java", rate = 1000 },
+  profilers = { "off", { "jfr", when = "signal" } }, design = "switchback", blocks = 6, warmup = 12, duration = 6,
+  window = 0.5, guard = 0.1 }'
+[ -n "$jv" ] && run java "experiment { name = \"java\", workload = { \"java\", rate = 1000 },
+  profilers = { \"off\", $jv }, blocks = 6, warmup = 8, duration = 2 }"
 can node-cpu-prof && run node 'experiment { name = "node", workload = { "node", rate = 1000 },
   profilers = { "off", { "node-cpu-prof", hz = 99 }, { "pyroscope-node", flush_s = 1, hz = 99 } }, blocks = 6, warmup = 3, duration = 2.5 }'
 

@@ -8,6 +8,7 @@
 #   - both profilers' stacks held against the service's known split (profile_parts, a line in
 #     the summary): read and counted only.  Whether they fall within the sampling bound is the
 #     profilers' accuracy at ~60 samples a trial, not tare's to assert;
+#   - go-pprof switched in one service by SIGUSR2 (switchback): a file per stretch of on windows;
 #   - a service without net/http/pprof under the scraper: the check before the first trial
 #     stops the run, exit 3, with one line naming the URL and the 404; no trial runs.
 . "$ROOT/tests/lib.sh"
@@ -68,6 +69,27 @@ for p in go-pprof-scrape go-pprof; do
 		fail "$p: the parts rank '$got'; want cpuHot first: $(go tool pprof -top -cum "$r"/trials/*-${p}_*/cpu-*.pb.gz 2>&1 | grep -E 'cpu|Total')" ;;
 	esac
 done
+
+# go-pprof switched in one process (switchback, SIGUSR2 to the service): a file per stretch of on
+# windows and one from the warm-up's switch, so never more than the on windows and one, none
+# written while off (a 0.25 s window is shorter than seconds = 5: no rotation), and samples kept
+cat > gosb.lua <<'LUA'
+experiment { name = "gosb", workload = { "go", rate = 300, work_us = 1000 },
+  profilers = { "off", { "go-pprof", seconds = 5 } },
+  design = "switchback", blocks = 1, warmup = 0.5, duration = 2, window = 0.25 }
+LUA
+expect_exit 0 "$TARE" run gosb.lua --no-report
+f=$(ls results/*-gosb/results.json)
+python3 - "$f" <<'PY' || fail "go-pprof by toggle: $out"
+import glob, json, os, sys
+d = json.load(open(sys.argv[1]))
+(t,) = d["trials"]
+assert t["state"] == "ok" and t["profile_samples"] > 0, (t["state"], t["error"], t["profile_samples"])
+on = sum(w["arm"] == 1 for w in t["windows"])
+runs = sum(1 for i, w in enumerate(t["windows"]) if w["arm"] == 1 and (i == 0 or t["windows"][i - 1]["arm"] == 0))
+files = glob.glob(os.path.join(os.path.dirname(sys.argv[1]), t["dir"], "cpu-*.pb.gz"))
+assert len(files) == runs + 1 <= on + 1, (len(files), runs, on)
+PY
 
 # a service without net/http/pprof: the scraper's check (check = 1) finds the 404 before any
 # trial, and the run stops there with exit 3 and one line naming the endpoint

@@ -1,6 +1,6 @@
 # A JVM service and the JDK's profiler (workloads/java.lua, profilers/jfr.lua): a process-design
 # run of off, JFR started with the JVM (-XX:StartFlightRecording) and JFR started on the running
-# JVM by jcmd.
+# JVM by jcmd; and a switchback run of JFR switched inside the JVM (below).
 #   - every trial ok, and both JFR arms counted execution samples (profile_samples > 0);
 #   - the launch arm's flag reached the JVM's command line, and only that arm's;
 #   - the recordings hold the truth: more samples in cpuHot (70% of the work) than in cpuCold
@@ -51,6 +51,27 @@ for rec in "$r"/trials/*/recording.jfr; do
 	cold=$((cold + $(grep -c 'Server\.cpuCold(' samples.txt)))
 done
 [ "$hot" -gt "$cold" ] && [ "$hot" -gt 0 ] || fail "cpuHot in $hot execution samples, cpuCold in $cold: want more in cpuHot"
+# JFR switched in one warm JVM (when = "signal", design = "switchback"): SIGUSR1 to the workload
+# (USR2 is HotSpot's: sent that, this JVM died in SR_handler) starts a recording, the next stops it
+# and writes recording.N.jfr; one stretch in the warm-up (the switch tried once, before the
+# windows), then one per run of on windows: at least 2 files, at most one more than the on windows.
+cat > sig.lua <<'LUA'
+experiment { name = "jfrsig", workload = { "java" }, profilers = { "off", { "jfr", when = "signal" } },
+  design = "switchback", blocks = 1, warmup = 2, duration = 2, window = 0.25, guard = 0.1 }
+LUA
+expect_exit 0 "$TARE" run sig.lua --no-report
+f=$(ls results/*-jfrsig/results.json)
+python3 - "$f" <<'PY' || fail "jfr when=signal: $out"
+import glob, json, os, sys
+d = json.load(open(sys.argv[1]))
+(t,) = d["trials"]
+assert t["state"] == "ok" and t["profile_samples"] > 0, (t["state"], t["error"], t["profile_samples"])
+on = sum(w["arm"] == 1 for w in t["windows"])
+base = os.path.join(os.path.dirname(sys.argv[1]), t["dir"])
+files = glob.glob(os.path.join(base, "recording.*.jfr"))
+assert 2 <= len(files) <= on + 1, (len(files), on)
+assert not os.path.exists(os.path.join(base, "recording.jfr")), "started at launch too"
+PY
 # the server's own stop: exit 0 on SIGTERM
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 java -cp "$BUILD/workloads/java" Server --port "$port" >srv.out 2>&1 &

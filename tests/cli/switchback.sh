@@ -1,5 +1,6 @@
 # Switchback (docs/switchback.md): the profiler switched on and off in windows of one process.
-#   - an adapter without a control is refused for switchback: one line, exit 2;
+#   - an adapter without a control is refused for switchback, and one whose toggle_signal is no
+#     signal's name: one line, exit 2;
 #   - the window schedule replays from the run's seed: two runs with one seed switch alike;
 #   - every pair holds one window of each arm, guards are not measured (the windows' sum is
 #     below the process's window phase), and windows.csv has a row per window;
@@ -20,6 +21,14 @@ expect_exit 2 "$TARE" run refuse.lua
 one_line; contains "profiler nc.lua cannot be switched on and off in one process"; contains 'design = "process"'
 expect_exit 2 "$TARE" run refuse.lua design=sometimes
 one_line; contains "command line: design=sometimes"
+cat > badsig.lua <<'LUA'
+return { description = "a bad toggle signal", control = "toggle", toggle_signal = "USR3" }
+LUA
+cat > badsig-run.lua <<'LUA'
+experiment { name = "badsig", workload = { "cpu" }, profilers = { "off", { "badsig.lua" } }, design = "switchback" }
+LUA
+expect_exit 2 "$TARE" run badsig-run.lua
+one_line; contains "toggle_signal must be one of"
 
 cat > sb.lua <<'LUA'
 experiment { name = "sb", workload = { "cpu" }, profilers = { "off", { "perf", hz = 99 } },

@@ -8,6 +8,13 @@
 //
 // SIGTERM stops the server and exits 0, running the JVM's shutdown hooks on the way (JFR's
 // dumponexit writes its recording in one).
+//
+// -Dtare.jfr.toggle=SETTINGS -Dtare.jfr.file=PREFIX (profilers/jfr.lua, when = "signal"): each
+// SIGUSR1 starts a Flight Recording with the JDK's SETTINGS (default, profile), or stops the one
+// running, which writes PREFIX.N.jfr (N = 0, 1, ...): JFR switched inside one warm JVM, for
+// tare's switchback design, through the jdk.jfr API that services embed it with.  JFR itself is
+// started up (two short recordings, written and deleted) before the server listens, so the first
+// on window pays for recording, not for loading JFR's classes and threads.
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -16,6 +23,7 @@ import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -61,6 +69,57 @@ public final class Server {
 		return x;
 	}
 
+	// The recording SIGUSR1 started, or null; stretches counts the files written.
+	private static jdk.jfr.Recording jfr;
+	private static int stretches;
+
+	private static synchronized void jfrToggle(jdk.jfr.Configuration conf, String prefix) {
+		try {
+			if (jfr == null) {
+				jfr = new jdk.jfr.Recording(conf);
+				jfr.setDestination(Path.of(prefix + "." + stretches++ + ".jfr"));
+				jfr.setDumpOnExit(true);	// stopped by SIGTERM while on: written at exit
+				jfr.start();
+			} else {
+				jfr.stop();	// writes the destination
+				jfr.close();
+				jfr = null;
+			}
+		} catch (IOException | RuntimeException e) {
+			System.err.println("Server: JFR toggle: " + e);
+		}
+	}
+
+	private static void jfrSignal(String settings, String prefix) {
+		jdk.jfr.Configuration conf;
+		try {
+			conf = jdk.jfr.Configuration.getConfiguration(settings);
+		} catch (IOException | java.text.ParseException e) {
+			usage("-Dtare.jfr.toggle: no JFR settings '" + settings + "': " + e.getMessage());
+			return;
+		}
+		if (prefix == null)
+			usage("-Dtare.jfr.toggle needs -Dtare.jfr.file=PREFIX");
+		// Two short recordings written and deleted.  Without them the first toggle's on half second
+		// cost the idle JVM 800 ms of CPU (class loading, JIT), then 160, 50; with one written (or
+		// three never written: 290) 20-30 ms, as every later start does.
+		for (int i = 0; i < 2; i++) {
+			Path warmFile = Path.of(prefix + ".warm.jfr");
+			try (jdk.jfr.Recording warm = new jdk.jfr.Recording(conf)) {
+				warm.setDestination(warmFile);
+				warm.start();
+				Thread.sleep(100);
+				warm.stop();
+				java.nio.file.Files.deleteIfExists(warmFile);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			} catch (IOException e) {
+				usage("-Dtare.jfr.file: " + e);
+			}
+		}
+		sun.misc.Signal.handle(new sun.misc.Signal("USR1"), sig -> jfrToggle(conf, prefix));
+	}
+
 	private static void usage(String why) {
 		System.err.println("Server: " + why + "\nusage: Server --port P [--threads N] [--work-us U] [--body-bytes B]");
 		System.exit(2);
@@ -96,6 +155,11 @@ public final class Server {
 		final long hotNs = workUs * 700L, warmNs = workUs * 200L, coldNs = workUs * 100L;
 		final byte[] body = new byte[bodyBytes];
 		Arrays.fill(body, (byte) 'x');
+
+		// before the port is bound: a port that answers is the workload's ready, and tare may
+		// signal it from then on
+		if (System.getProperty("tare.jfr.toggle") != null)
+			jfrSignal(System.getProperty("tare.jfr.toggle"), System.getProperty("tare.jfr.file"));
 
 		// TCP_NODELAY: the server writes the headers and the body separately, and with Nagle the
 		// body waits for the client's delayed ACK: 40 ms a request, 16 connections at ~350/s.

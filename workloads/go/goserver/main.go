@@ -15,7 +15,9 @@
 // (profilers/go-pprof-scrape.lua, Alloy's pyroscope.scrape) pulls /debug/pprof/profile?seconds=N.
 // With TARE_GO_PPROF_DIR set the service profiles itself (profilers/go-pprof.lua, push-style as
 // Pyroscope's Go SDK does): runtime/pprof's CPU profile into DIR/cpu-NNNN.pb.gz, a new file
-// every TARE_GO_PPROF_SECONDS (default 10) and the last one at exit.
+// every TARE_GO_PPROF_SECONDS (default 10) and the last one at exit.  With TARE_GO_PPROF_TOGGLE=1
+// as well (tare's switchback design) it starts paused, and each SIGUSR2 starts or stops it: a
+// stretch of on windows writes its own files.
 //
 // SIGTERM or SIGINT: stop accepting, finish the requests in flight, write the last profile,
 // exit 0.  A failure to start is one line on stderr and exit 1 (2 for a bad argument).
@@ -119,46 +121,63 @@ func calibrate() {
 var sink uint64
 
 // selfProfile writes rotating CPU profiles into dir until ctx ends, then the last one; it
-// reports its end on done.
-func selfProfile(ctx context.Context, dir string, every time.Duration, done chan<- error) {
+// reports its end on done.  With toggle non-nil it starts paused, and each receive on toggle
+// starts or stops it (a stopped profile is written at once).
+func selfProfile(ctx context.Context, dir string, every time.Duration, toggle <-chan os.Signal, done chan<- error) {
 	n := 0
-	start := func() (*os.File, error) {
+	var f *os.File // the profile being written; nil while paused
+	start := func() error {
 		n++
-		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%04d.pb.gz", n)))
-		if err != nil {
-			return nil, err
+		var err error
+		if f, err = os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%04d.pb.gz", n))); err != nil {
+			return err
 		}
 		if err := rpprof.StartCPUProfile(f); err != nil {
 			f.Close()
-			return nil, err
+			return err
 		}
-		return f, nil
+		return nil
 	}
-	stop := func(f *os.File) error {
+	stop := func() error {
+		if f == nil {
+			return nil
+		}
 		rpprof.StopCPUProfile()
-		return f.Close()
+		err := f.Close()
+		f = nil
+		return err
 	}
-	f, err := start()
-	if err != nil {
-		done <- err
-		return
+	if toggle == nil {
+		if err := start(); err != nil {
+			done <- err
+			return
+		}
 	}
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	for {
+		var err error
 		select {
 		case <-ctx.Done():
-			done <- stop(f)
+			done <- stop()
 			return
+		case <-toggle:
+			if f != nil {
+				err = stop()
+			} else {
+				err = start()
+				tick.Reset(every)
+			}
 		case <-tick.C:
-			if err := stop(f); err != nil {
-				done <- err
-				return
+			if f != nil {
+				if err = stop(); err == nil {
+					err = start()
+				}
 			}
-			if f, err = start(); err != nil {
-				done <- err
-				return
-			}
+		}
+		if err != nil {
+			done <- err
+			return
 		}
 	}
 }
@@ -228,8 +247,13 @@ func main() {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			fatal(1, "TARE_GO_PPROF_DIR: %v", err)
 		}
+		var toggle chan os.Signal
+		if os.Getenv("TARE_GO_PPROF_TOGGLE") == "1" {
+			toggle = make(chan os.Signal, 4)
+			signal.Notify(toggle, syscall.SIGUSR2)
+		}
 		profDone = make(chan error, 1)
-		go selfProfile(ctx, dir, every, profDone)
+		go selfProfile(ctx, dir, every, toggle, profDone)
 	}
 
 	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(*port)))
