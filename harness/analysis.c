@@ -405,6 +405,11 @@ static void sum_trials(const struct experiment *ex, const struct trial_result *t
 		s->request_errors += tr->request_errors;
 		if (tr->profile_samples >= 0)
 			s->profile_counted++, s->profile_empty += tr->profile_samples == 0;
+		if (tr->profile_samples >= 0 && isfinite(tr->profile_expected)) {
+			s->profile_samples += (double)tr->profile_samples, s->profile_expected += tr->profile_expected;
+			s->profile_rated++;
+			s->profile_sparse += tr->profile_expected >= 10 && (double)tr->profile_samples < 0.25 * tr->profile_expected;
+		}
 	}
 }
 

@@ -93,6 +93,10 @@ struct arm_summary {
 	uint64_t requests, request_errors;
 	/* What the profiler recorded (profile_samples): trials counted, those with nothing. */
 	int profile_counted, profile_empty;
+	/* over the trials whose profiler has a rate: its samples and what the rate gives, summed,
+	 * and the trials in which it took under a quarter of that (at least 10 due) */
+	double profile_samples, profile_expected;
+	int profile_rated, profile_sparse;
 	double self_pct;             /* median % of its samples in its own frames; NaN unknown */
 	/* Its profile held against the workload's known split (truth_split): each part's samples
 	 * summed over the trials that counted them, of parts_n in all (0: none counted).  A part of

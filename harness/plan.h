@@ -74,6 +74,7 @@ struct samples_spec {
 	char **argv;
 	char *match;
 	char *what;               /* what one is called, for messages: "samples" */
+	double per_cpu_s;         /* how many it takes a second of the workload's CPU; 0 unknown */
 };
 
 /* The share of a profiler's own samples that land in its own frames (adapter field `self`):

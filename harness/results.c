@@ -95,6 +95,7 @@ const struct json_field trial_fields[] = {
 	TRIAL(half_units, U64),
 	TRIAL(half_cpu_ns, U64),
 	TRIAL(profile_samples, I64),
+	TRIAL(profile_expected, DOUBLE),
 	TRIAL(profile_self_pct, DOUBLE),
 	JSON_FIELD_CODEC(struct trial_result, profile_parts, "profile_parts", &parts_codec),
 	TRIAL(dir, STR),

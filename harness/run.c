@@ -432,6 +432,16 @@ static void check_noise(struct run *r)
 			run_warn(r, "UNRELIABLE: %s recorded no %s in %d of its %d trials: it did not profile the workload "
 				 "(attached to the wrong process? see profile_samples in trials.csv)", cf->label,
 				 cf->samples.what ? cf->samples.what : "samples", a->profile_empty, a->profile_counted);
+		/* A sampler that took under a quarter of what its rate gives over the workload's CPU
+		 * (counted over the measured part alone, so what is due errs low) profiled little of it:
+		 * a CPU timer checked at the kernel's ticks misses a thread that runs in shorter bursts.
+		 * Per trial: it can fail in one process and not the next (Go's runtime/pprof here). */
+		if (a->profile_sparse)
+			run_warn(r, "UNRELIABLE: %s recorded under a quarter of the %s its rate (%g a CPU-second) gives over the "
+				 "workload's measured CPU in %d of its %d trials (%.0f where %.0f were due, in all): it saw little of "
+				 "the workload (a timer checked at the kernel's ticks misses work done in bursts shorter than a "
+				 "tick; see profile_expected in trials.csv)", cf->label, cf->samples.what ? cf->samples.what : "samples",
+				 cf->samples.per_cpu_s, a->profile_sparse, a->profile_rated, a->profile_samples, a->profile_expected);
 		/* A window that begins before the workload is steady measures its warm-up too: a JIT
 		 * compiling, caches filling.  1% is below what a profiler comparison can mistake. */
 		if (a->steady.ok && (a->steady.lo > 0 || a->steady.hi < 0) && fabs(a->steady.est) > 1)

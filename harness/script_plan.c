@@ -716,6 +716,10 @@ static void config_samples(lua_State *L, const struct adapter *a, int opts, stru
 	lua_getfield(L, -1, "what");
 	s->what = xstrdup((v = lua_tostring(L, -1)) ? v : "samples");
 	lua_pop(L, 1);
+	lua_getfield(L, -1, "per_cpu_s");
+	if (!lua_isnil(L, -1) && (!lua_isnumber(L, -1) || !((s->per_cpu_s = lua_tonumber(L, -1)) > 0)))
+		script_raise(L, "%s: samples.per_cpu_s must be a number above 0 (what it records a second of the workload's CPU)", a->path);
+	lua_pop(L, 1);
 	lua_getfield(L, -1, "command");
 	if (!lua_isnil(L, -1))
 		s->argv = strv_from_table(L, -1, a, "samples.command");

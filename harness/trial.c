@@ -1003,6 +1003,18 @@ static void read_folded(struct trial_ctx *t)
 	strv_free(argv);
 }
 
+/* The workload's CPU while the profiler was on and measured: the on windows', or the window's. */
+static uint64_t profiled_cpu_ns(const struct trial_result *tr)
+{
+	uint64_t ns = 0;
+	if (!tr->nwindows)
+		return tr->workload_cpu_ns;
+	for (int w = 0; w < tr->nwindows; w++)
+		if (tr->windows[w].arm == TARE_ARM_ON)
+			ns += tr->windows[w].workload_cpu_ns;
+	return ns;
+}
+
 /* What the profiler recorded, once it has stopped (profile_count.h). */
 static void count_profile(struct trial_ctx *t)
 {
@@ -1014,6 +1026,8 @@ static void count_profile(struct trial_ctx *t)
 		t->tr->profile_samples = profile_count(s, json, argv, t->dir, err, sizeof(err));
 		if (t->tr->profile_samples < 0)
 			tare_warn("trial %d: what %s recorded could not be counted: %s", t->tr->index + 1, t->cf->label, err);
+		else if (s->per_cpu_s > 0)
+			t->tr->profile_expected = s->per_cpu_s * (double)profiled_cpu_ns(t->tr) / 1e9;
 	}
 	free(json);
 	strv_free(argv);
@@ -1062,6 +1076,7 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	tr->started_unix_ns = wall_ns();
 	tr->workload_mem_charged_peak_bytes = tr->profiler_mem_charged_peak_bytes = -1;
 	tr->profile_samples = -1;
+	tr->profile_expected = NAN;
 	tr->profile_self_pct = NAN;
 	tr->profile_parts.n = 0;
 	tr->p50_us = tr->p90_us = tr->p99_us = tr->p999_us = tr->max_us = tr->p99_uncorrected_us = NAN;

@@ -99,6 +99,10 @@ struct trial_result {
 	/* What the profiler recorded over its life, by the adapter's `samples` (samples, blocks,
 	 * events); -1 when unknown (no profiler process, or no way to count given). */
 	int64_t profile_samples;
+	/* ... and what it would have recorded at its rate (`samples.per_cpu_s`) over the workload's
+	 * CPU while it was on: the measured window's (the warm-up's and guards' left out, so this
+	 * errs low); NaN unknown */
+	double profile_expected;
 	/* ... and the % of those samples in its own frames (the adapter's `self`); NaN unknown */
 	double profile_self_pct;
 	/* ... and its samples in each part of the workload's known split, among the samples whose

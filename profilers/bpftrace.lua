@@ -40,5 +40,6 @@ return {
   stop = { signal = "INT", grace = 30 },
   -- a one-liner cannot be paused: attached afresh for each on window (its compile falls in the guard)
   control = "restart",
-  samples = { command = { "cat", "{dir}/profiler.out" }, match = "@samples: ([0-9]+)" },
+  -- profile:hz fires on every CPU; the filter keeps the ticks that find the workload running
+  samples = function(o) return { command = { "cat", "{dir}/profiler.out" }, match = "@samples: ([0-9]+)", per_cpu_s = o.hz } end,
 }

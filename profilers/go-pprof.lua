@@ -33,7 +33,7 @@ return {
   control = "toggle",
   -- what it recorded: the CPU samples in the files the service wrote (the last at its exit: tare
   -- counts after the workload has stopped)
-  samples = { command = { prog, "--count", "{dir}" }, match = '"samples":([0-9]+)' },
+  samples = { command = { prog, "--count", "{dir}" }, match = '"samples":([0-9]+)', per_cpu_s = 100 },  -- runtime/pprof's 100 Hz
   -- its own frames in what it recorded: the SIGPROF handler and the runtime/pprof goroutine
   -- that drains the profile buffer and encodes each file, from `go tool pprof -traces` folded
   -- by profilers/go/pprof-folded.awk.  The signal's delivery is never in a sample.  Counted in

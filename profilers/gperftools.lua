@@ -40,9 +40,9 @@ return {
   end,
   control = "toggle",
   -- its "PROFILE: interrupts/evictions/bytes = N/..." lines, one per profile written, summed
-  samples = { command = { "awk", "/PROFILE: interrupts\\/evictions\\/bytes = / { split($NF, v, \"/\"); n += v[1]; seen = 1 } " ..
+  samples = function(o) return { command = { "awk", "/PROFILE: interrupts\\/evictions\\/bytes = / { split($NF, v, \"/\"); n += v[1]; seen = 1 } " ..
                           "END { if (seen) print \"interrupts \" n }", "{dir}/workload.err" },
-              match = "interrupts ([0-9]+)", what = "interrupts" },
+              match = "interrupts ([0-9]+)", what = "interrupts", per_cpu_s = o.hz } end,
   -- its own frames in what it wrote: the SIGPROF handler's (ProfileHandler, CpuProfiler,
   -- ProfileData), from `go tool pprof -traces` (it reads gperftools' legacy format, and the
   -- binaries by the maps the file holds) folded by profilers/go/pprof-folded.awk.  The handler

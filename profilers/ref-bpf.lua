@@ -49,7 +49,8 @@ return {
   -- what its first type recorded: cpu samples, offcpu blocks, lock contentions, alloc samples
   samples = function(o)
     local what = ({ cpu = "samples", offcpu = "blocks", lock = "contentions", alloc = "samples" })[o.types[1]]
-    return { json = "{dir}/sampler.json", key = "types." .. o.types[1] .. "." .. what, what = what }
+    return { json = "{dir}/sampler.json", key = "types." .. o.types[1] .. "." .. what, what = what,
+             per_cpu_s = o.types[1] == "cpu" and o.hz or nil }
   end,
   -- its own frames in the first type's stacks: BPF programs and the perf event code that runs them
   self = function(o)

@@ -31,7 +31,7 @@ return {
   end,
   -- switchback (docs/switchback.md): --paused, then switched by SIGUSR1 (on) and SIGUSR2 (off)
   control = "signal",
-  samples = { json = "{dir}/sampler.json", key = "samples" },
+  samples = function(o) return { json = "{dir}/sampler.json", key = "samples", per_cpu_s = o.hz } end,
   -- its own frames in the workload's stacks: the kernel's perf event code (context switches of
   -- its per-thread events); the sampling interrupt is never in a sample
   self = { folded = "{dir}/profile.folded", pattern = "(^|;)_*(perf_|x86_pmu)" },

@@ -1,6 +1,8 @@
 # What a run checks about itself:
 #   - each profiler's recording is counted (profile_samples): perf on the workload records
-#     samples, a perf recording something else records none, and the run says UNRELIABLE;
+#     samples, a perf recording something else records none, and the run says UNRELIABLE; and
+#     held against what its rate gives over the workload's CPU (profile_expected): one that took
+#     under a quarter of it is UNRELIABLE too;
 #     the share of perf's samples in its own frames is beside its cost (profile_self_pct);
 #   - perf's and tare's own sampler's stacks held against the cpu workload's known split, 70/20/10
 #     (profile_parts, and a line in the summary); ref's, validated accurate (sample_cpu.sh), must
@@ -22,14 +24,29 @@ return { description = "perf on the wrong process",
   samples = { command = { "perf", "report", "--stats", "-i", "{dir}/perf.data" }, match = "SAMPLE events: *([0-9]+)" },
   stop = { signal = "INT", grace = 10 } }
 LUA
+cat > overclaim.lua <<'LUA'
+-- perf on the workload at 99 Hz, claiming a rate of 9900 a CPU-second: it takes 1% of what it claims
+return { description = "perf that claims 100 times its rate",
+  command = function(o, t) return { "perf", "record", "--quiet", "-F", "99", "-p", t.pids, "-o", t.dir .. "/perf.data" } end,
+  ready = { perf_event_mmaps = 1, timeout = 15 },
+  samples = { command = { "perf", "report", "--stats", "-i", "{dir}/perf.data" }, match = "SAMPLE events: *([0-9]+)", per_cpu_s = 9900 },
+  stop = { signal = "INT", grace = 10 } }
+LUA
 cat > checks.lua <<'LUA'
 experiment { name = "checks", workload = { "cpu" },
-  profilers = { "off", { "perf", hz = 499 }, { "./elsewhere.lua" }, { "ref", hz = 499 } },
+  profilers = { "off", { "perf", hz = 499 }, { "./elsewhere.lua" }, { "ref", hz = 499 }, { "./overclaim.lua" } },
   blocks = 2, warmup = 0.2, duration = 0.5 }
 LUA
 expect_exit 0 "$TARE" run checks.lua --no-report
 contains "UNRELIABLE: ./elsewhere.lua recorded no samples in 2 of its 2 trials"
 printf '%s\n' "$out" | grep -q "UNRELIABLE: perf" && fail "perf on the workload was flagged: $out"
+# what a rate promises over the workload's measured CPU (profile_expected): perf and ref at 499
+# Hz on a CPU burner take at least that (they sample the warm-up too, and the cpu workload never
+# sleeps: 0.5 s of CPU is ~250 due); the one claiming 100 times its rate is flagged
+contains "UNRELIABLE: ./overclaim.lua recorded under a quarter of the samples its rate (9900 a CPU-second) gives over the workload's measured CPU in 2 of its 2 trials"
+printf '%s\n' "$out" | grep -q "UNRELIABLE: ref.*under a quarter" && fail "ref on the workload was flagged: $out"
+[ "$(json "results/$(ls results | grep -- -checks)/results.json" "all(t['profile_expected'] > 100 and t['profile_samples'] >= 0.5 * t['profile_expected'] for t in d['trials'] if t['config'] in (1, 3))")" = True ] ||
+	fail "perf's and ref's samples against their rate: $(json "results/$(ls results | grep -- -checks)/results.json" "[(t['config'], t['profile_samples'], t['profile_expected']) for t in d['trials']]")"
 r=$(ls -d results/*-checks)
 [ "$(json "$r/results.json" "min(t['profile_samples'] for t in d['trials'] if t['config'] == 1)")" -gt 0 ] ||
 	fail "perf at 499 Hz over 0.7 s recorded nothing: $(json "$r/results.json" "[t['profile_samples'] for t in d['trials']]")"
