@@ -8,6 +8,12 @@
 -- No process of its own: tare counts what it recorded after the workload has exited (server.js
 -- closes and exits 0 on SIGTERM, and node writes the profile then).
 --
+-- Switchback (control = "toggle"): tare's node workload is started without --cpu-prof and with
+-- TARE_NODE_CPU_PROF_DIR, and each SIGUSR2 starts V8's profiler (node:inspector's Profiler
+-- domain, which --cpu-prof drives too) or stops it, writing CPU.N.cpuprofile: the same sampler
+-- switched in one warm process, where fresh processes per trial measure V8's JIT warm-up (+-10
+-- points).  The profile's JSON is built and written at each stop, in the guard.
+--
 --   profilers = { "off", { "node-cpu-prof", hz = 1000 } }
 return {
   description = "V8's CPU profiler inside node (--cpu-prof), at a sampling frequency",
@@ -18,7 +24,13 @@ return {
     if not tare.which("node") then return false, "node is not installed: apt-get install nodejs" end
     return true
   end,
+  env = function(o, t)
+    if not t.switchback then return nil end
+    return { TARE_NODE_CPU_PROF_DIR = t.dir, TARE_NODE_CPU_PROF_US = math.max(1, math.floor(1000000 / o.hz + 0.5)) }
+  end,
+  control = "toggle",
   workload_args = function(o, t)
+    if t.switchback then return nil end
     return { "--cpu-prof", "--cpu-prof-dir=" .. t.dir,
              "--cpu-prof-interval=" .. math.max(1, math.floor(1000000 / o.hz + 0.5)) }
   end,

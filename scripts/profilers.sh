@@ -14,8 +14,9 @@
 #   java    the Java service: JFR switched on and off in windows of each warm JVM (a 12 s warm-up
 #           for its JIT, then 6 pairs of 0.5 s windows; scripts/java.lua design=process weighs it
 #           started at launch and by jcmd), async-profiler by process trials where installed;
-#   node    the Node service: V8's --cpu-prof and the Pyroscope Node SDK flushing every second (its
-#           default is 15 s: in a window of 2.5 s that would measure its sampling, never an upload).
+#   node    the Node service: V8's profiler switched by a signal (switchback), and the Pyroscope
+#           Node SDK by process trials, flushing every second (its default is 15 s: in a window
+#           of 2.5 s that would measure its sampling, never an upload).
 # A runtime whose toolchain is missing is left out with a line saying what to install.  Every
 # figure is CPU per request against the same experiment's baseline, with its interval; the
 # summary's "own frames" lines hold each profiler's self-attributed share against its cost.
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	-o) out=$2; shift 2 ;;
 	-q) quiet=-q; shift ;;
-	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "profilers.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 done
@@ -73,8 +74,12 @@ can jfr && run java-switchback 'experiment { name = "java-switchback", workload 
   window = 0.5, guard = 0.1 }'
 [ -n "$jv" ] && run java "experiment { name = \"java\", workload = { \"java\", rate = 1000 },
   profilers = { \"off\", $jv }, blocks = 6, warmup = 8, duration = 2 }"
-can node-cpu-prof && run node 'experiment { name = "node", workload = { "node", rate = 1000 },
-  profilers = { "off", { "node-cpu-prof", hz = 99 }, { "pyroscope-node", flush_s = 1, hz = 99 } }, blocks = 6, warmup = 3, duration = 2.5 }'
+# V8's profiler switched in each process (SIGUSR2: node:inspector's Profiler.start, stop); the
+# Pyroscope SDK's stop is not one to call every window (0.6.4 throws from its timers): process trials
+can node-cpu-prof && run node-switchback 'experiment { name = "node-switchback", workload = { "node", rate = 1000 },
+  profilers = { "off", { "node-cpu-prof", hz = 99 } }, design = "switchback", blocks = 6, warmup = 2, duration = 4, window = 0.5 }'
+can pyroscope-node && run node 'experiment { name = "node", workload = { "node", rate = 1000 },
+  profilers = { "off", { "pyroscope-node", flush_s = 1, hz = 99 } }, blocks = 6, warmup = 3, duration = 2.5 }'
 
 [ -n "$runs" ] || { echo "profilers.sh: no profiler can run here (tare list says why)" >&2; exit 3; }
 # shellcheck disable=SC2086 # one results directory a word

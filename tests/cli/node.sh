@@ -4,6 +4,7 @@
 #     SDK in the server, pushing to the adapter's loopback ingest, through env and a ready file),
 #     2 process blocks: every trial ok, both profilers recorded something, the .cpuprofile is
 #     JSON and its samples name the three work functions;
+#   - node-cpu-prof switched by SIGUSR2 in one process (switchback): a profile per stretch;
 #   - pyroscope-node with an ingest that refuses every upload (503): the run completes, the
 #     trials are ok and ingest.json counts the refusals.
 . "$ROOT/tests/lib.sh"
@@ -66,6 +67,28 @@ for d in sys.argv[1:]:
             count[f] += 1
 assert all(count.values()), count
 print(count)
+PY
+
+# V8's profiler switched in one process (switchback, SIGUSR2: node:inspector's Profiler.start and
+# stop): a CPU.N.cpuprofile per stretch of on windows and one from the warm-up's switch, each a
+# profile V8 wrote (samples in it), and no --cpu-prof file (the flag is for process trials)
+cat > sb.lua <<'LUA'
+experiment { name = "nodesb", workload = { "node", rate = 400, work_us = 300, connections = 4 },
+  profilers = { "off", { "node-cpu-prof", hz = 999 } }, design = "switchback", blocks = 1, warmup = 0.4, duration = 1.5, window = 0.25 }
+LUA
+expect_exit 0 "$TARE" run sb.lua --no-report
+f=$(ls results/*-nodesb/results.json)
+python3 - "$f" <<'PY' || fail "node-cpu-prof by toggle: $out"
+import glob, json, os, sys
+d = json.load(open(sys.argv[1]))
+(t,) = d["trials"]
+assert t["state"] == "ok" and t["profile_samples"] > 0, (t["state"], t["error"], t["profile_samples"])
+w = t["windows"]
+runs = sum(1 for i, x in enumerate(w) if x["arm"] == 1 and (i == 0 or w[i - 1]["arm"] == 0))
+base = os.path.join(os.path.dirname(sys.argv[1]), t["dir"])
+files = glob.glob(os.path.join(base, "*.cpuprofile"))
+assert sorted(os.path.basename(f) for f in files) == [f"CPU.{i}.cpuprofile" for i in range(runs + 1)], (files, runs)
+assert all(json.load(open(f))["samples"] for f in files), "an empty profile"
 PY
 
 # an ingest that refuses every upload: the SDK drops the profiles, the workload is not hurt

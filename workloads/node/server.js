@@ -13,9 +13,14 @@
 // three bodies differ and are called through a table, so each keeps a frame of its own in a
 // profile; their results go into `sink`, printed at exit, so nothing is dead code.
 //
-// Profilers reach it in two ways:
+// Profilers reach it in three ways:
 //   - node flags before server.js (profilers/node-cpu-prof.lua: --cpu-prof); on SIGTERM or SIGINT
 //     it closes the server and exits 0, which makes V8 write the .cpuprofile;
+//   - V8's CPU profiler switched by SIGUSR2 (profilers/node-cpu-prof.lua in tare's switchback
+//     design): with TARE_NODE_CPU_PROF_DIR set, each odd SIGUSR2 starts it through node:inspector's
+//     Profiler domain (what --cpu-prof drives too), every TARE_NODE_CPU_PROF_US µs, and each even
+//     one stops it and writes DIR/CPU.N.cpuprofile (N = 0, 1, ...; one running at exit is written
+//     then).  SIGUSR1 is node's own (it opens the inspector's port);
 //   - the Pyroscope Node SDK (@pyroscope/nodejs, installed by scripts/setup.sh --tests into
 //     workloads/node/node_modules), loaded only when TARE_PYROSCOPE_URL (the server's address) or
 //     TARE_PYROSCOPE_URL_FILE (a file that will hold it: profilers/pyroscope-node.lua's ingest
@@ -164,12 +169,43 @@ function startPyroscope() {
 	return Pyroscope;
 }
 
+// V8's CPU profiler switched by SIGUSR2, when TARE_NODE_CPU_PROF_DIR asks for it; returns a
+// function that writes a profile still running (at exit), or null.
+function cpuProfToggle() {
+	const dir = process.env.TARE_NODE_CPU_PROF_DIR;
+	if (!dir) return null;
+	const us = Number(process.env.TARE_NODE_CPU_PROF_US || 1000);
+	if (!Number.isInteger(us) || us < 1) usage(`TARE_NODE_CPU_PROF_US '${process.env.TARE_NODE_CPU_PROF_US}' is not a whole number of µs`);
+	const inspector = require('node:inspector');
+	const session = new inspector.Session();
+	session.connect();
+	session.post('Profiler.enable');
+	session.post('Profiler.setSamplingInterval', { interval: us });
+	let on = false;
+	let n = 0;
+	// Session.post is synchronous for a session in the same thread: the callback has run on return
+	const stopAndWrite = () => {
+		on = false;
+		session.post('Profiler.stop', (err, res) => {
+			if (err) process.stderr.write(`server.js: Profiler.stop: ${err.message}\n`);
+			else fs.writeFileSync(`${dir}/CPU.${n++}.cpuprofile`, JSON.stringify(res.profile));
+		});
+	};
+	process.on('SIGUSR2', () => {
+		if (on) return stopAndWrite();
+		on = true;
+		session.post('Profiler.start');
+	});
+	return () => { if (on) stopAndWrite(); };
+}
+
 function main() {
 	const cfg = parseArgs(process.argv.slice(2));
 	const body = Buffer.alloc(cfg.bodyBytes, 'x');
 	let requests = 0;
 	calibrate();
 	const pyroscope = startPyroscope();
+	const cpuProfAtExit = cpuProfToggle();
 
 	const server = http.createServer((req, res) => {
 		if (req.url === '/' || req.url.startsWith('/?')) {
@@ -201,6 +237,7 @@ function main() {
 				workload: 'node', requests, work_us: cfg.workUs, pyroscope: !!pyroscope,
 				iterations_per_us: iterationsPerUs, sink,
 			}) + '\n');
+			if (cpuProfAtExit) cpuProfAtExit();
 			// exit, not a return to the loop: --cpu-prof writes its profile at exit
 			process.exit(0);
 		};
