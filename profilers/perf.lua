@@ -43,9 +43,11 @@ return {
   -- too early: nginx forked its worker before the inherited sampling event existed).
   ready = { perf_event_mmaps = 1, timeout = 15 },
   -- what it recorded: perf report --stats counts the SAMPLE records in perf.data (none: no line)
-  -- its cpu-clock samples come at hz a second of the workload's CPU
+  -- its cpu-clock samples come at hz a second of the workload's CPU; restarted, perf.data holds
+  -- its last life alone (each perf moves the one before to perf.data.old), so no rate is held
   samples = function(o)
-    return { command = { "perf", "report", "--stats", "-i", "{dir}/perf.data" }, match = "SAMPLE events: *([0-9]+)", per_cpu_s = o.hz }
+    return { command = { "perf", "report", "--stats", "-i", "{dir}/perf.data" }, match = "SAMPLE events: *([0-9]+)",
+             per_cpu_s = o.switch ~= "restart" and o.hz or nil }
   end,
   -- its own frames in what it recorded: the kernel's perf_* functions running in the workload
   -- (an inherited event switched at each context switch, the tick's rotation); the sampling
