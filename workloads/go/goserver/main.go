@@ -134,6 +134,7 @@ func selfProfile(ctx context.Context, dir string, every time.Duration, toggle <-
 		}
 		if err := rpprof.StartCPUProfile(f); err != nil {
 			f.Close()
+			f = nil
 			return err
 		}
 		return nil
