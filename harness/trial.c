@@ -1037,9 +1037,9 @@ static void count_profile(struct trial_ctx *t)
 
 /* The warm-up.  Switchback: a profiler switched in one process is switched on for the warm-up's
  * third quarter and off again, so that what it costs once falls before the windows: JFR started
- * inside a loaded JVM made its first on window cost 715 us a request against ~380 (the JVM
- * compiling JFR's code), where later ones cost ~10% more.  Not control = "restart": its start-up
- * is paid at every switch, in the guard. */
+ * inside a loaded JVM made its first on window cost 715 us a request against ~380 off (the JVM
+ * compiling JFR's code).  Not control = "restart": its start-up is paid at every switch, in the
+ * guard. */
 static int warm_up(struct trial_ctx *t)
 {
 	uint64_t w = (uint64_t)(t->env->ex->warmup_s * 1e9);

@@ -61,14 +61,10 @@ experiment { name = "jfrsig", workload = { "java" }, profilers = { "off", { "jfr
 LUA
 expect_exit 0 "$TARE" run sig.lua --no-report
 f=$(ls results/*-jfrsig/results.json)
-python3 - "$f" <<'PY' || fail "jfr when=signal: $out"
-import glob, json, os, sys
-d = json.load(open(sys.argv[1]))
-(t,) = d["trials"]
-assert t["state"] == "ok" and t["profile_samples"] > 0, (t["state"], t["error"], t["profile_samples"])
-on = sum(w["arm"] == 1 for w in t["windows"])
-base = os.path.join(os.path.dirname(sys.argv[1]), t["dir"])
-files = glob.glob(os.path.join(base, "recording.*.jfr"))
+PYTHONPATH=$ROOT/tests/cli python3 - "$f" <<'PY' || fail "jfr when=signal: $out"
+import os, sys, switched
+((t, base),) = switched.trials(sys.argv[1])
+on, files = switched.on_windows(t), switched.files(base, "recording.*.jfr")
 assert 2 <= len(files) <= on + 1, (len(files), on)
 assert not os.path.exists(os.path.join(base, "recording.jfr")), "started at launch too"
 PY

@@ -58,12 +58,11 @@ experiment { name = "btsb", workload = { "cpu" }, profilers = { "off", { "bpftra
 LUA
 	expect_exit 0 "$TARE" run btsb.lua --no-report
 	f=$(ls results/*-btsb/results.json)
-	python3 - "$f" <<'PY' || fail "bpftrace by restart: $out"
-import json, os, sys
-d = json.load(open(sys.argv[1]))
-(t,) = d["trials"]
-lives = open(os.path.join(os.path.dirname(sys.argv[1]), t["dir"], "profiler.out")).read().count("@samples:")
-assert t["state"] == "ok" and lives == t["profiler_starts"] >= 2, (t["state"], t["error"], lives, t["profiler_starts"])
+	PYTHONPATH=$ROOT/tests/cli python3 - "$f" <<'PY' || fail "bpftrace by restart: $out"
+import os, sys, switched
+((t, base),) = switched.trials(sys.argv[1])
+lives = open(os.path.join(base, "profiler.out")).read().count("@samples:")
+assert lives == t["profiler_starts"] >= 2, (lives, t["profiler_starts"])
 assert t["profile_samples"] >= 0.5 * t["profile_expected"] > 0, (t["profile_samples"], t["profile_expected"])
 PY
 	;;
@@ -75,20 +74,16 @@ experiment { name = "toggle", workload = { "cpu" }, profilers = { "off", { "gper
 LUA
 	expect_exit 0 "$TARE" run toggle.lua --no-report
 	f=$(ls results/*-toggle/results.json)
-	python3 - "$f" <<'PY' || fail "gperftools by toggle"
-import glob, json, os, sys
-d = json.load(open(sys.argv[1]))
-base = os.path.dirname(sys.argv[1])
-ts = [t for t in d["trials"] if t["label"].startswith("gperftools")]
-assert len(ts) == 2, [t["label"] for t in d["trials"]]
-for t in ts:
-    assert t["state"] == "ok" and t["profile_samples"] > 0, (t["state"], t["error"], t["profile_samples"])
-    on = sum(w["arm"] == 1 for w in t["windows"])
-    files = glob.glob(os.path.join(base, t["dir"], "gperftools.prof.*"))
+	PYTHONPATH=$ROOT/tests/cli python3 - "$f" <<'PY' || fail "gperftools by toggle"
+import os, sys, switched
+ts = switched.trials(sys.argv[1], "gperftools")
+assert len(ts) == 2, [t["label"] for t, _ in ts]
+for t, base in ts:
+    on, files = switched.on_windows(t), switched.files(base, "gperftools.prof.*")
     # 5 pairs in a random order: at least 3 runs of on windows, each its own file, and one more
     # from the warm-up (the switch is tried once before the windows)
     assert 2 <= len(files) <= on + 1, (len(files), on)
-    assert not os.path.exists(os.path.join(base, t["dir"], "gperftools.prof")), "a profile from launch: it was not off"
+    assert not os.path.exists(os.path.join(base, "gperftools.prof")), "a profile from launch: it was not off"
     # its files read one by one (pprof would take the first of several for the binary): the parts
     # counted, every sample of the cpu workload's in one of them
     assert t["profile_parts"] and len(t["profile_parts"]) == 3 and sum(t["profile_parts"]) > 0.9 * t["profile_samples"], (t["profile_parts"], t["profile_samples"])

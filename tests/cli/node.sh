@@ -78,16 +78,11 @@ experiment { name = "nodesb", workload = { "node", rate = 400, work_us = 300, co
 LUA
 expect_exit 0 "$TARE" run sb.lua --no-report
 f=$(ls results/*-nodesb/results.json)
-python3 - "$f" <<'PY' || fail "node-cpu-prof by toggle: $out"
-import glob, json, os, sys
-d = json.load(open(sys.argv[1]))
-(t,) = d["trials"]
-assert t["state"] == "ok" and t["profile_samples"] > 0, (t["state"], t["error"], t["profile_samples"])
-w = t["windows"]
-runs = sum(1 for i, x in enumerate(w) if x["arm"] == 1 and (i == 0 or w[i - 1]["arm"] == 0))
-base = os.path.join(os.path.dirname(sys.argv[1]), t["dir"])
-files = glob.glob(os.path.join(base, "*.cpuprofile"))
-assert sorted(os.path.basename(f) for f in files) == [f"CPU.{i}.cpuprofile" for i in range(runs + 1)], (files, runs)
+PYTHONPATH=$ROOT/tests/cli python3 - "$f" <<'PY' || fail "node-cpu-prof by toggle: $out"
+import json, os, sys, switched
+((t, base),) = switched.trials(sys.argv[1])
+runs, files = switched.on_runs(t), switched.files(base, "*.cpuprofile")
+assert [os.path.basename(f) for f in files] == [f"CPU.{i}.cpuprofile" for i in range(runs + 1)], (files, runs)
 assert all(json.load(open(f))["samples"] for f in files), "an empty profile"
 PY
 
