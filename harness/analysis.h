@@ -81,6 +81,13 @@ struct arm_summary {
 	int processes, pairs;
 	double within_sd, between_sd;
 	struct stats_est carryover;
+	/* The machine's speed beside the windows (gauge.h; gauge_pairs = 0 without it): the spread
+	 * of its log ratio within a pair (points), the share of the total CPU's within-process
+	 * variance that goes with it (r^2) and the slope, and how much slower it ran in on windows
+	 * (percent, combined over processes as the CPU is). */
+	int gauge_pairs;
+	double gauge_sd, gauge_r2, gauge_slope;
+	struct overhead gauge_shift;
 	/* Warm-up: % CPU per unit of the off windows in the first half of each process against
 	 * those of its second half (above 0: the workload was still getting faster). */
 	struct stats_est drift;

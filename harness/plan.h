@@ -171,6 +171,7 @@ struct experiment {
 	int max_blocks;           /* extend an INCONCLUSIVE run up to this many blocks; 0: never */
 	uint64_t seed;
 	int pin;                  /* pin the workload away from the harness when CPUs allow */
+	int gauge;                /* switchback: time a fixed kernel path beside each window (gauge.h) */
 	enum design design;
 	double window_s;          /* switchback: one measured window */
 	double guard_s;           /* switchback: unmeasured time after each switch */

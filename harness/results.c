@@ -117,6 +117,8 @@ const struct json_field window_fields[] = {
 	WINDOW(driver_cpu_ns, U64),
 	WINDOW(machine_busy_ns, U64),
 	WINDOW(machine_steal_ns, U64),
+	WINDOW(gauge_ns, U64),
+	WINDOW(gauge_ops, U64),
 	WINDOW(requests, U64),
 	WINDOW(latency_pairs, INT),
 	WINDOW(p50_us, DOUBLE),
@@ -321,6 +323,17 @@ static const struct json_field arm_switchback_fields[] = {   /* "switchback" */
 	ARM_AS(within_sd, "within_process_sd_pct", DOUBLE),
 	ARM_AS(between_sd, "between_process_sd_pct", DOUBLE),
 };
+/* An estimate in percent with its interval (null bounds where it has none). */
+static json_t *pct_est_json(const struct stats_est *e)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "estimate_pct", json_num_or_null(e->est));
+	json_object_set_new(o, "lo_pct", json_num_or_null(e->ok ? e->lo : NAN));
+	json_object_set_new(o, "hi_pct", json_num_or_null(e->ok ? e->hi : NAN));
+	json_object_set_new(o, "confidence", json_num_or_null(e->conf));
+	return o;
+}
+
 static const struct json_field arm_cross_check_fields[] = {   /* "cpu_total_cross_check" */
 	ARM(bca_lo, DOUBLE),
 	ARM(bca_hi, DOUBLE),
@@ -367,18 +380,18 @@ json_t *results_summary_json(const struct run *r)
 			json_set_fields(j, arm_counter_ratio_fields, NFIELDS(arm_counter_ratio_fields), a, 0);
 		}
 		if (r->ex->design == DESIGN_SWITCHBACK && c != plan_baseline(r->ex, cf->workload)) {
-			json_t *sb = json_from_fields(arm_switchback_fields, NFIELDS(arm_switchback_fields), a), *co = json_object();
-			json_object_set_new(co, "estimate_pct", json_num_or_null(a->carryover.est));
-			json_object_set_new(co, "lo_pct", json_num_or_null(a->carryover.ok ? a->carryover.lo : NAN));
-			json_object_set_new(co, "hi_pct", json_num_or_null(a->carryover.ok ? a->carryover.hi : NAN));
-			json_object_set_new(co, "confidence", json_num_or_null(a->carryover.conf));
-			json_object_set_new(sb, "carryover", co);
-			co = json_object();
-			json_object_set_new(co, "estimate_pct", json_num_or_null(a->drift.est));
-			json_object_set_new(co, "lo_pct", json_num_or_null(a->drift.ok ? a->drift.lo : NAN));
-			json_object_set_new(co, "hi_pct", json_num_or_null(a->drift.ok ? a->drift.hi : NAN));
-			json_object_set_new(co, "confidence", json_num_or_null(a->drift.conf));
-			json_object_set_new(sb, "warmup_drift", co);
+			json_t *sb = json_from_fields(arm_switchback_fields, NFIELDS(arm_switchback_fields), a);
+			json_object_set_new(sb, "carryover", pct_est_json(&a->carryover));
+			json_object_set_new(sb, "warmup_drift", pct_est_json(&a->drift));
+			if (a->gauge_pairs) {
+				json_t *g = json_object();
+				json_object_set_new(g, "pairs", json_integer(a->gauge_pairs));
+				json_object_set_new(g, "pair_sd_pct", json_num_or_null(a->gauge_sd));
+				json_object_set_new(g, "r2_with_cpu", json_num_or_null(a->gauge_r2));
+				json_object_set_new(g, "slope", json_num_or_null(a->gauge_slope));
+				json_object_set_new(g, "slower_when_on", pct_est_json(&a->gauge_shift.e));
+				json_object_set_new(sb, "gauge", g);
+			}
 			json_object_set_new(j, "switchback", sb);
 		} else if (c != plan_baseline(r->ex, cf->workload)) {
 			json_t *x = json_from_fields(arm_cross_check_fields, NFIELDS(arm_cross_check_fields), a), *u = json_object();
@@ -415,6 +428,7 @@ static const struct json_field plan_fields[] = {
 	PLAN(timeout_s, DOUBLE, 0),
 	PLAN(seed, U64, 0),
 	PLAN(pin, BOOL, 0),
+	PLAN(gauge, BOOL, 0),
 	JSON_FIELD_ENUM(struct experiment, design, "design", design_names, DESIGN_PROCESS),
 	JSON_FIELD_IN(struct experiment, window_s, FIELD_DOUBLE, 0, PLAN_SWITCHBACK),
 	JSON_FIELD_IN(struct experiment, guard_s, FIELD_DOUBLE, 0, PLAN_SWITCHBACK),

@@ -344,6 +344,15 @@ void run_print_summary(FILE *f, const struct run *r)
 			fprintf(f, "%s: spread of one pair %.2f points within a process, %.2f between processes%s\n",
 				ex->configs[c].label, a->within_sd, isfinite(a->between_sd) ? a->between_sd : 0.0,
 				a->processes == 1 ? " (one process: the interval is within-process only)" : "");
+			if (a->gauge_pairs >= 2 && isfinite(a->gauge_r2)) {
+				char shift[128] = "";
+				if (a->gauge_shift.e.ok)
+					snprintf(shift, sizeof(shift), "; it ran %+.2f%% [%+.2f, %+.2f] slower in on windows",
+						 a->gauge_shift.e.est, a->gauge_shift.e.lo, a->gauge_shift.e.hi);
+				fprintf(f, "%s: the machine's speed (gauge) moved %.1f%% between the windows of a pair and goes "
+					"with %.0f%% of the CPU's spread%s\n", ex->configs[c].label, a->gauge_sd,
+					100 * a->gauge_r2, shift);
+			}
 		}
 	} else {
 		fprintf(f, "\nCPU overhead is CPU per %s against the same block's baseline trial, split into the\n"

@@ -59,6 +59,8 @@ int script_describe(const char *script, FILE *out)
 			"                and off in windows of one process: duration is per process; docs/switchback.md)\n"
 			"  window=S      switchback: seconds of one measured window (default 0.25)\n"
 			"  guard=S       switchback: unmeasured seconds after each switch (default 0.01)\n"
+			"  gauge=BOOL    switchback: time a fixed kernel path beside each window, the machine's\n"
+			"                speed, read in the summary (default true)\n"
 			"  name=NAME     the run's name in results/<stamp>-<name>/\n");
 	}
 	lua_close(L);

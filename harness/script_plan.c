@@ -21,7 +21,7 @@
 
 const char *const script_core_keys[] = {
 	"name", "blocks", "warmup", "duration", "units", "seed", "timeout", "pin", "confidence", "budget", "max_blocks",
-	"counters", "design", "window", "guard", NULL,
+	"counters", "design", "window", "guard", "gauge", NULL,
 };
 
 static int is_array(lua_State *L, int idx)
@@ -940,6 +940,25 @@ static const char *core_override(struct script_ctx *c, lua_State *L, const char 
 	return v;
 }
 
+/* A yes/no core key: from the command line (true/false, 1/0, yes/no, on/off) or the table. */
+static int core_bool(struct script_ctx *c, lua_State *L, int t, const char *key, int dflt)
+{
+	const char *s = core_override(c, L, key);
+	int v = dflt;
+	if (s) {
+		if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "on"))
+			return 1;
+		if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "off"))
+			return 0;
+		script_raise(L, "command line: %s=%s: expected true or false", key, s);
+	}
+	lua_getfield(L, t, key);
+	if (!lua_isnil(L, -1))
+		v = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	return v;
+}
+
 static double core_number(lua_State *L, struct script_ctx *c, int t, const char *key, double dflt, double min, double max, const char *unit)
 {
 	const char *s = core_override(c, L, key);
@@ -1093,16 +1112,8 @@ static int build_plan(lua_State *L)
 			lua_pop(L, 1);
 		}
 	}
-	{
-		const char *pin = core_override(c, L, "pin");
-		if (pin)
-			ex->pin = !strcmp(pin, "true") || !strcmp(pin, "1") || !strcmp(pin, "yes") || !strcmp(pin, "on");
-		else {
-			lua_getfield(L, t, "pin");
-			ex->pin = lua_isnil(L, -1) ? 1 : lua_toboolean(L, -1);
-			lua_pop(L, 1);
-		}
-	}
+	ex->pin = core_bool(c, L, t, "pin", 1);
+	ex->gauge = core_bool(c, L, t, "gauge", 1);
 
 	{
 		const char *d = core_override(c, L, "design"), *where = d ? "command line: " : c->where;

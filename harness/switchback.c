@@ -10,10 +10,14 @@
 
 #define NCPU_METRICS (MET_CPU_UNATTRIBUTED + 1)
 #define NMETRICS (MET_P99 + 1)    /* memory, throughput and p99.9 have no per-window figure */
+#define SLOT_GAUGE NMETRICS       /* beside them, the gauge's log ratio on/off (gauge.h) */
+#define NSLOTS (SLOT_GAUGE + 1)
+#define GAUGE_MIN_OPS 32          /* a window's gauge with fewer round trips is not read */
 
 struct window_unit {
 	double w, p, u, t;        /* CPU per unit of work (ns), t = w + p + u */
 	double rate;              /* units per second */
+	double gauge;             /* CPU per round trip of the gauge (ns); NaN without one */
 };
 
 static int window_unit(const struct trial_result *tr, const struct window_result *wr, struct window_unit *o)
@@ -27,6 +31,7 @@ static int window_unit(const struct trial_result *tr, const struct window_result
 	o->u = (double)wr->unattributed_ns / work;
 	o->t = o->w + o->p + o->u;
 	o->rate = work / wr->wall_s;
+	o->gauge = wr->gauge_ops >= GAUGE_MIN_OPS ? (double)wr->gauge_ns / (double)wr->gauge_ops : NAN;
 	return o->t > 0 && o->w + o->p > 0 ? 0 : -1;
 }
 
@@ -50,6 +55,7 @@ static int trial_pairs(const struct trial_result *tr, double *d, int cap)
 		d[MET_P50 * cap + n] = on->p50_us - off->p50_us;   /* NaN where a window has too few */
 		d[MET_P90 * cap + n] = on->p90_us - off->p90_us;
 		d[MET_P99 * cap + n] = on->p99_us - off->p99_us;
+		d[SLOT_GAUGE * cap + n] = log(u1.gauge / u0.gauge);   /* NaN where either has none */
 		n++;
 	}
 	return n;
@@ -65,14 +71,16 @@ static int process_estimate(const double *d, int n, double *y)
 	return 0;
 }
 
+/* One metric (or slot) of a configuration's pairs, per process and combined over processes,
+ * into o; a log ratio (total CPU, the gauge) comes out as percent.  With spread, the arm's
+ * processes, pairs and spreads are set from it. */
 static void estimate_metric(const struct trial_result *trials, int ntrials, int config, int metric, double conf,
-			    struct arm_summary *s, int set_spread)
+			    struct overhead *o, struct arm_summary *spread)
 {
 	double *y = xcalloc((size_t)ntrials + 1, sizeof(double)), *se = xcalloc((size_t)ntrials + 1, sizeof(double));
 	int *np = xcalloc((size_t)ntrials + 1, sizeof(int));
 	double ss = 0, tau2 = NAN, pooled = NAN;
 	int k = 0, pairs = 0, df = 0;
-	struct overhead *o = &s->m[metric];
 	const double *single = NULL;
 	double *keep = NULL;
 	int single_n = 0;
@@ -82,10 +90,11 @@ static void estimate_metric(const struct trial_result *trials, int ntrials, int 
 		double *d;
 		if (tr->config != config || tr->state != TRIAL_OK || tr->nwindows < 2)
 			continue;
-		d = xcalloc((size_t)cap * NMETRICS, sizeof(double));
+		d = xcalloc((size_t)cap * NSLOTS, sizeof(double));
 		n = trial_pairs(tr, d, cap);
 		{
-			/* latency pairs exist only where both windows had enough requests */
+			/* latency pairs exist only where both windows had enough requests, the gauge's
+			 * where both had one */
 			double *v = d + metric * cap;
 			int m = 0;
 			for (int j = 0; j < n; j++)
@@ -126,22 +135,61 @@ static void estimate_metric(const struct trial_result *trials, int ntrials, int 
 		memset(&o->e, 0, sizeof(o->e));
 		o->e.est = o->e.lo = o->e.hi = NAN;
 	}
-	if (metric == MET_CPU_TOTAL && k > 0) {
+	if ((metric == MET_CPU_TOTAL || metric == SLOT_GAUGE) && k > 0) {
 		o->e.est = 100 * expm1(o->e.est);
 		o->e.lo = 100 * expm1(o->e.lo);
 		o->e.hi = 100 * expm1(o->e.hi);
 	}
 	o->significant = o->e.ok && (o->e.lo > 0 || o->e.hi < 0);
-	if (set_spread) {
-		s->processes = k;
-		s->pairs = pairs;
-		s->within_sd = 100 * sqrt(pooled);
-		s->between_sd = isfinite(tau2) ? 100 * sqrt(tau2) : NAN;
+	if (spread) {
+		spread->processes = k;
+		spread->pairs = pairs;
+		spread->within_sd = 100 * sqrt(pooled);
+		spread->between_sd = isfinite(tau2) ? 100 * sqrt(tau2) : NAN;
 	}
 	free(keep);
 	free(y);
 	free(se);
 	free(np);
+}
+
+/* How the pairs' total CPU moves with the machine's speed (gauge.h): the spread of the gauge's
+ * log ratio within a pair, and the share of the total's within-process variance that goes with
+ * it (r^2 of the two, each centred on its process's mean).  Read, never used to adjust: the
+ * gauge runs on the workload's CPUs, so a profiler can move it too (gauge_shift says by how
+ * much), and an adjustment would then take part of the profiler's cost away. */
+static void gauge_fit(const struct trial_result *trials, int ntrials, int config, struct arm_summary *s)
+{
+	double sxy = 0, sxx = 0, syy = 0;
+	int n = 0, df = 0;
+	for (int i = 0; i < ntrials; i++) {
+		const struct trial_result *tr = &trials[i];
+		int cap = tr->nwindows / 2 + 1, m = 0, np;
+		double *d, *x, *y, mx = 0, my = 0;
+		if (tr->config != config || tr->state != TRIAL_OK || tr->nwindows < 2)
+			continue;
+		d = xcalloc((size_t)cap * NSLOTS, sizeof(double));
+		np = trial_pairs(tr, d, cap);
+		x = d + SLOT_GAUGE * cap, y = d + MET_CPU_TOTAL * cap;
+		for (int j = 0; j < np; j++)
+			if (isfinite(x[j]) && isfinite(y[j]))
+				x[m] = x[j], y[m] = y[j], mx += x[j], my += y[j], m++;
+		if (m >= 2) {
+			mx /= m, my /= m;
+			for (int j = 0; j < m; j++) {
+				sxy += (x[j] - mx) * (y[j] - my);
+				sxx += (x[j] - mx) * (x[j] - mx);
+				syy += (y[j] - my) * (y[j] - my);
+			}
+			df += m - 1;
+			n += m;
+		}
+		free(d);
+	}
+	s->gauge_pairs = n;
+	s->gauge_sd = df > 0 ? 100 * sqrt(sxx / df) : NAN;
+	s->gauge_r2 = sxx > 0 && syy > 0 ? sxy * sxy / (sxx * syy) : NAN;
+	s->gauge_slope = sxx > 0 ? sxy / sxx : NAN;
 }
 
 /* The off windows of one process as log CPU per unit, centred on the process's median (processes
@@ -267,6 +315,8 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 		s->p50_us = s->p90_us = s->p99_us = s->p999_us = s->achieved_rate = s->target_rate = NAN;
 		s->within_sd = s->between_sd = NAN;
 		s->carryover.est = s->carryover.lo = s->carryover.hi = NAN;
+		s->gauge_shift.e.est = s->gauge_shift.e.lo = s->gauge_shift.e.hi = NAN;
+		s->gauge_sd = s->gauge_r2 = s->gauge_slope = NAN;
 		s->drift.est = s->drift.lo = s->drift.hi = NAN;
 		for (int m = 0; m < MET_COUNT; m++)
 			s->m[m].e.est = s->m[m].e.lo = s->m[m].e.hi = NAN;
@@ -310,7 +360,10 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 			continue;
 		for (int m = 0; m < NMETRICS; m++)
 			if (m < NCPU_METRICS || m >= MET_P50)
-				estimate_metric(trials, ntrials, c, m, conf, s, m == MET_CPU_TOTAL);
+				estimate_metric(trials, ntrials, c, m, conf, &s->m[m], m == MET_CPU_TOTAL ? s : NULL);
+		gauge_fit(trials, ntrials, c, s);
+		if (s->gauge_pairs >= 2)
+			estimate_metric(trials, ntrials, c, SLOT_GAUGE, conf, &s->gauge_shift, NULL);
 		s->has_latency = s->m[MET_P50].n > 0;
 		carryover(trials, ntrials, c, &s->carryover);
 		off_shift(trials, ntrials, c, pick_first_half, &s->drift);

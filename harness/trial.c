@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gauge.h"
 #include "hist.h"
 #include "inplace.h"
 #include "proc.h"
@@ -37,6 +38,7 @@ struct snapshot {
 	struct procstat ps;
 	struct counter_snap counters;
 	struct metrics_snap m;    /* in place, with metrics: the service's endpoint read */
+	uint64_t gauge_ns, gauge_ops;
 };
 
 /* A process tare starts in a trial, in a cgroup of its own: the workload, the profiler, the
@@ -70,6 +72,7 @@ struct trial_ctx {
 	int in_place;             /* the workload is a service running already (attach_workload) */
 	struct service_metrics metrics;   /* its Prometheus endpoint, when has_metrics */
 	int has_metrics;
+	struct gauge *gauge;      /* switchback: the machine's speed per window (gauge.h) */
 	struct trial_counters *counters_out;
 };
 
@@ -150,6 +153,7 @@ static void snap(struct trial_ctx *t, struct snapshot *s)
 		counters_snapshot(t->env->counters, &s->counters);
 	cgroup_cpu_of(&t->w.cg, wpids, nw, &s->w);
 	s->units = units_read(&t->units);
+	gauge_read(t->gauge, &s->gauge_ns, &s->gauge_ops);
 	s->t_ns = now_ns();
 	free(wpids);
 }
@@ -731,6 +735,8 @@ static void window_record(const struct snapshot *a, const struct snapshot *b, ui
 	w->unattributed_ns = machine_between(a, b, &d, &kthreads_ns);
 	w->machine_busy_ns = procstat_busy_ns(&d);
 	w->machine_steal_ns = d.steal_ns;
+	w->gauge_ns = b->gauge_ns - a->gauge_ns;
+	w->gauge_ops = b->gauge_ops - a->gauge_ops;
 }
 
 /* In place: a pair with a window whose metrics could not be read (a scrape failed or timed
@@ -763,6 +769,12 @@ static int run_windows(struct trial_ctx *t)
 	struct prom_hist *lat = t->has_metrics ? xcalloc((size_t)n, sizeof(*lat)) : NULL;
 	tr->windows = xcalloc((size_t)n, sizeof(*tr->windows));
 	t->arm = TARE_ARM_OFF;   /* switchable profilers start paused */
+	if (ex->gauge) {
+		char err[256];
+		/* where tare pinned the workload, its CPUs; else every CPU the service may run on */
+		if (!(t->gauge = gauge_start(t->env->pin_workload ? &t->env->workload_cpus : NULL, err, sizeof(err))))
+			tare_warn("trial %d: %s: its windows have no gauge of the machine's speed", tr->index + 1, err);
+	}
 	for (int w = 0; w < n; w++) {
 		struct window_result *wr = &tr->windows[w];
 		struct snapshot a, b;
@@ -795,6 +807,8 @@ static int run_windows(struct trial_ctx *t)
 		metrics_snap_free(&b.m);
 		tr->nwindows = w + 1;
 	}
+	gauge_stop(t->gauge);
+	t->gauge = NULL;
 	tr->nwindows -= tr->nwindows % 2;    /* whole pairs only */
 	if (t->has_metrics) {
 		char err[256];

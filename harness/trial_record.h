@@ -30,6 +30,8 @@ struct window_result {
 	uint64_t units;
 	uint64_t workload_cpu_ns, profiler_cpu_ns, unattributed_ns, driver_cpu_ns;
 	uint64_t machine_busy_ns, machine_steal_ns;
+	/* the gauge's round trips in the window and their CPU time (gauge.h); 0 without it */
+	uint64_t gauge_ns, gauge_ops;
 	/* a load driver's requests sent and answered inside the window, and their latency from
 	 * the intended send time, of this window's arm over latency_pairs consecutive pairs from
 	 * this window's own (the fewest whose windows hold 10/(1-p) requests for a p99); in a

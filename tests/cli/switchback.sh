@@ -79,6 +79,28 @@ for t in json.load(open(sys.argv[1]))["trials"]:
             first, acc = i + 1, [0, 0]
 PY
 
+# the gauge (harness/gauge.h): a fixed kernel path timed beside every window, on the workload's
+# CPU (idle-class: the server leaves it most of the CPU); read in the summary, never used to adjust
+python3 - "$fl" <<'PY' || fail "gauge: $(json "$fl" '[(w["gauge_ops"], w["gauge_ns"]) for t in d["trials"] for w in t["windows"]], d["summary"]["arms"][1]["switchback"]')"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["plan"]["gauge"] is True
+for w in d["trials"][0]["windows"]:
+    assert w["gauge_ops"] >= 32 and 100 < w["gauge_ns"] / w["gauge_ops"] < 1e6, w
+g = d["summary"]["arms"][1]["switchback"]["gauge"]
+assert g["pairs"] == 5 and 0 <= g["r2_with_cpu"] <= 1 and g["pair_sd_pct"] > 0, g
+s = g["slower_when_on"]
+# one process of 5 pairs: an estimate, and an interval only where 5 pairs can give one
+assert s["estimate_pct"] is not None and (s["lo_pct"] is None or s["lo_pct"] <= s["estimate_pct"] <= s["hi_pct"]), s
+PY
+contains "the machine's speed (gauge) moved"
+expect_exit 0 "$TARE" run lat.lua --no-report -o lat-nogauge gauge=false
+fl=$(ls lat-nogauge/*-lat/results.json)
+[ "$(json "$fl" 'd["plan"]["gauge"], sum(w["gauge_ops"] for t in d["trials"] for w in t["windows"]), "gauge" in d["summary"]["arms"][1]["switchback"]')" = "False 0 False" ] ||
+	fail "gauge=false still gauged: $(json "$fl" 'd["summary"]["arms"][1]["switchback"]')"
+expect_exit 2 "$TARE" run lat.lua gauge=maybe
+one_line; contains "command line: gauge=maybe: expected true or false"
+
 # tare compare of two switchback runs: the overhead's change from the two runs' estimates
 expect_exit 0 "$TARE" compare a/*-sb b/*-sb --format json
 printf '%s\n' "$out" > cmp.json
