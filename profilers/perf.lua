@@ -23,8 +23,19 @@ return {
     return true
   end,
   command = function(o, t)
-    local argv = { "perf", "record", "--quiet", "-F", o.hz, "--call-graph", o.callgraph,
-                   "-p", t.pids, "-o", t.dir .. "/perf.data" }
+    local args = { "--quiet", "-F", o.hz, "--call-graph", o.callgraph, "-p", t.pids }
+    if t.switchback and o.switch == "restart" then
+      -- a file a life, perf.1.data, perf.2.data...: perf moves an existing perf.data to
+      -- perf.data.old, so the third life would have lost the first.  sh picks the next name and
+      -- execs perf, which keeps its PID for the ready check and the stop signal.
+      local argv = { "sh", "-c", 'n=1; while [ -e "$0/perf.$n.data" ]; do n=$((n+1)); done; ' ..
+                     'exec perf record "$@" -o "$0/perf.$n.data"', t.dir }
+      for _, a in ipairs(args) do argv[#argv + 1] = a end
+      return argv
+    end
+    local argv = { "perf", "record" }
+    for _, a in ipairs(args) do argv[#argv + 1] = a end
+    for _, a in ipairs({ "-o", t.dir .. "/perf.data" }) do argv[#argv + 1] = a end
     if t.switchback and o.switch == "fifo" then
       -- start with the events disabled; tare enables and disables them through the FIFOs
       for _, a in ipairs({ "-D", "-1", "--control",
@@ -42,19 +53,22 @@ return {
   -- its rings, which it does after opening every event (the first of its 4-6 descriptors came
   -- too early: nginx forked its worker before the inherited sampling event existed).
   ready = { perf_event_mmaps = 1, timeout = 15 },
-  -- what it recorded: perf report --stats counts the SAMPLE records in perf.data (none: no line)
-  -- its cpu-clock samples come at hz a second of the workload's CPU; restarted, perf.data holds
-  -- its last life alone (each perf moves the one before to perf.data.old), so no rate is held
+  -- what it recorded: perf report --stats counts the SAMPLE records of each file (its first
+  -- such line is the file's own), summed over a restarted perf's lives; its cpu-clock samples
+  -- come at hz a second of the workload's CPU
   samples = function(o)
-    return { command = { "perf", "report", "--stats", "-i", "{dir}/perf.data" }, match = "SAMPLE events: *([0-9]+)",
-             per_cpu_s = o.switch ~= "restart" and o.hz or nil }
+    return { command = { "sh", "-c", 'for f in "$0"/perf.data "$0"/perf.[0-9]*.data; do [ -e "$f" ] || continue; ' ..
+                         'perf report --stats -i "$f" 2>/dev/null | grep -m1 "SAMPLE events:"; done | ' ..
+                         'awk \'{ n += $3; seen = 1 } END { if (seen) print "SAMPLE events: " n }\'', "{dir}" },
+             match = "SAMPLE events: *([0-9]+)", per_cpu_s = o.hz }
   end,
   -- its own frames in what it recorded: the kernel's perf_* functions running in the workload
   -- (an inherited event switched at each context switch, the tick's rotation); the sampling
   -- interrupt itself is never in a sample.  perf script's stacks folded (leaf last) by awk.
-  self = { command = { "sh", "-c", "perf script -i {dir}/perf.data -F ip,sym 2>/dev/null | " ..
+  self = { command = { "sh", "-c", 'for f in "$0"/perf.data "$0"/perf.[0-9]*.data; do [ -e "$f" ] || continue; ' ..
+                       'perf script -i "$f" -F ip,sym 2>/dev/null; echo; done | ' ..
                        "awk 'NF == 0 { if (s != \"\") c[s]++; s = \"\"; next } " ..
-                       "{ s = (s == \"\") ? $2 : $2 \";\" s } END { if (s != \"\") c[s]++; for (k in c) print k, c[k] }'" },
+                       "{ s = (s == \"\") ? $2 : $2 \";\" s } END { if (s != \"\") c[s]++; for (k in c) print k, c[k] }'", "{dir}" },
            pattern = "(^|;)_*(perf_|x86_pmu)" },
   -- SIGINT makes perf record finish writing perf.data.
   stop = { signal = "INT", grace = 30 },

@@ -2,7 +2,8 @@
 # started for each on window and stopped before the next off window.
 #   - it starts once per run of consecutive on windows (profiler_starts in the trial record);
 #   - no off window holds any of its CPU: it has exited before an off window begins;
-#   - what it wrote is a real profile (perf.data that perf script reads);
+#   - what it wrote is a real profile, a perf.N.data a life that perf script reads, and its
+#     samples are summed over the lives and held to the rate;
 #   - nothing is left behind.
 . "$ROOT/tests/lib.sh"
 need_root
@@ -28,7 +29,23 @@ for t in d["trials"]:
     assert all(c == 0 for c in off), ("profiler CPU in an off window", off)
     assert t["profiler_cpu_total_ns"] > 0, t
 PY
-n=$(perf script -i results/*-rs/trials/002-*/perf.data 2>/dev/null | grep -c 'cpu-clock')
-[ "$n" -gt 0 ] || fail "the last perf attached wrote no samples"
+# a file a life, each a profile perf script reads; their samples summed and held to the rate
+d=$(ls -d results/*-rs/trials/002-*)
+lives=$(json "$f" 'd["trials"][1]["profiler_starts"]')
+[ "$(ls "$d" | grep -c '^perf\.[0-9]*\.data$')" -eq "$lives" ] || fail "want $lives perf.N.data: $(ls "$d")"
+total=0
+for p in "$d"/perf.[0-9]*.data; do
+	n=$(perf script -i "$p" 2>/dev/null | grep -c 'cpu-clock')
+	[ "$n" -gt 0 ] || fail "$p: no samples"
+	total=$((total + n))
+done
+[ "$(json "$f" 'd["trials"][1]["profile_samples"]')" -eq "$total" ] ||
+	fail "profile_samples $(json "$f" 'd["trials"][1]["profile_samples"]') is not the $total samples of its files"
+python3 - "$f" <<'PY' || fail "rate: $(json "$f" '[(t["profile_samples"], t["profile_expected"]) for t in d["trials"]]')"
+import json, sys
+for t in json.load(open(sys.argv[1]))["trials"]:
+    # ~0.3 s of a busy CPU on at 999 Hz: ~300 due; a quarter is what the run calls unreliable
+    assert t["profile_expected"] > 40 and t["profile_samples"] >= t["profile_expected"] / 4, t
+PY
 no_leftovers $pid
 exit 0
