@@ -70,7 +70,7 @@ static void *gauge_thread(void *arg)
 	CPU_ZERO(&one);
 	CPU_SET(c->cpu, &one);
 	/* Where either fails the gauge still reads a speed, of another CPU or at normal priority:
-	 * the covariate is weaker, never wrong. */
+	 * a weaker reading, never a wrong one. */
 	pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
 	pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	while (poll(&stop, 1, GAUGE_PERIOD_MS) == 0) {

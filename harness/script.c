@@ -401,16 +401,22 @@ static void push_parsed_scalar(lua_State *L, const char *owner, const struct opt
 		return;
 	}
 	case K_BOOLEAN:
-		if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on") || !strcmp(s, "1"))
-			lua_pushboolean(L, 1);
-		else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off") || !strcmp(s, "0"))
-			lua_pushboolean(L, 0);
-		else
+		if (script_bool_word(s) < 0)
 			script_raise(L, "%s: option %s: '%s' is not true or false", owner, d->name, s);
+		lua_pushboolean(L, script_bool_word(s));
 		return;
 	default:
 		lua_pushstring(L, s);
 	}
+}
+
+int script_bool_word(const char *s)
+{
+	if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on") || !strcmp(s, "1"))
+		return 1;
+	if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off") || !strcmp(s, "0"))
+		return 0;
+	return -1;
 }
 
 /* Parse NAME=VALUE's value for d, validate it, push it. */

