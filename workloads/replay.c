@@ -19,7 +19,16 @@
  * 1 ms late), with the thread's timer slack at 1 ns (the default 50 us would let the kernel
  * send that late).  A timerfd did the same with a timerfd_settime and a read per request:
  * together a quarter of the driver's CPU at 20,000 requests/s in a VM; it stays for kernels
- * without epoll_pwait2 (before 5.11).  Requests go
+ * without epoll_pwait2 (before 5.11).
+ *
+ * A reply is complete when its last byte reached the driver's socket: the kernel's receive
+ * timestamp (SO_TIMESTAMPNS) of the segment that carried it, not the moment the driver read it.
+ * So the driver need not wake for each reply: while the next send is under REPLAY_HARVEST_NS
+ * away and a connection is free for it, it sleeps until that send and first collects whatever
+ * replies came in meanwhile (epoll with no wait).  One wake-up per request instead of two, at
+ * no cost in latency: the driver's own wake-up delay is not in the figures at all (it is in a
+ * tool that timestamps on read).  A backlog (every connection busy), a half-written request or
+ * a kernel without the timestamp makes it wait on the replies again.  Requests go
  * out with write(2)/writev(2), never send(2): the calibration shim interposes send() to delay
  * the server's replies, and must not touch the driver's requests if it is preloaded here too.
  *
@@ -75,6 +84,9 @@
 #define REPLAY_READ_BYTES	65536
 #define REPLAY_MAX_EVENTS	64
 #define REPLAY_HTTP_HEAD_BYTES	8192	/* a longer status line and headers is a malformed reply */
+/* Sleep through replies when the next send is closer than this: a free connection's reply
+ * waits at most this long to be read (its time is the kernel's, so only the read is late). */
+#define REPLAY_HARVEST_NS	1000000
 
 enum replay_conn_state { CONN_DOWN, CONN_CONNECTING, CONN_IDLE, CONN_BUSY };
 
@@ -128,7 +140,9 @@ static struct trace trace;
 static struct replay_conn *conns;
 static struct replay_conn **idle;	/* a stack of idle connections */
 static int nidle, nopen;		/* idle; connecting, idle or busy */
-static int epfd, sfd, tfd = -1;
+static int nwant_out;			/* connections waiting to write (EPOLLOUT registered) */
+static bool rx_stamps = true;		/* every socket has SO_TIMESTAMPNS: replies may wait */
+static int epfd, quietfd, sfd, tfd = -1;
 static unsigned char *payload;
 static unsigned char scratch[REPLAY_READ_BYTES];
 static struct tare_units *units;
@@ -210,6 +224,7 @@ static void replay_epoll_set(struct replay_conn *c, bool want_out)
 	if (c->want_out != want_out) {
 		epoll_ctl(epfd, EPOLL_CTL_MOD, c->fd, &ev);
 		c->want_out = want_out;
+		nwant_out += want_out ? 1 : -1;
 	}
 }
 
@@ -227,6 +242,8 @@ static void replay_conn_fail(struct replay_conn *c, int64_t now)
 		close(c->fd);
 		c->fd = -1;
 		nopen--;
+		nwant_out -= c->want_out;
+		c->want_out = false;
 	}
 	c->state = CONN_DOWN;
 	c->retry_ns = now + c->backoff_ns;
@@ -246,8 +263,11 @@ static void replay_connect(struct replay_conn *c, int64_t now)
 		return;
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
+		rx_stamps = false;
 	c->fd = fd;
 	c->want_out = true;
+	nwant_out++;
 	c->state = CONN_CONNECTING;
 	nopen++;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ||
@@ -545,10 +565,34 @@ static void replay_redis_bytes(struct replay_conn *c, const unsigned char *p, si
 	}
 }
 
+/* When the bytes just read reached the socket (CLOCK_MONOTONIC ns): the receive timestamp of
+ * the last segment read, moved from CLOCK_REALTIME by the clocks' offset now; the read's own
+ * time where there is none.  Never before the request went out, never after now. */
+static int64_t replay_arrival(const struct msghdr *m, const struct replay_conn *c)
+{
+	int64_t now = (int64_t)now_ns(), at;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR((struct msghdr *)m, cm)) {
+		struct timespec ts;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS)
+			continue;
+		memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+		at = now - ((int64_t)clock_ns(CLOCK_REALTIME) - ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec));
+		if (at > now)
+			return now;
+		return at < c->sent_ns ? c->sent_ns : at;
+	}
+	return now;
+}
+
 static void replay_readable(struct replay_conn *c)
 {
-	ssize_t n = read(c->fd, scratch, sizeof(scratch));
-	int64_t now = (int64_t)now_ns();
+	union { char buf[CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } ctl;
+	struct iovec iov = { scratch, sizeof(scratch) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n = recvmsg(c->fd, &m, 0);
+	int64_t now = n > 0 ? replay_arrival(&m, c) : (int64_t)now_ns();
 	const unsigned char *p = scratch;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -988,6 +1032,21 @@ static int replay_wait(struct epoll_event *got, int64_t wake)
 	return n;
 }
 
+/* Sleep until the monotonic time wake without waking for replies: in an epoll set that holds
+ * only the signalfd (an epoll_pwait2 sleep cost this VM ~7 µs less CPU than clock_nanosleep's,
+ * 29 against 36 µs a request at 20,000/s), or clock_nanosleep before 5.11. */
+static void replay_sleep(int64_t wake)
+{
+	int64_t wait = wake - (int64_t)now_ns();
+	struct timespec ts = { .tv_sec = wait > 0 ? wait / 1000000000 : 0, .tv_nsec = wait > 0 ? wait % 1000000000 : 0 };
+	struct timespec abs = { .tv_sec = wake / 1000000000, .tv_nsec = wake % 1000000000 };
+	struct epoll_event e;
+
+	if (epoll_pwait2(quietfd, &e, 1, &ts, NULL) < 0 && errno == ENOSYS)
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, NULL) == EINTR)
+			;
+}
+
 int main(int argc, char **argv)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
@@ -996,6 +1055,7 @@ int main(int argc, char **argv)
 	char err[512];
 	sigset_t mask;
 	int in_flight = 0, rc = 0;
+	bool harvest_more = false;	/* the last wait filled got[]: collect the rest at once */
 
 	replay_parse_args(argc, argv);
 	if (cfg.trace_path && trace_load(cfg.trace_path, &trace, err, sizeof(err))) {
@@ -1009,8 +1069,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
+	quietfd = epoll_create1(EPOLL_CLOEXEC);
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
-	if (sfd < 0 || epfd < 0) {
+	if (sfd < 0 || epfd < 0 || quietfd < 0) {
 		fprintf(stderr, "replay: setting up: %s\n", strerror(errno));
 		return EXIT_FAIL;
 	}
@@ -1039,6 +1100,7 @@ int main(int argc, char **argv)
 	}
 	ev.data.ptr = &sfd;
 	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+	epoll_ctl(quietfd, EPOLL_CTL_ADD, sfd, &ev);
 	/* Stopped before the server was up: nothing was sent; still the JSON and empty files. */
 	if (cfg.port_file && !replay_wait_port())
 		goto report;
@@ -1088,7 +1150,15 @@ int main(int argc, char **argv)
 		}
 		if (nidle && next < wake)
 			wake = next;
-		n = replay_wait(got, wake);
+		if (harvest_more) {
+			n = epoll_wait(epfd, got, REPLAY_MAX_EVENTS, 0);
+		} else if (rx_stamps && nidle && !nwant_out && wake == next && next - now < REPLAY_HARVEST_NS) {
+			replay_sleep(next);
+			n = epoll_wait(epfd, got, REPLAY_MAX_EVENTS, 0);
+		} else {
+			n = replay_wait(got, wake);
+		}
+		harvest_more = n == REPLAY_MAX_EVENTS;
 		for (int i = 0; i < n; i++) {
 			if (got[i].data.ptr == &sfd)
 				stop = true;
@@ -1120,6 +1190,7 @@ report:
 	free(idle);
 	free(payload);
 	close(epfd);
+	close(quietfd);
 	close(sfd);
 	return rc;
 }

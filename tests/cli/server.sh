@@ -1,6 +1,7 @@
 # The server and its load generator, by hand: a steady open-loop load is served without errors
 # at the requested rate; SIGTERM ends both cleanly with their JSON; and a server that stalls
-# shows the stall in the corrected p99 and not in the uncorrected one (coordinated omission).
+# shows the stall in the corrected p99 and not in the uncorrected one (coordinated omission);
+# replies read late are timed by their arrival.
 . "$ROOT/tests/lib.sh"
 cd "$T"
 SERVER=$BUILD/workloads/server
@@ -57,4 +58,15 @@ check co.json 'd["sent_late"] > 0'
 stop_server
 python3 -c 'import json; d=json.loads(open("server.out").read()); assert d["stall_sleeps"] >= 2, d' ||
 	fail "the server did not stall: $(cat server.out)"
+
+# 4. Replies are timed by their arrival, not their read.  At 1250/s the next send is always under
+# 1 ms away, so replay sleeps through replies and reads them when it wakes to send, ~800 µs
+# after each went out; a loopback round trip with no work is tens of µs.  Timed at the read,
+# the uncorrected p50 would be ~800 µs; by the kernel's receive timestamp it stays a round trip.
+# Bound: p50 < 300 µs.
+start_server
+"$REPLAY" --port-file port --rate 1250 --duration 2 --work-us 0 --reply-bytes 64 > lazy.json 2> lazy.err ||
+	fail "replay failed: $(cat lazy.err)"
+check lazy.json 'd["errors"] == 0 and d["p50_uncorrected_us"] < 300'
+stop_server
 exit 0
