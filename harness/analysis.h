@@ -88,6 +88,11 @@ struct arm_summary {
 	int gauge_pairs;
 	double gauge_sd, gauge_r2, gauge_slope;
 	struct overhead gauge_shift;
+	/* Twins (twin_pairs = 0 without): the total CPU's estimate from the first process alone,
+	 * beside m[MET_CPU_TOTAL], the crossed-over one, and the spread of one pair of it (points). */
+	int twin_pairs;
+	struct overhead one_process;
+	double one_sd;
 	/* Warm-up: % CPU per unit of the off windows in the first half of each process against
 	 * those of its second half (above 0: the workload was still getting faster). */
 	struct stats_est drift;

@@ -172,6 +172,7 @@ struct experiment {
 	uint64_t seed;
 	int pin;                  /* pin the workload away from the harness when CPUs allow */
 	int gauge;                /* switchback: time a fixed kernel path beside each window (gauge.h) */
+	int twins;                /* switchback: a twin process of the workload, the profiler crossed over */
 	enum design design;
 	double window_s;          /* switchback: one measured window */
 	double guard_s;           /* switchback: unmeasured time after each switch */

@@ -119,6 +119,8 @@ const struct json_field window_fields[] = {
 	WINDOW(machine_steal_ns, U64),
 	WINDOW(gauge_ns, U64),
 	WINDOW(gauge_ops, U64),
+	WINDOW(twin_units, U64),
+	WINDOW(twin_cpu_ns, U64),
 	WINDOW(requests, U64),
 	WINDOW(latency_pairs, INT),
 	WINDOW(p50_us, DOUBLE),
@@ -392,6 +394,13 @@ json_t *results_summary_json(const struct run *r)
 				json_object_set_new(g, "slower_when_on", pct_est_json(&a->gauge_shift.e));
 				json_object_set_new(sb, "gauge", g);
 			}
+			if (a->twin_pairs) {
+				json_t *tw = json_object();
+				json_object_set_new(tw, "pairs", json_integer(a->twin_pairs));
+				json_object_set_new(tw, "one_process", pct_est_json(&a->one_process.e));
+				json_object_set_new(tw, "one_process_pair_sd_pct", json_num_or_null(a->one_sd));
+				json_object_set_new(sb, "twins", tw);
+			}
 			json_object_set_new(j, "switchback", sb);
 		} else if (c != plan_baseline(r->ex, cf->workload)) {
 			json_t *x = json_from_fields(arm_cross_check_fields, NFIELDS(arm_cross_check_fields), a), *u = json_object();
@@ -429,6 +438,7 @@ static const struct json_field plan_fields[] = {
 	PLAN(seed, U64, 0),
 	PLAN(pin, BOOL, 0),
 	PLAN(gauge, BOOL, 0),
+	PLAN(twins, BOOL, 0),
 	JSON_FIELD_ENUM(struct experiment, design, "design", design_names, DESIGN_PROCESS),
 	JSON_FIELD_IN(struct experiment, window_s, FIELD_DOUBLE, 0, PLAN_SWITCHBACK),
 	JSON_FIELD_IN(struct experiment, guard_s, FIELD_DOUBLE, 0, PLAN_SWITCHBACK),

@@ -316,6 +316,11 @@ void run_print_summary(FILE *f, const struct run *r)
 			"Hodges-Lehmann per process, combined over processes as a random-effects meta-analysis\n"
 			"(DerSimonian-Laird, Hartung-Knapp interval); ~ marks an interval that contains 0.\n",
 			ex->window_s, ex->guard_s, one);
+		if (ex->twins)
+			fprintf(f, "Twins: a second process of the workload on the same CPUs, its profiler on in the first one's off\n"
+				"windows and off in its on windows; CPU overhead is the two processes' on/off ratios averaged, so\n"
+				"what moved the machine between a pair's windows cancels, less what the profiled one spills onto\n"
+				"its twin (docs/switchback.md).  The parts beside it are the first process's alone.\n");
 		{
 			/* Duty: how much of the time spent switching was measured (guards and snapshots
 			 * are not), and how much of the whole run (start-up and warm-up neither). */
@@ -344,9 +349,14 @@ void run_print_summary(FILE *f, const struct run *r)
 			fprintf(f, "%s: spread of one pair %.2f points within a process, %.2f between processes%s\n",
 				ex->configs[c].label, a->within_sd, isfinite(a->between_sd) ? a->between_sd : 0.0,
 				a->processes == 1 ? " (one process: the interval is within-process only)" : "");
+			if (a->twin_pairs >= 2 && a->one_process.e.ok)
+				fprintf(f, "%s: the first process alone: %+.2f%% [%+.2f, %+.2f], spread of one pair %.2f points "
+					"(twins: %.2f)\n", ex->configs[c].label, a->one_process.e.est, a->one_process.e.lo,
+					a->one_process.e.hi, a->one_sd, a->within_sd);
 			if (a->gauge_pairs >= 2 && isfinite(a->gauge_r2)) {
 				char shift[128] = "";
-				if (a->gauge_shift.e.ok)
+				/* a shift from a handful of readings per process is no figure at all */
+				if (a->gauge_shift.e.ok && a->gauge_shift.e.hi - a->gauge_shift.e.lo < 100)
 					snprintf(shift, sizeof(shift), "; it ran %+.2f%% [%+.2f, %+.2f] slower in on windows",
 						 a->gauge_shift.e.est, a->gauge_shift.e.lo, a->gauge_shift.e.hi);
 				fprintf(f, "%s: the machine's speed (gauge) moved %.1f%% between the windows of a pair and goes "

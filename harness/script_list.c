@@ -61,6 +61,8 @@ int script_describe(const char *script, FILE *out)
 			"  guard=S       switchback: unmeasured seconds after each switch (default 0.01)\n"
 			"  gauge=BOOL    switchback: time a fixed kernel path beside each window, the machine's\n"
 			"                speed, read in the summary (default true)\n"
+			"  twins=BOOL    switchback: a second process of the workload on the same CPUs, the\n"
+			"                profiler on in one while off in the other (default false; docs/switchback.md)\n"
 			"  name=NAME     the run's name in results/<stamp>-<name>/\n");
 	}
 	lua_close(L);

@@ -21,7 +21,7 @@
 
 const char *const script_core_keys[] = {
 	"name", "blocks", "warmup", "duration", "units", "seed", "timeout", "pin", "confidence", "budget", "max_blocks",
-	"counters", "design", "window", "guard", "gauge", NULL,
+	"counters", "design", "window", "guard", "gauge", "twins", NULL,
 };
 
 static int is_array(lua_State *L, int idx)
@@ -428,6 +428,9 @@ static void workload_in_place(lua_State *L, struct script_ctx *c, const struct a
 		if ((w->attach_pid || w->attach_cgroup) && c->ex->design != DESIGN_SWITCHBACK)
 			plan_raise(L, c, "experiment: a service measured in place (%s) cannot be restarted for every trial: "
 				   "use design = \"switchback\"", a->name);
+		if ((w->attach_pid || w->attach_cgroup) && c->ex->twins)
+			plan_raise(L, c, "experiment: a service measured in place (%s) has no twin tare can start: "
+				   "drop twins=true", a->name);
 	}
 	lua_pushvalue(L, opts);
 	if (adapter_call(L, a, "metrics", 1)) {
@@ -445,6 +448,9 @@ static void workload_in_place(lua_State *L, struct script_ctx *c, const struct a
 		}
 		if (w->metrics_url && c->ex->design != DESIGN_SWITCHBACK)
 			plan_raise(L, c, "experiment: metrics from a Prometheus endpoint (%s) are read per window: use design = \"switchback\"", a->name);
+		if (w->metrics_url && c->ex->twins)
+			plan_raise(L, c, "experiment: metrics from a Prometheus endpoint (%s) count one process, not its twin: "
+				   "drop twins=true", a->name);
 	}
 }
 
@@ -1112,6 +1118,7 @@ static int build_plan(lua_State *L)
 	}
 	ex->pin = core_bool(c, L, t, "pin", 1);
 	ex->gauge = core_bool(c, L, t, "gauge", 1);
+	ex->twins = core_bool(c, L, t, "twins", 0);
 
 	{
 		const char *d = core_override(c, L, "design"), *where = d ? "command line: " : c->where;
@@ -1134,6 +1141,9 @@ static int build_plan(lua_State *L)
 	 * quiet, and keeps 96% of the switching time measured (the 25 ms tried first gave 90%). */
 	ex->window_s = core_number(L, c, t, "window", 0.25, 0.01, 3600, "seconds");
 	ex->guard_s = core_number(L, c, t, "guard", 0.01, 0, 3600, "seconds");
+	if (ex->twins && ex->design != DESIGN_SWITCHBACK)
+		plan_raise(L, c, "experiment: twins=true crosses the profiler over between two processes in windows: "
+			   "use design = \"switchback\"");
 	if (ex->design == DESIGN_SWITCHBACK) {
 		if (ex->units)
 			plan_raise(L, c, "experiment: a switchback run measures windows of time: give duration, not units");

@@ -11,8 +11,10 @@
 #define NCPU_METRICS (MET_CPU_UNATTRIBUTED + 1)
 #define NMETRICS (MET_P99 + 1)    /* memory, throughput and p99.9 have no per-window figure */
 #define SLOT_GAUGE NMETRICS       /* beside them, the gauge's log ratio on/off (gauge.h) */
-#define NSLOTS (SLOT_GAUGE + 1)
+#define SLOT_ONE (SLOT_GAUGE + 1) /* twins: the total CPU's log ratio of the first process alone */
+#define NSLOTS (SLOT_ONE + 1)
 #define GAUGE_MIN_OPS 32          /* a window's gauge with fewer round trips is not read */
+#define GAUGE_MIN_DF 4            /* nor the gauge of an arm with fewer within-process degrees of freedom */
 
 struct window_unit {
 	double w, p, u, t;        /* CPU per unit of work (ns), t = w + p + u */
@@ -56,6 +58,17 @@ static int trial_pairs(const struct trial_result *tr, double *d, int cap)
 		d[MET_P90 * cap + n] = on->p90_us - off->p90_us;
 		d[MET_P99 * cap + n] = on->p99_us - off->p99_us;
 		d[SLOT_GAUGE * cap + n] = log(u1.gauge / u0.gauge);   /* NaN where either has none */
+		d[SLOT_ONE * cap + n] = NAN;
+		if (on->twin_units && off->twin_units && on->twin_cpu_ns && off->twin_cpu_ns) {
+			/* Crossed over: the first process's on/off ratio and the twin's (its profiler on in
+			 * the other window), averaged.  What moved the machine between the two windows
+			 * moves both processes and cancels; each one's own workload and profiler CPU, the
+			 * machine's unattributed CPU being theirs together (docs/switchback.md). */
+			double twin_on = (double)off->twin_cpu_ns / (double)off->twin_units;
+			double twin_off = (double)on->twin_cpu_ns / (double)on->twin_units;
+			d[SLOT_ONE * cap + n] = d[MET_CPU_TOTAL * cap + n];
+			d[MET_CPU_TOTAL * cap + n] = 0.5 * (log((u1.w + u1.p) / (u0.w + u0.p)) + log(twin_on / twin_off));
+		}
 		n++;
 	}
 	return n;
@@ -135,7 +148,7 @@ static void estimate_metric(const struct trial_result *trials, int ntrials, int 
 		memset(&o->e, 0, sizeof(o->e));
 		o->e.est = o->e.lo = o->e.hi = NAN;
 	}
-	if ((metric == MET_CPU_TOTAL || metric == SLOT_GAUGE) && k > 0) {
+	if ((metric == MET_CPU_TOTAL || metric == SLOT_GAUGE || metric == SLOT_ONE) && k > 0) {
 		o->e.est = 100 * expm1(o->e.est);
 		o->e.lo = 100 * expm1(o->e.lo);
 		o->e.hi = 100 * expm1(o->e.hi);
@@ -186,7 +199,9 @@ static void gauge_fit(const struct trial_result *trials, int ntrials, int config
 		}
 		free(d);
 	}
-	s->gauge_pairs = n;
+	/* Fewer: an r^2 and a shift from a handful of readings (an idle-class gauge starved beside
+	 * CPU-bound twins) would be printed as if they meant something. */
+	s->gauge_pairs = df >= GAUGE_MIN_DF ? n : 0;
 	s->gauge_sd = df > 0 ? 100 * sqrt(sxx / df) : NAN;
 	s->gauge_r2 = sxx > 0 && syy > 0 ? sxy * sxy / (sxx * syy) : NAN;
 	s->gauge_slope = sxx > 0 ? sxy / sxx : NAN;
@@ -317,6 +332,8 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 		s->carryover.est = s->carryover.lo = s->carryover.hi = NAN;
 		s->gauge_shift.e.est = s->gauge_shift.e.lo = s->gauge_shift.e.hi = NAN;
 		s->gauge_sd = s->gauge_r2 = s->gauge_slope = NAN;
+		s->twin_pairs = 0;
+		s->one_process.e.est = s->one_process.e.lo = s->one_process.e.hi = s->one_sd = NAN;
 		s->drift.est = s->drift.lo = s->drift.hi = NAN;
 		for (int m = 0; m < MET_COUNT; m++)
 			s->m[m].e.est = s->m[m].e.lo = s->m[m].e.hi = NAN;
@@ -364,6 +381,12 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 		gauge_fit(trials, ntrials, c, s);
 		if (s->gauge_pairs >= 2)
 			estimate_metric(trials, ntrials, c, SLOT_GAUGE, conf, &s->gauge_shift, NULL);
+		if (ex->twins) {
+			struct arm_summary one = { 0 };
+			estimate_metric(trials, ntrials, c, SLOT_ONE, conf, &s->one_process, &one);
+			s->twin_pairs = one.pairs;
+			s->one_sd = one.within_sd;
+		}
 		s->has_latency = s->m[MET_P50].n > 0;
 		carryover(trials, ntrials, c, &s->carryover);
 		off_shift(trials, ntrials, c, pick_first_half, &s->drift);

@@ -74,6 +74,7 @@ struct trial_ctx {
 	int has_metrics;
 	struct gauge *gauge;      /* switchback: the machine's speed per window (gauge.h) */
 	struct trial_counters *counters_out;
+	struct trial_ctx *twin;   /* twins: the second process, its profiler in the other arm */
 };
 
 /* A template filled in for this trial (plan.h). */
@@ -98,6 +99,13 @@ static void interrupted(struct trial_ctx *t)
 {
 	t->tr->state = TRIAL_INTERRUPTED;
 	snprintf(t->tr->error, sizeof(t->tr->error), "interrupted");
+}
+
+/* The twin failed: so does the trial, with the twin's reason. */
+static void twin_failed(struct trial_ctx *t)
+{
+	if (t->twin && t->twin->tr->state != TRIAL_OK && t->tr->state == TRIAL_OK)
+		fail(t, "its twin: %s", t->twin->tr->error);
 }
 
 static void role_log(const struct trial_ctx *t, const struct role *r, const char *ext, char *buf, size_t len)
@@ -398,6 +406,21 @@ static int write_files(struct trial_ctx *t)
 	return 0;
 }
 
+/* The twin's side of a window's snapshot, right after the trial's: its workload's and its
+ * profiler's CPU and its units; the machine's figures are the trial's. */
+static void snap_twin(struct trial_ctx *t, struct snapshot *s)
+{
+	pid_t *wpids;
+	int nw;
+	memset(s, 0, sizeof(*s));
+	nw = cgroup_cpu_members(&t->w.cg, &wpids);
+	if (t->p.have_cg)
+		cgroup_cpu(&t->p.cg, &s->p);
+	cgroup_cpu_of(&t->w.cg, wpids, nw, &s->w);
+	s->units = units_read(&t->units);
+	free(wpids);
+}
+
 static int start_workload(struct trial_ctx *t)
 {
 	struct ptrvec env = { 0 }, argv = { 0 };
@@ -594,12 +617,14 @@ static int start_driver(struct trial_ctx *t)
 /* Wait for ns, or for the units target; a process exiting meanwhile fails the trial. */
 static int wait_window(struct trial_ctx *t, uint64_t ns, uint64_t units_from, uint64_t units_target, const char *phase)
 {
-	struct role *roles[3] = { &t->w, &t->p, &t->d };
-	struct child *cs[3];
+	struct trial_ctx *tw = t->twin;
+	struct role *roles[6] = { &t->w, &t->p, &t->d, tw ? &tw->w : NULL, tw ? &tw->p : NULL, tw ? &tw->d : NULL };
+	struct child *cs[6];
+	int nroles = tw ? 6 : 3;
 	uint64_t deadline = now_ns() + ns;
 	char when[64];
 	snprintf(when, sizeof(when), "during the %s", phase);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < nroles; i++)
 		cs[i] = roles[i]->have_child ? &roles[i]->c : NULL;
 	for (;;) {
 		uint64_t now = now_ns(), step;
@@ -615,9 +640,14 @@ static int wait_window(struct trial_ctx *t, uint64_t ns, uint64_t units_from, ui
 		}
 		/* 1 ms polls in units mode: the harness has its own CPU, so this costs the workload nothing. */
 		step = units_target ? 1000000 : deadline - now;
-		r = child_wait_any(cs, 3, step);
+		r = child_wait_any(cs, nroles, step);
 		if (r == -2) {
 			interrupted(t);
+			return -1;
+		}
+		if (r >= 3) {
+			fail_exited(tw, roles[r], when);
+			twin_failed(t);
 			return -1;
 		}
 		if (r >= 0) {
@@ -777,14 +807,22 @@ static int run_windows(struct trial_ctx *t)
 	}
 	for (int w = 0; w < n; w++) {
 		struct window_result *wr = &tr->windows[w];
-		struct snapshot a, b;
+		struct snapshot a, b, ta, tb;
 		wr->index = w;
 		wr->p50_us = wr->p90_us = wr->p99_us = NAN;
 		wr->arm = plan_window_arm(ex->seed, tr->block, tr->config, w);
-		if (switch_profiler(t, (enum tare_arm)wr->arm) < 0 ||
-		    wait_window(t, (uint64_t)(ex->guard_s * 1e9), 0, 0, "guard time") < 0)
+		if (switch_profiler(t, (enum tare_arm)wr->arm) < 0)
+			break;
+		/* the twin in the other arm: crossed over, each window has the profiler in one of them */
+		if (t->twin && switch_profiler(t->twin, wr->arm == TARE_ARM_ON ? TARE_ARM_OFF : TARE_ARM_ON) < 0) {
+			twin_failed(t);
+			break;
+		}
+		if (wait_window(t, (uint64_t)(ex->guard_s * 1e9), 0, 0, "guard time") < 0)
 			break;
 		snap(t, &a);
+		if (t->twin)
+			snap_twin(t->twin, &ta);
 		tare_units_set_window(t->units.page, (uint32_t)w + 1);
 		if (!first_ns)
 			first_ns = a.t_ns;
@@ -796,6 +834,11 @@ static int run_windows(struct trial_ctx *t)
 		tare_units_set_window(t->units.page, 0);
 		snap(t, &b);
 		window_record(&a, &b, first_ns, wr);
+		if (t->twin) {
+			snap_twin(t->twin, &tb);
+			wr->twin_units = tb.units - ta.units;
+			wr->twin_cpu_ns = (tb.w.total_ns - ta.w.total_ns) + (tb.p.total_ns - ta.p.total_ns);
+		}
 		if (t->has_metrics) {
 			uint64_t units = wr->units;
 			if (service_metrics_window(&t->metrics, &a.m, &b.m, &units, &lat[w]) < 0)
@@ -1067,24 +1110,23 @@ static int warm_up(struct trial_ctx *t)
 	return wait_window(t, w - w / 2 - w / 4, 0, 0, "warm-up");
 }
 
-void trial_run(const struct trial_env *env, struct trial_result *tr, struct trial_counters *counters)
+/* A context for tr, its folder made: trials/NNN-slug, checks/slug, or PARENT/twin for a twin. */
+static int trial_init(struct trial_ctx *t, const struct trial_env *env, struct trial_result *tr,
+		      struct trial_counters *counters, const char *parent)
 {
-	struct trial_ctx t = { 0 };
-	struct snapshot a, b;
-	uint64_t timeout_ns, started;
-	int measured = 0;
-	t.env = env;
-	t.tr = tr;
-	t.counters_out = counters;
+	t->env = env;
+	t->tr = tr;
+	t->counters_out = counters;
 	if (counters)
 		counters->n = 0;
-	t.cf = &env->ex->configs[tr->config];
-	t.wl = &env->ex->workloads[t.cf->workload];
-	t.units.fd = -1;
-	t.ctl_fd = t.ack_fd = -1;
-	t.w.name = "workload", t.w.tag = 'w';
-	t.p.name = "profiler", t.p.tag = 'p';
-	t.d.name = "driver", t.d.tag = 'd';
+	t->cf = &env->ex->configs[tr->config];
+	t->wl = &env->ex->workloads[t->cf->workload];
+	t->units.fd = -1;
+	t->ctl_fd = t->ack_fd = -1;
+	/* a twin's cgroups are the trial's names in capitals */
+	t->w.name = "workload", t->w.tag = parent ? 'W' : 'w';
+	t->p.name = "profiler", t->p.tag = parent ? 'P' : 'p';
+	t->d.name = "driver", t->d.tag = parent ? 'D' : 'd';
 	tr->state = TRIAL_OK;
 	tr->error[0] = '\0';
 	tr->started_unix_ns = wall_ns();
@@ -1097,44 +1139,136 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	tr->target_rate = tr->achieved_rate = NAN;
 	for (int i = 0; i < COUNTERS_MAX; i++)
 		tr->counter_value[i] = NAN;
-	if (env->check_s > 0)
-		snprintf(tr->dir, sizeof(tr->dir), "checks/%s", t.cf->slug);
+	if (parent)
+		snprintf(tr->dir, sizeof(tr->dir), "%s/twin", parent);
+	else if (env->check_s > 0)
+		snprintf(tr->dir, sizeof(tr->dir), "checks/%s", t->cf->slug);
 	else
-		snprintf(tr->dir, sizeof(tr->dir), "trials/%03d-%s", tr->index + 1, t.cf->slug);
-	snprintf(t.dir, sizeof(t.dir), "%s/%s", env->results_dir, tr->dir);
-	if (mkdir_p(t.dir, 0755) < 0) {
-		fail(&t, "cannot create %s: %s", t.dir, strerror(errno));
-		return;
+		snprintf(tr->dir, sizeof(tr->dir), "trials/%03d-%s", tr->index + 1, t->cf->slug);
+	snprintf(t->dir, sizeof(t->dir), "%s/%s", env->results_dir, tr->dir);
+	if (mkdir_p(t->dir, 0755) < 0) {
+		fail(t, "cannot create %s: %s", t->dir, strerror(errno));
+		return -1;
 	}
-	timeout_ns = (uint64_t)(env->ex->timeout_s * 1e9);
+	return 0;
+}
 
-	t.port = free_loopback_port();
-	if (t.wl->attach_pid || t.wl->attach_cgroup) {
-		if (attach_workload(&t) < 0)
-			goto out;
-	} else if (start_workload(&t) < 0 || write_files(&t) < 0) {
+/* The workload started and ready, the profiler started (paused, in switchback), the driver
+ * loading it: 0; 1 after a check's wait (nothing to measure); -1 when the trial failed. */
+static int trial_setup(struct trial_ctx *t)
+{
+	const struct trial_env *env = t->env;
+	uint64_t started;
+	t->port = free_loopback_port();
+	if (t->wl->attach_pid || t->wl->attach_cgroup) {
+		if (attach_workload(t) < 0)
+			return -1;
+	} else if (start_workload(t) < 0 || write_files(t) < 0) {
 		/* Held at its gate, the workload has a PID but runs nothing: the profiler attaches first. */
-		goto out;
+		return -1;
 	}
-	if (t.cf->profiler_argv && !t.cf->start_after_ready && start_profiler(&t) < 0)
-		goto out;
+	if (t->cf->profiler_argv && !t->cf->start_after_ready && start_profiler(t) < 0)
+		return -1;
 	started = now_ns();
-	if (!t.in_place && role_release(&t, &t.w) < 0)
-		goto out;
+	if (!t->in_place && role_release(t, &t->w) < 0)
+		return -1;
 	/* the workload ready first: for its driver, and for a profiler that needs it running (a
 	 * scraper of its pprof endpoint, jcmd) */
-	if ((t.wl->driver_argv || t.cf->start_after_ready) && !t.in_place && wait_ready(&t, &t.w, &t.wl->ready, started) < 0)
-		goto out;
-	if (t.cf->profiler_argv && t.cf->start_after_ready && start_profiler(&t) < 0)
-		goto out;
+	if ((t->wl->driver_argv || t->cf->start_after_ready) && !t->in_place && wait_ready(t, &t->w, &t->wl->ready, started) < 0)
+		return -1;
+	if (t->cf->profiler_argv && t->cf->start_after_ready && start_profiler(t) < 0)
+		return -1;
 	/* a check: the profiler given check_s to find out it cannot run; no load, nothing measured */
 	if (env->check_s > 0) {
-		wait_window(&t, (uint64_t)(env->check_s * 1e9), 0, 0, "check before the first trial");
-		goto out;
+		wait_window(t, (uint64_t)(env->check_s * 1e9), 0, 0, "check before the first trial");
+		return 1;
 	}
-	if (t.wl->driver_argv && start_driver(&t) < 0)
-		goto out;
-	if (warm_up(&t) < 0)
+	if (t->wl->driver_argv && start_driver(t) < 0)
+		return -1;
+	return 0;
+}
+
+/* The driver first (it writes its histograms on the way out), then the profiler (it may need
+ * the workload alive to finish), then the workload; what the trial holds released. */
+static void trial_teardown(struct trial_ctx *t, int measured)
+{
+	struct trial_result *tr = t->tr;
+	if (t->d.have_child) {
+		role_stop(&t->d, SIGTERM, 10);
+		if (tr->state == TRIAL_OK)
+			record_latency(t);
+		if (tr->nwindows)
+			record_window_latency(t);
+	}
+	if (t->p.have_child && !t->p.c.reaped)
+		stop_profiler(t);
+	if (t->p.have_cg) {
+		struct cg_cpu total;
+		uint64_t peak;
+		cgroup_cpu(&t->p.cg, &total);
+		tr->profiler_cpu_total_ns = total.total_ns;
+		if ((uint64_t)t->p.c.ru.ru_maxrss * 1024 > tr->profiler_rss_peak_bytes && tr->state == TRIAL_OK)
+			tr->profiler_rss_peak_bytes = (uint64_t)t->p.c.ru.ru_maxrss * 1024;
+		if (cgroup_mem_peak(&t->p.cg, &peak) == 0)
+			tr->profiler_mem_charged_peak_bytes = (int64_t)peak;
+	}
+	if (t->w.have_child && !t->in_place) {
+		uint64_t peak;
+		role_stop(&t->w, SIGTERM, t->wl->stop_grace_s);
+		if ((uint64_t)t->w.c.ru.ru_maxrss * 1024 > tr->workload_rss_peak_bytes && tr->state == TRIAL_OK)
+			tr->workload_rss_peak_bytes = (uint64_t)t->w.c.ru.ru_maxrss * 1024;
+		if (t->w.have_cg && cgroup_mem_peak(&t->w.cg, &peak) == 0)
+			tr->workload_mem_charged_peak_bytes = (int64_t)peak;
+	}
+	/* after the workload too: a profiler inside it (gperftools) writes its profile at its exit */
+	if (measured)
+		count_profile(t);
+	/* A trial whose window was measured is kept: the interrupt came while it was stopping. */
+	if (tare_interrupted && tr->state == TRIAL_OK && !measured)
+		interrupted(t);
+	if (t->counting)
+		counters_close(t->env->counters);
+	role_cleanup(&t->d);
+	role_cleanup(&t->p);
+	role_cleanup(&t->w);
+	units_destroy(&t->units);
+	free(t->pids);
+	if (t->has_metrics)
+		service_metrics_close(&t->metrics);
+	if (t->ctl_fd >= 0)
+		close(t->ctl_fd);
+	if (t->ack_fd >= 0)
+		close(t->ack_fd);
+}
+
+/* twins: the second process of the workload, set up and warmed as the first was, its results
+ * in the trial's twin/ folder; -1 fails the trial with its reason. */
+static int twin_start(struct trial_ctx *t, struct trial_ctx *tw, struct trial_result *twin_tr)
+{
+	struct trial_result *tr = t->tr;
+	twin_tr->index = tr->index;
+	twin_tr->block = tr->block;
+	twin_tr->config = tr->config;
+	t->twin = tw;
+	if (trial_init(tw, t->env, twin_tr, NULL, tr->dir) < 0 || trial_setup(tw) != 0 || warm_up(tw) < 0) {
+		twin_failed(t);
+		return -1;
+	}
+	tare_units_set_phase(tw->units.page, TARE_PHASE_MEASURE);
+	return 0;
+}
+
+void trial_run(const struct trial_env *env, struct trial_result *tr, struct trial_counters *counters)
+{
+	struct trial_ctx t = { 0 }, tw = { 0 };
+	struct trial_result *twin_tr = NULL;
+	struct snapshot a, b;
+	uint64_t timeout_ns;
+	int measured = 0;
+	if (trial_init(&t, env, tr, counters, NULL) < 0)
+		return;
+	timeout_ns = (uint64_t)(env->ex->timeout_s * 1e9);
+	if (trial_setup(&t) != 0 || warm_up(&t) < 0)
 		goto out;
 	if (env->ex->design == DESIGN_SWITCHBACK) {
 		if (t.wl->metrics_url) {
@@ -1145,6 +1279,8 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 			}
 			t.has_metrics = 1;
 		}
+		if (env->ex->twins && twin_start(&t, &tw, twin_tr = xcalloc(1, sizeof(*twin_tr))) < 0)
+			goto out;
 		tare_units_set_phase(t.units.page, TARE_PHASE_MEASURE);
 		if (run_windows(&t) == 0)
 			measured = 1;
@@ -1190,52 +1326,12 @@ peaks:
 			tr->profiler_rss_peak_bytes = peak;
 	}
 out:
-	/* The driver first (it writes its histograms on the way out), then the profiler (it may
-	 * need the workload alive to finish), then the workload. */
-	if (t.d.have_child) {
-		role_stop(&t.d, SIGTERM, 10);
-		if (tr->state == TRIAL_OK)
-			record_latency(&t);
-		if (tr->nwindows)
-			record_window_latency(&t);
+	if (twin_tr) {
+		tare_units_set_phase(tw.units.page, TARE_PHASE_DONE);
+		trial_teardown(&tw, 0);
+		t.twin = NULL;
+		trial_result_free(twin_tr);
+		free(twin_tr);
 	}
-	if (t.p.have_child && !t.p.c.reaped)
-		stop_profiler(&t);
-	if (t.p.have_cg) {
-		struct cg_cpu total;
-		uint64_t peak;
-		cgroup_cpu(&t.p.cg, &total);
-		tr->profiler_cpu_total_ns = total.total_ns;
-		if ((uint64_t)t.p.c.ru.ru_maxrss * 1024 > tr->profiler_rss_peak_bytes && tr->state == TRIAL_OK)
-			tr->profiler_rss_peak_bytes = (uint64_t)t.p.c.ru.ru_maxrss * 1024;
-		if (cgroup_mem_peak(&t.p.cg, &peak) == 0)
-			tr->profiler_mem_charged_peak_bytes = (int64_t)peak;
-	}
-	if (t.w.have_child && !t.in_place) {
-		uint64_t peak;
-		role_stop(&t.w, SIGTERM, t.wl->stop_grace_s);
-		if ((uint64_t)t.w.c.ru.ru_maxrss * 1024 > tr->workload_rss_peak_bytes && tr->state == TRIAL_OK)
-			tr->workload_rss_peak_bytes = (uint64_t)t.w.c.ru.ru_maxrss * 1024;
-		if (t.w.have_cg && cgroup_mem_peak(&t.w.cg, &peak) == 0)
-			tr->workload_mem_charged_peak_bytes = (int64_t)peak;
-	}
-	/* after the workload too: a profiler inside it (gperftools) writes its profile at its exit */
-	if (measured)
-		count_profile(&t);
-	/* A trial whose window was measured is kept: the interrupt came while it was stopping. */
-	if (tare_interrupted && tr->state == TRIAL_OK && !measured)
-		interrupted(&t);
-	if (t.counting)
-		counters_close(env->counters);
-	role_cleanup(&t.d);
-	role_cleanup(&t.p);
-	role_cleanup(&t.w);
-	units_destroy(&t.units);
-	free(t.pids);
-	if (t.has_metrics)
-		service_metrics_close(&t.metrics);
-	if (t.ctl_fd >= 0)
-		close(t.ctl_fd);
-	if (t.ack_fd >= 0)
-		close(t.ack_fd);
+	trial_teardown(&t, measured);
 }

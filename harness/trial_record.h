@@ -32,6 +32,9 @@ struct window_result {
 	uint64_t machine_busy_ns, machine_steal_ns;
 	/* the gauge's round trips in the window and their CPU time (gauge.h); 0 without it */
 	uint64_t gauge_ns, gauge_ops;
+	/* twins: the twin process's units and CPU (its workload and profiler) in the same window,
+	 * its profiler in the other arm; 0 without a twin */
+	uint64_t twin_units, twin_cpu_ns;
 	/* a load driver's requests sent and answered inside the window, and their latency from
 	 * the intended send time, of this window's arm over latency_pairs consecutive pairs from
 	 * this window's own (the fewest whose windows hold 10/(1-p) requests for a p99); in a

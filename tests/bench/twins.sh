@@ -1,7 +1,7 @@
 #!/bin/sh
-# twins.sh — would a twin of the workload, on the same CPU, make a sharper control than the
-# workload's own next window?  A measurement for docs/switchback.md ("A twin as the control"),
-# not a feature: tare does not run twins yet.
+# twins.sh — a twin of the workload on the same CPU as the control (`twins = true`,
+# docs/switchback.md), measured by hand beside what tare cannot see in a run: the spill-over of
+# the profiled process onto its twin, from windows with the profiler on in neither.
 #
 # Two nginx (Debian's nginx-light, 1 worker each) share one CPU (the last), each loaded at
 # TWINS_RATE requests/s (default 2000) by its own replay on another CPU, each worker with its own
