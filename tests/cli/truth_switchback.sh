@@ -11,7 +11,7 @@ cd "$T"
 cat > truth.lua <<'LUA'
 experiment { name = "truthsb", workload = { "cpu" },
   profilers = { "off", { "inject", pct = 5 }, { "inject", pct = 0, label = "A/A" } },
-  design = "switchback", blocks = 6, warmup = 0.2, duration = 3, confidence = 0.999 }
+  design = "switchback", blocks = 6, warmup = 0.2, duration = 2, confidence = 0.999 }
 LUA
 tare_bg run truth.lua --no-report
 wait $pid; rc=$?
