@@ -1104,9 +1104,16 @@ static int warm_up(struct trial_ctx *t)
 	    t->cf->control == CONTROL_NONE || t->cf->control == CONTROL_RESTART)
 		return wait_window(t, w, 0, 0, "warm-up");
 	t->arm = TARE_ARM_OFF;
+	if (t->twin)
+		t->twin->arm = TARE_ARM_OFF;
+	/* a twin warms beside the trial, its profiler on with the trial's */
 	if (wait_window(t, w / 2, 0, 0, "warm-up") < 0 || switch_profiler(t, TARE_ARM_ON) < 0 ||
-	    wait_window(t, w / 4, 0, 0, "warm-up") < 0 || switch_profiler(t, TARE_ARM_OFF) < 0)
+	    (t->twin && switch_profiler(t->twin, TARE_ARM_ON) < 0) ||
+	    wait_window(t, w / 4, 0, 0, "warm-up") < 0 || switch_profiler(t, TARE_ARM_OFF) < 0 ||
+	    (t->twin && switch_profiler(t->twin, TARE_ARM_OFF) < 0)) {
+		twin_failed(t);
 		return -1;
+	}
 	return wait_window(t, w - w / 2 - w / 4, 0, 0, "warm-up");
 }
 
@@ -1241,8 +1248,8 @@ static void trial_teardown(struct trial_ctx *t, int measured)
 		close(t->ack_fd);
 }
 
-/* twins: the second process of the workload, set up and warmed as the first was, its results
- * in the trial's twin/ folder; -1 fails the trial with its reason. */
+/* twins: the second process of the workload, set up as the first was (warm_up warms both), its
+ * results in the trial's twin/ folder; -1 fails the trial with its reason. */
 static int twin_start(struct trial_ctx *t, struct trial_ctx *tw, struct trial_result *twin_tr)
 {
 	struct trial_result *tr = t->tr;
@@ -1250,11 +1257,10 @@ static int twin_start(struct trial_ctx *t, struct trial_ctx *tw, struct trial_re
 	twin_tr->block = tr->block;
 	twin_tr->config = tr->config;
 	t->twin = tw;
-	if (trial_init(tw, t->env, twin_tr, NULL, tr->dir) < 0 || trial_setup(tw) != 0 || warm_up(tw) < 0) {
+	if (trial_init(tw, t->env, twin_tr, NULL, tr->dir) < 0 || trial_setup(tw) != 0) {
 		twin_failed(t);
 		return -1;
 	}
-	tare_units_set_phase(tw->units.page, TARE_PHASE_MEASURE);
 	return 0;
 }
 
@@ -1268,7 +1274,12 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 	if (trial_init(&t, env, tr, counters, NULL) < 0)
 		return;
 	timeout_ns = (uint64_t)(env->ex->timeout_s * 1e9);
-	if (trial_setup(&t) != 0 || warm_up(&t) < 0)
+	if (trial_setup(&t) != 0)
+		goto out;
+	if (env->ex->twins && env->ex->design == DESIGN_SWITCHBACK &&
+	    twin_start(&t, &tw, twin_tr = xcalloc(1, sizeof(*twin_tr))) < 0)
+		goto out;
+	if (warm_up(&t) < 0)
 		goto out;
 	if (env->ex->design == DESIGN_SWITCHBACK) {
 		if (t.wl->metrics_url) {
@@ -1279,8 +1290,8 @@ void trial_run(const struct trial_env *env, struct trial_result *tr, struct tria
 			}
 			t.has_metrics = 1;
 		}
-		if (env->ex->twins && twin_start(&t, &tw, twin_tr = xcalloc(1, sizeof(*twin_tr))) < 0)
-			goto out;
+		if (t.twin)
+			tare_units_set_phase(tw.units.page, TARE_PHASE_MEASURE);
 		tare_units_set_phase(t.units.page, TARE_PHASE_MEASURE);
 		if (run_windows(&t) == 0)
 			measured = 1;
