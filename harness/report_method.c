@@ -249,6 +249,14 @@ void sec_method(struct doc *d, const struct report *rp)
 			  "Laird's).  A carry-over check compares off windows right after an on window with the other off "
 			  "windows.", ex->window_s, ex->guard_s, ex->pairs);
 		doc_p_end(d);
+		if (ex->twins)
+			doc_para(d, "Twins.  Each trial ran a second process of the workload on the same CPUs, with its own "
+				 "cgroups, load driver and profiler, the profiler crossed over: on in the twin while off in the "
+				 "first process and off while on.  A pair's CPU figure is the mean of the two processes' log "
+				 "ratios (on/off) of their workload's and profiler's CPU per unit, so what moved the machine "
+				 "between the pair's windows cancels; it measures the profiler's cost less what the profiled "
+				 "process spills onto its twin.  The parts, latency and memory are the first process's; its "
+				 "own estimate of the total is given beside the twins'.");
 		in_place_method(d, ex);
 	} else {
 		doc_para(d, "Each block runs every configuration once, in an order shuffled by a seeded PRNG (the seed replays "

@@ -75,6 +75,7 @@ struct trial_ctx {
 	struct gauge *gauge;      /* switchback: the machine's speed per window (gauge.h) */
 	struct trial_counters *counters_out;
 	struct trial_ctx *twin;   /* twins: the second process, its profiler in the other arm */
+	int is_twin;              /* this is that second process: no counters, measured by the trial */
 };
 
 /* A template filled in for this trial (plan.h). */
@@ -462,7 +463,7 @@ static int start_workload(struct trial_ctx *t)
 	free(preload);
 	/* Counters open on the held process and inherit into its threads and children: not one
 	 * instruction of the workload runs uncounted. */
-	if (rc == 0 && t->env->counters) {
+	if (rc == 0 && t->env->counters && !t->is_twin) {
 		char err[512];
 		if (counters_open(t->env->counters, t->w.c.pid, err, sizeof(err)) < 0) {
 			fail(t, "counters: %s", err);
@@ -1123,6 +1124,7 @@ static int trial_init(struct trial_ctx *t, const struct trial_env *env, struct t
 {
 	t->env = env;
 	t->tr = tr;
+	t->is_twin = parent != NULL;
 	t->counters_out = counters;
 	if (counters)
 		counters->n = 0;
