@@ -355,8 +355,7 @@ void run_print_summary(FILE *f, const struct run *r)
 					a->one_process.e.hi, a->one_sd, a->within_sd);
 			if (a->gauge_pairs >= 2 && isfinite(a->gauge_r2)) {
 				char shift[128] = "";
-				/* a shift from a handful of readings per process is no figure at all */
-				if (a->gauge_shift.e.ok && a->gauge_shift.e.hi - a->gauge_shift.e.lo < 100)
+				if (a->gauge_shift.e.ok)
 					snprintf(shift, sizeof(shift), "; it ran %+.2f%% [%+.2f, %+.2f] slower in on windows",
 						 a->gauge_shift.e.est, a->gauge_shift.e.lo, a->gauge_shift.e.hi);
 				fprintf(f, "%s: the machine's speed (gauge) moved %.1f%% between the windows of a pair and goes "

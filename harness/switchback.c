@@ -20,6 +20,7 @@ struct window_unit {
 	double w, p, u, t;        /* CPU per unit of work (ns), t = w + p + u */
 	double rate;              /* units per second */
 	double gauge;             /* CPU per round trip of the gauge (ns); NaN without one */
+	double twin;              /* the twin's workload and profiler CPU per unit; NaN without one */
 };
 
 static int window_unit(const struct trial_result *tr, const struct window_result *wr, struct window_unit *o)
@@ -34,6 +35,10 @@ static int window_unit(const struct trial_result *tr, const struct window_result
 	o->t = o->w + o->p + o->u;
 	o->rate = work / wr->wall_s;
 	o->gauge = wr->gauge_ops >= GAUGE_MIN_OPS ? (double)wr->gauge_ns / (double)wr->gauge_ops : NAN;
+	{
+		double twin_work = tr->unit[0] ? (double)wr->twin_units : wr->wall_s;
+		o->twin = wr->twin_cpu_ns && twin_work > 0 ? (double)wr->twin_cpu_ns / twin_work : NAN;
+	}
 	return o->t > 0 && o->w + o->p > 0 ? 0 : -1;
 }
 
@@ -59,15 +64,13 @@ static int trial_pairs(const struct trial_result *tr, double *d, int cap)
 		d[MET_P99 * cap + n] = on->p99_us - off->p99_us;
 		d[SLOT_GAUGE * cap + n] = log(u1.gauge / u0.gauge);   /* NaN where either has none */
 		d[SLOT_ONE * cap + n] = NAN;
-		if (on->twin_units && off->twin_units && on->twin_cpu_ns && off->twin_cpu_ns) {
+		if (isfinite(u1.twin) && isfinite(u0.twin)) {
 			/* Crossed over: the first process's on/off ratio and the twin's (its profiler on in
-			 * the other window), averaged.  What moved the machine between the two windows
+			 * the other window, u0's), averaged.  What moved the machine between the two windows
 			 * moves both processes and cancels; each one's own workload and profiler CPU, the
 			 * machine's unattributed CPU being theirs together (docs/switchback.md). */
-			double twin_on = (double)off->twin_cpu_ns / (double)off->twin_units;
-			double twin_off = (double)on->twin_cpu_ns / (double)on->twin_units;
 			d[SLOT_ONE * cap + n] = d[MET_CPU_TOTAL * cap + n];
-			d[MET_CPU_TOTAL * cap + n] = 0.5 * (log((u1.w + u1.p) / (u0.w + u0.p)) + log(twin_on / twin_off));
+			d[MET_CPU_TOTAL * cap + n] = 0.5 * (log((u1.w + u1.p) / (u0.w + u0.p)) + log(u0.twin / u1.twin));
 		}
 		n++;
 	}
@@ -379,8 +382,13 @@ void switchback_analyse(const struct experiment *ex, const struct trial_result *
 			if (m < NCPU_METRICS || m >= MET_P50)
 				estimate_metric(trials, ntrials, c, m, conf, &s->m[m], m == MET_CPU_TOTAL ? s : NULL);
 		gauge_fit(trials, ntrials, c, s);
-		if (s->gauge_pairs >= 2)
+		if (s->gauge_pairs >= 2) {
 			estimate_metric(trials, ntrials, c, SLOT_GAUGE, conf, &s->gauge_shift, NULL);
+			/* from a handful of readings per process the interval can span orders of
+			 * magnitude (an idle-class gauge starved beside CPU-bound twins): no figure */
+			if (!(s->gauge_shift.e.hi - s->gauge_shift.e.lo < 100))
+				s->gauge_shift.e.ok = 0;
+		}
 		if (ex->twins) {
 			struct arm_summary one = { 0 };
 			estimate_metric(trials, ntrials, c, SLOT_ONE, conf, &s->one_process, &one);
